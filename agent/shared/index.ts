@@ -1,0 +1,3 @@
+export type * from './types.js';
+export { systemClock, ManualClock, type Clock } from './clock.js';
+export { uuidv7, UUID_V7_RE } from './ids.js';
