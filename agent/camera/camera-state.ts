@@ -1,0 +1,52 @@
+import type { FfmpegErrorKind } from '../decode/index.js';
+import type { EpochMs, MonoMs } from '../shared/types.js';
+
+export type CameraStateName = 'starting' | 'online' | 'offline' | 'degraded' | 'stopped';
+
+/**
+ * Why the camera is in its state: `streaming` (frames flow), `frozen` (frames flow, picture never
+ * changes), `stalled` (ffmpeg alive but silent), `ended` (the input ended cleanly), one of ffmpeg's
+ * classified failures (`auth_failed`, `refused`, …), or the lifecycle words.
+ */
+export type CameraStateReason = 'starting' | 'streaming' | 'frozen' | 'stalled' | 'ended' | 'stopped' | FfmpegErrorKind;
+
+export interface CameraState {
+  readonly state: CameraStateName;
+  readonly reason: CameraStateReason;
+  /** When this state (name) began, monotonic; a reason change within a state keeps it. */
+  readonly since: MonoMs;
+  readonly sinceWall: EpochMs;
+  /** Human explanation for fault reasons, already redacted. */
+  readonly detail?: string;
+}
+
+export interface CameraCounters {
+  /** Frames received from ffmpeg, across restarts. */
+  frames: number;
+  /** Frames replaced unread in a `frames()` reader's mailbox (consumer slower than the camera). */
+  dropped: number;
+  /** ffmpeg processes started after the first. */
+  restarts: number;
+  /** Restarts forced because no frame arrived for `stall_s`. */
+  stalls: number;
+  /** Runs that delivered frames again after an earlier run had (blips the camera recovered from). */
+  reconnects: number;
+}
+
+/** Emitted when a failed run is followed by a scheduled retry. */
+export interface RestartPlan {
+  /** 0 for the first retry after a healthy stretch. */
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly reason: CameraStateReason;
+  readonly detail?: string;
+}
+
+/** The camera's `health:` config section, named as in the YAML. */
+export interface CameraHealthSettings {
+  readonly stall_s: number;
+  readonly offline_after_s: number;
+  readonly frozen_s: number;
+}
+
+export const HEALTH_DEFAULTS: CameraHealthSettings = { stall_s: 20, offline_after_s: 60, frozen_s: 60 };

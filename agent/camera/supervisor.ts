@@ -1,0 +1,273 @@
+import { EventEmitter } from 'node:events';
+import {
+  buildFfmpegArgs,
+  FfmpegFrameSource,
+  FrozenDetector,
+  LatestSlot,
+  type FfmpegInput,
+  type FfmpegOutput,
+  type FrameSourceExit,
+  type FrameSourceOptions,
+} from '../decode/index.js';
+import { silentLogger, type Logger } from '../ops/index.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import type { Frame, MonoMs } from '../shared/types.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
+import {
+  HEALTH_DEFAULTS,
+  type CameraCounters,
+  type CameraHealthSettings,
+  type CameraState,
+  type CameraStateName,
+  type CameraStateReason,
+  type RestartPlan,
+} from './camera-state.js';
+import { realSetTimer, type CancelTimer, type SetTimer } from './timers.js';
+
+/** What the supervisor needs from a frame source; `FfmpegFrameSource` by default. */
+export interface FrameSourceLike {
+  readonly pid: number | undefined;
+  readonly exited: Promise<FrameSourceExit>;
+  start(): void;
+  stop(): Promise<FrameSourceExit>;
+  on(event: 'frame', listener: (f: Frame) => void): unknown;
+}
+
+export interface CameraSupervisorOptions {
+  readonly cameraId: string;
+  readonly input: FfmpegInput;
+  readonly output: FfmpegOutput;
+  readonly health?: Partial<CameraHealthSettings>;
+  readonly backoff?: BackoffOptions;
+  readonly clock?: Clock;
+  readonly setTimer?: SetTimer;
+  readonly logger?: Logger;
+  readonly ffmpegPath?: string;
+  readonly ffmpegMajor?: number;
+  /** SIGTERM → SIGKILL grace when stopping ffmpeg. */
+  readonly stopGraceMs?: number;
+  /** Seam for other source kinds later (e.g. a GStreamer pipeline); ffmpeg by default. */
+  readonly createSource?: (opts: FrameSourceOptions) => FrameSourceLike;
+}
+
+interface SupervisorEvents {
+  state: [CameraState];
+  restart: [RestartPlan];
+  exit: [FrameSourceExit];
+}
+
+/**
+ * Keeps one camera's ffmpeg running: restarts it with backoff when it exits or stalls, debounces
+ * "offline", spots frozen pictures, and hands frames on latest-wins across restarts.
+ */
+export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
+  readonly counters: CameraCounters = { frames: 0, dropped: 0, restarts: 0, stalls: 0, reconnects: 0 };
+
+  private readonly clock: Clock;
+  private readonly setTimer: SetTimer;
+  private readonly log: Logger;
+  private readonly health: CameraHealthSettings;
+  private readonly backoff: Backoff;
+  private readonly frozen: FrozenDetector;
+  private readonly slots = new Set<LatestSlot<Frame>>();
+  private current: CameraState;
+  private phase: 'new' | 'running' | 'stopped' = 'new';
+  private source: FrameSourceLike | null = null;
+  private sourceStartedAt: MonoMs = 0;
+  private framesThisRun = 0;
+  private hadSpawned = false;
+  private hadFrames = false;
+  private startedAt: MonoMs = 0;
+  private lastFrameAt: MonoMs | null = null;
+  private stallKill = false;
+  private lastFault: { reason: CameraStateReason; detail?: string } | null = null;
+  private seq = 0;
+  private cancelRestart: CancelTimer | null = null;
+  private cancelWatchdog: CancelTimer | null = null;
+
+  constructor(private readonly opts: CameraSupervisorOptions) {
+    super();
+    this.clock = opts.clock ?? systemClock;
+    this.setTimer = opts.setTimer ?? realSetTimer;
+    this.log = (opts.logger ?? silentLogger()).child({ cameraId: opts.cameraId });
+    this.health = { ...HEALTH_DEFAULTS, ...opts.health };
+    for (const [k, v] of Object.entries(this.health)) {
+      if (!(typeof v === 'number' && v > 0)) {
+        throw new RangeError(`camera ${opts.cameraId}: health.${k} must be a positive number of seconds (got ${String(v)})`);
+      }
+    }
+    buildFfmpegArgs(opts.input, opts.output); // fail on bad settings now, not at the first spawn
+    this.backoff = new Backoff(opts.backoff);
+    this.frozen = new FrozenDetector(this.health.frozen_s * 1000);
+    const now = this.clock.now();
+    this.current = { state: 'starting', reason: 'starting', since: now, sinceWall: this.clock.wall() };
+  }
+
+  get state(): CameraState {
+    return this.current;
+  }
+
+  /** pid of the ffmpeg now running, if any. */
+  get pid(): number | undefined {
+    return this.source?.pid;
+  }
+
+  start(): void {
+    if (this.phase !== 'new') throw new Error(`camera ${this.opts.cameraId}: start() called twice`);
+    this.phase = 'running';
+    this.startedAt = this.clock.now();
+    this.setState('starting', 'starting');
+    this.spawn();
+  }
+
+  /** Stop ffmpeg (SIGTERM, then SIGKILL) and end every `frames()` reader. Resolves when the process is gone. */
+  async stop(): Promise<void> {
+    if (this.phase === 'stopped') return;
+    this.phase = 'stopped';
+    this.cancelRestart?.();
+    this.cancelWatchdog?.();
+    this.cancelRestart = this.cancelWatchdog = null;
+    const src = this.source;
+    this.source = null;
+    this.setState('stopped', 'stopped');
+    for (const slot of this.slots) slot.close();
+    if (src) await src.stop();
+  }
+
+  /** Newest frames across ffmpeg restarts; `seq` counts per camera, gaps are dropped frames. Ends at stop(). */
+  async *frames(): AsyncGenerator<Frame, void, undefined> {
+    const slot = new LatestSlot<Frame>();
+    if (this.phase === 'stopped') return;
+    this.slots.add(slot);
+    try {
+      yield* slot;
+    } finally {
+      this.slots.delete(slot);
+    }
+  }
+
+  private spawn(): void {
+    if (this.phase !== 'running') return;
+    const o = this.opts;
+    const src = (o.createSource ?? ((so) => new FfmpegFrameSource(so)))({
+      cameraId: o.cameraId,
+      input: o.input,
+      output: o.output,
+      ffmpegPath: o.ffmpegPath,
+      ffmpegMajor: o.ffmpegMajor,
+      clock: this.clock,
+      logger: this.log,
+      stopGraceMs: o.stopGraceMs,
+    });
+    if (this.hadSpawned) this.counters.restarts++;
+    this.hadSpawned = true;
+    this.source = src;
+    this.sourceStartedAt = this.clock.now();
+    this.framesThisRun = 0;
+    this.stallKill = false;
+    src.on('frame', (f) => this.onFrame(src, f));
+    void src.exited.then((exit) => this.onExit(src, exit));
+    src.start();
+    this.armWatchdog();
+  }
+
+  private onFrame(src: FrameSourceLike, f: Frame): void {
+    if (src !== this.source || this.phase !== 'running') return;
+    const now = this.clock.now();
+    this.lastFrameAt = now;
+    this.counters.frames++;
+    if (this.framesThisRun++ === 0) {
+      if (this.hadFrames) this.counters.reconnects++;
+      this.hadFrames = true;
+      this.lastFault = null;
+    }
+    if (this.backoff.noteHealthy(now)) this.log.info('stream healthy again; retry backoff reset');
+    if (this.frozen.update(f.pixels, now)) this.setState('degraded', 'frozen');
+    else this.setState('online', 'streaming');
+    const out: Frame = { ...f, seq: this.seq++ };
+    for (const slot of this.slots) {
+      if (slot.pending) this.counters.dropped++;
+      slot.push(out);
+    }
+  }
+
+  private onExit(src: FrameSourceLike, exit: FrameSourceExit): void {
+    if (src !== this.source) return;
+    this.source = null;
+    this.emit('exit', exit);
+    if (this.phase !== 'running') return;
+    this.lastFault = this.stallKill
+      ? { reason: 'stalled', detail: `no frame for ${this.health.stall_s} s; ffmpeg restarted` }
+      : exit.error
+        ? { reason: exit.error.kind, detail: exit.error.message }
+        : { reason: 'ended', detail: 'the stream ended' };
+    const attempt = this.backoff.attempt;
+    const delayMs = this.backoff.nextDelay();
+    const plan: RestartPlan = { attempt, delayMs, ...this.lastFault };
+    this.log.warn({ ...plan, code: exit.code, signal: exit.signal }, 'camera stream ended; restart scheduled');
+    // Not yet announced offline: keep the state, but let "starting" say why it is not online yet.
+    if (this.current.state === 'starting') this.setState('starting', this.lastFault.reason, this.lastFault.detail);
+    this.emit('restart', plan);
+    this.cancelRestart = this.setTimer(() => {
+      this.cancelRestart = null;
+      this.spawn();
+    }, delayMs);
+    this.armWatchdog();
+  }
+
+  /**
+   * One timer for both deadlines (stall of the running ffmpeg, offline announcement), re-armed
+   * lazily: frames only move `lastFrameAt`, and an early wake-up just computes the next deadline.
+   * So a healthy camera costs one timer wake per stall_s, not a timer reset per frame.
+   */
+  private armWatchdog(): void {
+    this.cancelWatchdog?.();
+    this.cancelWatchdog = null;
+    const due = Math.min(this.stallDeadline(), this.offlineDeadline());
+    if (due === Infinity || this.phase !== 'running') return;
+    this.cancelWatchdog = this.setTimer(() => this.onWatchdog(), Math.max(0, due - this.clock.now()));
+  }
+
+  private stallDeadline(): MonoMs {
+    if (!this.source || this.stallKill) return Infinity;
+    return Math.max(this.lastFrameAt ?? -Infinity, this.sourceStartedAt) + this.health.stall_s * 1000;
+  }
+
+  private offlineDeadline(): MonoMs {
+    if (this.current.state === 'offline') return Infinity;
+    return (this.lastFrameAt ?? this.startedAt) + this.health.offline_after_s * 1000;
+  }
+
+  private onWatchdog(): void {
+    this.cancelWatchdog = null;
+    if (this.phase !== 'running') return;
+    const now = this.clock.now();
+    const src = this.source;
+    if (src && now >= this.stallDeadline()) {
+      this.counters.stalls++;
+      this.stallKill = true;
+      this.log.warn({ pid: src.pid, stall_s: this.health.stall_s }, 'no frames; stopping stalled ffmpeg');
+      void src.stop(); // onExit schedules the restart
+    }
+    if (now >= this.offlineDeadline()) {
+      const fault = this.lastFault ?? { reason: 'stalled' as const, detail: `no frame for ${this.health.offline_after_s} s` };
+      this.setState('offline', fault.reason, fault.detail);
+    }
+    this.armWatchdog();
+  }
+
+  private setState(state: CameraStateName, reason: CameraStateReason, detail?: string): void {
+    const cur = this.current;
+    if (cur.state === state && cur.reason === reason && cur.detail === detail) return;
+    const keep = cur.state === state;
+    this.current = {
+      state,
+      reason,
+      since: keep ? cur.since : this.clock.now(),
+      sinceWall: keep ? cur.sinceWall : this.clock.wall(),
+      ...(detail !== undefined ? { detail } : {}),
+    };
+    if (!keep) this.log[state === 'offline' || state === 'degraded' ? 'warn' : 'info']({ state, reason, detail }, 'camera state');
+    this.emit('state', this.current);
+  }
+}

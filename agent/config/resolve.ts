@@ -1,0 +1,216 @@
+/**
+ * Turns the validated file into what the stages use: absolute paths, secret values, RTSP URLs with
+ * credentials, and rule coordinates in detect pixels. Problems found here (unset env vars,
+ * unreadable files) are reported with their key paths like every other config problem.
+ */
+import { access, constants } from 'node:fs/promises';
+import { REDACTED } from '../ops/index.js';
+import type { ParsedConfig } from './schema.js';
+import { parseHubUrl, parseListen } from './schema.js';
+import type { ParsedCamera, ParsedSource } from './schema-camera.js';
+import type { IssueSink, KeyPath } from './issue-sink.js';
+import { parseSecretRef, readTextFile, resolvePath, resolveSecret, type SecretContext } from './secrets.js';
+import { parseTimeWindow } from './time-window.js';
+import type { AppConfig, CameraConfig, CameraSource, HubConfig, HubTls, Point, RulesConfig } from './types.js';
+
+export interface ResolveContext extends SecretContext {
+  readonly sink: IssueSink;
+}
+
+const LITERAL_WARNING = 'literal password in the config file; use env:NAME or file:/path';
+
+async function secret(value: string, path: KeyPath, ctx: ResolveContext): Promise<string | undefined> {
+  const r = await resolveSecret(value, ctx);
+  if (!r.ok) {
+    ctx.sink.error(path, r.error);
+    return undefined;
+  }
+  if (r.ref.kind === 'literal') ctx.sink.warn(path, LITERAL_WARNING);
+  return r.value;
+}
+
+/** A TLS file given as a path, `file:PATH` or `env:NAME`: its normalised reference and its PEM text. */
+async function tlsFile(value: string, path: KeyPath, ctx: ResolveContext): Promise<{ ref: string; pem: string } | undefined> {
+  if (value.startsWith('-----BEGIN')) {
+    ctx.sink.error(path, 'expected a file path (or env:NAME), not the PEM text itself; put it in a file');
+    return undefined;
+  }
+  const ref = parseSecretRef(value);
+  if ('error' in ref) {
+    ctx.sink.error(path, ref.error);
+    return undefined;
+  }
+  let normalised: string;
+  let pem: string;
+  if (ref.kind === 'env') {
+    const r = await resolveSecret(value, ctx);
+    if (!r.ok) {
+      ctx.sink.error(path, r.error);
+      return undefined;
+    }
+    normalised = value;
+    pem = r.value;
+  } else {
+    const file = resolvePath(ctx.baseDir, ref.kind === 'file' ? ref.path : value);
+    const read = await readTextFile(file);
+    if (!read.ok) {
+      ctx.sink.error(path, `cannot read ${file}: ${read.reason}`);
+      return undefined;
+    }
+    normalised = file;
+    pem = read.text;
+  }
+  if (!pem.includes('-----BEGIN ')) {
+    ctx.sink.error(path, `${normalised} is not PEM text (expected "-----BEGIN …"; convert DER with openssl)`);
+    return undefined;
+  }
+  return { ref: normalised, pem };
+}
+
+async function resolveHub(cfg: ParsedConfig['hub'], ctx: ResolveContext): Promise<HubConfig | undefined> {
+  const parsed = parseHubUrl(cfg.url);
+  if (parsed === undefined) return undefined; // already reported by the schema
+  const base = {
+    url: cfg.url,
+    mode: parsed.mode,
+    heartbeat_s: cfg.heartbeat_s,
+    replay_rate_per_s: cfg.replay_rate_per_s,
+  };
+  if (parsed.mode === 'embedded') return { ...base, tls: null };
+  const password = cfg.password === undefined ? undefined : await secret(cfg.password, ['hub', 'password'], ctx);
+  let tls: HubTls | null = null;
+  const refs: { ca?: string; cert?: string; key?: string } = {};
+  if (parsed.mode === 'mqtts' && cfg.ca !== undefined) {
+    const ca = await tlsFile(cfg.ca, ['hub', 'ca'], ctx);
+    const cert = cfg.cert === undefined ? undefined : await tlsFile(cfg.cert, ['hub', 'cert'], ctx);
+    const key = cfg.key === undefined ? undefined : await tlsFile(cfg.key, ['hub', 'key'], ctx);
+    if (ca === undefined || (cfg.cert !== undefined && cert === undefined) || (cfg.key !== undefined && key === undefined)) return undefined;
+    refs.ca = ca.ref;
+    if (cert) refs.cert = cert.ref;
+    if (key) refs.key = key.ref;
+    tls = { ca: ca.pem, ...(cert && { cert: cert.pem }), ...(key && { key: key.pem }) };
+  }
+  if (cfg.password !== undefined && password === undefined) return undefined;
+  return {
+    ...base,
+    host: parsed.host,
+    port: parsed.port,
+    ...refs,
+    tls,
+    ...(cfg.username !== undefined && { username: cfg.username }),
+    ...(password !== undefined && { password }),
+  };
+}
+
+/** Inserts URL-encoded credentials (ffmpeg URL-decodes them for both Basic and Digest auth). */
+export function rtspWithCredentials(url: string, username: string, password: string): string {
+  const m = /^(rtsps?:\/\/)(.*)$/i.exec(url);
+  if (!m) throw new Error('not an rtsp URL'); // the schema rejected these already
+  return `${m[1]}${encodeURIComponent(username)}:${encodeURIComponent(password)}@${m[2]}`;
+}
+
+async function resolveSource(src: ParsedSource, path: KeyPath, ctx: ResolveContext): Promise<CameraSource | undefined> {
+  if (src.file !== undefined) {
+    const file = resolvePath(ctx.baseDir, src.file.path);
+    try {
+      await access(file, constants.R_OK);
+    } catch {
+      ctx.sink.error([...path, 'file'], `cannot read video file ${file}`);
+      return undefined;
+    }
+    return { kind: 'file', path: file, loop: src.file.loop };
+  }
+  if (src.onvif !== undefined) {
+    const o = src.onvif;
+    const password = await secret(o.password, [...path, 'onvif', 'password'], ctx);
+    if (password === undefined) return undefined;
+    return { kind: 'onvif', address: o.address, port: o.port, username: o.username, password, profile: o.profile };
+  }
+  if (src.rtsp === undefined) return undefined; // "exactly one of" was reported by the schema
+  const transport = src.transport ?? 'tcp';
+  if (src.username === undefined || src.password === undefined) {
+    return { kind: 'rtsp', url: src.rtsp, redactedUrl: src.rtsp, transport };
+  }
+  const password = await secret(src.password, [...path, 'password'], ctx);
+  if (password === undefined) return undefined;
+  return {
+    kind: 'rtsp',
+    url: rtspWithCredentials(src.rtsp, src.username, password),
+    redactedUrl: rtspWithCredentials(src.rtsp, src.username, REDACTED),
+    transport,
+  };
+}
+
+/** Scales rule coordinates from the reference `size` to detect pixels; multiply first so exact ratios stay exact. */
+function scaleRules(rules: ParsedCamera['rules'], from: readonly [number, number], to: readonly [number, number]): RulesConfig {
+  const sp = (p: readonly [number, number]): Point => [(p[0] * to[0]) / from[0], (p[1] * to[1]) / from[1]];
+  const d = rules.distancing;
+  const calibration =
+    d?.calibration === undefined
+      ? null
+      : {
+          image: [sp(d.calibration.image[0]), sp(d.calibration.image[1]), sp(d.calibration.image[2]), sp(d.calibration.image[3])] as const,
+          floor: d.calibration.floor,
+        };
+  return {
+    lines: rules.lines.map((l) => ({ ...l, points: [sp(l.points[0]), sp(l.points[1])] as const })),
+    zones: rules.zones.map((z) => ({
+      id: z.id,
+      polygon: z.polygon.map(sp),
+      intrusion: z.intrusion,
+      loitering_s: z.loitering_s ?? null,
+      inertia: z.inertia,
+    })),
+    gathering: rules.gathering ?? null,
+    distancing:
+      d === undefined
+        ? null
+        : {
+            min_distance_m: d.min_distance_m,
+            min_duration_s: d.min_duration_s,
+            calibration,
+            enabled: calibration !== null,
+            disabled_reason: calibration === null ? 'no calibration: distances in metres need 4 image points with their floor positions' : null,
+          },
+    mask: rules.mask,
+    tamper: rules.tamper,
+    schedule: {
+      allow_lines: rules.schedule.allow_lines.map(parseTimeWindow),
+      allow_zones: rules.schedule.allow_zones.map(parseTimeWindow),
+    },
+  };
+}
+
+async function resolveCamera(cam: ParsedCamera, path: KeyPath, ctx: ResolveContext): Promise<CameraConfig | undefined> {
+  const source = await resolveSource(cam.source, [...path, 'source'], ctx);
+  if (source === undefined) return undefined;
+  const detect: [number, number] = [cam.detect.width, cam.detect.height];
+  const size = cam.size ?? detect;
+  return {
+    id: cam.id,
+    ...(cam.name !== undefined && { name: cam.name }),
+    enabled: cam.enabled,
+    source,
+    detect: cam.detect,
+    size,
+    health: cam.health,
+    hwaccel: cam.hwaccel,
+    rules: scaleRules(cam.rules, size, detect),
+  };
+}
+
+/** The loaded config, or undefined when something could not be resolved (reported to `ctx.sink`). */
+export async function resolveConfig(cfg: ParsedConfig, ctx: ResolveContext): Promise<AppConfig | undefined> {
+  const hub = await resolveHub(cfg.hub, ctx);
+  const cameras = await Promise.all(cfg.cameras.map((c, i) => resolveCamera(c, ['cameras', i], ctx)));
+  const listen = parseListen(cfg.local.listen);
+  if (hub === undefined || listen === undefined || cameras.some((c) => c === undefined)) return undefined;
+  return {
+    facility: cfg.facility,
+    hub,
+    storage: { ...cfg.storage, dir: resolvePath(ctx.baseDir, cfg.storage.dir) },
+    local: { ...cfg.local, ...listen },
+    models: cfg.models,
+    cameras: cameras as CameraConfig[],
+  };
+}

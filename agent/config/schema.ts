@@ -1,0 +1,173 @@
+/**
+ * The whole config file's shape (CONFIG.md), in zod strict mode: an unknown key anywhere is an error.
+ * This pass checks shapes and ranges only; cross-field geometry lives in semantic.ts and secrets
+ * are resolved in secrets.ts, so each message comes from the place that knows why.
+ */
+import { z } from 'zod';
+import { describeValue } from './describe.js';
+import { redactText } from '../ops/index.js';
+import { fraction, seconds, text } from './schema-common.js';
+import { cameraSchema } from './schema-camera.js';
+
+export const facilitySchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[a-z0-9-]{3,32}$/, {
+      error: (iss) => `expected 3-32 lowercase letters, digits or "-", got ${describeValue(iss.input)}`,
+    })
+    // `hub` is the topic segment of the hub's own messages (qmon/v1/hub/state).
+    .refine((id) => id !== 'hub', { error: '"hub" is reserved for the hub itself' }),
+  name: text.optional(),
+  /** IANA zone the schedule windows are read in. */
+  timezone: z
+    .string()
+    .default('Asia/Ho_Chi_Minh')
+    .refine(isTimeZone, { error: (iss) => `expected an IANA time zone such as Asia/Ho_Chi_Minh, got ${describeValue(iss.input)}` }),
+});
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The parts of `hub.url` that later checks need; undefined when it is not a usable URL. */
+export function parseHubUrl(url: string): { mode: 'embedded' } | { mode: 'mqtt' | 'mqtts'; host: string; port: number } | undefined {
+  if (url === 'embedded') return { mode: 'embedded' };
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if ((u.protocol !== 'mqtt:' && u.protocol !== 'mqtts:') || u.hostname === '') return undefined;
+  const mode = u.protocol === 'mqtt:' ? 'mqtt' : 'mqtts';
+  return { mode, host: u.hostname, port: u.port === '' ? (mode === 'mqtt' ? 1883 : 8883) : Number(u.port) };
+}
+
+export const hubSchema = z
+  .strictObject({
+    url: z.string(),
+    /** TLS files: a path (relative to this file), `file:PATH` (the same) or `env:NAME` holding the PEM. */
+    ca: text.optional(),
+    cert: text.optional(),
+    key: text.optional(),
+    username: text.optional(),
+    password: text.optional(),
+    heartbeat_s: z.number().min(10).max(3600).default(60),
+    replay_rate_per_s: z.number().positive().max(1000).default(5),
+  })
+  .superRefine((hub, ctx) => {
+    const parsed = parseHubUrl(hub.url);
+    if (parsed === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['url'],
+        message: `expected "embedded" or an mqtt:// or mqtts:// URL with a host, got ${describeValue(redactText(hub.url))}`,
+      });
+      return;
+    }
+    if (parsed.mode !== 'embedded') {
+      const u = new URL(hub.url);
+      if (u.username !== '' || u.password !== '') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['url'],
+          message: 'credentials do not belong in the URL (it ends up in logs); use hub.username and hub.password',
+        });
+      }
+    }
+    if (hub.password !== undefined && hub.username === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['password'], message: 'password given without username' });
+    }
+    if (hub.username !== undefined && hub.password === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['username'], message: 'username given without password' });
+    }
+    if (hub.cert !== undefined && hub.key === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['key'], message: 'required with cert (the client certificate\'s private key)' });
+    }
+    if (hub.key !== undefined && hub.cert === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['cert'], message: 'required with key (the client certificate)' });
+    }
+    if (parsed.mode === 'mqtt') {
+      for (const k of ['ca', 'cert', 'key'] as const) {
+        if (hub[k] !== undefined) {
+          ctx.addIssue({ code: 'custom', path: [k], message: 'TLS files need an mqtts:// URL (this one is mqtt://)' });
+        }
+      }
+    }
+    if (parsed.mode === 'mqtts') {
+      if (hub.ca === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ca'],
+          message: 'required for mqtts:// (the hub\'s CA certificate; certificate checks cannot be turned off)',
+        });
+      }
+      if (hub.cert === undefined && hub.key === undefined && hub.username === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cert'],
+          message: 'required for mqtts:// (client certificate + key), unless username and password are given',
+        });
+      }
+    }
+  });
+
+export const storageSchema = z.strictObject({
+  /** Relative to this file's folder. */
+  dir: text,
+  snapshot_retention_days: z.number().positive().default(14),
+  event_retention_days: z.number().positive().default(90),
+  min_free_mb: z.number().min(0).default(500),
+});
+
+/** `host:port` or `[v6]:port`. */
+export function parseListen(listen: string): { host: string; port: number } | undefined {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(listen);
+  if (!m) return undefined;
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+export const localSchema = z.strictObject({
+  listen: z
+    .string()
+    .default('127.0.0.1:8080')
+    .refine((v) => parseListen(v) !== undefined, {
+      error: (iss) => `expected host:port such as 127.0.0.1:8080, got ${describeValue(iss.input)}`,
+    }),
+  language: z.enum(['vi', 'en']).default('vi'),
+});
+
+/** Threshold overrides; the model files themselves come from models/models.json. */
+export const modelsSchema = z.strictObject({
+  person: z.strictObject({ min_score: fraction.default(0.4) }).prefault({}),
+  mask: z
+    .strictObject({
+      threshold: fraction.default(0.8),
+      min_samples: z.number().int().min(1).default(3),
+      agreement: fraction.default(0.6),
+      min_face_px: z.number().int().min(1).default(24),
+      clear_s: seconds.default(10),
+    })
+    .prefault({}),
+});
+
+export const configSchema = z.strictObject({
+  facility: facilitySchema,
+  hub: hubSchema,
+  storage: storageSchema,
+  local: localSchema.prefault({}),
+  models: modelsSchema.prefault({}),
+  cameras: z.array(cameraSchema, { error: (iss) => `expected a list of cameras, got ${describeValue(iss.input)}` }).min(1, {
+    error: 'expected at least 1 camera',
+  }),
+});
+
+/** The file after the zod pass: defaults filled in, nothing resolved yet. */
+export type ParsedConfig = z.output<typeof configSchema>;

@@ -1,0 +1,34 @@
+/**
+ * Checks that need more than one field: unique ids, references between rules, hub URL vs TLS
+ * settings. Camera geometry is in semantic-camera.ts. Runs after the zod pass, on reference-size
+ * coordinates, and reports in the same path format.
+ */
+import type { ParsedConfig } from './schema.js';
+import { parseHubUrl } from './schema.js';
+import { checkCamera } from './semantic-camera.js';
+import type { IssueSink } from './issue-sink.js';
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|::1)$/;
+
+export function checkSemantics(cfg: ParsedConfig, sink: IssueSink): void {
+  const seen = new Map<string, number>();
+  cfg.cameras.forEach((cam, i) => {
+    const first = seen.get(cam.id);
+    if (first !== undefined) {
+      sink.error(['cameras', i, 'id'], `duplicate camera id "${cam.id}" (also used by cameras[${first}])`);
+    } else {
+      seen.set(cam.id, i);
+    }
+    checkCamera(cam, ['cameras', i], sink);
+  });
+
+  const hub = parseHubUrl(cfg.hub.url);
+  if (hub?.mode === 'mqtt' && !LOOPBACK.test(hub.host)) {
+    sink.warn(['hub', 'url'], 'mqtt:// is unencrypted; a hub outside this machine needs mqtts:// with the hub\'s CA');
+  }
+  if (hub?.mode === 'embedded') {
+    for (const k of ['ca', 'cert', 'key', 'username', 'password'] as const) {
+      if (cfg.hub[k] !== undefined) sink.warn(['hub', k], 'ignored with url: embedded');
+    }
+  }
+}

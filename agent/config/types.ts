@@ -1,0 +1,185 @@
+/**
+ * The loaded configuration: the YAML's own snake_case keys with defaults filled in, plus fields the
+ * loader resolved (absolute paths, secrets, RTSP URLs, coordinates in detect pixels).
+ */
+
+/** `[x, y]`; in detect pixels once loaded (unless stated otherwise). */
+export type Point = readonly [number, number];
+
+export interface FacilityConfig {
+  readonly id: string;
+  readonly name?: string;
+  /** IANA time zone for schedule windows; default `Asia/Ho_Chi_Minh`. */
+  readonly timezone: string;
+}
+
+/** PEM text of the TLS files, read at load time. */
+export interface HubTls {
+  readonly ca: string;
+  readonly cert?: string;
+  /** Secret. */
+  readonly key?: string;
+}
+
+export interface HubConfig {
+  /** As written: `embedded` or an `mqtt://` / `mqtts://` URL (never with credentials). */
+  readonly url: string;
+  /** Resolved from `url`. */
+  readonly mode: 'embedded' | 'mqtt' | 'mqtts';
+  /** Resolved broker host and port (1883 / 8883 by default); absent for `embedded`. */
+  readonly host?: string;
+  readonly port?: number;
+  /** TLS file references, normalised: an absolute path, or `env:NAME`. */
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+  /** Resolved: the PEM contents for `mqtts`, otherwise null. */
+  readonly tls: HubTls | null;
+  readonly username?: string;
+  /** Resolved secret value. */
+  readonly password?: string;
+  readonly heartbeat_s: number;
+  readonly replay_rate_per_s: number;
+}
+
+export interface StorageConfig {
+  /** Resolved: absolute (relative paths are relative to the config file's folder). */
+  readonly dir: string;
+  readonly snapshot_retention_days: number;
+  readonly event_retention_days: number;
+  readonly min_free_mb: number;
+}
+
+export interface LocalConfig {
+  /** As written, e.g. `127.0.0.1:8080`. */
+  readonly listen: string;
+  /** Resolved from `listen` (IPv6 without brackets). */
+  readonly host: string;
+  readonly port: number;
+  readonly language: 'vi' | 'en';
+}
+
+export interface ModelsConfig {
+  readonly person: { readonly min_score: number };
+  readonly mask: {
+    readonly threshold: number;
+    readonly min_samples: number;
+    readonly agreement: number;
+    readonly min_face_px: number;
+    readonly clear_s: number;
+  };
+}
+
+/** Where a camera's video comes from, ready for the capture stage. */
+export type CameraSource =
+  | { readonly kind: 'file'; /** Absolute. */ readonly path: string; readonly loop: boolean }
+  | {
+      readonly kind: 'rtsp';
+      /** With the credentials inserted, URL-encoded; secret: never log it. */
+      readonly url: string;
+      /** The same URL with the password replaced by `***`, for logs and the dashboard. */
+      readonly redactedUrl: string;
+      readonly transport: 'tcp' | 'udp';
+    }
+  | {
+      readonly kind: 'onvif';
+      readonly address: string;
+      readonly port: number;
+      readonly username: string;
+      /** Resolved secret value. */
+      readonly password: string;
+      readonly profile: 'main' | 'sub';
+    };
+
+export interface LineRuleConfig {
+  readonly id: string;
+  /** Detect pixels. */
+  readonly points: readonly [Point, Point];
+  /** `in` = towards the left-hand side of first→second as drawn (y down). */
+  readonly direction: 'in' | 'out' | 'both';
+  readonly min_frames: number;
+  readonly cooldown_s: number;
+}
+
+export interface ZoneRuleConfig {
+  readonly id: string;
+  /** Detect pixels. */
+  readonly polygon: readonly Point[];
+  readonly intrusion: boolean;
+  /** Null = no loitering rule on this zone. */
+  readonly loitering_s: number | null;
+  readonly inertia: number;
+}
+
+export interface GatheringRuleConfig {
+  /** A zone id of the same camera, or `whole-frame`. */
+  readonly zone: string;
+  readonly max_people: number;
+  readonly min_duration_s: number;
+  readonly clear_s: number;
+}
+
+export interface CalibrationConfig {
+  /** Detect pixels. */
+  readonly image: readonly [Point, Point, Point, Point];
+  /** Metres on the floor. */
+  readonly floor: readonly [Point, Point, Point, Point];
+}
+
+export interface DistancingRuleConfig {
+  readonly min_distance_m: number;
+  readonly min_duration_s: number;
+  readonly calibration: CalibrationConfig | null;
+  /** Resolved: false when there is no calibration. */
+  readonly enabled: boolean;
+  /** Why it is disabled (also reported as a config warning); null when enabled. */
+  readonly disabled_reason: string | null;
+}
+
+/** A daily window in facility-local time; `end_min < start_min` means it wraps past midnight. */
+export interface TimeWindow {
+  /** As written, e.g. `11:00-12:00`. */
+  readonly text: string;
+  /** Minutes after local midnight, 0..1439. */
+  readonly start_min: number;
+  /** Minutes after local midnight, 1..1440 (exclusive end). */
+  readonly end_min: number;
+}
+
+export interface ScheduleConfig {
+  readonly allow_lines: readonly TimeWindow[];
+  readonly allow_zones: readonly TimeWindow[];
+}
+
+export interface RulesConfig {
+  readonly lines: readonly LineRuleConfig[];
+  readonly zones: readonly ZoneRuleConfig[];
+  readonly gathering: GatheringRuleConfig | null;
+  readonly distancing: DistancingRuleConfig | null;
+  readonly mask: boolean;
+  readonly tamper: boolean;
+  readonly schedule: ScheduleConfig;
+}
+
+export interface CameraConfig {
+  readonly id: string;
+  readonly name?: string;
+  readonly enabled: boolean;
+  readonly source: CameraSource;
+  readonly detect: { readonly fps: number; readonly width: number; readonly height: number };
+  /** Reference resolution the YAML's coordinates were written in (defaults to the detect size). */
+  readonly size: readonly [number, number];
+  readonly health: { readonly stall_s: number; readonly offline_after_s: number; readonly frozen_s: number };
+  readonly hwaccel: 'auto' | 'none' | 'vaapi' | 'qsv';
+  /** Coordinates already scaled from `size` to the detect size. */
+  readonly rules: RulesConfig;
+}
+
+export interface AppConfig {
+  readonly facility: FacilityConfig;
+  readonly hub: HubConfig;
+  readonly storage: StorageConfig;
+  readonly local: LocalConfig;
+  readonly models: ModelsConfig;
+  readonly cameras: readonly CameraConfig[];
+}

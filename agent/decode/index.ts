@@ -1,0 +1,25 @@
+export {
+  buildFfmpegArgs,
+  frameByteLength,
+  DEFAULT_RTSP_IO_TIMEOUT_S,
+  type FfmpegInput,
+  type FfmpegOutput,
+  type FfmpegArgsOptions,
+} from './ffmpeg-args.js';
+export { checkFfmpeg, FfmpegCheckError, MIN_FFMPEG, type FfmpegVersion } from './ffmpeg-check.js';
+export {
+  classifyFfmpegExit,
+  cleanStderrLine,
+  type FfmpegError,
+  type FfmpegErrorKind,
+  type ClassifyContext,
+} from './ffmpeg-errors.js';
+export {
+  FfmpegFrameSource,
+  type FrameSourceOptions,
+  type FrameSourceStats,
+  type FrameSourceExit,
+} from './frame-source.js';
+export { FrameSlicer } from './frame-slicer.js';
+export { LatestSlot } from './latest-slot.js';
+export { FrozenDetector, frameFingerprint } from './frozen.js';
