@@ -1,0 +1,224 @@
+/**
+ * The one place where stages are wired together: config → cameras → vision → track → rules → events → store/uplink.
+ * Every long-running part has start()/stop(); stop() ends open violations, flushes the store and tells the hub.
+ */
+import { join } from 'node:path';
+import type { AppConfig, CameraConfig, HubTls } from './config/index.js';
+import { configHash } from './config/index.js';
+import { CameraSupervisor } from './camera/index.js';
+import { checkFfmpeg, type FfmpegInput } from './decode/index.js';
+import { ModelRegistry, PersonDetector, defaultModelsDir } from './vision/index.js';
+import { Tracker } from './track/index.js';
+import { LINE_CROSS_VERSION, RuleEngine } from './rules/index.js';
+import { ViolationLifecycle } from './events/index.js';
+import { Store } from './store/index.js';
+import { Uplink, type BirthInfo, type TlsOptions } from './uplink/index.js';
+import { EmbeddedBroker, ReferenceHub, type HubStats } from './hub/index.js';
+import type { Logger } from './ops/index.js';
+import { systemClock, type Clock } from './shared/clock.js';
+import type { RuleEvent, Violation } from './shared/types.js';
+import { CameraPipeline, type CameraPipelineStats } from './app/camera-pipeline.js';
+import { CameraRates, toCameraStatus } from './app/camera-health.js';
+import { utcOffsetMinutes } from './app/timezone.js';
+import { AGENT_VERSION } from './version.js';
+
+export interface AgentOptions {
+  readonly config: AppConfig;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  readonly modelsDir?: string;
+  /** Human-readable lines for the console (alerts, ACKs, camera state); the JSON log gets the same facts. */
+  readonly say?: (line: string) => void;
+}
+
+export interface AgentStats {
+  readonly cameras: Record<string, CameraPipelineStats & { restarts: number; state: string }>;
+  readonly outbox: ReturnType<Store['stats']>;
+  readonly hub: HubStats | null;
+}
+
+export class Agent {
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly say: (line: string) => void;
+  private readonly pipelines = new Map<string, { pipeline: CameraPipeline; supervisor: CameraSupervisor }>();
+  private store: Store | null = null;
+  private uplink: Uplink | null = null;
+  private broker: EmbeddedBroker | null = null;
+  private hub: ReferenceHub | null = null;
+  private detector: PersonDetector | null = null;
+  private lifecycles: ViolationLifecycle[] = [];
+  private finalStats: AgentStats | null = null;
+
+  constructor(private readonly opts: AgentOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.logger;
+    this.say = opts.say ?? (() => undefined);
+  }
+
+  async start(): Promise<void> {
+    const { config } = this.opts;
+    const ffmpeg = await checkFfmpeg();
+    const registry = ModelRegistry.open(this.opts.modelsDir ?? defaultModelsDir());
+    this.detector = await PersonDetector.create({ registry, minScore: config.models.person.min_score });
+    this.store = Store.open({ dir: config.storage.dir, clock: this.clock, logger: this.log });
+
+    const hubUrl = await this.startEmbeddedHub(config);
+    const uplink = new Uplink({
+      fid: config.facility.id,
+      url: hubUrl,
+      store: this.store,
+      clock: this.clock,
+      logger: this.log.child({ stage: 'uplink' }),
+      birth: () => this.birth(),
+      cameraHealth: () => this.cameraHealth(),
+      heartbeatS: config.hub.heartbeat_s,
+      replayRatePerS: config.hub.replay_rate_per_s,
+      ...(config.hub.tls && { tls: tlsBuffers(config.hub.tls) }),
+      ...(config.hub.username !== undefined && { username: config.hub.username }),
+      ...(config.hub.password !== undefined && { password: config.hub.password }),
+    });
+    this.uplink = uplink;
+    uplink.on('acked', ({ seqs, acked }) => {
+      if (acked > 0) this.say(`hub ACK   seq ${seqs.join(',')} (committed at the hub; outbox row acked)`);
+    });
+    uplink.on('refused', ({ message }) => this.say(`hub REFUSED the connection: ${message}`));
+    uplink.start();
+
+    const utcOffsetMin = utcOffsetMinutes(config.facility.timezone, this.clock.wall());
+    for (const cam of config.cameras.filter((c) => c.enabled)) this.startCamera(cam, ffmpeg.major ?? undefined, utcOffsetMin);
+    this.say(
+      `qmon ${AGENT_VERSION} running: facility ${config.facility.id}, ${this.pipelines.size} camera(s), ` +
+        `model ${this.detector.model.name} (${this.detector.threads} thread(s)), hub ${config.hub.mode === 'embedded' ? `embedded at ${hubUrl}` : config.hub.url}`,
+    );
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.pipelines.values()].map(({ pipeline }) => pipeline.stop()));
+    // Conditions still open (none for line crossings) are ended so the hub does not keep them open forever.
+    const wall = this.clock.wall();
+    for (const lc of this.lifecycles) {
+      try {
+        lc.closeAll(wall);
+      } catch (err) {
+        this.log.error({ err }, 'could not end open violations at shutdown');
+      }
+    }
+    await this.uplink?.stop();
+    await this.hub?.stop();
+    await this.broker?.stop();
+    await this.detector?.close();
+    if (this.store) this.finalStats = this.stats();
+    this.store?.close();
+    this.store = null;
+  }
+
+  /** Live counters while running; after stop(), the counters as they were at the end. */
+  stats(): AgentStats {
+    if (!this.store && this.finalStats) return this.finalStats;
+    const cameras: AgentStats['cameras'] = {};
+    for (const [id, { pipeline, supervisor }] of this.pipelines) {
+      cameras[id] = { ...pipeline.stats, restarts: supervisor.counters.restarts, state: supervisor.state.state };
+    }
+    if (!this.store) throw new Error('agent not started');
+    return { cameras, outbox: this.store.stats(), hub: this.hub?.stats() ?? null };
+  }
+
+  private async startEmbeddedHub(config: AppConfig): Promise<string> {
+    if (config.hub.mode !== 'embedded') return config.hub.url;
+    // The demo's hub: a loopback broker plus the reference hub consumer, so the ACK path is the real one.
+    this.broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0 });
+    const { url } = await this.broker.start();
+    this.hub = new ReferenceHub({ url, dbFile: join(config.storage.dir, 'hub.db'), clock: this.clock, logger: this.log.child({ stage: 'hub' }) });
+    this.hub.on('event', ({ event: e, duplicate }) =>
+      this.say(`hub got   ${e.type} event ${e.event_id} rev ${e.rev} seq ${e.seq}${duplicate ? ' (duplicate, ignored)' : ''}`),
+    );
+    await this.hub.start();
+    return url;
+  }
+
+  private startCamera(cam: CameraConfig, ffmpegMajor: number | undefined, utcOffsetMin: number): void {
+    const log = this.log.child({ stage: 'camera', cameraId: cam.id });
+    const supervisor = new CameraSupervisor({
+      cameraId: cam.id,
+      input: toFfmpegInput(cam),
+      output: { width: cam.detect.width, height: cam.detect.height, fps: cam.detect.fps, format: 'rgb24' },
+      health: cam.health,
+      clock: this.clock,
+      logger: log,
+      ffmpegMajor,
+    });
+    const wallAt = (mono: number): number => this.clock.wall() - (this.clock.now() - mono);
+    supervisor.on('state', (s) => {
+      this.say(`camera    ${cam.id} ${s.state}${s.reason ? ` (${s.reason})` : ''}`);
+      const status = toCameraStatus(s, wallAt);
+      if (status) this.uplink?.setCameraStatus(cam.id, status);
+    });
+    const lifecycle = new ViolationLifecycle({
+      sink: { record: (v) => void this.uplink!.enqueue(v) },
+      modelFor: () => ({ name: this.detector!.model.name, version: this.detector!.model.version }),
+    });
+    this.lifecycles.push(lifecycle);
+    const pipeline = new CameraPipeline({
+      cameraId: cam.id,
+      supervisor,
+      detector: this.detector!,
+      tracker: new Tracker({ fps: cam.detect.fps }),
+      rules: RuleEngine.fromConfig(
+        { lines: cam.rules.lines, schedule: { allow_lines: cam.rules.schedule.allow_lines.map((w) => w.text) } },
+        { utcOffsetMin },
+      ),
+      lifecycle,
+      logger: log,
+      onViolation: (v, ev) => this.onViolation(v, ev),
+    });
+    this.pipelines.set(cam.id, { pipeline, supervisor });
+    pipeline.start();
+  }
+
+  private onViolation(v: Violation, ev: RuleEvent): void {
+    const where = v.lineId ? `line ${v.lineId}${v.direction ? ` direction ${v.direction}` : ''}` : v.zoneId ? `zone ${v.zoneId}` : '';
+    this.say(
+      `ALERT     ${v.type} camera ${v.cameraId} ${where} track ${ev.trackIds.join(',')} ` +
+        `confidence ${v.confidence.toFixed(2)} event ${v.eventId} rev ${v.rev} (${v.state})`,
+    );
+    this.log.info({ violation: v }, 'violation recorded');
+  }
+
+  private birth(): BirthInfo {
+    const { config } = this.opts;
+    return {
+      version: AGENT_VERSION,
+      configHash: configHash(config),
+      cameras: config.cameras.map((c) => ({ id: c.id })),
+      rules: config.cameras.flatMap((c) => c.rules.lines.map((l) => ({ id: l.id, type: 'line_cross' as const, version: LINE_CROSS_VERSION }))),
+      models: this.detector ? [{ name: this.detector.model.name, version: this.detector.model.version }] : [],
+    };
+  }
+
+  private readonly rates = new CameraRates(systemClock);
+  private cameraHealth(): ReturnType<CameraRates['sample']>[] {
+    return [...this.pipelines].map(([id, { pipeline, supervisor }]) => this.rates.sample(id, supervisor, pipeline.stats, pipeline.lastFrameAt));
+  }
+}
+
+function tlsBuffers(tls: HubTls): TlsOptions {
+  return {
+    ca: Buffer.from(tls.ca),
+    ...(tls.cert !== undefined && { cert: Buffer.from(tls.cert) }),
+    ...(tls.key !== undefined && { key: Buffer.from(tls.key) }),
+  };
+}
+
+function toFfmpegInput(cam: CameraConfig): FfmpegInput {
+  const s = cam.source;
+  switch (s.kind) {
+    case 'file':
+      return { kind: 'file', path: s.path, loop: s.loop };
+    case 'rtsp':
+      return { kind: 'rtsp', url: s.url, transport: s.transport };
+    case 'onvif':
+      // Resolving an ONVIF profile to its RTSP URI is the camera-discovery work; until it lands, say so plainly.
+      throw new Error(`camera ${cam.id}: "onvif" sources are not supported by this version yet; give the camera's rtsp: URL instead`);
+  }
+}

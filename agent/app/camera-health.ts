@@ -1,0 +1,46 @@
+import type { CameraSupervisor, CameraState as SupervisorState } from '../camera/index.js';
+import type { CameraHealth, CameraStatus } from '../uplink/index.js';
+import type { Clock } from '../shared/clock.js';
+import type { CameraPipelineStats } from './camera-pipeline.js';
+
+/**
+ * Maps the supervisor's states onto the hub contract's (`online | degraded | offline | disabled`). `starting` is
+ * not announced: until the debounce says `offline`, a camera that has not delivered yet is simply not online.
+ */
+export function toCameraStatus(s: SupervisorState, wallAt: (mono: number) => number): CameraStatus | null {
+  switch (s.state) {
+    case 'online':
+    case 'degraded':
+    case 'offline':
+      return { state: s.state, reason: s.reason, since: wallAt(s.since) };
+    case 'stopped':
+      return { state: 'disabled', reason: 'stopped', since: wallAt(s.since) };
+    default:
+      return null;
+  }
+}
+
+/** Frames per second in and through the detector since the previous heartbeat, per camera. */
+export class CameraRates {
+  private last = new Map<string, { at: number; frames: number; inferences: number }>();
+
+  constructor(private readonly clock: Clock) {}
+
+  sample(id: string, sup: CameraSupervisor, stats: CameraPipelineStats, lastFrameAt: number | null): CameraHealth {
+    const now = this.clock.now();
+    const prev = this.last.get(id);
+    const framesIn = sup.counters.frames + sup.counters.dropped;
+    this.last.set(id, { at: now, frames: framesIn, inferences: stats.inferences });
+    const dt = prev ? (now - prev.at) / 1000 : 0;
+    const state = toCameraStatus(sup.state, (m) => m)?.state ?? 'offline';
+    return {
+      id,
+      state,
+      fpsIn: prev && dt > 0 ? round1((framesIn - prev.frames) / dt) : 0,
+      fpsDetect: prev && dt > 0 ? round1((stats.inferences - prev.inferences) / dt) : 0,
+      lastFrameAgeS: lastFrameAt === null ? null : round1((now - lastFrameAt) / 1000),
+    };
+  }
+}
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;

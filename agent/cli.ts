@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+/**
+ * `qmon`: the one entry point for provincial IT staff. User mistakes (bad config, missing models, missing ffmpeg)
+ * end with a one-line explanation and a non-zero exit code, never a stack trace.
+ */
+import { parseArgs } from 'node:util';
+import { runCommand } from './cli/run.js';
+import { checkConfigCommand } from './cli/check-config.js';
+import { UserError } from './cli/user-error.js';
+import { AGENT_VERSION } from './version.js';
+
+const HELP = `qmon ${AGENT_VERSION} — edge video monitoring for quarantine facilities
+
+Usage:
+  qmon run --config FILE [--duration SECONDS] [--log-level LEVEL] [--log-json]
+      Run the agent. With --duration it stops by itself (demos, smoke tests).
+  qmon check-config FILE
+      Validate a facility config and exit (0 = valid, 1 = errors). Prints every error with file:line:col and key path.
+  qmon --version | --help
+`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  run: runCommand,
+  'check-config': checkConfigCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'V' } },
+    strict: false,
+    allowPositionals: true,
+  });
+  const name = positionals[0];
+  if (values.version && !name) {
+    process.stdout.write(`${AGENT_VERSION}\n`);
+    return 0;
+  }
+  if (!name || (values.help && !name)) {
+    process.stdout.write(HELP);
+    return name ? 0 : values.help ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`qmon: unknown command "${name}"\n\n${HELP}`);
+    return 2;
+  }
+  return command(argv.slice(argv.indexOf(name) + 1));
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof UserError) {
+      process.stderr.write(`qmon: ${e.message}\n`);
+      process.exitCode = e.exitCode;
+      return;
+    }
+    // A bug, not a user mistake: keep the stack for the report.
+    process.stderr.write(`qmon: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 70;
+  },
+);
