@@ -1,0 +1,113 @@
+/**
+ * The TF.js → ONNX converter (scripts/convert/) on a hand-written graph that uses every mapped op,
+ * checked against tfjs running the same graph — so a wrong padding side, channel order, resize
+ * convention or layout shows up here without the real model.
+ */
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { ConversionError, convertTfjsGraph, float16ToFloat32, parseTfjsGraph } from '../../scripts/convert/index.js';
+import { permute, tfPadding } from '../../scripts/convert/shape-math.js';
+import { buildTinyGraph } from './tiny-tfjs-graph.js';
+
+describe('float16ToFloat32', () => {
+  it('decodes normal, subnormal, signed zero, infinite and NaN halves exactly', () => {
+    expect(float16ToFloat32(0x3c00)).toBe(1);
+    expect(float16ToFloat32(0xc000)).toBe(-2);
+    expect(float16ToFloat32(0x3555)).toBe(0.333251953125);
+    expect(float16ToFloat32(0x7bff)).toBe(65504);
+    expect(float16ToFloat32(0x0400)).toBe(2 ** -14);
+    expect(float16ToFloat32(0x0001)).toBe(2 ** -24);
+    expect(float16ToFloat32(0x03ff)).toBe(1023 * 2 ** -24);
+    expect(Object.is(float16ToFloat32(0x8000), -0)).toBe(true);
+    expect(float16ToFloat32(0x7c00)).toBe(Infinity);
+    expect(float16ToFloat32(0xfc00)).toBe(-Infinity);
+    expect(float16ToFloat32(0x7e00)).toBeNaN();
+  });
+});
+
+describe('shape arithmetic', () => {
+  it('pads like TensorFlow: the odd pixel of SAME padding goes after', () => {
+    expect(tfPadding('SAME', 512, 3, 2)).toEqual({ before: 0, after: 1, out: 256 });
+    expect(tfPadding('SAME', 64, 5, 2)).toEqual({ before: 1, after: 2, out: 32 });
+    expect(tfPadding('SAME', 128, 3, 1)).toEqual({ before: 1, after: 1, out: 128 });
+    expect(tfPadding('VALID', 10, 3, 1)).toEqual({ before: 0, after: 0, out: 8 });
+    expect(tfPadding('SAME', 7, 3, 1, 2)).toEqual({ before: 2, after: 2, out: 7 });
+  });
+
+  it('permutes HWIO filters to OIHW', () => {
+    // shape [1, 2, 2, 3] (h, w, in, out) with value = 100*w + 10*in + out
+    const data = new Float32Array(12);
+    for (let w = 0; w < 2; w++) for (let i = 0; i < 2; i++) for (let o = 0; o < 3; o++) data[w * 6 + i * 3 + o] = 100 * w + 10 * i + o;
+    const p = permute(data, [1, 2, 2, 3], [3, 2, 0, 1]);
+    expect(p.shape).toEqual([3, 2, 1, 2]);
+    // [o][i][0][w]
+    expect(Array.from(p.data)).toEqual([0, 100, 10, 110, 1, 101, 11, 111, 2, 102, 12, 112]);
+  });
+});
+
+describe('convertTfjsGraph', () => {
+  const tiny = buildTinyGraph();
+  const graph = () => parseTfjsGraph(tiny.modelJson, () => tiny.weightData, 'tiny.json');
+  const convert = () => convertTfjsGraph(graph(), { inputs: [{ tf: 'images', onnx: 'images' }], outputs: tiny.outputs, graphName: 'tiny' });
+
+  it('matches tfjs on every output of a graph using all mapped ops', async () => {
+    const result = convert();
+    expect(result.outputs).toEqual([
+      { name: 'detections', dtype: 'float32', shape: [1, 5, 4] },
+      { name: 'feat', dtype: 'float32', shape: [1, 4, 4, 8] },
+    ]);
+    const input = new Float32Array(8 * 8 * 3);
+    for (let i = 0; i < input.length; i++) input[i] = ((i * 37) % 255) / 32 - 4; // spread over [-4, 4)
+
+    const tf = await import('@tensorflow/tfjs');
+    await tf.setBackend('cpu');
+    const model = await tf.loadGraphModel({
+      load: () =>
+        Promise.resolve({
+          modelTopology: tiny.modelJson.modelTopology as object,
+          weightSpecs: (tiny.modelJson.weightsManifest as { weights: never[] }[])[0]?.weights,
+          weightData: tiny.weightData.slice().buffer,
+          format: 'graph-model',
+        }),
+    });
+    const x = tf.tensor4d(input, tiny.inputShape);
+    const ref = (model.execute(x, ['detections', 'feat']) as import('@tensorflow/tfjs').Tensor[]).map((t) => t.dataSync() as Float32Array);
+
+    const session = await ort.InferenceSession.create(result.bytes);
+    const got = await session.run({ images: new ort.Tensor('float32', input, tiny.inputShape) });
+    await session.release();
+
+    const det = got.detections?.data as Float32Array;
+    const feat = got.feat?.data as Float32Array;
+    expect(det).toHaveLength(20);
+    expect(feat).toHaveLength(128);
+    // Rows: score, class (channel of the peak), two gathered values − 0.5. Integers must agree exactly.
+    for (let r = 0; r < 5; r++) expect(det[r * 4 + 1]).toBe(ref[0]?.[r * 4 + 1]);
+    for (let i = 0; i < 20; i++) expect(det[i]).toBeCloseTo(ref[0]?.[i] as number, 4);
+    for (let i = 0; i < 128; i++) expect(feat[i]).toBeCloseTo(ref[1]?.[i] as number, 4);
+    // Not a degenerate graph: scores sorted descending and features not all zero.
+    expect(det[0]).toBeGreaterThanOrEqual(det[4] as number);
+    expect(feat.some((v) => v > 0)).toBe(true);
+  });
+
+  it('produces identical bytes on every run (the manifest hash depends on it)', () => {
+    expect(Buffer.from(convert().bytes).equals(Buffer.from(convert().bytes))).toBe(true);
+  });
+
+  it('names every unsupported op in one error', () => {
+    const json = structuredClone(tiny.modelJson) as { modelTopology: { node: { op: string; name: string }[] } };
+    for (const n of json.modelTopology.node) {
+      if (n.name === 'feat') n.op = 'Elu';
+      if (n.name === 'heat') n.op = 'Softplus';
+    }
+    const g = parseTfjsGraph(json, () => tiny.weightData);
+    expect(() => convertTfjsGraph(g, { inputs: [], outputs: tiny.outputs, graphName: 'x' })).toThrow(ConversionError);
+    expect(() => convertTfjsGraph(g, { inputs: [], outputs: tiny.outputs, graphName: 'x' })).toThrow('unsupported TF ops: Elu, Softplus');
+  });
+
+  it('rejects weights that do not cover the weight file, and non-graph models', () => {
+    const short = () => tiny.weightData.subarray(0, 100);
+    expect(() => parseTfjsGraph(tiny.modelJson, short, 'tiny.json')).toThrow(/tiny\.json: weight \S+ needs bytes \d+\.\.\d+ but the shards hold 100/);
+    expect(() => parseTfjsGraph({ format: 'layers-model' }, () => new Uint8Array(), 'x.json')).toThrow(/x\.json: not a TensorFlow\.js graph model/);
+  });
+});
