@@ -1,0 +1,157 @@
+import type { MonoMs } from '../shared/types.js';
+import type { BirthPayload, CamStatusPayload, HeartbeatPayload, StatusPayload } from '../uplink/contract.js';
+
+export interface FacilityView {
+  readonly fid: string;
+  readonly session: number;
+  readonly status: StatusPayload['state'] | 'unknown';
+  readonly birth: BirthPayload | null;
+  readonly lastHeartbeat: HeartbeatPayload | null;
+  /** No heartbeat for longer than the stale limit (or never one). */
+  readonly heartbeatStale: boolean;
+  readonly maxSeq: number;
+  readonly missingSeqs: readonly number[];
+  readonly cameras: readonly CamStatusPayload[];
+}
+
+interface Facility {
+  fid: string;
+  session: number;
+  status: StatusPayload['state'] | 'unknown';
+  birth: BirthPayload | null;
+  lastHb: HeartbeatPayload | null;
+  lastHbAt: MonoMs | null;
+  /** 0 = nothing seen yet, so the first seq seen is the baseline, not a gap. */
+  maxSeq: number;
+  /** Missing seq → when it was first noticed. */
+  missing: Map<number, MonoMs>;
+  lastResendAt: MonoMs | null;
+  cameras: Map<string, CamStatusPayload>;
+}
+
+/** A jump bigger than this is an agent whose store was reset, not a gap worth asking for. */
+const MAX_TRACKED_GAP = 100_000;
+
+export interface ResendRange {
+  readonly fid: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * What the hub knows per facility: session (to ignore a late Will from an older session), last
+ * heartbeat, and the seqs it has not seen (to ask the agent to resend them).
+ */
+export class FacilityTracker {
+  private readonly map = new Map<string, Facility>();
+
+  constructor(
+    private readonly hbStaleMs: number,
+    private readonly gapGraceMs: number,
+    maxSeqs: Map<string, number> = new Map(),
+  ) {
+    for (const [fid, s] of maxSeqs) this.get(fid).maxSeq = s;
+  }
+
+  private get(fid: string): Facility {
+    let f = this.map.get(fid);
+    if (!f) {
+      f = {
+        fid,
+        session: 0,
+        status: 'unknown',
+        birth: null,
+        lastHb: null,
+        lastHbAt: null,
+        maxSeq: 0,
+        missing: new Map(),
+        lastResendAt: null,
+        cameras: new Map(),
+      };
+      this.map.set(fid, f);
+    }
+    return f;
+  }
+
+  /**
+   * Returns false when the status is from an older session than one already seen and was ignored:
+   * typically the Will of a connection that died after the agent had already reconnected.
+   */
+  status(s: StatusPayload): boolean {
+    const f = this.get(s.fid);
+    if (s.session < f.session) return false;
+    f.session = Math.max(f.session, s.session);
+    f.status = s.state;
+    return true;
+  }
+
+  birth(b: BirthPayload): void {
+    const f = this.get(b.fid);
+    f.session = Math.max(f.session, b.session);
+    f.birth = b;
+  }
+
+  heartbeat(h: HeartbeatPayload, now: MonoMs): void {
+    const f = this.get(h.fid);
+    f.lastHb = h;
+    f.lastHbAt = now;
+  }
+
+  camera(c: CamStatusPayload): void {
+    this.get(c.fid).cameras.set(c.camera_id, c);
+  }
+
+  /** Notes a delivered seq; opens a gap when it jumps past the highest one seen. */
+  seq(fid: string, seq: number, now: MonoMs): void {
+    const f = this.get(fid);
+    f.missing.delete(seq);
+    if (seq <= f.maxSeq) return;
+    if (f.maxSeq > 0 && seq - f.maxSeq - 1 <= MAX_TRACKED_GAP) {
+      for (let s = f.maxSeq + 1; s < seq; s++) f.missing.set(s, now);
+    }
+    f.maxSeq = seq;
+  }
+
+  /**
+   * Gaps worth asking for now: missing for longer than the grace period (the backlog lane sends
+   * older seqs after newer live ones, so a fresh gap is normal), not while the agent's last
+   * heartbeat says it still has rows pending, and at most once per grace period.
+   */
+  dueResends(now: MonoMs): ResendRange[] {
+    const out: ResendRange[] = [];
+    for (const f of this.map.values()) {
+      if (f.missing.size === 0) continue;
+      if (f.lastHb && f.lastHb.outbox.pending > 0) continue;
+      if (f.lastResendAt !== null && now - f.lastResendAt < this.gapGraceMs) continue;
+      const old = [...f.missing].filter(([, at]) => now - at >= this.gapGraceMs).map(([s]) => s);
+      if (old.length === 0) continue;
+      old.sort((a, b) => a - b);
+      let from = old[0]!;
+      let prev = from;
+      for (const s of old.slice(1)) {
+        if (s !== prev + 1) {
+          out.push({ fid: f.fid, from, to: prev });
+          from = s;
+        }
+        prev = s;
+      }
+      out.push({ fid: f.fid, from, to: prev });
+      f.lastResendAt = now;
+    }
+    return out;
+  }
+
+  list(now: MonoMs): FacilityView[] {
+    return [...this.map.values()].map((f) => ({
+      fid: f.fid,
+      session: f.session,
+      status: f.status,
+      birth: f.birth,
+      lastHeartbeat: f.lastHb,
+      heartbeatStale: f.lastHbAt === null || now - f.lastHbAt > this.hbStaleMs,
+      maxSeq: f.maxSeq,
+      missingSeqs: [...f.missing.keys()].sort((a, b) => a - b),
+      cameras: [...f.cameras.values()],
+    }));
+  }
+}

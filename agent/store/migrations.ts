@@ -1,0 +1,66 @@
+import type Database from 'better-sqlite3';
+import { SchemaTooNewError } from './errors.js';
+
+/**
+ * Schema versions, applied in order inside one transaction each. `PRAGMA user_version` records the
+ * last one applied. Never edit a migration that has shipped: add a new one, because agents in the
+ * field already ran the old text.
+ */
+const MIGRATIONS: readonly string[] = [
+  // 1: violations (latest revision of each), outbox (one row per revision, the exact bytes to publish), meta.
+  `
+  CREATE TABLE violations (
+    event_id   TEXT PRIMARY KEY,
+    rev        INTEGER NOT NULL CHECK (rev >= 1),
+    state      TEXT NOT NULL CHECK (state IN ('new', 'update', 'end')),
+    type       TEXT NOT NULL,
+    camera_id  TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    ended_at   INTEGER,
+    updated_at INTEGER NOT NULL,
+    json       TEXT NOT NULL
+  ) STRICT;
+
+  -- AUTOINCREMENT (not just INTEGER PRIMARY KEY) so a seq is never handed out twice, even after the
+  -- newest rows are deleted: the hub uses seq to see gaps, and a reused seq would hide one.
+  -- No ON DELETE CASCADE on purpose: deleting a violation that still has outbox rows must fail
+  -- rather than silently drop un-acked revisions.
+  CREATE TABLE outbox (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id        TEXT NOT NULL REFERENCES violations(event_id),
+    rev             INTEGER NOT NULL,
+    lane            TEXT NOT NULL CHECK (lane IN ('live', 'backlog')),
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'acked')),
+    payload         BLOB NOT NULL,
+    created_at      INTEGER NOT NULL,
+    sent_at         INTEGER,
+    acked_at        INTEGER,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    UNIQUE (event_id, rev)
+  ) STRICT;
+  CREATE INDEX outbox_status ON outbox (status, lane, seq);
+
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) STRICT;
+  `,
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings `db` to the latest schema; refuses a database written by a newer agent. */
+export function migrate(db: Database.Database, file: string): { from: number; to: number } {
+  const from = db.pragma('user_version', { simple: true }) as number;
+  if (from > LATEST_SCHEMA_VERSION) throw new SchemaTooNewError(file, from, LATEST_SCHEMA_VERSION);
+  for (let v = from; v < LATEST_SCHEMA_VERSION; v++) {
+    const sql = MIGRATIONS[v]!;
+    db.transaction(() => {
+      db.exec(sql);
+      // user_version cannot be bound as a parameter; v is our own integer, not input.
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return { from, to: LATEST_SCHEMA_VERSION };
+}

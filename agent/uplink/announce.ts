@@ -1,0 +1,88 @@
+import type { MqttClient } from 'mqtt';
+import type { Clock } from '../shared/clock.js';
+import type { Store } from '../store/index.js';
+import {
+  buildBirth,
+  buildCamStatus,
+  buildHeartbeat,
+  buildStatus,
+  type BirthInfo,
+  type CameraHealth,
+  type CameraStatus,
+} from './payloads.js';
+import type { ClockInfo } from './schemas.js';
+import { topics } from './topics.js';
+
+export interface AnnouncerOptions {
+  readonly fid: string;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly birth: () => BirthInfo;
+  readonly cameraHealth?: () => readonly CameraHealth[];
+  readonly clockInfo?: () => ClockInfo;
+  readonly diskFreeMb?: () => number | null;
+}
+
+const UNKNOWN_CLOCK: ClockInfo = { synced: false, source: 'unknown' };
+/** Heartbeats are QoS 0 and expire: a stale one delivered late would only mislead the hub. */
+const HEARTBEAT_EXPIRY_S = 120;
+
+/**
+ * What the agent says about itself: birth, status, camera statuses (all retained) and the
+ * heartbeat. It remembers camera statuses so every new connection can repeat them.
+ */
+export class Announcer {
+  private readonly cameras = new Map<string, CameraStatus>();
+  private readonly startedAt: number;
+
+  constructor(private readonly opts: AnnouncerOptions) {
+    this.startedAt = opts.clock.now();
+  }
+
+  clockInfo(): ClockInfo {
+    return this.opts.clockInfo?.() ?? UNKNOWN_CLOCK;
+  }
+
+  statusPayload(state: 'online' | 'offline' | 'stopping', session: number): Buffer {
+    return buildStatus(this.opts.fid, state, session, this.opts.clock.wall());
+  }
+
+  /** The contract's on-connect order: birth, status online, every camera status. */
+  announceOnline(client: MqttClient, session: number): void {
+    this.birth(client, session);
+    client.publish(topics.status(this.opts.fid), this.statusPayload('online', session), { qos: 1, retain: true });
+    for (const [id, s] of this.cameras) this.publishCamera(client, session, id, s);
+  }
+
+  birth(client: MqttClient, session: number): void {
+    const { fid, clock, store } = this.opts;
+    const payload = buildBirth(fid, session, clock.wall(), this.opts.birth(), store.lastSeq());
+    client.publish(topics.birth(fid), payload, { qos: 1, retain: true });
+  }
+
+  /** Remembers the status; publishes it when a connected client is given. */
+  camera(client: MqttClient | null, session: number, cameraId: string, status: CameraStatus): void {
+    this.cameras.set(cameraId, status);
+    if (client?.connected) this.publishCamera(client, session, cameraId, status);
+  }
+
+  heartbeat(client: MqttClient, session: number): void {
+    const { fid, clock, store } = this.opts;
+    const payload = buildHeartbeat({
+      fid,
+      session,
+      wall: clock.wall(),
+      uptimeS: (clock.now() - this.startedAt) / 1000,
+      outbox: store.stats(),
+      cameras: this.opts.cameraHealth?.() ?? [],
+      diskFreeMb: this.opts.diskFreeMb?.() ?? null,
+      clock: this.clockInfo(),
+    });
+    client.publish(topics.hb(fid), payload, { qos: 0, properties: { messageExpiryInterval: HEARTBEAT_EXPIRY_S } });
+  }
+
+  private publishCamera(client: MqttClient, session: number, cameraId: string, s: CameraStatus): void {
+    const payload = buildCamStatus(this.opts.fid, session, cameraId, s, this.opts.clock.wall());
+    client.publish(topics.camStatus(this.opts.fid, cameraId), payload, { qos: 1, retain: true });
+  }
+}

@@ -1,0 +1,61 @@
+import { decodePayload } from './encode.js';
+import { RebirthCommand, ResendCommand } from './schemas.js';
+
+/** What a command may do to the agent; the uplink supplies it. */
+export interface CommandActions {
+  rebirth(): void;
+  /** Requeues sent/acked rows in [fromSeq, toSeq]; returns how many. */
+  resend(fromSeq: number, toSeq: number): number;
+}
+
+export interface CommandOutcome {
+  readonly ok: boolean;
+  /** The request's `id`, echoed so a 3.1.1 hub can correlate (5.0 also gets correlation data). */
+  readonly id: string | null;
+  readonly error: string | null;
+  readonly result: Record<string, number | string | boolean> | null;
+}
+
+const MAX_ID = 64;
+
+/** The request id if the payload is JSON with a plausible `id`, so even an error can be correlated. */
+function requestId(bytes: Buffer): string | null {
+  try {
+    const v = JSON.parse(bytes.toString('utf8')) as unknown;
+    if (v && typeof v === 'object' && 'id' in v && typeof v.id === 'string' && /^[A-Za-z0-9_.:-]+$/.test(v.id)) {
+      return v.id.slice(0, MAX_ID);
+    }
+  } catch {
+    // not JSON: no id to echo
+  }
+  return null;
+}
+
+/**
+ * Runs one hub command. Unknown names and malformed payloads come back as `ok: false` with a
+ * reason; nothing here throws, because a hostile or buggy hub must not be able to stop the agent.
+ */
+export function runCommand(name: string, bytes: Buffer, actions: CommandActions): CommandOutcome {
+  const id = requestId(bytes);
+  const failed = (error: string): CommandOutcome => ({ ok: false, id, error: error.slice(0, 512), result: null });
+  try {
+    switch (name) {
+      case 'rebirth': {
+        const parsed = decodePayload(RebirthCommand, 'cmd/rebirth', bytes.length === 0 ? '{}' : bytes);
+        if (!parsed.ok) return failed(parsed.error);
+        actions.rebirth();
+        return { ok: true, id, error: null, result: null };
+      }
+      case 'resend': {
+        const parsed = decodePayload(ResendCommand, 'cmd/resend', bytes);
+        if (!parsed.ok) return failed(parsed.error);
+        const requeued = actions.resend(parsed.value.from_seq, parsed.value.to_seq);
+        return { ok: true, id, error: null, result: { requeued } };
+      }
+      default:
+        return failed(`unknown command "${name.slice(0, 64)}"`);
+    }
+  } catch (e) {
+    return failed(`command ${name.slice(0, 64)} failed: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,98 @@
+import type { z } from 'zod';
+import type { EpochMs, Violation } from '../shared/types.js';
+import { EventPayload, type ClockInfo } from './schemas.js';
+
+/** A payload that failed its schema: says which payload and which fields, never the values. */
+export class PayloadError extends Error {
+  override name = 'PayloadError';
+  constructor(
+    readonly what: string,
+    readonly issues: readonly string[],
+  ) {
+    super(`${what} payload is invalid: ${issues.join('; ')}`);
+  }
+}
+
+function describeIssues(error: z.ZodError): string[] {
+  return error.issues.slice(0, 8).map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+}
+
+/** RFC 3339 UTC with milliseconds, e.g. `2026-01-01T00:00:00.000Z`. */
+export function isoMs(ms: EpochMs): string {
+  return new Date(ms).toISOString();
+}
+
+/** Validates `value` against `schema` and returns the JSON bytes; throws PayloadError otherwise. */
+export function encodePayload<S extends z.ZodType>(schema: S, what: string, value: z.input<S>): Buffer {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new PayloadError(what, describeIssues(parsed.error));
+  return Buffer.from(JSON.stringify(parsed.data), 'utf8');
+}
+
+export type Decoded<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** Parses and validates received bytes; never throws (a hostile payload must not crash anything). */
+export function decodePayload<S extends z.ZodType>(schema: S, what: string, bytes: Buffer | string): Decoded<z.output<S>> {
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof bytes === 'string' ? bytes : bytes.toString('utf8'));
+  } catch {
+    return { ok: false, error: `${what} payload is not JSON` };
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) return { ok: false, error: new PayloadError(what, describeIssues(parsed.error)).message };
+  return { ok: true, value: parsed.data };
+}
+
+export interface EventContext {
+  readonly fid: string;
+  readonly session: number;
+  readonly seq: number;
+  /** True when the row goes to the backlog lane (the uplink was not live at enqueue time). */
+  readonly replay: boolean;
+  readonly clock: ClockInfo;
+}
+
+/**
+ * Builds `qmon.event/1` for one violation revision and validates it. Fields are picked one by one,
+ * so nothing the hub must not see (the snapshot's local `file` path, free-text reasons) can ride
+ * along by accident.
+ */
+export function encodeEvent(v: Violation, ctx: EventContext): Buffer {
+  const payload: EventPayload = {
+    schema: 'qmon.event/1',
+    fid: ctx.fid,
+    session: ctx.session,
+    seq: ctx.seq,
+    event_id: v.eventId,
+    rev: v.rev,
+    state: v.state,
+    type: v.type,
+    severity: v.severity,
+    camera_id: v.cameraId,
+    ...(v.zoneId !== undefined && { zone_id: v.zoneId }),
+    ...(v.lineId !== undefined && { line_id: v.lineId }),
+    ...(v.direction !== undefined && { direction: v.direction }),
+    people: v.people,
+    confidence: v.confidence,
+    started_at: isoMs(v.startedAt),
+    ended_at: v.endedAt === null ? null : isoMs(v.endedAt),
+    ts: isoMs(v.updatedAt),
+    clock: { synced: ctx.clock.synced, source: ctx.clock.source },
+    replay: ctx.replay,
+    rule: { id: v.rule.id, version: v.rule.version },
+    model: v.model === null ? null : { name: v.model.name, version: v.model.version },
+    snapshot:
+      v.snapshot === null
+        ? null
+        : {
+            sha256: v.snapshot.sha256,
+            bytes: v.snapshot.bytes,
+            w: v.snapshot.w,
+            h: v.snapshot.h,
+            redaction: v.snapshot.redaction,
+          },
+    ...(v.reason !== undefined && { reason: v.reason }),
+  };
+  return encodePayload(EventPayload, `qmon.event/1 (event ${v.eventId} rev ${v.rev})`, payload);
+}

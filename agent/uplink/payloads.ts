@@ -1,0 +1,138 @@
+import type { EpochMs, RuleType } from '../shared/types.js';
+import type { OutboxStats } from '../store/index.js';
+import type { CommandOutcome } from './commands.js';
+import { encodePayload, isoMs } from './encode.js';
+import {
+  AckPayload,
+  BirthPayload,
+  CamStatusPayload,
+  HeartbeatPayload,
+  HubStatePayload,
+  ResponsePayload,
+  StatusPayload,
+  type CameraState,
+  type ClockInfo,
+} from './schemas.js';
+
+/** What the agent runs, for `birth`; supplied by the app from the loaded config and models. */
+export interface BirthInfo {
+  readonly version: string;
+  /** Hex digest of the effective config (secrets excluded), so the hub sees config drift. */
+  readonly configHash: string;
+  readonly cameras: readonly { readonly id: string }[];
+  readonly rules: readonly { readonly id: string; readonly type: RuleType; readonly version: number }[];
+  readonly models: readonly { readonly name: string; readonly version: string }[];
+}
+
+/** One camera's line in the heartbeat; supplied by the camera supervisors. */
+export interface CameraHealth {
+  readonly id: string;
+  readonly state: CameraState;
+  readonly fpsIn: number;
+  readonly fpsDetect: number;
+  readonly lastFrameAgeS: number | null;
+}
+
+export interface CameraStatus {
+  readonly state: CameraState;
+  /** Machine-readable (`stall`, `auth_failed`), never free text. */
+  readonly reason?: string | null;
+  /** Wall time the camera entered this state. */
+  readonly since: EpochMs;
+}
+
+export function buildStatus(fid: string, state: StatusPayload['state'], session: number, wall: EpochMs): Buffer {
+  return encodePayload(StatusPayload, 'qmon.status/1', { schema: 'qmon.status/1', fid, state, session, ts: isoMs(wall) });
+}
+
+export function buildBirth(fid: string, session: number, wall: EpochMs, info: BirthInfo, lastSeq: number): Buffer {
+  return encodePayload(BirthPayload, 'qmon.birth/1', {
+    schema: 'qmon.birth/1',
+    fid,
+    session,
+    ts: isoMs(wall),
+    agent: { version: info.version },
+    config_hash: info.configHash,
+    cameras: info.cameras.map((c) => ({ id: c.id })),
+    rules: info.rules.map((r) => ({ id: r.id, type: r.type, version: r.version })),
+    models: info.models.map((m) => ({ name: m.name, version: m.version })),
+    last_seq: lastSeq,
+  });
+}
+
+export interface HeartbeatInput {
+  readonly fid: string;
+  readonly session: number;
+  readonly wall: EpochMs;
+  readonly uptimeS: number;
+  readonly outbox: OutboxStats;
+  readonly cameras: readonly CameraHealth[];
+  readonly diskFreeMb: number | null;
+  readonly clock: ClockInfo;
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+export function buildHeartbeat(h: HeartbeatInput): Buffer {
+  const oldest = h.outbox.oldestPendingAt;
+  return encodePayload(HeartbeatPayload, 'qmon.hb/1', {
+    schema: 'qmon.hb/1',
+    fid: h.fid,
+    session: h.session,
+    ts: isoMs(h.wall),
+    uptime_s: Math.max(0, Math.floor(h.uptimeS)),
+    outbox: {
+      pending: h.outbox.pending,
+      sent: h.outbox.sent,
+      oldest_age_s: oldest === null ? null : Math.max(0, Math.floor((h.wall - oldest) / 1000)),
+    },
+    cameras: h.cameras.map((c) => ({
+      id: c.id,
+      state: c.state,
+      fps_in: round2(c.fpsIn),
+      fps_detect: round2(c.fpsDetect),
+      last_frame_age_s: c.lastFrameAgeS === null ? null : round2(c.lastFrameAgeS),
+    })),
+    disk_free_mb: h.diskFreeMb === null ? null : Math.floor(h.diskFreeMb),
+    clock: h.clock,
+  });
+}
+
+export function buildCamStatus(fid: string, session: number, cameraId: string, s: CameraStatus, wall: EpochMs): Buffer {
+  return encodePayload(CamStatusPayload, 'qmon.cam-status/1', {
+    schema: 'qmon.cam-status/1',
+    fid,
+    session,
+    camera_id: cameraId,
+    state: s.state,
+    reason: s.reason ?? null,
+    since: isoMs(s.since),
+    ts: isoMs(wall),
+  });
+}
+
+export function buildResponse(fid: string, cmd: string, outcome: CommandOutcome, wall: EpochMs): Buffer {
+  return encodePayload(ResponsePayload, 'qmon.res/1', {
+    schema: 'qmon.res/1',
+    fid,
+    cmd: cmd.slice(0, 64),
+    id: outcome.id,
+    ok: outcome.ok,
+    error: outcome.error,
+    result: outcome.result,
+    ts: isoMs(wall),
+  });
+}
+
+export function buildAck(seqs: readonly number[]): Buffer {
+  return encodePayload(AckPayload, 'qmon.ack/1', { schema: 'qmon.ack/1', seqs: [...seqs] });
+}
+
+export function buildHubState(online: boolean, accepting: boolean, wall: EpochMs): Buffer {
+  return encodePayload(HubStatePayload, 'qmon.hub-state/1', {
+    schema: 'qmon.hub-state/1',
+    online,
+    accepting,
+    ts: isoMs(wall),
+  });
+}

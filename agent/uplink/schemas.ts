@@ -1,0 +1,210 @@
+import { z } from 'zod';
+import { CAMERA_ID_RE, FID_RE } from './topics.js';
+
+/**
+ * The payloads of the hub contract `qmon/v1`, as zod schemas. Every object is strict: an unknown
+ * key is an error, which is how "no personal data, no file paths" is enforced rather than hoped
+ * for. The JSON Schema files in `schemas/` are generated from these (see `json-schemas.ts`) and a
+ * test keeps them in sync.
+ */
+
+/** RFC 3339, UTC (`Z`), exactly millisecond precision: what `Date#toISOString()` writes. */
+export const Timestamp = z.iso.datetime({ precision: 3 });
+const Fid = z.string().regex(FID_RE);
+const CameraId = z.string().regex(CAMERA_ID_RE);
+/** Config-given ids of zones, lines and rules: short, no spaces, no free text. */
+const ConfigId = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/);
+/** Machine-readable reason codes only (`disk_low`, `covered`), never free text. */
+const ReasonCode = z.string().regex(/^[a-z0-9_]{1,64}$/);
+/** UUIDv7 (what the agent creates) or ULID (allowed by the contract). */
+export const EventId = z
+  .string()
+  .regex(/^(?:[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}|[0-9A-HJKMNP-TV-Z]{26})$/);
+const Count = z.int().min(0);
+const Seq = z.int().min(1);
+const Session = z.int().min(0);
+const Version = z.string().regex(/^[A-Za-z0-9_.+-]{1,64}$/);
+
+export const ClockInfo = z.strictObject({
+  /** True when the agent's clock is disciplined (NTP/chrony reports sync). */
+  synced: z.boolean(),
+  source: z.string().regex(/^[a-z0-9_.:-]{1,32}$/),
+});
+
+export const RULE_TYPES = [
+  'no_mask',
+  'line_cross',
+  'zone_intrusion',
+  'gathering',
+  'distancing',
+  'loitering',
+  'camera_offline',
+  'camera_tamper',
+  'agent_alarm',
+] as const;
+
+export const EventPayload = z
+  .strictObject({
+    schema: z.literal('qmon.event/1'),
+    fid: Fid,
+    session: Session,
+    seq: Seq,
+    event_id: EventId,
+    rev: z.int().min(1),
+    state: z.enum(['new', 'update', 'end']),
+    type: z.enum(RULE_TYPES),
+    severity: z.enum(['info', 'warning', 'critical']),
+    camera_id: CameraId,
+    zone_id: ConfigId.optional(),
+    line_id: ConfigId.optional(),
+    direction: z.enum(['in', 'out']).optional(),
+    people: Count,
+    confidence: z.number().min(0).max(1),
+    started_at: Timestamp,
+    ended_at: Timestamp.nullable(),
+    ts: Timestamp,
+    clock: ClockInfo,
+    replay: z.boolean(),
+    rule: z.strictObject({ id: ConfigId, version: Count }),
+    model: z.strictObject({ name: Version, version: Version }).nullable(),
+    snapshot: z
+      .strictObject({
+        sha256: z.string().regex(/^[0-9a-f]{64}$/),
+        bytes: Count,
+        w: z.int().min(1),
+        h: z.int().min(1),
+        redaction: z.literal('faces-blurred'),
+      })
+      .nullable(),
+    reason: ReasonCode.optional(),
+  })
+  .meta({ title: 'qmon.event/1', description: 'One revision of a violation, agent → hub on qmon/v1/{fid}/evt.' });
+
+export const StatusPayload = z
+  .strictObject({
+    schema: z.literal('qmon.status/1'),
+    fid: Fid,
+    state: z.enum(['online', 'offline', 'stopping']),
+    session: Session,
+    ts: Timestamp,
+  })
+  .meta({ title: 'qmon.status/1', description: 'Agent status (retained; also the Will), qmon/v1/{fid}/status.' });
+
+export const BirthPayload = z
+  .strictObject({
+    schema: z.literal('qmon.birth/1'),
+    fid: Fid,
+    session: Session,
+    ts: Timestamp,
+    agent: z.strictObject({ version: Version }),
+    config_hash: z.string().regex(/^[0-9a-f]{8,64}$/),
+    cameras: z.array(z.strictObject({ id: CameraId })).max(256),
+    rules: z.array(z.strictObject({ id: ConfigId, type: z.enum(RULE_TYPES), version: Count })).max(4096),
+    models: z.array(z.strictObject({ name: Version, version: Version })).max(32),
+    last_seq: Count,
+  })
+  .meta({ title: 'qmon.birth/1', description: 'What the agent runs (retained), on every connect and cmd/rebirth.' });
+
+export const CAMERA_STATES = ['online', 'degraded', 'offline', 'disabled'] as const;
+
+export const HeartbeatPayload = z
+  .strictObject({
+    schema: z.literal('qmon.hb/1'),
+    fid: Fid,
+    session: Session,
+    ts: Timestamp,
+    uptime_s: Count,
+    outbox: z.strictObject({ pending: Count, sent: Count, oldest_age_s: Count.nullable() }),
+    cameras: z
+      .array(
+        z.strictObject({
+          id: CameraId,
+          state: z.enum(CAMERA_STATES),
+          fps_in: z.number().min(0),
+          fps_detect: z.number().min(0),
+          last_frame_age_s: z.number().min(0).nullable(),
+        }),
+      )
+      .max(32),
+    disk_free_mb: Count.nullable(),
+    clock: ClockInfo,
+  })
+  .meta({ title: 'qmon.hb/1', description: 'Heartbeat (QoS 0, not retained, < 2 KB), qmon/v1/{fid}/hb.' });
+
+export const CamStatusPayload = z
+  .strictObject({
+    schema: z.literal('qmon.cam-status/1'),
+    fid: Fid,
+    session: Session,
+    camera_id: CameraId,
+    state: z.enum(CAMERA_STATES),
+    reason: ReasonCode.nullable(),
+    since: Timestamp,
+    ts: Timestamp,
+  })
+  .meta({ title: 'qmon.cam-status/1', description: 'Camera status (retained), qmon/v1/{fid}/cam/{camera_id}/status.' });
+
+export const AckPayload = z
+  .strictObject({
+    schema: z.literal('qmon.ack/1'),
+    seqs: z.array(Seq).min(1).max(1000),
+  })
+  .meta({ title: 'qmon.ack/1', description: 'Hub ACK by outbox seq, after the hub committed the events.' });
+
+export const HubStatePayload = z
+  .strictObject({
+    schema: z.literal('qmon.hub-state/1').optional(),
+    online: z.boolean(),
+    accepting: z.boolean(),
+    ts: Timestamp,
+  })
+  .meta({ title: 'qmon.hub-state/1', description: 'Hub availability (retained), qmon/v1/hub/state.' });
+
+/** Fields every command may carry: `id` correlates the response on MQTT 3.1.1 (no correlation data). */
+const CommandBase = {
+  schema: z.literal('qmon.cmd/1').optional(),
+  id: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).optional(),
+};
+
+export const RebirthCommand = z
+  .strictObject({ ...CommandBase })
+  .meta({ title: 'qmon.cmd/1 rebirth', description: 'qmon/v1/{fid}/cmd/rebirth: publish birth again.' });
+
+export const RESEND_MAX_ROWS = 100_000;
+
+export const ResendCommand = z
+  .strictObject({ ...CommandBase, from_seq: Seq, to_seq: Seq })
+  .refine((c) => c.to_seq >= c.from_seq, { message: 'to_seq must be >= from_seq', path: ['to_seq'] })
+  .refine((c) => c.to_seq - c.from_seq < RESEND_MAX_ROWS, {
+    message: `at most ${RESEND_MAX_ROWS} seqs per resend`,
+    path: ['to_seq'],
+  })
+  .meta({ title: 'qmon.cmd/1 resend', description:
+      'qmon/v1/{fid}/cmd/resend: send rows from_seq..to_seq again (to_seq >= from_seq, at most 100000 seqs; ' +
+      'checked by the agent, not expressible here).', });
+
+export const ResponsePayload = z
+  .strictObject({
+    schema: z.literal('qmon.res/1'),
+    fid: Fid,
+    cmd: z.string().max(64),
+    id: z.string().max(64).nullable(),
+    ok: z.boolean(),
+    error: z.string().max(512).nullable(),
+    result: z.record(z.string().regex(/^[a-z_]{1,32}$/), z.union([z.number(), z.string(), z.boolean()])).nullable(),
+    ts: Timestamp,
+  })
+  .meta({ title: 'qmon.res/1', description: 'Agent response to a command, qmon/v1/{fid}/res.' });
+
+export type ClockInfo = z.infer<typeof ClockInfo>;
+export type EventPayload = z.infer<typeof EventPayload>;
+export type StatusPayload = z.infer<typeof StatusPayload>;
+export type BirthPayload = z.infer<typeof BirthPayload>;
+export type HeartbeatPayload = z.infer<typeof HeartbeatPayload>;
+export type CamStatusPayload = z.infer<typeof CamStatusPayload>;
+export type AckPayload = z.infer<typeof AckPayload>;
+export type HubStatePayload = z.infer<typeof HubStatePayload>;
+export type RebirthCommand = z.infer<typeof RebirthCommand>;
+export type ResendCommand = z.infer<typeof ResendCommand>;
+export type ResponsePayload = z.infer<typeof ResponsePayload>;
+export type CameraState = (typeof CAMERA_STATES)[number];

@@ -1,0 +1,57 @@
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../ops/index.js';
+import type { AckResult, OutboxStats, Store } from '../store/index.js';
+import type { ProtocolVersion, TlsOptions } from './link.js';
+import type { BirthInfo, CameraHealth } from './payloads.js';
+import type { BackoffOptions, Timers } from './reconnect.js';
+import type { HubState } from './relay.js';
+import type { ClockInfo } from './schemas.js';
+
+/** The Uplink's options, events and stats: its public surface, apart from the class itself. */
+
+export interface UplinkOptions {
+  readonly fid: string;
+  /** `mqtt://host:port` or `mqtts://host:port`. */
+  readonly url: string;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly birth: () => BirthInfo;
+  readonly cameraHealth?: () => readonly CameraHealth[];
+  readonly clockInfo?: () => ClockInfo;
+  readonly diskFreeMb?: () => number | null;
+  readonly tls?: TlsOptions;
+  readonly username?: string;
+  readonly password?: string;
+  /** 5 by default; falls back to 4 (3.1.1) by itself when the broker refuses 5. */
+  readonly protocolVersion?: ProtocolVersion;
+  readonly heartbeatS?: number;
+  readonly replayRatePerS?: number;
+  readonly maxInFlight?: number;
+  readonly ackTimeoutMs?: number;
+  readonly sessionExpiryS?: number;
+  /** How often stale rows and due retries are looked at. */
+  readonly tickMs?: number;
+  readonly backoff?: BackoffOptions;
+  readonly timers?: Timers;
+}
+
+export interface UplinkEvents {
+  connected: [{ session: number; sessionPresent: boolean; protocolVersion: ProtocolVersion }];
+  disconnected: [{ session: number }];
+  acked: [{ seqs: readonly number[] } & AckResult];
+  no_subscribers: [{ seq: number }];
+  refused: [{ code: number; message: string }];
+  command: [{ name: string; ok: boolean; error: string | null }];
+}
+
+export interface UplinkStats {
+  readonly connected: boolean;
+  readonly live: boolean;
+  readonly session: number;
+  readonly protocolVersion: ProtocolVersion;
+  readonly hubState: HubState | null;
+  readonly inFlight: number;
+  readonly published: number;
+  readonly outbox: OutboxStats;
+}

@@ -1,0 +1,291 @@
+import { EventEmitter } from 'node:events';
+import type { MqttClient } from 'mqtt';
+import type { Violation } from '../shared/types.js';
+import { redactText } from '../ops/index.js';
+import type { Lane } from '../store/index.js';
+import { Announcer } from './announce.js';
+import { runCommand } from './commands.js';
+import { encodeEvent } from './encode.js';
+import { routeMessage } from './inbox.js';
+import { isAuthRefusal, isProtocolRefusal, openLink, type Link, type ProtocolVersion } from './link.js';
+import { buildResponse, type CameraStatus } from './payloads.js';
+import { Backoff, ReconnectLoop, realTimers, type Connected, type Timers } from './reconnect.js';
+import { Relay } from './relay.js';
+import { assertFid, topics } from './topics.js';
+import type { UplinkEvents, UplinkOptions, UplinkStats } from './uplink-types.js';
+
+/**
+ * The MQTT side of the agent: one connection at a time, re-made by its own backoff loop; on each
+ * connect it announces itself (birth, status, cameras), subscribes, then drains the outbox.
+ */
+export class Uplink extends EventEmitter<UplinkEvents> {
+  private readonly relay: Relay;
+  private readonly loop: ReconnectLoop;
+  private readonly backoff: Backoff;
+  private readonly timers: Timers;
+  private readonly announcer: Announcer;
+  private link: Link | null = null;
+  private live = false;
+  private stopped = true;
+  private session: number;
+  private protocolVersion: ProtocolVersion;
+  private abort = new AbortController();
+  private tickTimer: unknown = null;
+  private hbTimer: unknown = null;
+
+  constructor(private readonly opts: UplinkOptions) {
+    super();
+    assertFid(opts.fid);
+    const scheme = /^(mqtts?):\/\//.exec(opts.url)?.[1];
+    if (!scheme) throw new Error(`hub url must start with mqtt:// or mqtts:// (got "${redactText(opts.url)}")`);
+    if (scheme === 'mqtt' && (opts.tls?.cert || opts.tls?.key)) {
+      throw new Error('hub TLS certificate/key given, but the hub url is mqtt:// (plain TCP); use mqtts://');
+    }
+    this.timers = opts.timers ?? realTimers;
+    this.protocolVersion = opts.protocolVersion ?? 5;
+    this.session = opts.store.currentSession();
+    this.announcer = new Announcer(opts);
+    this.backoff = new Backoff(opts.backoff);
+    this.relay = new Relay(
+      {
+        fid: opts.fid,
+        store: opts.store,
+        clock: opts.clock,
+        logger: opts.logger,
+        timers: this.timers,
+        maxInFlight: opts.maxInFlight ?? 16,
+        replayRatePerS: opts.replayRatePerS ?? 5,
+        ackTimeoutMs: opts.ackTimeoutMs ?? 60_000,
+      },
+      {
+        onAcked: (seqs, result) => this.emit('acked', { seqs, ...result }),
+        onNoSubscribers: (seq) => {
+          opts.logger.warn({ seq }, 'hub has no subscriber for events (PUBACK 0x10); keeping the row pending');
+          this.emit('no_subscribers', { seq });
+        },
+      },
+    );
+    this.loop = new ReconnectLoop({
+      connect: () => this.connectOnce(),
+      backoff: this.backoff,
+      clock: opts.clock,
+      timers: this.timers,
+      onError: (err) => this.onConnectError(err),
+      onWait: (ms) => opts.logger.debug({ ms }, 'next hub connection attempt'),
+    });
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.abort = new AbortController();
+    this.loop.start();
+    this.scheduleTick();
+  }
+
+  /** Announces `offline` (retained) and disconnects cleanly, so the broker does not send the Will. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.abort.abort();
+    this.clearTimers();
+    const link = this.link;
+    this.live = false;
+    this.relay.detach();
+    if (link?.client.connected) {
+      const payload = this.announcer.statusPayload('offline', this.session);
+      await this.withTimeout(link.client.publishAsync(topics.status(this.opts.fid), payload, { qos: 1, retain: true }), 2_000);
+      await this.withTimeout(link.client.endAsync(), 2_000);
+    }
+    this.onLinkClosed(link);
+    await this.loop.stop();
+  }
+
+  /**
+   * Records a violation revision for sending. The lane (and with it the payload's `replay` flag,
+   * part of the stored bytes) is fixed now: `live` if connected, else `backlog`.
+   */
+  enqueue(v: Violation): { seq: number; lane: Lane } {
+    const lane: Lane = this.live ? 'live' : 'backlog';
+    const session = this.session;
+    const clock = this.announcer.clockInfo();
+    const { seq } = this.opts.store.recordViolation(
+      v,
+      (s) => encodeEvent(v, { fid: this.opts.fid, session, seq: s, replay: lane === 'backlog', clock }),
+      { lane },
+    );
+    this.relay.pump();
+    return { seq, lane };
+  }
+
+  isLive(): boolean {
+    return this.live;
+  }
+
+  stats(): UplinkStats {
+    return {
+      connected: this.link?.client.connected ?? false,
+      live: this.live,
+      session: this.session,
+      protocolVersion: this.protocolVersion,
+      hubState: this.relay.getHubState(),
+      inFlight: this.relay.inFlight(),
+      published: this.relay.publishedCount(),
+      outbox: this.opts.store.stats(),
+    };
+  }
+
+  /** Remembers the camera's status and publishes it (retained) now if connected, and on every connect. */
+  setCameraStatus(cameraId: string, status: CameraStatus): void {
+    this.announcer.camera(this.live ? (this.link?.client ?? null) : null, this.session, cameraId, status);
+  }
+
+  private async connectOnce(): Promise<Connected> {
+    const link = await this.open().catch(async (err: unknown) => {
+      if (!isProtocolRefusal(err) || this.protocolVersion === 4) throw err;
+      this.opts.logger.warn('hub broker refused MQTT 5; using MQTT 3.1.1 from now on (no Will delay, no 0x10)');
+      this.protocolVersion = 4;
+      return this.open();
+    });
+    if (this.stopped) {
+      link.client.end(true);
+      throw new Error('uplink stopped');
+    }
+    this.link = link;
+    const { client } = link;
+    const fid = this.opts.fid;
+    // Order per the contract: birth, status, cameras (all retained), then subscribe, then drain.
+    this.announcer.announceOnline(client, this.session);
+    try {
+      await client.subscribeAsync([topics.ack(fid), topics.cmdFilter(fid), topics.hubState], { qos: 1 });
+      if (this.stopped) throw new Error('uplink stopped');
+    } catch (err) {
+      this.onLinkClosed(link);
+      throw err;
+    }
+    if (!link.sessionPresent) {
+      // The broker kept no session: ACKs queued for us are lost, so resend every un-acked row now.
+      const n = this.opts.store.requeueAllSent(this.opts.clock.wall());
+      if (n > 0) this.opts.logger.info({ rows: n }, 'broker session lost; resending rows not yet acked');
+    }
+    this.live = true;
+    this.relay.attach(client);
+    this.heartbeat();
+    this.opts.logger.info({ session: this.session, sessionPresent: link.sessionPresent }, 'connected to the hub');
+    this.emit('connected', { session: this.session, sessionPresent: link.sessionPresent, protocolVersion: link.protocolVersion });
+    const current = link;
+    return { closed: link.closed.then(() => this.onLinkClosed(current)) };
+  }
+
+  private open(): Promise<Link> {
+    this.session = this.opts.store.nextSession();
+    const fid = this.opts.fid;
+    return openLink(
+      {
+        url: this.opts.url,
+        clientId: fid,
+        protocolVersion: this.protocolVersion,
+        keepaliveS: 30,
+        sessionExpiryS: this.opts.sessionExpiryS ?? 86_400,
+        connectTimeoutMs: 30_000,
+        will: { topic: topics.status(fid), payload: this.announcer.statusPayload('offline', this.session), delayS: 30 },
+        ...(this.opts.tls && { tls: this.opts.tls }),
+        ...(this.opts.username !== undefined && { username: this.opts.username }),
+        ...(this.opts.password !== undefined && { password: this.opts.password }),
+        onMessage: (client, topic, payload, packet) => this.onMessage(client, topic, payload, packet.properties),
+        signal: this.abort.signal,
+      },
+      this.opts.logger,
+    );
+  }
+
+  private onConnectError(err: unknown): void {
+    const message = redactText(err instanceof Error ? err.message : String(err));
+    if (isAuthRefusal(err)) {
+      // Retrying fast will not fix credentials; alarm locally and keep trying slowly.
+      this.backoff.penalize();
+      const code = (err as { code: number }).code;
+      this.opts.logger.error({ code, err: message }, 'hub refused the connection (credentials or authorisation)');
+      this.emit('refused', { code, message });
+    } else if (!this.stopped) {
+      this.opts.logger.warn({ err: message }, 'hub connection attempt failed');
+    }
+  }
+
+  private onLinkClosed(link: Link | null): void {
+    if (!link || this.link !== link) return;
+    this.link = null;
+    const wasLive = this.live;
+    this.live = false;
+    this.relay.detach();
+    link.client.end(true);
+    if (wasLive) {
+      this.opts.logger.warn({ session: this.session }, 'hub connection lost');
+      this.emit('disconnected', { session: this.session });
+    }
+  }
+
+  private onMessage(client: MqttClient, topic: string, payload: Buffer, props?: { correlationData?: Buffer }): void {
+    routeMessage(
+      this.opts.fid,
+      topic,
+      payload,
+      props?.correlationData,
+      {
+        hubState: (state) => this.relay.setHubState(state),
+        ack: (seqs) => this.relay.onAck(seqs),
+        command: (name, body, corr) => this.onCommand(client, name, body, corr),
+      },
+      this.opts.logger,
+    );
+  }
+
+  private onCommand(client: MqttClient, name: string, payload: Buffer, correlationData?: Buffer): void {
+    const wall = this.opts.clock.wall();
+    const outcome = runCommand(name, payload, {
+      rebirth: () => this.announcer.birth(client, this.session),
+      resend: (from, to) => {
+        const n = this.opts.store.requeueRange(from, to, wall);
+        this.relay.pump();
+        return n;
+      },
+    });
+    const log = outcome.ok ? this.opts.logger.info.bind(this.opts.logger) : this.opts.logger.warn.bind(this.opts.logger);
+    log({ cmd: name.slice(0, 64), ok: outcome.ok, error: outcome.error }, 'hub command');
+    this.emit('command', { name, ok: outcome.ok, error: outcome.error });
+    if (!client.connected) return;
+    client.publish(topics.res(this.opts.fid), buildResponse(this.opts.fid, name, outcome, wall), {
+      qos: 1,
+      ...(correlationData && { properties: { correlationData } }),
+    });
+  }
+
+  private heartbeat(): void {
+    if (this.hbTimer !== null) this.timers.clearTimeout(this.hbTimer);
+    this.hbTimer = null;
+    const client = this.link?.client;
+    if (!this.live || !client?.connected) return;
+    this.announcer.heartbeat(client, this.session);
+    this.hbTimer = this.timers.setTimeout(() => this.heartbeat(), (this.opts.heartbeatS ?? 60) * 1000);
+  }
+
+  private scheduleTick(): void {
+    this.tickTimer = this.timers.setTimeout(() => {
+      this.relay.tick();
+      if (!this.stopped) this.scheduleTick();
+    }, this.opts.tickMs ?? 1_000);
+  }
+
+  private clearTimers(): void {
+    if (this.tickTimer !== null) this.timers.clearTimeout(this.tickTimer);
+    if (this.hbTimer !== null) this.timers.clearTimeout(this.hbTimer);
+    this.tickTimer = this.hbTimer = null;
+  }
+
+  private async withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
+    let handle: unknown;
+    const timeout = new Promise<void>((resolve) => (handle = this.timers.setTimeout(resolve, ms)));
+    await Promise.race([p.catch(() => undefined), timeout]);
+    this.timers.clearTimeout(handle);
+  }
+}

@@ -1,0 +1,254 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import {
+  JSON_SCHEMA_SOURCES,
+  PayloadError,
+  ResendCommand,
+  decodePayload,
+  encodeEvent,
+  fidProblem,
+  jsonSchemaText,
+  parseTopic,
+  topics,
+  type JsonSchemaFile,
+} from '../../agent/uplink/contract.js';
+import {
+  buildAck,
+  buildBirth,
+  buildCamStatus,
+  buildHeartbeat,
+  buildHubState,
+  buildResponse,
+  buildStatus,
+} from '../../agent/uplink/payloads.js';
+import { violation } from '../store/fixtures.js';
+import { validate } from './json-schema-lite.js';
+
+const SCHEMA_DIR = fileURLToPath(new URL('../../agent/uplink/schemas/', import.meta.url));
+const WALL = Date.UTC(2026, 0, 1, 8, 30, 15, 123);
+const CTX = { fid: 'bg-0137', session: 4, seq: 17, replay: false, clock: { synced: true, source: 'chrony' } };
+const json = (b: Buffer) => JSON.parse(b.toString('utf8')) as Record<string, unknown>;
+const fileSchema = (f: JsonSchemaFile) => JSON.parse(readFileSync(SCHEMA_DIR + f, 'utf8')) as Record<string, unknown>;
+
+const STATS = { pending: 3, sent: 1, acked: 10, oldestPendingAt: WALL - 95_000, lastSeq: 14 };
+
+/** Valid samples of every payload, built the way the agent and hub build them. */
+const SAMPLES: Record<JsonSchemaFile, Record<string, unknown>[]> = {
+  'qmon.event-1.schema.json': [
+    json(encodeEvent(violation(1), CTX)),
+    json(
+      encodeEvent(
+        violation(2, {
+          type: 'zone_intrusion',
+          lineId: undefined,
+          direction: undefined,
+          zoneId: 'stairwell',
+          endedAt: null,
+          snapshot: null,
+          model: null,
+          reason: 'after_hours',
+        }),
+        { ...CTX, replay: true },
+      ),
+    ),
+  ],
+  'qmon.status-1.schema.json': [json(buildStatus('bg-0137', 'online', 4, WALL)), json(buildStatus('bg-0137', 'offline', 0, WALL))],
+  'qmon.birth-1.schema.json': [
+    json(
+      buildBirth(
+        'bg-0137',
+        4,
+        WALL,
+        {
+          version: '0.1.0',
+          configHash: 'ab12cd34ef56ab12',
+          cameras: [{ id: 'corridor-a' }, { id: 'gate' }],
+          rules: [{ id: 'corridor-a-exit', type: 'line_cross', version: 1 }],
+          models: [{ name: 'yolox-s-person', version: '2024.1' }],
+        },
+        14,
+      ),
+    ),
+  ],
+  'qmon.hb-1.schema.json': [
+    json(
+      buildHeartbeat({
+        fid: 'bg-0137',
+        session: 4,
+        wall: WALL,
+        uptimeS: 3600.7,
+        outbox: STATS,
+        cameras: [{ id: 'corridor-a', state: 'online', fpsIn: 25.01, fpsDetect: 4.987, lastFrameAgeS: 0.12 }],
+        diskFreeMb: 51234.5,
+        clock: { synced: true, source: 'chrony' },
+      }),
+    ),
+  ],
+  'qmon.cam-status-1.schema.json': [
+    json(buildCamStatus('bg-0137', 4, 'corridor-a', { state: 'offline', reason: 'stall', since: WALL - 60_000 }, WALL)),
+    json(buildCamStatus('bg-0137', 4, 'gate', { state: 'online', since: WALL }, WALL)),
+  ],
+  'qmon.ack-1.schema.json': [json(buildAck([1, 2, 3]))],
+  'qmon.hub-state-1.schema.json': [json(buildHubState(true, false, WALL)), { online: true, accepting: true, ts: '2026-01-01T00:00:00.000Z' }],
+  'qmon.cmd-rebirth-1.schema.json': [{}, { schema: 'qmon.cmd/1', id: 'req-1' }],
+  'qmon.cmd-resend-1.schema.json': [{ from_seq: 3, to_seq: 9 }, { schema: 'qmon.cmd/1', id: 'r2', from_seq: 5, to_seq: 5 }],
+  'qmon.res-1.schema.json': [
+    json(buildResponse('bg-0137', 'resend', { ok: true, id: 'r2', error: null, result: { requeued: 1 } }, WALL)),
+    json(buildResponse('bg-0137', 'x', { ok: false, id: null, error: 'unknown command "x"', result: null }, WALL)),
+  ],
+};
+
+/** Mutations both validators must reject, per payload (besides the generic ones below). */
+const INVALID: Partial<Record<JsonSchemaFile, ((s: Record<string, unknown>) => Record<string, unknown>)[]>> = {
+  'qmon.event-1.schema.json': [
+    (s) => ({ ...s, ts: '2026-01-01T08:30:15Z' }), // no milliseconds
+    (s) => ({ ...s, ts: '2026-01-01T15:30:15.123+07:00' }), // not UTC
+    (s) => ({ ...s, confidence: 1.5 }),
+    (s) => ({ ...s, seq: 0 }),
+    (s) => ({ ...s, rev: 1.5 }),
+    (s) => ({ ...s, fid: 'BG_0137' }),
+    (s) => ({ ...s, event_id: 'not-a-uuid' }),
+    (s) => ({ ...s, type: 'fever' }),
+    (s) => ({ ...s, snapshot: { ...(s.snapshot as object), file: 'snapshots/1.jpg' } }),
+    (s) => ({ ...s, reason: 'Nguyen Van A left room 12' }),
+    (s) => ({ ...s, clock: { synced: 'yes', source: 'chrony' } }),
+  ],
+  'qmon.ack-1.schema.json': [(s) => ({ ...s, seqs: [] }), (s) => ({ ...s, seqs: [1.5] }), (s) => ({ ...s, ids: ['x'] })],
+  'qmon.status-1.schema.json': [(s) => ({ ...s, state: 'sleeping' })],
+  'qmon.hb-1.schema.json': [(s) => ({ ...s, cameras: [{ id: 'cam', state: 'online', fps_in: -1, fps_detect: 0, last_frame_age_s: null }] })],
+  'qmon.cmd-resend-1.schema.json': [(s) => ({ ...s, from_seq: '3' })],
+  'qmon.res-1.schema.json': [(s) => ({ ...s, result: { requeued: { n: 1 } } }), (s) => ({ ...s, result: { 'Bad Key': 1 } })],
+};
+
+function zodOk(file: JsonSchemaFile, v: unknown): boolean {
+  return (JSON_SCHEMA_SOURCES[file] as z.ZodType).safeParse(v).success;
+}
+
+describe('JSON Schema files', () => {
+  it('exist for every payload and match what the zod schemas generate (run schemas/generate.ts)', () => {
+    const onDisk = readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.json')).sort();
+    expect(onDisk).toEqual(Object.keys(JSON_SCHEMA_SOURCES).sort());
+    for (const f of Object.keys(JSON_SCHEMA_SOURCES) as JsonSchemaFile[]) {
+      expect(readFileSync(SCHEMA_DIR + f, 'utf8'), f).toBe(jsonSchemaText(f));
+    }
+  });
+
+  for (const file of Object.keys(SAMPLES) as JsonSchemaFile[]) {
+    it(`${file}: samples pass zod and the JSON Schema; broken ones fail both`, () => {
+      const schema = fileSchema(file);
+      for (const sample of SAMPLES[file]) {
+        expect(zodOk(file, sample), JSON.stringify(sample)).toBe(true);
+        expect(validate(schema, sample)).toEqual([]);
+        const broken = [
+          { ...sample, person_name: 'Nguyen Van A' },
+          ...((schema.required as string[] | undefined) ?? []).map((k) => {
+            const { [k]: _gone, ...rest } = sample;
+            return rest;
+          }),
+          ...(INVALID[file] ?? []).map((m) => m(sample)),
+        ];
+        for (const b of broken) {
+          expect(zodOk(file, b), `zod accepted ${JSON.stringify(b)}`).toBe(false);
+          expect(validate(schema, b).length, `JSON Schema accepted ${JSON.stringify(b)}`).toBeGreaterThan(0);
+        }
+      }
+    });
+  }
+
+  it('resend ranges are checked beyond what JSON Schema can say (to_seq >= from_seq)', () => {
+    const backwards = { from_seq: 9, to_seq: 3 };
+    expect(validate(fileSchema('qmon.cmd-resend-1.schema.json'), backwards)).toEqual([]);
+    expect(ResendCommand.safeParse(backwards).success).toBe(false);
+    expect(ResendCommand.safeParse({ from_seq: 1, to_seq: 200_000 }).success).toBe(false);
+  });
+});
+
+describe('encodeEvent', () => {
+  it('writes every contract field from the violation, RFC 3339 UTC ms timestamps, and the context', () => {
+    const v = violation(1);
+    const e = json(encodeEvent(v, CTX));
+    expect(e).toEqual({
+      schema: 'qmon.event/1',
+      fid: 'bg-0137',
+      session: 4,
+      seq: 17,
+      event_id: v.eventId,
+      rev: 1,
+      state: 'new',
+      type: 'line_cross',
+      severity: 'warning',
+      camera_id: 'corridor-a',
+      line_id: 'corridor-a-exit',
+      direction: 'in',
+      people: 1,
+      confidence: 0.87,
+      started_at: new Date(v.startedAt).toISOString(),
+      ended_at: new Date(v.startedAt).toISOString(),
+      ts: new Date(v.updatedAt).toISOString(),
+      clock: { synced: true, source: 'chrony' },
+      replay: false,
+      rule: { id: 'corridor-a-exit', version: 1 },
+      model: { name: 'yolox-s-person', version: '2024.1' },
+      snapshot: { sha256: 'a'.repeat(64), bytes: 48_213, w: 640, h: 480, redaction: 'faces-blurred' },
+    });
+    expect(e.started_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
+  it('never carries the snapshot file path, stray fields, or credentials', () => {
+    const secretPath = 'snapshots/rtsp://admin:S3cret@10.0.0.5/x.jpg';
+    const v = { ...violation(1, { snapshot: { ...violation(1).snapshot!, file: secretPath } }), personName: 'Nguyen Van A' };
+    const text = encodeEvent(v, CTX).toString('utf8');
+    expect(text).not.toContain('file');
+    expect(text).not.toContain('S3cret');
+    expect(text).not.toContain('snapshots/');
+    expect(text).not.toContain('Nguyen');
+  });
+
+  it('refuses a violation that breaks the schema, naming the field but not its value', () => {
+    const v = violation(1, { reason: 'resident Nguyen Van A', confidence: 2 });
+    let err: unknown;
+    try {
+      encodeEvent(v, CTX);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(PayloadError);
+    expect((err as Error).message).toMatch(/confidence/);
+    expect((err as Error).message).toMatch(/reason/);
+    expect((err as Error).message).not.toContain('Nguyen');
+    expect(() => encodeEvent(violation(1), { ...CTX, fid: 'Bad FID' })).toThrow(/fid/);
+  });
+});
+
+describe('topics', () => {
+  it('builds and parses the contract topics', () => {
+    expect(topics.evt('bg-0137')).toBe('qmon/v1/bg-0137/evt');
+    expect(topics.camStatus('bg-0137', 'gate')).toBe('qmon/v1/bg-0137/cam/gate/status');
+    expect(topics.cmdFilter('bg-0137')).toBe('qmon/v1/bg-0137/cmd/#');
+    expect(parseTopic('qmon/v1/bg-0137/evt')).toEqual({ kind: 'evt', fid: 'bg-0137' });
+    expect(parseTopic('qmon/v1/bg-0137/cmd/resend')).toEqual({ kind: 'cmd', fid: 'bg-0137', cmd: 'resend' });
+    expect(parseTopic('qmon/v1/bg-0137/cam/gate/status')).toEqual({ kind: 'cam-status', fid: 'bg-0137', cameraId: 'gate' });
+    expect(parseTopic('qmon/v1/hub/state')).toEqual({ kind: 'hub-state' });
+    for (const bad of ['qmon/v2/bg-0137/evt', 'qmon/v1/BG/evt', 'qmon/v1/bg-0137/evt/x', 'qmon/v1/hub/evt', 'x', '']) {
+      expect(parseTopic(bad), bad).toBeNull();
+    }
+  });
+
+  it('validates facility ids and reserves "hub"', () => {
+    expect(fidProblem('bg-0137')).toBeNull();
+    expect(fidProblem('hub')).toMatch(/reserved/);
+    expect(fidProblem('BG-0137')).toMatch(/must match/);
+    expect(fidProblem('ab')).toMatch(/must match/);
+  });
+});
+
+describe('decodePayload', () => {
+  it('turns garbage into an error value, never an exception', () => {
+    for (const bad of [Buffer.from('{'), Buffer.from([0xff, 0xfe]), Buffer.from('null'), Buffer.from('[]'), Buffer.alloc(0)]) {
+      const d = decodePayload(ResendCommand, 'cmd/resend', bad);
+      expect(d.ok).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,72 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import { vi } from 'vitest';
+import { systemClock } from '../../agent/shared/clock.js';
+import { silentLogger } from '../../agent/ops/index.js';
+import { Store } from '../../agent/store/index.js';
+import { Uplink, type UplinkOptions } from '../../agent/uplink/index.js';
+import { ReferenceHub, type ReferenceHubOptions } from '../../agent/hub/index.js';
+import { tempDir } from '../store/fixtures.js';
+
+export const FID = 'bg-0137';
+
+export const BIRTH = {
+  version: '0.1.0',
+  configHash: 'ab12cd34ef56ab12',
+  cameras: [{ id: 'corridor-a' }],
+  rules: [{ id: 'corridor-a-exit', type: 'line_cross' as const, version: 1 }],
+  models: [{ name: 'yolox-s-person', version: '2024.1' }],
+};
+
+/** An agent side (store + uplink) on a real SQLite file, talking to `url`; fast timings for tests. */
+export function makeAgent(url: string, over: Partial<UplinkOptions> = {}) {
+  const tmp = tempDir('uplink');
+  const store = Store.open({ dir: tmp.dir, clock: systemClock, logger: silentLogger() });
+  const uplink = new Uplink({
+    fid: FID,
+    url,
+    store,
+    clock: systemClock,
+    logger: silentLogger(),
+    birth: () => BIRTH,
+    cameraHealth: () => [{ id: 'corridor-a', state: 'online', fpsIn: 10, fpsDetect: 5, lastFrameAgeS: 0.1 }],
+    backoff: { baseMs: 50, capMs: 300 },
+    tickMs: 50,
+    replayRatePerS: 200,
+    ackTimeoutMs: 3_000,
+    ...over,
+  });
+  const close = async () => {
+    await uplink.stop();
+    store.close();
+    tmp.cleanup();
+  };
+  return { store, uplink, close };
+}
+
+export function makeHub(url: string, over: Partial<ReferenceHubOptions> = {}): ReferenceHub {
+  return new ReferenceHub({ url, dbFile: ':memory:', clock: systemClock, logger: silentLogger(), reconnectMs: 50, ...over });
+}
+
+/** A plain MQTT client for poking at the agent as a hub operator would. */
+export async function probeClient(url: string): Promise<MqttClient> {
+  return mqtt.connectAsync(url, { protocolVersion: 4, clientId: `probe-${Math.random().toString(16).slice(2)}`, reconnectPeriod: 0 });
+}
+
+/** Records, for every publish the agent's client makes, whether it was connected at that moment. */
+export function spyOnAgentPublishes(): { whileDisconnected: () => number; total: () => number; restore: () => void } {
+  const seen: boolean[] = [];
+  const proto = mqtt.MqttClient.prototype;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- applied with the client as `this` below
+  const original = proto.publish;
+  const spy = vi.spyOn(proto, 'publish').mockImplementation(function (this: MqttClient, ...args: unknown[]) {
+    if (this.options.clientId === FID) seen.push(this.connected);
+    return (original as (...a: unknown[]) => MqttClient).apply(this, args);
+  });
+  return {
+    whileDisconnected: () => seen.filter((c) => !c).length,
+    total: () => seen.length,
+    restore: () => spy.mockRestore(),
+  };
+}
+
+export const waitFor = <T>(fn: () => T, timeout = 10_000) => vi.waitFor(fn, { timeout, interval: 20 });
