@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { AppConfig, CameraConfig, HubTls } from './config/index.js';
 import { configHash } from './config/index.js';
 import { CameraSupervisor } from './camera/index.js';
-import { checkFfmpeg, type FfmpegInput } from './decode/index.js';
+import { checkFfmpeg } from './decode/index.js';
 import { ModelRegistry, PersonDetector, defaultModelsDir } from './vision/index.js';
 import { Tracker } from './track/index.js';
 import { LINE_CROSS_VERSION, RuleEngine } from './rules/index.js';
@@ -19,6 +19,7 @@ import { systemClock, type Clock } from './shared/clock.js';
 import type { RuleEvent, Violation } from './shared/types.js';
 import { CameraPipeline, type CameraPipelineStats } from './app/camera-pipeline.js';
 import { CameraRates, toCameraStatus } from './app/camera-health.js';
+import { resolveCameraInput } from './app/camera-input.js';
 import { utcOffsetMinutes } from './app/timezone.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -49,6 +50,9 @@ export class Agent {
   private detector: PersonDetector | null = null;
   private lifecycles: ViolationLifecycle[] = [];
   private finalStats: AgentStats | null = null;
+  /** Cameras still resolving their source (ONVIF); aborted by stop(). */
+  private readonly pending: Promise<void>[] = [];
+  private readonly stopping = new AbortController();
 
   constructor(private readonly opts: AgentOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -86,14 +90,17 @@ export class Agent {
     uplink.start();
 
     const utcOffsetMin = utcOffsetMinutes(config.facility.timezone, this.clock.wall());
-    for (const cam of config.cameras.filter((c) => c.enabled)) this.startCamera(cam, ffmpeg.major ?? undefined, utcOffsetMin);
+    const cameras = config.cameras.filter((c) => c.enabled);
+    for (const cam of cameras) this.pending.push(this.startCamera(cam, ffmpeg.major ?? undefined, utcOffsetMin));
     this.say(
-      `qmon ${AGENT_VERSION} running: facility ${config.facility.id}, ${this.pipelines.size} camera(s), ` +
+      `qmon ${AGENT_VERSION} running: facility ${config.facility.id}, ${cameras.length} camera(s), ` +
         `model ${this.detector.model.name} (${this.detector.threads} thread(s)), hub ${config.hub.mode === 'embedded' ? `embedded at ${hubUrl}` : config.hub.url}`,
     );
   }
 
   async stop(): Promise<void> {
+    this.stopping.abort();
+    await Promise.all(this.pending);
     await Promise.all([...this.pipelines.values()].map(({ pipeline }) => pipeline.stop()));
     // Conditions still open (none for line crossings) are ended so the hub does not keep them open forever.
     const wall = this.clock.wall();
@@ -137,11 +144,20 @@ export class Agent {
     return url;
   }
 
-  private startCamera(cam: CameraConfig, ffmpegMajor: number | undefined, utcOffsetMin: number): void {
+  private async startCamera(cam: CameraConfig, ffmpegMajor: number | undefined, utcOffsetMin: number): Promise<void> {
     const log = this.log.child({ stage: 'camera', cameraId: cam.id });
+    const input = await resolveCameraInput(cam, {
+      logger: log,
+      signal: this.stopping.signal,
+      onFailure: (reason, message) => {
+        this.say(`camera    ${cam.id} cannot start (${reason}): ${message}`);
+        this.uplink?.setCameraStatus(cam.id, { state: 'offline', reason, since: this.clock.wall() });
+      },
+    });
+    if (!input) return;
     const supervisor = new CameraSupervisor({
       cameraId: cam.id,
-      input: toFfmpegInput(cam),
+      input,
       output: { width: cam.detect.width, height: cam.detect.height, fps: cam.detect.fps, format: 'rgb24' },
       health: cam.health,
       clock: this.clock,
@@ -208,17 +224,4 @@ function tlsBuffers(tls: HubTls): TlsOptions {
     ...(tls.cert !== undefined && { cert: Buffer.from(tls.cert) }),
     ...(tls.key !== undefined && { key: Buffer.from(tls.key) }),
   };
-}
-
-function toFfmpegInput(cam: CameraConfig): FfmpegInput {
-  const s = cam.source;
-  switch (s.kind) {
-    case 'file':
-      return { kind: 'file', path: s.path, loop: s.loop };
-    case 'rtsp':
-      return { kind: 'rtsp', url: s.url, transport: s.transport };
-    case 'onvif':
-      // Resolving an ONVIF profile to its RTSP URI is the camera-discovery work; until it lands, say so plainly.
-      throw new Error(`camera ${cam.id}: "onvif" sources are not supported by this version yet; give the camera's rtsp: URL instead`);
-  }
 }

@@ -6,6 +6,8 @@
 import { parseArgs } from 'node:util';
 import { runCommand } from './cli/run.js';
 import { checkConfigCommand } from './cli/check-config.js';
+import { discoverCommand } from './cli/discover.js';
+import { probeCommand } from './cli/probe.js';
 import { UserError } from './cli/user-error.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -16,12 +18,20 @@ Usage:
       Run the agent. With --duration it stops by itself (demos, smoke tests).
   qmon check-config FILE
       Validate a facility config and exit (0 = valid, 1 = errors). Prints every error with file:line:col and key path.
+  qmon discover [--range CIDR|IP-IP]… [--interface NAME]… [--username U] [--password env:NAME|file:PATH]
+                [--check-default-passwords] [--write FILE] [--json]
+      Find ONVIF cameras (WS-Discovery multicast, and unicast to the given ranges: discovery does not cross VLANs),
+      read their clock, make/model, profiles and stream URIs, and optionally append them to a config file.
+  qmon probe ADDR[:PORT]… | --config FILE [--camera ID]
+      Probe ONVIF cameras: clock offset, device information, profiles, stream URIs (credentials redacted).
   qmon --version | --help
 `;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   run: runCommand,
   'check-config': checkConfigCommand,
+  discover: (argv) => discoverCommand(argv),
+  probe: (argv) => probeCommand(argv),
 };
 
 async function main(argv: string[]): Promise<number> {

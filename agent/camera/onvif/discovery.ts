@@ -1,0 +1,207 @@
+/**
+ * Finds ONVIF devices: a WS-Discovery Probe sent by multicast (239.255.255.250:3702) on chosen or
+ * all IPv4 interfaces, and/or by unicast to listed addresses (multicast does not cross VLANs).
+ * Answers arrive on the same socket until the wait ends; hostile or broken datagrams are counted
+ * and dropped, never fatal.
+ */
+import dgram from 'node:dgram';
+import { networkInterfaces } from 'node:os';
+import { silentLogger, type Logger } from '../../ops/index.js';
+import { DEFAULT_DEVICE_PATH } from './device.js';
+import { WS_DISCOVERY_PORT, type UnicastTarget } from './targets.js';
+import { MAX_DATAGRAM_BYTES, newMessageId, parseProbeReply, PROBE_TYPES, probeMessage, scopeValue, type ProbeMatch } from './ws-discovery-message.js';
+
+export const WS_DISCOVERY_GROUP = '239.255.255.250';
+
+export interface DiscoveredDevice {
+  readonly endpoint: string;
+  /** Host, port and path of the device service picked from XAddrs. */
+  readonly address: string;
+  readonly port: number;
+  readonly path: string;
+  readonly xaddrs: readonly string[];
+  /** Where the answer came from. */
+  readonly from: string;
+  readonly name?: string;
+  readonly hardware?: string;
+  readonly location?: string;
+}
+
+export interface DiscoverProgress {
+  readonly elapsedMs: number;
+  readonly sent: number;
+  readonly toSend: number;
+  readonly found: number;
+  readonly rejected: number;
+}
+
+export interface DiscoverOptions {
+  /** Multicast on these interfaces (names like `eth0` or IPv4 addresses); `all` = every non-loopback IPv4 one; false = none. */
+  readonly multicast?: readonly string[] | 'all' | false;
+  /** Multicast port; 3702 except for tests. */
+  readonly multicastPort?: number;
+  readonly unicast?: readonly UnicastTarget[];
+  /** How long to listen after the last probe went out. */
+  readonly waitMs?: number;
+  readonly onProgress?: (p: DiscoverProgress) => void;
+  readonly onDevice?: (d: DiscoveredDevice) => void;
+  readonly logger?: Logger;
+}
+
+export interface DiscoverResult {
+  readonly devices: DiscoveredDevice[];
+  /** Datagrams that were not an acceptable answer to our probes (hostile, broken, someone else's). */
+  readonly rejected: number;
+}
+
+export class DiscoveryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DiscoveryError';
+  }
+}
+
+/** IPv4 addresses to multicast from, by interface name or address. */
+export function multicastInterfaces(spec: readonly string[] | 'all'): string[] {
+  const nics = networkInterfaces();
+  const v4 = (name: string): string[] => (nics[name] ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address);
+  if (spec === 'all') {
+    const all = Object.entries(nics).flatMap(([name, list]) => ((list ?? []).some((a) => a.internal) ? [] : v4(name)));
+    if (all.length === 0) throw new DiscoveryError('no network interface with an IPv4 address to send the multicast probe on');
+    return all;
+  }
+  return spec.map((s) => {
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(s)) return s;
+    const addr = v4(s)[0];
+    if (addr === undefined) {
+      const names = Object.keys(nics).filter((n) => v4(n).length > 0);
+      throw new DiscoveryError(`interface "${s}" not found or has no IPv4 address (available: ${names.join(', ') || 'none'})`);
+    }
+    return addr;
+  });
+}
+
+/**
+ * The device-service address to use: an http XAddr at the address the answer came from, else the
+ * first http XAddr's port and path at that address. Never another host: anyone on the LAN can answer
+ * a probe, and following its XAddrs elsewhere would send our signed logins wherever it pointed.
+ */
+function pickXAddr(m: ProbeMatch, from: string): URL | undefined {
+  const urls = m.xaddrs.flatMap((x) => {
+    try {
+      const u = new URL(x);
+      return u.protocol === 'http:' ? [u] : [];
+    } catch {
+      return [];
+    }
+  });
+  const same = urls.find((u) => u.hostname === from);
+  if (same) return same;
+  const first = urls[0];
+  return first ? new URL(`http://${from}:${first.port || '80'}${first.pathname}`) : undefined;
+}
+
+const optional = <K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> =>
+  value === undefined ? {} : ({ [key]: value } as Partial<Record<K, string>>);
+
+/** Numeric IPv4 order, then port: a stable table however the answers raced. */
+function byAddress(a: DiscoveredDevice, b: DiscoveredDevice): number {
+  const key = (d: DiscoveredDevice): string =>
+    `${d.address
+      .split('.')
+      .map((p) => p.padStart(3, '0'))
+      .join('.')}:${String(d.port).padStart(5, '0')}`;
+  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+}
+
+const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function discover(opts: DiscoverOptions): Promise<DiscoverResult> {
+  const logger = opts.logger ?? silentLogger();
+  const ifaces = opts.multicast === false || opts.multicast === undefined ? [] : multicastInterfaces(opts.multicast);
+  const unicast = opts.unicast ?? [];
+  const ids = PROBE_TYPES.map(() => newMessageId());
+  const messages = PROBE_TYPES.map((t, k) => probeMessage(ids[k]!, t));
+  const toSend = (ifaces.length + unicast.length) * messages.length;
+  if (toSend === 0) throw new DiscoveryError('nothing to probe: give interfaces for multicast or addresses for unicast');
+
+  const found = new Map<string, DiscoveredDevice>();
+  let rejected = 0;
+  let sent = 0;
+  const started = Date.now();
+  const progress = (): void => opts.onProgress?.({ elapsedMs: Date.now() - started, sent, toSend, found: found.size, rejected });
+
+  const socket = dgram.createSocket({ type: 'udp4' });
+  socket.on('message', (msg, rinfo) => {
+    try {
+      if (msg.length > MAX_DATAGRAM_BYTES) throw new Error('datagram too large');
+      const reply = parseProbeReply(msg);
+      if (reply.relatesTo !== undefined && !ids.includes(reply.relatesTo)) throw new Error('answer to another probe');
+      for (const m of reply.matches) {
+        const url = pickXAddr(m, rinfo.address);
+        if (url === undefined || found.has(m.endpoint)) continue;
+        const d: DiscoveredDevice = {
+          endpoint: m.endpoint,
+          address: url.hostname.replace(/^\[|\]$/g, ''),
+          port: url.port === '' ? 80 : Number(url.port),
+          path: url.pathname === '/' ? DEFAULT_DEVICE_PATH : url.pathname,
+          xaddrs: m.xaddrs,
+          from: rinfo.address,
+          ...optional('name', scopeValue(m.scopes, 'name')),
+          ...optional('hardware', scopeValue(m.scopes, 'hardware')),
+          ...optional('location', scopeValue(m.scopes, 'location')),
+        };
+        found.set(m.endpoint, d);
+        opts.onDevice?.(d);
+        progress();
+      }
+    } catch (e) {
+      rejected++;
+      logger.debug({ from: rinfo.address, reason: e instanceof Error ? e.message : String(e) }, 'ignored a WS-Discovery datagram');
+    }
+  });
+  socket.on('error', (e) => logger.warn({ err: e.message }, 'WS-Discovery socket error'));
+  await new Promise<void>((resolve, reject) => {
+    const failed = (e: NodeJS.ErrnoException): void => reject(new DiscoveryError(`cannot open a UDP socket for WS-Discovery (${e.code ?? e.message})`));
+    socket.once('error', failed);
+    socket.bind(0, () => {
+      socket.off('error', failed);
+      resolve();
+    });
+  });
+
+  const send = (buf: Buffer, port: number, host: string): Promise<void> =>
+    new Promise((resolve) => {
+      socket.send(buf, port, host, (err) => {
+        sent++;
+        if (err) logger.debug({ host, err: err.message }, 'WS-Discovery probe not sent');
+        resolve();
+      });
+    });
+  const ticker = setInterval(progress, 250);
+  try {
+    if (ifaces.length > 0) {
+      socket.setMulticastTTL(1); // WS-Discovery is link-local: never forward the probe past a router
+      for (const addr of ifaces) {
+        try {
+          socket.setMulticastInterface(addr);
+        } catch (e) {
+          throw new DiscoveryError(`cannot send multicast from ${addr} (${(e as NodeJS.ErrnoException).code ?? 'error'}): is it an address of this machine?`);
+        }
+        for (const m of messages) await send(m, opts.multicastPort ?? WS_DISCOVERY_PORT, WS_DISCOVERY_GROUP);
+      }
+    }
+    for (const [k, t] of unicast.entries()) {
+      for (const m of messages) await send(m, t.port, t.address);
+      // Pace a /24 sweep (~1 ms per address) so cheap switches and cameras do not drop the burst.
+      if (k % 16 === 15) await pause(16);
+    }
+    progress();
+    await pause(opts.waitMs ?? 3000);
+  } finally {
+    clearInterval(ticker);
+    socket.close();
+  }
+  progress();
+  return { devices: [...found.values()].sort(byAddress), rejected };
+}
