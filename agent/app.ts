@@ -9,7 +9,7 @@ import { CameraSupervisor } from './camera/index.js';
 import { checkFfmpeg } from './decode/index.js';
 import { ModelRegistry, PersonDetector, defaultModelsDir } from './vision/index.js';
 import { Tracker } from './track/index.js';
-import { LINE_CROSS_VERSION, RuleEngine } from './rules/index.js';
+import { RuleEngine } from './rules/index.js';
 import { ViolationLifecycle } from './events/index.js';
 import { Store } from './store/index.js';
 import { Uplink, type BirthInfo, type TlsOptions } from './uplink/index.js';
@@ -20,6 +20,7 @@ import type { RuleEvent, Violation } from './shared/types.js';
 import { CameraPipeline, type CameraPipelineStats } from './app/camera-pipeline.js';
 import { CameraRates, toCameraStatus } from './app/camera-health.js';
 import { resolveCameraInput } from './app/camera-input.js';
+import { Snapshotter } from './app/snapshotter.js';
 import { utcOffsetMinutes } from './app/timezone.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -50,6 +51,7 @@ export class Agent {
   private detector: PersonDetector | null = null;
   private lifecycles: ViolationLifecycle[] = [];
   private finalStats: AgentStats | null = null;
+  private readonly engines = new Map<string, RuleEngine>();
   /** Cameras still resolving their source (ONVIF); aborted by stop(). */
   private readonly pending: Promise<void>[] = [];
   private readonly stopping = new AbortController();
@@ -175,21 +177,34 @@ export class Agent {
       modelFor: () => ({ name: this.detector!.model.name, version: this.detector!.model.version }),
     });
     this.lifecycles.push(lifecycle);
+    const rules = this.rulesFor(cam, utcOffsetMin);
     const pipeline = new CameraPipeline({
       cameraId: cam.id,
       supervisor,
       detector: this.detector!,
       tracker: new Tracker({ fps: cam.detect.fps }),
-      rules: RuleEngine.fromConfig(
-        { lines: cam.rules.lines, schedule: { allow_lines: cam.rules.schedule.allow_lines.map((w) => w.text) } },
-        { utcOffsetMin },
-      ),
+      rules,
       lifecycle,
+      snapshotter: new Snapshotter(this.opts.config.storage.dir, log),
       logger: log,
       onViolation: (v, ev) => this.onViolation(v, ev),
     });
     this.pipelines.set(cam.id, { pipeline, supervisor });
     pipeline.start();
+  }
+
+  /** The camera's rule engine, built once per camera (birth lists what runs, the log says what does not and why). */
+  private rulesFor(cam: CameraConfig, utcOffsetMin: number): RuleEngine {
+    let engine = this.engines.get(cam.id);
+    if (!engine) {
+      engine = RuleEngine.fromConfig(cam.rules, { utcOffsetMin, mask: this.opts.config.models.mask });
+      for (const d of engine.disabled) {
+        this.say(`camera    ${cam.id} rule ${d.type} disabled: ${d.reason}`);
+        this.log.warn({ cameraId: cam.id, rule: d.type }, `rule disabled: ${d.reason}`);
+      }
+      this.engines.set(cam.id, engine);
+    }
+    return engine;
   }
 
   private onViolation(v: Violation, ev: RuleEvent): void {
@@ -207,7 +222,10 @@ export class Agent {
       version: AGENT_VERSION,
       configHash: configHash(config),
       cameras: config.cameras.map((c) => ({ id: c.id })),
-      rules: config.cameras.flatMap((c) => c.rules.lines.map((l) => ({ id: l.id, type: 'line_cross' as const, version: LINE_CROSS_VERSION }))),
+      // Rule ids are unique per camera only, so the hub sees them as `camera:rule`.
+      rules: config.cameras
+        .filter((c) => c.enabled)
+        .flatMap((c) => (this.engines.get(c.id)?.describe() ?? []).map((r) => ({ ...r, id: `${c.id}:${r.id}` }))),
       models: this.detector ? [{ name: this.detector.model.name, version: this.detector.model.version }] : [],
     };
   }

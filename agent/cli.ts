@@ -8,6 +8,7 @@ import { runCommand } from './cli/run.js';
 import { checkConfigCommand } from './cli/check-config.js';
 import { discoverCommand } from './cli/discover.js';
 import { probeCommand } from './cli/probe.js';
+import { drawRulesCommand } from './cli/draw-rules.js';
 import { UserError } from './cli/user-error.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -24,6 +25,9 @@ Usage:
       read their clock, make/model, profiles and stream URIs, and optionally append them to a config file.
   qmon probe ADDR[:PORT]… | --config FILE [--camera ID]
       Probe ONVIF cameras: clock offset, device information, profiles, stream URIs (credentials redacted).
+  qmon draw-rules --config FILE --camera ID --out FILE.png [--frame-at SECONDS]
+      Grab one frame from the camera and draw its zones, lines (with the "in" direction arrows) and calibration
+      on it, so an installer can check them.
   qmon --version | --help
 `;
 
@@ -32,6 +36,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   'check-config': checkConfigCommand,
   discover: (argv) => discoverCommand(argv),
   probe: (argv) => probeCommand(argv),
+  'draw-rules': drawRulesCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

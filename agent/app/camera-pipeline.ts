@@ -4,7 +4,8 @@ import type { Tracker } from '../track/index.js';
 import type { RuleEngine } from '../rules/index.js';
 import type { ViolationLifecycle } from '../events/index.js';
 import type { PersonDetector } from '../vision/index.js';
-import type { RuleEvent, Violation } from '../shared/types.js';
+import type { Detections, Frame, RuleEvent, Violation } from '../shared/types.js';
+import type { Snapshotter } from './snapshotter.js';
 
 /** Per-camera counters, for the heartbeat, the shutdown summary and the end-to-end test. */
 export interface CameraPipelineStats {
@@ -25,6 +26,7 @@ export interface CameraPipelineParts {
   readonly rules: RuleEngine;
   readonly lifecycle: ViolationLifecycle;
   readonly logger: Logger;
+  readonly snapshotter: Snapshotter;
   readonly onViolation: (v: Violation, ev: RuleEvent) => void;
 }
 
@@ -51,10 +53,11 @@ export class CameraPipeline {
     await this.loop;
   }
 
-  private record(ev: RuleEvent): void {
+  private async record(ev: RuleEvent, frame: Frame, dets: Detections): Promise<void> {
     this.stats.ruleEvents++;
     try {
-      const v = this.p.lifecycle.handle(ev);
+      const snapshot = await this.p.snapshotter.forEvent(ev, frame, dets, this.p.lifecycle);
+      const v = this.p.lifecycle.handle(ev, snapshot);
       if (v) {
         this.stats.violations++;
         this.p.onViolation(v, ev);
@@ -70,11 +73,14 @@ export class CameraPipeline {
       this.stats.frames++;
       this.lastFrameAt = frame.ts;
       let events: RuleEvent[];
+      let detections: Detections;
       try {
         const found = await this.p.detector.detect(frame);
         this.stats.inferences++;
         this.stats.persons += found.items.length;
-        const { detections, expired } = this.p.tracker.update(found);
+        const tracked = this.p.tracker.update(found);
+        detections = tracked.detections;
+        const expired = tracked.expired;
         this.stats.trackedPersons += detections.items.filter((d) => d.trackId !== undefined).length;
         events = this.p.rules.update(detections, expired);
       } catch (err) {
@@ -84,7 +90,7 @@ export class CameraPipeline {
         continue;
       }
       // Each event on its own: a refused write for one must not drop the others of the same frame.
-      for (const ev of events) this.record(ev);
+      for (const ev of events) await this.record(ev, frame, detections);
     }
   }
 }

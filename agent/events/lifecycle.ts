@@ -1,5 +1,5 @@
 import { uuidv7 } from '../shared/ids.js';
-import type { EpochMs, RuleEvent, RuleType, Severity, Violation } from '../shared/types.js';
+import type { EpochMs, RuleEvent, RuleType, Severity, SnapshotRef, Violation } from '../shared/types.js';
 import { DEFAULT_SEVERITY } from './severity.js';
 
 /** Where violation revisions go; the store implements it (events + outbox row in one transaction). */
@@ -42,11 +42,16 @@ export interface ViolationLifecycleOptions {
  *   key that is not open opens it: the rule says the condition holds, and its `start` may have been
  *   refused by the sink.
  * - `end`: rev + 1 with `endedAt`, and the violation is forgotten; for an unknown key it is ignored.
+ * - a `snapshot` handed with an event goes into that revision; for an open violation a new
+ *   snapshot is itself a material change (a better picture is worth a revision). Later revisions
+ *   keep the last snapshot.
  * A revision becomes state only after the sink took it, so a refused revision is retried with the
  * same rev on the next change. Times are the events' wall times.
  */
 export class ViolationLifecycle {
   private readonly open = new Map<string, Violation>();
+  /** Event ids handed out by `revisionFor` for violations not recorded yet, by violation key. */
+  private readonly reserved = new Map<string, string>();
   private readonly sink: ViolationSink;
   private readonly severity: Readonly<Record<RuleType, Severity>>;
   private readonly modelFor: (type: RuleType) => Violation['model'];
@@ -68,16 +73,16 @@ export class ViolationLifecycle {
    * Applies one rule event; returns the revision recorded, or null when nothing changed.
    * Throws `ViolationSinkError` when the sink refused the revision (state left unchanged).
    */
-  handle(ev: RuleEvent): Violation | null {
-    const k = openKey(ev);
+  handle(ev: RuleEvent, snapshot: SnapshotRef | null = null): Violation | null {
+    const k = violationKey(ev);
     const prev = this.open.get(k);
     switch (ev.phase) {
       case 'instant':
-        return this.commit(this.first(ev, ev.wallTs), null);
+        return this.commit(this.first(ev, k, ev.wallTs, snapshot), null, false, k);
       case 'start':
       case 'update':
-        if (!prev) return this.commit(this.first(ev, null), k);
-        if (!materialChange(prev, ev)) return null;
+        if (!prev) return this.commit(this.first(ev, k, null, snapshot), k, false, k);
+        if (!materialChange(prev, ev) && snapshot === null) return null;
         return this.commit(
           {
             ...prev,
@@ -87,17 +92,44 @@ export class ViolationLifecycle {
             people: ev.people,
             confidence: ev.confidence,
             updatedAt: ev.wallTs,
+            snapshot: snapshot ?? prev.snapshot,
           },
           k,
         );
       case 'end':
         if (!prev) return null;
-        return this.commit(this.ending(prev, ev.wallTs), k, true);
+        return this.commit({ ...this.ending(prev, ev.wallTs), snapshot: snapshot ?? prev.snapshot }, k, true);
     }
+  }
+
+  /**
+   * The event id and rev the revision `handle(ev)` would record, so that its snapshot file can be
+   * named (`snapshotFileName(eventId, rev)`) and written before the revision is. A new violation's
+   * id is reserved until `handle` records it. Null when `ev` would record nothing (an `end` for a
+   * violation that is not open). An update that turns out immaterial records nothing either, so
+   * call this only for revisions that will carry a snapshot.
+   */
+  revisionFor(ev: RuleEvent): { eventId: string; rev: number } | null {
+    const k = violationKey(ev);
+    const prev = this.open.get(k);
+    if (prev) return { eventId: prev.eventId, rev: prev.rev + 1 };
+    if (ev.phase === 'end') return null;
+    let id = this.reserved.get(k);
+    if (id === undefined) {
+      id = this.newEventId(ev.wallTs);
+      this.reserved.set(k, id);
+    }
+    return { eventId: id, rev: 1 };
+  }
+
+  /** Whether the violation `ev` belongs to is open (so a `start`/`update` would revise it). */
+  isOpen(ev: RuleEvent): boolean {
+    return this.open.has(violationKey(ev));
   }
 
   /** Ends every open violation (shutdown). Tries them all; throws an AggregateError if any failed. */
   closeAll(wallTs: EpochMs): Violation[] {
+    this.reserved.clear();
     const ended: Violation[] = [];
     const failed: ViolationSinkError[] = [];
     for (const [k, v] of [...this.open]) {
@@ -114,9 +146,9 @@ export class ViolationLifecycle {
     return ended;
   }
 
-  private first(ev: RuleEvent, endedAt: EpochMs | null): Violation {
+  private first(ev: RuleEvent, key: string, endedAt: EpochMs | null, snapshot: SnapshotRef | null): Violation {
     return {
-      eventId: this.newEventId(ev.wallTs),
+      eventId: this.reserved.get(key) ?? this.newEventId(ev.wallTs),
       rev: 1,
       state: 'new',
       type: ev.type,
@@ -130,9 +162,7 @@ export class ViolationLifecycle {
       endedAt,
       updatedAt: ev.wallTs,
       model: this.modelFor(ev.type),
-      // Snapshots: the snapshot issue attaches the best frame's SnapshotRef here (and a better
-      // snapshot later becomes a material change in `materialChange`).
-      snapshot: null,
+      snapshot,
     };
   }
 
@@ -142,13 +172,18 @@ export class ViolationLifecycle {
     return { ...v, rev: v.rev + 1, state: 'end', endedAt, updatedAt: endedAt };
   }
 
-  /** Records, then (and only then) makes the revision the state of `key`. */
-  private commit(v: Violation, key: string | null, closes = false): Violation {
+  /**
+   * Records, then (and only then) makes the revision the state of `key`. `reservedKey`: the
+   * revision used an id reserved by `revisionFor`, released once recorded (a refused one keeps it,
+   * so its retry gets the same id and snapshot name).
+   */
+  private commit(v: Violation, key: string | null, closes = false, reservedKey: string | null = null): Violation {
     try {
       this.sink.record(v);
     } catch (e) {
       throw new ViolationSinkError(v, e);
     }
+    if (reservedKey !== null) this.reserved.delete(reservedKey);
     if (key !== null) {
       if (closes) this.open.delete(key);
       else this.open.set(key, v);
@@ -157,7 +192,8 @@ export class ViolationLifecycle {
   }
 }
 
-function openKey(ev: RuleEvent): string {
+/** Identifies a violation across its events: (camera, rule id, rule key). Also the SnapshotPolicy key. */
+export function violationKey(ev: RuleEvent): string {
   return JSON.stringify([ev.cameraId, ev.rule.id, ev.key]);
 }
 

@@ -1,29 +1,66 @@
-import type { Detections, RuleEvent } from '../shared/types.js';
+import type { Detections, RuleEvent, RuleType } from '../shared/types.js';
+import { DistancingRule, type DistancingOptions, type DistancingRuleConfig } from './distancing.js';
 import { RuleConfigError } from './errors.js';
+import { GatheringRule, WHOLE_FRAME, type GatheringOptions, type GatheringRuleConfig } from './gathering.js';
 import { LineCrossRule, type LineRuleConfig } from './line-cross.js';
+import { LoiteringRule } from './loitering.js';
+import { NoMaskRule, type MaskConsensusConfig, type NoMaskOptions } from './no-mask.js';
 import type { Rule } from './rule.js';
-import { activeOutsideWindows } from './schedule.js';
+import { activeOutsideWindows, type WindowInput } from './schedule.js';
+import { TamperRule, type TamperOptions } from './tamper.js';
+import type { Thumbnail } from './thumbnail.js';
+import { ZoneIntrusionRule } from './zone-intrusion.js';
+import type { ZoneRuleConfig } from './zone-presence.js';
 
-/** The rules of one camera, coordinates already scaled to the detect resolution. */
+/**
+ * The rules of one camera, coordinates already scaled to the detect resolution. The config stage's
+ * `CameraConfig['rules']` fits this shape as is; every part is optional so tests and older callers
+ * can give only what they need (a part left out is off).
+ */
 export interface CameraRulesConfig {
   readonly lines?: readonly LineRuleConfig[];
-  /** Daily `"HH:MM-HH:MM"` windows (facility local time) in which crossing lines is allowed. */
-  readonly schedule?: { readonly allow_lines?: readonly string[] };
+  readonly zones?: readonly ZoneRuleConfig[];
+  readonly gathering?: GatheringRuleConfig | null;
+  /** Built only when it has a calibration and is not `enabled: false`; otherwise listed in `disabled`. */
+  readonly distancing?:
+    | (DistancingRuleConfig & { readonly enabled?: boolean; readonly disabled_reason?: string | null })
+    | null;
+  readonly mask?: boolean;
+  readonly tamper?: boolean;
+  /** Daily windows (facility local time) in which crossing lines / being in zones is allowed. */
+  readonly schedule?: { readonly allow_lines?: readonly WindowInput[]; readonly allow_zones?: readonly WindowInput[] };
 }
 
 export interface RuleEngineOptions {
   /** The facility's offset from UTC in minutes (Vietnam: 420), for schedule windows. */
   readonly utcOffsetMin: number;
+  /** The mask consensus (config's `models.mask`); defaults per ANALYTICS.md. */
+  readonly mask?: Partial<MaskConsensusConfig>;
+  readonly noMask?: NoMaskOptions;
+  readonly gathering?: GatheringOptions;
+  readonly distancing?: DistancingOptions;
+  readonly tamper?: TamperOptions;
+}
+
+/** A configured rule that is not running, and why (for the log and `check-config`). */
+export interface DisabledRule {
+  readonly type: RuleType;
+  readonly reason: string;
 }
 
 /**
- * All rules of one camera. Per frame: every rule sees the tracked detections, then every rule
- * forgets the tracks the tracker ended, so per-track state stays flat in all of them.
+ * All rules of one camera. Per frame: every rule sees the tracked detections (and the thumbnail,
+ * for the tamper rule), then every rule forgets the tracks the tracker ended, so per-track state
+ * stays flat in all of them.
  */
 export class RuleEngine {
   private cameraId: string | null = null;
 
-  constructor(readonly rules: readonly Rule[]) {
+  constructor(
+    readonly rules: readonly Rule[],
+    /** Configured but not running (e.g. distancing without a calibration). */
+    readonly disabled: readonly DisabledRule[] = [],
+  ) {
     const ids = new Set<string>();
     for (const r of rules) {
       if (ids.has(r.id)) throw new RuleConfigError(`rule id "${r.id}" is used twice on one camera; ids must be unique`);
@@ -31,16 +68,46 @@ export class RuleEngine {
     }
   }
 
-  /** Builds the engine from a camera's config; bad settings throw a `RuleConfigError` naming them. */
+  /**
+   * Builds the engine from a camera's config; bad settings throw a `RuleConfigError` naming them.
+   * Rule ids: a line's id; `<zone>.intrusion`, `<zone>.loitering`, `<zone|whole-frame>.gathering`,
+   * `camera.distancing`, `camera.no-mask`, `camera.tamper` (config ids have no dots, so these
+   * never clash with a line's).
+   */
   static fromConfig(config: CameraRulesConfig, options: RuleEngineOptions): RuleEngine {
-    const allowed = config.schedule?.allow_lines ?? [];
-    const activeAt = activeOutsideWindows(allowed, options.utcOffsetMin, 'schedule.allow_lines');
-    const rules: Rule[] = (config.lines ?? []).map((line) => new LineCrossRule(line, { activeAt }));
-    return new RuleEngine(rules);
+    const lineActive = activeOutsideWindows(config.schedule?.allow_lines ?? [], options.utcOffsetMin, 'schedule.allow_lines');
+    const zoneActive = activeOutsideWindows(config.schedule?.allow_zones ?? [], options.utcOffsetMin, 'schedule.allow_zones');
+    const rules: Rule[] = [];
+    const disabled: DisabledRule[] = [];
+    for (const line of config.lines ?? []) rules.push(new LineCrossRule(line, { activeAt: lineActive }));
+    const zones = config.zones ?? [];
+    for (const zone of zones) {
+      if (zone.intrusion === true) rules.push(new ZoneIntrusionRule(zone, { activeAt: zoneActive }));
+      if (zone.loitering_s !== undefined && zone.loitering_s !== null) rules.push(new LoiteringRule(zone, { activeAt: zoneActive }));
+    }
+    const g = config.gathering;
+    if (g) {
+      const area = g.zone === WHOLE_FRAME ? null : (zones.find((z) => z.id === g.zone)?.polygon ?? null);
+      rules.push(new GatheringRule(g, area, options.gathering));
+    }
+    const d = config.distancing;
+    if (d) {
+      if (d.enabled === false || !d.calibration) {
+        disabled.push({ type: 'distancing', reason: d.disabled_reason ?? 'no calibration: distances in metres need 4 image points with their floor positions' });
+      } else {
+        rules.push(new DistancingRule(d, options.distancing));
+      }
+    }
+    if (config.mask === true) rules.push(new NoMaskRule(options.mask, options.noMask));
+    if (config.tamper === true) rules.push(new TamperRule(options.tamper));
+    return new RuleEngine(rules, disabled);
   }
 
-  /** One frame: `expired` are the track ids the tracker ended with this same frame. */
-  update(dets: Detections, expired: readonly number[] = []): RuleEvent[] {
+  /**
+   * One frame: `expired` are the track ids the tracker ended with this same frame; `thumbnail` is
+   * the frame as a small gray picture, for the tamper rule (without it tamper judges nothing).
+   */
+  update(dets: Detections, expired: readonly number[] = [], thumbnail?: Thumbnail): RuleEvent[] {
     if (this.cameraId === null) this.cameraId = dets.cameraId;
     else if (dets.cameraId !== this.cameraId) {
       throw new Error(
@@ -49,9 +116,14 @@ export class RuleEngine {
       );
     }
     const events: RuleEvent[] = [];
-    for (const r of this.rules) events.push(...r.update(dets));
+    for (const r of this.rules) events.push(...r.update(dets, thumbnail));
     if (expired.length > 0) for (const r of this.rules) events.push(...r.endTracks(expired, dets));
     return events;
+  }
+
+  /** The running rules as the hub's birth message lists them. */
+  describe(): { id: string; type: RuleType; version: number }[] {
+    return this.rules.map((r) => ({ id: r.id, type: r.type, version: r.version }));
   }
 
   /** Per-track states held across all rules; for metrics and the memory tests. */

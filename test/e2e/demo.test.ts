@@ -5,7 +5,8 @@
  * go to a real SQLite file; the embedded hub is a real MQTT broker on loopback plus the reference hub, which ACKs
  * after its own commit. Everything is asserted by counting, nothing by timing.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -13,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, type AgentStats } from '../../agent/app.js';
 import { loadConfig, type AppConfig } from '../../agent/config/index.js';
 import { silentLogger } from '../../agent/ops/index.js';
+import type { Violation } from '../../agent/shared/types.js';
 
 const REPO = new URL('../../', import.meta.url).pathname;
 // vtest.avi at real time: the demo line is crossed within the first ~10 s of the clip; allow a generous margin.
@@ -65,6 +67,22 @@ describe('demo pipeline end to end (ffmpeg → ONNX → tracker → line rule �
     const acked = outbox.filter((r) => r.status === 'acked');
     for (const row of acked) expect(atHub).toContainEqual({ event_id: row.event_id, seq: row.seq });
     expect(stats.hub!.received).toBeGreaterThanOrEqual(acked.length);
+  });
+
+  it('wrote a snapshot per alert (atomically, faces blurred before encoding) and sent only its hash to the hub', () => {
+    const db = new Database(join(dir, 'qmon.db'), { readonly: true });
+    const rows = db.prepare('SELECT json FROM violations').all() as { json: string }[];
+    const payloads = db.prepare('SELECT payload FROM outbox').all() as { payload: Buffer }[];
+    db.close();
+    const withShot = rows.map((r) => JSON.parse(r.json) as Violation).filter((v) => v.snapshot !== null);
+    expect(withShot.length).toBeGreaterThanOrEqual(1);
+    for (const v of withShot) {
+      const bytes = readFileSync(join(dir, v.snapshot!.file));
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(v.snapshot!.sha256);
+      expect(v.snapshot!.redaction).toBe('faces-blurred');
+    }
+    expect(readdirSync(join(dir, 'snapshots')).filter((f) => !f.endsWith('.jpg'))).toEqual([]);
+    for (const { payload } of payloads) expect(payload.toString('utf8')).not.toContain('snapshots/');
   });
 
   it('printed a readable line per alert and per ACK', () => {

@@ -1,6 +1,26 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LineCrossRule, RuleConfigError, RuleEngine, type CameraRulesConfig, type Point } from '../../agent/rules/index.js';
+import { loadConfig, type AppConfig } from '../../agent/config/index.js';
+import {
+  DISTANCING_VERSION,
+  GATHERING_VERSION,
+  LINE_CROSS_VERSION,
+  LOITERING_VERSION,
+  LineCrossRule,
+  NO_MASK_VERSION,
+  RuleConfigError,
+  RuleEngine,
+  TAMPER_VERSION,
+  ZONE_INTRUSION_VERSION,
+  type CameraRulesConfig,
+  type Point,
+} from '../../agent/rules/index.js';
+import type { RuleEvent } from '../../agent/shared/types.js';
 import { directions, frameAt, hold, play, single, walk, type At } from './tracks.js';
+
+const CLIP = '/usr/share/doc/opencv-doc/examples/data/vtest.avi';
 
 const toRight = [...walk([300, 300], [500, 300], 10), ...hold([500, 300], 6)];
 const config: CameraRulesConfig = {
@@ -101,6 +121,151 @@ describe('RuleEngine', () => {
   it('with no rules produces nothing and holds nothing', () => {
     const engine = RuleEngine.fromConfig({}, { utcOffsetMin: 0 });
     expect(directions(play(engine, single(1, toRight)))).toEqual([]);
+    expect(engine.stateSize()).toBe(0);
+  });
+});
+
+describe('RuleEngine.fromConfig with every rule', () => {
+  const yaml = `facility:
+  id: test-01
+hub:
+  url: embedded
+storage:
+  dir: ./data
+models:
+  mask: { threshold: 0.7, min_samples: 2, agreement: 0.5, clear_s: 4 }
+cameras:
+  - id: hall
+    source:
+      file: ${CLIP}
+    detect: { fps: 5, width: 640, height: 480 }
+    size: [1280, 960]
+    rules:
+      lines:
+        - { id: gathering, points: [[1000, 100], [1000, 900]], direction: both }
+      zones:
+        - { id: exit, polygon: [[100, 100], [500, 100], [500, 500], [100, 500]], intrusion: true, loitering_s: 4 }
+        - { id: room, polygon: [[600, 500], [1200, 500], [1200, 900], [600, 900]] }
+      gathering: { zone: room, max_people: 2, min_duration_s: 1, clear_s: 1 }
+      distancing:
+        min_distance_m: 1
+        min_duration_s: 1
+        calibration:
+          image: [[0, 960], [1280, 960], [1280, 0], [0, 0]]
+          floor: [[0, 0], [8, 0], [8, 6], [0, 6]]
+      mask: true
+      tamper: true
+      schedule: { allow_zones: ["11:00-12:00"] }
+`;
+
+  async function loaded(text: string): Promise<AppConfig> {
+    const dir = mkdtempSync(join(tmpdir(), 'qmon-rules-'));
+    try {
+      const file = join(dir, 'qmon.yaml');
+      writeFileSync(file, text);
+      return await loadConfig(file);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("builds every rule from the config stage's own output (cam.rules as is), with ids that cannot clash", async () => {
+    const config = await loaded(yaml);
+    const cam = config.cameras[0]!;
+    const engine = RuleEngine.fromConfig(cam.rules, { utcOffsetMin: 420, mask: config.models.mask });
+    expect(engine.describe()).toEqual([
+      { id: 'gathering', type: 'line_cross', version: LINE_CROSS_VERSION },
+      { id: 'exit.intrusion', type: 'zone_intrusion', version: ZONE_INTRUSION_VERSION },
+      { id: 'exit.loitering', type: 'loitering', version: LOITERING_VERSION },
+      { id: 'room.gathering', type: 'gathering', version: GATHERING_VERSION },
+      { id: 'camera.distancing', type: 'distancing', version: DISTANCING_VERSION },
+      { id: 'camera.no-mask', type: 'no_mask', version: NO_MASK_VERSION },
+      { id: 'camera.tamper', type: 'camera_tamper', version: TAMPER_VERSION },
+    ]);
+    expect(engine.disabled).toEqual([]);
+  });
+
+  it('runs them together on one stream: zone (scaled to detect pixels), gathering, distancing, mask, tamper', async () => {
+    const config = await loaded(yaml);
+    const engine = RuleEngine.fromConfig(config.cameras[0]!.rules, { utcOffsetMin: 420, mask: config.models.mask });
+    // At 11:30 local the zone rules are allowed; at 13:00 they are not.
+    const at13 = Date.UTC(2026, 2, 10, 6, 0);
+    const flatGray = { width: 16, height: 12, gray: new Uint8Array(16 * 12).fill(77) };
+    const events: RuleEvent[] = [];
+    for (let seq = 0; seq < 40; seq++) {
+      const items: At[] = [
+        // In the exit zone (detect pixels 50..250), unmasked.
+        { id: 1, at: [150, 200], mask: { state: 'no_mask', score: 0.75 } },
+        // Three people close together in the room (detect 300..600 × 250..450).
+        { id: 2, at: [400, 400] },
+        { id: 3, at: [420, 400] },
+        { id: 4, at: [440, 400] },
+      ];
+      const dets = frameAt(seq, items, { wall0: at13 });
+      events.push(...engine.update(dets, [], { ts: dets.ts, ...flatGray }));
+    }
+    const seen = (type: string): string[] => events.filter((e) => e.type === type).map((e) => `${e.phase} ${e.key}`);
+    expect(seen('zone_intrusion')).toEqual(['start exit:1']);
+    expect(seen('loitering')).toEqual(['start exit:1']);
+    expect(seen('gathering')).toEqual(['start room:1']);
+    expect(seen('distancing')).toEqual(['start 2:3:1', 'start 2:4:2', 'start 3:4:3']);
+    expect(seen('no_mask')).toEqual(['start 1']);
+    expect(seen('camera_tamper')).toEqual(['start covered:1']);
+    expect(seen('line_cross')).toEqual([]);
+    // Intrusion on frame 2 (inertia 3), loitering 4 s after the first frame in.
+    expect(events.find((e) => e.type === 'loitering')!.ts).toBe(4000);
+  });
+
+  it('gates zone rules, not lines, by schedule.allow_zones (parsed once by config)', async () => {
+    const config = await loaded(yaml);
+    const engine = RuleEngine.fromConfig(config.cameras[0]!.rules, { utcOffsetMin: 420 });
+    const at1130 = Date.UTC(2026, 2, 10, 4, 30);
+    const fired = play(engine, single(1, [...hold([150, 200], 30), ...walk([450, 200], [550, 200], 10), ...hold([550, 200], 5)]), { wall0: at1130 });
+    expect(fired.map((f) => f.event.type)).toEqual(['line_cross']);
+  });
+
+  it('lists distancing as disabled (with the reason) when the camera has no calibration', async () => {
+    const config = await loaded(yaml.replace(/ {8}calibration:\n.*\n.*\n/, ''));
+    const rules = config.cameras[0]!.rules;
+    expect(rules.distancing?.enabled).toBe(false);
+    const engine = RuleEngine.fromConfig(rules, { utcOffsetMin: 420 });
+    expect(engine.describe().map((r) => r.type)).not.toContain('distancing');
+    expect(engine.disabled.map((d) => d.type)).toEqual(['distancing']);
+    expect(engine.disabled[0]!.reason).toMatch(/no calibration/);
+  });
+
+  it('keeps state flat across all rules over 2,000 people who come, stand close, unmasked, and go', () => {
+    const engine = RuleEngine.fromConfig(
+      {
+        zones: [{ id: 'z', polygon: [[0, 0], [800, 0], [800, 600], [0, 600]], intrusion: true, loitering_s: 1 }],
+        gathering: { zone: 'whole-frame', max_people: 1, min_duration_s: 0, clear_s: 0 },
+        distancing: { min_distance_m: 1, min_duration_s: 0, calibration: { image: [[0, 600], [800, 600], [800, 0], [0, 0]], floor: [[0, 0], [8, 0], [8, 6], [0, 6]] } },
+        mask: true,
+        tamper: true,
+      },
+      { utcOffsetMin: 0 },
+    );
+    let maxState = 0;
+    let starts = 0;
+    let ends = 0;
+    for (let k = 0; k < 1000; k++) {
+      const ids = [2 * k + 1, 2 * k + 2];
+      for (let f = 0; f < 8; f++) {
+        const seq = k * 8 + f;
+        const items: At[] = ids.map((id, j) => ({ id, at: [300 + 30 * j, 300], mask: { state: 'no_mask', score: 0.95 } }));
+        for (const e of engine.update(frameAt(seq, items), f === 7 ? ids : [])) {
+          if (e.phase === 'start') starts++;
+          if (e.phase === 'end') ends++;
+        }
+        maxState = Math.max(maxState, engine.stateSize());
+      }
+    }
+    // Per group: intrusion ×2, loitering ×2, distancing ×1, no-mask ×2, all ended with the tracks;
+    // plus one gathering that never ends, since each group follows the last without a gap.
+    expect(starts).toBe(7 * 1000 + 1);
+    expect(ends).toBe(7 * 1000);
+    // 2 people in intrusion, loitering and mask + 1 pair: 7 states while they are there, none after.
+    expect(maxState).toBe(7);
     expect(engine.stateSize()).toBe(0);
   });
 });

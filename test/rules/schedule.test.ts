@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activeOutsideWindows, parseWindow, RuleConfigError } from '../../agent/rules/index.js';
+import { activeOutsideWindows, checkWindow, parseWindow, RuleConfigError, type DailyWindow } from '../../agent/rules/index.js';
 
 const VN = 420; // UTC+7
 /** Epoch ms of a local (UTC+7) time on 2026-03-10. */
@@ -7,9 +7,9 @@ const local = (hh: number, mm: number): number => Date.UTC(2026, 2, 10, hh, mm) 
 
 describe('parseWindow', () => {
   it('parses HH:MM-HH:MM into minutes, allowing 24:00 as an end', () => {
-    expect(parseWindow('11:00-12:30')).toMatchObject({ startMin: 660, endMin: 750 });
-    expect(parseWindow('22:00-06:00')).toMatchObject({ startMin: 1320, endMin: 360 });
-    expect(parseWindow('18:00-24:00')).toMatchObject({ startMin: 1080, endMin: 1440 });
+    expect(parseWindow('11:00-12:30')).toMatchObject({ start_min: 660, end_min: 750 });
+    expect(parseWindow('22:00-06:00')).toMatchObject({ start_min: 1320, end_min: 360 });
+    expect(parseWindow('18:00-24:00')).toMatchObject({ start_min: 1080, end_min: 1440 });
   });
 
   it.each([
@@ -59,5 +59,38 @@ describe('activeOutsideWindows', () => {
     expect(() => activeOutsideWindows(['11:00-12:00', 'noon'], VN, 'schedule.allow_lines')).toThrow(
       /schedule\.allow_lines\[1\] "noon"/,
     );
+  });
+});
+
+describe('windows as config parses them (TimeWindow: text, start_min, end_min)', () => {
+  const win = (text: string, start_min: number, end_min: number): DailyWindow => ({ text, start_min, end_min });
+
+  it('takes parsed windows as they are, with the same meaning as the text form', () => {
+    const parsed = activeOutsideWindows([win('11:00-12:00', 660, 720), win('22:00-06:00', 1320, 360)], VN);
+    const text = activeOutsideWindows(['11:00-12:00', '22:00-06:00'], VN);
+    for (let m = 0; m < 24 * 60; m += 7) {
+      const wall = local(Math.floor(m / 60), m % 60);
+      expect(parsed(wall)).toBe(text(wall));
+    }
+    expect(parsed(local(11, 30))).toBe(false);
+    expect(parsed(local(23, 30))).toBe(false);
+    expect(parsed(local(13, 0))).toBe(true);
+  });
+
+  it('accepts a window ending at midnight written either way (24:00 → 1440, or 0 as config gives for 00:00)', () => {
+    expect(activeOutsideWindows([win('18:00-24:00', 1080, 1440)], VN)(local(23, 59))).toBe(false);
+    expect(activeOutsideWindows([win('18:00-00:00', 1080, 0)], VN)(local(23, 59))).toBe(false);
+    expect(activeOutsideWindows([win('18:00-00:00', 1080, 0)], VN)(local(0, 1))).toBe(true);
+  });
+
+  it.each<[string, DailyWindow, RegExp]>([
+    ['a start past midnight', win('25:00-26:00', 1500, 1560), /out of range/],
+    ['a fractional minute', win('odd', 60.5, 120), /out of range/],
+    ['equal start and end', win('10:00-10:00', 600, 600), /starts and ends at the same time/],
+    ['the whole day', win('00:00-24:00', 0, 1440), /starts and ends at the same time/],
+  ])('rejects %s, naming the key', (_name, w, msg) => {
+    expect(() => checkWindow(w, 'schedule.allow_zones[2]')).toThrow(RuleConfigError);
+    expect(() => activeOutsideWindows([w], VN, 'schedule.allow_zones')).toThrow(msg);
+    expect(() => activeOutsideWindows([w], VN, 'schedule.allow_zones')).toThrow(/schedule\.allow_zones\[0\]/);
   });
 });

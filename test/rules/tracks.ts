@@ -1,7 +1,7 @@
 // Hand-made tracks for rule tests, in the style of supervision's LineZone and DeepStream's
 // nvdsanalytics tests: each frame lists where each track's feet (bottom-centre) are.
-import type { Detection, Detections, RuleEvent } from '../../agent/shared/types.js';
-import type { Point } from '../../agent/rules/index.js';
+import type { Detection, Detections, MaskState, RuleEvent } from '../../agent/shared/types.js';
+import type { Point, Rule } from '../../agent/rules/index.js';
 
 export const CAM = 'corridor-a';
 /** 2026-01-01 00:00 UTC. */
@@ -13,6 +13,8 @@ export interface At {
   readonly at: Point;
   readonly score?: number;
   readonly cls?: string;
+  /** This frame's classified face crop, if any. */
+  readonly mask?: { readonly state: MaskState; readonly score: number };
 }
 
 export interface Timing {
@@ -23,7 +25,12 @@ export interface Timing {
 /** A person box whose bottom-centre is `at`. */
 export function personAt(a: At): Detection {
   const [x, y] = a.at;
-  const d: Detection = { box: { x1: x - 25, y1: y - 150, x2: x + 25, y2: y }, score: a.score ?? 0.9, cls: a.cls ?? 'person' };
+  const d: Detection = {
+    box: { x1: x - 25, y1: y - 150, x2: x + 25, y2: y },
+    score: a.score ?? 0.9,
+    cls: a.cls ?? 'person',
+    ...(a.mask && { attributes: { mask: a.mask } }),
+  };
   return a.id === undefined ? d : { ...d, trackId: a.id };
 }
 
@@ -68,3 +75,31 @@ export function play(
 }
 
 export const directions = (fired: readonly Fired[]): (string | undefined)[] => fired.map((f) => f.event.direction);
+
+/** What a test usually compares: on which frame, which phase, under which key. */
+export const summary = (fired: readonly Fired[]): [number, string, string][] => fired.map((f) => [f.frame, f.event.phase, f.event.key]);
+
+/**
+ * Feeds frames to one rule the way the engine does: `update`, then `endTracks` with the ids the
+ * tracker ended on that frame (`ended`).
+ */
+export function playRule(
+  rule: Rule,
+  frames: readonly (readonly At[])[],
+  t: Timing & { firstSeq?: number; ended?: (seq: number) => number[] } = {},
+): Fired[] {
+  const fired: Fired[] = [];
+  frames.forEach((items, i) => {
+    const seq = (t.firstSeq ?? 0) + i;
+    const dets = frameAt(seq, items, t);
+    for (const event of rule.update(dets)) fired.push({ frame: seq, event });
+    const ended = t.ended?.(seq) ?? [];
+    if (ended.length > 0) for (const event of rule.endTracks(ended, dets)) fired.push({ frame: seq, event });
+  });
+  return fired;
+}
+
+/** `n` frames of the same people standing still. */
+export function still(people: readonly At[], n: number): At[][] {
+  return Array.from({ length: n }, () => [...people]);
+}

@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import type { ViolationLifecycle } from '../events/index.js';
+import { SnapshotPolicy, renderSnapshot, snapshotFileName, toSnapshotRef, violationKey, writeSnapshotAtomic } from '../events/index.js';
+import type { Logger } from '../ops/index.js';
+import type { Box, Detections, Frame, RuleEvent, SnapshotRef } from '../shared/types.js';
+
+export const SNAPSHOT_DIR = 'snapshots';
+
+/**
+ * Decides whether a rule event's revision deserves a new snapshot, and writes it: cropped to the people involved,
+ * faces and every head region blurred before encoding (the unblurred frame never reaches the disk), written
+ * atomically under `<storage>/snapshots/<event_id>-<rev>.jpg`, before the revision that references it is stored.
+ */
+export class Snapshotter {
+  private readonly policy = new SnapshotPolicy();
+
+  constructor(
+    private readonly storageDir: string,
+    private readonly logger: Logger,
+    /** Set while disk pressure forbids new snapshots; violations are still recorded, with `snapshot: null`. */
+    private readonly enabled: () => boolean = () => true,
+  ) {}
+
+  async forEvent(ev: RuleEvent, frame: Frame, dets: Detections, lifecycle: ViolationLifecycle, faces: readonly Box[] = []): Promise<SnapshotRef | null> {
+    const key = violationKey(ev);
+    if (ev.phase === 'end') {
+      this.policy.forget(key);
+      return null;
+    }
+    if (!this.enabled() || ev.type === 'camera_tamper' || !this.policy.improves(key, { people: ev.people, confidence: ev.confidence })) return null;
+    const id = lifecycle.revisionFor(ev);
+    if (!id) return null;
+    try {
+      const others = dets.items.map((d) => d.box).filter((b) => !ev.boxes.includes(b));
+      const shot = await renderSnapshot({ frame, people: ev.boxes, faces, others });
+      const name = snapshotFileName(id.eventId, id.rev);
+      await writeSnapshotAtomic(join(this.storageDir, SNAPSHOT_DIR), name, shot.jpeg);
+      if (ev.phase === 'instant') this.policy.forget(key);
+      return toSnapshotRef(shot, `${SNAPSHOT_DIR}/${name}`);
+    } catch (err) {
+      // A snapshot is evidence, the violation is the alert: never lose the alert for want of a picture.
+      this.logger.error({ err, key }, 'snapshot could not be written; recording the violation without it');
+      return null;
+    }
+  }
+}
