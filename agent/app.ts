@@ -162,10 +162,12 @@ export class Agent {
       input,
       output: { width: cam.detect.width, height: cam.detect.height, fps: cam.detect.fps, format: 'rgb24' },
       health: cam.health,
+      hwaccel: cam.hwaccel,
       clock: this.clock,
       logger: log,
       ffmpegMajor,
     });
+    supervisor.on('hwaccel', (f) => this.say(`camera    ${cam.id} hardware decode ${f.from} failed (${f.reason}); using software decode`));
     const wallAt = (mono: number): number => this.clock.wall() - (this.clock.now() - mono);
     supervisor.on('state', (s) => {
       this.say(`camera    ${cam.id} ${s.state}${s.reason ? ` (${s.reason})` : ''}`);

@@ -5,10 +5,18 @@ export type CameraStateName = 'starting' | 'online' | 'offline' | 'degraded' | '
 
 /**
  * Why the camera is in its state: `streaming` (frames flow), `frozen` (frames flow, picture never
- * changes), `stalled` (ffmpeg alive but silent), `ended` (the input ended cleanly), one of ffmpeg's
+ * changes), `over_fps` (frames far faster than the detect rate), `stalled` (ffmpeg alive but silent), `ended` (the input ended cleanly), one of ffmpeg's
  * classified failures (`auth_failed`, `refused`, …), or the lifecycle words.
  */
-export type CameraStateReason = 'starting' | 'streaming' | 'frozen' | 'stalled' | 'ended' | 'stopped' | FfmpegErrorKind;
+export type CameraStateReason =
+  | 'starting'
+  | 'streaming'
+  | 'frozen'
+  | 'over_fps'
+  | 'stalled'
+  | 'ended'
+  | 'stopped'
+  | FfmpegErrorKind;
 
 export interface CameraState {
   readonly state: CameraStateName;
@@ -31,6 +39,8 @@ export interface CameraCounters {
   stalls: number;
   /** Runs that delivered frames again after an earlier run had (blips the camera recovered from). */
   reconnects: number;
+  /** Restarts forced because frames came far faster than the detect fps. */
+  overFps: number;
 }
 
 /** Emitted when a failed run is followed by a scheduled retry. */

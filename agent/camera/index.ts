@@ -1,4 +1,10 @@
-export { CameraSupervisor, type CameraSupervisorOptions, type FrameSourceLike } from './supervisor.js';
+export { CameraSupervisor } from './supervisor.js';
+export type {
+  CameraSupervisorOptions,
+  CameraQuality,
+  FrameSourceLike,
+  SupervisorEvents,
+} from './supervisor-types.js';
 export {
   HEALTH_DEFAULTS,
   type CameraState,
@@ -10,3 +16,15 @@ export {
 } from './camera-state.js';
 export { Backoff, fullJitterDelay, BACKOFF_DEFAULTS, type BackoffOptions } from './backoff.js';
 export { realSetTimer, type SetTimer, type CancelTimer } from './timers.js';
+export { OverFpsDetector, OVER_FPS_DEFAULTS, type OverFpsOptions } from './over-fps.js';
+export {
+  gradeQuality,
+  IncidentWindow,
+  QUALITY_THRESHOLDS,
+  QUALITY_WINDOW_MS,
+  type QualityGrade,
+  type QualityThresholds,
+  type IncidentKind,
+  type IncidentCounts,
+} from './quality.js';
+export { shouldFallBack, type HwaccelFallback } from './hwaccel-fallback.js';

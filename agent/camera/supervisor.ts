@@ -1,18 +1,9 @@
 import { EventEmitter } from 'node:events';
-import {
-  buildFfmpegArgs,
-  FfmpegFrameSource,
-  FrozenDetector,
-  LatestSlot,
-  type FfmpegInput,
-  type FfmpegOutput,
-  type FrameSourceExit,
-  type FrameSourceOptions,
-} from '../decode/index.js';
+import { buildFfmpegArgs, FfmpegFrameSource, FrozenDetector, LatestSlot, type FrameSourceExit, type HwAccel } from '../decode/index.js';
 import { silentLogger, type Logger } from '../ops/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { Frame, MonoMs } from '../shared/types.js';
-import { Backoff, type BackoffOptions } from './backoff.js';
+import { Backoff } from './backoff.js';
 import {
   HEALTH_DEFAULTS,
   type CameraCounters,
@@ -22,46 +13,26 @@ import {
   type CameraStateReason,
   type RestartPlan,
 } from './camera-state.js';
+import { shouldFallBack } from './hwaccel-fallback.js';
+import { OverFpsDetector } from './over-fps.js';
+import { gradeQuality, IncidentWindow, QUALITY_WINDOW_MS } from './quality.js';
+import type {
+  CameraQuality,
+  CameraSupervisorOptions,
+  FrameSourceLike,
+  KillReason,
+  SupervisorEvents,
+} from './supervisor-types.js';
 import { realSetTimer, type CancelTimer, type SetTimer } from './timers.js';
 
-/** What the supervisor needs from a frame source; `FfmpegFrameSource` by default. */
-export interface FrameSourceLike {
-  readonly pid: number | undefined;
-  readonly exited: Promise<FrameSourceExit>;
-  start(): void;
-  stop(): Promise<FrameSourceExit>;
-  on(event: 'frame', listener: (f: Frame) => void): unknown;
-}
-
-export interface CameraSupervisorOptions {
-  readonly cameraId: string;
-  readonly input: FfmpegInput;
-  readonly output: FfmpegOutput;
-  readonly health?: Partial<CameraHealthSettings>;
-  readonly backoff?: BackoffOptions;
-  readonly clock?: Clock;
-  readonly setTimer?: SetTimer;
-  readonly logger?: Logger;
-  readonly ffmpegPath?: string;
-  readonly ffmpegMajor?: number;
-  /** SIGTERM → SIGKILL grace when stopping ffmpeg. */
-  readonly stopGraceMs?: number;
-  /** Seam for other source kinds later (e.g. a GStreamer pipeline); ffmpeg by default. */
-  readonly createSource?: (opts: FrameSourceOptions) => FrameSourceLike;
-}
-
-interface SupervisorEvents {
-  state: [CameraState];
-  restart: [RestartPlan];
-  exit: [FrameSourceExit];
-}
-
 /**
- * Keeps one camera's ffmpeg running: restarts it with backoff when it exits or stalls, debounces
- * "offline", spots frozen pictures, and hands frames on latest-wins across restarts.
+ * Keeps one camera's ffmpeg running: restarts it with backoff when it exits, stalls or floods frames
+ * far above the detect fps, drops a failing hardware decoder for software once, debounces
+ * "offline", spots frozen pictures, grades the last hour, and hands frames on latest-wins across
+ * restarts.
  */
 export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
-  readonly counters: CameraCounters = { frames: 0, dropped: 0, restarts: 0, stalls: 0, reconnects: 0 };
+  readonly counters: CameraCounters = { frames: 0, dropped: 0, restarts: 0, stalls: 0, reconnects: 0, overFps: 0 };
 
   private readonly clock: Clock;
   private readonly setTimer: SetTimer;
@@ -69,6 +40,9 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
   private readonly health: CameraHealthSettings;
   private readonly backoff: Backoff;
   private readonly frozen: FrozenDetector;
+  private readonly overFps: OverFpsDetector | null;
+  private readonly incidents = new IncidentWindow();
+  private hwaccelMode: HwAccel;
   private readonly slots = new Set<LatestSlot<Frame>>();
   private current: CameraState;
   private phase: 'new' | 'running' | 'stopped' = 'new';
@@ -79,7 +53,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
   private hadFrames = false;
   private startedAt: MonoMs = 0;
   private lastFrameAt: MonoMs | null = null;
-  private stallKill = false;
+  private killReason: KillReason = null;
   private lastFault: { reason: CameraStateReason; detail?: string } | null = null;
   private seq = 0;
   private cancelRestart: CancelTimer | null = null;
@@ -96,15 +70,30 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
         throw new RangeError(`camera ${opts.cameraId}: health.${k} must be a positive number of seconds (got ${String(v)})`);
       }
     }
-    buildFfmpegArgs(opts.input, opts.output); // fail on bad settings now, not at the first spawn
+    // Fail on bad settings now, not at the first spawn.
+    buildFfmpegArgs(opts.input, opts.output, { hwaccel: opts.hwaccel, hwaccelDevice: opts.hwaccelDevice });
     this.backoff = new Backoff(opts.backoff);
     this.frozen = new FrozenDetector(this.health.frozen_s * 1000);
+    this.overFps = opts.overFps === false ? null : new OverFpsDetector(opts.output.fps, opts.overFps);
+    this.hwaccelMode = opts.hwaccel ?? 'none';
     const now = this.clock.now();
     this.current = { state: 'starting', reason: 'starting', since: now, sinceWall: this.clock.wall() };
   }
 
   get state(): CameraState {
     return this.current;
+  }
+
+  /** The hardware decode in use: the configured mode until it failed once, then `none`. */
+  get hwaccel(): HwAccel {
+    return this.hwaccelMode;
+  }
+
+  /** Grade over the last hour of reconnects, stalls and over-fps restarts; see quality.ts. */
+  quality(): CameraQuality {
+    const c = this.incidents.counts(this.clock.now());
+    const grade = gradeQuality(c, this.current.state === 'offline', this.opts.qualityThresholds);
+    return { grade, ...c, windowS: QUALITY_WINDOW_MS / 1000 };
   }
 
   /** pid of the ffmpeg now running, if any. */
@@ -155,6 +144,8 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       output: o.output,
       ffmpegPath: o.ffmpegPath,
       ffmpegMajor: o.ffmpegMajor,
+      hwaccel: this.hwaccelMode,
+      hwaccelDevice: o.hwaccelDevice,
       clock: this.clock,
       logger: this.log,
       stopGraceMs: o.stopGraceMs,
@@ -164,7 +155,8 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     this.source = src;
     this.sourceStartedAt = this.clock.now();
     this.framesThisRun = 0;
-    this.stallKill = false;
+    this.killReason = null;
+    this.overFps?.reset();
     src.on('frame', (f) => this.onFrame(src, f));
     void src.exited.then((exit) => this.onExit(src, exit));
     src.start();
@@ -172,12 +164,24 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private onFrame(src: FrameSourceLike, f: Frame): void {
-    if (src !== this.source || this.phase !== 'running') return;
+    // A source being stopped for a fault delivers nothing more (an over-fps flood keeps coming).
+    if (src !== this.source || this.phase !== 'running' || this.killReason) return;
     const now = this.clock.now();
+    if (this.overFps?.update(now)) {
+      this.counters.overFps++;
+      this.incidents.record('over_fps', now);
+      const detail = `more than ${this.overFps.limit} frames within ${this.overFps.windowMs / 1000} s at ${this.opts.output.fps} detect-fps; ffmpeg restarted`;
+      this.setState('degraded', 'over_fps', detail);
+      this.kill('over_fps', { pid: src.pid, limit: this.overFps.limit }, 'frame rate far above the detect fps; stopping ffmpeg');
+      return;
+    }
     this.lastFrameAt = now;
     this.counters.frames++;
     if (this.framesThisRun++ === 0) {
-      if (this.hadFrames) this.counters.reconnects++;
+      if (this.hadFrames) {
+        this.counters.reconnects++;
+        this.incidents.record('reconnect', now);
+      }
       this.hadFrames = true;
       this.lastFault = null;
     }
@@ -196,11 +200,28 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     this.source = null;
     this.emit('exit', exit);
     if (this.phase !== 'running') return;
-    this.lastFault = this.stallKill
-      ? { reason: 'stalled', detail: `no frame for ${this.health.stall_s} s; ffmpeg restarted` }
-      : exit.error
-        ? { reason: exit.error.kind, detail: exit.error.message }
-        : { reason: 'ended', detail: 'the stream ended' };
+    this.lastFault =
+      this.killReason === 'stalled'
+        ? { reason: 'stalled', detail: `no frame for ${this.health.stall_s} s; ffmpeg restarted` }
+        : this.killReason === 'over_fps'
+          ? { reason: 'over_fps', detail: this.current.detail ?? 'frame rate far above the detect fps' }
+          : exit.error
+            ? { reason: exit.error.kind, detail: exit.error.message }
+            : { reason: 'ended', detail: 'the stream ended' };
+    const fallback = shouldFallBack(this.hwaccelMode, {
+      frames: this.framesThisRun,
+      stalled: this.killReason === 'stalled',
+      errorKind: exit.error?.kind ?? null,
+    });
+    if (fallback) {
+      // Not the camera's fault: retry at once in software, without widening the backoff. Once only,
+      // since the mode is now `none`, so this cannot loop.
+      this.hwaccelMode = 'none';
+      this.log.warn({ ...fallback, detail: this.lastFault.detail }, 'hardware decode failed; using software decode from now on');
+      this.emit('hwaccel', fallback);
+      this.scheduleSpawn(0);
+      return;
+    }
     const attempt = this.backoff.attempt;
     const delayMs = this.backoff.nextDelay();
     const plan: RestartPlan = { attempt, delayMs, ...this.lastFault };
@@ -208,11 +229,24 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     // Not yet announced offline: keep the state, but let "starting" say why it is not online yet.
     if (this.current.state === 'starting') this.setState('starting', this.lastFault.reason, this.lastFault.detail);
     this.emit('restart', plan);
+    this.scheduleSpawn(delayMs);
+  }
+
+  private scheduleSpawn(delayMs: number): void {
     this.cancelRestart = this.setTimer(() => {
       this.cancelRestart = null;
       this.spawn();
     }, delayMs);
     this.armWatchdog();
+  }
+
+  /** Stop the running ffmpeg for a fault; its exit then schedules the restart. */
+  private kill(reason: Exclude<KillReason, null>, ctx: Record<string, unknown>, msg: string): void {
+    const src = this.source;
+    if (!src || this.killReason) return;
+    this.killReason = reason;
+    this.log.warn(ctx, msg);
+    void src.stop();
   }
 
   /**
@@ -229,7 +263,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private stallDeadline(): MonoMs {
-    if (!this.source || this.stallKill) return Infinity;
+    if (!this.source || this.killReason) return Infinity;
     return Math.max(this.lastFrameAt ?? -Infinity, this.sourceStartedAt) + this.health.stall_s * 1000;
   }
 
@@ -245,9 +279,8 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     const src = this.source;
     if (src && now >= this.stallDeadline()) {
       this.counters.stalls++;
-      this.stallKill = true;
-      this.log.warn({ pid: src.pid, stall_s: this.health.stall_s }, 'no frames; stopping stalled ffmpeg');
-      void src.stop(); // onExit schedules the restart
+      this.incidents.record('stall', now);
+      this.kill('stalled', { pid: src.pid, stall_s: this.health.stall_s }, 'no frames; stopping stalled ffmpeg');
     }
     if (now >= this.offlineDeadline()) {
       const fault = this.lastFault ?? { reason: 'stalled' as const, detail: `no frame for ${this.health.offline_after_s} s` };

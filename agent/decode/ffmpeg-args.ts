@@ -1,4 +1,5 @@
 import type { PixelFormat } from '../shared/types.js';
+import { hwaccelArgs, type HwAccel } from './hwaccel.js';
 
 /** Where the pictures come from. `file` is for the demo and tests; `rtsp` is a real camera. */
 export type FfmpegInput =
@@ -38,6 +39,10 @@ export interface FfmpegArgsOptions {
    * would turn the client into a server). Default 5.
    */
   readonly ffmpegMajor?: number;
+  /** Hardware decode; `none` (software) by default. See hwaccel.ts. */
+  readonly hwaccel?: HwAccel;
+  /** DRM render node for `vaapi`/`qsv`; the first one by default. */
+  readonly hwaccelDevice?: string;
 }
 
 export const DEFAULT_RTSP_IO_TIMEOUT_S = 10;
@@ -58,6 +63,7 @@ export function buildFfmpegArgs(input: FfmpegInput, output: FfmpegOutput, opts: 
   return [
     // -nostdin: ffmpeg would otherwise read keystrokes from our stdin ('q' quits) and can stop on SIGTTIN.
     '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error',
+    ...hwaccelArgs(opts.hwaccel ?? 'none', opts.hwaccelDevice),
     ...inputArgs(input, opts.ffmpegMajor ?? 5),
     ...outputArgs(output),
   ];
@@ -94,15 +100,23 @@ function inputArgs(input: FfmpegInput, ffmpegMajor: number): string[] {
 }
 
 function outputArgs(output: FfmpegOutput): string[] {
+  const format = output.format ?? 'rgb24';
   // fps before scale so the scaler only sees the frames that survive rate reduction (a 25 fps camera
   // at 5 detect-fps scales 5 pictures a second, not 25). `fps` keeps a constant rate: after a gap
   // in a live stream it repeats the last picture to fill it; the latest-wins hand-off swallows that
   // short burst. Bilinear is plenty for a detector input and cheaper than the default bicubic.
-  const vf = `fps=${output.fps},scale=${output.width}:${output.height}:flags=bilinear`;
+  // Resize in YUV first, then convert the small picture to RGB: swscale's combined scale+RGB path
+  // is its slow generic one, while planar resize and same-size YUV→RGB both have fast paths. On a
+  // 720p25 stream at 5 fps this cut ffmpeg's cost over bare decoding from ~+25 % to ~+8 % (measured
+  // here, ffmpeg 5.1); the price is chroma at half the detect size, which a person detector does
+  // not notice. yuvj420p (full range, common in IP cameras) passes through unconverted.
+  const vf =
+    `fps=${output.fps},scale=${output.width}:${output.height}:flags=bilinear,` +
+    `format=yuv420p|yuvj420p,scale=flags=bilinear,format=${format}`;
   return [
     '-an', '-sn', '-dn',
     '-vf', vf,
-    '-pix_fmt', output.format ?? 'rgb24',
+    '-pix_fmt', format,
     '-f', 'rawvideo',
     'pipe:1',
   ];

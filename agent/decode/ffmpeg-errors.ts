@@ -11,6 +11,7 @@ export type FfmpegErrorKind =
   | 'timeout'
   | 'bad_stream'
   | 'codec_unsupported'
+  | 'hwaccel_failed'
   | 'spawn_failed'
   | 'unknown';
 
@@ -30,12 +31,26 @@ export interface ClassifyContext {
   readonly frames?: number;
   readonly runtimeMs?: number;
   readonly ioTimeoutMs?: number;
+  /**
+   * True when the run asked for a hardware decoder that cannot fall back by itself (vaapi, qsv).
+   * Only then are device errors the reason: with `auto`, ffmpeg prints them while it probes and
+   * then decodes in software, so they say nothing about why a run ended.
+   */
+  readonly hwaccelStrict?: boolean;
 }
 
 interface Rule {
   readonly kind: Exclude<FfmpegErrorKind, 'spawn_failed' | 'unknown'>;
   readonly pattern: RegExp;
 }
+
+// Seen with ffmpeg 5.1 on a machine without a usable GPU (no /dev/dri, no VA driver, qsv_device
+// that does not open) and from drivers that refuse a stream's profile.
+const HWACCEL_RULE: Rule = {
+  kind: 'hwaccel_failed',
+  pattern:
+    /Device creation failed|No device available for decoder|Device setup failed|No VA display|Failed to initiali[sz]e (?:VAAPI|QSV|MFX)|Error (?:creating|initializing) (?:a )?MFX session|for option '(?:qsv_device|hwaccel_device|hwaccel)'|Failed setup for format (?:vaapi|qsv)|hwaccel initiali[sz]ation returned error/i,
+};
 
 // Most specific first: a 401 run also logs generic lines, and the tcp layer's "Connection to
 // tcp://host?timeout=N failed: Connection refused" contains the word timeout.
@@ -68,6 +83,8 @@ function explain(kind: FfmpegErrorKind, ctx: ClassifyContext): string {
       return rtsp ? 'the camera sent data that is not a readable video stream' : 'the input is not a readable video file';
     case 'codec_unsupported':
       return "this ffmpeg cannot decode the stream's video codec (set the camera's stream to H.264)";
+    case 'hwaccel_failed':
+      return 'hardware decoding could not start (check the GPU driver and /dev/dri access, or set hwaccel: none)';
     case 'spawn_failed':
       return 'ffmpeg could not be started';
     case 'unknown':
@@ -129,18 +146,25 @@ export function urlSecrets(url: string): string[] {
  * clean end (exit 0 with nothing on stderr, e.g. a non-looping file reached its end).
  */
 export function classifyFfmpegExit(lines: readonly string[], ctx: ClassifyContext): FfmpegError | null {
-  for (const rule of RULES) {
+  // A strict hwaccel that failed is checked first: its device errors end the run before the
+  // stream is read, and a missing render node reads "No such file or directory" (not a 404).
+  for (const rule of ctx.hwaccelStrict ? [HWACCEL_RULE, ...RULES] : RULES) {
     const hit = findLast(lines, (l) => rule.pattern.test(l));
     if (hit === undefined) continue;
-    let kind: FfmpegErrorKind = rule.kind;
-    // ffmpeg 5.1 reports "no RTSP reply within -timeout" as "Invalid data found" (seen against a
-    // silent server); runtime at least the I/O timeout with nothing decoded means a timeout.
-    if (kind === 'bad_stream' && ctx.inputKind === 'rtsp' && isSilentTimeout(ctx)) kind = 'timeout';
-    return make(kind, hit, ctx);
+    // ffmpeg 5.1 reports "no RTSP reply within -timeout" as "Invalid data found", both against a
+    // silent server and against one that sends bytes that are not RTSP (seen with random bytes):
+    // runtime at least the I/O timeout with nothing decoded means no valid answer came in time.
+    if (rule.kind === 'bad_stream' && ctx.inputKind === 'rtsp' && isSilentTimeout(ctx)) {
+      return make('timeout', hit, ctx, NO_RTSP_ANSWER);
+    }
+    return make(rule.kind, hit, ctx);
   }
   if (ctx.exitCode === 0 && ctx.signal === null) return null;
   return make('unknown', lines.at(-1) ?? null, ctx);
 }
+
+const NO_RTSP_ANSWER =
+  'no valid RTSP answer came within the I/O timeout (the port is silent or speaks another protocol: check the RTSP port)';
 
 function isSilentTimeout(ctx: ClassifyContext): boolean {
   return (
@@ -162,9 +186,9 @@ export function spawnFailedError(ffmpegPath: string, cause: NodeJS.ErrnoExceptio
   return { kind: 'spawn_failed', message: redactText(why), detail: null };
 }
 
-function make(kind: FfmpegErrorKind, detail: string | null, ctx: ClassifyContext): FfmpegError {
+function make(kind: FfmpegErrorKind, detail: string | null, ctx: ClassifyContext, why = explain(kind, ctx)): FfmpegError {
   const safe = detail === null ? null : redactText(detail);
-  const message = safe ? `${explain(kind, ctx)} [ffmpeg: ${safe}]` : explain(kind, ctx);
+  const message = safe ? `${why} [ffmpeg: ${safe}]` : why;
   return { kind, message, detail: safe };
 }
 

@@ -12,6 +12,7 @@ import {
 } from './ffmpeg-args.js';
 import { classifyFfmpegExit, spawnFailedError, urlSecrets, type FfmpegError } from './ffmpeg-errors.js';
 import { FrameSlicer } from './frame-slicer.js';
+import { hwaccelCanFail, type HwAccel } from './hwaccel.js';
 import { LatestSlot } from './latest-slot.js';
 import { StderrTail } from './stderr-tail.js';
 
@@ -23,6 +24,9 @@ export interface FrameSourceOptions {
   readonly ffmpegPath?: string;
   /** From `checkFfmpeg`; picks RTSP option names (see ffmpeg-args.ts). */
   readonly ffmpegMajor?: number;
+  /** Hardware decode for this run; `none` by default. */
+  readonly hwaccel?: HwAccel;
+  readonly hwaccelDevice?: string;
   readonly clock?: Clock;
   readonly logger?: Logger;
   /** stderr lines kept for classifying the exit. Default 20. */
@@ -84,7 +88,11 @@ export class FfmpegFrameSource extends EventEmitter<SourceEvents> {
     this.log = opts.logger ?? silentLogger();
     this.format = opts.output.format ?? 'rgb24';
     // Built here so bad settings fail at construction, before any process exists.
-    this.args = buildFfmpegArgs(opts.input, opts.output, { ffmpegMajor: opts.ffmpegMajor });
+    this.args = buildFfmpegArgs(opts.input, opts.output, {
+      ffmpegMajor: opts.ffmpegMajor,
+      hwaccel: opts.hwaccel,
+      hwaccelDevice: opts.hwaccelDevice,
+    });
     const secrets = opts.input.kind === 'rtsp' ? urlSecrets(opts.input.url) : [];
     this.stderr = new StderrTail(opts.stderrTailLines ?? 20, secrets, (line) =>
       this.log.debug({ cameraId: opts.cameraId, ffmpeg: line }, 'ffmpeg stderr'),
@@ -209,6 +217,7 @@ export class FfmpegFrameSource extends EventEmitter<SourceEvents> {
               inputKind: this.opts.input.kind,
               exitCode: code,
               signal,
+              hwaccelStrict: hwaccelCanFail(this.opts.hwaccel ?? 'none'),
               frames: this.stats.frames,
               runtimeMs: this.clock.now() - this.startedAt,
               ioTimeoutMs:

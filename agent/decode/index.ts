@@ -20,6 +20,7 @@ export {
   type FrameSourceStats,
   type FrameSourceExit,
 } from './frame-source.js';
+export { hwaccelArgs, hwaccelCanFail, HWACCEL_MODES, DEFAULT_HW_DEVICE, type HwAccel } from './hwaccel.js';
 export { FrameSlicer } from './frame-slicer.js';
 export { LatestSlot } from './latest-slot.js';
 export { FrozenDetector, frameFingerprint } from './frozen.js';

@@ -72,9 +72,15 @@ describe('buildFfmpegArgs', () => {
     expect(args.indexOf('-vf')).toBeGreaterThan(args.indexOf('-i'));
   });
 
+  it('resizes in YUV and converts to the output format only at the detect size', () => {
+    const vf = (valueOf(buildFfmpegArgs({ kind: 'file', path: '/a.mp4', loop: false }, OUT), '-vf') ?? '').split(',');
+    expect(vf.slice(2)).toEqual(['format=yuv420p|yuvj420p', 'scale=flags=bilinear', 'format=rgb24']);
+  });
+
   it('supports gray output and computes frame sizes per format', () => {
     const args = buildFfmpegArgs({ kind: 'file', path: '/a.mp4', loop: false }, { ...OUT, format: 'gray' });
     expect(valueOf(args, '-pix_fmt')).toBe('gray');
+    expect(valueOf(args, '-vf')).toMatch(/,format=gray$/);
     expect(frameByteLength(768, 576)).toBe(768 * 576 * 3);
     expect(frameByteLength(768, 576, 'gray')).toBe(768 * 576);
   });

@@ -37,7 +37,10 @@ describe('classifyFfmpegExit', () => {
   it('calls an RTSP "Invalid data" after the full I/O timeout with no frames a timeout', () => {
     const line = ['rtsp://10.0.0.5/x: Invalid data found when processing input'];
     const ctx = { ...RTSP, frames: 0, ioTimeoutMs: 10_000 };
-    expect(classifyFfmpegExit(line, { ...ctx, runtimeMs: 10_050 })?.kind).toBe('timeout');
+    expect(classifyFfmpegExit(line, { ...ctx, runtimeMs: 10_050 })).toMatchObject({
+      kind: 'timeout',
+      message: expect.stringMatching(/^no valid RTSP answer came within the I\/O timeout/) as string,
+    });
     expect(classifyFfmpegExit(line, { ...ctx, runtimeMs: 200 })?.kind).toBe('bad_stream');
     expect(classifyFfmpegExit(line, { ...ctx, runtimeMs: 60_000, frames: 40 })?.kind).toBe('bad_stream');
   });

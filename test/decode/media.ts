@@ -21,6 +21,8 @@ export interface ClipSpec {
   rate?: number;
   /** `testsrc` (changes every frame) or `color` (never changes). */
   source?: 'testsrc' | 'color';
+  /** Keyframe interval in frames (x264 default otherwise); RTSP clients joining mid-loop need short ones. */
+  gop?: number;
 }
 
 /** An H.264 MP4 made from a lavfi source. */
@@ -31,7 +33,8 @@ export function makeClip(path: string, spec: ClipSpec): string {
   execFileSync('ffmpeg', [
     '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
     '-f', 'lavfi', '-i', src, '-t', String(spec.seconds),
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', path,
+    '-c:v', 'libx264', '-preset', 'ultrafast', ...(spec.gop ? ['-g', String(spec.gop)] : []),
+    '-pix_fmt', 'yuv420p', path,
   ]);
   return path;
 }

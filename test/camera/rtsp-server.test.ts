@@ -1,0 +1,43 @@
+/**
+ * The RTSP test server itself (scripts/rtsp-server.py via its TS launcher): bad mounts are refused
+ * with a message that names them, and a stopped server leaves nothing listening.
+ */
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { RtspTestServer } from '../../scripts/lib/rtsp-server.js';
+
+const connects = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+
+describe('RtspTestServer', () => {
+  it('refuses a file mount whose file is missing, saying which', async () => {
+    await expect(RtspTestServer.start({ mounts: { '/x': { kind: 'file', path: '/nonexistent/clip.mp4' } } })).rejects.toThrow(
+      /file not found: \/nonexistent\/clip\.mp4/,
+    );
+  });
+
+  it('refuses sizes out of range and mount paths without a slash', async () => {
+    await expect(RtspTestServer.start({ mounts: { '/x': { kind: 'pattern', width: 8, height: 8, fps: 5 } } })).rejects.toThrow(
+      /size or fps out of range/,
+    );
+    await expect(RtspTestServer.start({ mounts: { x: { kind: 'still', width: 64, height: 48, fps: 5 } } })).rejects.toThrow(
+      /must start with "\/"/,
+    );
+  });
+
+  it('listens on loopback once ready, and not after stop', async () => {
+    const s = await RtspTestServer.start({ mounts: { '/p': { kind: 'pattern', width: 64, height: 48, fps: 5 } } });
+    expect(s.port).toBeGreaterThan(0);
+    expect(s.url('/p', { user: 'a b', password: 'p@ss' })).toBe(`rtsp://a%20b:p%40ss@127.0.0.1:${s.port}/p`);
+    expect(await connects(s.port)).toBe(true);
+    await s.stop();
+    expect(await connects(s.port)).toBe(false);
+  });
+});
