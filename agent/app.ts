@@ -184,7 +184,9 @@ export class Agent {
       cameraId: cam.id,
       supervisor,
       detector: this.detector!,
-      tracker: new Tracker({ fps: cam.detect.fps }),
+      // Every detection the detector reports may start a track; a tracker threshold above the detector's would leave
+      // people scored between the two untracked, invisible to every rule.
+      tracker: new Tracker({ fps: cam.detect.fps, high_score: this.opts.config.models.person.min_score }),
       rules,
       lifecycle,
       snapshotter: new Snapshotter(this.opts.config.storage.dir, log),
