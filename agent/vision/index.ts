@@ -2,3 +2,17 @@
 export { PersonDetector, type PersonDetectorOptions } from './person-detector.js';
 export { ModelRegistry, ModelError, MODELS_FIX, defaultModelsDir, type LoadedModel } from './model-registry.js';
 export type { ModelEntry } from './manifest.js';
+export { FaceDetector, type Face, type FaceDetectorOptions } from './face-detector.js';
+export { MaskClassifier, type MaskClassifierOptions } from './mask-classifier.js';
+export { defaultThreads } from './onnx-session.js';
+export { openVisionModels, type VisionModels, type OpenVisionModelsOptions } from './vision-models.js';
+export { MotionGate, MOTION_GATE_DEFAULTS, type MotionGateOptions, type GateDecision } from './motion-gate.js';
+export { VisionScheduler, type SchedulerOptions, type CameraVisionStats, type FrameDetector } from './scheduler.js';
+export {
+  PersonAttributes,
+  PERSON_ATTRIBUTES_DEFAULTS,
+  type PersonAttributesOptions,
+  type PersonAttributesStats,
+  type FaceFinder,
+  type MaskScorer,
+} from './person-attributes.js';

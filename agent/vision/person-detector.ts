@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
+import { createSession } from './onnx-session.js';
 import type { Detections, Frame } from '../shared/types.js';
 import type { ModelEntry } from './manifest.js';
 import { ModelError, type ModelRegistry } from './model-registry.js';
@@ -60,13 +61,7 @@ export class PersonDetector {
     const threads = opts.threads ?? Math.min(2, availableParallelism());
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
 
-    const loaded = await opts.registry.load(entry.name);
-    const session = await ort.InferenceSession.create(loaded.bytes, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      executionMode: 'sequential',
-    });
+    const session = await createSession(await opts.registry.load(entry.name), threads);
     return new PersonDetector(session, entry, minScore, threads, entry.input.name, output.name, shape as [number, number, number, number], classIndex);
   }
 

@@ -1,0 +1,244 @@
+/**
+ * Shares one person detector (one onnxruntime session) among all cameras.
+ *
+ * - Latest wins per camera: each camera has at most one frame waiting; a newer frame replaces it
+ *   and the replaced frame's promise resolves to null (dropped). So latency never builds up: when
+ *   the machine is too slow, cameras get fewer detections, not older ones.
+ * - Fair: waiting cameras are served round-robin, so one busy camera cannot starve the others and
+ *   every camera's detect rate degrades by the same share when the machine is overloaded.
+ * - Motion gate (optional): a frame in which nothing moved since the last detector run gets the
+ *   last detections again without a run (see motion-gate.ts).
+ * - Reported: per camera, submitted/detected/gated/dropped frames and rates over a sliding window,
+ *   and whether the camera is degraded (dropping more than 1 % of its frames).
+ */
+import type { Clock } from '../shared/clock.js';
+import type { Detections, Frame } from '../shared/types.js';
+import { MotionGate, type GateDecision, type GateReason, type MotionGateOptions } from './motion-gate.js';
+
+/** What the scheduler needs of a detector; PersonDetector is one. */
+export interface FrameDetector {
+  detect(frame: Frame): Promise<Detections>;
+}
+
+export interface SchedulerOptions {
+  readonly detector: FrameDetector;
+  readonly clock: Clock;
+  /** Motion gate settings for every camera, or false for none. Default: gate on with its defaults. */
+  readonly motion?: MotionGateOptions | false;
+  /** Window for the rates in `stats()`, ms. Default 10 s. */
+  readonly windowMs?: number;
+  /** A camera whose dropped share in the window exceeds this is reported degraded. Default 0.01. */
+  readonly degradedDropShare?: number;
+}
+
+export interface CameraVisionStats {
+  readonly cameraId: string;
+  /** Totals since the camera's first frame. */
+  readonly submitted: number;
+  /** Frames the detector ran on. */
+  readonly detected: number;
+  /** Frames answered with the previous detections because nothing moved. */
+  readonly gated: number;
+  /** Frames replaced by a newer one before the detector got to them (resolved null). */
+  readonly dropped: number;
+  readonly errors: number;
+  /** Rates over the window, frames per second. */
+  readonly inputFps: number;
+  /** Frames answered (detected + gated) per second: the camera's effective detect-fps. */
+  readonly outputFps: number;
+  readonly detectorFps: number;
+  readonly droppedShare: number;
+  readonly degraded: boolean;
+  /** Submit → result for detector runs in the window: median and worst, ms. */
+  readonly latencyP50Ms: number | null;
+  readonly latencyMaxMs: number | null;
+}
+
+interface Waiting {
+  readonly frame: Frame;
+  readonly decision: GateDecision | null;
+  readonly submittedAt: number;
+  readonly resolve: (d: Detections | null) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+type Outcome = 'detected' | 'gated' | 'dropped';
+
+interface CameraState {
+  readonly id: string;
+  readonly gate: MotionGate | null;
+  waiting: Waiting | null;
+  inFlight: Promise<Detections> | null;
+  last: Detections | null;
+  totals: Record<Outcome | 'submitted' | 'errors', number>;
+  /** (time, outcome) of recent frames, oldest first; latency only for detector runs. */
+  recent: { at: number; outcome: Outcome | 'submitted'; latency?: number }[];
+}
+
+export class VisionScheduler {
+  private readonly cameras = new Map<string, CameraState>();
+  /** Round-robin order: cameras in order of first frame; the next search starts at `next` mod their number. */
+  private readonly order: CameraState[] = [];
+  private next = 0;
+  private busy = false;
+  private closed = false;
+  private idle: Promise<void> = Promise.resolve();
+  private readonly windowMs: number;
+  private readonly degradedDropShare: number;
+
+  constructor(private readonly opts: SchedulerOptions) {
+    this.windowMs = opts.windowMs ?? 10_000;
+    this.degradedDropShare = opts.degradedDropShare ?? 0.01;
+    if (!(this.windowMs > 0)) throw new RangeError(`scheduler windowMs must be positive, got ${this.windowMs}`);
+    if (opts.motion) new MotionGate(opts.motion); // validate options now, not at the first frame
+  }
+
+  /**
+   * Detections for `frame`, or null when a newer frame of the same camera replaced it before the
+   * detector got to it. Results of one camera resolve in frame order.
+   */
+  submit(frame: Frame): Promise<Detections | null> {
+    if (this.closed) return Promise.reject(new Error('vision scheduler is closed'));
+    const cam = this.camera(frame.cameraId);
+    const now = this.opts.clock.now();
+    cam.totals.submitted++;
+    this.note(cam, now, 'submitted');
+    let decision: GateDecision | null;
+    try {
+      decision = cam.gate ? cam.gate.check(frame) : null;
+    } catch (e) {
+      cam.totals.errors++;
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+    if (decision && !decision.run && cam.last) return this.reuse(cam, frame, decision.reason);
+    if (cam.waiting) this.drop(cam, cam.waiting, now);
+    return new Promise((resolve, reject) => {
+      cam.waiting = { frame, decision, submittedAt: now, resolve, reject };
+      this.pump();
+    });
+  }
+
+  stats(): CameraVisionStats[] {
+    const now = this.opts.clock.now();
+    return this.order.map((c) => this.statsOf(c, now));
+  }
+
+  /** Frames still waiting resolve null; resolves when the detector run in progress has finished. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const now = this.opts.clock.now();
+    for (const c of this.order) if (c.waiting) this.drop(c, c.waiting, now);
+    await this.idle;
+  }
+
+  private camera(id: string): CameraState {
+    let c = this.cameras.get(id);
+    if (!c) {
+      c = {
+        id,
+        gate: this.opts.motion === false ? null : new MotionGate(this.opts.motion ?? {}),
+        waiting: null,
+        inFlight: null,
+        last: null,
+        totals: { submitted: 0, detected: 0, gated: 0, dropped: 0, errors: 0 },
+        recent: [],
+      };
+      this.cameras.set(id, c);
+      this.order.push(c);
+    }
+    return c;
+  }
+
+  /** Nothing moved: answer with the newest detections (after the run in progress, to keep order). */
+  private async reuse(cam: CameraState, frame: Frame, _reason: GateReason): Promise<Detections | null> {
+    if (cam.waiting) this.drop(cam, cam.waiting, this.opts.clock.now());
+    if (cam.inFlight) await cam.inFlight.catch(() => undefined);
+    const last = cam.last as Detections;
+    cam.totals.gated++;
+    this.note(cam, this.opts.clock.now(), 'gated');
+    return { ...last, frameSeq: frame.seq, ts: frame.ts, wallTs: frame.wallTs };
+  }
+
+  private drop(cam: CameraState, w: Waiting, now: number): void {
+    cam.waiting = null;
+    cam.totals.dropped++;
+    this.note(cam, now, 'dropped');
+    w.resolve(null);
+  }
+
+  /** Starts the next waiting frame, round-robin, when the detector is free. */
+  private pump(): void {
+    if (this.busy) return;
+    const n = this.order.length;
+    for (let k = 0; k < n; k++) {
+      const i = (this.next + k) % n;
+      const cam = this.order[i] as CameraState;
+      if (!cam.waiting) continue;
+      // Not reduced mod n: cameras added later go after this one in the turn, not before.
+      this.next = i + 1;
+      this.busy = true;
+      this.idle = this.run(cam, cam.waiting);
+      cam.waiting = null;
+      return;
+    }
+  }
+
+  private async run(cam: CameraState, w: Waiting): Promise<void> {
+    if (w.decision) cam.gate?.commit(w.decision);
+    const running = this.opts.detector.detect(w.frame);
+    cam.inFlight = running;
+    try {
+      const d = await running;
+      cam.last = d;
+      cam.totals.detected++;
+      const now = this.opts.clock.now();
+      this.note(cam, now, 'detected', now - w.submittedAt);
+      w.resolve(d);
+    } catch (e) {
+      cam.totals.errors++;
+      // The reference frame never got detections: let the next frame run instead of reusing stale ones.
+      cam.gate?.reset();
+      w.reject(e);
+    } finally {
+      cam.inFlight = null;
+      this.busy = false;
+      if (!this.closed) this.pump();
+    }
+  }
+
+  private note(cam: CameraState, at: number, outcome: Outcome | 'submitted', latency?: number): void {
+    cam.recent.push(latency === undefined ? { at, outcome } : { at, outcome, latency });
+    const cutoff = at - this.windowMs;
+    let i = 0;
+    while (i < cam.recent.length && (cam.recent[i] as { at: number }).at < cutoff) i++;
+    if (i > 0) cam.recent.splice(0, i);
+  }
+
+  private statsOf(c: CameraState, now: number): CameraVisionStats {
+    const inWindow = c.recent.filter((r) => r.at >= now - this.windowMs);
+    const count = (o: Outcome | 'submitted') => inWindow.filter((r) => r.outcome === o).length;
+    // Rates over the window, or over the camera's life when that is shorter (a camera that just started).
+    const first = inWindow[0]?.at;
+    const span = first === undefined ? this.windowMs : Math.max(1, Math.min(this.windowMs, now - first));
+    const perSec = (n: number) => Math.round((n / span) * 1000 * 100) / 100;
+    const submitted = count('submitted');
+    const dropped = count('dropped');
+    const lat = inWindow.flatMap((r) => (r.latency === undefined ? [] : [r.latency])).sort((a, b) => a - b);
+    const droppedShare = submitted > 0 ? dropped / submitted : 0;
+    return {
+      cameraId: c.id,
+      submitted: c.totals.submitted,
+      detected: c.totals.detected,
+      gated: c.totals.gated,
+      dropped: c.totals.dropped,
+      errors: c.totals.errors,
+      inputFps: perSec(submitted),
+      outputFps: perSec(count('detected') + count('gated')),
+      detectorFps: perSec(count('detected')),
+      droppedShare: Math.round(droppedShare * 10_000) / 10_000,
+      degraded: droppedShare > this.degradedDropShare,
+      latencyP50Ms: lat.length ? (lat[Math.floor((lat.length - 1) / 2)] as number) : null,
+      latencyMaxMs: lat.length ? (lat[lat.length - 1] as number) : null,
+    };
+  }
+}
