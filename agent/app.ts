@@ -7,7 +7,15 @@ import type { AppConfig, CameraConfig, HubTls } from './config/index.js';
 import { configHash } from './config/index.js';
 import { CameraSupervisor } from './camera/index.js';
 import { checkFfmpeg } from './decode/index.js';
-import { ModelRegistry, PersonDetector, defaultModelsDir } from './vision/index.js';
+import {
+  ModelRegistry,
+  PersonAttributes,
+  VisionScheduler,
+  defaultModelsDir,
+  openVisionModels,
+  type PersonDetector,
+  type VisionModels,
+} from './vision/index.js';
 import { Tracker } from './track/index.js';
 import { RuleEngine } from './rules/index.js';
 import { ViolationLifecycle } from './events/index.js';
@@ -49,6 +57,8 @@ export class Agent {
   private broker: EmbeddedBroker | null = null;
   private hub: ReferenceHub | null = null;
   private detector: PersonDetector | null = null;
+  private models: VisionModels | null = null;
+  private vision: VisionScheduler | null = null;
   private lifecycles: ViolationLifecycle[] = [];
   private finalStats: AgentStats | null = null;
   private readonly engines = new Map<string, RuleEngine>();
@@ -66,7 +76,10 @@ export class Agent {
     const { config } = this.opts;
     const ffmpeg = await checkFfmpeg();
     const registry = ModelRegistry.open(this.opts.modelsDir ?? defaultModelsDir());
-    this.detector = await PersonDetector.create({ registry, minScore: config.models.person.min_score });
+    const wantsMask = config.cameras.some((c) => c.enabled && c.rules.mask);
+    this.models = await openVisionModels({ registry, personMinScore: config.models.person.min_score, attributes: wantsMask });
+    this.detector = this.models.person;
+    this.vision = new VisionScheduler({ detector: this.models.person, clock: this.clock, motion: {} });
     this.store = Store.open({ dir: config.storage.dir, clock: this.clock, logger: this.log });
 
     const hubUrl = await this.startEmbeddedHub(config);
@@ -116,7 +129,8 @@ export class Agent {
     await this.uplink?.stop();
     await this.hub?.stop();
     await this.broker?.stop();
-    await this.detector?.close();
+    await this.vision?.close();
+    await this.models?.close();
     if (this.store) this.finalStats = this.stats();
     this.store?.close();
     this.store = null;
@@ -183,7 +197,12 @@ export class Agent {
     const pipeline = new CameraPipeline({
       cameraId: cam.id,
       supervisor,
-      detector: this.detector!,
+      vision: this.vision!,
+      attributes:
+        cam.rules.mask && this.models?.face && this.models.mask
+          ? new PersonAttributes({ faces: this.models.face, masks: this.models.mask, minFacePx: this.opts.config.models.mask.min_face_px })
+          : null,
+      tamperThumbHeight: cam.rules.tamper ? 120 : 0,
       // Every detection the detector reports may start a track; a tracker threshold above the detector's would leave
       // people scored between the two untracked, invisible to every rule.
       tracker: new Tracker({ fps: cam.detect.fps, high_score: this.opts.config.models.person.min_score }),

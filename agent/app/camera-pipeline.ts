@@ -3,7 +3,7 @@ import type { Logger } from '../ops/index.js';
 import type { Tracker } from '../track/index.js';
 import type { RuleEngine } from '../rules/index.js';
 import type { ViolationLifecycle } from '../events/index.js';
-import type { PersonDetector } from '../vision/index.js';
+import { thumbnail, type PersonAttributes, type VisionScheduler } from '../vision/index.js';
 import type { Detections, Frame, RuleEvent, Violation } from '../shared/types.js';
 import type { Snapshotter } from './snapshotter.js';
 
@@ -11,6 +11,8 @@ import type { Snapshotter } from './snapshotter.js';
 export interface CameraPipelineStats {
   frames: number;
   inferences: number;
+  /** Frames the scheduler replaced with a newer one of this camera before inference (overload). */
+  skipped: number;
   persons: number;
   trackedPersons: number;
   ruleEvents: number;
@@ -21,7 +23,12 @@ export interface CameraPipelineStats {
 export interface CameraPipelineParts {
   readonly cameraId: string;
   readonly supervisor: CameraSupervisor;
-  readonly detector: PersonDetector;
+  /** Shared across cameras: motion gate, latest-wins per camera, fair round-robin over one person model. */
+  readonly vision: VisionScheduler;
+  /** Face + mask per tracked person; null when the camera's mask rule is off. */
+  readonly attributes: PersonAttributes | null;
+  /** Gray thumbnail height for the tamper rule; 0 when the camera's tamper rule is off. */
+  readonly tamperThumbHeight: number;
   readonly tracker: Tracker;
   readonly rules: RuleEngine;
   readonly lifecycle: ViolationLifecycle;
@@ -35,7 +42,7 @@ export interface CameraPipelineParts {
  * latest-wins, so while the detector is busy older frames are dropped rather than queued.
  */
 export class CameraPipeline {
-  readonly stats: CameraPipelineStats = { frames: 0, inferences: 0, persons: 0, trackedPersons: 0, ruleEvents: 0, violations: 0, errors: 0 };
+  readonly stats: CameraPipelineStats = { frames: 0, inferences: 0, skipped: 0, persons: 0, trackedPersons: 0, ruleEvents: 0, violations: 0, errors: 0 };
   /** Monotonic time of the newest frame seen, for the heartbeat's frame age. */
   lastFrameAt: number | null = null;
   private loop: Promise<void> | null = null;
@@ -75,14 +82,20 @@ export class CameraPipeline {
       let events: RuleEvent[];
       let detections: Detections;
       try {
-        const found = await this.p.detector.detect(frame);
+        const found = await this.p.vision.submit(frame);
+        if (found === null) {
+          this.stats.skipped++;
+          continue;
+        }
         this.stats.inferences++;
         this.stats.persons += found.items.length;
         const tracked = this.p.tracker.update(found);
-        detections = tracked.detections;
         const expired = tracked.expired;
+        detections = this.p.attributes ? await this.p.attributes.annotate(frame, tracked.detections) : tracked.detections;
+        this.p.attributes?.forget(frame.cameraId, expired);
         this.stats.trackedPersons += detections.items.filter((d) => d.trackId !== undefined).length;
-        events = this.p.rules.update(detections, expired);
+        const thumb = this.p.tamperThumbHeight > 0 ? thumbnail(frame, this.p.tamperThumbHeight) : undefined;
+        events = this.p.rules.update(detections, expired, thumb && { ts: frame.ts, width: thumb.width, height: thumb.height, gray: thumb.gray });
       } catch (err) {
         // One bad frame must not stop the camera.
         this.stats.errors++;

@@ -6,7 +6,7 @@ export { FaceDetector, type Face, type FaceDetectorOptions } from './face-detect
 export { MaskClassifier, type MaskClassifierOptions } from './mask-classifier.js';
 export { defaultThreads } from './onnx-session.js';
 export { openVisionModels, type VisionModels, type OpenVisionModelsOptions } from './vision-models.js';
-export { MotionGate, MOTION_GATE_DEFAULTS, type MotionGateOptions, type GateDecision } from './motion-gate.js';
+export { MotionGate, MOTION_GATE_DEFAULTS, thumbnail, type MotionGateOptions, type GateDecision } from './motion-gate.js';
 export { VisionScheduler, type SchedulerOptions, type CameraVisionStats, type FrameDetector } from './scheduler.js';
 export {
   PersonAttributes,
