@@ -24,7 +24,7 @@ import { Uplink, type BirthInfo, type TlsOptions } from './uplink/index.js';
 import { EmbeddedBroker, ReferenceHub, type HubStats } from './hub/index.js';
 import type { Logger } from './ops/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
-import type { RuleEvent, Violation } from './shared/types.js';
+import type { Box, Frame, RuleEvent, Violation } from './shared/types.js';
 import { CameraPipeline, type CameraPipelineStats } from './app/camera-pipeline.js';
 import { CameraRates, toCameraStatus } from './app/camera-health.js';
 import { resolveCameraInput } from './app/camera-input.js';
@@ -76,8 +76,8 @@ export class Agent {
     const { config } = this.opts;
     const ffmpeg = await checkFfmpeg();
     const registry = ModelRegistry.open(this.opts.modelsDir ?? defaultModelsDir());
-    const wantsMask = config.cameras.some((c) => c.enabled && c.rules.mask);
-    this.models = await openVisionModels({ registry, personMinScore: config.models.person.min_score, attributes: wantsMask });
+    // Face and mask models are small; the face model is needed for snapshots on every camera, not only mask rules.
+    this.models = await openVisionModels({ registry, personMinScore: config.models.person.min_score, attributes: true });
     this.detector = this.models.person;
     this.vision = new VisionScheduler({ detector: this.models.person, clock: this.clock, motion: {} });
     this.store = Store.open({ dir: config.storage.dir, clock: this.clock, logger: this.log });
@@ -208,12 +208,18 @@ export class Agent {
       tracker: new Tracker({ fps: cam.detect.fps, high_score: this.opts.config.models.person.min_score }),
       rules,
       lifecycle,
-      snapshotter: new Snapshotter(this.opts.config.storage.dir, log),
+      snapshotter: new Snapshotter(this.opts.config.storage.dir, log, this.faceFinder()),
       logger: log,
       onViolation: (v, ev) => this.onViolation(v, ev),
     });
     this.pipelines.set(cam.id, { pipeline, supervisor });
     pipeline.start();
+  }
+
+  /** Face boxes in a region for snapshot blurring; null when no face model is loaded (head-region blur still applies). */
+  private faceFinder(): ((frame: Frame, region: Box) => Promise<readonly Box[]>) | null {
+    const face = this.models?.face;
+    return face ? async (frame, region) => (await face.detect(frame, region)).map((f) => f.box) : null;
   }
 
   /** The camera's rule engine, built once per camera (birth lists what runs, the log says what does not and why). */

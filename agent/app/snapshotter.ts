@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { ViolationLifecycle } from '../events/index.js';
-import { SnapshotPolicy, renderSnapshot, snapshotFileName, toSnapshotRef, violationKey, writeSnapshotAtomic } from '../events/index.js';
+import { SNAPSHOT_DEFAULTS, SnapshotPolicy, cropRect, renderSnapshot, snapshotFileName, toSnapshotRef, violationKey, writeSnapshotAtomic } from '../events/index.js';
 import type { Logger } from '../ops/index.js';
 import type { Box, Detections, Frame, RuleEvent, SnapshotRef } from '../shared/types.js';
 
@@ -17,11 +17,13 @@ export class Snapshotter {
   constructor(
     private readonly storageDir: string,
     private readonly logger: Logger,
+    /** Finds faces inside the snapshot's crop, also of people the person detector missed; head blur covers the rest. */
+    private readonly faceFinder: ((frame: Frame, region: Box) => Promise<readonly Box[]>) | null = null,
     /** Set while disk pressure forbids new snapshots; violations are still recorded, with `snapshot: null`. */
     private readonly enabled: () => boolean = () => true,
   ) {}
 
-  async forEvent(ev: RuleEvent, frame: Frame, dets: Detections, lifecycle: ViolationLifecycle, faces: readonly Box[] = []): Promise<SnapshotRef | null> {
+  async forEvent(ev: RuleEvent, frame: Frame, dets: Detections, lifecycle: ViolationLifecycle): Promise<SnapshotRef | null> {
     const key = violationKey(ev);
     if (ev.phase === 'end') {
       this.policy.forget(key);
@@ -32,6 +34,7 @@ export class Snapshotter {
     if (!id) return null;
     try {
       const others = dets.items.map((d) => d.box).filter((b) => !ev.boxes.includes(b));
+      const faces = await this.facesIn(frame, ev.boxes);
       const shot = await renderSnapshot({ frame, people: ev.boxes, faces, others });
       const name = snapshotFileName(id.eventId, id.rev);
       await writeSnapshotAtomic(join(this.storageDir, SNAPSHOT_DIR), name, shot.jpeg);
@@ -42,5 +45,11 @@ export class Snapshotter {
       this.logger.error({ err, key }, 'snapshot could not be written; recording the violation without it');
       return null;
     }
+  }
+
+  private async facesIn(frame: Frame, people: readonly Box[]): Promise<readonly Box[]> {
+    if (!this.faceFinder) return [];
+    const r = cropRect(people, SNAPSHOT_DEFAULTS.margin, frame.width, frame.height);
+    return this.faceFinder(frame, { x1: r.x, y1: r.y, x2: r.x + r.w, y2: r.y + r.h });
   }
 }
