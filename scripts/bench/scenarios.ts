@@ -1,6 +1,7 @@
 /** The benchmark scenarios `npm run bench` knows; each returns JSON-able result rows (never asserts). */
 import { benchDetector } from './detector.js';
 import { benchCamera } from './camera.js';
+import { benchCameras, benchFaceMask, benchVisionStage } from './vision.js';
 
 export interface Scenario {
   readonly name: string;
@@ -15,6 +16,27 @@ export const scenarios: readonly Scenario[] = [
     name: 'detector',
     description: 'person detector (CenterNet ONNX) ms per frame on real vtest.avi frames, 1 and 2 intra-op threads',
     run: async () => (await benchDetector({ frames: 60 })) as unknown as Row[],
+  },
+  {
+    name: 'face-mask',
+    description: 'face search + mask classification per person (BlazeFace + project mask classifier)',
+    run: async () => [{ ...(await benchFaceMask()) }],
+  },
+  {
+    name: 'vision',
+    description: 'whole vision stage per frame on vtest.avi, without and with the motion gate',
+    run: async () => [{ ...(await benchVisionStage({ frames: 60, gate: false })) }, { ...(await benchVisionStage({ frames: 60, gate: true })) }],
+  },
+  {
+    name: 'cameras',
+    description: 'cameras sustained at 5 detect-fps with < 1 % dropped, busy (vtest) and quiet scenes, gate off/on',
+    run: async () => {
+      const rows: Record<string, unknown>[] = [];
+      for (const scene of ['busy', 'quiet'] as const) {
+        for (const gate of [false, true]) rows.push(...(await benchCameras({ seconds: 15, fps: 5, gate, scene, maxCameras: 6 })).map((r) => ({ ...r })));
+      }
+      return rows;
+    },
   },
   {
     name: 'camera',
