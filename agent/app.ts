@@ -29,6 +29,7 @@ import { CameraPipeline, type CameraPipelineStats } from './app/camera-pipeline.
 import { CameraRates, toCameraStatus } from './app/camera-health.js';
 import { resolveCameraInput } from './app/camera-input.js';
 import { Snapshotter } from './app/snapshotter.js';
+import { Housekeeping } from './app/housekeeping.js';
 import { utcOffsetMinutes } from './app/timezone.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -59,6 +60,7 @@ export class Agent {
   private detector: PersonDetector | null = null;
   private models: VisionModels | null = null;
   private vision: VisionScheduler | null = null;
+  private housekeeping: Housekeeping | null = null;
   private lifecycles: ViolationLifecycle[] = [];
   private finalStats: AgentStats | null = null;
   private readonly engines = new Map<string, RuleEngine>();
@@ -83,6 +85,8 @@ export class Agent {
     this.store = Store.open({ dir: config.storage.dir, clock: this.clock, logger: this.log });
 
     const hubUrl = await this.startEmbeddedHub(config);
+    const alarms = new ViolationLifecycle({ sink: { record: (v) => void this.uplink!.enqueue(v) } });
+    this.lifecycles.push(alarms);
     const uplink = new Uplink({
       fid: config.facility.id,
       url: hubUrl,
@@ -91,6 +95,7 @@ export class Agent {
       logger: this.log.child({ stage: 'uplink' }),
       birth: () => this.birth(),
       cameraHealth: () => this.cameraHealth(),
+      diskFreeMb: () => this.housekeeping?.retention.diskFreeMb() ?? null,
       heartbeatS: config.hub.heartbeat_s,
       replayRatePerS: config.hub.replay_rate_per_s,
       ...(config.hub.tls && { tls: tlsBuffers(config.hub.tls) }),
@@ -98,6 +103,10 @@ export class Agent {
       ...(config.hub.password !== undefined && { password: config.hub.password }),
     });
     this.uplink = uplink;
+    this.housekeeping = new Housekeeping(this.store, config.storage, this.clock, this.log.child({ stage: 'store' }), alarms, (v) =>
+      this.say(`ALARM     ${v.type} ${v.reason ?? ''} event ${v.eventId} rev ${v.rev} (${v.state})`),
+    );
+    await this.housekeeping.start();
     uplink.on('acked', ({ seqs, acked }) => {
       if (acked > 0) this.say(`hub ACK   seq ${seqs.join(',')} (committed at the hub; outbox row acked)`);
     });
@@ -126,6 +135,7 @@ export class Agent {
         this.log.error({ err }, 'could not end open violations at shutdown');
       }
     }
+    await this.housekeeping?.stop();
     await this.uplink?.stop();
     await this.hub?.stop();
     await this.broker?.stop();
@@ -208,7 +218,7 @@ export class Agent {
       tracker: new Tracker({ fps: cam.detect.fps, high_score: this.opts.config.models.person.min_score }),
       rules,
       lifecycle,
-      snapshotter: new Snapshotter(this.opts.config.storage.dir, log, this.faceFinder()),
+      snapshotter: new Snapshotter(this.opts.config.storage.dir, log, this.faceFinder(), () => this.housekeeping?.retention.snapshotsAllowed() ?? true),
       logger: log,
       onViolation: (v, ev) => this.onViolation(v, ev),
     });

@@ -9,6 +9,7 @@ import { checkConfigCommand } from './cli/check-config.js';
 import { discoverCommand } from './cli/discover.js';
 import { probeCommand } from './cli/probe.js';
 import { drawRulesCommand } from './cli/draw-rules.js';
+import { hubCommand } from './cli/hub.js';
 import { UserError } from './cli/user-error.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -28,6 +29,10 @@ Usage:
   qmon draw-rules --config FILE --camera ID --out FILE.png [--frame-at SECONDS]
       Grab one frame from the camera and draw its zones, lines (with the "in" direction arrows) and calibration
       on it, so an installer can check them.
+  qmon hub run (--broker URL | --embedded [--port N]) [--db FILE] [--http HOST:PORT] [--shared]
+      The reference hub: ACKs events after its own commit, tracks facilities, asks for resends of seq gaps.
+  qmon hub status (--db FILE | --http HOST:PORT) [--json]
+      Facilities, cameras and recent events as a table (or JSON).
   qmon --version | --help
 `;
 
@@ -37,6 +42,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   discover: (argv) => discoverCommand(argv),
   probe: (argv) => probeCommand(argv),
   'draw-rules': drawRulesCommand,
+  hub: hubCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

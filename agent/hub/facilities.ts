@@ -85,8 +85,14 @@ export class FacilityTracker {
     return true;
   }
 
+  /**
+   * A birth from a newer session than any seen means the agent connected again: it is online, even
+   * if the retained status the broker still holds is an older session's offline Will (that Will can
+   * overwrite the newer retained `online`, and a hub that restarts gets it before the birth).
+   */
   birth(b: BirthPayload): void {
     const f = this.get(b.fid);
+    if (b.session > f.session) f.status = 'online';
     f.session = Math.max(f.session, b.session);
     f.birth = b;
   }
@@ -142,7 +148,12 @@ export class FacilityTracker {
   }
 
   list(now: MonoMs): FacilityView[] {
-    return [...this.map.values()].map((f) => ({
+    return [...this.map.keys()].map((fid) => this.view(fid, now));
+  }
+
+  view(fid: string, now: MonoMs): FacilityView {
+    const f = this.get(fid);
+    return {
       fid: f.fid,
       session: f.session,
       status: f.status,
@@ -152,6 +163,6 @@ export class FacilityTracker {
       maxSeq: f.maxSeq,
       missingSeqs: [...f.missing.keys()].sort((a, b) => a - b),
       cameras: [...f.cameras.values()],
-    }));
+    };
   }
 }

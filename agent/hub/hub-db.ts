@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { EventPayload } from '../uplink/contract.js';
+import { facilitySummaries, recentEvents, type FacilityRecord, type FacilitySummary, type RecentEvent } from './summary.js';
 
 /** One stored event: the highest revision the hub has of (fid, event_id). */
 export interface HubEventRow {
@@ -31,26 +33,22 @@ export class HubDb {
   private readonly db: Database.Database;
   private readonly insertDelivery;
   private readonly upsertEvent;
+  private readonly upsertFacility;
 
-  constructor(file: string) {
-    this.db = new Database(file);
-    if (file !== ':memory:') {
+  /** Opens (and creates) the hub's database; `readonly` opens an existing one for `qmon hub status`. */
+  constructor(file: string, opts: { readonly?: boolean } = {}) {
+    if (opts.readonly && (file === ':memory:' || !existsSync(file))) throw new Error(`hub database ${file} does not exist`);
+    this.db = new Database(file, { readonly: opts.readonly === true });
+    if (!opts.readonly && file !== ':memory:') {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
     }
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS events (
-        fid TEXT NOT NULL, event_id TEXT NOT NULL, rev INTEGER NOT NULL, seq INTEGER NOT NULL,
-        state TEXT NOT NULL, type TEXT NOT NULL, camera_id TEXT NOT NULL, replay INTEGER NOT NULL,
-        payload TEXT NOT NULL, received_at INTEGER NOT NULL,
-        PRIMARY KEY (fid, event_id)
-      ) STRICT;
-      CREATE TABLE IF NOT EXISTS deliveries (
-        fid TEXT NOT NULL, seq INTEGER NOT NULL, event_id TEXT NOT NULL, rev INTEGER NOT NULL,
-        replay INTEGER NOT NULL, received_at INTEGER NOT NULL,
-        PRIMARY KEY (fid, seq)
-      ) STRICT;
-    `);
+    if (!opts.readonly) this.createTables();
+    const hasTables = this.db.prepare(`SELECT count(*) FROM sqlite_master WHERE name IN ('events', 'deliveries', 'facilities')`).pluck().get();
+    if (hasTables !== 3) {
+      this.db.close();
+      throw new Error(`${file} is not a qmon hub database (no events/deliveries/facilities tables)`);
+    }
     this.insertDelivery = this.db.prepare(
       `INSERT OR IGNORE INTO deliveries (fid, seq, event_id, rev, replay, received_at) VALUES (?, ?, ?, ?, ?, ?)`,
     );
@@ -63,6 +61,35 @@ export class HubDb {
          received_at = excluded.received_at
        WHERE excluded.rev > events.rev`,
     );
+    this.upsertFacility = this.db.prepare(
+      `INSERT INTO facilities (fid, session, status, birth, heartbeat, heartbeat_at, cameras, updated_at)
+       VALUES (@fid, @session, @status, @birth, @heartbeat, @heartbeatAt, @cameras, @updatedAt)
+       ON CONFLICT (fid) DO UPDATE SET
+         session = excluded.session, status = excluded.status, birth = excluded.birth, heartbeat = excluded.heartbeat,
+         heartbeat_at = excluded.heartbeat_at, cameras = excluded.cameras, updated_at = excluded.updated_at`,
+    );
+  }
+
+  private createTables(): void {
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS events (
+        fid TEXT NOT NULL, event_id TEXT NOT NULL, rev INTEGER NOT NULL, seq INTEGER NOT NULL,
+        state TEXT NOT NULL, type TEXT NOT NULL, camera_id TEXT NOT NULL, replay INTEGER NOT NULL,
+        payload TEXT NOT NULL, received_at INTEGER NOT NULL,
+        PRIMARY KEY (fid, event_id)
+      ) STRICT;
+      CREATE TABLE IF NOT EXISTS deliveries (
+        fid TEXT NOT NULL, seq INTEGER NOT NULL, event_id TEXT NOT NULL, rev INTEGER NOT NULL,
+        replay INTEGER NOT NULL, received_at INTEGER NOT NULL,
+        PRIMARY KEY (fid, seq)
+      ) STRICT;
+      -- What the hub last heard from each facility, so "qmon hub status" can show it from the file alone.
+      CREATE TABLE IF NOT EXISTS facilities (
+        fid TEXT PRIMARY KEY, session INTEGER NOT NULL, status TEXT NOT NULL,
+        birth TEXT, heartbeat TEXT, heartbeat_at INTEGER, cameras TEXT NOT NULL, updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX IF NOT EXISTS events_recent ON events (received_at);
+    `);
   }
 
   /** Commits one event (both tables) in one transaction; the ACK may be sent once this returns. */
@@ -127,6 +154,30 @@ export class HubDb {
       s: number;
     }[];
     return new Map(rows.map((r) => [r.fid, r.s]));
+  }
+
+  /** Stores what the hub knows of one facility now (replacing the previous record). */
+  saveFacility(f: FacilityRecord): void {
+    this.upsertFacility.run({
+      fid: f.fid,
+      session: f.session,
+      status: f.status,
+      birth: f.birth === null ? null : JSON.stringify(f.birth),
+      heartbeat: f.heartbeat === null ? null : JSON.stringify(f.heartbeat),
+      heartbeatAt: f.heartbeatAt,
+      cameras: JSON.stringify(f.cameras),
+      updatedAt: f.updatedAt,
+    });
+  }
+
+  /** Every facility with its counts, for `GET /facilities` and `qmon hub status`. */
+  facilitySummaries(nowWall: number, hbStaleMs: number): FacilitySummary[] {
+    return facilitySummaries(this.db, nowWall, hbStaleMs);
+  }
+
+  /** The newest events (latest revision of each), newest first. */
+  recentEvents(fid: string | undefined, limit: number): RecentEvent[] {
+    return recentEvents(this.db, fid, limit);
   }
 
   close(): void {

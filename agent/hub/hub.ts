@@ -16,8 +16,10 @@ import {
   topics,
 } from '../uplink/contract.js';
 import { buildAck, buildHubState } from '../uplink/payloads.js';
+import { noDelay } from '../uplink/link.js';
 import { FacilityTracker, type FacilityView, type ResendRange } from './facilities.js';
 import { HubDb, type HubEventRow } from './hub-db.js';
+import type { FacilitySummary, RecentEvent } from './summary.js';
 
 export interface ReferenceHubOptions {
   readonly url: string;
@@ -48,6 +50,8 @@ export interface HubStats {
 
 export interface HubEvents {
   event: [{ fid: string; event: EventPayload; duplicate: boolean }];
+  /** A status arrived; `ignored` when it was from an older session than one already seen (a late Will). */
+  status: [{ fid: string; state: StatusPayload['state']; session: number; ignored: boolean }];
   invalid: [{ topic: string; error: string }];
   resend: [ResendRange];
 }
@@ -69,6 +73,8 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
   private gapTimer: NodeJS.Timeout | null = null;
   private counters = { received: 0, duplicates: 0, invalid: 0, acked: 0 };
   private firstConnect: (() => void) | null = null;
+  /** Hub wall time of each facility's last heartbeat, for the stored record. */
+  private readonly hbWall = new Map<string, number>();
 
   constructor(private readonly opts: ReferenceHubOptions) {
     super();
@@ -127,6 +133,15 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     return { ...this.counters };
   }
 
+  /** Facilities as stored (what `GET /facilities` serves). */
+  summaries(): FacilitySummary[] {
+    return this.db.facilitySummaries(this.opts.clock.wall(), this.opts.hbStaleMs ?? 180_000);
+  }
+
+  recentEvents(fid: string | undefined, limit: number): RecentEvent[] {
+    return this.db.recentEvents(fid, limit);
+  }
+
   /** Asks agents (cmd/resend) for seqs missing longer than the grace period; returns what it asked. */
   checkGaps(): ResendRange[] {
     const client = this.client;
@@ -152,7 +167,10 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
       will: { topic: topics.hubState, payload: buildHubState(false, false, this.opts.clock.wall()), qos: 1, retain: true },
       ...(version === 5 && { properties: { sessionExpiryInterval: 86_400 } }),
     });
-    client.on('connect', () => void this.onConnect(client));
+    client.on('connect', () => {
+      noDelay(client); // see link.ts: the hub's ACKs must not wait for delayed TCP ACKs either
+      void this.onConnect(client);
+    });
     client.on('message', (topic, payload) => this.onMessage(topic, payload));
     client.on('error', (err: Error & { code?: unknown }) => {
       if (version === 5 && (err.code === 1 || err.code === 132) && this.client === client) {
@@ -190,32 +208,59 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     const t = parseTopic(topic);
     if (!t?.fid) return;
     const now = this.opts.clock.now();
+    let changed = false;
     switch (t.kind) {
       case 'evt':
         return this.onEvent(topic, t.fid, payload);
       case 'status': {
         const s = this.decode(StatusPayload, topic, t.fid, payload);
-        if (s && !this.tracker.status(s)) this.opts.logger.info({ fid: t.fid, session: s.session }, 'hub: old-session status ignored');
-        return;
+        if (s) {
+          const ignored = !this.tracker.status(s);
+          if (ignored) this.opts.logger.info({ fid: t.fid, session: s.session }, 'hub: old-session status ignored');
+          this.emit('status', { fid: t.fid, state: s.state, session: s.session, ignored });
+        }
+        changed = s !== null;
+        break;
       }
       case 'birth': {
         const b = this.decode(BirthPayload, topic, t.fid, payload);
         if (b) this.tracker.birth(b);
-        return;
+        changed = b !== null;
+        break;
       }
       case 'hb': {
         const h = this.decode(HeartbeatPayload, topic, t.fid, payload);
-        if (h) this.tracker.heartbeat(h, now);
-        return;
+        if (h) {
+          this.tracker.heartbeat(h, now);
+          this.hbWall.set(t.fid, this.opts.clock.wall());
+        }
+        changed = h !== null;
+        break;
       }
       case 'cam-status': {
         const c = this.decode(CamStatusPayload, topic, t.fid, payload);
         if (c) this.tracker.camera(c);
-        return;
+        changed = c !== null;
+        break;
       }
       default:
         return;
     }
+    if (changed) this.saveFacility(t.fid);
+  }
+
+  private saveFacility(fid: string): void {
+    const v = this.tracker.view(fid, this.opts.clock.now());
+    this.db.saveFacility({
+      fid,
+      session: v.session,
+      status: v.status,
+      birth: v.birth,
+      heartbeat: v.lastHeartbeat,
+      heartbeatAt: this.hbWall.get(fid) ?? null,
+      cameras: v.cameras,
+      updatedAt: this.opts.clock.wall(),
+    });
   }
 
   private onEvent(topic: string, fid: string, payload: Buffer): void {

@@ -1,4 +1,7 @@
 export { EmbeddedBroker, type EmbeddedBrokerOptions } from './broker.js';
 export { ReferenceHub, type ReferenceHubOptions, type HubStats, type HubEvents } from './hub.js';
-export type { HubEventRow } from './hub-db.js';
+export { HubDb, type HubEventRow } from './hub-db.js';
 export type { FacilityView, ResendRange } from './facilities.js';
+export type { FacilitySummary, RecentEvent } from './summary.js';
+export { startHubHttp, parseHostPort, DEFAULT_EVENT_LIMIT, MAX_EVENT_LIMIT, type HubHttp, type HubReadModel } from './http.js';
+export { formatHubStatus } from './status-table.js';

@@ -30,3 +30,23 @@ export class StaleRevisionError extends StoreError {
     super(`violation ${eventId}: rev ${rev} is not greater than the stored rev ${storedRev}`);
   }
 }
+
+/**
+ * SQLite said SQLITE_FULL: the disk (or the database's page limit) has no room for this write. The
+ * transaction was rolled back, the connection stays usable, and the next write is tried normally,
+ * so the agent keeps running and recovers by itself once space returns.
+ */
+export class StoreFullError extends StoreError {
+  override name = 'StoreFullError';
+  constructor(
+    readonly file: string,
+    readonly operation: string,
+  ) {
+    super(`the store at ${file} is full (no disk space): ${operation} was not saved; it is retried when space returns`);
+  }
+}
+
+/** True for better-sqlite3's SqliteError with code SQLITE_FULL (also raised when max_page_count is reached). */
+export function isSqliteFull(e: unknown): boolean {
+  return e instanceof Error && (e as { code?: unknown }).code === 'SQLITE_FULL';
+}

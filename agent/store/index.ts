@@ -1,4 +1,4 @@
-export { Store, DB_FILE, type StoreOptions, type RecordOptions } from './store.js';
+export { Store, DB_FILE, type StoreOptions, type RecordOptions, type RecordItem, type StoreSettings } from './store.js';
 export {
   retryDelayMs,
   MAX_RETRY_DELAY_MS,
@@ -8,5 +8,17 @@ export {
   type OutboxStats,
   type AckResult,
 } from './outbox.js';
-export { StoreError, SchemaTooNewError, StaleRevisionError } from './errors.js';
+export { StoreError, SchemaTooNewError, StaleRevisionError, StoreFullError } from './errors.js';
 export { LATEST_SCHEMA_VERSION } from './migrations.js';
+export {
+  RetentionManager,
+  statfsFreeBytes,
+  type RetentionOptions,
+  type RetentionReport,
+  type DiskAlarmState,
+  type DiskLevel,
+  type AlarmKind,
+} from './retention.js';
+export type { SweepResult } from './janitor.js';
+export { diskAlarmRuleEvent, DISK_ALARM_RULE_VERSION } from './alarm.js';
+export { SNAPSHOT_DIR, snapshotPathProblem } from './snapshot-paths.js';

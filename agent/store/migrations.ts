@@ -46,6 +46,24 @@ const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   ) STRICT;
   `,
+  // 2: snapshot files the store knows of (for retention and the orphan janitor), backfilled from the
+  // violations already stored; an index so retention finds acked rows by age without a scan.
+  `
+  CREATE TABLE snapshot_files (
+    file       TEXT PRIMARY KEY,
+    event_id   TEXT NOT NULL,
+    rev        INTEGER NOT NULL,
+    bytes      INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX snapshot_files_event ON snapshot_files (event_id);
+  INSERT OR IGNORE INTO snapshot_files (file, event_id, rev, bytes, created_at)
+    SELECT json_extract(json, '$.snapshot.file'), event_id, rev,
+           coalesce(json_extract(json, '$.snapshot.bytes'), 0), updated_at
+    FROM violations
+    WHERE json_type(json, '$.snapshot.file') = 'text';
+  CREATE INDEX outbox_acked_at ON outbox (acked_at) WHERE status = 'acked';
+  `,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

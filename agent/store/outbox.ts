@@ -110,6 +110,8 @@ export class OutboxQueries {
   private readonly attemptsStmt;
   private readonly deferStmt;
   private readonly resendStmt;
+  private readonly dueKeysStmt;
+  private readonly payloadStmt;
 
   constructor(private readonly db: Database.Database) {
     // The payload is encoded with the row's own seq, so the row goes in first with an empty blob.
@@ -119,6 +121,8 @@ export class OutboxQueries {
     );
     this.setPayloadStmt = db.prepare('UPDATE outbox SET payload = ? WHERE seq = ?');
     this.dueStmt = db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE ${DUE} AND lane = @lane ORDER BY seq LIMIT @limit`);
+    this.dueKeysStmt = db.prepare(`SELECT seq FROM outbox WHERE ${DUE} AND lane = @lane ORDER BY seq LIMIT @limit`).pluck();
+    this.payloadStmt = db.prepare(`SELECT payload FROM outbox WHERE seq = ? AND status = 'pending'`).pluck();
     this.markSentStmt = db.prepare(`UPDATE outbox SET status = 'sent', sent_at = ? WHERE seq = ? AND status = 'pending'`);
     this.ackStmt = db.prepare(`UPDATE outbox SET status = 'acked', acked_at = ? WHERE seq = ? AND status != 'acked'`);
     this.existsStmt = db.prepare('SELECT 1 FROM outbox WHERE seq = ?').pluck();
@@ -157,9 +161,30 @@ export class OutboxQueries {
     return live.concat(backlog);
   }
 
+  /**
+   * What `nextToSend` would return, without the payloads: the relay skips most of these rows (they
+   * are already in flight), so copying their bytes on every pump would be most of its cost.
+   */
+  nextKeys(limit: number, now: EpochMs): { seq: number; lane: Lane }[] {
+    if (limit <= 0) return [];
+    const keys = (lane: Lane, n: number) => (this.dueKeysStmt.all({ now, lane, limit: n }) as number[]).map((seq) => ({ seq, lane }));
+    const live = keys('live', limit);
+    return live.length >= limit ? live : live.concat(keys('backlog', limit - live.length));
+  }
+
+  /** The bytes of a row that is still pending; undefined once it is sent, acked or gone. */
+  pendingPayload(seq: number): Buffer | undefined {
+    return this.payloadStmt.get(seq) as Buffer | undefined;
+  }
+
   /** Broker PUBACK: pending → sent. False when the row is not pending (already acked, or unknown). */
   markSent(seq: number, now: EpochMs): boolean {
     return this.markSentStmt.run(now, seq).changes === 1;
+  }
+
+  /** Several PUBACKs in one transaction (one fsync); returns how many rows moved to `sent`. */
+  markSentMany(seqs: readonly number[], now: EpochMs): number {
+    return this.db.transaction(() => seqs.reduce((n, seq) => n + this.markSentStmt.run(now, seq).changes, 0))();
   }
 
   markAcked(seqs: readonly number[], now: EpochMs): AckResult {

@@ -4,15 +4,24 @@ import Database from 'better-sqlite3';
 import type { Clock } from '../shared/clock.js';
 import type { EpochMs, Violation } from '../shared/types.js';
 import type { Logger } from '../ops/index.js';
-import { StaleRevisionError, StoreError } from './errors.js';
+import { StoreError, StoreFullError, isSqliteFull } from './errors.js';
 import { migrate } from './migrations.js';
 import { OutboxQueries, type AckResult, type Lane, type OutboxRow, type OutboxStats } from './outbox.js';
+import { RetentionQueries } from './retention-queries.js';
+import { convertToIncrementalVacuum, databaseBytes, reclaimPages } from './space.js';
+import { ViolationQueries } from './violations.js';
 
 export interface StoreOptions {
   /** Storage directory; the database is `<dir>/qmon.db`. Created when missing. */
   readonly dir: string;
   readonly clock: Clock;
   readonly logger: Logger;
+  /**
+   * Caps the database at this many pages (`PRAGMA max_page_count`); writes past it fail with
+   * SQLITE_FULL exactly as on a full disk. For tests of the disk-full path where no small
+   * filesystem can be mounted; unset in production.
+   */
+  readonly maxPageCount?: number;
 }
 
 export interface RecordOptions {
@@ -21,6 +30,24 @@ export interface RecordOptions {
    * caller because it also decides the payload's `replay` flag, which is part of the stored bytes.
    */
   readonly lane?: Lane;
+}
+
+/** One item of `recordViolations`. */
+export interface RecordItem {
+  readonly violation: Violation;
+  readonly encode: (seq: number) => Buffer;
+  readonly lane?: Lane;
+}
+
+export interface StoreSettings {
+  readonly journalMode: string;
+  readonly synchronous: number;
+  readonly foreignKeys: boolean;
+  readonly schemaVersion: number;
+  /** 2 = INCREMENTAL: deleted pages can be handed back to the filesystem. */
+  readonly autoVacuum: number;
+  /** Deleted content is overwritten with zeros, not left in free pages. */
+  readonly secureDelete: boolean;
 }
 
 export const DB_FILE = 'qmon.db';
@@ -34,11 +61,13 @@ const BUSY_TIMEOUT_MS = 5_000;
  */
 export class Store {
   private readonly outbox: OutboxQueries;
-  private readonly upsertViolation;
-  private readonly revOf;
+  private readonly violations: ViolationQueries;
+  private readonly retention: RetentionQueries;
   private readonly metaGet;
   private readonly metaSet;
   private closed = false;
+  /** Wall time of the SQLITE_FULL not yet followed by a successful write; null when writes work. */
+  private fullAt: EpochMs | null = null;
 
   private constructor(
     private readonly db: Database.Database,
@@ -47,16 +76,8 @@ export class Store {
     private readonly logger: Logger,
   ) {
     this.outbox = new OutboxQueries(db);
-    this.upsertViolation = db.prepare(
-      `INSERT INTO violations (event_id, rev, state, type, camera_id, started_at, ended_at, updated_at, json)
-       VALUES (@eventId, @rev, @state, @type, @cameraId, @startedAt, @endedAt, @updatedAt, @json)
-       ON CONFLICT (event_id) DO UPDATE SET
-         rev = excluded.rev, state = excluded.state, type = excluded.type, camera_id = excluded.camera_id,
-         started_at = excluded.started_at, ended_at = excluded.ended_at, updated_at = excluded.updated_at,
-         json = excluded.json
-       WHERE excluded.rev > violations.rev`,
-    );
-    this.revOf = db.prepare('SELECT rev FROM violations WHERE event_id = ?').pluck();
+    this.violations = new ViolationQueries(db);
+    this.retention = new RetentionQueries(db);
     this.metaGet = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
     this.metaSet = db.prepare(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
@@ -73,13 +94,22 @@ export class Store {
       throw new StoreError(`cannot open the store at ${file}: ${(e as Error).message}`);
     }
     try {
+      // INCREMENTAL auto-vacuum lets retention hand deleted pages back to the filesystem (a plain
+      // delete only moves them to a free list). It must be chosen before the first table exists,
+      // so before WAL mode writes the header.
+      const fresh = db.prepare(`SELECT count(*) FROM sqlite_master`).pluck().get() === 0;
+      if (fresh) db.pragma('auto_vacuum = INCREMENTAL');
       // WAL: readers (dashboard, CLI) never block the writer. FULL: the WAL is fsynced on every
       // commit; NORMAL could lose the last commits on power loss, and those are the alerts.
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
+      // Deleted rows are overwritten, not left readable in free pages: deletion is real.
+      db.pragma('secure_delete = ON');
+      if (opts.maxPageCount !== undefined) db.pragma(`max_page_count = ${Math.floor(opts.maxPageCount)}`);
       const { from, to } = migrate(db, file);
       if (from !== to) opts.logger.info({ file, from, to }, 'store schema migrated');
+      if (!fresh) convertToIncrementalVacuum(db, file, opts.logger);
     } catch (e) {
       db.close();
       if (e instanceof StoreError) throw e;
@@ -92,79 +122,145 @@ export class Store {
    * Stores one violation revision and its outbox row in ONE transaction. `encode` gets the row's
    * seq and returns the exact bytes to publish; if it throws (the payload failed its schema),
    * nothing is written and the error propagates. A rev not greater than the stored one is refused.
+   * A full disk throws StoreFullError (nothing written; the store keeps working).
    */
   recordViolation(v: Violation, encode: (seq: number) => Buffer, opts: RecordOptions = {}): { seq: number } {
-    if (!Number.isSafeInteger(v.rev) || v.rev < 1) {
-      throw new StoreError(`violation ${v.eventId}: rev must be a positive integer, got ${v.rev}`);
-    }
+    checkRev(v);
     const now = this.clock.wall();
-    return this.db.transaction(() => {
-      const res = this.upsertViolation.run({
-        eventId: v.eventId,
-        rev: v.rev,
-        state: v.state,
-        type: v.type,
-        cameraId: v.cameraId,
-        startedAt: v.startedAt,
-        endedAt: v.endedAt,
-        updatedAt: v.updatedAt,
-        json: JSON.stringify(v),
-      });
-      if (res.changes === 0) throw new StaleRevisionError(v.eventId, v.rev, this.revOf.get(v.eventId) as number);
-      const seq = this.outbox.insert(v.eventId, v.rev, opts.lane ?? 'live', now);
-      const payload = encode(seq);
-      if (!Buffer.isBuffer(payload) || payload.length === 0) {
-        throw new StoreError(`violation ${v.eventId} rev ${v.rev}: the encoder returned no bytes`);
+    return this.write(`violation ${v.eventId} rev ${v.rev}`, () =>
+      this.db.transaction(() => this.recordOne(v, encode, opts.lane ?? 'live', now))(),
+      true,
+    );
+  }
+
+  /**
+   * Stores many revisions in ONE transaction (one fsync for all of them): all or nothing, so one
+   * stale rev or failing encoder leaves none of the batch written. For bursts and replays where a
+   * commit per revision would be the bottleneck; seqs are handed out in the order given.
+   */
+  recordViolations(items: readonly RecordItem[]): { seq: number }[] {
+    for (const it of items) checkRev(it.violation);
+    if (items.length === 0) return [];
+    const now = this.clock.wall();
+    return this.write(`${items.length} violation revisions`, () =>
+      this.db.transaction(() => items.map((it) => this.recordOne(it.violation, it.encode, it.lane ?? 'live', now)))(),
+      true,
+    );
+  }
+
+  private recordOne(v: Violation, encode: (seq: number) => Buffer, lane: Lane, now: EpochMs): { seq: number } {
+    const pathProblem = this.violations.upsert(v, now);
+    if (pathProblem !== null) {
+      this.logger.warn({ eventId: v.eventId, problem: pathProblem }, 'snapshot path is outside snapshots/; not managed by retention');
+    }
+    const seq = this.outbox.insert(v.eventId, v.rev, lane, now);
+    const payload = encode(seq);
+    if (!Buffer.isBuffer(payload) || payload.length === 0) {
+      throw new StoreError(`violation ${v.eventId} rev ${v.rev}: the encoder returned no bytes`);
+    }
+    this.outbox.setPayload(seq, payload);
+    return { seq };
+  }
+
+  /**
+   * Runs a write; SQLITE_FULL becomes StoreFullError and is remembered (see `fullSince`). Only a
+   * write that adds data (`grows`) clears it when it succeeds: a delete or an update that needed
+   * no new page says nothing about whether there is room again.
+   */
+  private write<T>(operation: string, fn: () => T, grows = false): T {
+    try {
+      const out = fn();
+      if (grows && this.fullAt !== null) {
+        this.logger.info({ file: this.file }, 'store writable again after running out of space');
+        this.fullAt = null;
       }
-      this.outbox.setPayload(seq, payload);
-      return { seq };
-    })();
+      return out;
+    } catch (e) {
+      if (!isSqliteFull(e)) throw e;
+      if (this.fullAt === null) this.logger.error({ file: this.file, operation }, 'store is full (SQLITE_FULL); write not saved');
+      this.fullAt ??= this.clock.wall();
+      throw new StoreFullError(this.file, operation);
+    }
+  }
+
+  /** When the store last ran out of space, if no write adding data has succeeded since; else null. */
+  fullSince(): EpochMs | null {
+    return this.fullAt;
+  }
+
+  /**
+   * Hands deleted pages back to the filesystem (incremental vacuum) and truncates the WAL, so freed
+   * space shows up as free disk space. Returns the database's bytes before and after.
+   */
+  reclaim(): { before: number; after: number } {
+    const before = databaseBytes(this.db, this.file);
+    this.write('reclaiming free pages', () => reclaimPages(this.db));
+    return { before, after: databaseBytes(this.db, this.file) };
+  }
+
+  /** Bytes of the database file plus its WAL. */
+  sizeBytes(): number {
+    return databaseBytes(this.db, this.file);
   }
 
   /** The connection's durability settings, for `qmon doctor` and tests. */
-  settings(): { journalMode: string; synchronous: number; foreignKeys: boolean; schemaVersion: number } {
+  settings(): StoreSettings {
     return {
       journalMode: this.db.pragma('journal_mode', { simple: true }) as string,
       synchronous: this.db.pragma('synchronous', { simple: true }) as number,
       foreignKeys: this.db.pragma('foreign_keys', { simple: true }) === 1,
       schemaVersion: this.db.pragma('user_version', { simple: true }) as number,
+      autoVacuum: this.db.pragma('auto_vacuum', { simple: true }) as number,
+      secureDelete: this.db.pragma('secure_delete', { simple: true }) === 1,
     };
   }
 
   /** The stored latest revision of a violation, or undefined. */
   violation(eventId: string): Violation | undefined {
-    const json = this.db.prepare('SELECT json FROM violations WHERE event_id = ?').pluck().get(eventId) as
-      | string
-      | undefined;
-    return json === undefined ? undefined : (JSON.parse(json) as Violation);
+    return this.violations.get(eventId);
   }
 
   nextToSend(limit: number, now: EpochMs): OutboxRow[] {
     return this.outbox.nextToSend(limit, now);
   }
 
+  /** `nextToSend` without the payloads (seq and lane only), for the relay's hot path. */
+  nextKeys(limit: number, now: EpochMs): { seq: number; lane: Lane }[] {
+    return this.outbox.nextKeys(limit, now);
+  }
+
+  /** The exact bytes of a still-pending row; undefined once it is sent, acked or gone. */
+  pendingPayload(seq: number): Buffer | undefined {
+    return this.outbox.pendingPayload(seq);
+  }
+
   markSent(seq: number, now: EpochMs): boolean {
-    return this.outbox.markSent(seq, now);
+    return this.write(`marking seq ${seq} sent`, () => this.outbox.markSent(seq, now));
+  }
+
+  /** `markSent` for many rows in one transaction: PUBACKs arrive in bursts, one fsync covers them all. */
+  markSentMany(seqs: readonly number[], now: EpochMs): number {
+    return this.write(`marking ${seqs.length} seq(s) sent`, () => this.outbox.markSentMany(seqs, now));
   }
 
   markAcked(seqs: readonly number[], now: EpochMs): AckResult {
-    return this.outbox.markAcked(seqs, now);
+    return this.write(`an ACK of ${seqs.length} seq(s)`, () => this.outbox.markAcked(seqs, now));
   }
 
   requeueStale(sentBefore: EpochMs, now: EpochMs): number {
-    return this.outbox.requeueStale(sentBefore, now);
+    return this.write('requeueing rows without ACK', () => this.outbox.requeueStale(sentBefore, now));
   }
 
   requeueAllSent(now: EpochMs): number {
-    return this.outbox.requeueAllSent(now);
+    return this.write('requeueing sent rows', () => this.outbox.requeueAllSent(now));
   }
 
   requeueRange(fromSeq: number, toSeq: number, now: EpochMs): number {
-    return this.outbox.requeueRange(fromSeq, toSeq, now);
+    return this.write(`resend of seqs ${fromSeq}..${toSeq}`, () => this.outbox.requeueRange(fromSeq, toSeq, now));
   }
 
   defer(seq: number, now: EpochMs): void {
-    this.outbox.defer(seq, now);
+    this.write(`deferring seq ${seq}`, () => this.outbox.defer(seq, now));
   }
 
   stats(): OutboxStats {
@@ -190,11 +286,31 @@ export class Store {
 
   /** Increments and persists the MQTT session counter; called before every connect attempt. */
   nextSession(): number {
-    return this.db.transaction(() => {
-      const next = this.currentSession() + 1;
-      this.metaSet.run('session', String(next));
-      return next;
-    })();
+    return this.write('the session counter', () =>
+      this.db.transaction(() => {
+        const next = this.currentSession() + 1;
+        this.metaSet.run('session', String(next));
+        return next;
+      })(),
+      true,
+    );
+  }
+
+  /** A value from the key/value `meta` table (e.g. the hub's persisted policy), or undefined. */
+  meta(key: string): string | undefined {
+    return this.metaGet.get(key) as string | undefined;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.write(`meta ${key}`, () => this.metaSet.run(key, value), true);
+  }
+
+  /**
+   * Runs retention's queries (RetentionManager; they never delete anything un-acked) with the same
+   * SQLITE_FULL handling as every other write.
+   */
+  housekeeping<T>(operation: string, fn: (q: RetentionQueries) => T): T {
+    return this.write(operation, () => fn(this.retention));
   }
 
   /** Checkpoints the WAL into the main file and closes; safe to call twice. */
@@ -208,5 +324,11 @@ export class Store {
       this.logger.warn({ err: e, file: this.file }, 'store checkpoint failed on close');
     }
     this.db.close();
+  }
+}
+
+function checkRev(v: Violation): void {
+  if (!Number.isSafeInteger(v.rev) || v.rev < 1) {
+    throw new StoreError(`violation ${v.eventId}: rev must be a positive integer, got ${v.rev}`);
   }
 }

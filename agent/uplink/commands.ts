@@ -1,11 +1,13 @@
 import { decodePayload } from './encode.js';
-import { RebirthCommand, ResendCommand } from './schemas.js';
+import { MAX_COMMAND_BYTES, RebirthCommand, ResendCommand, SetPolicyCommand } from './schemas.js';
 
 /** What a command may do to the agent; the uplink supplies it. */
 export interface CommandActions {
   rebirth(): void;
   /** Requeues sent/acked rows in [fromSeq, toSeq]; returns how many. */
   resend(fromSeq: number, toSeq: number): number;
+  /** Validated overrides in; the effective policy (contract key names) out. */
+  setPolicy(cmd: SetPolicyCommand): Record<string, number | boolean>;
 }
 
 export interface CommandOutcome {
@@ -36,6 +38,10 @@ function requestId(bytes: Buffer): string | null {
  * reason; nothing here throws, because a hostile or buggy hub must not be able to stop the agent.
  */
 export function runCommand(name: string, bytes: Buffer, actions: CommandActions): CommandOutcome {
+  if (bytes.length > MAX_COMMAND_BYTES) {
+    // Not even parsed for its id: a huge payload is either a bug or an attempt to make us work.
+    return { ok: false, id: null, error: `command payload is ${bytes.length} bytes; at most ${MAX_COMMAND_BYTES}`, result: null };
+  }
   const id = requestId(bytes);
   const failed = (error: string): CommandOutcome => ({ ok: false, id, error: error.slice(0, 512), result: null });
   try {
@@ -51,6 +57,11 @@ export function runCommand(name: string, bytes: Buffer, actions: CommandActions)
         if (!parsed.ok) return failed(parsed.error);
         const requeued = actions.resend(parsed.value.from_seq, parsed.value.to_seq);
         return { ok: true, id, error: null, result: { requeued } };
+      }
+      case 'set-policy': {
+        const parsed = decodePayload(SetPolicyCommand, 'cmd/set-policy', bytes);
+        if (!parsed.ok) return failed(parsed.error);
+        return { ok: true, id, error: null, result: actions.setPolicy(parsed.value) };
       }
       default:
         return failed(`unknown command "${name.slice(0, 64)}"`);

@@ -30,6 +30,8 @@ export {
   HubStatePayload,
   RebirthCommand,
   ResendCommand,
+  SetPolicyCommand,
+  MAX_COMMAND_BYTES,
   ResponsePayload,
   type CameraState,
 } from './schemas.js';

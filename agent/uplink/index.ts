@@ -3,6 +3,7 @@ export type { UplinkOptions, UplinkEvents, UplinkStats } from './uplink-types.js
 export type { BirthInfo, CameraHealth, CameraStatus } from './payloads.js';
 export type { TlsOptions, ProtocolVersion } from './link.js';
 export type { HubState } from './relay.js';
+export { POLICY_META_KEY, type Policy } from './policy.js';
 export { Backoff, ReconnectLoop, realTimers, type BackoffOptions, type Timers } from './reconnect.js';
 export {
   encodeEvent,
@@ -15,4 +16,5 @@ export {
   type EventContext,
   type EventPayload,
   type CameraState,
+  type SetPolicyCommand,
 } from './contract.js';

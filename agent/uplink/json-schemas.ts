@@ -9,6 +9,7 @@ import {
   RebirthCommand,
   ResendCommand,
   ResponsePayload,
+  SetPolicyCommand,
   StatusPayload,
 } from './schemas.js';
 
@@ -28,6 +29,7 @@ export const JSON_SCHEMA_SOURCES = {
   'qmon.hub-state-1.schema.json': HubStatePayload,
   'qmon.cmd-rebirth-1.schema.json': RebirthCommand,
   'qmon.cmd-resend-1.schema.json': ResendCommand,
+  'qmon.cmd-set-policy-1.schema.json': SetPolicyCommand,
   'qmon.res-1.schema.json': ResponsePayload,
 } as const satisfies Record<string, z.ZodType>;
 

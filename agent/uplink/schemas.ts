@@ -183,6 +183,36 @@ export const ResendCommand = z
       'qmon/v1/{fid}/cmd/resend: send rows from_seq..to_seq again (to_seq >= from_seq, at most 100000 seqs; ' +
       'checked by the agent, not expressible here).', });
 
+/**
+ * `cmd/set-policy`: the hub tunes how this agent talks to it. Only these keys exist; each one
+ * given overrides the facility config until a later set-policy changes it or `reset` drops every
+ * override. The agent persists the overrides, so they survive a restart. Bounds are the config's.
+ */
+export const SetPolicyCommand = z
+  .strictObject({
+    ...CommandBase,
+    /** Backlog (replay) rate cap, messages per second. */
+    replay_rate_per_s: z.number().positive().max(1000).optional(),
+    /** Seconds between heartbeats. */
+    heartbeat_s: z.number().min(10).max(3600).optional(),
+    /** Whether the agent may upload snapshots when the hub asks for them. */
+    snapshot_upload: z.boolean().optional(),
+    /** Drop every override first (back to the facility config), then apply the keys given. */
+    reset: z.boolean().optional(),
+  })
+  .refine((c) => c.reset === true || c.replay_rate_per_s !== undefined || c.heartbeat_s !== undefined || c.snapshot_upload !== undefined, {
+    message: 'give at least one of replay_rate_per_s, heartbeat_s, snapshot_upload, reset',
+  })
+  .meta({
+    title: 'qmon.cmd/1 set-policy',
+    description:
+      'qmon/v1/{fid}/cmd/set-policy: override replay_rate_per_s (0 < r <= 1000), heartbeat_s (10..3600), ' +
+      'snapshot_upload; reset: true drops earlier overrides. At least one key (checked by the agent, not expressible here).',
+  });
+
+/** Commands larger than this are refused unread (a command is a few hundred bytes at most). */
+export const MAX_COMMAND_BYTES = 4096;
+
 export const ResponsePayload = z
   .strictObject({
     schema: z.literal('qmon.res/1'),
@@ -206,5 +236,6 @@ export type AckPayload = z.infer<typeof AckPayload>;
 export type HubStatePayload = z.infer<typeof HubStatePayload>;
 export type RebirthCommand = z.infer<typeof RebirthCommand>;
 export type ResendCommand = z.infer<typeof ResendCommand>;
+export type SetPolicyCommand = z.infer<typeof SetPolicyCommand>;
 export type ResponsePayload = z.infer<typeof ResponsePayload>;
 export type CameraState = (typeof CAMERA_STATES)[number];

@@ -4,6 +4,7 @@ import type { AckResult, OutboxStats, Store } from '../store/index.js';
 import type { ProtocolVersion, TlsOptions } from './link.js';
 import type { BirthInfo, CameraHealth } from './payloads.js';
 import type { BackoffOptions, Timers } from './reconnect.js';
+import type { Policy } from './policy.js';
 import type { HubState } from './relay.js';
 import type { ClockInfo } from './schemas.js';
 
@@ -25,10 +26,15 @@ export interface UplinkOptions {
   readonly password?: string;
   /** 5 by default; falls back to 4 (3.1.1) by itself when the broker refuses 5. */
   readonly protocolVersion?: ProtocolVersion;
+  /** Defaults of the hub-tunable policy (cmd/set-policy overrides them, persisted in the store). */
   readonly heartbeatS?: number;
   readonly replayRatePerS?: number;
+  /** Whether snapshots may be uploaded when the hub asks; true by default. */
+  readonly snapshotUpload?: boolean;
   readonly maxInFlight?: number;
   readonly ackTimeoutMs?: number;
+  /** How long sending pauses after the store failed a write (disk full); 5 s by default. */
+  readonly storeRetryMs?: number;
   readonly sessionExpiryS?: number;
   /** How often stale rows and due retries are looked at. */
   readonly tickMs?: number;
@@ -43,6 +49,8 @@ export interface UplinkEvents {
   no_subscribers: [{ seq: number }];
   refused: [{ code: number; message: string }];
   command: [{ name: string; ok: boolean; error: string | null }];
+  /** The effective policy changed (cmd/set-policy). */
+  policy: [Policy];
 }
 
 export interface UplinkStats {

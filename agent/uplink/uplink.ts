@@ -5,10 +5,11 @@ import { redactText } from '../ops/index.js';
 import type { Lane } from '../store/index.js';
 import { Announcer } from './announce.js';
 import { runCommand } from './commands.js';
-import { encodeEvent } from './encode.js';
+import { nextSession, recordEvents } from './enqueue.js';
 import { routeMessage } from './inbox.js';
 import { isAuthRefusal, isProtocolRefusal, openLink, type Link, type ProtocolVersion } from './link.js';
 import { buildResponse, type CameraStatus } from './payloads.js';
+import { PolicyState, policyResult, type Policy } from './policy.js';
 import { Backoff, ReconnectLoop, realTimers, type Connected, type Timers } from './reconnect.js';
 import { Relay } from './relay.js';
 import { assertFid, topics } from './topics.js';
@@ -24,6 +25,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   private readonly backoff: Backoff;
   private readonly timers: Timers;
   private readonly announcer: Announcer;
+  private readonly policyState: PolicyState;
   private link: Link | null = null;
   private live = false;
   private stopped = true;
@@ -44,6 +46,11 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     this.timers = opts.timers ?? realTimers;
     this.protocolVersion = opts.protocolVersion ?? 5;
     this.session = opts.store.currentSession();
+    this.policyState = new PolicyState(
+      opts.store,
+      { replayRatePerS: opts.replayRatePerS ?? 5, heartbeatS: opts.heartbeatS ?? 60, snapshotUpload: opts.snapshotUpload ?? true },
+      opts.logger,
+    );
     this.announcer = new Announcer(opts);
     this.backoff = new Backoff(opts.backoff);
     this.relay = new Relay(
@@ -54,8 +61,9 @@ export class Uplink extends EventEmitter<UplinkEvents> {
         logger: opts.logger,
         timers: this.timers,
         maxInFlight: opts.maxInFlight ?? 16,
-        replayRatePerS: opts.replayRatePerS ?? 5,
+        replayRatePerS: this.policyState.get().replayRatePerS,
         ackTimeoutMs: opts.ackTimeoutMs ?? 60_000,
+        ...(opts.storeRetryMs !== undefined && { storeRetryMs: opts.storeRetryMs }),
       },
       {
         onAcked: (seqs, result) => this.emit('acked', { seqs, ...result }),
@@ -103,19 +111,28 @@ export class Uplink extends EventEmitter<UplinkEvents> {
 
   /**
    * Records a violation revision for sending. The lane (and with it the payload's `replay` flag,
-   * part of the stored bytes) is fixed now: `live` if connected, else `backlog`.
+   * part of the stored bytes) is fixed now: `live` if connected, else `backlog`. Throws what the
+   * store throws (StoreFullError on a full disk: nothing recorded).
    */
   enqueue(v: Violation): { seq: number; lane: Lane } {
+    const [out] = this.enqueueMany([v]);
+    return out!;
+  }
+
+  /**
+   * Records many revisions in ONE store transaction (one fsync): all or nothing. For bursts (and
+   * replays of a long outage) where a commit per revision would be the bottleneck.
+   */
+  enqueueMany(vs: readonly Violation[]): { seq: number; lane: Lane }[] {
     const lane: Lane = this.live ? 'live' : 'backlog';
-    const session = this.session;
-    const clock = this.announcer.clockInfo();
-    const { seq } = this.opts.store.recordViolation(
-      v,
-      (s) => encodeEvent(v, { fid: this.opts.fid, session, seq: s, replay: lane === 'backlog', clock }),
-      { lane },
-    );
+    const out = recordEvents(this.opts.store, vs, { fid: this.opts.fid, session: this.session, lane, clock: this.announcer.clockInfo() });
     this.relay.pump();
-    return { seq, lane };
+    return out;
+  }
+
+  /** The policy in force: the config's defaults with the hub's (persisted) set-policy overrides. */
+  policy(): Policy {
+    return this.policyState.get();
   }
 
   isLive(): boolean {
@@ -178,7 +195,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   }
 
   private open(): Promise<Link> {
-    this.session = this.opts.store.nextSession();
+    this.session = nextSession(this.opts.store, this.session, this.opts.logger);
     const fid = this.opts.fid;
     return openLink(
       {
@@ -249,6 +266,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
         this.relay.pump();
         return n;
       },
+      setPolicy: (cmd) => policyResult(this.applyPolicy(cmd)),
     });
     const log = outcome.ok ? this.opts.logger.info.bind(this.opts.logger) : this.opts.logger.warn.bind(this.opts.logger);
     log({ cmd: name.slice(0, 64), ok: outcome.ok, error: outcome.error }, 'hub command');
@@ -260,13 +278,23 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     });
   }
 
+  private applyPolicy(cmd: Parameters<PolicyState['set']>[0]): Policy {
+    const before = this.policyState.get();
+    const after = this.policyState.set(cmd);
+    if (after.replayRatePerS !== before.replayRatePerS) this.relay.setReplayRate(after.replayRatePerS);
+    if (after.heartbeatS !== before.heartbeatS) this.heartbeat();
+    this.opts.logger.info({ policy: after }, 'hub policy applied');
+    this.emit('policy', after);
+    return after;
+  }
+
   private heartbeat(): void {
     if (this.hbTimer !== null) this.timers.clearTimeout(this.hbTimer);
     this.hbTimer = null;
     const client = this.link?.client;
     if (!this.live || !client?.connected) return;
     this.announcer.heartbeat(client, this.session);
-    this.hbTimer = this.timers.setTimeout(() => this.heartbeat(), (this.opts.heartbeatS ?? 60) * 1000);
+    this.hbTimer = this.timers.setTimeout(() => this.heartbeat(), this.policyState.get().heartbeatS * 1000);
   }
 
   private scheduleTick(): void {

@@ -1,6 +1,7 @@
 /** The benchmark scenarios `npm run bench` knows; each returns JSON-able result rows (never asserts). */
 import { benchDetector } from './detector.js';
 import { benchCamera } from './camera.js';
+import { benchOutbox } from './outbox.js';
 import { benchCameras, benchFaceMask, benchVisionStage } from './vision.js';
 
 export interface Scenario {
@@ -37,6 +38,11 @@ export const scenarios: readonly Scenario[] = [
       }
       return rows;
     },
+  },
+  {
+    name: 'outbox',
+    description: 'outbox commit rate (synchronous=FULL), drain rate to mosquitto with the hub ACKing, 10k backlog drain, RSS over a 6 h outage',
+    run: async () => (await benchOutbox()).map((r) => ({ ...r })),
   },
   {
     name: 'camera',

@@ -42,13 +42,20 @@ describe('Store.open', () => {
   it('creates <dir>/qmon.db at the latest schema with WAL, synchronous=FULL and foreign keys', () => {
     const s = open();
     expect(s.file).toBe(join(dir, DB_FILE));
-    expect(s.settings()).toEqual({ journalMode: 'wal', synchronous: 2, foreignKeys: true, schemaVersion: LATEST_SCHEMA_VERSION });
+    expect(s.settings()).toEqual({
+      journalMode: 'wal',
+      synchronous: 2,
+      foreignKeys: true,
+      schemaVersion: LATEST_SCHEMA_VERSION,
+      autoVacuum: 2,
+      secureDelete: true,
+    });
     s.close();
     store = null;
     const raw = new Database(join(dir, DB_FILE), { readonly: true });
     const tables = raw.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all();
     raw.close();
-    expect(tables).toEqual(expect.arrayContaining(['meta', 'outbox', 'violations']));
+    expect(tables).toEqual(expect.arrayContaining(['meta', 'outbox', 'snapshot_files', 'violations']));
   });
 
   it('refuses a database from a newer agent with a clear message, and leaves it untouched', () => {
@@ -61,6 +68,25 @@ describe('Store.open', () => {
     expect(after.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION + 5);
     expect(after.prepare(`SELECT count(*) FROM sqlite_master WHERE type = 'table'`).pluck().get()).toBe(0);
     after.close();
+  });
+
+  it('upgrades a schema-1 database: backfills the snapshot files it knows and switches to incremental auto-vacuum', () => {
+    let s = open();
+    const { v } = record(s, 1);
+    record(s, 2, 'live', { snapshot: null });
+    s.close();
+    // What the first release left on disk: no snapshot_files table, no auto-vacuum.
+    const raw = new Database(join(dir, DB_FILE));
+    raw.exec('DROP TABLE snapshot_files; DROP INDEX outbox_acked_at;');
+    raw.pragma('user_version = 1');
+    raw.pragma('auto_vacuum = NONE');
+    raw.exec('VACUUM');
+    expect(raw.pragma('auto_vacuum', { simple: true })).toBe(0);
+    raw.close();
+    s = store = open();
+    expect(s.settings()).toMatchObject({ schemaVersion: 2, autoVacuum: 2 });
+    expect(s.housekeeping('test', (q) => [...q.trackedFiles()])).toEqual([v.snapshot!.file]);
+    expect(s.violation(v.eventId)).toEqual(v);
   });
 
   it('names the file when it is not a database (corrupt or foreign), without a stack trace in the message', () => {

@@ -94,6 +94,11 @@ const SAMPLES: Record<JsonSchemaFile, Record<string, unknown>[]> = {
   'qmon.hub-state-1.schema.json': [json(buildHubState(true, false, WALL)), { online: true, accepting: true, ts: '2026-01-01T00:00:00.000Z' }],
   'qmon.cmd-rebirth-1.schema.json': [{}, { schema: 'qmon.cmd/1', id: 'req-1' }],
   'qmon.cmd-resend-1.schema.json': [{ from_seq: 3, to_seq: 9 }, { schema: 'qmon.cmd/1', id: 'r2', from_seq: 5, to_seq: 5 }],
+  'qmon.cmd-set-policy-1.schema.json': [
+    { replay_rate_per_s: 20 },
+    { schema: 'qmon.cmd/1', id: 'p1', heartbeat_s: 30, snapshot_upload: false },
+    { reset: true },
+  ],
   'qmon.res-1.schema.json': [
     json(buildResponse('bg-0137', 'resend', { ok: true, id: 'r2', error: null, result: { requeued: 1 } }, WALL)),
     json(buildResponse('bg-0137', 'x', { ok: false, id: null, error: 'unknown command "x"', result: null }, WALL)),
@@ -119,6 +124,13 @@ const INVALID: Partial<Record<JsonSchemaFile, ((s: Record<string, unknown>) => R
   'qmon.status-1.schema.json': [(s) => ({ ...s, state: 'sleeping' })],
   'qmon.hb-1.schema.json': [(s) => ({ ...s, cameras: [{ id: 'cam', state: 'online', fps_in: -1, fps_detect: 0, last_frame_age_s: null }] })],
   'qmon.cmd-resend-1.schema.json': [(s) => ({ ...s, from_seq: '3' })],
+  'qmon.cmd-set-policy-1.schema.json': [
+    (s) => ({ ...s, replay_rate_per_s: 0 }),
+    (s) => ({ ...s, replay_rate_per_s: 5000 }),
+    (s) => ({ ...s, heartbeat_s: 1 }),
+    (s) => ({ ...s, snapshot_upload: 'no' }),
+    (s) => ({ ...s, max_in_flight: 64 }), // not a policy key
+  ],
   'qmon.res-1.schema.json': [(s) => ({ ...s, result: { requeued: { n: 1 } } }), (s) => ({ ...s, result: { 'Bad Key': 1 } })],
 };
 

@@ -7,15 +7,9 @@ import { Uplink, type UplinkOptions } from '../../agent/uplink/index.js';
 import { ReferenceHub, type ReferenceHubOptions } from '../../agent/hub/index.js';
 import { tempDir } from '../store/fixtures.js';
 
-export const FID = 'bg-0137';
+import { BIRTH, FID } from './identity.js';
 
-export const BIRTH = {
-  version: '0.1.0',
-  configHash: 'ab12cd34ef56ab12',
-  cameras: [{ id: 'corridor-a' }],
-  rules: [{ id: 'corridor-a-exit', type: 'line_cross' as const, version: 1 }],
-  models: [{ name: 'yolox-s-person', version: '2024.1' }],
-};
+export { BIRTH, FID };
 
 /** An agent side (store + uplink) on a real SQLite file, talking to `url`; fast timings for tests. */
 export function makeAgent(url: string, over: Partial<UplinkOptions> = {}) {

@@ -86,6 +86,9 @@ export function validate(schema: Schema, value: unknown, path = '$'): string[] {
           }
         }
         break;
+      case 'exclusiveMinimum':
+        if (typeof value === 'number' && value <= (arg as number)) errors.push(`${path}: must be > ${arg as number}`);
+        break;
       case 'anyOf':
         if (!(arg as Schema[]).some((s) => validate(s, value, path).length === 0)) errors.push(`${path}: matches no anyOf branch`);
         break;

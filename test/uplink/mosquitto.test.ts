@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReferenceHub } from '../../agent/hub/index.js';
 import { topics } from '../../agent/uplink/index.js';
 import { tempDir, violation } from '../store/fixtures.js';
-import { FID, makeAgent, makeHub, waitFor } from './harness.js';
+import { FID, makeAgent, makeHub, spyOnAgentPublishes, waitFor } from './harness.js';
 import { Mosquitto, freePort } from './mosquitto.js';
 
 let mosq: Mosquitto;
@@ -28,6 +28,7 @@ describe('uplink + hub over mosquitto', () => {
     const hub = makeHub(mosq.url, { clientId: 'hub-restart' });
     await hub.start();
     const agent = makeAgent(mosq.url, { replayRatePerS: 100 });
+    const spy = spyOnAgentPublishes();
     try {
       const up = new Promise<void>((resolve) => agent.uplink.once('connected', () => resolve()));
       agent.uplink.start();
@@ -49,7 +50,9 @@ describe('uplink + hub over mosquitto', () => {
       expect(new Set(events.map((e) => e.eventId))).toEqual(ids);
       expect(events.some((e) => e.replay)).toBe(true); // recorded while the broker was down
       expect(hub.stats().invalid).toBe(0);
+      expect(spy.whileDisconnected()).toBe(0);
     } finally {
+      spy.restore();
       await agent.close();
       await hub.stop();
     }
@@ -119,13 +122,19 @@ describe('uplink + hub over mosquitto', () => {
         got.push({ body: JSON.parse(payload.toString()) as Record<string, unknown>, corr: packet.properties?.correlationData }),
       );
       await probe.subscribeAsync(topics.res(FID), { qos: 1 });
-      await probe.publishAsync(topics.cmd(FID, 'set-policy'), '{}', {
+      await probe.publishAsync(topics.cmd(FID, 'self-destruct'), '{}', {
         qos: 1,
         properties: { responseTopic: topics.res(FID), correlationData: Buffer.from('req-42') },
       });
-      await waitFor(() => expect(got).toHaveLength(1));
-      expect(got[0]?.body).toMatchObject({ ok: false, error: 'unknown command "set-policy"' });
+      await probe.publishAsync(topics.cmd(FID, 'set-policy'), '{"heartbeat_s":30}', {
+        qos: 1,
+        properties: { responseTopic: topics.res(FID), correlationData: Buffer.from('req-43') },
+      });
+      await waitFor(() => expect(got).toHaveLength(2));
+      expect(got[0]?.body).toMatchObject({ ok: false, error: 'unknown command "self-destruct"' });
       expect(got[0]?.corr?.toString()).toBe('req-42');
+      expect(got[1]?.body).toMatchObject({ ok: true, cmd: 'set-policy', result: { heartbeat_s: 30 } });
+      expect(got[1]?.corr?.toString()).toBe('req-43');
     } finally {
       await probe.endAsync();
       await agent.close();

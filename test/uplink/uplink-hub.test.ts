@@ -1,8 +1,9 @@
 // Agent (real SQLite store + Uplink) and ReferenceHub over the real EmbeddedBroker (aedes, TCP).
 import type { MqttClient } from 'mqtt';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EmbeddedBroker, type ReferenceHub } from '../../agent/hub/index.js';
 import { topics } from '../../agent/uplink/index.js';
+import { StoreFullError } from '../../agent/store/index.js';
 import { violation } from '../store/fixtures.js';
 import { FID, makeAgent, makeHub, probeClient, spyOnAgentPublishes, waitFor } from './harness.js';
 
@@ -88,6 +89,35 @@ describe('uplink → hub over the embedded broker', () => {
       expect(hub.events(FID).find((e) => e.seq === 1)?.replay).toBe(false);
       expect(spy.total()).toBeGreaterThan(6);
       expect(spy.whileDisconnected()).toBe(0);
+    } finally {
+      spy.restore();
+    }
+  });
+
+  it('keeps running when the store cannot record PUBACKs or ACKs (disk full): pauses, never spins, loses nothing', async () => {
+    await agent.close();
+    agent = makeAgent(url, { storeRetryMs: 300 });
+    const spy = spyOnAgentPublishes();
+    try {
+      const up = connected();
+      agent.uplink.start();
+      await up;
+      const full = () => {
+        throw new StoreFullError(agent.store.file, 'test');
+      };
+      const markSent = vi.spyOn(agent.store, 'markSentMany').mockImplementation(full);
+      const markAcked = vi.spyOn(agent.store, 'markAcked').mockImplementation(full);
+      for (let i = 0; i < 5; i++) agent.uplink.enqueue(violation(i));
+      await waitFor(() => expect(hub.deliveredSeqs(FID)).toEqual([1, 2, 3, 4, 5]));
+      await new Promise((r) => setTimeout(r, 400));
+      // Without the pause, each failed `sent` mark would republish its row at once, in a tight loop.
+      expect(spy.total()).toBeLessThan(30);
+      expect(agent.store.stats()).toMatchObject({ pending: 5, acked: 0 });
+      markSent.mockRestore();
+      markAcked.mockRestore();
+      await waitFor(() => expect(agent.store.stats()).toMatchObject({ pending: 0, sent: 0, acked: 5 }));
+      expect(hub.events(FID)).toHaveLength(5);
+      expect(hub.deliveredSeqs(FID)).toEqual([1, 2, 3, 4, 5]);
     } finally {
       spy.restore();
     }

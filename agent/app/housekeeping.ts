@@ -1,0 +1,69 @@
+import { RetentionManager, diskAlarmRuleEvent } from '../store/index.js';
+import type { Store } from '../store/index.js';
+import type { ViolationLifecycle } from '../events/index.js';
+import type { Logger } from '../ops/index.js';
+import type { Clock } from '../shared/clock.js';
+import type { StorageConfig } from '../config/index.js';
+import type { Violation } from '../shared/types.js';
+
+const SWEEP_EVERY_MS = 60_000;
+/** Camera id the contract carries for agent-wide alarms (`agent_alarm`, e.g. `disk_low`). */
+export const AGENT_CAMERA_ID = 'agent';
+
+/**
+ * Retention and disk pressure, run once at start (orphans from a crash, expired rows) and every minute. A `disk_low`
+ * alarm goes through the normal violation path, so the hub and the guards see it like any other alert.
+ */
+export class Housekeeping {
+  readonly retention: RetentionManager;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    store: Store,
+    storage: StorageConfig,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly alarms: ViolationLifecycle,
+    private readonly onViolation: (v: Violation) => void,
+  ) {
+    this.retention = new RetentionManager({
+      store,
+      dir: storage.dir,
+      clock,
+      logger,
+      snapshotRetentionDays: storage.snapshot_retention_days,
+      eventRetentionDays: storage.event_retention_days,
+      minFreeMb: storage.min_free_mb,
+      onAlarm: (kind, state, previous) => {
+        const ev = diskAlarmRuleEvent(kind, state, previous, { cameraId: AGENT_CAMERA_ID, clock: this.clock });
+        if (!ev) return;
+        try {
+          const v = this.alarms.handle(ev);
+          if (v) this.onViolation(v);
+        } catch (err) {
+          // The disk is what is failing: log it, the next sweep raises the alarm again if it still holds.
+          this.logger.error({ err, kind }, 'agent alarm could not be recorded');
+        }
+      },
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.retention.sweepOrphans();
+    await this.sweep();
+    this.timer = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  private sweep(): Promise<unknown> {
+    this.running = this.retention.run().catch((err: unknown) => this.logger.error({ err }, 'retention sweep failed'));
+    return this.running;
+  }
+}

@@ -1,0 +1,215 @@
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { EmbeddedBroker, HubDb, ReferenceHub, formatHubStatus, parseHostPort, startHubHttp, type FacilitySummary, type HubHttp, type RecentEvent } from '../hub/index.js';
+import { createLogger, redactText, type Logger } from '../ops/index.js';
+import { systemClock } from '../shared/clock.js';
+import { UserError } from './user-error.js';
+
+const USAGE = `Usage:
+  qmon hub run (--broker URL | --embedded [--port N]) [--db FILE] [--http HOST:PORT] [--shared] [--client-id ID]
+               [--duration SECONDS] [--log-level LEVEL]
+      Run the reference hub consumer: store every event (de-duplicated), ACK it after the commit, publish the
+      retained qmon/v1/hub/state, and serve GET /facilities and GET /events?fid=&limit= as JSON.
+      --embedded starts an in-process MQTT broker (3.1.1) on 127.0.0.1 (port 1883 unless --port; 0 = any free).
+      --shared subscribes to events and heartbeats as $share/hub/... so several hubs can split the load.
+  qmon hub status (--db FILE | --http URL) [--limit N] [--json]
+      Show facilities, cameras and the newest events, from the hub database or a running hub's HTTP endpoint.`;
+
+const DEFAULT_DB = 'qmon-hub.db';
+const HB_STALE_MS = 180_000;
+
+export interface HubServiceOptions {
+  /** `mqtt://` / `mqtts://` URL of an existing broker; or null with `embeddedPort` set. */
+  readonly broker: string | null;
+  readonly embeddedPort?: number;
+  readonly db: string;
+  readonly http?: { readonly host: string; readonly port: number };
+  readonly shared?: boolean;
+  readonly clientId?: string;
+  readonly logger: Logger;
+  /** Human-readable lines (one per event, startup facts). */
+  readonly say?: (line: string) => void;
+}
+
+export interface HubService {
+  readonly brokerUrl: string;
+  readonly httpUrl: string | null;
+  readonly hub: ReferenceHub;
+  /** Resolves once connected, subscribed and announced online. */
+  readonly connected: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts broker (if embedded), reference hub and HTTP endpoint; `stop()` undoes it in reverse order. */
+export async function startHubService(opts: HubServiceOptions): Promise<HubService> {
+  const say = opts.say ?? (() => undefined);
+  let broker: EmbeddedBroker | null = null;
+  let url = opts.broker;
+  if (url === null) {
+    broker = new EmbeddedBroker({ port: opts.embeddedPort ?? 1883 });
+    url = (await broker.start().catch((e: unknown) => {
+      throw new UserError((e as Error).message);
+    })).url;
+    say(`embedded MQTT broker (3.1.1) at ${url}`);
+  }
+  let hub: ReferenceHub;
+  try {
+    hub = new ReferenceHub({
+      url,
+      dbFile: opts.db,
+      clock: systemClock,
+      logger: opts.logger,
+      hbStaleMs: HB_STALE_MS,
+      ...(opts.shared !== undefined && { shared: opts.shared }),
+      ...(opts.clientId !== undefined && { clientId: opts.clientId }),
+    });
+  } catch (e) {
+    await broker?.stop();
+    throw new UserError(`cannot open the hub database ${opts.db}: ${(e as Error).message}`);
+  }
+  hub.on('event', ({ fid, event: e, duplicate }) =>
+    say(`event ${fid} seq ${e.seq} ${e.type} ${e.state} rev ${e.rev} camera ${e.camera_id}${e.replay ? ' (replay)' : ''}${duplicate ? ' (duplicate)' : ''}`),
+  );
+  hub.on('resend', (r) => say(`asked ${r.fid} to resend seqs ${r.from}..${r.to}`));
+  let http: HubHttp | null = null;
+  try {
+    if (opts.http) {
+      http = await startHubHttp(hub, opts.http.host, opts.http.port);
+      say(`HTTP ${http.url} (GET /facilities, /events?fid=&limit=)`);
+    }
+  } catch (e) {
+    await hub.stop().catch(() => undefined);
+    await broker?.stop();
+    throw new UserError((e as Error).message);
+  }
+  say(`database ${opts.db}; connecting to ${redactText(url)} …`);
+  // MQTT.js keeps retrying until the broker answers; the service is up (HTTP, stop) meanwhile.
+  const connected = hub.start().then(() => say('hub online (retained hub/state: online, accepting)'));
+  return {
+    brokerUrl: url,
+    httpUrl: http?.url ?? null,
+    hub,
+    connected,
+    stop: async () => {
+      await http?.close();
+      await hub.stop();
+      await broker?.stop();
+    },
+  };
+}
+
+/** `qmon hub run | status`. */
+export async function hubCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === 'run') return runHub(rest);
+  if (sub === 'status') return hubStatus(rest);
+  if (sub === undefined || sub === '--help' || sub === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return sub === undefined ? 2 : 0;
+  }
+  throw new UserError(`unknown hub subcommand "${sub.slice(0, 40)}"\n${USAGE}`, 2);
+}
+
+function parse<T extends NonNullable<Parameters<typeof parseArgs>[0]>['options']>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: false }).values;
+  } catch (e) {
+    throw new UserError(`${(e as Error).message}\n${USAGE}`, 2);
+  }
+}
+
+async function runHub(argv: string[]): Promise<number> {
+  const v = parse(argv, {
+    broker: { type: 'string' },
+    embedded: { type: 'boolean' },
+    port: { type: 'string' },
+    db: { type: 'string' },
+    http: { type: 'string' },
+    shared: { type: 'boolean' },
+    'client-id': { type: 'string' },
+    duration: { type: 'string' },
+    'log-level': { type: 'string' },
+  });
+  if ((v.broker === undefined) === (v.embedded !== true)) throw new UserError('give exactly one of --broker URL or --embedded', 2);
+  if (v.broker !== undefined && !/^mqtts?:\/\/[^/]+/.test(v.broker)) {
+    throw new UserError(`--broker must be an mqtt:// or mqtts:// URL (got "${redactText(v.broker)}")`, 2);
+  }
+  if (v.port !== undefined && v.embedded !== true) throw new UserError('--port only goes with --embedded', 2);
+  const port = v.port === undefined ? undefined : Number(v.port);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65_535)) throw new UserError(`--port: expected 0..65535, got "${v.port}"`, 2);
+  const http = v.http === undefined ? undefined : parseHostPort(v.http);
+  if (http === null) throw new UserError(`--http: expected HOST:PORT (e.g. 127.0.0.1:8090), got "${v.http}"`, 2);
+  const duration = v.duration === undefined ? null : Number(v.duration);
+  if (duration !== null && !(duration > 0)) throw new UserError(`--duration: expected a number of seconds > 0, got "${v.duration}"`, 2);
+
+  const logger = createLogger({ level: v['log-level'] ?? 'warn', destination: pino.destination({ fd: 2, sync: false }) });
+  const say = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)}  hub: ${redactText(line)}\n`);
+  const service = await startHubService({
+    broker: v.broker ?? null,
+    ...(port !== undefined && { embeddedPort: port }),
+    db: v.db ?? DEFAULT_DB,
+    ...(http !== undefined && { http }),
+    ...(v.shared !== undefined && { shared: v.shared }),
+    ...(v['client-id'] !== undefined && { clientId: v['client-id'] }),
+    logger,
+    say,
+  });
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      clearTimeout(timer);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+    const timer = duration === null ? undefined : setTimeout(done, duration * 1000);
+  });
+  say('stopping (announcing hub/state offline)');
+  await service.stop();
+  const s = service.hub.stats();
+  say(`${s.received} events received, ${s.duplicates} duplicates, ${s.invalid} invalid, ${s.acked} seqs acked`);
+  logger.flush();
+  return 0;
+}
+
+async function hubStatus(argv: string[]): Promise<number> {
+  const v = parse(argv, { db: { type: 'string' }, http: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } });
+  if ((v.db === undefined) === (v.http === undefined)) throw new UserError('give exactly one of --db FILE or --http URL', 2);
+  const limit = v.limit === undefined ? 10 : Number(v.limit);
+  if (!(Number.isInteger(limit) && limit >= 1 && limit <= 1000)) throw new UserError(`--limit: expected 1..1000, got "${v.limit}"`, 2);
+  const { facilities, events } = v.db !== undefined ? fromDb(v.db, limit) : await fromHttp(v.http!, limit);
+  process.stdout.write(v.json ? `${JSON.stringify({ facilities, events }, null, 2)}\n` : formatHubStatus(facilities, events, Date.now()));
+  return 0;
+}
+
+function fromDb(file: string, limit: number): { facilities: FacilitySummary[]; events: RecentEvent[] } {
+  let db: HubDb;
+  try {
+    db = new HubDb(file, { readonly: true });
+  } catch (e) {
+    throw new UserError(`cannot read the hub database: ${(e as Error).message}`);
+  }
+  try {
+    return { facilities: db.facilitySummaries(Date.now(), HB_STALE_MS), events: db.recentEvents(undefined, limit) };
+  } finally {
+    db.close();
+  }
+}
+
+async function fromHttp(base: string, limit: number): Promise<{ facilities: FacilitySummary[]; events: RecentEvent[] }> {
+  if (!/^https?:\/\/[^/]+/.test(base)) throw new UserError(`--http must be an http:// URL of a running hub (got "${redactText(base)}")`, 2);
+  const root = base.replace(/\/+$/, '');
+  const get = async <T>(path: string): Promise<T> => {
+    let res: Response;
+    try {
+      res = await fetch(`${root}${path}`, { signal: AbortSignal.timeout(10_000) });
+    } catch (e) {
+      throw new UserError(`cannot reach the hub at ${redactText(root)}: ${(e as Error).message}`);
+    }
+    if (!res.ok) throw new UserError(`the hub at ${redactText(root)} answered ${res.status} for ${path}`);
+    return (await res.json()) as T;
+  };
+  const [f, e] = await Promise.all([get<{ facilities: FacilitySummary[] }>('/facilities'), get<{ events: RecentEvent[] }>(`/events?limit=${limit}`)]);
+  return { facilities: f.facilities, events: e.events };
+}

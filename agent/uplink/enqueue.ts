@@ -1,0 +1,43 @@
+import type { Violation } from '../shared/types.js';
+import type { Logger } from '../ops/index.js';
+import { StoreFullError, type Lane, type Store } from '../store/index.js';
+import { encodeEvent } from './encode.js';
+import type { ClockInfo } from './schemas.js';
+
+export interface RecordContext {
+  readonly fid: string;
+  readonly session: number;
+  readonly lane: Lane;
+  readonly clock: ClockInfo;
+}
+
+/**
+ * Stores revisions with their `qmon.event/1` bytes, each encoded with its own seq; `replay` is true
+ * on the backlog lane. One revision: one transaction; several: one transaction for all (all or
+ * nothing). Throws what the store throws (a payload failing its schema, StoreFullError).
+ */
+export function recordEvents(store: Store, vs: readonly Violation[], ctx: RecordContext): { seq: number; lane: Lane }[] {
+  const items = vs.map((v) => ({
+    violation: v,
+    encode: (seq: number) => encodeEvent(v, { fid: ctx.fid, session: ctx.session, seq, replay: ctx.lane === 'backlog', clock: ctx.clock }),
+    lane: ctx.lane,
+  }));
+  const first = items[0];
+  const seqs = items.length === 1 && first ? [store.recordViolation(first.violation, first.encode, { lane: ctx.lane })] : store.recordViolations(items);
+  return seqs.map(({ seq }) => ({ seq, lane: ctx.lane }));
+}
+
+/**
+ * The next MQTT session number, persisted. On a full disk it is kept in memory only (one more than
+ * any seen), so the agent can still reach the hub, and report the disk, instead of failing every
+ * connection attempt.
+ */
+export function nextSession(store: Store, current: number, logger: Logger): number {
+  try {
+    return store.nextSession();
+  } catch (e) {
+    if (!(e instanceof StoreFullError)) throw e;
+    logger.warn('store full: MQTT session counter not persisted this time');
+    return Math.max(current, store.currentSession()) + 1;
+  }
+}

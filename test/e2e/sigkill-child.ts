@@ -1,0 +1,26 @@
+// Child process of faults-sigkill.test.ts: the real Store + Uplink against mosquitto, producing violations
+// (some with a second revision) as fast as it can, and printing `<event_id> <rev> <seq>` only after the
+// revision has been committed. The parent SIGKILLs it at a random moment.
+import { systemClock } from '../../agent/shared/clock.js';
+import { violation } from '../store/fixtures.js';
+import { agentAt } from './agent.js';
+
+const [dir, url, startText] = process.argv.slice(2);
+if (!dir || !url || !startText) throw new Error('usage: sigkill-child.ts <dir> <mqtt url> <first index>');
+const agent = agentAt(dir, url, systemClock, { replayRatePerS: 1_000, ackTimeoutMs: 2_000 });
+agent.uplink.start();
+process.stdout.write('ready\n');
+let i = Number(startText);
+const tick = (): void => {
+  for (let k = 0; k < 3; k++) {
+    const v = violation(i++);
+    const a = agent.uplink.enqueue(v);
+    process.stdout.write(`${v.eventId} 1 ${a.seq}\n`);
+    if (i % 4 === 0) {
+      const b = agent.uplink.enqueue({ ...v, rev: 2, state: 'end', updatedAt: v.updatedAt + 500 });
+      process.stdout.write(`${v.eventId} 2 ${b.seq}\n`);
+    }
+  }
+  setTimeout(tick, 2);
+};
+tick();

@@ -1,0 +1,162 @@
+// `qmon hub run | status` and the hub's JSON endpoint, with a real agent (SQLite + Uplink) publishing through the
+// embedded broker the service starts, and the hub's own SQLite file read back by `status`.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { silentLogger } from '../../agent/ops/index.js';
+import { hubCommand, startHubService, type HubService } from '../../agent/cli/hub.js';
+import { UserError } from '../../agent/cli/user-error.js';
+import { parseHostPort } from '../../agent/hub/index.js';
+import { tempDir, violation } from '../store/fixtures.js';
+import { FID, makeAgent, waitFor } from '../uplink/harness.js';
+
+let tmp: { dir: string; cleanup: () => void };
+let service: HubService | null;
+let agent: ReturnType<typeof makeAgent> | null;
+
+beforeEach(() => {
+  tmp = tempDir('hub-cli');
+  service = null;
+  agent = null;
+});
+
+afterEach(async () => {
+  await agent?.close();
+  await service?.stop();
+  vi.restoreAllMocks();
+  tmp.cleanup();
+});
+
+/** Runs hubCommand and returns its exit code and what it wrote to stdout. */
+async function run(argv: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += chunk.toString();
+    return true;
+  });
+  try {
+    return { code: await hubCommand(argv), out };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+async function get(url: string, init?: RequestInit): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(url, init);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+describe('hub service: embedded broker, reference hub, JSON endpoint', () => {
+  it('shows facilities, cameras and recent events over HTTP and from its database', async () => {
+    const db = join(tmp.dir, 'hub.db');
+    const lines: string[] = [];
+    service = await startHubService({ broker: null, embeddedPort: 0, db, http: { host: '127.0.0.1', port: 0 }, logger: silentLogger(), say: (l) => lines.push(l) });
+    await service.connected;
+    agent = makeAgent(service.brokerUrl);
+    agent.uplink.setCameraStatus('corridor-a', { state: 'online', since: Date.UTC(2026, 0, 1) });
+    const up = new Promise<void>((r) => agent!.uplink.once('connected', () => r()));
+    agent.uplink.start();
+    await up;
+    const vs = [1, 2, 3].map((i) => violation(i));
+    for (const v of vs) agent.uplink.enqueue(v);
+    await waitFor(() => expect(agent!.store.stats().acked).toBe(3));
+    await waitFor(() => expect(service!.hub.summaries()[0]?.last_heartbeat_at).not.toBeNull());
+    expect(lines.some((l) => /^event bg-0137 seq 3 line_cross new rev 1 camera corridor-a$/.test(l))).toBe(true);
+
+    const http = service.httpUrl!;
+    const facilities = await get(`${http}/facilities`);
+    expect(facilities.status).toBe(200);
+    expect(facilities.body.facilities).toEqual([
+      expect.objectContaining({
+        fid: FID,
+        status: 'online',
+        agent_version: '0.1.0',
+        heartbeat_stale: false,
+        cameras: [{ id: 'corridor-a', state: 'online', reason: null, since: '2026-01-01T00:00:00.000Z' }],
+        events: 3,
+        deliveries: 3,
+        max_seq: 3,
+        missing_seqs: 0,
+      }),
+    ]);
+    const events = await get(`${http}/events?fid=${FID}&limit=2`);
+    expect(events.status).toBe(200);
+    expect((events.body.events as { seq: number; event_id: string }[]).map((e) => e.seq)).toEqual([3, 2]);
+    expect((await get(`${http}/events?fid=other-01`)).body).toEqual({ events: [] });
+    expect(await get(`${http}/events?fid=BAD_FID`)).toMatchObject({ status: 400, body: { error: expect.stringMatching(/fid must match/) as unknown } });
+    expect(await get(`${http}/events?limit=0`)).toMatchObject({ status: 400, body: { error: expect.stringMatching(/limit/) as unknown } });
+    expect(await get(`${http}/events?limit=abc`)).toMatchObject({ status: 400 });
+    expect(await get(`${http}/admin`)).toMatchObject({ status: 404 });
+    expect(await get(`${http}/facilities`, { method: 'POST' })).toMatchObject({ status: 405 });
+
+    // `status` reads the same file while the hub runs (WAL: a reader does not block the writer).
+    const table = await run(['status', '--db', db]);
+    expect(table.code).toBe(0);
+    expect(table.out).toMatch(/^FACILITY\s+STATUS\s+SESSION\s+HEARTBEAT/m);
+    expect(table.out).toMatch(new RegExp(`^${FID}\\s+online\\s+\\d+\\s+\\d+ s ago\\s+1/1\\s+0\\s+3\\s+3\\s+0$`, 'm'));
+    expect(table.out).toMatch(/Recent events \(newest first, 3\):/);
+    for (const v of vs) expect(table.out).toContain(v.eventId);
+    const viaHttp = await run(['status', '--http', http, '--json', '--limit', '1']);
+    const json = JSON.parse(viaHttp.out) as { facilities: unknown[]; events: { seq: number }[] };
+    expect(json.facilities).toHaveLength(1);
+    expect(json.events.map((e) => e.seq)).toEqual([3]);
+  });
+
+  it('runs from the command line until --duration, and says what it did', async () => {
+    const db = join(tmp.dir, 'hub.db');
+    const r = await run(['run', '--embedded', '--port', '0', '--db', db, '--http', '127.0.0.1:0', '--duration', '0.3']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/hub: embedded MQTT broker \(3\.1\.1\) at mqtt:\/\/127\.0\.0\.1:\d+/);
+    expect(r.out).toMatch(/hub: HTTP http:\/\/127\.0\.0\.1:\d+ \(GET \/facilities/);
+    expect(r.out).toMatch(/hub: 0 events received, 0 duplicates, 0 invalid, 0 seqs acked/);
+    expect((await run(['status', '--db', db])).out).toMatch(/No facility has reported to this hub yet\.\n\nNo events yet\./);
+  });
+});
+
+describe('qmon hub: user mistakes get one clear line', () => {
+  it.each([
+    [['run'], /exactly one of --broker URL or --embedded/],
+    [['run', '--broker', 'mqtt://x:1', '--embedded'], /exactly one of/],
+    [['run', '--broker', 'http://hub:1883'], /--broker must be an mqtt:\/\/ or mqtts:\/\/ URL/],
+    [['run', '--embedded', '--port', '70000'], /--port: expected 0\.\.65535/],
+    [['run', '--broker', 'mqtt://x:1', '--port', '1'], /--port only goes with --embedded/],
+    [['run', '--embedded', '--http', 'localhost'], /--http: expected HOST:PORT/],
+    [['run', '--embedded', '--duration', '-1'], /--duration/],
+    [['run', '--embedded', '--colour'], /Unknown option '--colour'/],
+    [['status'], /exactly one of --db FILE or --http URL/],
+    [['status', '--db', 'x', '--limit', '0'], /--limit: expected 1\.\.1000/],
+    [['status', '--http', 'ftp://hub'], /--http must be an http:\/\/ URL/],
+    [['launch'], /unknown hub subcommand "launch"/],
+  ])('%j', async (argv, message) => {
+    await expect(hubCommand(argv)).rejects.toThrow(UserError);
+    await expect(hubCommand(argv)).rejects.toThrow(message);
+  });
+
+  it('names a missing or foreign database file, and an unreachable hub', async () => {
+    await expect(hubCommand(['status', '--db', join(tmp.dir, 'nope.db')])).rejects.toThrow(/cannot read the hub database: .*nope\.db does not exist/);
+    const foreign = join(tmp.dir, 'other.db');
+    const raw = new Database(foreign);
+    raw.exec('CREATE TABLE t (x)');
+    raw.close();
+    await expect(hubCommand(['status', '--db', foreign])).rejects.toThrow(/is not a qmon hub database/);
+    writeFileSync(join(tmp.dir, 'text.db'), 'hello');
+    await expect(hubCommand(['status', '--db', join(tmp.dir, 'text.db')])).rejects.toThrow(UserError);
+    await expect(hubCommand(['status', '--http', 'http://127.0.0.1:1'])).rejects.toThrow(/cannot reach the hub at http:\/\/127\.0\.0\.1:1/);
+    await expect(hubCommand(['run', '--embedded', '--port', '0', '--db', join(tmp.dir, 'no', 'such', 'dir', 'hub.db')])).rejects.toThrow(
+      /cannot open the hub database/,
+    );
+  });
+
+  it('prints usage for no subcommand (exit 2) and for --help (exit 0)', async () => {
+    expect(await run([])).toMatchObject({ code: 2, out: expect.stringMatching(/^Usage:\n {2}qmon hub run/) as unknown });
+    expect((await run(['--help'])).code).toBe(0);
+  });
+
+  it('parses HOST:PORT, including IPv6', () => {
+    expect(parseHostPort('127.0.0.1:8090')).toEqual({ host: '127.0.0.1', port: 8090 });
+    expect(parseHostPort('[::1]:0')).toEqual({ host: '::1', port: 0 });
+    expect(parseHostPort('hub:99999')).toBeNull();
+    expect(parseHostPort('::1:80')).toBeNull();
+  });
+});
