@@ -4,6 +4,7 @@
  * 256×256 input, so a head that is 40 px in the frame is several times larger for the model, which
  * misses faces under about 20 input pixels. One session and one input buffer; calls are serialised.
  */
+import { SerialRunner } from './serial-runner.js';
 import type * as ort from 'onnxruntime-node';
 import { Tensor } from 'onnxruntime-node';
 import type { Box, Frame } from '../shared/types.js';
@@ -38,9 +39,9 @@ const FACE_ROLE = 'face';
 const NORM: PixelNormalisation = { scale: 1 / 127.5, offset: -1 };
 
 export class FaceDetector {
-  private queue: Promise<unknown> = Promise.resolve();
-  private closed = false;
   private readonly input: Float32Array;
+
+  private readonly serial: SerialRunner;
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -53,6 +54,7 @@ export class FaceDetector {
     private readonly boxNames: readonly string[],
     private readonly layers: readonly AnchorLayer[],
   ) {
+    this.serial = new SerialRunner(`face detector (${model.name})`, () => session.release());
     this.input = new Float32Array(inputSize * inputSize * 3);
   }
 
@@ -84,17 +86,11 @@ export class FaceDetector {
    * keep their shape; parts past the frame edge are black). Best first.
    */
   detect(frame: Frame, region: Box): Promise<Face[]> {
-    if (this.closed) return Promise.reject(new Error(`face detector (${this.model.name}) is closed`));
-    const run = this.queue.then(() => this.detectNow(frame, region));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.serial.run(() => this.detectNow(frame, region));
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.queue;
-    await this.session.release();
+  close(): Promise<void> {
+    return this.serial.close();
   }
 
   private async detectNow(frame: Frame, region: Box): Promise<Face[]> {

@@ -3,6 +3,7 @@
  * scripts/train-mask.ts, see models.json for how and on what). Input is a square crop around a
  * BlazeFace box, cut exactly as in training by `maskCropInto`; output is P(no mask).
  */
+import { SerialRunner } from './serial-runner.js';
 import type * as ort from 'onnxruntime-node';
 import { Tensor } from 'onnxruntime-node';
 import type { Box, Frame } from '../shared/types.js';
@@ -36,9 +37,9 @@ export function maskCropInto(frame: Frame, faceBox: Box, size: number, out: Floa
 }
 
 export class MaskClassifier {
-  private queue: Promise<unknown> = Promise.resolve();
-  private closed = false;
   private readonly input: Float32Array;
+
+  private readonly serial: SerialRunner;
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -47,6 +48,7 @@ export class MaskClassifier {
     readonly threads: number,
     private readonly outputName: string,
   ) {
+    this.serial = new SerialRunner(`mask classifier (${model.name})`, () => session.release());
     this.input = new Float32Array(inputSize * inputSize * 3);
   }
 
@@ -67,17 +69,11 @@ export class MaskClassifier {
 
   /** P(no mask) for the face in `faceBox` (frame pixels, e.g. a FaceDetector box). */
   classify(frame: Frame, faceBox: Box): Promise<number> {
-    if (this.closed) return Promise.reject(new Error(`mask classifier (${this.model.name}) is closed`));
-    const run = this.queue.then(() => this.classifyNow(frame, faceBox));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.serial.run(() => this.classifyNow(frame, faceBox));
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.queue;
-    await this.session.release();
+  close(): Promise<void> {
+    return this.serial.close();
   }
 
   private async classifyNow(frame: Frame, faceBox: Box): Promise<number> {

@@ -3,6 +3,7 @@
  * One instance owns one session and one reusable input buffer; calls are serialised so the buffer is
  * never shared between two inferences in flight.
  */
+import { SerialRunner } from './serial-runner.js';
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { createSession } from './onnx-session.js';
@@ -26,10 +27,10 @@ const PERSON_LABEL = 'person';
 const FALLBACK_MIN_SCORE = 0.4;
 
 export class PersonDetector {
-  private queue: Promise<unknown> = Promise.resolve();
-  private closed = false;
   private lb: Letterbox | null = null;
   private readonly input: Float32Array;
+
+  private readonly serial: SerialRunner;
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -41,6 +42,7 @@ export class PersonDetector {
     private readonly inputShape: readonly [number, number, number, number],
     private readonly classIndex: number,
   ) {
+    this.serial = new SerialRunner(`person detector (${model.name})`, () => session.release());
     this.input = new Float32Array(inputShape[1] * inputShape[2] * inputShape[3]);
   }
 
@@ -67,18 +69,12 @@ export class PersonDetector {
 
   /** Persons in `frame`, boxes in frame pixels, clipped to it, score ≥ minScore. */
   detect(frame: Frame): Promise<Detections> {
-    if (this.closed) return Promise.reject(new Error(`person detector (${this.model.name}) is closed`));
-    const run = this.queue.then(() => this.detectNow(frame));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.serial.run(() => this.detectNow(frame));
   }
 
   /** Lets calls already made finish, then frees the session; later calls are rejected. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.queue;
-    await this.session.release();
+  close(): Promise<void> {
+    return this.serial.close();
   }
 
   private async detectNow(frame: Frame): Promise<Detections> {
