@@ -118,7 +118,7 @@ export class RtspTestServer {
     });
     this.portNo = await new Promise<number>((resolve, reject) => {
       let out = '';
-      const timer = setTimeout(() => fail(new Error('rtsp-server did not print "ready" in time')), this.opts.readyTimeoutMs ?? 20_000);
+      const timer = setTimeout(() => fail(new Error('rtsp-server did not print "ready" in time')), this.opts.readyTimeoutMs ?? 45_000);
       const fail = (e: Error): void => {
         clearTimeout(timer);
         child.kill('SIGKILL');
