@@ -39,6 +39,7 @@ export class CameraRates {
       fpsIn: prev && dt > 0 ? round1((framesIn - prev.frames) / dt) : 0,
       fpsDetect: prev && dt > 0 ? round1((stats.inferences - prev.inferences) / dt) : 0,
       lastFrameAgeS: lastFrameAt === null ? null : round1((now - lastFrameAt) / 1000),
+      quality: sup.quality().grade,
     };
   }
 }

@@ -31,6 +31,7 @@ export interface CameraHealth {
   readonly fpsIn: number;
   readonly fpsDetect: number;
   readonly lastFrameAgeS: number | null;
+  readonly quality?: 'excellent' | 'fair' | 'poor' | 'unusable';
 }
 
 export interface CameraStatus {
@@ -92,6 +93,7 @@ export function buildHeartbeat(h: HeartbeatInput): Buffer {
       fps_in: round2(c.fpsIn),
       fps_detect: round2(c.fpsDetect),
       last_frame_age_s: c.lastFrameAgeS === null ? null : round2(c.lastFrameAgeS),
+      ...(c.quality !== undefined && { quality: c.quality }),
     })),
     disk_free_mb: h.diskFreeMb === null ? null : Math.floor(h.diskFreeMb),
     clock: h.clock,

@@ -123,6 +123,8 @@ export const HeartbeatPayload = z
           fps_in: z.number().min(0),
           fps_detect: z.number().min(0),
           last_frame_age_s: z.number().min(0).nullable(),
+          /** From reconnects, stalls and over-fps restarts in the last hour (ANALYTICS.md camera health). */
+          quality: z.enum(['excellent', 'fair', 'poor', 'unusable']).optional(),
         }),
       )
       .max(32),

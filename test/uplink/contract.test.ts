@@ -122,7 +122,10 @@ const INVALID: Partial<Record<JsonSchemaFile, ((s: Record<string, unknown>) => R
   ],
   'qmon.ack-1.schema.json': [(s) => ({ ...s, seqs: [] }), (s) => ({ ...s, seqs: [1.5] }), (s) => ({ ...s, ids: ['x'] })],
   'qmon.status-1.schema.json': [(s) => ({ ...s, state: 'sleeping' })],
-  'qmon.hb-1.schema.json': [(s) => ({ ...s, cameras: [{ id: 'cam', state: 'online', fps_in: -1, fps_detect: 0, last_frame_age_s: null }] })],
+  'qmon.hb-1.schema.json': [
+    (s) => ({ ...s, cameras: [{ id: 'cam', state: 'online', fps_in: -1, fps_detect: 0, last_frame_age_s: null }] }),
+    (s) => ({ ...s, cameras: [{ id: 'cam', state: 'online', fps_in: 1, fps_detect: 0, last_frame_age_s: null, quality: 'great' }] }),
+  ],
   'qmon.cmd-resend-1.schema.json': [(s) => ({ ...s, from_seq: '3' })],
   'qmon.cmd-set-policy-1.schema.json': [
     (s) => ({ ...s, replay_rate_per_s: 0 }),

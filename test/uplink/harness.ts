@@ -22,7 +22,7 @@ export function makeAgent(url: string, over: Partial<UplinkOptions> = {}) {
     clock: systemClock,
     logger: silentLogger(),
     birth: () => BIRTH,
-    cameraHealth: () => [{ id: 'corridor-a', state: 'online', fpsIn: 10, fpsDetect: 5, lastFrameAgeS: 0.1 }],
+    cameraHealth: () => [{ id: 'corridor-a', state: 'online', fpsIn: 10, fpsDetect: 5, lastFrameAgeS: 0.1, quality: 'fair' }],
     backoff: { baseMs: 50, capMs: 300 },
     tickMs: 50,
     replayRatePerS: 200,

@@ -230,7 +230,7 @@ describe('uplink → hub over the embedded broker', () => {
         schema: 'qmon.hb/1',
         fid: FID,
         outbox: { pending: 0, sent: 0, oldest_age_s: null },
-        cameras: [{ id: 'corridor-a', state: 'online', fps_in: 10, fps_detect: 5, last_frame_age_s: 0.1 }],
+        cameras: [{ id: 'corridor-a', state: 'online', fps_in: 10, fps_detect: 5, last_frame_age_s: 0.1, quality: 'fair' }],
         clock: { synced: false, source: 'unknown' },
       });
     }
