@@ -17,11 +17,12 @@
  *    no inference runs here (that is the detector scenario's cost).
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { CameraSupervisor } from '../../agent/camera/index.js';
 import { RtspTestServer } from '../lib/rtsp-server.js';
+import { nodeCpuMs, procCpuMs } from '../lib/cpu.js';
 
 const DETECT = { width: 768, height: 432, fps: 5 } as const;
 const STREAM = { width: 1280, height: 720, fps: 25 } as const;
@@ -41,21 +42,6 @@ export interface CameraBenchOptions {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const round = (v: number, d = 2): number => Math.round(v * 10 ** d) / 10 ** d;
-
-let clkTck = 0;
-/** CPU ms (user + system, all threads) a live process has used, from /proc/<pid>/stat. */
-function procCpuMs(pid: number): number {
-  clkTck ||= Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which is in parentheses and may itself contain spaces.
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / clkTck;
-}
-
-const nodeCpuMs = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 
 /** The benchmark clip, cached across runs. */
 function prepareClip(log: (l: string) => void): string {

@@ -2,6 +2,7 @@
 import { benchDetector } from './detector.js';
 import { benchCamera } from './camera.js';
 import { benchOutbox } from './outbox.js';
+import { benchOverhead } from './overhead.js';
 import { benchCameras, benchFaceMask, benchVisionStage } from './vision.js';
 
 export interface Scenario {
@@ -38,6 +39,11 @@ export const scenarios: readonly Scenario[] = [
       }
       return rows;
     },
+  },
+  {
+    name: 'overhead',
+    description: "agent CPU per camera (ffmpeg + scheduler + detector + tracker at 5 fps) vs bare ffmpeg + bare inference of the same frames",
+    run: () => benchOverhead(),
   },
   {
     name: 'outbox',
