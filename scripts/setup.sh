@@ -7,11 +7,11 @@ cd "$(dirname "$0")/.."
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
 # ffmpeg: decode; mosquitto: the real broker of the integration tests; opencv-doc: the demo/test clips (vtest.avi);
-# darknet: its sample photo person.jpg, a vision test scene;
+# darknet: its sample photo person.jpg, a vision test scene; openssl: the TLS tests make their certificates;
 # GStreamer's RTSP server + Python bindings: the real RTSP camera the camera tests stream from
 # (scripts/rtsp-server.py, run with Debian's /usr/bin/python3).
 APT_PACKAGES=(
-  ffmpeg mosquitto opencv-doc darknet
+  ffmpeg mosquitto opencv-doc darknet openssl
   gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
 )

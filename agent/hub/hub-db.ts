@@ -29,6 +29,20 @@ export interface IngestResult {
  * key of the contract; `deliveries` keeps every (fid, seq) once, which is how "exactly once" and
  * "no gaps" can be counted.
  */
+/** An `events` row as SQLite returns it (column names as stored). */
+export interface StoredEventRow {
+  readonly fid: string;
+  readonly event_id: string;
+  readonly rev: number;
+  readonly seq: number;
+  readonly state: string;
+  readonly type: string;
+  readonly camera_id: string;
+  readonly replay: number;
+  readonly payload: string;
+  readonly received_at: number;
+}
+
 export class HubDb {
   private readonly db: Database.Database;
   private readonly insertDelivery;
@@ -116,18 +130,7 @@ export class HubDb {
 
   events(fid?: string): HubEventRow[] {
     const sql = `SELECT * FROM events ${fid === undefined ? '' : 'WHERE fid = ?'} ORDER BY fid, seq`;
-    const rows = (fid === undefined ? this.db.prepare(sql).all() : this.db.prepare(sql).all(fid)) as {
-      fid: string;
-      event_id: string;
-      rev: number;
-      seq: number;
-      state: string;
-      type: string;
-      camera_id: string;
-      replay: number;
-      payload: string;
-      received_at: number;
-    }[];
+    const rows = (fid === undefined ? this.db.prepare(sql).all() : this.db.prepare(sql).all(fid)) as StoredEventRow[];
     return rows.map((r) => ({
       fid: r.fid,
       eventId: r.event_id,

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { StoredEventRow } from './hub-db.js';
 import type { BirthPayload, CamStatusPayload, EventPayload, HeartbeatPayload, StatusPayload } from '../uplink/contract.js';
 
 /** What the hub stores about a facility (one row, replaced on every status/birth/heartbeat/camera). */
@@ -110,18 +111,7 @@ export function facilitySummaries(db: Database.Database, nowWall: number, hbStal
 export function recentEvents(db: Database.Database, fid: string | undefined, limit: number): RecentEvent[] {
   const sql = `SELECT fid, event_id, rev, seq, state, type, camera_id, replay, payload, received_at FROM events
                ${fid === undefined ? '' : 'WHERE fid = @fid'} ORDER BY received_at DESC, seq DESC LIMIT @limit`;
-  const rows = db.prepare(sql).all({ limit, ...(fid !== undefined && { fid }) }) as {
-    fid: string;
-    event_id: string;
-    rev: number;
-    seq: number;
-    state: string;
-    type: string;
-    camera_id: string;
-    replay: number;
-    payload: string;
-    received_at: number;
-  }[];
+  const rows = db.prepare(sql).all({ limit, ...(fid !== undefined && { fid }) }) as StoredEventRow[];
   return rows.map((r) => ({
     fid: r.fid,
     event_id: r.event_id,
