@@ -11,7 +11,7 @@ import type { Box, Frame } from '../shared/types.js';
 import { cropResizeInto, squareAround, type PixelNormalisation } from './crop-resize.js';
 import { BLAZEFACE_BACK_LAYERS, BLAZEFACE_ROW, decodeFaces, type AnchorLayer } from './face-decode.js';
 import type { ModelEntry } from './manifest.js';
-import { ModelError, type ModelRegistry } from './model-registry.js';
+import { ModelError, squareNhwcInputSize, type ModelRegistry } from './model-registry.js';
 import { checkThreads, createSession, floatOutput } from './onnx-session.js';
 
 export interface Face {
@@ -60,10 +60,7 @@ export class FaceDetector {
 
   static async create(opts: FaceDetectorOptions): Promise<FaceDetector> {
     const entry = opts.model !== undefined ? opts.registry.get(opts.model) : opts.registry.forRole(FACE_ROLE);
-    const [n, h, w, c] = entry.input.shape;
-    if (entry.input.layout !== 'NHWC' || entry.input.shape.length !== 4 || n !== 1 || c !== 3 || h !== w || h === undefined) {
-      throw new ModelError(`model "${entry.name}": expected a square [1,S,S,3] NHWC input, manifest says ${entry.input.layout} [${entry.input.shape.join(',')}]`);
-    }
+    const h = squareNhwcInputSize(entry);
     const layers = BLAZEFACE_BACK_LAYERS;
     // Outputs as the manifest lists them: one score head per anchor layer, then one box head per layer.
     const want = [...layers.map((l) => [1, l.cells * l.cells * l.perCell, 1]), ...layers.map((l) => [1, l.cells * l.cells * l.perCell, BLAZEFACE_ROW])];

@@ -9,7 +9,7 @@ import { Tensor } from 'onnxruntime-node';
 import type { Box, Frame } from '../shared/types.js';
 import { cropResizeInto, squareAround } from './crop-resize.js';
 import type { ModelEntry } from './manifest.js';
-import { ModelError, type ModelRegistry } from './model-registry.js';
+import { ModelError, squareNhwcInputSize, type ModelRegistry } from './model-registry.js';
 import { checkThreads, createSession, floatOutput } from './onnx-session.js';
 
 /**
@@ -54,10 +54,7 @@ export class MaskClassifier {
 
   static async create(opts: MaskClassifierOptions): Promise<MaskClassifier> {
     const entry = opts.model !== undefined ? opts.registry.get(opts.model) : opts.registry.forRole(MASK_ROLE);
-    const [n, h, w, c] = entry.input.shape;
-    if (entry.input.layout !== 'NHWC' || entry.input.shape.length !== 4 || n !== 1 || c !== 3 || h !== w || h === undefined) {
-      throw new ModelError(`model "${entry.name}": expected a square [1,S,S,3] NHWC input, manifest says ${entry.input.layout} [${entry.input.shape.join(',')}]`);
-    }
+    const h = squareNhwcInputSize(entry);
     const out = entry.outputs[0];
     if (!out || out.shape.reduce((a, b) => a * b, 1) !== 1) {
       throw new ModelError(`model "${entry.name}": first output must be a single probability ([1,1]), manifest says [${out?.shape.join(',') ?? ''}]`);

@@ -117,3 +117,12 @@ export function defaultModelsDir(): string {
     dir = up;
   }
 }
+
+/** The side S of a model whose manifest input is `[1,S,S,3]` NHWC; anything else is refused naming the model. */
+export function squareNhwcInputSize(entry: ModelEntry): number {
+  const [n, h, w, c] = entry.input.shape;
+  if (entry.input.layout !== 'NHWC' || entry.input.shape.length !== 4 || n !== 1 || c !== 3 || h !== w || h === undefined) {
+    throw new ModelError(`model "${entry.name}": expected a square [1,S,S,3] NHWC input, manifest says ${entry.input.layout} [${entry.input.shape.join(',')}]`);
+  }
+  return h;
+}
