@@ -12,6 +12,10 @@ export const RTSP_SERVER_SCRIPT = fileURLToPath(new URL('../rtsp-server.py', imp
 /** Debian's interpreter: the first python3 on PATH may be another one without `gi`. */
 export const SYSTEM_PYTHON = '/usr/bin/python3';
 
+const KILL_WAIT_MS = 10_000;
+/** The whole line: a chunk boundary inside the number must not yield a truncated port. */
+const READY_LINE = /^ready port=(\d+)$/m;
+
 export type MountSpec =
   | { readonly kind: 'file'; readonly path: string }
   | { readonly kind: 'pattern' | 'still'; readonly width: number; readonly height: number; readonly fps: number };
@@ -78,10 +82,19 @@ export class RtspTestServer {
     if (!c) return;
     this.child = null;
     if (c.exitCode !== null || c.signalCode !== null) return;
-    const gone = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+    let timer: NodeJS.Timeout | undefined;
+    const gone = new Promise<void>((resolve, reject) => {
+      c.once('exit', () => resolve());
+      // A hung kill must fail the caller with a reason, not eat the whole test timeout.
+      timer = setTimeout(() => reject(new Error(`rtsp-server pid ${c.pid} still running ${KILL_WAIT_MS} ms after SIGKILL`)), KILL_WAIT_MS);
+    });
     c.kill('SIGCONT'); // a stopped process would not die until continued
     c.kill('SIGKILL');
-    await gone;
+    try {
+      await gone;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Start again on the same port: the camera is back after its reboot. */
@@ -128,7 +141,7 @@ export class RtspTestServer {
       child.once('exit', (code, sig) => fail(new Error(`rtsp-server exited (${code ?? sig}) before it was ready`)));
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
-        const m = /ready port=(\d+)/.exec(out);
+        const m = READY_LINE.exec(out.slice(0, out.lastIndexOf('\n') + 1));
         if (!m) return;
         clearTimeout(timer);
         child.removeAllListeners('exit');

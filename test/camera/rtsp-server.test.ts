@@ -38,11 +38,24 @@ describe('RtspTestServer', () => {
   });
 
   it('listens on loopback once ready, and not after stop', async () => {
+    // Each phase is timed so that a slow CI machine reports which one was slow, not just a timeout.
+    const phases: string[] = [];
+    let t = Date.now();
+    const lap = (name: string): string => {
+      const now = Date.now();
+      phases.push(`${name} ${now - t} ms`);
+      t = now;
+      return phases.join(', ');
+    };
     const s = await RtspTestServer.start({ mounts: { '/p': { kind: 'pattern', width: 64, height: 48, fps: 5 } } });
+    lap('start');
     expect(s.port).toBeGreaterThan(0);
     expect(s.url('/p', { user: 'a b', password: 'p@ss' })).toBe(`rtsp://a%20b:p%40ss@127.0.0.1:${s.port}/p`);
-    expect(await connects(s.port)).toBe(true);
+    const before = await connects(s.port);
+    expect(before, lap('connect while running')).toBe(true);
     await s.stop();
-    expect(await connects(s.port)).toBe(false);
-  }, 60_000);
+    lap('stop');
+    const after = await connects(s.port);
+    expect(after, lap('connect after stop')).toBe(false);
+  }, 120_000);
 });
