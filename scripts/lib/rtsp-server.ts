@@ -5,7 +5,7 @@
  * (see the script's header for the packages).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const RTSP_SERVER_SCRIPT = fileURLToPath(new URL('../rtsp-server.py', import.meta.url));
@@ -15,6 +15,17 @@ export const SYSTEM_PYTHON = '/usr/bin/python3';
 const KILL_WAIT_MS = 10_000;
 /** The whole line: a chunk boundary inside the number must not yield a truncated port. */
 const READY_LINE = /^ready port=(\d+)$/m;
+
+/** False once the process is gone or a zombie (dead, only not yet reaped). */
+function processAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The state follows the parenthesised command name, which may itself contain spaces.
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 export type MountSpec =
   | { readonly kind: 'file'; readonly path: string }
@@ -82,18 +93,24 @@ export class RtspTestServer {
     if (!c) return;
     this.child = null;
     if (c.exitCode !== null || c.signalCode !== null) return;
-    let timer: NodeJS.Timeout | undefined;
+    const pid = c.pid;
+    let poll: NodeJS.Timeout | undefined;
     const gone = new Promise<void>((resolve, reject) => {
       c.once('exit', () => resolve());
-      // A hung kill must fail the caller with a reason, not eat the whole test timeout.
-      timer = setTimeout(() => reject(new Error(`rtsp-server pid ${c.pid} still running ${KILL_WAIT_MS} ms after SIGKILL`)), KILL_WAIT_MS);
+      // The exit event is the normal path; polling the pid as well means a lost event cannot hang
+      // the caller, and a process that really outlives SIGKILL fails with a reason, not a timeout.
+      const deadline = Date.now() + KILL_WAIT_MS;
+      poll = setInterval(() => {
+        if (pid === undefined || !processAlive(pid)) resolve();
+        else if (Date.now() > deadline) reject(new Error(`rtsp-server pid ${pid} still running ${KILL_WAIT_MS} ms after SIGKILL`));
+      }, 100);
     });
     c.kill('SIGCONT'); // a stopped process would not die until continued
     c.kill('SIGKILL');
     try {
       await gone;
     } finally {
-      clearTimeout(timer);
+      clearInterval(poll);
     }
   }
 

@@ -15,8 +15,11 @@ const connects = (port: number): Promise<boolean> =>
       resolve(false);
     });
     s.once('connect', () => {
+      // A connect to a closed ephemeral port can, rarely, pick that same port as its own source and
+      // connect to itself (TCP simultaneous open); that is not a listener.
+      const self = s.localPort === s.remotePort;
       s.destroy();
-      resolve(true);
+      resolve(!self);
     });
     s.once('error', () => resolve(false));
   });
