@@ -1,4 +1,5 @@
-export { Store, DB_FILE, type StoreOptions, type RecordOptions, type RecordItem, type StoreSettings } from './store.js';
+export { Store, DB_FILE } from './store.js';
+export type { StoreOptions, RecordOptions, RecordItem, StoreSettings } from './store-types.js';
 export {
   retryDelayMs,
   MAX_RETRY_DELAY_MS,
