@@ -15,8 +15,9 @@ import {
   parseTopic,
   topics,
 } from '../uplink/contract.js';
-import { buildAck, buildHubState } from '../uplink/payloads.js';
+import { buildHubState } from '../uplink/payloads.js';
 import { noDelay } from '../uplink/link.js';
+import { AckBatch } from './ack-batch.js';
 import { FacilityTracker, type FacilityView, type ResendRange } from './facilities.js';
 import { HubDb, type HubEventRow } from './hub-db.js';
 import type { FacilitySummary, RecentEvent } from './summary.js';
@@ -56,8 +57,6 @@ export interface HubEvents {
   resend: [ResendRange];
 }
 
-const MAX_SEQS_PER_ACK = 1000;
-
 /**
  * The reference hub consumer: what the national side runs behind its broker, here for the demo
  * and as the tests' oracle. Validates every event against the contract, commits it to SQLite,
@@ -68,8 +67,10 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
   private readonly tracker: FacilityTracker;
   private client: MqttClient | null = null;
   private accepting = true;
-  private readonly pendingAcks = new Map<string, number[]>();
-  private ackFlushScheduled = false;
+  private readonly acks = new AckBatch(
+    () => this.client,
+    (n) => (this.counters.acked += n),
+  );
   private gapTimer: NodeJS.Timeout | null = null;
   private counters = { received: 0, duplicates: 0, invalid: 0, acked: 0 };
   private firstConnect: (() => void) | null = null;
@@ -97,7 +98,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     const client = this.client;
     this.client = null;
     if (client) {
-      this.flushAcks(client);
+      this.acks.flush(client);
       if (client.connected) {
         await client
           .publishAsync(topics.hubState, buildHubState(false, false, this.opts.clock.wall()), { qos: 1, retain: true })
@@ -270,7 +271,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     this.counters.received++;
     if (duplicate) this.counters.duplicates++;
     this.tracker.seq(fid, e.seq, this.opts.clock.now());
-    this.queueAck(fid, e.seq);
+    this.acks.add(fid, e.seq);
     this.emit('event', { fid, event: e, duplicate });
   }
 
@@ -283,29 +284,5 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     this.opts.logger.warn({ topic: topic.slice(0, 200), err: error }, 'hub: invalid payload rejected (not acked)');
     this.emit('invalid', { topic, error: error ?? 'invalid' });
     return null;
-  }
-
-  private queueAck(fid: string, seq: number): void {
-    const list = this.pendingAcks.get(fid) ?? [];
-    list.push(seq);
-    this.pendingAcks.set(fid, list);
-    if (this.ackFlushScheduled) return;
-    this.ackFlushScheduled = true;
-    // One ACK message per facility per turn of the event loop, not one per event.
-    setImmediate(() => {
-      this.ackFlushScheduled = false;
-      if (this.client) this.flushAcks(this.client);
-    });
-  }
-
-  private flushAcks(client: MqttClient): void {
-    for (const [fid, seqs] of this.pendingAcks) {
-      for (let i = 0; i < seqs.length; i += MAX_SEQS_PER_ACK) {
-        const chunk = seqs.slice(i, i + MAX_SEQS_PER_ACK);
-        client.publish(topics.ack(fid), buildAck(chunk), { qos: 1 });
-        this.counters.acked += chunk.length;
-      }
-    }
-    this.pendingAcks.clear();
   }
 }
