@@ -188,7 +188,8 @@ export class Agent {
       health: cam.health,
       hwaccel: cam.hwaccel,
       clock: this.clock,
-      logger: log,
+      // The supervisor binds cameraId itself; binding it here too would print the key twice.
+      logger: this.log.child({ stage: 'camera' }),
       ffmpegMajor,
     });
     supervisor.on('hwaccel', (f) => this.say(`camera    ${cam.id} hardware decode ${f.from} failed (${f.reason}); using software decode`));

@@ -13,8 +13,9 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, type AgentStats } from '../../agent/app.js';
 import { loadConfig, type AppConfig } from '../../agent/config/index.js';
-import { silentLogger } from '../../agent/ops/index.js';
+import { createLogger } from '../../agent/ops/index.js';
 import type { Violation } from '../../agent/shared/types.js';
+import { duplicateKeys } from '../ops/json-keys.js';
 
 const REPO = new URL('../../', import.meta.url).pathname;
 // vtest.avi at real time: the demo line is crossed within the first ~10 s of the clip; allow a generous margin.
@@ -25,12 +26,14 @@ describe('demo pipeline end to end (ffmpeg → ONNX → tracker → line rule �
   let agent: Agent;
   let stats: AgentStats;
   const lines: string[] = [];
+  const logLines: string[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'qmon-e2e-'));
     const demo = await loadConfig(join(REPO, 'config/demo.yaml'));
     const config: AppConfig = { ...demo, storage: { ...demo.storage, dir } };
-    agent = new Agent({ config, logger: silentLogger(), say: (l) => lines.push(l) });
+    const logger = createLogger({ destination: { write: (s: string) => void logLines.push(...s.split('\n').filter(Boolean)) } });
+    agent = new Agent({ config, logger, say: (l) => lines.push(l) });
     await agent.start();
     const deadline = Date.now() + MAX_WAIT_MS;
     while (Date.now() < deadline && agent.stats().outbox.acked < 1) await new Promise((r) => setTimeout(r, 250));
@@ -88,5 +91,15 @@ describe('demo pipeline end to end (ffmpeg → ONNX → tracker → line rule �
   it('printed a readable line per alert and per ACK', () => {
     expect(lines.some((l) => /^ALERT\s+line_cross camera walkway line walkway-centre direction (in|out)/.test(l))).toBe(true);
     expect(lines.some((l) => /^hub ACK\s+seq \d+/.test(l))).toBe(true);
+  });
+
+  it('logged JSON lines that parse, each with a message and no key twice', () => {
+    expect(logLines.length).toBeGreaterThan(5);
+    for (const line of logLines) {
+      const o = JSON.parse(line) as { msg?: unknown; level?: unknown };
+      expect(typeof o.msg, line).toBe('string');
+      expect(typeof o.level, line).toBe('number');
+      expect(duplicateKeys(line), line).toEqual([]);
+    }
   });
 });
