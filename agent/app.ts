@@ -19,7 +19,7 @@ import {
 import { Tracker } from './track/index.js';
 import { RuleEngine } from './rules/index.js';
 import { ViolationLifecycle } from './events/index.js';
-import { Store } from './store/index.js';
+import { Store, readSnapshotFile } from './store/index.js';
 import { Uplink, type BirthInfo, type TlsOptions } from './uplink/index.js';
 import { EmbeddedBroker, ReferenceHub, type HubStats } from './hub/index.js';
 import type { Logger } from './ops/index.js';
@@ -98,6 +98,8 @@ export class Agent {
       diskFreeMb: () => this.housekeeping?.retention.diskFreeMb() ?? null,
       heartbeatS: config.hub.heartbeat_s,
       replayRatePerS: config.hub.replay_rate_per_s,
+      snapshotUpload: config.hub.snapshot_upload,
+      snapshotFiles: (file) => readSnapshotFile(config.storage.dir, file),
       ...(config.hub.tls && { tls: tlsBuffers(config.hub.tls) }),
       ...(config.hub.username !== undefined && { username: config.hub.username }),
       ...(config.hub.password !== undefined && { password: config.hub.password }),

@@ -75,6 +75,7 @@ async function resolveHub(cfg: ParsedConfig['hub'], ctx: ResolveContext): Promis
     mode: parsed.mode,
     heartbeat_s: cfg.heartbeat_s,
     replay_rate_per_s: cfg.replay_rate_per_s,
+    snapshot_upload: cfg.snapshot_upload,
   };
   if (parsed.mode === 'embedded') return { ...base, tls: null };
   const password = cfg.password === undefined ? undefined : await secret(cfg.password, ['hub', 'password'], ctx);

@@ -59,6 +59,8 @@ export const hubSchema = z
     password: text.optional(),
     heartbeat_s: z.number().min(10).max(3600).default(60),
     replay_rate_per_s: z.number().positive().max(1000).default(5),
+    /** Whether the hub may fetch a snapshot (faces blurred) when it asks; the hub can also change it. */
+    snapshot_upload: z.boolean().default(true),
   })
   .superRefine((hub, ctx) => {
     const parsed = parseHubUrl(hub.url);

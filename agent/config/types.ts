@@ -40,6 +40,7 @@ export interface HubConfig {
   readonly password?: string;
   readonly heartbeat_s: number;
   readonly replay_rate_per_s: number;
+  readonly snapshot_upload: boolean;
 }
 
 export interface StorageConfig {

@@ -22,4 +22,4 @@ export {
 } from './retention.js';
 export type { SweepResult } from './janitor.js';
 export { diskAlarmRuleEvent, DISK_ALARM_RULE_VERSION } from './alarm.js';
-export { SNAPSHOT_DIR, snapshotPathProblem } from './snapshot-paths.js';
+export { SNAPSHOT_DIR, snapshotPathProblem, readSnapshotFile } from './snapshot-paths.js';

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isAbsolute, join, normalize, relative, sep } from 'node:path';
 
 /**
@@ -33,4 +34,19 @@ export function snapshotAbsPath(storageDir: string, file: string): string | null
  */
 export function isTempSnapshotName(name: string): boolean {
   return name.startsWith('.') && name.endsWith('.tmp');
+}
+
+/**
+ * The bytes of a managed snapshot file, or null when it is gone (retention, disk pressure) or `file`
+ * is not a managed path. Other read errors (permissions, I/O) are thrown: they are not "gone".
+ */
+export function readSnapshotFile(storageDir: string, file: string): Buffer | null {
+  const abs = snapshotAbsPath(storageDir, file);
+  if (abs === null) return null;
+  try {
+    return readFileSync(abs);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
 }

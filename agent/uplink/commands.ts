@@ -1,5 +1,5 @@
 import { decodePayload } from './encode.js';
-import { MAX_COMMAND_BYTES, RebirthCommand, ResendCommand, SetPolicyCommand } from './schemas.js';
+import { MAX_COMMAND_BYTES, RebirthCommand, ResendCommand, SetPolicyCommand, SnapshotCommand } from './schemas.js';
 
 /** What a command may do to the agent; the uplink supplies it. */
 export interface CommandActions {
@@ -8,6 +8,8 @@ export interface CommandActions {
   resend(fromSeq: number, toSeq: number): number;
   /** Validated overrides in; the effective policy (contract key names) out. */
   setPolicy(cmd: SetPolicyCommand): Record<string, number | boolean>;
+  /** Publishes the named snapshot; returns what was sent. Throws the reason it cannot. */
+  snapshot(cmd: SnapshotCommand): Record<string, number | string>;
 }
 
 export interface CommandOutcome {
@@ -62,6 +64,11 @@ export function runCommand(name: string, bytes: Buffer, actions: CommandActions)
         const parsed = decodePayload(SetPolicyCommand, 'cmd/set-policy', bytes);
         if (!parsed.ok) return failed(parsed.error);
         return { ok: true, id, error: null, result: actions.setPolicy(parsed.value) };
+      }
+      case 'snapshot': {
+        const parsed = decodePayload(SnapshotCommand, 'cmd/snapshot', bytes);
+        if (!parsed.ok) return failed(parsed.error);
+        return { ok: true, id, error: null, result: actions.snapshot(parsed.value) };
       }
       default:
         return failed(`unknown command "${name.slice(0, 64)}"`);

@@ -10,6 +10,7 @@ import {
   ResendCommand,
   ResponsePayload,
   SetPolicyCommand,
+  SnapshotCommand,
   StatusPayload,
 } from './schemas.js';
 
@@ -30,6 +31,7 @@ export const JSON_SCHEMA_SOURCES = {
   'qmon.cmd-rebirth-1.schema.json': RebirthCommand,
   'qmon.cmd-resend-1.schema.json': ResendCommand,
   'qmon.cmd-set-policy-1.schema.json': SetPolicyCommand,
+  'qmon.cmd-snapshot-1.schema.json': SnapshotCommand,
   'qmon.res-1.schema.json': ResponsePayload,
 } as const satisfies Record<string, z.ZodType>;
 

@@ -11,7 +11,7 @@ export interface Policy {
   /** Backlog (replay) rate cap, messages per second. */
   readonly replayRatePerS: number;
   readonly heartbeatS: number;
-  /** Whether snapshots may be uploaded when the hub asks (the upload itself is a later issue). */
+  /** Whether snapshots may be sent when the hub asks for one (`cmd/snapshot`). */
   readonly snapshotUpload: boolean;
 }
 

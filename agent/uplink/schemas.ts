@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CAMERA_ID_RE, FID_RE } from './topics.js';
+import { CAMERA_ID_RE, EVENT_ID_RE, FID_RE } from './topics.js';
 
 /**
  * The payloads of the hub contract `qmon/v1`, as zod schemas. Every object is strict: an unknown
@@ -17,9 +17,7 @@ const ConfigId = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/);
 /** Machine-readable reason codes only (`disk_low`, `covered`), never free text. */
 const ReasonCode = z.string().regex(/^[a-z0-9_]{1,64}$/);
 /** UUIDv7 (what the agent creates) or ULID (allowed by the contract). */
-export const EventId = z
-  .string()
-  .regex(/^(?:[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}|[0-9A-HJKMNP-TV-Z]{26})$/);
+export const EventId = z.string().regex(EVENT_ID_RE);
 const Count = z.int().min(0);
 const Seq = z.int().min(1);
 const Session = z.int().min(0);
@@ -212,6 +210,18 @@ export const SetPolicyCommand = z
       'snapshot_upload; reset: true drops earlier overrides. At least one key (checked by the agent, not expressible here).',
   });
 
+/**
+ * `cmd/snapshot`: the hub asks for the image of an event. `sha256` is the one the hub read in the
+ * event, so the agent sends exactly that image or refuses (never a different one under its name).
+ * The JPEG bytes go, unwrapped, to `qmon/v1/{fid}/snap/{event_id}` (QoS 1, not retained).
+ */
+export const SnapshotCommand = z
+  .strictObject({ ...CommandBase, event_id: EventId, sha256: z.string().regex(/^[0-9a-f]{64}$/) })
+  .meta({ title: 'qmon.cmd/1 snapshot', description:
+      'qmon/v1/{fid}/cmd/snapshot: publish the snapshot of event_id whose sha256 is given, as raw JPEG bytes on ' +
+      'qmon/v1/{fid}/snap/{event_id} (QoS 1, not retained). Refused when the policy snapshot_upload is false, the ' +
+      'image is gone or is not the one named.', });
+
 /** Commands larger than this are refused unread (a command is a few hundred bytes at most). */
 export const MAX_COMMAND_BYTES = 4096;
 
@@ -239,5 +249,6 @@ export type HubStatePayload = z.infer<typeof HubStatePayload>;
 export type RebirthCommand = z.infer<typeof RebirthCommand>;
 export type ResendCommand = z.infer<typeof ResendCommand>;
 export type SetPolicyCommand = z.infer<typeof SetPolicyCommand>;
+export type SnapshotCommand = z.infer<typeof SnapshotCommand>;
 export type ResponsePayload = z.infer<typeof ResponsePayload>;
 export type CameraState = (typeof CAMERA_STATES)[number];

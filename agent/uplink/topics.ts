@@ -7,6 +7,8 @@
 export const TOPIC_ROOT = 'qmon/v1';
 export const FID_RE = /^[a-z0-9-]{3,32}$/;
 export const CAMERA_ID_RE = /^[a-z0-9-]{1,64}$/;
+/** UUIDv7 (what the agent creates) or ULID (allowed by the contract). */
+export const EVENT_ID_RE = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}|[0-9A-HJKMNP-TV-Z]{26})$/;
 /** `hub` is the hub's own namespace (`qmon/v1/hub/state`), so no facility may be called that. */
 const RESERVED_FIDS = new Set(['hub']);
 
@@ -31,6 +33,8 @@ export const topics = {
   cmd: (fid: string, name: string) => `${TOPIC_ROOT}/${fid}/cmd/${name}`,
   cmdFilter: (fid: string) => `${TOPIC_ROOT}/${fid}/cmd/#`,
   camStatus: (fid: string, cameraId: string) => `${TOPIC_ROOT}/${fid}/cam/${cameraId}/status`,
+  /** A snapshot's JPEG bytes, sent only when the hub asks (`cmd/snapshot`); never retained. */
+  snap: (fid: string, eventId: string) => `${TOPIC_ROOT}/${fid}/snap/${eventId}`,
   hubState: `${TOPIC_ROOT}/hub/state`,
 } as const;
 
@@ -41,9 +45,10 @@ export const hubFilters = {
   birth: `${TOPIC_ROOT}/+/birth`,
   hb: `${TOPIC_ROOT}/+/hb`,
   camStatus: `${TOPIC_ROOT}/+/cam/+/status`,
+  snap: `${TOPIC_ROOT}/+/snap/+`,
 } as const;
 
-export type TopicKind = 'status' | 'birth' | 'hb' | 'evt' | 'ack' | 'res' | 'cmd' | 'cam-status' | 'hub-state';
+export type TopicKind = 'status' | 'birth' | 'hb' | 'evt' | 'ack' | 'res' | 'cmd' | 'cam-status' | 'snap' | 'hub-state';
 
 export interface ParsedTopic {
   readonly kind: TopicKind;
@@ -51,6 +56,8 @@ export interface ParsedTopic {
   readonly fid?: string;
   readonly cameraId?: string;
   readonly cmd?: string;
+  /** For `snap`. */
+  readonly eventId?: string;
 }
 
 /** Reads a `qmon/v1/...` topic; null for anything outside the contract. */
@@ -70,6 +77,7 @@ export function parseTopic(topic: string): ParsedTopic | null {
     return null;
   }
   if (rest.length === 2 && rest[0] === 'cmd' && rest[1]) return { kind: 'cmd', fid, cmd: rest[1] };
+  if (rest.length === 2 && rest[0] === 'snap' && EVENT_ID_RE.test(rest[1] ?? '')) return { kind: 'snap', fid, eventId: rest[1]! };
   if (rest.length === 3 && rest[0] === 'cam' && rest[2] === 'status' && CAMERA_ID_RE.test(rest[1] ?? '')) {
     return { kind: 'cam-status', fid, cameraId: rest[1]! };
   }

@@ -31,6 +31,8 @@ export interface UplinkOptions {
   readonly replayRatePerS?: number;
   /** Whether snapshots may be uploaded when the hub asks; true by default. */
   readonly snapshotUpload?: boolean;
+  /** Reads a stored snapshot by its `SnapshotRef.file` (null when gone); without it `cmd/snapshot` is refused. */
+  readonly snapshotFiles?: (file: string) => Buffer | null;
   readonly maxInFlight?: number;
   readonly ackTimeoutMs?: number;
   /** How long sending pauses after the store failed a write (disk full); 5 s by default. */

@@ -12,8 +12,12 @@ import { buildResponse, type CameraStatus } from './payloads.js';
 import { PolicyState, policyResult, type Policy } from './policy.js';
 import { Backoff, ReconnectLoop, realTimers, type Connected, type Timers } from './reconnect.js';
 import { Relay } from './relay.js';
+import type { SnapshotCommand } from './schemas.js';
+import { snapshotForHub } from './snapshot-upload.js';
 import { assertFid, topics } from './topics.js';
 import type { UplinkEvents, UplinkOptions, UplinkStats } from './uplink-types.js';
+
+const SNAPSHOT_EXPIRY_S = 600;
 
 /**
  * The MQTT side of the agent: one connection at a time, re-made by its own backoff loop; on each
@@ -267,6 +271,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
         return n;
       },
       setPolicy: (cmd) => policyResult(this.applyPolicy(cmd)),
+      snapshot: (cmd) => this.sendSnapshot(client, cmd),
     });
     const log = outcome.ok ? this.opts.logger.info.bind(this.opts.logger) : this.opts.logger.warn.bind(this.opts.logger);
     log({ cmd: name.slice(0, 64), ok: outcome.ok, error: outcome.error }, 'hub command');
@@ -276,6 +281,21 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       qos: 1,
       ...(correlationData && { properties: { correlationData } }),
     });
+  }
+
+  private sendSnapshot(client: MqttClient, cmd: SnapshotCommand): Record<string, number | string> {
+    const files = this.opts.snapshotFiles;
+    if (!files) throw new Error('this agent keeps no snapshot files');
+    const source = { violation: (id: string) => this.opts.store.violation(id), read: files };
+    const bytes = snapshotForHub(cmd, source, this.policyState.get().snapshotUpload);
+    // Not retained, and (MQTT 5) expiring, so that no image stays on the broker.
+    client.publish(topics.snap(this.opts.fid, cmd.event_id), bytes, {
+      qos: 1,
+      retain: false,
+      ...(this.protocolVersion === 5 && { properties: { messageExpiryInterval: SNAPSHOT_EXPIRY_S } }),
+    });
+    this.opts.logger.info({ eventId: cmd.event_id, bytes: bytes.length }, 'snapshot sent to the hub');
+    return { bytes: bytes.length, sha256: cmd.sha256 };
   }
 
   private applyPolicy(cmd: Parameters<PolicyState['set']>[0]): Policy {

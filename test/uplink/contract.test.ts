@@ -99,6 +99,10 @@ const SAMPLES: Record<JsonSchemaFile, Record<string, unknown>[]> = {
     { schema: 'qmon.cmd/1', id: 'p1', heartbeat_s: 30, snapshot_upload: false },
     { reset: true },
   ],
+  'qmon.cmd-snapshot-1.schema.json': [
+    { event_id: violation(1).eventId, sha256: 'a'.repeat(64) },
+    { schema: 'qmon.cmd/1', id: 's1', event_id: '01HZY5V3J8Q2W4E6R8T0Y2V4K6', sha256: '0123456789abcdef'.repeat(4) },
+  ],
   'qmon.res-1.schema.json': [
     json(buildResponse('bg-0137', 'resend', { ok: true, id: 'r2', error: null, result: { requeued: 1 } }, WALL)),
     json(buildResponse('bg-0137', 'x', { ok: false, id: null, error: 'unknown command "x"', result: null }, WALL)),
@@ -133,6 +137,12 @@ const INVALID: Partial<Record<JsonSchemaFile, ((s: Record<string, unknown>) => R
     (s) => ({ ...s, heartbeat_s: 1 }),
     (s) => ({ ...s, snapshot_upload: 'no' }),
     (s) => ({ ...s, max_in_flight: 64 }), // not a policy key
+  ],
+  'qmon.cmd-snapshot-1.schema.json': [
+    (s) => ({ ...s, sha256: 'A'.repeat(64) }), // not lower-case hex
+    (s) => ({ ...s, sha256: 'a'.repeat(63) }),
+    (s) => ({ ...s, event_id: '../../etc/passwd' }),
+    (s) => ({ ...s, file: 'snapshots/x.jpg' }), // the hub never names a path
   ],
   'qmon.res-1.schema.json': [(s) => ({ ...s, result: { requeued: { n: 1 } } }), (s) => ({ ...s, result: { 'Bad Key': 1 } })],
 };
@@ -246,7 +256,9 @@ describe('topics', () => {
     expect(parseTopic('qmon/v1/bg-0137/cmd/resend')).toEqual({ kind: 'cmd', fid: 'bg-0137', cmd: 'resend' });
     expect(parseTopic('qmon/v1/bg-0137/cam/gate/status')).toEqual({ kind: 'cam-status', fid: 'bg-0137', cameraId: 'gate' });
     expect(parseTopic('qmon/v1/hub/state')).toEqual({ kind: 'hub-state' });
-    for (const bad of ['qmon/v2/bg-0137/evt', 'qmon/v1/BG/evt', 'qmon/v1/bg-0137/evt/x', 'qmon/v1/hub/evt', 'x', '']) {
+    const id = violation(1).eventId;
+    expect(parseTopic(topics.snap('bg-0137', id))).toEqual({ kind: 'snap', fid: 'bg-0137', eventId: id });
+    for (const bad of ['qmon/v1/bg-0137/snap/..', 'qmon/v1/bg-0137/snap/not-an-id', 'qmon/v2/bg-0137/evt', 'qmon/v1/BG/evt', 'qmon/v1/bg-0137/evt/x', 'qmon/v1/hub/evt', 'x', '']) {
       expect(parseTopic(bad), bad).toBeNull();
     }
   });

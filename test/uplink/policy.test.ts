@@ -25,6 +25,7 @@ function recordingActions() {
       calls.push(cmd);
       return { replay_rate_per_s: cmd.replay_rate_per_s ?? 5 };
     },
+    snapshot: () => ({ bytes: 0 }),
   };
   return { calls, actions };
 }
@@ -75,6 +76,7 @@ describe('runCommand: set-policy validation and size limit', () => {
       setPolicy: () => {
         throw new Error('the store is full');
       },
+      snapshot: () => ({ bytes: 0 }),
     });
     expect(out).toMatchObject({ ok: false, error: 'command set-policy failed: the store is full' });
   });

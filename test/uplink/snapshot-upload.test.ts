@@ -1,0 +1,45 @@
+/**
+ * What the agent sends for `cmd/snapshot`, and every reason it refuses: the checks run before any
+ * byte leaves, so a refused request publishes nothing.
+ */
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { Violation } from '../../agent/shared/types.js';
+import { MAX_SNAPSHOT_BYTES, snapshotForHub, type SnapshotSource } from '../../agent/uplink/snapshot-upload.js';
+import { violation } from '../store/fixtures.js';
+
+const JPEG = Buffer.from('\xff\xd8 a blurred crop \xff\xd9', 'latin1');
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+function source(v: Violation | undefined, file: Buffer | null): SnapshotSource {
+  return { violation: (id) => (v && v.eventId === id ? v : undefined), read: () => file };
+}
+
+const withShot = (bytes: Buffer): Violation => {
+  const v = violation(1);
+  return { ...v, snapshot: { ...v.snapshot!, sha256: sha(bytes), bytes: bytes.length } };
+};
+
+describe('snapshotForHub', () => {
+  it('returns the stored JPEG when the hub names the event and its current sha256', () => {
+    const v = withShot(JPEG);
+    expect(snapshotForHub({ event_id: v.eventId, sha256: sha(JPEG) }, source(v, JPEG), true)).toEqual(JPEG);
+  });
+
+  const v = withShot(JPEG);
+  const ask = { event_id: v.eventId, sha256: sha(JPEG) };
+  const big = Buffer.alloc(MAX_SNAPSHOT_BYTES + 1);
+  const bigV = withShot(big);
+  const cases: [string, () => Buffer, RegExp][] = [
+    ['policy off', () => snapshotForHub(ask, source(v, JPEG), false), /snapshot upload is off .*snapshot_upload=false/],
+    ['unknown event', () => snapshotForHub({ ...ask, event_id: violation(9).eventId }, source(v, JPEG), true), /no event .* on this agent/],
+    ['event without snapshot', () => snapshotForHub(ask, source({ ...v, snapshot: null }, JPEG), true), /has no snapshot/],
+    ['an older image than the current one', () => snapshotForHub({ ...ask, sha256: 'b'.repeat(64) }, source(v, JPEG), true), /bbbbbbbbbbbb is not the current one/],
+    ['file gone (retention)', () => snapshotForHub(ask, source(v, null), true), /is gone \(removed by retention or disk pressure\)/],
+    ['file damaged on disk', () => snapshotForHub(ask, source(v, Buffer.from('other bytes')), true), /is damaged .*not sent/],
+    ['too large for a broker', () => snapshotForHub({ event_id: bigV.eventId, sha256: sha(big) }, source(bigV, big), true), /at most 1048576 are sent/],
+  ];
+  it.each(cases)('refuses: %s', (_name, call, reason) => {
+    expect(call).toThrow(reason);
+  });
+});
