@@ -164,7 +164,16 @@ export class Agent {
     // The demo's hub: a loopback broker plus the reference hub consumer, so the ACK path is the real one.
     this.broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0 });
     const { url } = await this.broker.start();
-    this.hub = new ReferenceHub({ url, dbFile: join(config.storage.dir, 'hub.db'), clock: this.clock, logger: this.log.child({ stage: 'hub' }) });
+    this.hub = new ReferenceHub({
+      url,
+      dbFile: join(config.storage.dir, 'hub.db'),
+      snapshotDir: join(config.storage.dir, 'hub-snapshots'),
+      clock: this.clock,
+      logger: this.log.child({ stage: 'hub' }),
+    });
+    this.hub.on('snapshot', (s) =>
+      this.say(`hub got   snapshot of event ${s.eventId} (${s.bytes} bytes, ${s.ok ? 'sha256 verified' : `refused: ${s.error ?? ''}`})`),
+    );
     this.hub.on('event', ({ event: e, duplicate }) =>
       this.say(`hub got   ${e.type} event ${e.event_id} rev ${e.rev} seq ${e.seq}${duplicate ? ' (duplicate, ignored)' : ''}`),
     );

@@ -7,11 +7,12 @@ import { UserError } from './user-error.js';
 
 const USAGE = `Usage:
   qmon hub run (--broker URL | --embedded [--port N]) [--db FILE] [--http HOST:PORT] [--shared] [--client-id ID]
-               [--duration SECONDS] [--log-level LEVEL]
+               [--snapshots DIR] [--duration SECONDS] [--log-level LEVEL]
       Run the reference hub consumer: store every event (de-duplicated), ACK it after the commit, publish the
       retained qmon/v1/hub/state, and serve GET /facilities and GET /events?fid=&limit= as JSON.
       --embedded starts an in-process MQTT broker (3.1.1) on 127.0.0.1 (port 1883 unless --port; 0 = any free).
       --shared subscribes to events and heartbeats as $share/hub/... so several hubs can split the load.
+      --snapshots DIR asks agents for each event's snapshot (cmd/snapshot) and keeps the verified JPEGs there.
   qmon hub status (--db FILE | --http URL) [--limit N] [--json]
       Show facilities, cameras and the newest events, from the hub database or a running hub's HTTP endpoint.`;
 
@@ -26,6 +27,8 @@ export interface HubServiceOptions {
   readonly http?: { readonly host: string; readonly port: number };
   readonly shared?: boolean;
   readonly clientId?: string;
+  /** Fetch and keep event snapshots in this folder. */
+  readonly snapshotDir?: string;
   readonly logger: Logger;
   /** Human-readable lines (one per event, startup facts). */
   readonly say?: (line: string) => void;
@@ -62,6 +65,7 @@ export async function startHubService(opts: HubServiceOptions): Promise<HubServi
       hbStaleMs: HB_STALE_MS,
       ...(opts.shared !== undefined && { shared: opts.shared }),
       ...(opts.clientId !== undefined && { clientId: opts.clientId }),
+      ...(opts.snapshotDir !== undefined && { snapshotDir: opts.snapshotDir }),
     });
   } catch (e) {
     await broker?.stop();
@@ -71,6 +75,7 @@ export async function startHubService(opts: HubServiceOptions): Promise<HubServi
     say(`event ${fid} seq ${e.seq} ${e.type} ${e.state} rev ${e.rev} camera ${e.camera_id}${e.replay ? ' (replay)' : ''}${duplicate ? ' (duplicate)' : ''}`),
   );
   hub.on('resend', (r) => say(`asked ${r.fid} to resend seqs ${r.from}..${r.to}`));
+  hub.on('snapshot', (s) => say(`snapshot ${s.fid} event ${s.eventId} ${s.bytes} bytes ${s.ok ? 'kept (sha256 verified)' : `refused: ${s.error ?? ''}`}`));
   let http: HubHttp | null = null;
   try {
     if (opts.http) {
@@ -127,6 +132,7 @@ async function runHub(argv: string[]): Promise<number> {
     http: { type: 'string' },
     shared: { type: 'boolean' },
     'client-id': { type: 'string' },
+    snapshots: { type: 'string' },
     duration: { type: 'string' },
     'log-level': { type: 'string' },
   });
@@ -151,6 +157,7 @@ async function runHub(argv: string[]): Promise<number> {
     ...(http !== undefined && { http }),
     ...(v.shared !== undefined && { shared: v.shared }),
     ...(v['client-id'] !== undefined && { clientId: v['client-id'] }),
+    ...(v.snapshots !== undefined && { snapshotDir: v.snapshots }),
     logger,
     say,
   });
@@ -168,7 +175,7 @@ async function runHub(argv: string[]): Promise<number> {
   say('stopping (announcing hub/state offline)');
   await service.stop();
   const s = service.hub.stats();
-  say(`${s.received} events received, ${s.duplicates} duplicates, ${s.invalid} invalid, ${s.acked} seqs acked`);
+  say(`${s.received} events received, ${s.duplicates} duplicates, ${s.invalid} invalid, ${s.acked} seqs acked, ${s.snapshots} snapshots kept`);
   logger.flush();
   return 0;
 }

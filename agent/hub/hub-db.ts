@@ -17,6 +17,16 @@ export interface HubEventRow {
   readonly receivedAt: number;
 }
 
+/** A snapshot image the hub received and verified; `file` is relative to the hub's snapshot folder. */
+export interface HubSnapshotRow {
+  readonly fid: string;
+  readonly eventId: string;
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly file: string;
+  readonly receivedAt: number;
+}
+
 export interface IngestResult {
   /** This (fid, seq) was delivered before: a resend after a lost ACK, or a broker redelivery. */
   readonly duplicate: boolean;
@@ -103,6 +113,12 @@ export class HubDb {
         birth TEXT, heartbeat TEXT, heartbeat_at INTEGER, cameras TEXT NOT NULL, updated_at INTEGER NOT NULL
       ) STRICT;
       CREATE INDEX IF NOT EXISTS events_recent ON events (received_at);
+      -- The snapshot image the hub holds for an event (the file is beside the database), by sha256.
+      CREATE TABLE IF NOT EXISTS snapshots (
+        fid TEXT NOT NULL, event_id TEXT NOT NULL, sha256 TEXT NOT NULL, bytes INTEGER NOT NULL,
+        file TEXT NOT NULL, received_at INTEGER NOT NULL,
+        PRIMARY KEY (fid, event_id)
+      ) STRICT;
     `);
   }
 
@@ -143,6 +159,32 @@ export class HubDb {
       payload: JSON.parse(r.payload) as EventPayload,
       receivedAt: r.received_at,
     }));
+  }
+
+  /** The sha256 of the snapshot the event's stored (highest) revision names, or null. */
+  eventSnapshotSha(fid: string, eventId: string): string | null {
+    const sha = this.db
+      .prepare(`SELECT json_extract(payload, '$.snapshot.sha256') FROM events WHERE fid = ? AND event_id = ?`)
+      .pluck()
+      .get(fid, eventId);
+    return typeof sha === 'string' ? sha : null;
+  }
+
+  snapshot(fid: string, eventId: string): HubSnapshotRow | undefined {
+    const r = this.db.prepare('SELECT * FROM snapshots WHERE fid = ? AND event_id = ?').get(fid, eventId) as
+      | { sha256: string; bytes: number; file: string; received_at: number }
+      | undefined;
+    return r && { fid, eventId, sha256: r.sha256, bytes: r.bytes, file: r.file, receivedAt: r.received_at };
+  }
+
+  saveSnapshot(s: HubSnapshotRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO snapshots (fid, event_id, sha256, bytes, file, received_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (fid, event_id) DO UPDATE SET sha256 = excluded.sha256, bytes = excluded.bytes,
+           file = excluded.file, received_at = excluded.received_at`,
+      )
+      .run(s.fid, s.eventId, s.sha256, s.bytes, s.file, s.receivedAt);
   }
 
   /** Every delivered seq of a facility, ascending. */

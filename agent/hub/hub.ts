@@ -1,9 +1,8 @@
 import { EventEmitter } from 'node:events';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { z } from 'zod';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../ops/index.js';
-import { redactText } from '../ops/index.js';
 import {
   BirthPayload,
   CamStatusPayload,
@@ -16,10 +15,11 @@ import {
   topics,
 } from '../uplink/contract.js';
 import { buildHubState } from '../uplink/payloads.js';
-import { noDelay } from '../uplink/link.js';
 import { AckBatch } from './ack-batch.js';
+import { connectHubClient } from './hub-client.js';
 import { FacilityTracker, type FacilityView, type ResendRange } from './facilities.js';
-import { HubDb, type HubEventRow } from './hub-db.js';
+import { HubDb, type HubEventRow, type HubSnapshotRow } from './hub-db.js';
+import { HubSnapshots } from './snapshots.js';
 import type { FacilitySummary, RecentEvent } from './summary.js';
 
 export interface ReferenceHubOptions {
@@ -38,6 +38,8 @@ export interface ReferenceHubOptions {
   /** How long a seq may be missing before the hub asks for it (the backlog arrives late by design). */
   readonly gapGraceMs?: number;
   readonly gapCheckMs?: number;
+  /** Where to keep the snapshot images the hub fetches (`cmd/snapshot`); without it none are asked for. */
+  readonly snapshotDir?: string;
 }
 
 export interface HubStats {
@@ -47,6 +49,8 @@ export interface HubStats {
   readonly invalid: number;
   /** Seqs acknowledged to agents. */
   readonly acked: number;
+  /** Snapshot images received, verified and kept. */
+  readonly snapshots: number;
 }
 
 export interface HubEvents {
@@ -55,6 +59,8 @@ export interface HubEvents {
   status: [{ fid: string; state: StatusPayload['state']; session: number; ignored: boolean }];
   invalid: [{ topic: string; error: string }];
   resend: [ResendRange];
+  /** A snapshot arrived on `snap/{event_id}`: kept (`ok`) or refused with the reason. */
+  snapshot: [{ fid: string; eventId: string; ok: boolean; error: string | null; bytes: number }];
 }
 
 /**
@@ -65,6 +71,7 @@ export interface HubEvents {
 export class ReferenceHub extends EventEmitter<HubEvents> {
   private readonly db: HubDb;
   private readonly tracker: FacilityTracker;
+  private readonly snapshots: HubSnapshots | null;
   private client: MqttClient | null = null;
   private accepting = true;
   private readonly acks = new AckBatch(
@@ -72,7 +79,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     (n) => (this.counters.acked += n),
   );
   private gapTimer: NodeJS.Timeout | null = null;
-  private counters = { received: 0, duplicates: 0, invalid: 0, acked: 0 };
+  private counters = { received: 0, duplicates: 0, invalid: 0, acked: 0, snapshots: 0 };
   private firstConnect: (() => void) | null = null;
   /** Hub wall time of each facility's last heartbeat, for the stored record. */
   private readonly hbWall = new Map<string, number>();
@@ -81,6 +88,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     super();
     this.db = new HubDb(opts.dbFile);
     this.tracker = new FacilityTracker(opts.hbStaleMs ?? 180_000, opts.gapGraceMs ?? 120_000, this.db.maxSeqs());
+    this.snapshots = opts.snapshotDir === undefined ? null : new HubSnapshots(this.db, opts.snapshotDir);
   }
 
   /** Resolves once connected, subscribed and announced `online` (MQTT.js retries until then). */
@@ -122,6 +130,11 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     return this.db.events(fid);
   }
 
+  /** The snapshot image the hub holds for an event (file relative to `snapshotDir`). */
+  snapshot(fid: string, eventId: string): HubSnapshotRow | undefined {
+    return this.db.snapshot(fid, eventId);
+  }
+
   deliveredSeqs(fid: string): number[] {
     return this.db.deliveredSeqs(fid);
   }
@@ -159,30 +172,20 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
   }
 
   private connect(version: 4 | 5): MqttClient {
-    const clientId = this.opts.clientId ?? 'qmon-hub';
-    const client = mqtt.connect(this.opts.url, {
-      clientId,
-      protocolVersion: version,
-      clean: false,
-      reconnectPeriod: this.opts.reconnectMs ?? 1_000,
-      will: { topic: topics.hubState, payload: buildHubState(false, false, this.opts.clock.wall()), qos: 1, retain: true },
-      ...(version === 5 && { properties: { sessionExpiryInterval: 86_400 } }),
-    });
-    client.on('connect', () => {
-      noDelay(client); // see link.ts: the hub's ACKs must not wait for delayed TCP ACKs either
-      void this.onConnect(client);
-    });
-    client.on('message', (topic, payload) => this.onMessage(topic, payload));
-    client.on('error', (err: Error & { code?: unknown }) => {
-      if (version === 5 && (err.code === 1 || err.code === 132) && this.client === client) {
-        this.opts.logger.info('hub: broker refused MQTT 5; using 3.1.1');
-        client.end(true);
-        this.client = this.connect(4);
-        return;
-      }
-      this.opts.logger.warn({ err: redactText(err.message) }, 'hub: mqtt error');
-    });
-    return client;
+    return connectHubClient(
+      {
+        url: this.opts.url,
+        clientId: this.opts.clientId ?? 'qmon-hub',
+        reconnectMs: this.opts.reconnectMs ?? 1_000,
+        clock: this.opts.clock,
+        logger: this.opts.logger,
+        onConnect: (client) => void this.onConnect(client),
+        onMessage: (topic, payload) => this.onMessage(topic, payload),
+        isCurrent: (client) => this.client === client,
+        onReplaced: (client) => (this.client = client),
+      },
+      version,
+    );
   }
 
   private async onConnect(client: MqttClient): Promise<void> {
@@ -190,7 +193,10 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     try {
       // Retained messages are not sent on shared subscriptions, so status/birth/cameras stay unshared.
       await client.subscribeAsync(
-        [share(hubFilters.evt), share(hubFilters.hb), hubFilters.status, hubFilters.birth, hubFilters.camStatus],
+        [
+          ...[hubFilters.evt, hubFilters.hb, ...(this.snapshots ? [hubFilters.snap] : [])].map(share),
+          ...[hubFilters.status, hubFilters.birth, hubFilters.camStatus],
+        ],
         { qos: 1 },
       );
       await client.publishAsync(topics.hubState, buildHubState(true, this.accepting, this.opts.clock.wall()), {
@@ -213,6 +219,8 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     switch (t.kind) {
       case 'evt':
         return this.onEvent(topic, t.fid, payload);
+      case 'snap':
+        return void this.onSnapshot(t.fid, t.eventId!, payload); // only subscribed when collecting
       case 'status': {
         const s = this.decode(StatusPayload, topic, t.fid, payload);
         if (s) {
@@ -273,6 +281,16 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     this.tracker.seq(fid, e.seq, this.opts.clock.now());
     this.acks.add(fid, e.seq);
     this.emit('event', { fid, event: e, duplicate });
+    const ask = this.snapshots?.request(fid, e.event_id, this.opts.clock.now());
+    if (ask && this.client?.connected) this.client.publish(ask.topic, ask.payload, { qos: 1 });
+  }
+
+  private async onSnapshot(fid: string, eventId: string, bytes: Buffer): Promise<void> {
+    if (!this.snapshots) return;
+    const r = await this.snapshots.receive(fid, eventId, bytes, this.opts.clock.wall()).catch((e: Error) => ({ ok: false as const, error: e.message }));
+    if (r.ok) this.counters.snapshots++;
+    else this.opts.logger.warn({ fid, eventId, err: r.error }, 'hub: snapshot refused');
+    this.emit('snapshot', { fid, eventId, ok: r.ok, error: r.ok ? null : r.error, bytes: bytes.length });
   }
 
   /** Validates a payload and that it names the facility of its topic (one agent cannot post as another). */

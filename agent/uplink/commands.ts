@@ -1,4 +1,5 @@
 import { decodePayload } from './encode.js';
+import { buildResponse } from './payloads.js';
 import { MAX_COMMAND_BYTES, RebirthCommand, ResendCommand, SetPolicyCommand, SnapshotCommand } from './schemas.js';
 
 /** What a command may do to the agent; the uplink supplies it. */
@@ -75,5 +76,19 @@ export function runCommand(name: string, bytes: Buffer, actions: CommandActions)
     }
   } catch (e) {
     return failed(`command ${name.slice(0, 64)} failed: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * The `qmon.res/1` bytes for an outcome. A result that breaks the contract is the agent's own bug:
+ * it is reported through `onInvalid` and the hub still gets an answer (a bare error), so the
+ * message handler never throws.
+ */
+export function responseBytes(fid: string, name: string, outcome: CommandOutcome, wall: number, onInvalid: (error: string) => void): Buffer {
+  try {
+    return buildResponse(fid, name, outcome, wall);
+  } catch (e) {
+    onInvalid((e as Error).message);
+    return buildResponse(fid, name, { ok: false, id: outcome.id, error: 'the agent could not encode its response', result: null }, wall);
   }
 }

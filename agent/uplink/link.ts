@@ -54,6 +54,15 @@ export class ConnectRefusedError extends Error {
 }
 
 /** 1 (3.1.1 "unacceptable protocol version") or 132 (5.0 "unsupported protocol version"). */
+/** Throws a plain reason when the hub URL or its TLS pairing cannot work. */
+export function assertHubUrl(url: string, tls: TlsOptions | undefined): void {
+  const scheme = /^(mqtts?):\/\//.exec(url)?.[1];
+  if (!scheme) throw new Error(`hub url must start with mqtt:// or mqtts:// (got "${redactText(url)}")`);
+  if (scheme === 'mqtt' && (tls?.cert || tls?.key)) {
+    throw new Error('hub TLS certificate/key given, but the hub url is mqtt:// (plain TCP); use mqtts://');
+  }
+}
+
 export function isProtocolRefusal(err: unknown): boolean {
   return err instanceof ConnectRefusedError && (err.code === 1 || err.code === 132);
 }

@@ -12,6 +12,14 @@ export const realTimers: Timers = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
+/** Waits for `p` (its failure ignored) or `ms`, whichever comes first: for goodbyes that must not hang a stop. */
+export async function raceTimeout(timers: Timers, p: Promise<unknown>, ms: number): Promise<void> {
+  let handle: unknown;
+  const timeout = new Promise<void>((resolve) => (handle = timers.setTimeout(resolve, ms)));
+  await Promise.race([p.catch(() => undefined), timeout]);
+  timers.clearTimeout(handle);
+}
+
 export interface BackoffOptions {
   readonly baseMs?: number;
   readonly capMs?: number;

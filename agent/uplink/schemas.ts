@@ -233,7 +233,7 @@ export const ResponsePayload = z
     id: z.string().max(64).nullable(),
     ok: z.boolean(),
     error: z.string().max(512).nullable(),
-    result: z.record(z.string().regex(/^[a-z_]{1,32}$/), z.union([z.number(), z.string(), z.boolean()])).nullable(),
+    result: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,31}$/), z.union([z.number(), z.string(), z.boolean()])).nullable(),
     ts: Timestamp,
   })
   .meta({ title: 'qmon.res/1', description: 'Agent response to a command, qmon/v1/{fid}/res.' });

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
+import type { MqttClient } from 'mqtt';
+import type { Logger } from '../ops/index.js';
 import type { Violation } from '../shared/types.js';
+import type { ProtocolVersion } from './link.js';
 import type { SnapshotCommand } from './schemas.js';
+import { topics } from './topics.js';
+
+/** An image a hub did not collect within this is dropped by an MQTT 5 broker rather than kept. */
+const SNAPSHOT_EXPIRY_S = 600;
 
 /** Larger images are refused: brokers commonly cap messages near 1 MB, and a crop is far smaller. */
 export const MAX_SNAPSHOT_BYTES = 1024 * 1024;
@@ -34,4 +41,26 @@ export function snapshotForHub(cmd: SnapshotCommand, source: SnapshotSource, upl
   const actual = createHash('sha256').update(bytes).digest('hex');
   if (actual !== ref.sha256) throw new Error(`snapshot file of event ${cmd.event_id} is damaged (sha256 ${short(actual)}); not sent`);
   return bytes;
+}
+
+/**
+ * Answers `cmd/snapshot`: checks as above, then publishes the JPEG on `snap/{event_id}`, QoS 1, not
+ * retained and (MQTT 5) expiring, so that no image stays on the broker. Returns the response result.
+ */
+export function publishSnapshot(
+  client: MqttClient,
+  link: { fid: string; protocolVersion: ProtocolVersion; logger: Logger },
+  cmd: SnapshotCommand,
+  from: { store: { violation(eventId: string): Violation | undefined }; files: ((file: string) => Buffer | null) | undefined; allowed: boolean },
+): Record<string, number | string> {
+  const files = from.files;
+  if (!files) throw new Error('this agent keeps no snapshot files');
+  const bytes = snapshotForHub(cmd, { violation: (id) => from.store.violation(id), read: files }, from.allowed);
+  client.publish(topics.snap(link.fid, cmd.event_id), bytes, {
+    qos: 1,
+    retain: false,
+    ...(link.protocolVersion === 5 && { properties: { messageExpiryInterval: SNAPSHOT_EXPIRY_S } }),
+  });
+  link.logger.info({ eventId: cmd.event_id, bytes: bytes.length }, 'snapshot sent to the hub');
+  return { bytes: bytes.length, sha256: cmd.sha256 };
 }

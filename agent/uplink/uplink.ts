@@ -4,20 +4,17 @@ import type { Violation } from '../shared/types.js';
 import { redactText } from '../ops/index.js';
 import type { Lane } from '../store/index.js';
 import { Announcer } from './announce.js';
-import { runCommand } from './commands.js';
+import { responseBytes, runCommand } from './commands.js';
 import { nextSession, recordEvents } from './enqueue.js';
 import { routeMessage } from './inbox.js';
-import { isAuthRefusal, isProtocolRefusal, openLink, type Link, type ProtocolVersion } from './link.js';
-import { buildResponse, type CameraStatus } from './payloads.js';
+import { assertHubUrl, isAuthRefusal, isProtocolRefusal, openLink, type Link, type ProtocolVersion } from './link.js';
+import type { CameraStatus } from './payloads.js';
 import { PolicyState, policyResult, type Policy } from './policy.js';
-import { Backoff, ReconnectLoop, realTimers, type Connected, type Timers } from './reconnect.js';
+import { Backoff, ReconnectLoop, raceTimeout, realTimers, type Connected, type Timers } from './reconnect.js';
 import { Relay } from './relay.js';
-import type { SnapshotCommand } from './schemas.js';
-import { snapshotForHub } from './snapshot-upload.js';
+import { publishSnapshot } from './snapshot-upload.js';
 import { assertFid, topics } from './topics.js';
 import type { UplinkEvents, UplinkOptions, UplinkStats } from './uplink-types.js';
-
-const SNAPSHOT_EXPIRY_S = 600;
 
 /**
  * The MQTT side of the agent: one connection at a time, re-made by its own backoff loop; on each
@@ -42,11 +39,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   constructor(private readonly opts: UplinkOptions) {
     super();
     assertFid(opts.fid);
-    const scheme = /^(mqtts?):\/\//.exec(opts.url)?.[1];
-    if (!scheme) throw new Error(`hub url must start with mqtt:// or mqtts:// (got "${redactText(opts.url)}")`);
-    if (scheme === 'mqtt' && (opts.tls?.cert || opts.tls?.key)) {
-      throw new Error('hub TLS certificate/key given, but the hub url is mqtt:// (plain TCP); use mqtts://');
-    }
+    assertHubUrl(opts.url, opts.tls);
     this.timers = opts.timers ?? realTimers;
     this.protocolVersion = opts.protocolVersion ?? 5;
     this.session = opts.store.currentSession();
@@ -106,8 +99,8 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     this.relay.detach();
     if (link?.client.connected) {
       const payload = this.announcer.statusPayload('offline', this.session);
-      await this.withTimeout(link.client.publishAsync(topics.status(this.opts.fid), payload, { qos: 1, retain: true }), 2_000);
-      await this.withTimeout(link.client.endAsync(), 2_000);
+      await raceTimeout(this.timers, link.client.publishAsync(topics.status(this.opts.fid), payload, { qos: 1, retain: true }), 2_000);
+      await raceTimeout(this.timers, link.client.endAsync(), 2_000);
     }
     this.onLinkClosed(link);
     await this.loop.stop();
@@ -271,31 +264,21 @@ export class Uplink extends EventEmitter<UplinkEvents> {
         return n;
       },
       setPolicy: (cmd) => policyResult(this.applyPolicy(cmd)),
-      snapshot: (cmd) => this.sendSnapshot(client, cmd),
+      snapshot: (cmd) =>
+        publishSnapshot(client, { fid: this.opts.fid, protocolVersion: this.protocolVersion, logger: this.opts.logger }, cmd, {
+          store: this.opts.store,
+          files: this.opts.snapshotFiles,
+          allowed: this.policyState.get().snapshotUpload,
+        }),
     });
     const log = outcome.ok ? this.opts.logger.info.bind(this.opts.logger) : this.opts.logger.warn.bind(this.opts.logger);
     log({ cmd: name.slice(0, 64), ok: outcome.ok, error: outcome.error }, 'hub command');
     this.emit('command', { name, ok: outcome.ok, error: outcome.error });
     if (!client.connected) return;
-    client.publish(topics.res(this.opts.fid), buildResponse(this.opts.fid, name, outcome, wall), {
-      qos: 1,
-      ...(correlationData && { properties: { correlationData } }),
-    });
-  }
-
-  private sendSnapshot(client: MqttClient, cmd: SnapshotCommand): Record<string, number | string> {
-    const files = this.opts.snapshotFiles;
-    if (!files) throw new Error('this agent keeps no snapshot files');
-    const source = { violation: (id: string) => this.opts.store.violation(id), read: files };
-    const bytes = snapshotForHub(cmd, source, this.policyState.get().snapshotUpload);
-    // Not retained, and (MQTT 5) expiring, so that no image stays on the broker.
-    client.publish(topics.snap(this.opts.fid, cmd.event_id), bytes, {
-      qos: 1,
-      retain: false,
-      ...(this.protocolVersion === 5 && { properties: { messageExpiryInterval: SNAPSHOT_EXPIRY_S } }),
-    });
-    this.opts.logger.info({ eventId: cmd.event_id, bytes: bytes.length }, 'snapshot sent to the hub');
-    return { bytes: bytes.length, sha256: cmd.sha256 };
+    const response = responseBytes(this.opts.fid, name, outcome, wall, (err) =>
+      this.opts.logger.error({ cmd: name.slice(0, 64), err }, 'command response invalid; sending a bare error'),
+    );
+    client.publish(topics.res(this.opts.fid), response, { qos: 1, ...(correlationData && { properties: { correlationData } }) });
   }
 
   private applyPolicy(cmd: Parameters<PolicyState['set']>[0]): Policy {
@@ -330,10 +313,4 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     this.tickTimer = this.hbTimer = null;
   }
 
-  private async withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
-    let handle: unknown;
-    const timeout = new Promise<void>((resolve) => (handle = this.timers.setTimeout(resolve, ms)));
-    await Promise.race([p.catch(() => undefined), timeout]);
-    this.timers.clearTimeout(handle);
-  }
 }

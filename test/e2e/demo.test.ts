@@ -36,7 +36,8 @@ describe('demo pipeline end to end (ffmpeg → ONNX → tracker → line rule �
     agent = new Agent({ config, logger, say: (l) => lines.push(l) });
     await agent.start();
     const deadline = Date.now() + MAX_WAIT_MS;
-    while (Date.now() < deadline && agent.stats().outbox.acked < 1) await new Promise((r) => setTimeout(r, 250));
+    const done = (): boolean => agent.stats().outbox.acked >= 1 && (agent.stats().hub?.snapshots ?? 0) >= 1;
+    while (Date.now() < deadline && !done()) await new Promise((r) => setTimeout(r, 250));
     await agent.stop();
     stats = agent.stats();
   }, MAX_WAIT_MS + 30_000);
@@ -86,6 +87,22 @@ describe('demo pipeline end to end (ffmpeg → ONNX → tracker → line rule �
     }
     expect(readdirSync(join(dir, 'snapshots')).filter((f) => !f.endsWith('.jpg'))).toEqual([]);
     for (const { payload } of payloads) expect(payload.toString('utf8')).not.toContain('snapshots/');
+  });
+
+  it('the hub fetched an alert’s snapshot on request and holds the same bytes the agent stored', () => {
+    const hub = new Database(join(dir, 'hub.db'), { readonly: true });
+    const rows = hub.prepare('SELECT event_id, sha256, file FROM snapshots').all() as { event_id: string; sha256: string; file: string }[];
+    hub.close();
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+    const db = new Database(join(dir, 'qmon.db'), { readonly: true });
+    for (const r of rows) {
+      const v = JSON.parse(db.prepare('SELECT json FROM violations WHERE event_id = ?').pluck().get(r.event_id) as string) as Violation;
+      const atHub = readFileSync(join(dir, 'hub-snapshots', r.file));
+      expect(atHub).toEqual(readFileSync(join(dir, v.snapshot!.file)));
+      expect(createHash('sha256').update(atHub).digest('hex')).toBe(v.snapshot!.sha256);
+    }
+    db.close();
+    expect(lines.some((l) => /^hub got\s+snapshot of event .* sha256 verified/.test(l))).toBe(true);
   });
 
   it('printed a readable line per alert and per ACK', () => {

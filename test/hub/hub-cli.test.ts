@@ -105,11 +105,11 @@ describe('hub service: embedded broker, reference hub, JSON endpoint', () => {
 
   it('runs from the command line until --duration, and says what it did', async () => {
     const db = join(tmp.dir, 'hub.db');
-    const r = await run(['run', '--embedded', '--port', '0', '--db', db, '--http', '127.0.0.1:0', '--duration', '0.3']);
+    const r = await run(['run', '--embedded', '--port', '0', '--db', db, '--http', '127.0.0.1:0', '--snapshots', join(tmp.dir, 'shots'), '--duration', '0.3']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/hub: embedded MQTT broker \(3\.1\.1\) at mqtt:\/\/127\.0\.0\.1:\d+/);
     expect(r.out).toMatch(/hub: HTTP http:\/\/127\.0\.0\.1:\d+ \(GET \/facilities/);
-    expect(r.out).toMatch(/hub: 0 events received, 0 duplicates, 0 invalid, 0 seqs acked/);
+    expect(r.out).toMatch(/hub: 0 events received, 0 duplicates, 0 invalid, 0 seqs acked, 0 snapshots kept/);
     expect((await run(['status', '--db', db])).out).toMatch(/No facility has reported to this hub yet\.\n\nNo events yet\./);
   });
 });

@@ -7,7 +7,7 @@ import { silentLogger } from '../../agent/ops/index.js';
 import { Store, StoreFullError } from '../../agent/store/index.js';
 import { EmbeddedBroker } from '../../agent/hub/index.js';
 import { POLICY_META_KEY, Uplink, realTimers, topics, type Timers } from '../../agent/uplink/index.js';
-import { runCommand, type CommandActions } from '../../agent/uplink/commands.js';
+import { responseBytes, runCommand, type CommandActions } from '../../agent/uplink/commands.js';
 import { PolicyState } from '../../agent/uplink/policy.js';
 import { TokenBucket } from '../../agent/uplink/token-bucket.js';
 import { MAX_COMMAND_BYTES, type SetPolicyCommand } from '../../agent/uplink/contract.js';
@@ -216,5 +216,24 @@ describe('set-policy over MQTT', () => {
     await a.up;
     await a.uplink.stop();
     a.store.close();
+  });
+});
+
+describe('responseBytes', () => {
+  it('answers with a bare error, and reports it, when a result would break the response schema', () => {
+    const reported: string[] = [];
+    const bytes = responseBytes(FID, 'snapshot', { ok: true, id: 'q1', error: null, result: { 'Not A Key': 1 } }, Date.UTC(2026, 0, 1), (e) =>
+      reported.push(e),
+    );
+    expect(JSON.parse(bytes.toString())).toMatchObject({ cmd: 'snapshot', id: 'q1', ok: false, error: 'the agent could not encode its response', result: null });
+    expect(reported).toHaveLength(1);
+    expect(reported[0]).toMatch(/result/);
+  });
+
+  it('passes a valid outcome through unchanged', () => {
+    const bytes = responseBytes(FID, 'snapshot', { ok: true, id: null, error: null, result: { bytes: 12, sha256: 'ab' } }, 0, () => {
+      throw new Error('not invalid');
+    });
+    expect(JSON.parse(bytes.toString())).toMatchObject({ ok: true, result: { bytes: 12, sha256: 'ab' } });
   });
 });

@@ -1,0 +1,51 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Clock } from '../shared/clock.js';
+import { redactText, type Logger } from '../ops/index.js';
+import { topics } from '../uplink/contract.js';
+import { noDelay } from '../uplink/link.js';
+import { buildHubState } from '../uplink/payloads.js';
+
+export interface HubClientOptions {
+  readonly url: string;
+  readonly clientId: string;
+  readonly reconnectMs: number;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly onConnect: (client: MqttClient) => void;
+  readonly onMessage: (topic: string, payload: Buffer) => void;
+  /** Whether this client is still the one in use (not replaced, not stopped): only then is it replaced. */
+  readonly isCurrent: (client: MqttClient) => boolean;
+  /** Called with the new client when the broker refused MQTT 5 and 3.1.1 is used instead. */
+  readonly onReplaced: (client: MqttClient) => void;
+}
+
+/**
+ * The hub consumer's MQTT connection: a persistent session, a retained "hub offline" Will, MQTT.js's
+ * own reconnect (the hub is one long-lived process on a good network), and a fall back to 3.1.1 when
+ * the broker refuses 5 (aedes).
+ */
+export function connectHubClient(o: HubClientOptions, version: 4 | 5): MqttClient {
+  const client = mqtt.connect(o.url, {
+    clientId: o.clientId,
+    protocolVersion: version,
+    clean: false,
+    reconnectPeriod: o.reconnectMs,
+    will: { topic: topics.hubState, payload: buildHubState(false, false, o.clock.wall()), qos: 1, retain: true },
+    ...(version === 5 && { properties: { sessionExpiryInterval: 86_400 } }),
+  });
+  client.on('connect', () => {
+    noDelay(client); // see link.ts: the hub's ACKs must not wait for delayed TCP ACKs either
+    o.onConnect(client);
+  });
+  client.on('message', (topic, payload) => o.onMessage(topic, payload));
+  client.on('error', (err: Error & { code?: unknown }) => {
+    if (version === 5 && (err.code === 1 || err.code === 132) && o.isCurrent(client)) {
+      o.logger.info('hub: broker refused MQTT 5; using 3.1.1');
+      client.end(true);
+      o.onReplaced(connectHubClient(o, 4));
+      return;
+    }
+    o.logger.warn({ err: redactText(err.message) }, 'hub: mqtt error');
+  });
+  return client;
+}

@@ -1,0 +1,140 @@
+/**
+ * Snapshot transfer end to end over the embedded broker: the reference hub stores an event, asks the
+ * agent for the image the event names (`cmd/snapshot`), and keeps what arrives only when it hashes to
+ * that sha256. Real Store, Uplink, ReferenceHub and files on disk.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { MqttClient } from 'mqtt';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EmbeddedBroker, type HubEvents, type ReferenceHub } from '../../agent/hub/index.js';
+import type { Violation } from '../../agent/shared/types.js';
+import { readSnapshotFile } from '../../agent/store/index.js';
+import { topics } from '../../agent/uplink/index.js';
+import type { UplinkEvents } from '../../agent/uplink/index.js';
+import { tempDir, violation } from '../store/fixtures.js';
+import { FID, makeAgent, makeHub, probeClient, waitFor } from './harness.js';
+
+let broker: EmbeddedBroker;
+let url: string;
+let hub: ReferenceHub;
+let agent: ReturnType<typeof makeAgent>;
+let agentFiles: { dir: string; cleanup: () => void };
+let hubFiles: { dir: string; cleanup: () => void };
+let probe: MqttClient | null;
+let commands: UplinkEvents['command'][0][];
+let received: HubEvents['snapshot'][0][];
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** A violation whose snapshot file exists in the agent's storage dir with these bytes. */
+function withImage(i: number, bytes: Buffer, over: Partial<Violation> = {}): Violation {
+  const v = violation(i, over);
+  const file = `snapshots/${v.eventId}-r${v.rev}.jpg`;
+  mkdirSync(dirname(join(agentFiles.dir, file)), { recursive: true });
+  writeFileSync(join(agentFiles.dir, file), bytes);
+  return { ...v, snapshot: { ...v.snapshot!, file, sha256: sha(bytes), bytes: bytes.length } };
+}
+
+async function start(over: Parameters<typeof makeAgent>[1] = {}): Promise<void> {
+  agent = makeAgent(url, { snapshotFiles: (f) => readSnapshotFile(agentFiles.dir, f), ...over });
+  agent.uplink.on('command', (c) => commands.push(c));
+  const up = new Promise<void>((resolve) => agent.uplink.once('connected', () => resolve()));
+  agent.uplink.start();
+  await up;
+}
+
+beforeEach(async () => {
+  broker = new EmbeddedBroker();
+  ({ url } = await broker.start());
+  agentFiles = tempDir('snap-agent');
+  hubFiles = tempDir('snap-hub');
+  hub = makeHub(url, { snapshotDir: hubFiles.dir });
+  received = [];
+  hub.on('snapshot', (s) => received.push(s));
+  await hub.start();
+  commands = [];
+  probe = null;
+});
+
+afterEach(async () => {
+  await probe?.endAsync();
+  await agent.close();
+  await hub.stop();
+  await broker.stop();
+  agentFiles.cleanup();
+  hubFiles.cleanup();
+});
+
+describe('snapshot transfer (cmd/snapshot → snap/{event_id})', () => {
+  it('the hub fetches each event’s image once, byte for byte, and leaves nothing retained on the broker', async () => {
+    await start();
+    const images = [0, 1, 2].map(() => randomBytes(20_000));
+    const vs = images.map((b, i) => withImage(i, b));
+    for (const v of vs) agent.uplink.enqueue(v);
+    await waitFor(() => expect(received.filter((r) => r.ok)).toHaveLength(3));
+    vs.forEach((v, i) => {
+      const row = hub.snapshot(FID, v.eventId);
+      expect(row).toMatchObject({ sha256: v.snapshot!.sha256, bytes: 20_000 });
+      expect(readFileSync(join(hubFiles.dir, row!.file))).toEqual(images[i]);
+    });
+    expect(commands.filter((c) => c.name === 'snapshot')).toEqual(Array(3).fill({ name: 'snapshot', ok: true, error: null }));
+
+    probe = await probeClient(url);
+    const retained: string[] = [];
+    probe.on('message', (t) => retained.push(t));
+    await probe.subscribeAsync(`qmon/v1/${FID}/snap/+`, { qos: 1 });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(retained).toEqual([]);
+  });
+
+  it('a revision with a better image makes the hub fetch that one and replace the old', async () => {
+    await start();
+    const first = withImage(0, randomBytes(5_000));
+    agent.uplink.enqueue(first);
+    await waitFor(() => expect(hub.snapshot(FID, first.eventId)?.sha256).toBe(first.snapshot!.sha256));
+    const better = randomBytes(6_000);
+    const rev2 = withImage(0, better, { eventId: first.eventId, rev: 2, state: 'update' });
+    agent.uplink.enqueue(rev2);
+    await waitFor(() => expect(hub.snapshot(FID, first.eventId)?.sha256).toBe(sha(better)));
+    expect(readFileSync(join(hubFiles.dir, hub.snapshot(FID, first.eventId)!.file))).toEqual(better);
+  });
+
+  it('with snapshot_upload off the agent refuses and sends no image', async () => {
+    await start({ snapshotUpload: false });
+    const v = withImage(0, randomBytes(1_000));
+    agent.uplink.enqueue(v);
+    await waitFor(() => expect(commands).toHaveLength(1));
+    expect(commands[0]).toMatchObject({ name: 'snapshot', ok: false, error: expect.stringMatching(/snapshot_upload=false/) as unknown });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(received).toEqual([]);
+    expect(hub.snapshot(FID, v.eventId)).toBeUndefined();
+  });
+
+  it('an image deleted by retention is answered "gone", not sent', async () => {
+    await start();
+    const v = withImage(0, randomBytes(1_000));
+    rmSync(join(agentFiles.dir, v.snapshot!.file));
+    agent.uplink.enqueue(v);
+    await waitFor(() => expect(commands).toHaveLength(1));
+    expect(commands[0]!.error).toMatch(/is gone/);
+    expect(received).toEqual([]);
+  });
+
+  it('the hub keeps no image it cannot verify: a forged one for a stored event, or one for an unknown event', async () => {
+    await start({ snapshotUpload: false }); // the real agent sends nothing, so only the forgeries arrive
+    const v = withImage(0, randomBytes(1_000));
+    agent.uplink.enqueue(v);
+    await waitFor(() => expect(hub.events(FID)).toHaveLength(1));
+    probe = await probeClient(url);
+    await probe.publishAsync(topics.snap(FID, v.eventId), randomBytes(1_000), { qos: 1 });
+    await probe.publishAsync(topics.snap(FID, violation(7).eventId), randomBytes(1_000), { qos: 1 });
+    await waitFor(() => expect(received).toHaveLength(2));
+    expect(received.map((r) => r.ok)).toEqual([false, false]);
+    expect(received[0]!.error).toMatch(/is not the one event .* names/);
+    expect(received[1]!.error).toMatch(/no stored event/);
+    expect(hub.snapshot(FID, v.eventId)).toBeUndefined();
+    expect(existsSync(join(hubFiles.dir, FID))).toBe(false);
+  });
+});
