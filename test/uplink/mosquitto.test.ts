@@ -1,7 +1,11 @@
 // The agent and the reference hub through Debian's real mosquitto (MQTT 5), restarted mid-stream.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReferenceHub } from '../../agent/hub/index.js';
+import { readSnapshotFile } from '../../agent/store/index.js';
 import { topics } from '../../agent/uplink/index.js';
 import { tempDir, violation } from '../store/fixtures.js';
 import { FID, makeAgent, makeHub, spyOnAgentPublishes, waitFor } from './harness.js';
@@ -138,6 +142,43 @@ describe('uplink + hub over mosquitto', () => {
     } finally {
       await probe.endAsync();
       await agent.close();
+    }
+  });
+
+  it('sends a requested snapshot over MQTT 5 not retained and with an expiry, and the hub keeps the verified bytes', async () => {
+    const files = tempDir('mosq-snap');
+    const image = randomBytes(30_000);
+    const v0 = violation(1);
+    const file = `snapshots/${v0.eventId}-r1.jpg`;
+    mkdirSync(join(files.dir, 'snapshots'));
+    writeFileSync(join(files.dir, file), image);
+    const v = { ...v0, snapshot: { ...v0.snapshot!, file, sha256: createHash('sha256').update(image).digest('hex'), bytes: image.length } };
+    const hub = makeHub(mosq.url, { clientId: 'hub-snap', snapshotDir: join(files.dir, 'hub') });
+    const agent = makeAgent(mosq.url, { snapshotFiles: (f) => readSnapshotFile(files.dir, f) });
+    const probe = await mqtt.connectAsync(mosq.url, { protocolVersion: 5, clientId: 'probe-snap', reconnectPeriod: 0 });
+    try {
+      const seen: { retain: boolean; expiry?: number; bytes: number }[] = [];
+      probe.on('message', (_t, payload, packet) =>
+        seen.push({ retain: packet.retain, expiry: packet.properties?.messageExpiryInterval, bytes: payload.length }),
+      );
+      await probe.subscribeAsync(topics.snap(FID, v.eventId), { qos: 1 });
+      await hub.start();
+      const up = new Promise<void>((resolve) => agent.uplink.once('connected', () => resolve()));
+      agent.uplink.start();
+      await up;
+      agent.uplink.enqueue(v);
+      await waitFor(() => expect(hub.snapshot(FID, v.eventId)?.sha256).toBe(v.snapshot.sha256), 15_000);
+      expect(readFileSync(join(files.dir, 'hub', hub.snapshot(FID, v.eventId)!.file))).toEqual(image);
+      await waitFor(() => expect(seen).toHaveLength(1));
+      expect(seen[0]!.retain).toBe(false);
+      expect(seen[0]!.bytes).toBe(image.length);
+      expect(seen[0]!.expiry).toBeGreaterThan(0);
+      expect(seen[0]!.expiry).toBeLessThanOrEqual(600);
+    } finally {
+      await probe.endAsync();
+      await agent.close();
+      await hub.stop();
+      files.cleanup();
     }
   });
 });
