@@ -80,7 +80,7 @@ export async function startHubService(opts: HubServiceOptions): Promise<HubServi
   try {
     if (opts.http) {
       http = await startHubHttp(hub, opts.http.host, opts.http.port);
-      say(`HTTP ${http.url} (GET /facilities, /events?fid=&limit=)`);
+      say(`HTTP ${http.url} (GET /facilities, /events?fid=&limit=, /snapshots/{fid}/{event_id})`);
     }
   } catch (e) {
     await hub.stop().catch(() => undefined);

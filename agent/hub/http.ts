@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { FID_RE } from '../uplink/contract.js';
+import { EVENT_ID_RE, FID_RE } from '../uplink/contract.js';
 import type { FacilitySummary, RecentEvent } from './summary.js';
 
 /** What the HTTP endpoint reads: the running ReferenceHub, or a hub database opened read-only. */
 export interface HubReadModel {
   summaries(): FacilitySummary[];
   recentEvents(fid: string | undefined, limit: number): RecentEvent[];
+  /** The kept snapshot image of an event and its sha256, if the hub collects them and has it. */
+  snapshotImage?(fid: string, eventId: string): { bytes: Buffer; sha256: string } | null;
 }
 
 export interface HubHttp {
@@ -27,7 +29,8 @@ export function parseHostPort(text: string): { host: string; port: number } | nu
 
 /**
  * A small read-only JSON API over the hub's state, for operators and dashboards:
- * `GET /facilities` and `GET /events?fid=&limit=` (newest first; limit 1..1000, default 50).
+ * `GET /facilities`, `GET /events?fid=&limit=` (newest first; limit 1..1000, default 50) and
+ * `GET /snapshots/{fid}/{event_id}` (the kept JPEG, faces already blurred by the agent).
  * Bad parameters get 400 with a JSON `error`; anything else 404/405. No write endpoints exist.
  */
 export async function startHubHttp(model: HubReadModel, host: string, port: number): Promise<HubHttp> {
@@ -55,6 +58,16 @@ function handle(model: HubReadModel, req: IncomingMessage, res: ServerResponse):
   };
   try {
     const url = new URL(req.url ?? '/', 'http://hub.invalid');
+    const snap = /^\/snapshots\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    if (snap) {
+      if (req.method !== 'GET') return send(405, { error: 'only GET is supported' });
+      const [, fid = '', eventId = ''] = snap;
+      if (!FID_RE.test(fid) || !EVENT_ID_RE.test(eventId)) return send(400, { error: 'expected /snapshots/{fid}/{event_id}' });
+      const img = model.snapshotImage?.(fid, eventId) ?? null;
+      if (!img) return send(404, { error: `no snapshot of event ${eventId} of ${fid} at this hub` });
+      res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': img.bytes.length, 'x-qmon-sha256': img.sha256, 'cache-control': 'no-store' });
+      return void res.end(img.bytes);
+    }
     if (url.pathname !== '/facilities' && url.pathname !== '/events') return send(404, { error: `no such endpoint ${url.pathname.slice(0, 100)}` });
     if (req.method !== 'GET') return send(405, { error: 'only GET is supported' });
     if (url.pathname === '/facilities') return send(200, { facilities: model.summaries() });

@@ -135,6 +135,10 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     return this.db.snapshot(fid, eventId);
   }
 
+  snapshotImage(fid: string, eventId: string): { bytes: Buffer; sha256: string } | null {
+    return this.snapshots?.image(fid, eventId) ?? null;
+  }
+
   deliveredSeqs(fid: string): number[] {
     return this.db.deliveredSeqs(fid);
   }

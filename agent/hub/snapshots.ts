@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSnapshotAtomic } from '../events/index.js';
 import { topics } from '../uplink/contract.js';
@@ -41,6 +42,17 @@ export class HubSnapshots {
       this.asked.delete(k);
     }
     return { topic: topics.cmd(fid, 'snapshot'), payload: JSON.stringify({ schema: 'qmon.cmd/1', event_id: eventId, sha256: sha }) };
+  }
+
+  /** The kept image of an event, or null (none kept, or its file is gone). */
+  image(fid: string, eventId: string): { bytes: Buffer; sha256: string } | null {
+    const row = this.db.snapshot(fid, eventId);
+    if (!row) return null;
+    try {
+      return { bytes: readFileSync(join(this.dir, row.file)), sha256: row.sha256 };
+    } catch {
+      return null;
+    }
   }
 
   async receive(fid: string, eventId: string, bytes: Buffer, wall: number): Promise<SnapshotReceipt> {

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EmbeddedBroker, type HubEvents, type ReferenceHub } from '../../agent/hub/index.js';
+import { EmbeddedBroker, startHubHttp, type HubEvents, type ReferenceHub } from '../../agent/hub/index.js';
 import type { Violation } from '../../agent/shared/types.js';
 import { readSnapshotFile } from '../../agent/store/index.js';
 import { topics } from '../../agent/uplink/index.js';
@@ -136,5 +136,26 @@ describe('snapshot transfer (cmd/snapshot → snap/{event_id})', () => {
     expect(received[1]!.error).toMatch(/no stored event/);
     expect(hub.snapshot(FID, v.eventId)).toBeUndefined();
     expect(existsSync(join(hubFiles.dir, FID))).toBe(false);
+  });
+
+  it('the hub serves a kept image over HTTP with its sha256, and answers 404/400/405 otherwise', async () => {
+    await start();
+    const image = randomBytes(2_000);
+    const v = withImage(0, image);
+    agent.uplink.enqueue(v);
+    await waitFor(() => expect(hub.snapshot(FID, v.eventId)).toBeDefined());
+    const http = await startHubHttp(hub, '127.0.0.1', 0);
+    try {
+      const ok = await fetch(`${http.url}/snapshots/${FID}/${v.eventId}`);
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('content-type')).toBe('image/jpeg');
+      expect(ok.headers.get('x-qmon-sha256')).toBe(sha(image));
+      expect(Buffer.from(await ok.arrayBuffer())).toEqual(image);
+      expect((await fetch(`${http.url}/snapshots/${FID}/${violation(5).eventId}`)).status).toBe(404);
+      expect((await fetch(`${http.url}/snapshots/${FID}/..%2Fhub.db`)).status).toBe(400);
+      expect((await fetch(`${http.url}/snapshots/${FID}/${v.eventId}`, { method: 'DELETE' })).status).toBe(405);
+    } finally {
+      await http.close();
+    }
   });
 });
