@@ -1,18 +1,34 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { EmbeddedBroker, HubDb, ReferenceHub, formatHubStatus, parseHostPort, startHubHttp, type FacilitySummary, type HubHttp, type RecentEvent } from '../hub/index.js';
+import { readFileSync } from 'node:fs';
+import {
+  EmbeddedBroker,
+  HubDb,
+  ReferenceHub,
+  formatHubStatus,
+  parseHostPort,
+  startHubHttp,
+  startHubUpload,
+  type FacilitySummary,
+  type HubHttp,
+  type HubUpload,
+  type RecentEvent,
+} from '../hub/index.js';
 import { createLogger, redactText, type Logger } from '../ops/index.js';
 import { systemClock } from '../shared/clock.js';
 import { UserError } from './user-error.js';
 
 const USAGE = `Usage:
   qmon hub run (--broker URL | --embedded [--port N]) [--db FILE] [--http HOST:PORT] [--shared] [--client-id ID]
-               [--snapshots DIR] [--duration SECONDS] [--log-level LEVEL]
+               [--snapshots DIR [--upload-listen HOST:PORT --upload-cert FILE --upload-key FILE [--upload-url URL]]]
+               [--duration SECONDS] [--log-level LEVEL]
       Run the reference hub consumer: store every event (de-duplicated), ACK it after the commit, publish the
       retained qmon/v1/hub/state, and serve GET /facilities and GET /events?fid=&limit= as JSON.
       --embedded starts an in-process MQTT broker (3.1.1) on 127.0.0.1 (port 1883 unless --port; 0 = any free).
       --shared subscribes to events and heartbeats as $share/hub/... so several hubs can split the load.
-      --snapshots DIR asks agents for each event's snapshot (cmd/snapshot) and keeps the verified JPEGs there.
+      --snapshots DIR asks agents for each event's snapshot (cmd/snapshot) and keeps the verified JPEGs there;
+      with --upload-* agents PUT them to a one-time HTTPS URL (on the broker's host name: --upload-url if the
+      listening address is not what agents reach) instead of sending them over MQTT.
   qmon hub status (--db FILE | --http URL) [--limit N] [--json]
       Show facilities, cameras and the newest events, from the hub database or a running hub's HTTP endpoint.`;
 
@@ -29,6 +45,8 @@ export interface HubServiceOptions {
   readonly clientId?: string;
   /** Fetch and keep event snapshots in this folder. */
   readonly snapshotDir?: string;
+  /** Serve one-time HTTPS upload URLs for snapshots (needs snapshotDir). */
+  readonly upload?: { readonly host: string; readonly port: number; readonly cert: Buffer; readonly key: Buffer; readonly url?: string };
   readonly logger: Logger;
   /** Human-readable lines (one per event, startup facts). */
   readonly say?: (line: string) => void;
@@ -55,6 +73,14 @@ export async function startHubService(opts: HubServiceOptions): Promise<HubServi
     })).url;
     say(`embedded MQTT broker (3.1.1) at ${url}`);
   }
+  let upload: HubUpload | null = null;
+  if (opts.upload) {
+    upload = await startHubUpload({ acceptUpload: (...a) => hub.acceptUpload(...a) }, opts.upload).catch(async (e: unknown) => {
+      await broker?.stop();
+      throw new UserError((e as Error).message);
+    });
+    say(`snapshot upload service ${upload.url} (agents are given ${opts.upload.url ?? upload.url})`);
+  }
   let hub: ReferenceHub;
   try {
     hub = new ReferenceHub({
@@ -66,8 +92,10 @@ export async function startHubService(opts: HubServiceOptions): Promise<HubServi
       ...(opts.shared !== undefined && { shared: opts.shared }),
       ...(opts.clientId !== undefined && { clientId: opts.clientId }),
       ...(opts.snapshotDir !== undefined && { snapshotDir: opts.snapshotDir }),
+      ...(upload && { uploadUrl: opts.upload?.url ?? upload.url }),
     });
   } catch (e) {
+    await upload?.close();
     await broker?.stop();
     throw new UserError(`cannot open the hub database ${opts.db}: ${(e as Error).message}`);
   }
@@ -84,6 +112,7 @@ export async function startHubService(opts: HubServiceOptions): Promise<HubServi
     }
   } catch (e) {
     await hub.stop().catch(() => undefined);
+    await upload?.close();
     await broker?.stop();
     throw new UserError((e as Error).message);
   }
@@ -97,10 +126,28 @@ export async function startHubService(opts: HubServiceOptions): Promise<HubServi
     connected,
     stop: async () => {
       await http?.close();
+      await upload?.close();
       await hub.stop();
       await broker?.stop();
     },
   };
+}
+
+function uploadOptions(listen?: string, cert?: string, key?: string, url?: string, snapshots?: string): HubServiceOptions['upload'] {
+  if (listen === undefined && cert === undefined && key === undefined && url === undefined) return undefined;
+  if (listen === undefined || cert === undefined || key === undefined) throw new UserError('--upload-listen, --upload-cert and --upload-key go together', 2);
+  if (snapshots === undefined) throw new UserError('--upload-* needs --snapshots DIR (where the images are kept)', 2);
+  const at = parseHostPort(listen);
+  if (at === null) throw new UserError(`--upload-listen: expected HOST:PORT, got "${listen}"`, 2);
+  if (url !== undefined && !/^https:\/\/[^/?#\s]+$/.test(url)) throw new UserError(`--upload-url: expected https://HOST[:PORT] with nothing after, got "${redactText(url)}"`, 2);
+  const read = (file: string, flag: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      throw new UserError(`${flag}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 2);
+    }
+  };
+  return { ...at, cert: read(cert, '--upload-cert'), key: read(key, '--upload-key'), ...(url !== undefined && { url }) };
 }
 
 /** `qmon hub run | status`. */
@@ -133,6 +180,10 @@ async function runHub(argv: string[]): Promise<number> {
     shared: { type: 'boolean' },
     'client-id': { type: 'string' },
     snapshots: { type: 'string' },
+    'upload-listen': { type: 'string' },
+    'upload-cert': { type: 'string' },
+    'upload-key': { type: 'string' },
+    'upload-url': { type: 'string' },
     duration: { type: 'string' },
     'log-level': { type: 'string' },
   });
@@ -148,6 +199,8 @@ async function runHub(argv: string[]): Promise<number> {
   const duration = v.duration === undefined ? null : Number(v.duration);
   if (duration !== null && !(duration > 0)) throw new UserError(`--duration: expected a number of seconds > 0, got "${v.duration}"`, 2);
 
+  const upload = uploadOptions(v['upload-listen'], v['upload-cert'], v['upload-key'], v['upload-url'], v.snapshots);
+
   const logger = createLogger({ level: v['log-level'] ?? 'warn', destination: pino.destination({ fd: 2, sync: false }) });
   const say = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)}  hub: ${redactText(line)}\n`);
   const service = await startHubService({
@@ -158,6 +211,7 @@ async function runHub(argv: string[]): Promise<number> {
     ...(v.shared !== undefined && { shared: v.shared }),
     ...(v['client-id'] !== undefined && { clientId: v['client-id'] }),
     ...(v.snapshots !== undefined && { snapshotDir: v.snapshots }),
+    ...(upload && { upload }),
     logger,
     say,
   });

@@ -19,7 +19,7 @@ import { AckBatch } from './ack-batch.js';
 import { connectHubClient } from './hub-client.js';
 import { FacilityTracker, type FacilityView, type ResendRange } from './facilities.js';
 import { HubDb, type HubEventRow, type HubSnapshotRow } from './hub-db.js';
-import { HubSnapshots } from './snapshots.js';
+import { HubSnapshots, type SnapshotReceipt, type UploadAnswer } from './snapshots.js';
 import type { FacilitySummary, RecentEvent } from './summary.js';
 
 export interface ReferenceHubOptions {
@@ -40,6 +40,8 @@ export interface ReferenceHubOptions {
   readonly gapCheckMs?: number;
   /** Where to keep the snapshot images the hub fetches (`cmd/snapshot`); without it none are asked for. */
   readonly snapshotDir?: string;
+  /** Public `https://host[:port]` of the upload service (startHubUpload); agents then PUT instead of MQTT. */
+  readonly uploadUrl?: string;
 }
 
 export interface HubStats {
@@ -88,7 +90,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     super();
     this.db = new HubDb(opts.dbFile);
     this.tracker = new FacilityTracker(opts.hbStaleMs ?? 180_000, opts.gapGraceMs ?? 120_000, this.db.maxSeqs());
-    this.snapshots = opts.snapshotDir === undefined ? null : new HubSnapshots(this.db, opts.snapshotDir);
+    this.snapshots = opts.snapshotDir === undefined ? null : new HubSnapshots(this.db, opts.snapshotDir, (...a) => this.noteSnapshot(...a), opts.uploadUrl);
   }
 
   /** Resolves once connected, subscribed and announced `online` (MQTT.js retries until then). */
@@ -224,7 +226,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
       case 'evt':
         return this.onEvent(topic, t.fid, payload);
       case 'snap':
-        return void this.onSnapshot(t.fid, t.eventId!, payload); // only subscribed when collecting
+        return void this.snapshots?.receive(t.fid, t.eventId!, payload, this.opts.clock.wall()); // subscribed only when collecting
       case 'status': {
         const s = this.decode(StatusPayload, topic, t.fid, payload);
         if (s) {
@@ -289,13 +291,18 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     if (ask && this.client?.connected) this.client.publish(ask.topic, ask.payload, { qos: 1 });
   }
 
-  private async onSnapshot(fid: string, eventId: string, bytes: Buffer): Promise<void> {
-    if (!this.snapshots) return;
-    const r = await this.snapshots.receive(fid, eventId, bytes, this.opts.clock.wall()).catch((e: Error) => ({ ok: false as const, error: e.message }));
+  /** For the upload service: an image PUT with a one-time token (see startHubUpload). */
+  async acceptUpload(fid: string, eventId: string, token: string, bytes: Buffer): Promise<UploadAnswer> {
+    if (!this.snapshots) return { ok: false, status: 404, error: 'this hub does not collect snapshots' };
+    return this.snapshots.acceptUpload(fid, eventId, token, bytes, this.opts.clock.now(), this.opts.clock.wall());
+  }
+
+  private noteSnapshot(fid: string, eventId: string, bytes: number, r: SnapshotReceipt): void {
     if (r.ok) this.counters.snapshots++;
     else this.opts.logger.warn({ fid, eventId, err: r.error }, 'hub: snapshot refused');
-    this.emit('snapshot', { fid, eventId, ok: r.ok, error: r.ok ? null : r.error, bytes: bytes.length });
+    this.emit('snapshot', { fid, eventId, ok: r.ok, error: r.ok ? null : r.error, bytes });
   }
+
 
   /** Validates a payload and that it names the facility of its topic (one agent cannot post as another). */
   private decode<S extends z.ZodType<{ fid: string }>>(schema: S, topic: string, fid: string, payload: Buffer): z.output<S> | null {

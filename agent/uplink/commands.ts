@@ -9,8 +9,8 @@ export interface CommandActions {
   resend(fromSeq: number, toSeq: number): number;
   /** Validated overrides in; the effective policy (contract key names) out. */
   setPolicy(cmd: SetPolicyCommand): Record<string, number | boolean>;
-  /** Publishes the named snapshot; returns what was sent. Throws the reason it cannot. */
-  snapshot(cmd: SnapshotCommand): Record<string, number | string>;
+  /** Sends the named snapshot; resolves with what was sent and how. Rejects with the reason it cannot. */
+  snapshot(cmd: SnapshotCommand): Promise<Record<string, number | string>>;
 }
 
 export interface CommandOutcome {
@@ -40,7 +40,7 @@ function requestId(bytes: Buffer): string | null {
  * Runs one hub command. Unknown names and malformed payloads come back as `ok: false` with a
  * reason; nothing here throws, because a hostile or buggy hub must not be able to stop the agent.
  */
-export function runCommand(name: string, bytes: Buffer, actions: CommandActions): CommandOutcome {
+export async function runCommand(name: string, bytes: Buffer, actions: CommandActions): Promise<CommandOutcome> {
   if (bytes.length > MAX_COMMAND_BYTES) {
     // Not even parsed for its id: a huge payload is either a bug or an attempt to make us work.
     return { ok: false, id: null, error: `command payload is ${bytes.length} bytes; at most ${MAX_COMMAND_BYTES}`, result: null };
@@ -69,7 +69,7 @@ export function runCommand(name: string, bytes: Buffer, actions: CommandActions)
       case 'snapshot': {
         const parsed = decodePayload(SnapshotCommand, 'cmd/snapshot', bytes);
         if (!parsed.ok) return failed(parsed.error);
-        return { ok: true, id, error: null, result: actions.snapshot(parsed.value) };
+        return { ok: true, id, error: null, result: await actions.snapshot(parsed.value) };
       }
       default:
         return failed(`unknown command "${name.slice(0, 64)}"`);

@@ -213,12 +213,20 @@ export const SetPolicyCommand = z
 /**
  * `cmd/snapshot`: the hub asks for the image of an event. `sha256` is the one the hub read in the
  * event, so the agent sends exactly that image or refuses (never a different one under its name).
- * The JPEG bytes go, unwrapped, to `qmon/v1/{fid}/snap/{event_id}` (QoS 1, not retained).
+ * The JPEG goes to `upload_url` (HTTPS PUT) when the hub gives one, else, unwrapped, to
+ * `qmon/v1/{fid}/snap/{event_id}` (QoS 1, not retained).
  */
 export const SnapshotCommand = z
-  .strictObject({ ...CommandBase, event_id: EventId, sha256: z.string().regex(/^[0-9a-f]{64}$/) })
+  .strictObject({
+    ...CommandBase,
+    event_id: EventId,
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    /** A one-time HTTPS URL on the hub's own host to PUT the JPEG to; MQTT is the fall back. */
+    upload_url: z.string().max(2048).regex(/^https:\/\/[^\s]+$/).optional(),
+  })
   .meta({ title: 'qmon.cmd/1 snapshot', description:
-      'qmon/v1/{fid}/cmd/snapshot: publish the snapshot of event_id whose sha256 is given, as raw JPEG bytes on ' +
+      'qmon/v1/{fid}/cmd/snapshot: send the snapshot of event_id whose sha256 is given: PUT to upload_url when ' +
+      'given (https, on the hub broker\'s host), else (or when that fails) as raw JPEG bytes on ' +
       'qmon/v1/{fid}/snap/{event_id} (QoS 1, not retained). Refused when the policy snapshot_upload is false, the ' +
       'image is gone or is not the one named.', });
 

@@ -2,12 +2,16 @@ import { createHash } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from '../ops/index.js';
 import type { Violation } from '../shared/types.js';
-import type { ProtocolVersion } from './link.js';
+import { redactText } from '../ops/index.js';
+import { httpsPut } from './https-put.js';
+import type { ProtocolVersion, TlsOptions } from './link.js';
 import type { SnapshotCommand } from './schemas.js';
 import { topics } from './topics.js';
 
 /** An image a hub did not collect within this is dropped by an MQTT 5 broker rather than kept. */
 const SNAPSHOT_EXPIRY_S = 600;
+
+const UPLOAD_TIMEOUT_MS = 30_000;
 
 /** Larger images are refused: brokers commonly cap messages near 1 MB, and a crop is far smaller. */
 export const MAX_SNAPSHOT_BYTES = 1024 * 1024;
@@ -43,24 +47,63 @@ export function snapshotForHub(cmd: SnapshotCommand, source: SnapshotSource, upl
   return bytes;
 }
 
+/** Where the agent may PUT a snapshot: only to the hub broker's own host, never to a host a command names. */
+export function uploadHostProblem(uploadUrl: string, hubUrl: string): string | null {
+  let up: URL;
+  try {
+    up = new URL(uploadUrl);
+  } catch {
+    return 'upload_url is not a URL';
+  }
+  if (up.protocol !== 'https:') return 'upload_url must be https';
+  if (up.username !== '' || up.password !== '') return 'upload_url must not carry credentials';
+  const hubHost = new URL(hubUrl).hostname;
+  return up.hostname === hubHost ? null : `upload_url host ${up.hostname} is not the hub's (${hubHost})`;
+}
+
+export interface SnapshotLink {
+  readonly fid: string;
+  readonly hubUrl: string;
+  readonly tls: TlsOptions | undefined;
+  readonly protocolVersion: ProtocolVersion;
+  readonly logger: Logger;
+}
+
 /**
- * Answers `cmd/snapshot`: checks as above, then publishes the JPEG on `snap/{event_id}`, QoS 1, not
- * retained and (MQTT 5) expiring, so that no image stays on the broker. Returns the response result.
+ * Answers `cmd/snapshot`: the checks of `snapshotForHub`, then a PUT to the hub's one-time
+ * `upload_url` when it gave one (on its own host only), and MQTT on `snap/{event_id}` otherwise or
+ * when the upload fails (QoS 1, not retained, expiring on MQTT 5, so no image stays on the broker).
+ * Returns the response result: what was sent and which way.
  */
-export function publishSnapshot(
+export async function deliverSnapshot(
   client: MqttClient,
-  link: { fid: string; protocolVersion: ProtocolVersion; logger: Logger },
+  link: SnapshotLink,
   cmd: SnapshotCommand,
   from: { store: { violation(eventId: string): Violation | undefined }; files: ((file: string) => Buffer | null) | undefined; allowed: boolean },
-): Record<string, number | string> {
+): Promise<Record<string, number | string>> {
+  if (!from.files) throw new Error('this agent keeps no snapshot files');
   const files = from.files;
-  if (!files) throw new Error('this agent keeps no snapshot files');
   const bytes = snapshotForHub(cmd, { violation: (id) => from.store.violation(id), read: files }, from.allowed);
+  const sent = { bytes: bytes.length, sha256: cmd.sha256 };
+  let uploadError: string | null = null;
+  if (cmd.upload_url !== undefined) {
+    const problem = uploadHostProblem(cmd.upload_url, link.hubUrl);
+    if (problem) throw new Error(problem);
+    const headers = { 'content-type': 'image/jpeg', 'x-qmon-fid': link.fid, 'x-qmon-event-id': cmd.event_id, 'x-qmon-sha256': cmd.sha256 };
+    const status = await httpsPut(new URL(cmd.upload_url), bytes, headers, link.tls, UPLOAD_TIMEOUT_MS).catch((e: Error) => e);
+    if (typeof status === 'number' && status >= 200 && status < 300) {
+      link.logger.info({ eventId: cmd.event_id, bytes: bytes.length, status }, 'snapshot uploaded to the hub');
+      return { ...sent, via: 'https', status };
+    }
+    uploadError = typeof status === 'number' ? `upload answered HTTP ${status}` : redactText(status.message);
+    link.logger.warn({ eventId: cmd.event_id, err: uploadError }, 'snapshot upload failed; sending it over MQTT');
+  }
+  if (!client.connected) throw new Error(`not connected${uploadError ? ` (and ${uploadError})` : ''}`);
   client.publish(topics.snap(link.fid, cmd.event_id), bytes, {
     qos: 1,
     retain: false,
     ...(link.protocolVersion === 5 && { properties: { messageExpiryInterval: SNAPSHOT_EXPIRY_S } }),
   });
-  link.logger.info({ eventId: cmd.event_id, bytes: bytes.length }, 'snapshot sent to the hub');
-  return { bytes: bytes.length, sha256: cmd.sha256 };
+  link.logger.info({ eventId: cmd.event_id, bytes: bytes.length }, 'snapshot sent to the hub over MQTT');
+  return { ...sent, via: 'mqtt', ...(uploadError !== null && { upload_error: uploadError.slice(0, 200) }) };
 }

@@ -50,7 +50,7 @@ export interface UplinkEvents {
   acked: [{ seqs: readonly number[] } & AckResult];
   no_subscribers: [{ seq: number }];
   refused: [{ code: number; message: string }];
-  command: [{ name: string; ok: boolean; error: string | null }];
+  command: [{ name: string; ok: boolean; error: string | null; result: Readonly<Record<string, number | string | boolean>> | null }];
   /** The effective policy changed (cmd/set-policy). */
   policy: [Policy];
 }

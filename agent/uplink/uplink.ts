@@ -12,7 +12,7 @@ import type { CameraStatus } from './payloads.js';
 import { PolicyState, policyResult, type Policy } from './policy.js';
 import { Backoff, ReconnectLoop, raceTimeout, realTimers, type Connected, type Timers } from './reconnect.js';
 import { Relay } from './relay.js';
-import { publishSnapshot } from './snapshot-upload.js';
+import { deliverSnapshot } from './snapshot-upload.js';
 import { assertFid, topics } from './topics.js';
 import type { UplinkEvents, UplinkOptions, UplinkStats } from './uplink-types.js';
 
@@ -256,7 +256,8 @@ export class Uplink extends EventEmitter<UplinkEvents> {
 
   private onCommand(client: MqttClient, name: string, payload: Buffer, correlationData?: Buffer): void {
     const wall = this.opts.clock.wall();
-    const outcome = runCommand(name, payload, {
+    const link = { fid: this.opts.fid, hubUrl: this.opts.url, tls: this.opts.tls, protocolVersion: this.protocolVersion, logger: this.opts.logger };
+    void runCommand(name, payload, {
       rebirth: () => this.announcer.birth(client, this.session),
       resend: (from, to) => {
         const n = this.opts.store.requeueRange(from, to, wall);
@@ -265,20 +266,17 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       },
       setPolicy: (cmd) => policyResult(this.applyPolicy(cmd)),
       snapshot: (cmd) =>
-        publishSnapshot(client, { fid: this.opts.fid, protocolVersion: this.protocolVersion, logger: this.opts.logger }, cmd, {
-          store: this.opts.store,
-          files: this.opts.snapshotFiles,
-          allowed: this.policyState.get().snapshotUpload,
-        }),
+        deliverSnapshot(client, link, cmd, { store: this.opts.store, files: this.opts.snapshotFiles, allowed: this.policyState.get().snapshotUpload }),
+    }).then((outcome) => {
+      const log = outcome.ok ? this.opts.logger.info.bind(this.opts.logger) : this.opts.logger.warn.bind(this.opts.logger);
+      log({ cmd: name.slice(0, 64), ok: outcome.ok, error: outcome.error }, 'hub command');
+      this.emit('command', { name, ok: outcome.ok, error: outcome.error, result: outcome.result });
+      if (!client.connected) return;
+      const response = responseBytes(this.opts.fid, name, outcome, wall, (err) =>
+        this.opts.logger.error({ cmd: name.slice(0, 64), err }, 'command response invalid; sending a bare error'),
+      );
+      client.publish(topics.res(this.opts.fid), response, { qos: 1, ...(correlationData && { properties: { correlationData } }) });
     });
-    const log = outcome.ok ? this.opts.logger.info.bind(this.opts.logger) : this.opts.logger.warn.bind(this.opts.logger);
-    log({ cmd: name.slice(0, 64), ok: outcome.ok, error: outcome.error }, 'hub command');
-    this.emit('command', { name, ok: outcome.ok, error: outcome.error });
-    if (!client.connected) return;
-    const response = responseBytes(this.opts.fid, name, outcome, wall, (err) =>
-      this.opts.logger.error({ cmd: name.slice(0, 64), err }, 'command response invalid; sending a bare error'),
-    );
-    client.publish(topics.res(this.opts.fid), response, { qos: 1, ...(correlationData && { properties: { correlationData } }) });
   }
 
   private applyPolicy(cmd: Parameters<PolicyState['set']>[0]): Policy {

@@ -9,6 +9,7 @@ import { hubCommand, startHubService, type HubService } from '../../agent/cli/hu
 import { UserError } from '../../agent/cli/user-error.js';
 import { parseHostPort } from '../../agent/hub/index.js';
 import { tempDir, violation } from '../store/fixtures.js';
+import { makeCa } from '../uplink/certs.js';
 import { FID, makeAgent, waitFor } from '../uplink/harness.js';
 
 let tmp: { dir: string; cleanup: () => void };
@@ -103,6 +104,17 @@ describe('hub service: embedded broker, reference hub, JSON endpoint', () => {
     expect(json.events.map((e) => e.seq)).toEqual([3]);
   });
 
+  it('runs the snapshot upload service over HTTPS when asked to, and says where', async () => {
+    const ca = makeCa(tmp.dir, 'cli-ca');
+    const leaf = ca.issue('cli-upload', 'IP:127.0.0.1');
+    const r = await run([
+      'run', '--embedded', '--port', '0', '--db', join(tmp.dir, 'hub.db'), '--snapshots', join(tmp.dir, 'shots'),
+      '--upload-listen', '127.0.0.1:0', '--upload-cert', leaf.cert, '--upload-key', leaf.key, '--duration', '0.3',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/hub: snapshot upload service https:\/\/127\.0\.0\.1:\d+ \(agents are given https:\/\/127\.0\.0\.1:\d+\)/);
+  });
+
   it('runs from the command line until --duration, and says what it did', async () => {
     const db = join(tmp.dir, 'hub.db');
     const r = await run(['run', '--embedded', '--port', '0', '--db', db, '--http', '127.0.0.1:0', '--snapshots', join(tmp.dir, 'shots'), '--duration', '0.3']);
@@ -128,6 +140,11 @@ describe('qmon hub: user mistakes get one clear line', () => {
     [['status', '--db', 'x', '--limit', '0'], /--limit: expected 1\.\.1000/],
     [['status', '--http', 'ftp://hub'], /--http must be an http:\/\/ URL/],
     [['launch'], /unknown hub subcommand "launch"/],
+    [['run', '--embedded', '--upload-listen', '127.0.0.1:0'], /--upload-listen, --upload-cert and --upload-key go together/],
+    [['run', '--embedded', '--upload-listen', '127.0.0.1:0', '--upload-cert', 'c', '--upload-key', 'k'], /needs --snapshots DIR/],
+    [['run', '--embedded', '--snapshots', 's', '--upload-listen', 'x', '--upload-cert', 'c', '--upload-key', 'k'], /--upload-listen: expected HOST:PORT/],
+    [['run', '--embedded', '--snapshots', 's', '--upload-listen', '127.0.0.1:0', '--upload-cert', '/nonexistent/c.pem', '--upload-key', 'k'], /--upload-cert: cannot read \/nonexistent\/c\.pem \(ENOENT\)/],
+    [['run', '--embedded', '--snapshots', 's', '--upload-listen', '127.0.0.1:0', '--upload-cert', 'c', '--upload-key', 'k', '--upload-url', 'http://hub'], /--upload-url: expected https:\/\//],
   ])('%j', async (argv, message) => {
     await expect(hubCommand(argv)).rejects.toThrow(UserError);
     await expect(hubCommand(argv)).rejects.toThrow(message);

@@ -25,15 +25,15 @@ function recordingActions() {
       calls.push(cmd);
       return { replay_rate_per_s: cmd.replay_rate_per_s ?? 5 };
     },
-    snapshot: () => ({ bytes: 0 }),
+    snapshot: () => Promise.resolve({ bytes: 0 }),
   };
   return { calls, actions };
 }
 
 describe('runCommand: set-policy validation and size limit', () => {
-  it('passes a valid set-policy to the action and returns the effective policy', () => {
+  it('passes a valid set-policy to the action and returns the effective policy', async () => {
     const { calls, actions } = recordingActions();
-    const out = runCommand('set-policy', Buffer.from('{"id":"p-1","replay_rate_per_s":20}'), actions);
+    const out = await runCommand('set-policy', Buffer.from('{"id":"p-1","replay_rate_per_s":20}'), actions);
     expect(out).toEqual({ ok: true, id: 'p-1', error: null, result: { replay_rate_per_s: 20 } });
     expect(calls).toEqual([{ id: 'p-1', replay_rate_per_s: 20 }]);
   });
@@ -47,19 +47,19 @@ describe('runCommand: set-policy validation and size limit', () => {
     ['{"max_in_flight":64}', /max_in_flight/],
     ['[1,2]', /\(root\)/],
     ['not json', /not JSON/],
-  ])('refuses %s with a reason and calls nothing', (payload, reason) => {
+  ])('refuses %s with a reason and calls nothing', async (payload, reason) => {
     const { calls, actions } = recordingActions();
-    const out = runCommand('set-policy', Buffer.from(payload), actions);
+    const out = await runCommand('set-policy', Buffer.from(payload), actions);
     expect(out.ok).toBe(false);
     expect(out.error).toMatch(reason);
     expect(calls).toEqual([]);
   });
 
-  it('refuses an oversized command of any name unread, without echoing an id', () => {
+  it('refuses an oversized command of any name unread, without echoing an id', async () => {
     const { calls, actions } = recordingActions();
     const big = Buffer.from(JSON.stringify({ id: 'big', replay_rate_per_s: 1, pad: 'x'.repeat(MAX_COMMAND_BYTES) }));
     for (const name of ['set-policy', 'resend', 'nonsense']) {
-      expect(runCommand(name, big, actions)).toEqual({
+      expect(await runCommand(name, big, actions)).toEqual({
         ok: false,
         id: null,
         error: `command payload is ${big.length} bytes; at most ${MAX_COMMAND_BYTES}`,
@@ -69,14 +69,14 @@ describe('runCommand: set-policy validation and size limit', () => {
     expect(calls).toEqual([]);
   });
 
-  it('turns an action that throws (disk full while persisting) into an error response', () => {
-    const out = runCommand('set-policy', Buffer.from('{"heartbeat_s":30}'), {
+  it('turns an action that throws (disk full while persisting) into an error response', async () => {
+    const out = await runCommand('set-policy', Buffer.from('{"heartbeat_s":30}'), {
       rebirth: () => undefined,
       resend: () => 0,
       setPolicy: () => {
         throw new Error('the store is full');
       },
-      snapshot: () => ({ bytes: 0 }),
+      snapshot: () => Promise.resolve({ bytes: 0 }),
     });
     expect(out).toMatchObject({ ok: false, error: 'command set-policy failed: the store is full' });
   });
