@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { EVENT_ID_RE, FID_RE } from '../uplink/contract.js';
+import { listenOn } from './listen.js';
 import type { FacilitySummary, RecentEvent } from './summary.js';
 
 /** What the HTTP endpoint reads: the running ReferenceHub, or a hub database opened read-only. */
@@ -33,22 +34,9 @@ export function parseHostPort(text: string): { host: string; port: number } | nu
  * `GET /snapshots/{fid}/{event_id}` (the kept JPEG, faces already blurred by the agent).
  * Bad parameters get 400 with a JSON `error`; anything else 404/405. No write endpoints exist.
  */
-export async function startHubHttp(model: HubReadModel, host: string, port: number): Promise<HubHttp> {
+export function startHubHttp(model: HubReadModel, host: string, port: number): Promise<HubHttp> {
   const server = createServer((req, res) => handle(model, req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (e) => reject(new Error(`hub HTTP cannot listen on ${host}:${port}: ${e.message}`)));
-    server.listen(port, host, () => resolve());
-  });
-  const addr = server.address();
-  const bound = addr && typeof addr === 'object' ? addr.port : port;
-  return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenOn(server, host, port, 'http', 'hub HTTP');
 }
 
 function handle(model: HubReadModel, req: IncomingMessage, res: ServerResponse): void {

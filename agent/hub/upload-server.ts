@@ -1,6 +1,7 @@
 import { createServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EVENT_ID_RE, FID_RE } from '../uplink/contract.js';
+import { listenOn } from './listen.js';
 import { MAX_SNAPSHOT_BYTES } from '../uplink/snapshot-upload.js';
 import type { UploadAnswer } from './snapshots.js';
 
@@ -22,22 +23,9 @@ const PATH = /^\/upload\/([^/]+)\/([^/]+)$/;
  * bytes do not hash to the sha256 the event names, 400/404/405 otherwise. The one-time token in the
  * URL is the authorisation; the hub issued it in `cmd/snapshot`.
  */
-export async function startHubUpload(target: UploadTarget, opts: { host: string; port: number; cert: Buffer; key: Buffer }): Promise<HubUpload> {
+export function startHubUpload(target: UploadTarget, opts: { host: string; port: number; cert: Buffer; key: Buffer }): Promise<HubUpload> {
   const server = createServer({ cert: opts.cert, key: opts.key, minVersion: 'TLSv1.2' }, (req, res) => void handle(target, req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (e) => reject(new Error(`hub upload service cannot listen on ${opts.host}:${opts.port}: ${e.message}`)));
-    server.listen(opts.port, opts.host, () => resolve());
-  });
-  const addr = server.address();
-  const port = addr && typeof addr === 'object' ? addr.port : opts.port;
-  return {
-    url: `https://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenOn(server, opts.host, opts.port, 'https', 'hub upload service');
 }
 
 async function handle(target: UploadTarget, req: IncomingMessage, res: ServerResponse): Promise<void> {
