@@ -10,8 +10,9 @@ log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 # darknet: its sample photo person.jpg, a vision test scene; openssl: the TLS tests make their certificates;
 # GStreamer's RTSP server + Python bindings: the real RTSP camera the camera tests stream from
 # (scripts/rtsp-server.py, run with Debian's /usr/bin/python3).
+# chromium: the guard dashboard's browser tests drive it headless with playwright-core.
 APT_PACKAGES=(
-  ffmpeg mosquitto opencv-doc darknet openssl
+  ffmpeg mosquitto opencv-doc darknet openssl chromium
   gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
 )
