@@ -2,8 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSnapshotAtomic } from '../events/index.js';
-import { topics } from '../uplink/contract.js';
-import { MAX_SNAPSHOT_BYTES } from '../uplink/snapshot-upload.js';
+import { MAX_SNAPSHOT_BYTES, topics } from '../contract/index.js';
 import type { HubDb, HubSnapshotRow } from './hub-db.js';
 
 /** A request not answered within this is asked again when the event comes by once more (a resend). */

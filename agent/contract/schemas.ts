@@ -4,7 +4,7 @@ import { CAMERA_ID_RE, EVENT_ID_RE, FID_RE } from './topics.js';
 /**
  * The payloads of the hub contract `qmon/v1`, as zod schemas. Every object is strict: an unknown
  * key is an error, which is how "no personal data, no file paths" is enforced rather than hoped
- * for. The JSON Schema files in `schemas/` are generated from these (see `json-schemas.ts`) and a
+ * for. The JSON Schema files in `docs/schemas/` are generated from these (see `json-schemas.ts`) and a
  * test keeps them in sync.
  */
 
@@ -230,9 +230,6 @@ export const SnapshotCommand = z
       'qmon/v1/{fid}/snap/{event_id} (QoS 1, not retained). Refused when the policy snapshot_upload is false, the ' +
       'image is gone or is not the one named.', });
 
-/** Commands larger than this are refused unread (a command is a few hundred bytes at most). */
-export const MAX_COMMAND_BYTES = 4096;
-
 export const ResponsePayload = z
   .strictObject({
     schema: z.literal('qmon.res/1'),
@@ -259,4 +256,5 @@ export type ResendCommand = z.infer<typeof ResendCommand>;
 export type SetPolicyCommand = z.infer<typeof SetPolicyCommand>;
 export type SnapshotCommand = z.infer<typeof SnapshotCommand>;
 export type ResponsePayload = z.infer<typeof ResponsePayload>;
-export type CameraState = (typeof CAMERA_STATES)[number];
+/** A camera's state as reported to the hub (`hb`, `cam/{id}/status`); not the supervisor's own state machine. */
+export type ReportedCameraState = (typeof CAMERA_STATES)[number];

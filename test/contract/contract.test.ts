@@ -13,7 +13,7 @@ import {
   parseTopic,
   topics,
   type JsonSchemaFile,
-} from '../../agent/uplink/contract.js';
+} from '../../agent/contract/index.js';
 import {
   buildAck,
   buildBirth,
@@ -22,11 +22,11 @@ import {
   buildHubState,
   buildResponse,
   buildStatus,
-} from '../../agent/uplink/payloads.js';
+} from '../../agent/contract/index.js';
 import { violation } from '../store/fixtures.js';
 import { validate } from './json-schema-lite.js';
 
-const SCHEMA_DIR = fileURLToPath(new URL('../../agent/uplink/schemas/', import.meta.url));
+const SCHEMA_DIR = fileURLToPath(new URL('../../docs/schemas/', import.meta.url));
 const WALL = Date.UTC(2026, 0, 1, 8, 30, 15, 123);
 const CTX = { fid: 'bg-0137', session: 4, seq: 17, replay: false, clock: { synced: true, source: 'chrony' } };
 const json = (b: Buffer) => JSON.parse(b.toString('utf8')) as Record<string, unknown>;

@@ -1,6 +1,8 @@
 /**
- * The hub contract `qmon/v1` in one import: topics, payload schemas (zod) and the encoders and
- * decoders both sides use. The reference hub imports this module, so agent and hub cannot disagree.
+ * The hub contract `qmon/v1`, the only entry to it: topics, payload schemas (zod), the builders
+ * and decoders both sides use, and the limits they share. The agent's uplink and the reference hub
+ * both import this module, so they cannot disagree; `docs/hub-contract.md`, `docs/asyncapi.yaml`
+ * and `docs/schemas/*.json` are generated from or checked against it.
  */
 export {
   TOPIC_ROOT,
@@ -33,10 +35,10 @@ export {
   ResendCommand,
   SetPolicyCommand,
   SnapshotCommand,
-  MAX_COMMAND_BYTES,
   ResponsePayload,
-  type CameraState,
+  type ReportedCameraState,
 } from './schemas.js';
+export { MAX_COMMAND_BYTES, MAX_SNAPSHOT_BYTES } from './sizes.js';
 export {
   PayloadError,
   isoMs,
@@ -46,4 +48,19 @@ export {
   type Decoded,
   type EventContext,
 } from './encode.js';
+export {
+  buildStatus,
+  buildBirth,
+  buildHeartbeat,
+  buildCamStatus,
+  buildResponse,
+  buildAck,
+  buildHubState,
+  type BirthInfo,
+  type CameraHealth,
+  type CameraStatus,
+  type HeartbeatInput,
+  type OutboxCounts,
+  type ResponseInput,
+} from './payloads.js';
 export { JSON_SCHEMA_SOURCES, jsonSchemaFor, jsonSchemaText, type JsonSchemaFile } from './json-schemas.js';

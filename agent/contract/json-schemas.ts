@@ -16,7 +16,7 @@ import {
 
 /**
  * The JSON Schema files published for hub implementers, generated from the zod schemas so the two
- * cannot drift apart. `schemas/generate.ts` writes them; a test fails when a file is stale.
+ * cannot drift apart. `scripts/contract-docs.ts` writes them to `docs/schemas/`; a test fails when a file is stale.
  * Refinements that JSON Schema cannot state (resend's `to_seq >= from_seq`) are only in zod and
  * in the schema's description.
  */
