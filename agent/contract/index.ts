@@ -34,6 +34,7 @@ export {
   RebirthCommand,
   ResendCommand,
   SetPolicyCommand,
+  POLICY_KEYS,
   SnapshotCommand,
   ResponsePayload,
   type ReportedCameraState,
@@ -63,4 +64,20 @@ export {
   type OutboxCounts,
   type ResponseInput,
 } from './payloads.js';
-export { JSON_SCHEMA_SOURCES, jsonSchemaFor, jsonSchemaText, type JsonSchemaFile } from './json-schemas.js';
+export { readerOf, isClosed } from './tolerant.js';
+export {
+  MESSAGES,
+  HEARTBEAT_EXPIRY_S,
+  SNAPSHOT_EXPIRY_S,
+  WILL_DELAY_S,
+  type ContractMessage,
+  type MessageName,
+} from './messages.js';
+export {
+  JSON_SCHEMA_SOURCES,
+  TOLERANT_SCHEMA_FILES,
+  jsonSchemaFor,
+  jsonSchemaText,
+  type JsonSchemaFile,
+  type JsonSchemaTarget,
+} from './json-schemas.js';
