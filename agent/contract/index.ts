@@ -81,3 +81,4 @@ export {
   type JsonSchemaFile,
   type JsonSchemaTarget,
 } from './json-schemas.js';
+export { asyncApiDocument, asyncApiText } from './asyncapi.js';

@@ -83,7 +83,7 @@ function relax(schema: z.ZodType): z.ZodType {
       return schema; // scalars: nothing to relax
   }
   // The copy keeps the checks (bounds, refinements) of the definition; meta lives in the registry.
-  const copy = schema.clone({ ...schema._zod.def, ...next } as typeof schema._zod.def);
+  const copy = schema.clone({ ...schema._zod.def, ...next });
   const meta = z.globalRegistry.get(schema);
   if (meta) z.globalRegistry.add(copy, meta);
   return copy;

@@ -92,5 +92,22 @@ export const SAMPLES: Record<JsonSchemaFile, Record<string, unknown>[]> = {
   'qmon.res-1.schema.json': [
     json(buildResponse('bg-0137', 'resend', { ok: true, id: 'r2', error: null, result: { requeued: 1 } }, WALL)),
     json(buildResponse('bg-0137', 'x', { ok: false, id: null, error: 'unknown command "x"', result: null }, WALL)),
+    json(
+      buildResponse(
+        'bg-0137',
+        'set-policy',
+        { ok: true, id: 'p1', error: null, result: { replay_rate_per_s: 5, heartbeat_s: 30, snapshot_upload: false } },
+        WALL,
+      ),
+    ),
+    json(
+      buildResponse(
+        'bg-0137',
+        'snapshot',
+        { ok: true, id: 's1', error: null, result: { bytes: 48_213, sha256: 'a'.repeat(64), via: 'https', status: 201 } },
+        WALL,
+      ),
+    ),
+    json(buildResponse('bg-0137', 'snapshot', { ok: false, id: 's2', error: 'snapshot of event 019b7892-1fe8-7d20-ae76-1648235298a0 is gone (removed by retention or disk pressure)', result: null }, WALL)),
   ],
 };
