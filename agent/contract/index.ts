@@ -57,6 +57,8 @@ export {
   buildResponse,
   buildAck,
   buildHubState,
+  buildResendCommand,
+  buildSnapshotCommand,
   type BirthInfo,
   type CameraHealth,
   type CameraStatus,

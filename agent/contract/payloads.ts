@@ -6,7 +6,9 @@ import {
   CamStatusPayload,
   HeartbeatPayload,
   HubStatePayload,
+  ResendCommand,
   ResponsePayload,
+  SnapshotCommand,
   StatusPayload,
   type ReportedCameraState,
   type ClockInfo,
@@ -151,5 +153,26 @@ export function buildHubState(online: boolean, accepting: boolean, wall: EpochMs
     online,
     accepting,
     ts: isoMs(wall),
+  });
+}
+
+/** `cmd/resend` as a hub sends it: the agent's rows from..to again (a request `id` correlates the response). */
+export function buildResendCommand(fromSeq: number, toSeq: number, id?: string): Buffer {
+  return encodePayload(ResendCommand, 'qmon.cmd/1 resend', {
+    schema: 'qmon.cmd/1',
+    ...(id !== undefined && { id }),
+    from_seq: fromSeq,
+    to_seq: toSeq,
+  });
+}
+
+/** `cmd/snapshot` as a hub sends it: the image of `eventId` whose sha256 the hub read, optionally to a one-time URL. */
+export function buildSnapshotCommand(eventId: string, sha256: string, uploadUrl?: string, id?: string): Buffer {
+  return encodePayload(SnapshotCommand, 'qmon.cmd/1 snapshot', {
+    schema: 'qmon.cmd/1',
+    ...(id !== undefined && { id }),
+    event_id: eventId,
+    sha256,
+    ...(uploadUrl !== undefined && { upload_url: uploadUrl }),
   });
 }

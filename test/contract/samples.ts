@@ -6,7 +6,9 @@ import {
   buildCamStatus,
   buildHeartbeat,
   buildHubState,
+  buildResendCommand,
   buildResponse,
+  buildSnapshotCommand,
   buildStatus,
   encodeEvent,
   type JsonSchemaFile,
@@ -79,7 +81,7 @@ export const SAMPLES: Record<JsonSchemaFile, Record<string, unknown>[]> = {
   'qmon.ack-1.schema.json': [json(buildAck([1, 2, 3]))],
   'qmon.hub-state-1.schema.json': [json(buildHubState(true, false, WALL)), { online: true, accepting: true, ts: '2026-01-01T00:00:00.000Z' }],
   'qmon.cmd-rebirth-1.schema.json': [{}, { schema: 'qmon.cmd/1', id: 'req-1' }],
-  'qmon.cmd-resend-1.schema.json': [{ from_seq: 3, to_seq: 9 }, { schema: 'qmon.cmd/1', id: 'r2', from_seq: 5, to_seq: 5 }],
+  'qmon.cmd-resend-1.schema.json': [{ from_seq: 3, to_seq: 9 }, json(buildResendCommand(5, 5, 'r2'))],
   'qmon.cmd-set-policy-1.schema.json': [
     { replay_rate_per_s: 20 },
     { schema: 'qmon.cmd/1', id: 'p1', heartbeat_s: 30, snapshot_upload: false },
@@ -87,7 +89,14 @@ export const SAMPLES: Record<JsonSchemaFile, Record<string, unknown>[]> = {
   ],
   'qmon.cmd-snapshot-1.schema.json': [
     { event_id: violation(1).eventId, sha256: 'a'.repeat(64) },
-    { schema: 'qmon.cmd/1', id: 's1', event_id: '01HZY5V3J8Q2W4E6R8T0Y2V4K6', sha256: '0123456789abcdef'.repeat(4) },
+    json(buildSnapshotCommand('01HZY5V3J8Q2W4E6R8T0Y2V4K6', '0123456789abcdef'.repeat(4), undefined, 's1')),
+    json(
+      buildSnapshotCommand(
+        '01HZY5V3J8Q2W4E6R8T0Y2V4K6',
+        '0123456789abcdef'.repeat(4),
+        'https://hub.example.org/upload/bg-0137/01HZY5V3J8Q2W4E6R8T0Y2V4K6?token=q3VfZ8r1xKp0LmN2sT4uW6yA',
+      ),
+    ),
   ],
   'qmon.res-1.schema.json': [
     json(buildResponse('bg-0137', 'resend', { ok: true, id: 'r2', error: null, result: { requeued: 1 } }, WALL)),
