@@ -1,5 +1,5 @@
 import type { CameraSupervisor, CameraState as SupervisorState } from '../camera/index.js';
-import type { CameraHealth, CameraStatus } from '../uplink/index.js';
+import type { CameraHealth, CameraStatus } from '../contract/index.js';
 import type { Clock } from '../shared/clock.js';
 import type { CameraPipelineStats } from './camera-pipeline.js';
 

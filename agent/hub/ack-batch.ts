@@ -1,6 +1,5 @@
 import type { MqttClient } from 'mqtt';
-import { topics } from '../uplink/contract.js';
-import { buildAck } from '../uplink/payloads.js';
+import { buildAck, topics } from '../contract/index.js';
 
 const MAX_SEQS_PER_ACK = 1000;
 

@@ -1,5 +1,5 @@
 import type { MonoMs } from '../shared/types.js';
-import type { BirthPayload, CamStatusPayload, HeartbeatPayload, StatusPayload } from '../uplink/contract.js';
+import type { BirthPayload, CamStatusPayload, HeartbeatPayload, StatusPayload } from '../contract/index.js';
 
 export interface FacilityView {
   readonly fid: string;

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { EVENT_ID_RE, FID_RE } from '../uplink/contract.js';
+import { EVENT_ID_RE, FID_RE } from '../contract/index.js';
 import { listenOn } from './listen.js';
 import type { FacilitySummary, RecentEvent } from './summary.js';
 

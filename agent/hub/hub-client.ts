@@ -1,9 +1,8 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Clock } from '../shared/clock.js';
 import { redactText, type Logger } from '../ops/index.js';
-import { topics } from '../uplink/contract.js';
-import { noDelay } from '../uplink/link.js';
-import { buildHubState } from '../uplink/payloads.js';
+import { buildHubState, topics } from '../contract/index.js';
+import { noDelay } from '../shared/index.js';
 
 export interface HubClientOptions {
   readonly url: string;

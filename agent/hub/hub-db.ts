@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { EventPayload } from '../uplink/contract.js';
+import type { EventPayload } from '../contract/index.js';
 import { facilitySummaries, recentEvents, type FacilityRecord, type FacilitySummary, type RecentEvent } from './summary.js';
 
 /** One stored event: the highest revision the hub has of (fid, event_id). */

@@ -5,6 +5,7 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../ops/index.js';
 import {
   BirthPayload,
+  buildHubState,
   CamStatusPayload,
   EventPayload,
   HeartbeatPayload,
@@ -13,8 +14,7 @@ import {
   hubFilters,
   parseTopic,
   topics,
-} from '../uplink/contract.js';
-import { buildHubState } from '../uplink/payloads.js';
+} from '../contract/index.js';
 import { AckBatch } from './ack-batch.js';
 import { connectHubClient } from './hub-client.js';
 import { FacilityTracker, type FacilityView, type ResendRange } from './facilities.js';

@@ -2,8 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSnapshotAtomic } from '../events/index.js';
-import { topics } from '../uplink/contract.js';
-import { MAX_SNAPSHOT_BYTES } from '../uplink/snapshot-upload.js';
+import { buildSnapshotCommand, MAX_SNAPSHOT_BYTES, topics } from '../contract/index.js';
 import type { HubDb, HubSnapshotRow } from './hub-db.js';
 
 /** A request not answered within this is asked again when the event comes by once more (a resend). */
@@ -43,10 +42,15 @@ export class HubSnapshots {
     private readonly dir: string,
     private readonly report: (fid: string, eventId: string, bytes: number, r: SnapshotReceipt) => void,
     private readonly uploadBase?: string,
-  ) {}
+  ) {
+    // Checked once here: every cmd/snapshot is built strictly (encodePayload), so a bad base would fail each event.
+    if (uploadBase !== undefined && !/^https:\/\/[^\s/?#]+$/.test(uploadBase)) {
+      throw new Error(`snapshot upload URL must be https://HOST[:PORT] with nothing after (got "${uploadBase.slice(0, 100)}")`);
+    }
+  }
 
   /** The command to publish for this event now, or null when the hub has the image, none exists, or it was just asked. */
-  request(fid: string, eventId: string, now: number): { topic: string; payload: string } | null {
+  request(fid: string, eventId: string, now: number): { topic: string; payload: Buffer } | null {
     const sha = this.db.eventSnapshotSha(fid, eventId);
     if (sha === null || this.db.snapshot(fid, eventId)?.sha256 === sha) return null;
     const key = `${fid}/${eventId}/${sha}`;
@@ -59,9 +63,8 @@ export class HubSnapshots {
       if (this.asked.size <= MAX_ASKED) break;
       this.asked.delete(k);
     }
-    const cmd: Record<string, string> = { schema: 'qmon.cmd/1', event_id: eventId, sha256: sha };
-    if (this.uploadBase !== undefined) cmd.upload_url = `${this.uploadBase}/upload/${fid}/${eventId}?token=${this.grant(fid, eventId, now)}`;
-    return { topic: topics.cmd(fid, 'snapshot'), payload: JSON.stringify(cmd) };
+    const uploadUrl = this.uploadBase === undefined ? undefined : `${this.uploadBase}/upload/${fid}/${eventId}?token=${this.grant(fid, eventId, now)}`;
+    return { topic: topics.cmd(fid, 'snapshot'), payload: buildSnapshotCommand(eventId, sha, uploadUrl) };
   }
 
   /** An HTTPS upload: valid only with an unexpired token issued for this event, and only once. */

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { StoredEventRow } from './hub-db.js';
-import type { BirthPayload, CamStatusPayload, EventPayload, HeartbeatPayload, StatusPayload } from '../uplink/contract.js';
+import type { BirthPayload, CamStatusPayload, EventPayload, HeartbeatPayload, StatusPayload } from '../contract/index.js';
 
 /** What the hub stores about a facility (one row, replaced on every status/birth/heartbeat/camera). */
 export interface FacilityRecord {

@@ -1,8 +1,7 @@
 import { createServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EVENT_ID_RE, FID_RE } from '../uplink/contract.js';
+import { EVENT_ID_RE, FID_RE, MAX_SNAPSHOT_BYTES } from '../contract/index.js';
 import { listenOn } from './listen.js';
-import { MAX_SNAPSHOT_BYTES } from '../uplink/snapshot-upload.js';
 import type { UploadAnswer } from './snapshots.js';
 
 export interface UploadTarget {

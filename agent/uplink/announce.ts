@@ -6,12 +6,12 @@ import {
   buildCamStatus,
   buildHeartbeat,
   buildStatus,
+  topics,
   type BirthInfo,
   type CameraHealth,
   type CameraStatus,
-} from './payloads.js';
-import type { ClockInfo } from './schemas.js';
-import { topics } from './topics.js';
+  type ClockInfo,
+} from '../contract/index.js';
 
 export interface AnnouncerOptions {
   readonly fid: string;

@@ -1,6 +1,12 @@
-import { decodePayload } from './encode.js';
-import { buildResponse } from './payloads.js';
-import { MAX_COMMAND_BYTES, RebirthCommand, ResendCommand, SetPolicyCommand, SnapshotCommand } from './schemas.js';
+import {
+  buildResponse,
+  decodePayload,
+  MAX_COMMAND_BYTES,
+  RebirthCommand,
+  ResendCommand,
+  SetPolicyCommand,
+  SnapshotCommand,
+} from '../contract/index.js';
 
 /** What a command may do to the agent; the uplink supplies it. */
 export interface CommandActions {

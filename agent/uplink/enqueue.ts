@@ -1,8 +1,7 @@
 import type { Violation } from '../shared/types.js';
 import type { Logger } from '../ops/index.js';
 import { StoreFullError, type Lane, type Store } from '../store/index.js';
-import { encodeEvent } from './encode.js';
-import type { ClockInfo } from './schemas.js';
+import { encodeEvent, type ClockInfo } from '../contract/index.js';
 
 export interface RecordContext {
   readonly fid: string;

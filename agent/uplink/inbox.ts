@@ -1,8 +1,6 @@
 import type { Logger } from '../ops/index.js';
-import { decodePayload } from './encode.js';
+import { AckPayload, decodePayload, HubStatePayload, parseTopic } from '../contract/index.js';
 import type { HubState } from './relay.js';
-import { AckPayload, HubStatePayload } from './schemas.js';
-import { parseTopic } from './topics.js';
 
 /** What the agent does with each kind of message it subscribes to. */
 export interface InboxHandlers {

@@ -1,6 +1,7 @@
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from '../ops/index.js';
 import { redactText } from '../ops/index.js';
+import { noDelay } from '../shared/index.js';
 
 /** TLS material for the hub: the hub CA pinned, a per-facility client certificate. */
 export interface TlsOptions {
@@ -107,16 +108,6 @@ function clientOptions(cfg: LinkConfig): IClientOptions {
     });
   }
   return opts;
-}
-
-/**
- * Turns Nagle's algorithm off on the client's socket. MQTT packets are small and the relay waits for
- * each PUBACK before the window moves; with Nagle on, a small write waits for the peer's delayed
- * ACK (40 ms on Linux), which caps a 16-message window at a few hundred messages a second.
- */
-export function noDelay(client: MqttClient): void {
-  const stream = client.stream as { setNoDelay?: (on: boolean) => unknown } | undefined;
-  stream?.setNoDelay?.(true);
 }
 
 /**

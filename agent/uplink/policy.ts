@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Logger } from '../ops/index.js';
 import type { Store } from '../store/index.js';
-import type { SetPolicyCommand } from './schemas.js';
+import type { SetPolicyCommand } from '../contract/index.js';
 
 /**
  * What the hub may tune with `cmd/set-policy`. The facility config gives the defaults; the hub's

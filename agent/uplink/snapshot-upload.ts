@@ -5,16 +5,12 @@ import type { Violation } from '../shared/types.js';
 import { redactText } from '../ops/index.js';
 import { httpsPut } from './https-put.js';
 import type { ProtocolVersion, TlsOptions } from './link.js';
-import type { SnapshotCommand } from './schemas.js';
-import { topics } from './topics.js';
+import { MAX_SNAPSHOT_BYTES, topics, type SnapshotCommand } from '../contract/index.js';
 
 /** An image a hub did not collect within this is dropped by an MQTT 5 broker rather than kept. */
 const SNAPSHOT_EXPIRY_S = 600;
 
 const UPLOAD_TIMEOUT_MS = 30_000;
-
-/** Larger images are refused: brokers commonly cap messages near 1 MB, and a crop is far smaller. */
-export const MAX_SNAPSHOT_BYTES = 1024 * 1024;
 
 export interface SnapshotSource {
   /** The stored revision of an event, if this agent has it. */

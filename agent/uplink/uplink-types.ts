@@ -2,11 +2,10 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../ops/index.js';
 import type { AckResult, OutboxStats, Store } from '../store/index.js';
 import type { ProtocolVersion, TlsOptions } from './link.js';
-import type { BirthInfo, CameraHealth } from './payloads.js';
+import type { BirthInfo, CameraHealth, ClockInfo } from '../contract/index.js';
 import type { BackoffOptions, Timers } from './reconnect.js';
 import type { Policy } from './policy.js';
 import type { HubState } from './relay.js';
-import type { ClockInfo } from './schemas.js';
 
 /** The Uplink's options, events and stats: its public surface, apart from the class itself. */
 

@@ -8,12 +8,11 @@ import { responseBytes, runCommand } from './commands.js';
 import { nextSession, recordEvents } from './enqueue.js';
 import { routeMessage } from './inbox.js';
 import { assertHubUrl, isAuthRefusal, isProtocolRefusal, openLink, type Link, type ProtocolVersion } from './link.js';
-import type { CameraStatus } from './payloads.js';
+import { assertFid, topics, type CameraStatus } from '../contract/index.js';
 import { PolicyState, policyResult, type Policy } from './policy.js';
 import { Backoff, ReconnectLoop, raceTimeout, realTimers, type Connected, type Timers } from './reconnect.js';
 import { Relay } from './relay.js';
 import { deliverSnapshot } from './snapshot-upload.js';
-import { assertFid, topics } from './topics.js';
 import type { UplinkEvents, UplinkOptions, UplinkStats } from './uplink-types.js';
 
 /**

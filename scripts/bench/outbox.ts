@@ -20,7 +20,8 @@ import { uuidv7 } from '../../agent/shared/ids.js';
 import type { Violation } from '../../agent/shared/types.js';
 import { silentLogger } from '../../agent/ops/index.js';
 import { Store } from '../../agent/store/index.js';
-import { Uplink, encodeEvent, type UplinkOptions } from '../../agent/uplink/index.js';
+import { encodeEvent } from '../../agent/contract/index.js';
+import { Uplink, type UplinkOptions } from '../../agent/uplink/index.js';
 import { ReferenceHub } from '../../agent/hub/index.js';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';

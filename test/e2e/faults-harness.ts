@@ -3,7 +3,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { expect, vi } from 'vitest';
 import type { Store } from '../../agent/store/index.js';
-import { topics } from '../../agent/uplink/index.js';
+import { topics } from '../../agent/contract/index.js';
 import type { HubEventRow, ReferenceHub } from '../../agent/hub/index.js';
 import { FID } from './agent.js';
 

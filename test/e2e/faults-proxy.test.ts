@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { systemClock } from '../../agent/shared/clock.js';
 import type { ReferenceHub } from '../../agent/hub/index.js';
-import { topics } from '../../agent/uplink/index.js';
+import { topics } from '../../agent/contract/index.js';
 import { tempDir, violation } from '../store/fixtures.js';
 import { makeHub } from '../uplink/harness.js';
 import { Mosquitto, freePort } from '../uplink/mosquitto.js';

@@ -5,7 +5,7 @@
 import type { MqttClient } from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { AckBatch } from '../../agent/hub/ack-batch.js';
-import { topics } from '../../agent/uplink/contract.js';
+import { topics } from '../../agent/contract/index.js';
 
 interface Sent {
   topic: string;

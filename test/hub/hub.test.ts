@@ -4,8 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../agent/shared/clock.js';
 import { silentLogger } from '../../agent/ops/index.js';
 import { EmbeddedBroker, ReferenceHub } from '../../agent/hub/index.js';
-import { encodeEvent, topics } from '../../agent/uplink/index.js';
-import { buildHeartbeat, buildStatus } from '../../agent/uplink/payloads.js';
+import { buildHeartbeat, buildStatus, encodeEvent, topics } from '../../agent/contract/index.js';
 import type { Violation } from '../../agent/shared/types.js';
 import { tempDir, violation } from '../store/fixtures.js';
 import { FID, probeClient, waitFor } from '../uplink/harness.js';
@@ -111,7 +110,7 @@ describe('ReferenceHub', () => {
       session: 1,
       wall: clock.wall(),
       uptimeS: 1,
-      outbox: { pending: 3, sent: 0, acked: 4, oldestPendingAt: clock.wall(), lastSeq: 7 },
+      outbox: { pending: 3, sent: 0, oldestPendingAt: clock.wall() },
       cameras: [],
       diskFreeMb: null,
       clock: { synced: true, source: 'chrony' },
@@ -135,7 +134,7 @@ describe('ReferenceHub', () => {
       session: 5,
       wall: clock.wall(),
       uptimeS: 1,
-      outbox: { pending: 0, sent: 0, acked: 0, oldestPendingAt: null, lastSeq: 0 },
+      outbox: { pending: 0, sent: 0, oldestPendingAt: null },
       cameras: [],
       diskFreeMb: 100,
       clock: { synced: false, source: 'unknown' },

@@ -6,7 +6,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReferenceHub } from '../../agent/hub/index.js';
 import { readSnapshotFile } from '../../agent/store/index.js';
-import { topics } from '../../agent/uplink/index.js';
+import { topics } from '../../agent/contract/index.js';
 import { tempDir, violation } from '../store/fixtures.js';
 import { FID, makeAgent, makeHub, spyOnAgentPublishes, waitFor } from './harness.js';
 import { Mosquitto, freePort } from './mosquitto.js';

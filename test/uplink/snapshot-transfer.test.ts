@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EmbeddedBroker, startHubHttp, type HubEvents, type ReferenceHub } from '../../agent/hub/index.js';
 import type { Violation } from '../../agent/shared/types.js';
 import { readSnapshotFile } from '../../agent/store/index.js';
-import { topics } from '../../agent/uplink/index.js';
+import { topics } from '../../agent/contract/index.js';
 import type { UplinkEvents } from '../../agent/uplink/index.js';
 import { tempDir, violation } from '../store/fixtures.js';
 import { FID, makeAgent, makeHub, probeClient, waitFor } from './harness.js';

@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Violation } from '../../agent/shared/types.js';
-import { MAX_SNAPSHOT_BYTES, snapshotForHub, type SnapshotSource } from '../../agent/uplink/snapshot-upload.js';
+import { MAX_SNAPSHOT_BYTES } from '../../agent/contract/index.js';
+import { snapshotForHub, type SnapshotSource } from '../../agent/uplink/snapshot-upload.js';
 import { violation } from '../store/fixtures.js';
 
 const JPEG = Buffer.from('\xff\xd8 a blurred crop \xff\xd9', 'latin1');

@@ -2,7 +2,7 @@
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EmbeddedBroker, type ReferenceHub } from '../../agent/hub/index.js';
-import { topics } from '../../agent/uplink/index.js';
+import { topics } from '../../agent/contract/index.js';
 import { StoreFullError } from '../../agent/store/index.js';
 import { violation } from '../store/fixtures.js';
 import { FID, makeAgent, makeHub, probeClient, spyOnAgentPublishes, waitFor } from './harness.js';

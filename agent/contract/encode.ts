@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { EpochMs, Violation } from '../shared/types.js';
 import { EventPayload, type ClockInfo } from './schemas.js';
+import { readerOf } from './tolerant.js';
 
 /** A payload that failed its schema: says which payload and which fields, never the values. */
 export class PayloadError extends Error {
@@ -22,7 +23,10 @@ export function isoMs(ms: EpochMs): string {
   return new Date(ms).toISOString();
 }
 
-/** Validates `value` against `schema` and returns the JSON bytes; throws PayloadError otherwise. */
+/**
+ * What a SENDER calls: validates `value` against the strict `schema` (an unknown key is an error)
+ * and returns the JSON bytes; throws PayloadError otherwise.
+ */
 export function encodePayload<S extends z.ZodType>(schema: S, what: string, value: z.input<S>): Buffer {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new PayloadError(what, describeIssues(parsed.error));
@@ -31,7 +35,11 @@ export function encodePayload<S extends z.ZodType>(schema: S, what: string, valu
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; error: string };
 
-/** Parses and validates received bytes; never throws (a hostile payload must not crash anything). */
+/**
+ * What a RECEIVER calls: parses and validates received bytes with the schema's tolerant reader
+ * (unknown keys ignored and dropped, wrong types and missing fields refused; see `tolerant.ts`).
+ * Never throws (a hostile payload must not crash anything).
+ */
 export function decodePayload<S extends z.ZodType>(schema: S, what: string, bytes: Buffer | string): Decoded<z.output<S>> {
   let json: unknown;
   try {
@@ -39,7 +47,7 @@ export function decodePayload<S extends z.ZodType>(schema: S, what: string, byte
   } catch {
     return { ok: false, error: `${what} payload is not JSON` };
   }
-  const parsed = schema.safeParse(json);
+  const parsed = readerOf(schema).safeParse(json);
   if (!parsed.success) return { ok: false, error: new PayloadError(what, describeIssues(parsed.error)).message };
   return { ok: true, value: parsed.data };
 }

@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { closed } from './tolerant.js';
 import { CAMERA_ID_RE, EVENT_ID_RE, FID_RE } from './topics.js';
 
 /**
  * The payloads of the hub contract `qmon/v1`, as zod schemas. Every object is strict: an unknown
- * key is an error, which is how "no personal data, no file paths" is enforced rather than hoped
- * for. The JSON Schema files in `schemas/` are generated from these (see `json-schemas.ts`) and a
+ * key is an error when SENDING (`encodePayload`), which is how "no personal data, no file paths"
+ * is enforced rather than hoped for. A receiver reads them tolerantly (`decodePayload`, see
+ * `tolerant.ts`): unknown keys are ignored and dropped, except in `cmd/set-policy` (`closed`). The JSON Schema files in `docs/schemas/` are generated from these (see `json-schemas.ts`) and a
  * test keeps them in sync.
  */
 
@@ -183,13 +185,17 @@ export const ResendCommand = z
       'qmon/v1/{fid}/cmd/resend: send rows from_seq..to_seq again (to_seq >= from_seq, at most 100000 seqs; ' +
       'checked by the agent, not expressible here).', });
 
+export const POLICY_KEYS = ['replay_rate_per_s', 'heartbeat_s', 'snapshot_upload'] as const;
+
 /**
  * `cmd/set-policy`: the hub tunes how this agent talks to it. Only these keys exist; each one
  * given overrides the facility config until a later set-policy changes it or `reset` drops every
  * override. The agent persists the overrides, so they survive a restart. Bounds are the config's.
+ * Closed even for the tolerant reader: every key here is a request, so an unknown one is a policy
+ * this agent does not have, refused (the whole command) rather than silently ignored.
  */
-export const SetPolicyCommand = z
-  .strictObject({
+const SetPolicyFields = z.strictObject(
+  {
     ...CommandBase,
     /** Backlog (replay) rate cap, messages per second. */
     replay_rate_per_s: z.number().positive().max(1000).optional(),
@@ -199,16 +205,27 @@ export const SetPolicyCommand = z
     snapshot_upload: z.boolean().optional(),
     /** Drop every override first (back to the facility config), then apply the keys given. */
     reset: z.boolean().optional(),
-  })
-  .refine((c) => c.reset === true || c.replay_rate_per_s !== undefined || c.heartbeat_s !== undefined || c.snapshot_upload !== undefined, {
-    message: 'give at least one of replay_rate_per_s, heartbeat_s, snapshot_upload, reset',
-  })
-  .meta({
+  },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown policy key(s) ${issue.keys.join(', ')}; this agent's policy keys are ${POLICY_KEYS.join(', ')} (and reset)`
+        : undefined,
+  },
+);
+
+export const SetPolicyCommand = closed(
+  SetPolicyFields.refine(
+    (c) => c.reset === true || c.replay_rate_per_s !== undefined || c.heartbeat_s !== undefined || c.snapshot_upload !== undefined,
+    { message: 'give at least one of replay_rate_per_s, heartbeat_s, snapshot_upload, reset' },
+  ).meta({
     title: 'qmon.cmd/1 set-policy',
     description:
       'qmon/v1/{fid}/cmd/set-policy: override replay_rate_per_s (0 < r <= 1000), heartbeat_s (10..3600), ' +
-      'snapshot_upload; reset: true drops earlier overrides. At least one key (checked by the agent, not expressible here).',
-  });
+      'snapshot_upload; reset: true drops earlier overrides. At least one key (checked by the agent, not expressible here). ' +
+      'Unlike other inbound messages an unknown key is refused: it names a policy this agent does not have.',
+  }),
+);
 
 /**
  * `cmd/snapshot`: the hub asks for the image of an event. `sha256` is the one the hub read in the
@@ -229,9 +246,6 @@ export const SnapshotCommand = z
       'given (https, on the hub broker\'s host), else (or when that fails) as raw JPEG bytes on ' +
       'qmon/v1/{fid}/snap/{event_id} (QoS 1, not retained). Refused when the policy snapshot_upload is false, the ' +
       'image is gone or is not the one named.', });
-
-/** Commands larger than this are refused unread (a command is a few hundred bytes at most). */
-export const MAX_COMMAND_BYTES = 4096;
 
 export const ResponsePayload = z
   .strictObject({
@@ -259,4 +273,5 @@ export type ResendCommand = z.infer<typeof ResendCommand>;
 export type SetPolicyCommand = z.infer<typeof SetPolicyCommand>;
 export type SnapshotCommand = z.infer<typeof SnapshotCommand>;
 export type ResponsePayload = z.infer<typeof ResponsePayload>;
-export type CameraState = (typeof CAMERA_STATES)[number];
+/** A camera's state as reported to the hub (`hb`, `cam/{id}/status`); not the supervisor's own state machine. */
+export type ReportedCameraState = (typeof CAMERA_STATES)[number];

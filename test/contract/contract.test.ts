@@ -6,108 +6,22 @@ import {
   JSON_SCHEMA_SOURCES,
   PayloadError,
   ResendCommand,
+  TOLERANT_SCHEMA_FILES,
   decodePayload,
   encodeEvent,
   fidProblem,
   jsonSchemaText,
   parseTopic,
+  readerOf,
   topics,
   type JsonSchemaFile,
-} from '../../agent/uplink/contract.js';
-import {
-  buildAck,
-  buildBirth,
-  buildCamStatus,
-  buildHeartbeat,
-  buildHubState,
-  buildResponse,
-  buildStatus,
-} from '../../agent/uplink/payloads.js';
+} from '../../agent/contract/index.js';
 import { violation } from '../store/fixtures.js';
 import { validate } from './json-schema-lite.js';
+import { CTX, SAMPLES, json } from './samples.js';
 
-const SCHEMA_DIR = fileURLToPath(new URL('../../agent/uplink/schemas/', import.meta.url));
-const WALL = Date.UTC(2026, 0, 1, 8, 30, 15, 123);
-const CTX = { fid: 'bg-0137', session: 4, seq: 17, replay: false, clock: { synced: true, source: 'chrony' } };
-const json = (b: Buffer) => JSON.parse(b.toString('utf8')) as Record<string, unknown>;
+const SCHEMA_DIR = fileURLToPath(new URL('../../docs/schemas/', import.meta.url));
 const fileSchema = (f: JsonSchemaFile) => JSON.parse(readFileSync(SCHEMA_DIR + f, 'utf8')) as Record<string, unknown>;
-
-const STATS = { pending: 3, sent: 1, acked: 10, oldestPendingAt: WALL - 95_000, lastSeq: 14 };
-
-/** Valid samples of every payload, built the way the agent and hub build them. */
-const SAMPLES: Record<JsonSchemaFile, Record<string, unknown>[]> = {
-  'qmon.event-1.schema.json': [
-    json(encodeEvent(violation(1), CTX)),
-    json(
-      encodeEvent(
-        violation(2, {
-          type: 'zone_intrusion',
-          lineId: undefined,
-          direction: undefined,
-          zoneId: 'stairwell',
-          endedAt: null,
-          snapshot: null,
-          model: null,
-          reason: 'after_hours',
-        }),
-        { ...CTX, replay: true },
-      ),
-    ),
-  ],
-  'qmon.status-1.schema.json': [json(buildStatus('bg-0137', 'online', 4, WALL)), json(buildStatus('bg-0137', 'offline', 0, WALL))],
-  'qmon.birth-1.schema.json': [
-    json(
-      buildBirth(
-        'bg-0137',
-        4,
-        WALL,
-        {
-          version: '0.1.0',
-          configHash: 'ab12cd34ef56ab12',
-          cameras: [{ id: 'corridor-a' }, { id: 'gate' }],
-          rules: [{ id: 'corridor-a-exit', type: 'line_cross', version: 1 }],
-          models: [{ name: 'yolox-s-person', version: '2024.1' }],
-        },
-        14,
-      ),
-    ),
-  ],
-  'qmon.hb-1.schema.json': [
-    json(
-      buildHeartbeat({
-        fid: 'bg-0137',
-        session: 4,
-        wall: WALL,
-        uptimeS: 3600.7,
-        outbox: STATS,
-        cameras: [{ id: 'corridor-a', state: 'online', fpsIn: 25.01, fpsDetect: 4.987, lastFrameAgeS: 0.12 }],
-        diskFreeMb: 51234.5,
-        clock: { synced: true, source: 'chrony' },
-      }),
-    ),
-  ],
-  'qmon.cam-status-1.schema.json': [
-    json(buildCamStatus('bg-0137', 4, 'corridor-a', { state: 'offline', reason: 'stall', since: WALL - 60_000 }, WALL)),
-    json(buildCamStatus('bg-0137', 4, 'gate', { state: 'online', since: WALL }, WALL)),
-  ],
-  'qmon.ack-1.schema.json': [json(buildAck([1, 2, 3]))],
-  'qmon.hub-state-1.schema.json': [json(buildHubState(true, false, WALL)), { online: true, accepting: true, ts: '2026-01-01T00:00:00.000Z' }],
-  'qmon.cmd-rebirth-1.schema.json': [{}, { schema: 'qmon.cmd/1', id: 'req-1' }],
-  'qmon.cmd-resend-1.schema.json': [{ from_seq: 3, to_seq: 9 }, { schema: 'qmon.cmd/1', id: 'r2', from_seq: 5, to_seq: 5 }],
-  'qmon.cmd-set-policy-1.schema.json': [
-    { replay_rate_per_s: 20 },
-    { schema: 'qmon.cmd/1', id: 'p1', heartbeat_s: 30, snapshot_upload: false },
-    { reset: true },
-  ],
-  'qmon.cmd-snapshot-1.schema.json': [
-    { event_id: violation(1).eventId, sha256: 'a'.repeat(64) },
-    { schema: 'qmon.cmd/1', id: 's1', event_id: '01HZY5V3J8Q2W4E6R8T0Y2V4K6', sha256: '0123456789abcdef'.repeat(4) },
-  ],
-  'qmon.res-1.schema.json': [
-    json(buildResponse('bg-0137', 'resend', { ok: true, id: 'r2', error: null, result: { requeued: 1 } }, WALL)),
-    json(buildResponse('bg-0137', 'x', { ok: false, id: null, error: 'unknown command "x"', result: null }, WALL)),
-  ],
-};
 
 /** Mutations both validators must reject, per payload (besides the generic ones below). */
 const INVALID: Partial<Record<JsonSchemaFile, ((s: Record<string, unknown>) => Record<string, unknown>)[]>> = {
@@ -124,7 +38,7 @@ const INVALID: Partial<Record<JsonSchemaFile, ((s: Record<string, unknown>) => R
     (s) => ({ ...s, reason: 'Nguyen Van A left room 12' }),
     (s) => ({ ...s, clock: { synced: 'yes', source: 'chrony' } }),
   ],
-  'qmon.ack-1.schema.json': [(s) => ({ ...s, seqs: [] }), (s) => ({ ...s, seqs: [1.5] }), (s) => ({ ...s, ids: ['x'] })],
+  'qmon.ack-1.schema.json': [(s) => ({ ...s, seqs: [] }), (s) => ({ ...s, seqs: [1.5] }), (s) => ({ ...s, seqs: ['1'] })],
   'qmon.status-1.schema.json': [(s) => ({ ...s, state: 'sleeping' })],
   'qmon.hb-1.schema.json': [
     (s) => ({ ...s, cameras: [{ id: 'cam', state: 'online', fps_in: -1, fps_detect: 0, last_frame_age_s: null }] }),
@@ -142,13 +56,18 @@ const INVALID: Partial<Record<JsonSchemaFile, ((s: Record<string, unknown>) => R
     (s) => ({ ...s, sha256: 'A'.repeat(64) }), // not lower-case hex
     (s) => ({ ...s, sha256: 'a'.repeat(63) }),
     (s) => ({ ...s, event_id: '../../etc/passwd' }),
-    (s) => ({ ...s, file: 'snapshots/x.jpg' }), // the hub never names a path
+    (s) => ({ ...s, upload_url: 'http://hub.example/upload' }), // https only
   ],
   'qmon.res-1.schema.json': [(s) => ({ ...s, result: { requeued: { n: 1 } } }), (s) => ({ ...s, result: { 'Bad Key': 1 } })],
 };
 
+/** The zod schema a file was generated from: the tolerant reader for what the agent receives. */
+function publishedZod(file: JsonSchemaFile): z.ZodType {
+  return TOLERANT_SCHEMA_FILES.has(file) ? readerOf(JSON_SCHEMA_SOURCES[file]) : JSON_SCHEMA_SOURCES[file];
+}
+
 function zodOk(file: JsonSchemaFile, v: unknown): boolean {
-  return (JSON_SCHEMA_SOURCES[file] as z.ZodType).safeParse(v).success;
+  return publishedZod(file).safeParse(v).success;
 }
 
 describe('JSON Schema files', () => {
@@ -166,8 +85,15 @@ describe('JSON Schema files', () => {
       for (const sample of SAMPLES[file]) {
         expect(zodOk(file, sample), JSON.stringify(sample)).toBe(true);
         expect(validate(schema, sample)).toEqual([]);
+        const extra = { ...sample, person_name: 'Nguyen Van A' };
+        if (TOLERANT_SCHEMA_FILES.has(file)) {
+          // What the agent receives: an unknown key is allowed (and dropped by the reader).
+          expect(schema.additionalProperties, file).toBe(true);
+          expect(validate(schema, extra)).toEqual([]);
+          expect(publishedZod(file).parse(extra)).toEqual(publishedZod(file).parse(sample));
+        }
         const broken = [
-          { ...sample, person_name: 'Nguyen Van A' },
+          ...(TOLERANT_SCHEMA_FILES.has(file) ? [] : [extra]),
           ...((schema.required as string[] | undefined) ?? []).map((k) => {
             const { [k]: _gone, ...rest } = sample;
             return rest;
@@ -181,6 +107,19 @@ describe('JSON Schema files', () => {
       }
     });
   }
+
+  it('are tolerant exactly for what the agent receives, except set-policy', () => {
+    expect([...TOLERANT_SCHEMA_FILES].sort()).toEqual([
+      'qmon.ack-1.schema.json',
+      'qmon.cmd-rebirth-1.schema.json',
+      'qmon.cmd-resend-1.schema.json',
+      'qmon.cmd-snapshot-1.schema.json',
+      'qmon.hub-state-1.schema.json',
+    ]);
+    for (const f of Object.keys(JSON_SCHEMA_SOURCES) as JsonSchemaFile[]) {
+      if (!TOLERANT_SCHEMA_FILES.has(f)) expect(fileSchema(f).additionalProperties, f).toBe(false);
+    }
+  });
 
   it('resend ranges are checked beyond what JSON Schema can say (to_seq >= from_seq)', () => {
     const backwards = { from_seq: 9, to_seq: 3 };

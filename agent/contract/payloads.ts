@@ -1,6 +1,4 @@
 import type { EpochMs, RuleType } from '../shared/types.js';
-import type { OutboxStats } from '../store/index.js';
-import type { CommandOutcome } from './commands.js';
 import { encodePayload, isoMs } from './encode.js';
 import {
   AckPayload,
@@ -8,9 +6,11 @@ import {
   CamStatusPayload,
   HeartbeatPayload,
   HubStatePayload,
+  ResendCommand,
   ResponsePayload,
+  SnapshotCommand,
   StatusPayload,
-  type CameraState,
+  type ReportedCameraState,
   type ClockInfo,
 } from './schemas.js';
 
@@ -27,7 +27,7 @@ export interface BirthInfo {
 /** One camera's line in the heartbeat; supplied by the camera supervisors. */
 export interface CameraHealth {
   readonly id: string;
-  readonly state: CameraState;
+  readonly state: ReportedCameraState;
   readonly fpsIn: number;
   readonly fpsDetect: number;
   readonly lastFrameAgeS: number | null;
@@ -35,7 +35,7 @@ export interface CameraHealth {
 }
 
 export interface CameraStatus {
-  readonly state: CameraState;
+  readonly state: ReportedCameraState;
   /** Machine-readable (`stall`, `auth_failed`), never free text. */
   readonly reason?: string | null;
   /** Wall time the camera entered this state. */
@@ -61,12 +61,29 @@ export function buildBirth(fid: string, session: number, wall: EpochMs, info: Bi
   });
 }
 
+/** The outbox counters a heartbeat reports (the store's stats satisfy it). */
+export interface OutboxCounts {
+  readonly pending: number;
+  readonly sent: number;
+  /** Wall time of the oldest row not yet acknowledged, or null when there is none. */
+  readonly oldestPendingAt: EpochMs | null;
+}
+
+/** What a command's response says (the uplink's command outcome satisfies it). */
+export interface ResponseInput {
+  readonly ok: boolean;
+  /** The request's `id`, echoed so a 3.1.1 hub can correlate (5.0 also gets correlation data). */
+  readonly id: string | null;
+  readonly error: string | null;
+  readonly result: Readonly<Record<string, number | string | boolean>> | null;
+}
+
 export interface HeartbeatInput {
   readonly fid: string;
   readonly session: number;
   readonly wall: EpochMs;
   readonly uptimeS: number;
-  readonly outbox: OutboxStats;
+  readonly outbox: OutboxCounts;
   readonly cameras: readonly CameraHealth[];
   readonly diskFreeMb: number | null;
   readonly clock: ClockInfo;
@@ -113,7 +130,7 @@ export function buildCamStatus(fid: string, session: number, cameraId: string, s
   });
 }
 
-export function buildResponse(fid: string, cmd: string, outcome: CommandOutcome, wall: EpochMs): Buffer {
+export function buildResponse(fid: string, cmd: string, outcome: ResponseInput, wall: EpochMs): Buffer {
   return encodePayload(ResponsePayload, 'qmon.res/1', {
     schema: 'qmon.res/1',
     fid,
@@ -136,5 +153,26 @@ export function buildHubState(online: boolean, accepting: boolean, wall: EpochMs
     online,
     accepting,
     ts: isoMs(wall),
+  });
+}
+
+/** `cmd/resend` as a hub sends it: the agent's rows from..to again (a request `id` correlates the response). */
+export function buildResendCommand(fromSeq: number, toSeq: number, id?: string): Buffer {
+  return encodePayload(ResendCommand, 'qmon.cmd/1 resend', {
+    schema: 'qmon.cmd/1',
+    ...(id !== undefined && { id }),
+    from_seq: fromSeq,
+    to_seq: toSeq,
+  });
+}
+
+/** `cmd/snapshot` as a hub sends it: the image of `eventId` whose sha256 the hub read, optionally to a one-time URL. */
+export function buildSnapshotCommand(eventId: string, sha256: string, uploadUrl?: string, id?: string): Buffer {
+  return encodePayload(SnapshotCommand, 'qmon.cmd/1 snapshot', {
+    schema: 'qmon.cmd/1',
+    ...(id !== undefined && { id }),
+    event_id: eventId,
+    sha256,
+    ...(uploadUrl !== undefined && { upload_url: uploadUrl }),
   });
 }

@@ -1,0 +1,14 @@
+// Regenerates the published contract files from agent/contract/ (the zod schemas and the message table):
+//   npx tsx scripts/contract-docs.ts
+// writes docs/schemas/*.schema.json and docs/asyncapi.yaml; test/contract/*.test.ts fail while a file differs.
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { JSON_SCHEMA_SOURCES, asyncApiText, jsonSchemaText, type JsonSchemaFile } from '../agent/contract/index.js';
+
+const docs = fileURLToPath(new URL('../docs/', import.meta.url));
+for (const file of Object.keys(JSON_SCHEMA_SOURCES) as JsonSchemaFile[]) {
+  writeFileSync(`${docs}schemas/${file}`, jsonSchemaText(file));
+  process.stdout.write(`wrote docs/schemas/${file}\n`);
+}
+writeFileSync(`${docs}asyncapi.yaml`, asyncApiText());
+process.stdout.write('wrote docs/asyncapi.yaml\n');
