@@ -1,7 +1,6 @@
 import type { CameraConfig } from '../config/index.js';
 import type { FfmpegInput } from '../decode/index.js';
-import { Backoff } from '../camera/index.js';
-import { isOnvifError, resolveOnvifStream } from '../camera/onvif/index.js';
+import { Backoff, isOnvifError, resolveOnvifStream } from '../camera/index.js';
 import type { Logger } from '../ops/index.js';
 
 /** After a refused login, retry no sooner than this: each retry counts towards the camera's account lockout. */

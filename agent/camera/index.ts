@@ -28,3 +28,5 @@ export {
   type IncidentCounts,
 } from './quality.js';
 export { shouldFallBack, type HwaccelFallback } from './hwaccel-fallback.js';
+// ONVIF discovery/probing is part of the camera stage; the wiring and the CLI reach it through this index.
+export * from './onvif/index.js';
