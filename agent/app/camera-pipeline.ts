@@ -95,7 +95,7 @@ export class CameraPipeline {
         this.p.attributes?.forget(frame.cameraId, expired);
         this.stats.trackedPersons += detections.items.filter((d) => d.trackId !== undefined).length;
         const thumb = this.p.tamperThumbHeight > 0 ? thumbnail(frame, this.p.tamperThumbHeight) : undefined;
-        events = this.p.rules.update(detections, expired, thumb && { ts: frame.ts, width: thumb.width, height: thumb.height, gray: thumb.gray });
+        events = this.p.rules.update(detections, expired, thumb);
       } catch (err) {
         // One bad frame must not stop the camera.
         this.stats.errors++;

@@ -13,9 +13,8 @@ export {
   type CameraCounters,
   type CameraHealthSettings,
   type RestartPlan,
+  CAMERA_BACKOFF,
 } from './camera-state.js';
-export { Backoff, fullJitterDelay, BACKOFF_DEFAULTS, type BackoffOptions } from './backoff.js';
-export { realSetTimer, type SetTimer, type CancelTimer } from './timers.js';
 export { OverFpsDetector, OVER_FPS_DEFAULTS, type OverFpsOptions } from './over-fps.js';
 export {
   gradeQuality,

@@ -1,3 +1,5 @@
 export type * from './types.js';
 export { systemClock, ManualClock, type Clock } from './clock.js';
 export { uuidv7, UUID_V7_RE } from './ids.js';
+export { Backoff, BACKOFF_DEFAULTS, fullJitterDelay, type BackoffOptions } from './backoff.js';
+export { realTimers, type Timers } from './timers.js';
