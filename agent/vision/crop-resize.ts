@@ -4,7 +4,7 @@
  * The region may reach past the frame's edges (a head at the top of the picture, a margin around a
  * face): what lies outside is filled, so the subject keeps its place and shape in the input.
  *
- * The same function prepares the mask classifier's training crops (scripts/train-mask.ts), so what the
+ * The same function prepares the mask classifier's training crops (scripts/mask/train-mask.ts), so what the
  * model saw in training is exactly what it gets at run time.
  */
 import type { Box, Frame } from '../shared/types.js';

@@ -1,6 +1,6 @@
 /**
  * Says whether a face wears a mask, with the manifest's `mask` model (trained by this project:
- * scripts/train-mask.ts, see models.json for how and on what). Input is a square crop around a
+ * scripts/mask/train-mask.ts, see models.json for how and on what). Input is a square crop around a
  * BlazeFace box, cut exactly as in training by `maskCropInto`; output is P(no mask).
  */
 import type * as ort from 'onnxruntime-node';
