@@ -110,15 +110,8 @@ export interface DistancingRuleConfig extends Required<Rules.DistancingRuleConfi
   readonly disabled_reason: string | null;
 }
 
-/** A daily window in facility-local time; `end_min < start_min` means it wraps past midnight. */
-export interface TimeWindow {
-  /** As written, e.g. `11:00-12:00`. */
-  readonly text: string;
-  /** Minutes after local midnight, 0..1439. */
-  readonly start_min: number;
-  /** Minutes after local midnight, 1..1440 (exclusive end). */
-  readonly end_min: number;
-}
+/** A daily window in facility-local time, parsed from `HH:MM-HH:MM`: the rules' `DailyWindow`, taken by them as is. */
+export type TimeWindow = Rules.DailyWindow;
 
 export interface ScheduleConfig {
   readonly allow_lines: readonly TimeWindow[];
