@@ -2,6 +2,8 @@
 // (floating promises, unused values, `any` that slipped in without a reason).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import path from 'node:path';
+import stageBoundaries from './eslint/stage-boundaries.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'models/**', 'data/**', '.cache/**', 'coverage/**'] },
@@ -9,7 +11,7 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js', 'eslint/*.js'] }, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -18,5 +20,12 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
     },
   },
-  { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    // A stage under agent/ uses another only through its index.ts (agent/shared/ is open to all); the wiring
+    // (agent/app*, agent/cli*) follows the same rule. Tests and scripts may reach into the module they exercise.
+    files: ['agent/**/*.ts'],
+    plugins: { qmon: stageBoundaries },
+    rules: { 'qmon/stage-boundaries': ['error', { root: path.join(import.meta.dirname, 'agent') }] },
+  },
+  { files: ['eslint.config.js', 'eslint/*.js'], ...tseslint.configs.disableTypeChecked },
 );

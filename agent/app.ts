@@ -68,9 +68,12 @@ export class Agent {
   /** Cameras still resolving their source (ONVIF); aborted by stop(). */
   private readonly pending: Promise<void>[] = [];
   private readonly stopping = new AbortController();
+  /** Frame rates since the previous heartbeat, on the agent's clock (injected in tests). */
+  private readonly rates: CameraRates;
 
   constructor(private readonly opts: AgentOptions) {
     this.clock = opts.clock ?? systemClock;
+    this.rates = new CameraRates(this.clock);
     this.log = opts.logger;
     this.say = opts.say ?? (() => undefined);
   }
@@ -282,7 +285,6 @@ export class Agent {
     };
   }
 
-  private readonly rates = new CameraRates(systemClock);
   private cameraHealth(): ReturnType<CameraRates['sample']>[] {
     return [...this.pipelines].map(([id, { pipeline, supervisor }]) => this.rates.sample(id, supervisor, pipeline.stats, pipeline.lastFrameAt));
   }

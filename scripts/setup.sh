@@ -9,7 +9,7 @@ log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 # ffmpeg: decode; mosquitto: the real broker of the integration tests; opencv-doc: the demo/test clips (vtest.avi);
 # darknet: its sample photo person.jpg, a vision test scene; openssl: the TLS tests make their certificates;
 # GStreamer's RTSP server + Python bindings: the real RTSP camera the camera tests stream from
-# (scripts/rtsp-server.py, run with Debian's /usr/bin/python3).
+# (test/support/rtsp-server.py, run with Debian's /usr/bin/python3).
 # chromium: the guard dashboard's browser tests drive it headless with playwright-core.
 APT_PACKAGES=(
   ffmpeg mosquitto opencv-doc darknet openssl chromium

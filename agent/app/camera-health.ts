@@ -26,7 +26,7 @@ export class CameraRates {
 
   constructor(private readonly clock: Clock) {}
 
-  sample(id: string, sup: CameraSupervisor, stats: CameraPipelineStats, lastFrameAt: number | null): CameraHealth {
+  sample(id: string, sup: Pick<CameraSupervisor, 'counters' | 'state' | 'quality'>, stats: CameraPipelineStats, lastFrameAt: number | null): CameraHealth {
     const now = this.clock.now();
     const prev = this.last.get(id);
     const framesIn = sup.counters.frames + sup.counters.dropped;

@@ -1,7 +1,7 @@
 import type { CameraConfig } from '../config/index.js';
 import type { FfmpegInput } from '../decode/index.js';
-import { Backoff } from '../camera/index.js';
-import { isOnvifError, resolveOnvifStream } from '../camera/onvif/index.js';
+import { CAMERA_BACKOFF, isOnvifError, resolveOnvifStream } from '../camera/index.js';
+import { Backoff } from '../shared/index.js';
 import type { Logger } from '../ops/index.js';
 
 /** After a refused login, retry no sooner than this: each retry counts towards the camera's account lockout. */
@@ -24,7 +24,7 @@ export async function resolveCameraInput(cam: CameraConfig, hooks: ResolveHooks)
   const s = cam.source;
   if (s.kind === 'file') return { kind: 'file', path: s.path, loop: s.loop };
   if (s.kind === 'rtsp') return { kind: 'rtsp', url: s.url, transport: s.transport };
-  const backoff = new Backoff();
+  const backoff = new Backoff(CAMERA_BACKOFF);
   const sleep = hooks.sleep ?? abortableSleep;
   while (!hooks.signal.aborted) {
     try {

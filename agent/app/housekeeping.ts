@@ -3,10 +3,11 @@ import type { Store } from '../store/index.js';
 import type { ViolationLifecycle } from '../events/index.js';
 import type { Logger } from '../ops/index.js';
 import type { Clock } from '../shared/clock.js';
+import { realTimers, type Timers } from '../shared/index.js';
 import type { StorageConfig } from '../config/index.js';
 import type { Violation } from '../shared/types.js';
 
-const SWEEP_EVERY_MS = 60_000;
+export const SWEEP_EVERY_MS = 60_000;
 /** Camera id the contract carries for agent-wide alarms (`agent_alarm`, e.g. `disk_low`). */
 export const AGENT_CAMERA_ID = 'agent';
 
@@ -14,9 +15,18 @@ export const AGENT_CAMERA_ID = 'agent';
  * Retention and disk pressure, run once at start (orphans from a crash, expired rows) and every minute. A `disk_low`
  * alarm goes through the normal violation path, so the hub and the guards see it like any other alert.
  */
+/** Test seams; production uses the real timers and statfs. */
+export interface HousekeepingHooks {
+  readonly timers?: Timers;
+  /** Free bytes on the filesystem holding the storage dir. */
+  readonly diskFree?: (dir: string) => number;
+}
+
 export class Housekeeping {
   readonly retention: RetentionManager;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly timers: Timers;
+  private timer: unknown = null;
+  private stopped = false;
   private running: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -26,8 +36,11 @@ export class Housekeeping {
     private readonly logger: Logger,
     private readonly alarms: ViolationLifecycle,
     private readonly onViolation: (v: Violation) => void,
+    hooks: HousekeepingHooks = {},
   ) {
+    this.timers = hooks.timers ?? realTimers;
     this.retention = new RetentionManager({
+      ...(hooks.diskFree && { diskFree: hooks.diskFree }),
       store,
       dir: storage.dir,
       clock,
@@ -52,14 +65,25 @@ export class Housekeeping {
   async start(): Promise<void> {
     await this.retention.sweepOrphans();
     await this.sweep();
-    this.timer = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
-    this.timer.unref();
+    this.scheduleNext();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.stopped = true;
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
     this.timer = null;
     await this.running;
+  }
+
+  /** The next sweep a minute after this one ended, so a slow sweep on a full disk never overlaps the next. */
+  private scheduleNext(): void {
+    if (this.stopped) return;
+    this.timer = this.timers.setTimeout(() => {
+      this.timer = null;
+      void this.sweep().then(() => this.scheduleNext());
+    }, SWEEP_EVERY_MS);
+    // A real timer must not keep the process alive on its own (the agent stops it, but a crash path may not).
+    (this.timer as { unref?: () => void } | null)?.unref?.();
   }
 
   private sweep(): Promise<unknown> {

@@ -3,8 +3,8 @@ import type { ViolationLifecycle } from '../events/index.js';
 import { SNAPSHOT_DEFAULTS, SnapshotPolicy, cropRect, renderSnapshot, snapshotFileName, toSnapshotRef, violationKey, writeSnapshotAtomic } from '../events/index.js';
 import type { Logger } from '../ops/index.js';
 import type { Box, Detections, Frame, RuleEvent, SnapshotRef } from '../shared/types.js';
-
-export const SNAPSHOT_DIR = 'snapshots';
+// The store owns the storage folder's layout: its janitor and path checks read the same folder.
+import { SNAPSHOT_DIR } from '../store/index.js';
 
 /**
  * Decides whether a rule event's revision deserves a new snapshot, and writes it: cropped to the people involved,

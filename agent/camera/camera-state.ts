@@ -60,3 +60,10 @@ export interface CameraHealthSettings {
 }
 
 export const HEALTH_DEFAULTS: CameraHealthSettings = { stall_s: 20, offline_after_s: 60, frozen_s: 60 };
+
+/**
+ * A camera's restart pacing (the shared Backoff, full jitter): first retry within 2 s, widening to 5 min, reset by a
+ * minute of frames. 2 s rather than the uplink's 1 s: a respawned ffmpeg costs a TCP+RTSP handshake on a camera that
+ * may be rebooting.
+ */
+export const CAMERA_BACKOFF = { baseMs: 2_000, capMs: 300_000, resetAfterMs: 60_000 } as const;

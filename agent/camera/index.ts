@@ -13,9 +13,8 @@ export {
   type CameraCounters,
   type CameraHealthSettings,
   type RestartPlan,
+  CAMERA_BACKOFF,
 } from './camera-state.js';
-export { Backoff, fullJitterDelay, BACKOFF_DEFAULTS, type BackoffOptions } from './backoff.js';
-export { realSetTimer, type SetTimer, type CancelTimer } from './timers.js';
 export { OverFpsDetector, OVER_FPS_DEFAULTS, type OverFpsOptions } from './over-fps.js';
 export {
   gradeQuality,
@@ -28,3 +27,5 @@ export {
   type IncidentCounts,
 } from './quality.js';
 export { shouldFallBack, type HwaccelFallback } from './hwaccel-fallback.js';
+// ONVIF discovery/probing is part of the camera stage; the wiring and the CLI reach it through this index.
+export * from './onvif/index.js';

@@ -9,12 +9,11 @@ import type {
 import type { Logger } from '../ops/index.js';
 import type { Clock } from '../shared/clock.js';
 import type { Frame } from '../shared/types.js';
-import type { BackoffOptions } from './backoff.js';
+import type { BackoffOptions, Timers } from '../shared/index.js';
 import type { CameraHealthSettings, CameraState, RestartPlan } from './camera-state.js';
 import type { HwaccelFallback } from './hwaccel-fallback.js';
 import type { OverFpsOptions } from './over-fps.js';
 import type { QualityGrade, QualityThresholds } from './quality.js';
-import type { SetTimer } from './timers.js';
 
 /** What the supervisor needs from a frame source; `FfmpegFrameSource` by default. */
 export interface FrameSourceLike {
@@ -32,7 +31,8 @@ export interface CameraSupervisorOptions {
   readonly health?: Partial<CameraHealthSettings>;
   readonly backoff?: BackoffOptions;
   readonly clock?: Clock;
-  readonly setTimer?: SetTimer;
+  /** How restarts and deadlines wait; tests drive them with manual timers. */
+  readonly timers?: Timers;
   readonly logger?: Logger;
   readonly ffmpegPath?: string;
   readonly ffmpegMajor?: number;

@@ -3,7 +3,7 @@ import { buildFfmpegArgs, FfmpegFrameSource, FrozenDetector, LatestSlot, type Fr
 import { silentLogger, type Logger } from '../ops/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { Frame, MonoMs } from '../shared/types.js';
-import { Backoff } from './backoff.js';
+import { Backoff, realTimers, type Timers } from '../shared/index.js';
 import {
   HEALTH_DEFAULTS,
   type CameraCounters,
@@ -23,7 +23,7 @@ import type {
   KillReason,
   SupervisorEvents,
 } from './supervisor-types.js';
-import { realSetTimer, type CancelTimer, type SetTimer } from './timers.js';
+import { CAMERA_BACKOFF } from './camera-state.js';
 
 /**
  * Keeps one camera's ffmpeg running: restarts it with backoff when it exits, stalls or floods frames
@@ -35,7 +35,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
   readonly counters: CameraCounters = { frames: 0, dropped: 0, restarts: 0, stalls: 0, reconnects: 0, overFps: 0 };
 
   private readonly clock: Clock;
-  private readonly setTimer: SetTimer;
+  private readonly timers: Timers;
   private readonly log: Logger;
   private readonly health: CameraHealthSettings;
   private readonly backoff: Backoff;
@@ -56,13 +56,13 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
   private killReason: KillReason = null;
   private lastFault: { reason: CameraStateReason; detail?: string } | null = null;
   private seq = 0;
-  private cancelRestart: CancelTimer | null = null;
-  private cancelWatchdog: CancelTimer | null = null;
+  private cancelRestart: (() => void) | null = null;
+  private cancelWatchdog: (() => void) | null = null;
 
   constructor(private readonly opts: CameraSupervisorOptions) {
     super();
     this.clock = opts.clock ?? systemClock;
-    this.setTimer = opts.setTimer ?? realSetTimer;
+    this.timers = opts.timers ?? realTimers;
     this.log = (opts.logger ?? silentLogger()).child({ cameraId: opts.cameraId });
     this.health = { ...HEALTH_DEFAULTS, ...opts.health };
     for (const [k, v] of Object.entries(this.health)) {
@@ -72,7 +72,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     }
     // Fail on bad settings now, not at the first spawn.
     buildFfmpegArgs(opts.input, opts.output, { hwaccel: opts.hwaccel, hwaccelDevice: opts.hwaccelDevice });
-    this.backoff = new Backoff(opts.backoff);
+    this.backoff = new Backoff({ ...CAMERA_BACKOFF, ...opts.backoff });
     this.frozen = new FrozenDetector(this.health.frozen_s * 1000);
     this.overFps = opts.overFps === false ? null : new OverFpsDetector(opts.output.fps, opts.overFps);
     this.hwaccelMode = opts.hwaccel ?? 'none';
@@ -230,6 +230,12 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     if (this.current.state === 'starting') this.setState('starting', this.lastFault.reason, this.lastFault.detail);
     this.emit('restart', plan);
     this.scheduleSpawn(delayMs);
+  }
+
+  /** Sets a timer on the injected timers; returns what cancels it. */
+  private setTimer(fn: () => void, ms: number): () => void {
+    const handle = this.timers.setTimeout(fn, ms);
+    return () => this.timers.clearTimeout(handle);
   }
 
   private scheduleSpawn(delayMs: number): void {

@@ -4,7 +4,7 @@
  * found; `--write FILE` appends them to a facility config. Progress goes to stderr.
  */
 import { parseArgs } from 'node:util';
-import { discover, DiscoveryError, parseTargets, TargetSpecError, type DiscoverProgress, type ProbeTarget, type UnicastTarget } from '../camera/onvif/index.js';
+import { discover, DiscoveryError, parseTargets, TargetSpecError, type DiscoverProgress, type ProbeTarget, type UnicastTarget } from '../camera/index.js';
 import { COMMON_OPTIONS, finish, PASSWORD_ENV, probeAll, processIo, readPassword, seconds, type Io } from './probe.js';
 import { UserError } from './user-error.js';
 

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { checkConfig, loadConfig, ConfigError } from '../config/index.js';
-import { appendCameras, ConfigWriteError, formatReports, probeDevice, type ProbeReport, type ProbeTarget } from '../camera/onvif/index.js';
+import { appendCameras, ConfigWriteError, formatReports, probeDevice, type ProbeReport, type ProbeTarget } from '../camera/index.js';
 import { redactText } from '../ops/index.js';
 import { UserError } from './user-error.js';
 

@@ -1,5 +1,9 @@
-/** Schema of a camera's `rules`; defaults follow ANALYTICS.md. Geometry is checked in semantic.ts. */
+/**
+ * Schema of a camera's `rules`. The defaults are the rules stage's own (ANALYTICS.md), imported so each is written
+ * once; config depends on rules, never the reverse (rules stay a pure library). Geometry is checked in semantic.ts.
+ */
 import { z } from 'zod';
+import { DISTANCING_DEFAULTS, GATHERING_DEFAULTS, LINE_DEFAULTS, WHOLE_FRAME, ZONE_DEFAULTS } from '../rules/index.js';
 import { fourPoints, twoPoints, polygon, ruleId, seconds, text, timeWindow } from './schema-common.js';
 
 export const lineSchema = z.strictObject({
@@ -7,8 +11,8 @@ export const lineSchema = z.strictObject({
   points: twoPoints,
   /** `in` = moving to the left-hand side of first→second as drawn on screen (y grows downwards). */
   direction: z.enum(['in', 'out', 'both']).default('both'),
-  min_frames: z.number().int().min(1).max(100).default(3),
-  cooldown_s: z.number().min(0).default(30),
+  min_frames: z.number().int().min(1).max(100).default(LINE_DEFAULTS.min_frames),
+  cooldown_s: z.number().min(0).default(LINE_DEFAULTS.cooldown_s),
 });
 
 export const zoneSchema = z.strictObject({
@@ -19,15 +23,15 @@ export const zoneSchema = z.strictObject({
   /** A person staying longer than this is a violation; absent = no loitering rule. */
   loitering_s: seconds.optional(),
   /** Frames the feet must be inside before a person counts as in the zone. */
-  inertia: z.number().int().min(1).max(100).default(3),
+  inertia: z.number().int().min(1).max(100).default(ZONE_DEFAULTS.inertia),
 });
 
 export const gatheringSchema = z.strictObject({
   /** A zone id of this camera, or `whole-frame`. */
-  zone: text.default('whole-frame'),
+  zone: text.default(WHOLE_FRAME),
   max_people: z.number().int().min(1),
-  min_duration_s: seconds.default(10),
-  clear_s: seconds.default(10),
+  min_duration_s: seconds.default(GATHERING_DEFAULTS.min_duration_s),
+  clear_s: seconds.default(GATHERING_DEFAULTS.clear_s),
 });
 
 export const calibrationSchema = z.strictObject({
@@ -38,8 +42,8 @@ export const calibrationSchema = z.strictObject({
 });
 
 export const distancingSchema = z.strictObject({
-  min_distance_m: z.number().positive().default(1),
-  min_duration_s: seconds.default(10),
+  min_distance_m: z.number().positive().default(DISTANCING_DEFAULTS.min_distance_m),
+  min_duration_s: seconds.default(DISTANCING_DEFAULTS.min_duration_s),
   /** Without it the rule is disabled (a warning says so): pixels are not metres. */
   calibration: calibrationSchema.optional(),
 });

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { describeValue } from './describe.js';
 import { redactText } from '../ops/index.js';
+import { NO_MASK_DEFAULTS } from '../rules/index.js';
 import { fraction, seconds, text } from './schema-common.js';
 import { cameraSchema } from './schema-camera.js';
 
@@ -151,11 +152,12 @@ export const modelsSchema = z.strictObject({
   person: z.strictObject({ min_score: fraction.default(0.4) }).prefault({}),
   mask: z
     .strictObject({
-      threshold: fraction.default(0.8),
-      min_samples: z.number().int().min(1).default(3),
-      agreement: fraction.default(0.6),
+      // The consensus is the rules stage's (no-mask.ts); min_face_px is vision's face-size floor.
+      threshold: fraction.default(NO_MASK_DEFAULTS.threshold),
+      min_samples: z.number().int().min(1).default(NO_MASK_DEFAULTS.min_samples),
+      agreement: fraction.default(NO_MASK_DEFAULTS.agreement),
       min_face_px: z.number().int().min(1).default(24),
-      clear_s: seconds.default(10),
+      clear_s: seconds.default(NO_MASK_DEFAULTS.clear_s),
     })
     .prefault({}),
 });

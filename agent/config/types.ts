@@ -3,8 +3,10 @@
  * loader resolved (absolute paths, secrets, RTSP URLs, coordinates in detect pixels).
  */
 
+import type * as Rules from '../rules/index.js';
+
 /** `[x, y]`; in detect pixels once loaded (unless stated otherwise). */
-export type Point = readonly [number, number];
+export type Point = Rules.Point;
 
 export interface FacilityConfig {
   readonly id: string;
@@ -62,13 +64,8 @@ export interface LocalConfig {
 
 export interface ModelsConfig {
   readonly person: { readonly min_score: number };
-  readonly mask: {
-    readonly threshold: number;
-    readonly min_samples: number;
-    readonly agreement: number;
-    readonly min_face_px: number;
-    readonly clear_s: number;
-  };
+  /** The rules' mask consensus, plus vision's smallest face worth classifying. */
+  readonly mask: Rules.MaskConsensusConfig & { readonly min_face_px: number };
 }
 
 /** Where a camera's video comes from, ready for the capture stage. */
@@ -92,66 +89,36 @@ export type CameraSource =
       readonly profile: 'main' | 'sub';
     };
 
-export interface LineRuleConfig {
-  readonly id: string;
-  /** Detect pixels. */
-  readonly points: readonly [Point, Point];
-  /** `in` = towards the left-hand side of first→second as drawn (y down). */
-  readonly direction: 'in' | 'out' | 'both';
-  readonly min_frames: number;
-  readonly cooldown_s: number;
-}
+// The rule settings are the rules stage's types (one definition, config depends on rules); the loaded config has
+// every default filled in, hence `Required`.
 
-export interface ZoneRuleConfig {
-  readonly id: string;
-  /** Detect pixels. */
-  readonly polygon: readonly Point[];
-  readonly intrusion: boolean;
-  /** Null = no loitering rule on this zone. */
-  readonly loitering_s: number | null;
-  readonly inertia: number;
-}
+/** One corridor line, detect pixels; see rules' `LineRuleConfig`. */
+export type LineRuleConfig = Required<Rules.LineRuleConfig>;
 
-export interface GatheringRuleConfig {
-  /** A zone id of the same camera, or `whole-frame`. */
-  readonly zone: string;
-  readonly max_people: number;
-  readonly min_duration_s: number;
-  readonly clear_s: number;
-}
+/** One zone, detect pixels; `loitering_s` null = no loitering rule on this zone. */
+export type ZoneRuleConfig = Required<Rules.ZoneRuleConfig>;
 
-export interface CalibrationConfig {
-  /** Detect pixels. */
-  readonly image: readonly [Point, Point, Point, Point];
-  /** Metres on the floor. */
-  readonly floor: readonly [Point, Point, Point, Point];
-}
+export type GatheringRuleConfig = Required<Rules.GatheringRuleConfig>;
 
-export interface DistancingRuleConfig {
-  readonly min_distance_m: number;
-  readonly min_duration_s: number;
-  readonly calibration: CalibrationConfig | null;
+/** Image points in detect pixels, floor points in metres. */
+export type CalibrationConfig = Rules.CalibrationConfig;
+
+export interface DistancingRuleConfig extends Required<Rules.DistancingRuleConfig> {
   /** Resolved: false when there is no calibration. */
   readonly enabled: boolean;
   /** Why it is disabled (also reported as a config warning); null when enabled. */
   readonly disabled_reason: string | null;
 }
 
-/** A daily window in facility-local time; `end_min < start_min` means it wraps past midnight. */
-export interface TimeWindow {
-  /** As written, e.g. `11:00-12:00`. */
-  readonly text: string;
-  /** Minutes after local midnight, 0..1439. */
-  readonly start_min: number;
-  /** Minutes after local midnight, 1..1440 (exclusive end). */
-  readonly end_min: number;
-}
+/** A daily window in facility-local time, parsed from `HH:MM-HH:MM`: the rules' `DailyWindow`, taken by them as is. */
+export type TimeWindow = Rules.DailyWindow;
 
 export interface ScheduleConfig {
   readonly allow_lines: readonly TimeWindow[];
   readonly allow_zones: readonly TimeWindow[];
 }
 
+/** A camera's rules as loaded; the rule engine takes it as is (`Rules.CameraRulesConfig`). */
 export interface RulesConfig {
   readonly lines: readonly LineRuleConfig[];
   readonly zones: readonly ZoneRuleConfig[];

@@ -3,8 +3,8 @@ import { RuleConfigError } from './errors.js';
 
 /**
  * A daily window in the facility's local time, `[start_min, end_min)` in minutes after midnight;
- * `end_min < start_min` wraps past midnight. The same shape as the config stage's `TimeWindow`
- * (structural, so rules stay free of config imports): config parses `"HH:MM-HH:MM"` once and rules
+ * `end_min < start_min` wraps past midnight. The config stage's `TimeWindow` is this type
+ * (config depends on rules, never the reverse): config parses `"HH:MM-HH:MM"` once and rules
  * take the result as is.
  */
 export interface DailyWindow {

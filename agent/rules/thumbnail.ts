@@ -1,18 +1,6 @@
-import type { MonoMs } from '../shared/types.js';
+import type { Thumbnail } from '../shared/types.js';
 
-/**
- * A small gray copy of one frame (e.g. 64×48), for the tamper rule: cheap to analyse on every
- * frame, and enough to tell a covered, blurred or turned camera from a normal one. The app makes it
- * with a downscale of the decoded frame.
- */
-export interface Thumbnail {
-  /** Monotonic ms of the frame it was made from. */
-  readonly ts: MonoMs;
-  readonly width: number;
-  readonly height: number;
-  /** `width * height` luma bytes, rows top to bottom. */
-  readonly gray: Uint8Array;
-}
+export type { Thumbnail };
 
 /** Throws a RangeError naming what is wrong; a thumbnail that lies about its size would read garbage. */
 export function checkThumbnail(t: Thumbnail, where: string): void {

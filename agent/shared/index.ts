@@ -2,3 +2,5 @@ export type * from './types.js';
 export { systemClock, ManualClock, type Clock } from './clock.js';
 export { uuidv7, UUID_V7_RE } from './ids.js';
 export { noDelay } from './net.js';
+export { Backoff, BACKOFF_DEFAULTS, fullJitterDelay, type BackoffOptions } from './backoff.js';
+export { realTimers, type Timers } from './timers.js';

@@ -25,6 +25,22 @@ export interface Frame {
   readonly pixels: Buffer;
 }
 
+/**
+ * A small gray copy of one frame (e.g. 133×100), made by vision's `thumbnail()`: the motion gate compares them, the
+ * tamper rule analyses them (cheap on every frame, enough to tell a covered, blurred or turned camera).
+ */
+export interface Thumbnail {
+  /** Monotonic ms of the frame it was made from. */
+  readonly ts: MonoMs;
+  readonly width: number;
+  readonly height: number;
+  /** Size of the frame it was made from, to tell a camera's change of resolution apart from motion. */
+  readonly srcWidth: number;
+  readonly srcHeight: number;
+  /** `width * height` luma bytes, rows top to bottom. */
+  readonly gray: Uint8Array;
+}
+
 /** Axis-aligned box in frame pixels, x1 < x2, y1 < y2. */
 export interface Box {
   readonly x1: number;

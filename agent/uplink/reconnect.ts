@@ -1,16 +1,9 @@
 import type { Clock } from '../shared/clock.js';
-import type { MonoMs } from '../shared/types.js';
+import { Backoff, realTimers, type BackoffOptions, type Timers } from '../shared/index.js';
 
-/** setTimeout/clearTimeout, injectable so tests drive the reconnect loop and relay without waiting. */
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realTimers: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+// Defined once in agent/shared/ (the camera supervisor paces its restarts with the same class); re-exported for the
+// uplink's own modules.
+export { Backoff, realTimers, type BackoffOptions, type Timers };
 
 /** Waits for `p` (its failure ignored) or `ms`, whichever comes first: for goodbyes that must not hang a stop. */
 export async function raceTimeout(timers: Timers, p: Promise<unknown>, ms: number): Promise<void> {
@@ -18,65 +11,6 @@ export async function raceTimeout(timers: Timers, p: Promise<unknown>, ms: numbe
   const timeout = new Promise<void>((resolve) => (handle = timers.setTimeout(resolve, ms)));
   await Promise.race([p.catch(() => undefined), timeout]);
   timers.clearTimeout(handle);
-}
-
-export interface BackoffOptions {
-  readonly baseMs?: number;
-  readonly capMs?: number;
-  /** A connection that lasted this long resets the schedule to `baseMs`. */
-  readonly resetAfterMs?: number;
-  /** Uniform [0, 1); injectable for exact tests. */
-  readonly random?: () => number;
-}
-
-/**
- * Exponential backoff with full jitter: the delay is uniform in [0, min(cap, base·2^n)]. Full
- * jitter rather than a fixed step because 2,000 agents that lost the hub at the same moment must
- * not all come back at the same moment.
- */
-export class Backoff {
-  readonly baseMs: number;
-  readonly capMs: number;
-  readonly resetAfterMs: number;
-  private readonly random: () => number;
-  private attempt = 0;
-  private connectedAt: MonoMs | null = null;
-
-  constructor(opts: BackoffOptions = {}) {
-    this.baseMs = opts.baseMs ?? 1_000;
-    this.capMs = opts.capMs ?? 300_000;
-    this.resetAfterMs = opts.resetAfterMs ?? 60_000;
-    this.random = opts.random ?? Math.random;
-    if (!(this.baseMs > 0 && this.capMs >= this.baseMs)) {
-      throw new RangeError(`backoff needs 0 < baseMs <= capMs (got ${this.baseMs}, ${this.capMs})`);
-    }
-  }
-
-  /** The upper bound of the next delay. */
-  ceiling(): number {
-    return Math.min(this.capMs, this.baseMs * 2 ** this.attempt);
-  }
-
-  /** The delay before the next attempt; each call moves the schedule one step up. */
-  next(): number {
-    const ceiling = this.ceiling();
-    if (ceiling < this.capMs) this.attempt++;
-    return Math.floor(this.random() * ceiling);
-  }
-
-  connected(at: MonoMs): void {
-    this.connectedAt = at;
-  }
-
-  disconnected(at: MonoMs): void {
-    if (this.connectedAt !== null && at - this.connectedAt >= this.resetAfterMs) this.attempt = 0;
-    this.connectedAt = null;
-  }
-
-  /** After a refusal (bad credentials, not authorised): retry slowly from now on. */
-  penalize(): void {
-    while (this.ceiling() < this.capMs) this.attempt++;
-  }
 }
 
 export interface Connected {
@@ -135,7 +69,7 @@ export class ReconnectLoop {
         this.opts.onError?.(err);
       }
       if (this.stopped) break;
-      const delay = backoff.next();
+      const delay = backoff.nextDelay();
       this.opts.onWait?.(delay);
       await this.sleep(delay);
     }

@@ -4,11 +4,11 @@
  * The region may reach past the frame's edges (a head at the top of the picture, a margin around a
  * face): what lies outside is filled, so the subject keeps its place and shape in the input.
  *
- * The same function prepares the mask classifier's training crops (scripts/train-mask.ts), so what the
+ * The same function prepares the mask classifier's training crops (scripts/mask/train-mask.ts), so what the
  * model saw in training is exactly what it gets at run time.
  */
 import type { Box, Frame } from '../shared/types.js';
-import { checkFrame } from './preprocess.js';
+import { bilerp, checkFrame } from './preprocess.js';
 
 /** Model value = pixel × scale + offset (e.g. 1/127.5 and −1 for [−1, 1]). */
 export interface PixelNormalisation {
@@ -85,19 +85,11 @@ export function cropResizeInto(
       const b = r0 + c1;
       const c = r1 + c0;
       const d = r1 + c1;
-      out[o++] = lerp2(src, a, b, c, d, wx, wy) * scale + offset;
-      out[o++] = lerp2(src, a + g1, b + g1, c + g1, d + g1, wx, wy) * scale + offset;
-      out[o++] = lerp2(src, a + g2, b + g2, c + g2, d + g2, wx, wy) * scale + offset;
+      out[o++] = bilerp(src, a, b, c, d, wx, wy) * scale + offset;
+      out[o++] = bilerp(src, a + g1, b + g1, c + g1, d + g1, wx, wy) * scale + offset;
+      out[o++] = bilerp(src, a + g2, b + g2, c + g2, d + g2, wx, wy) * scale + offset;
     }
   }
-}
-
-function lerp2(src: Buffer, a: number, b: number, c: number, d: number, wx: number, wy: number): number {
-  const pa = src[a] as number;
-  const pc = src[c] as number;
-  const top = pa + ((src[b] as number) - pa) * wx;
-  const bot = pc + ((src[d] as number) - pc) * wx;
-  return top + (bot - top) * wy;
 }
 
 interface Taps {

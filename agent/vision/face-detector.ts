@@ -4,15 +4,15 @@
  * 256×256 input, so a head that is 40 px in the frame is several times larger for the model, which
  * misses faces under about 20 input pixels. One session and one input buffer; calls are serialised.
  */
-import { SerialRunner } from './serial-runner.js';
 import type * as ort from 'onnxruntime-node';
 import { Tensor } from 'onnxruntime-node';
 import type { Box, Frame } from '../shared/types.js';
 import { cropResizeInto, squareAround, type PixelNormalisation } from './crop-resize.js';
 import { BLAZEFACE_BACK_LAYERS, BLAZEFACE_ROW, decodeFaces, type AnchorLayer } from './face-decode.js';
 import type { ModelEntry } from './manifest.js';
-import { ModelError, squareNhwcInputSize, type ModelRegistry } from './model-registry.js';
-import { checkThreads, createSession, floatOutput } from './onnx-session.js';
+import { ModelError, squareNhwcInputSize } from './model-registry.js';
+import { chooseModel, OnnxModel, openSession, type ModelChoice } from './onnx-model.js';
+import { floatOutput } from './onnx-session.js';
 
 export interface Face {
   /** Frame pixels, clipped to the frame. */
@@ -22,10 +22,8 @@ export interface Face {
   readonly keypoints: readonly (readonly [number, number])[];
 }
 
-export interface FaceDetectorOptions {
-  readonly registry: ModelRegistry;
-  /** Model name in models.json; default: the first model with role `face`. */
-  readonly model?: string;
+/** `model`: its name in models.json; default: the first model with role `face`. */
+export interface FaceDetectorOptions extends ModelChoice {
   /** Default 1: each call is a small 256×256 model, and cameras' person detection needs the other cores. */
   readonly threads?: number;
   /** Default: the manifest's `defaults.min_score`, else 0.5. */
@@ -38,28 +36,26 @@ const FACE_ROLE = 'face';
 /** BlazeFace's training normalisation: RGB mapped to [−1, 1]. */
 const NORM: PixelNormalisation = { scale: 1 / 127.5, offset: -1 };
 
-export class FaceDetector {
+export class FaceDetector extends OnnxModel {
   private readonly input: Float32Array;
 
-  private readonly serial: SerialRunner;
-
   private constructor(
-    private readonly session: ort.InferenceSession,
-    readonly model: ModelEntry,
+    session: ort.InferenceSession,
+    model: ModelEntry,
     readonly inputSize: number,
     readonly minScore: number,
     readonly iouThreshold: number,
-    readonly threads: number,
+    threads: number,
     private readonly scoreNames: readonly string[],
     private readonly boxNames: readonly string[],
     private readonly layers: readonly AnchorLayer[],
   ) {
-    this.serial = new SerialRunner(`face detector (${model.name})`, () => session.release());
+    super(session, model, threads, 'face detector');
     this.input = new Float32Array(inputSize * inputSize * 3);
   }
 
   static async create(opts: FaceDetectorOptions): Promise<FaceDetector> {
-    const entry = opts.model !== undefined ? opts.registry.get(opts.model) : opts.registry.forRole(FACE_ROLE);
+    const entry = chooseModel(opts, FACE_ROLE);
     const h = squareNhwcInputSize(entry);
     const layers = BLAZEFACE_BACK_LAYERS;
     // Outputs as the manifest lists them: one score head per anchor layer, then one box head per layer.
@@ -72,8 +68,8 @@ export class FaceDetector {
     if (!(minScore > 0 && minScore < 1)) throw new RangeError(`face minScore must be between 0 and 1 (exclusive), got ${minScore}`);
     const iouThreshold = opts.iouThreshold ?? 0.3;
     if (!(iouThreshold > 0 && iouThreshold <= 1)) throw new RangeError(`face iouThreshold must be within (0, 1], got ${iouThreshold}`);
-    const threads = checkThreads(opts.threads ?? 1);
-    const session = await createSession(await opts.registry.load(entry.name), threads);
+    const threads = opts.threads ?? 1;
+    const session = await openSession(opts.registry, entry, threads);
     const names = entry.outputs.map((o) => o.name);
     return new FaceDetector(session, entry, h, minScore, iouThreshold, threads, names.slice(0, layers.length), names.slice(layers.length), layers);
   }
@@ -83,11 +79,7 @@ export class FaceDetector {
    * keep their shape; parts past the frame edge are black). Best first.
    */
   detect(frame: Frame, region: Box): Promise<Face[]> {
-    return this.serial.run(() => this.detectNow(frame, region));
-  }
-
-  close(): Promise<void> {
-    return this.serial.close();
+    return this.serialised(() => this.detectNow(frame, region));
   }
 
   private async detectNow(frame: Frame, region: Box): Promise<Face[]> {

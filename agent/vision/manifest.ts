@@ -1,7 +1,7 @@
 /**
  * The shape of `models/models.json`: one entry per model file with its checksum, provenance and
  * I/O contract. The registry validates the fields the agent relies on; provenance blocks (source,
- * converter, verification) are kept as written, for people and for `scripts/models.ts`.
+ * converter, verification) are kept as written, for people and for `scripts/models/models.ts`.
  */
 import { z } from 'zod';
 

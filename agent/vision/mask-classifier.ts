@@ -1,16 +1,16 @@
 /**
  * Says whether a face wears a mask, with the manifest's `mask` model (trained by this project:
- * scripts/train-mask.ts, see models.json for how and on what). Input is a square crop around a
+ * scripts/mask/train-mask.ts, see models.json for how and on what). Input is a square crop around a
  * BlazeFace box, cut exactly as in training by `maskCropInto`; output is P(no mask).
  */
-import { SerialRunner } from './serial-runner.js';
 import type * as ort from 'onnxruntime-node';
 import { Tensor } from 'onnxruntime-node';
 import type { Box, Frame } from '../shared/types.js';
 import { cropResizeInto, squareAround } from './crop-resize.js';
 import type { ModelEntry } from './manifest.js';
-import { ModelError, squareNhwcInputSize, type ModelRegistry } from './model-registry.js';
-import { checkThreads, createSession, floatOutput } from './onnx-session.js';
+import { ModelError, squareNhwcInputSize } from './model-registry.js';
+import { chooseModel, OnnxModel, openSession, type ModelChoice } from './onnx-model.js';
+import { floatOutput } from './onnx-session.js';
 
 /**
  * The crop is a square 1.2× the face box's longer side: BlazeFace boxes run from the brows to the
@@ -18,10 +18,8 @@ import { checkThreads, createSession, floatOutput } from './onnx-session.js';
  */
 export const MASK_CROP_GROW = 1.2;
 
-export interface MaskClassifierOptions {
-  readonly registry: ModelRegistry;
-  /** Model name in models.json; default: the first model with role `mask`. */
-  readonly model?: string;
+/** `model`: its name in models.json; default: the first model with role `mask`. */
+export interface MaskClassifierOptions extends ModelChoice {
   /** Default 1: a face crop is a small input, and person detection needs the other cores. */
   readonly threads?: number;
 }
@@ -36,41 +34,35 @@ export function maskCropInto(frame: Frame, faceBox: Box, size: number, out: Floa
   cropResizeInto(frame, squareAround(faceBox, MASK_CROP_GROW), size, size, out);
 }
 
-export class MaskClassifier {
+export class MaskClassifier extends OnnxModel {
   private readonly input: Float32Array;
 
-  private readonly serial: SerialRunner;
-
   private constructor(
-    private readonly session: ort.InferenceSession,
-    readonly model: ModelEntry,
+    session: ort.InferenceSession,
+    model: ModelEntry,
     readonly inputSize: number,
-    readonly threads: number,
+    threads: number,
     private readonly outputName: string,
   ) {
-    this.serial = new SerialRunner(`mask classifier (${model.name})`, () => session.release());
+    super(session, model, threads, 'mask classifier');
     this.input = new Float32Array(inputSize * inputSize * 3);
   }
 
   static async create(opts: MaskClassifierOptions): Promise<MaskClassifier> {
-    const entry = opts.model !== undefined ? opts.registry.get(opts.model) : opts.registry.forRole(MASK_ROLE);
+    const entry = chooseModel(opts, MASK_ROLE);
     const h = squareNhwcInputSize(entry);
     const out = entry.outputs[0];
     if (!out || out.shape.reduce((a, b) => a * b, 1) !== 1) {
       throw new ModelError(`model "${entry.name}": first output must be a single probability ([1,1]), manifest says [${out?.shape.join(',') ?? ''}]`);
     }
-    const threads = checkThreads(opts.threads ?? 1);
-    const session = await createSession(await opts.registry.load(entry.name), threads);
+    const threads = opts.threads ?? 1;
+    const session = await openSession(opts.registry, entry, threads);
     return new MaskClassifier(session, entry, h, threads, out.name);
   }
 
   /** P(no mask) for the face in `faceBox` (frame pixels, e.g. a FaceDetector box). */
   classify(frame: Frame, faceBox: Box): Promise<number> {
-    return this.serial.run(() => this.classifyNow(frame, faceBox));
-  }
-
-  close(): Promise<void> {
-    return this.serial.close();
+    return this.serialised(() => this.classifyNow(frame, faceBox));
   }
 
   private async classifyNow(frame: Frame, faceBox: Box): Promise<number> {

@@ -9,7 +9,7 @@
  *
  * Time comes from the frames' own monotonic timestamps, so the gate needs no clock.
  */
-import type { Frame } from '../shared/types.js';
+import type { Frame, Thumbnail } from '../shared/types.js';
 import { checkFrame } from './preprocess.js';
 
 export interface MotionGateOptions {
@@ -41,15 +41,6 @@ export interface GateDecision {
   /** Frame time of this decision and the thumbnail it was made on; pass the decision to `commit`. */
   readonly ts: number;
   readonly thumb: Thumbnail;
-}
-
-export interface Thumbnail {
-  readonly width: number;
-  readonly height: number;
-  /** For telling a camera's change of frame size apart from motion. */
-  readonly srcWidth: number;
-  readonly srcHeight: number;
-  readonly gray: Uint8Array;
 }
 
 export class MotionGate {
@@ -134,5 +125,5 @@ export function thumbnail(frame: Frame, thumbHeight: number): Thumbnail {
   }
   const gray = new Uint8Array(tw * th);
   for (let i = 0; i < gray.length; i++) gray[i] = Math.round((sums[i] as number) / (counts[i] as number));
-  return { width: tw, height: th, srcWidth: W, srcHeight: H, gray };
+  return { ts: frame.ts, width: tw, height: th, srcWidth: W, srcHeight: H, gray };
 }

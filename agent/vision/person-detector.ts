@@ -3,20 +3,18 @@
  * One instance owns one session and one reusable input buffer; calls are serialised so the buffer is
  * never shared between two inferences in flight.
  */
-import { SerialRunner } from './serial-runner.js';
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { createSession } from './onnx-session.js';
 import type { Detections, Frame } from '../shared/types.js';
 import type { ModelEntry } from './manifest.js';
-import { ModelError, type ModelRegistry } from './model-registry.js';
+import { ModelError } from './model-registry.js';
+import { chooseModel, OnnxModel, openSession, type ModelChoice } from './onnx-model.js';
+import { floatOutput } from './onnx-session.js';
 import { decodeDetections } from './postprocess.js';
 import { letterbox, letterboxInto, type Letterbox } from './preprocess.js';
 
-export interface PersonDetectorOptions {
-  readonly registry: ModelRegistry;
-  /** Model name in models.json; default: the first model with role `person`. */
-  readonly model?: string;
+/** `model`: its name in models.json; default: the first model with role `person`. */
+export interface PersonDetectorOptions extends ModelChoice {
   /** onnxruntime intra-op threads; default min(2, cores). */
   readonly threads?: number;
   /** Default: the model's `defaults.min_score` in models.json, else 0.4. */
@@ -26,28 +24,26 @@ export interface PersonDetectorOptions {
 const PERSON_LABEL = 'person';
 const FALLBACK_MIN_SCORE = 0.4;
 
-export class PersonDetector {
+export class PersonDetector extends OnnxModel {
   private lb: Letterbox | null = null;
   private readonly input: Float32Array;
 
-  private readonly serial: SerialRunner;
-
   private constructor(
-    private readonly session: ort.InferenceSession,
-    readonly model: ModelEntry,
+    session: ort.InferenceSession,
+    model: ModelEntry,
     readonly minScore: number,
-    readonly threads: number,
+    threads: number,
     private readonly inputName: string,
     private readonly outputName: string,
     private readonly inputShape: readonly [number, number, number, number],
     private readonly classIndex: number,
   ) {
-    this.serial = new SerialRunner(`person detector (${model.name})`, () => session.release());
+    super(session, model, threads, 'person detector');
     this.input = new Float32Array(inputShape[1] * inputShape[2] * inputShape[3]);
   }
 
   static async create(opts: PersonDetectorOptions): Promise<PersonDetector> {
-    const entry = opts.model !== undefined ? opts.registry.get(opts.model) : opts.registry.forRole(PERSON_LABEL);
+    const entry = chooseModel(opts, PERSON_LABEL);
     const shape = entry.input.shape;
     if (entry.input.layout !== 'NHWC' || shape.length !== 4 || shape[0] !== 1 || shape[3] !== 3) {
       throw new ModelError(`model "${entry.name}": expected a [1,H,W,3] NHWC input, manifest says ${entry.input.layout} [${shape.join(',')}]`);
@@ -61,20 +57,13 @@ export class PersonDetector {
     const minScore = opts.minScore ?? entry.defaults?.min_score ?? FALLBACK_MIN_SCORE;
     if (!(minScore >= 0 && minScore <= 1)) throw new RangeError(`minScore must be within 0..1, got ${minScore}`);
     const threads = opts.threads ?? Math.min(2, availableParallelism());
-    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
-
-    const session = await createSession(await opts.registry.load(entry.name), threads);
+    const session = await openSession(opts.registry, entry, threads);
     return new PersonDetector(session, entry, minScore, threads, entry.input.name, output.name, shape as [number, number, number, number], classIndex);
   }
 
   /** Persons in `frame`, boxes in frame pixels, clipped to it, score ≥ minScore. */
   detect(frame: Frame): Promise<Detections> {
-    return this.serial.run(() => this.detectNow(frame));
-  }
-
-  /** Lets calls already made finish, then frees the session; later calls are rejected. */
-  close(): Promise<void> {
-    return this.serial.close();
+    return this.serialised(() => this.detectNow(frame));
   }
 
   private async detectNow(frame: Frame): Promise<Detections> {
@@ -87,9 +76,8 @@ export class PersonDetector {
     letterboxInto(frame, lb, this.input);
     const feeds = { [this.inputName]: new ort.Tensor('float32', this.input, [...this.inputShape]) };
     const result = await this.session.run(feeds, [this.outputName]);
-    const raw = result[this.outputName];
-    if (!raw || !(raw.data instanceof Float32Array)) throw new Error(`model "${this.model.name}" returned no float32 "${this.outputName}"`);
-    const items = decodeDetections(raw.data, lb, { minScore: this.minScore, classIndex: this.classIndex, label: PERSON_LABEL });
+    const raw = floatOutput(result, this.outputName, this.model.name);
+    const items = decodeDetections(raw, lb, { minScore: this.minScore, classIndex: this.classIndex, label: PERSON_LABEL });
     return {
       cameraId: frame.cameraId,
       frameSeq: frame.seq,

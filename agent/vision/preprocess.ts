@@ -105,7 +105,8 @@ export function letterboxInto(frame: Frame, lb: Letterbox, out: Float32Array, fi
   }
 }
 
-function bilerp(src: Buffer, a: number, b: number, c: number, d: number, wx: number, wy: number): number {
+/** Bilinear blend of the bytes at a (top-left), b (top-right), c (bottom-left), d (bottom-right); also crop-resize's. */
+export function bilerp(src: Buffer, a: number, b: number, c: number, d: number, wx: number, wy: number): number {
   const pa = src[a] as number;
   const pc = src[c] as number;
   const top = pa + ((src[b] as number) - pa) * wx;

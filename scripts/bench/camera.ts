@@ -3,7 +3,7 @@
  *
  * Stream: a 1280x720 25 fps H.264 clip generated here with ffmpeg (lavfi `testsrc2`, x264 main
  * profile ~3 Mbit/s, 2 s GOP, like a camera's main stream; no recording of people), served in a loop
- * by the real RTSP server (scripts/rtsp-server.py, GStreamer; it repacketizes, never re-encodes) on
+ * by the real RTSP server (test/support/rtsp-server.py, GStreamer; it repacketizes, never re-encodes) on
  * loopback and read over RTSP/TCP.
  *
  * 1. overhead: CPU of the agent's ingest path for one camera (CameraSupervisor + its ffmpeg, decoding
@@ -21,8 +21,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { CameraSupervisor } from '../../agent/camera/index.js';
-import { RtspTestServer } from '../lib/rtsp-server.js';
-import { nodeCpuMs, procCpuMs } from '../lib/cpu.js';
+import { RtspTestServer } from '../../test/support/rtsp-server.js';
+import { nodeCpuMs, procCpuMs } from './cpu.js';
 
 const DETECT = { width: 768, height: 432, fps: 5 } as const;
 const STREAM = { width: 1280, height: 720, fps: 25 } as const;

@@ -6,7 +6,7 @@
 import { ModelRegistry, PersonDetector } from '../../agent/vision/index.js';
 import { letterbox, letterboxInto } from '../../agent/vision/preprocess.js';
 import type { Frame } from '../../agent/shared/types.js';
-import { readVideoFrames, VTEST_AVI } from '../lib/video-frames.js';
+import { readVideoFrames, VTEST_AVI } from '../../test/support/video-frames.js';
 
 const WARMUP = 3;
 

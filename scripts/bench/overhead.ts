@@ -11,8 +11,8 @@ import { ModelRegistry, PersonDetector, VisionScheduler, defaultModelsDir } from
 import { silentLogger } from '../../agent/ops/index.js';
 import { systemClock } from '../../agent/shared/clock.js';
 import type { Frame } from '../../agent/shared/types.js';
-import { nodeCpuMs, procCpuMs } from '../lib/cpu.js';
-import { VTEST_AVI, readVideoFrames, requireSampleVideo } from '../lib/video-frames.js';
+import { nodeCpuMs, procCpuMs } from './cpu.js';
+import { VTEST_AVI, readVideoFrames, requireSampleVideo } from '../../test/support/video-frames.js';
 
 const W = 768;
 const H = 576;

@@ -12,8 +12,8 @@ import type { Detections, Frame } from '../../agent/shared/types.js';
 import { Tracker } from '../../agent/track/index.js';
 import { FaceDetector, MaskClassifier, ModelRegistry, MotionGate, PersonAttributes, PersonDetector, VisionScheduler, defaultThreads } from '../../agent/vision/index.js';
 import { headRegion, pickFace } from '../../agent/vision/person-attributes.js';
-import { readImageFrame } from '../lib/image-frame.js';
-import { readVideoFrames, VTEST_AVI } from '../lib/video-frames.js';
+import { readImageFrame } from '../../test/support/image-frame.js';
+import { readVideoFrames, VTEST_AVI } from '../../test/support/video-frames.js';
 import { faceApiSample } from '../models/test-media.js';
 import { quantile } from './detector.js';
 

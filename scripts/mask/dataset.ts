@@ -13,7 +13,7 @@ import type { Box } from '../../agent/shared/types.js';
 import { squareAround } from '../../agent/vision/crop-resize.js';
 import type { FaceDetector } from '../../agent/vision/face-detector.js';
 import { MASK_CROP_GROW, maskCropInto } from '../../agent/vision/mask-classifier.js';
-import { readImageFrame } from '../lib/image-frame.js';
+import { readImageFrame } from '../../test/support/image-frame.js';
 
 export const CLASSES = [
   { dir: 'with_mask', label: 0 },

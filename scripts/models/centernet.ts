@@ -65,7 +65,7 @@ export function centernetEntry(args: {
     },
     converter: {
       script: 'scripts/convert/index.ts',
-      entry: 'npm run models (scripts/models.ts)',
+      entry: 'npm run models (scripts/models/models.ts)',
       version: CONVERTER_VERSION,
       opset: 13,
       weights: 'float16 decoded exactly to float32',

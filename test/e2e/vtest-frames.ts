@@ -4,7 +4,7 @@
  * ordered-frames.ts), for the real-video proofs of tracking and line crossing.
  */
 import type { Frame } from '../../agent/shared/types.js';
-import { requireSampleVideo, VTEST_AVI } from '../../scripts/lib/video-frames.js';
+import { requireSampleVideo, VTEST_AVI } from '../support/video-frames.js';
 import { mediaTimeS, orderedFrames } from './ordered-frames.js';
 
 export { VTEST_AVI };

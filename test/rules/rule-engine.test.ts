@@ -190,7 +190,7 @@ cameras:
     const engine = RuleEngine.fromConfig(config.cameras[0]!.rules, { utcOffsetMin: 420, mask: config.models.mask });
     // At 11:30 local the zone rules are allowed; at 13:00 they are not.
     const at13 = Date.UTC(2026, 2, 10, 6, 0);
-    const flatGray = { width: 16, height: 12, gray: new Uint8Array(16 * 12).fill(77) };
+    const flatGray = { width: 16, height: 12, srcWidth: 16, srcHeight: 12, gray: new Uint8Array(16 * 12).fill(77) };
     const events: RuleEvent[] = [];
     for (let seq = 0; seq < 40; seq++) {
       const items: At[] = [

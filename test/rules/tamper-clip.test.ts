@@ -28,7 +28,7 @@ function play(frames: readonly Buffer[]): string[] {
   frames.forEach((gray, i) => {
     const ts = i * 200;
     const dets = { cameraId: 'walkway', frameSeq: i, ts, wallTs: ts, width: W, height: H, items: [] };
-    for (const e of rule.update(dets, { ts, width: W, height: H, gray })) events.push(`${i} ${e.phase} ${e.reason}`);
+    for (const e of rule.update(dets, { ts, width: W, height: H, srcWidth: W, srcHeight: H, gray })) events.push(`${i} ${e.phase} ${e.reason}`);
   });
   return events;
 }

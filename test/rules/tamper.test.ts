@@ -68,7 +68,7 @@ const noise = (): number => {
 function thumb(picture: Float64Array, i: number): Thumbnail {
   const gray = new Uint8Array(W * H);
   for (let k = 0; k < gray.length; k++) gray[k] = Math.max(0, Math.min(255, Math.round(picture[k]! + noise())));
-  return { ts: i * 200, width: W, height: H, gray };
+  return { ts: i * 200, width: W, height: H, srcWidth: W, srcHeight: H, gray };
 }
 
 function dets(i: number): Detections {
@@ -175,14 +175,14 @@ describe('camera_tamper on synthetic thumbnails', () => {
     const rule = new TamperRule();
     // Blurred from the start: there is no baseline to compare with yet, and then the blur is the baseline.
     expect(play(rule, [() => BLURRED, secs(30)])).toEqual([]);
-    const small: Thumbnail = { ts: 99_000, width: 32, height: 24, gray: new Uint8Array(32 * 24).map((_, k) => (k * 37) % 251) };
+    const small: Thumbnail = { ts: 99_000, width: 32, height: 24, srcWidth: 32, srcHeight: 24, gray: new Uint8Array(32 * 24).map((_, k) => (k * 37) % 251) };
     expect(rule.update(dets(495), small)).toEqual([]);
   });
 
   it('with no thumbnail judges nothing; a thumbnail that lies about its size is refused naming the camera', () => {
     const rule = new TamperRule();
     expect(rule.update(dets(0))).toEqual([]);
-    const bad: Thumbnail = { ts: 0, width: W, height: H, gray: new Uint8Array(10) };
+    const bad: Thumbnail = { ts: 0, width: W, height: H, srcWidth: W, srcHeight: H, gray: new Uint8Array(10) };
     expect(() => rule.update(dets(0), bad)).toThrow(/tamper rule of camera "corridor-a": thumbnail of 64×48 needs 3072 bytes, got 10/);
     expect(() => rule.update(dets(0), { ...bad, width: 2, height: 5 })).toThrow(/at least 3×3/);
   });

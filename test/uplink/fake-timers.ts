@@ -1,4 +1,4 @@
-import type { Timers } from '../../agent/uplink/reconnect.js';
+import type { Timers } from '../../agent/shared/index.js';
 
 /** Timers that only fire when the test says so; records every delay asked for. */
 export class FakeTimers implements Timers {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../agent/shared/clock.js';
-import { Backoff, ReconnectLoop, type Connected } from '../../agent/uplink/reconnect.js';
+import { Backoff } from '../../agent/shared/index.js';
+import { ReconnectLoop, type Connected } from '../../agent/uplink/reconnect.js';
 import { TokenBucket } from '../../agent/uplink/token-bucket.js';
 import { FakeTimers, settle } from './fake-timers.js';
 
@@ -109,9 +110,9 @@ describe('ReconnectLoop backoff', () => {
 
   it('penalize() jumps to the slow end (a refused login is not retried fast)', () => {
     const b = new Backoff({ random: () => 0.5 });
-    expect(b.next()).toBe(500);
+    expect(b.nextDelay()).toBe(500);
     b.penalize();
-    expect(b.next()).toBe(150_000);
+    expect(b.nextDelay()).toBe(150_000);
     expect(() => new Backoff({ baseMs: 0 })).toThrow(RangeError);
   });
 });

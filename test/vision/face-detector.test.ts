@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Box, Frame } from '../../agent/shared/types.js';
 import { iou } from '../../agent/vision/face-decode.js';
 import { defaultModelsDir, FaceDetector, ModelError, ModelRegistry, type Face } from '../../agent/vision/index.js';
-import { readImageFrame } from '../../scripts/lib/image-frame.js';
+import { readImageFrame } from '../support/image-frame.js';
 import { centre, faceApiFrame, inside, maskedCrowd, tiles } from './media.js';
 
 /** Faces of at least 24 px found in any tile, duplicates from overlapping tiles merged. */

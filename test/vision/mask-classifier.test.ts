@@ -1,5 +1,5 @@
 /**
- * The committed mask classifier (models/mask-classifier.onnx, trained by scripts/train-mask.ts) on
+ * The committed mask classifier (models/mask-classifier.onnx, trained by scripts/mask/train-mask.ts) on
  * faces it never saw in training: real photos, faces found by the real BlazeFace over tiles. The
  * labels are what a person sees in each photo; tolerances are stated per test, with what was measured.
  */
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../../agent/shared/types.js';
 import { iou } from '../../agent/vision/face-decode.js';
 import { defaultModelsDir, FaceDetector, MaskClassifier, ModelError, ModelRegistry, type Face } from '../../agent/vision/index.js';
-import { readImageFrame } from '../../scripts/lib/image-frame.js';
+import { readImageFrame } from '../support/image-frame.js';
 import { centre, faceApiFrame, IMG3_UNMASKED_FACE, IMG4_MASKED_X, IMG4_UNMASKED_X, inside, maskedCrowd, tiles } from './media.js';
 
 interface Scored {

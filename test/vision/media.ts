@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Box, Frame } from '../../agent/shared/types.js';
-import { readImageFrame } from '../../scripts/lib/image-frame.js';
+import { readImageFrame } from '../support/image-frame.js';
 import { faceApiSample } from '../../scripts/models/test-media.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));

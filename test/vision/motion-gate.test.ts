@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../../agent/shared/types.js';
 import { changedShare, MotionGate, thumbnail } from '../../agent/vision/motion-gate.js';
-import { readVideoFrames, VTEST_AVI } from '../../scripts/lib/video-frames.js';
+import { readVideoFrames, VTEST_AVI } from '../support/video-frames.js';
 
 const W = 320;
 const H = 240;

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Detections, Frame } from '../../agent/shared/types.js';
 import { FaceDetector, MaskClassifier, ModelRegistry, PersonAttributes, PersonDetector } from '../../agent/vision/index.js';
-import { readImageFrame } from '../../scripts/lib/image-frame.js';
+import { readImageFrame } from '../support/image-frame.js';
 import { darknetPerson, faceApiFrame, IMG3_UNMASKED_FACE, maskedCrowd } from './media.js';
 
 let person: PersonDetector;

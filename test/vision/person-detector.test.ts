@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Box, Frame } from '../../agent/shared/types.js';
 import { defaultModelsDir, ModelError, ModelRegistry, PersonDetector } from '../../agent/vision/index.js';
-import { readVideoFrames, TREE_AVI, VTEST_AVI } from '../../scripts/lib/video-frames.js';
+import { readVideoFrames, TREE_AVI, VTEST_AVI } from '../support/video-frames.js';
 
 const VTEST_FRAMES = [0, 150, 300, 450, 600, 750];
 const TREE_FRAMES = Array.from({ length: 12 }, (_, i) => i * 5); // tree.avi decodes to 68 frames

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../agent/shared/clock.js';
 import type { Detections, Frame } from '../../agent/shared/types.js';
 import { ModelRegistry, PersonDetector, VisionScheduler, type FrameDetector } from '../../agent/vision/index.js';
-import { readVideoFrames, VTEST_AVI } from '../../scripts/lib/video-frames.js';
+import { readVideoFrames, VTEST_AVI } from '../support/video-frames.js';
 
 /** A detector that records what it was asked and finishes each run when the test says so. */
 class HandDetector implements FrameDetector {

@@ -2,7 +2,7 @@
  * The pieces of the mask classifier's training (scripts/mask/*) that decide what the committed
  * model is: the validation split, the mirror and augmentation of crops, the logistic fit and its
  * metrics, and the ONNX wrapping of a backbone. The full training run itself takes minutes and is
- * checked by `npx tsx scripts/train-mask.ts --check` (it retrains and compares the bytes).
+ * checked by `npx tsx scripts/mask/train-mask.ts --check` (it retrains and compares the bytes).
  */
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';

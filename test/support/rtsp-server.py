@@ -3,7 +3,7 @@
 
 Run with Debian's python3 (/usr/bin/python3), which has the `gi` bindings:
 
-  /usr/bin/python3 scripts/rtsp-server.py [--port 0] [--host 127.0.0.1]
+  /usr/bin/python3 test/support/rtsp-server.py [--port 0] [--host 127.0.0.1]
       --mount /loop=file:/tmp/clip.mp4      # a pre-encoded H.264 MP4, looped forever, not re-encoded
       --mount /pattern=pattern:320x240@25   # moving test pattern (videotestsrc ball), x264 zerolatency
       --mount /still=still:320x240@25       # one unchanging picture at full frame rate (a frozen camera)

@@ -1,5 +1,5 @@
 /**
- * Drives scripts/rtsp-server.py (GStreamer's RTSP server, a real RTSP/RTP implementation) from
+ * Drives test/support/rtsp-server.py (GStreamer's RTSP server, a real RTSP/RTP implementation) from
  * tests: start it on a free loopback port, then kill it (camera reboot), SIGSTOP it (stalled
  * stream) and bring it back on the same port. Needs Debian's python3 with the GStreamer bindings
  * (see the script's header for the packages).
@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const RTSP_SERVER_SCRIPT = fileURLToPath(new URL('../rtsp-server.py', import.meta.url));
+export const RTSP_SERVER_SCRIPT = fileURLToPath(new URL('./rtsp-server.py', import.meta.url));
 /** Debian's interpreter: the first python3 on PATH may be another one without `gi`. */
 export const SYSTEM_PYTHON = '/usr/bin/python3';
 

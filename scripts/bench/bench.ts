@@ -4,7 +4,7 @@
  * the machines are shared and noisy, so scenarios measure ratios within one run where they can.
  */
 import os from 'node:os';
-import { scenarios } from './bench/scenarios.js';
+import { scenarios } from './scenarios.js';
 
 type Result = Record<string, unknown> & { scenario: string };
 

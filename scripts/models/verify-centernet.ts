@@ -14,16 +14,16 @@
  * The raw detection rows are reported too but not gated: two near-equal peaks may swap places in
  * the top-100 sort, which is a difference of order, not of results.
  *
- * Usage: tsx scripts/verify-centernet.ts [--frames 0,300,600] [--min-score 0.4]
+ * Usage: tsx scripts/models/verify-centernet.ts [--frames 0,300,600] [--min-score 0.4]
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { letterbox, letterboxInto } from '../agent/vision/preprocess.js';
-import { readVideoFrames, VTEST_AVI } from './lib/video-frames.js';
-import { CENTERNET_FILE, CENTERNET_GRAPH_JSON, CENTERNET_INPUT_SIZE, CENTERNET_IO } from './models/centernet.js';
+import { letterbox, letterboxInto } from '../../agent/vision/preprocess.js';
+import { readVideoFrames, VTEST_AVI } from '../../test/support/video-frames.js';
+import { CENTERNET_FILE, CENTERNET_GRAPH_JSON, CENTERNET_INPUT_SIZE, CENTERNET_IO } from './centernet.js';
 
 export const TOLERANCE = { keypoints: 1e-4, wh: 0.05, box_px: 0.25, score: 1e-4 } as const;
 export const DEFAULT_FRAMES: readonly number[] = [0, 300, 600];
@@ -212,7 +212,7 @@ function memoryHandler(modelJson: string) {
   };
 }
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SOURCE_DIR = join(ROOT, '.cache', 'models-src', 'centernet');
 
 async function main(): Promise<void> {

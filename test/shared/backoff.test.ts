@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Backoff, fullJitterDelay } from '../../agent/camera/index.js';
+import { CAMERA_BACKOFF } from '../../agent/camera/index.js';
+import { Backoff, fullJitterDelay } from '../../agent/shared/index.js';
 
 describe('fullJitterDelay', () => {
   it('is random × min(cap, base·2^attempt)', () => {
@@ -25,15 +26,15 @@ describe('Backoff', () => {
   it('widens with each failure and caps at 5 minutes, using the injected random', () => {
     const rolls = [0.1, 0.9, 0.5, 0.25];
     let i = 0;
-    const b = new Backoff({ random: () => rolls[i++ % rolls.length]! });
+    const b = new Backoff({ ...CAMERA_BACKOFF, random: () => rolls[i++ % rolls.length]! });
     const delays = Array.from({ length: 12 }, () => b.nextDelay());
     const ceilings = [2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300, 300].map((s) => s * 1000);
     expect(delays).toEqual(ceilings.map((c, k) => Math.floor(rolls[k % 4]! * c)));
     expect(b.attempt).toBe(12);
   });
 
-  it('resets only after a healthy stretch of healthyResetMs', () => {
-    const b = new Backoff({ random: () => 0.5 });
+  it('resets only after a healthy stretch of resetAfterMs', () => {
+    const b = new Backoff({ ...CAMERA_BACKOFF, random: () => 0.5 });
     b.nextDelay();
     b.nextDelay();
     b.nextDelay();
@@ -46,7 +47,7 @@ describe('Backoff', () => {
   });
 
   it('a failure ends the stretch: flapping every few seconds keeps backing off', () => {
-    const b = new Backoff({ random: () => 0.5 });
+    const b = new Backoff({ ...CAMERA_BACKOFF, random: () => 0.5 });
     let t = 0;
     for (let k = 0; k < 20; k++) {
       b.noteHealthy(t);
@@ -57,8 +58,36 @@ describe('Backoff', () => {
     expect(b.attempt).toBe(20);
   });
 
+  it('starts from 1 s by default (the uplink) and from 2 s with the camera settings', () => {
+    expect(new Backoff({ random: () => 0.5 }).nextDelay()).toBe(500);
+    expect(new Backoff({ ...CAMERA_BACKOFF, random: () => 0.5 }).nextDelay()).toBe(1000);
+  });
+
+  it('connected/disconnected: a connection that lasted resetAfterMs forgives, a shorter one does not', () => {
+    const b = new Backoff({ random: () => 0.5 });
+    b.nextDelay();
+    b.nextDelay();
+    b.connected(0);
+    b.disconnected(59_999);
+    expect(b.attempt).toBe(2);
+    b.connected(100_000);
+    b.disconnected(160_000);
+    expect(b.attempt).toBe(0);
+    b.disconnected(500_000); // without a connected(): no stretch, nothing forgiven or broken
+    expect(b.attempt).toBe(0);
+  });
+
+  it('penalize() jumps to the cap but keeps counting failures', () => {
+    const b = new Backoff({ random: () => 0.5 });
+    b.penalize();
+    expect(b.ceiling()).toBe(300_000);
+    expect(b.nextDelay()).toBe(150_000);
+    expect(b.nextDelay()).toBe(150_000);
+  });
+
   it('rejects inconsistent settings', () => {
     expect(() => new Backoff({ baseMs: 0 })).toThrow(/baseMs/);
     expect(() => new Backoff({ baseMs: 10_000, capMs: 5_000 })).toThrow(/capMs/);
+    expect(() => new Backoff({ resetAfterMs: 0 })).toThrow(/resetAfterMs/);
   });
 });

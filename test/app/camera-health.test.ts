@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { CameraRates, toCameraStatus } from '../../agent/app/camera-health.js';
+import type { CameraPipelineStats } from '../../agent/app/frame-step.js';
+import type { CameraCounters, CameraState } from '../../agent/camera/index.js';
+import { ManualClock } from '../../agent/shared/clock.js';
+
+/** The parts of a CameraSupervisor the rates read, with counters the test moves. */
+function fakeSupervisor(state: CameraState['state'] = 'online') {
+  const counters: CameraCounters = { frames: 0, dropped: 0, restarts: 0, stalls: 0, reconnects: 0, overFps: 0 };
+  return {
+    counters,
+    state: { state, reason: state === 'online' ? 'streaming' : 'stalled', since: 0, sinceWall: 0 } satisfies CameraState,
+    quality: () => ({ grade: 'fair' as const, reconnects: 1, stalls: 0, overFps: 0, windowS: 3600 }),
+  };
+}
+
+const stats = (inferences: number): CameraPipelineStats => ({
+  frames: 0,
+  inferences,
+  skipped: 0,
+  persons: 0,
+  trackedPersons: 0,
+  ruleEvents: 0,
+  violations: 0,
+  errors: 0,
+});
+
+describe('CameraRates', () => {
+  it('reports frame rates in and through the detector since the previous sample, on the injected clock', () => {
+    const clock = new ManualClock(5_000);
+    const rates = new CameraRates(clock);
+    const sup = fakeSupervisor();
+    // The first sample has nothing to compare with: rates 0, not a guess.
+    expect(rates.sample('hall', sup, stats(0), 4_000)).toEqual({ id: 'hall', state: 'online', fpsIn: 0, fpsDetect: 0, lastFrameAgeS: 1, quality: 'fair' });
+
+    clock.advance(60_000); // one heartbeat later: 10 fps decoded (a tenth dropped latest-wins), 5 fps detected
+    sup.counters.frames += 540;
+    sup.counters.dropped += 60;
+    const h = rates.sample('hall', sup, stats(300), clock.now() - 250);
+    expect(h).toMatchObject({ fpsIn: 10, fpsDetect: 5, lastFrameAgeS: 0.3 });
+  });
+
+  it('keeps each camera apart, and reports a camera that never delivered with no frame age', () => {
+    const clock = new ManualClock();
+    const rates = new CameraRates(clock);
+    const a = fakeSupervisor();
+    const b = fakeSupervisor('offline');
+    rates.sample('a', a, stats(0), null);
+    rates.sample('b', b, stats(0), null);
+    clock.advance(10_000);
+    a.counters.frames += 50;
+    expect(rates.sample('a', a, stats(25), clock.now())).toMatchObject({ fpsIn: 5, fpsDetect: 2.5, lastFrameAgeS: 0 });
+    expect(rates.sample('b', b, stats(0), null)).toMatchObject({ state: 'offline', fpsIn: 0, fpsDetect: 0, lastFrameAgeS: null });
+  });
+
+  it('gives 0 rather than dividing by zero when two samples come at the same instant', () => {
+    const clock = new ManualClock();
+    const rates = new CameraRates(clock);
+    const sup = fakeSupervisor();
+    rates.sample('a', sup, stats(0), null);
+    sup.counters.frames += 10;
+    expect(rates.sample('a', sup, stats(3), null)).toMatchObject({ fpsIn: 0, fpsDetect: 0 });
+  });
+});
+
+describe('toCameraStatus', () => {
+  const wallAt = (mono: number): number => 1_767_225_600_000 + mono;
+
+  it('maps the supervisor states onto the contract’s, with wall-clock since', () => {
+    expect(toCameraStatus({ state: 'online', reason: 'streaming', since: 10, sinceWall: 0 }, wallAt)).toEqual({ state: 'online', reason: 'streaming', since: wallAt(10) });
+    expect(toCameraStatus({ state: 'degraded', reason: 'frozen', since: 20, sinceWall: 0 }, wallAt)).toMatchObject({ state: 'degraded', reason: 'frozen' });
+    expect(toCameraStatus({ state: 'offline', reason: 'stalled', since: 30, sinceWall: 0 }, wallAt)).toMatchObject({ state: 'offline', reason: 'stalled' });
+    expect(toCameraStatus({ state: 'stopped', reason: 'stopped', since: 40, sinceWall: 0 }, wallAt)).toEqual({ state: 'disabled', reason: 'stopped', since: wallAt(40) });
+  });
+
+  it('announces nothing while a camera is still starting (offline comes from the debounce, not the first second)', () => {
+    expect(toCameraStatus({ state: 'starting', reason: 'starting', since: 0, sinceWall: 0 }, wallAt)).toBeNull();
+  });
+});

@@ -1,0 +1,76 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ESLint } from 'eslint';
+import tseslint from 'typescript-eslint';
+import { describe, expect, it } from 'vitest';
+import stageBoundaries from '../../eslint/stage-boundaries.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const RULE = 'qmon/stage-boundaries';
+
+// Only the boundary rule, without the type-checked presets: building a TypeScript program per lint would make this
+// test take tens of seconds, and the rule needs no type information. The project wiring is checked separately below.
+const boundaryOnly = new ESLint({
+  cwd: root,
+  overrideConfigFile: true,
+  overrideConfig: [
+    {
+      files: ['**/*.ts'],
+      languageOptions: { parser: tseslint.parser },
+      plugins: { qmon: stageBoundaries },
+      rules: { [RULE]: ['error', { root: path.join(root, 'agent') }] },
+    },
+  ],
+});
+
+async function boundaryErrors(code: string, filePath: string): Promise<string[]> {
+  const [result] = await boundaryOnly.lintText(code, { filePath });
+  return (result?.messages ?? []).map((m) => `${m.ruleId ?? 'parser'}: ${m.message}`);
+}
+
+describe('stage boundaries lint rule', () => {
+  it('rejects a deep import into another stage, naming the stage and its index', async () => {
+    const errors = await boundaryErrors("import { Outbox } from '../store/outbox.js';\n", 'agent/rules/x.ts');
+    expect(errors).toEqual([`${RULE}: 'store' is a stage: import it through 'store/index.js', not 'store/outbox'`]);
+  });
+
+  it('rejects deep re-exports, type-only and dynamic imports as well, and reaches from subfolders', async () => {
+    const code = [
+      "export { Outbox } from '../store/outbox.js';",
+      "import type { Frame } from '../vision/preprocess.js';",
+      "export const load = () => import('../track/tracker.js');",
+    ].join('\n');
+    expect(await boundaryErrors(code, 'agent/rules/x.ts')).toHaveLength(3);
+    expect(await boundaryErrors("import { x } from '../../store/outbox.js';\n", 'agent/camera/onvif/x.ts')).toHaveLength(1);
+    expect(await boundaryErrors("import { x } from './store/outbox.js';\n", 'agent/app.ts')).toHaveLength(1);
+    expect(await boundaryErrors("import { x } from '../contract/topics.js';\n", 'agent/uplink/x.ts')).toHaveLength(1);
+  });
+
+  it('accepts another stage through its index, agent/shared/, its own stage, and packages', async () => {
+    const code = [
+      "import { Store } from '../store/index.js';",
+      "import { ids } from '../shared/ids.js';",
+      "import { contract } from '../contract/index.js';",
+      "import { Rule } from './rule.js';",
+      "import { z } from 'zod';",
+      "import { readFile } from 'node:fs/promises';",
+    ].join('\n');
+    expect(await boundaryErrors(code, 'agent/rules/x.ts')).toEqual([]);
+    expect(await boundaryErrors("import { Backoff } from '../backoff.js';\n", 'agent/camera/onvif/x.ts')).toEqual([]);
+    expect(await boundaryErrors("import { CameraPipeline } from './app/camera-pipeline.js';\n", 'agent/app.ts')).toEqual([]);
+    expect(await boundaryErrors("import { Agent } from '../app.js';\n", 'agent/cli/run.ts')).toEqual([]);
+  });
+
+  it('is switched on by the project config for agent/ and off for tests and scripts', async () => {
+    const project = new ESLint({ cwd: root });
+    const severity = async (file: string): Promise<unknown> => {
+      const config = (await project.calculateConfigForFile(file)) as { rules?: Record<string, unknown> };
+      const setting = config.rules?.[RULE];
+      return Array.isArray(setting) ? setting[0] : setting;
+    };
+    expect(await severity('agent/rules/rule-engine.ts')).toBe(2);
+    expect(await severity('agent/app.ts')).toBe(2);
+    expect(await severity('test/rules/zones.test.ts')).toBeUndefined();
+    expect(await severity('scripts/bench/vision.ts')).toBeUndefined();
+  });
+});
