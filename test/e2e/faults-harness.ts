@@ -3,7 +3,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { expect, vi } from 'vitest';
 import type { Store } from '../../agent/store/index.js';
-import { topics, type Timers } from '../../agent/uplink/index.js';
+import { topics } from '../../agent/uplink/index.js';
 import type { HubEventRow, ReferenceHub } from '../../agent/hub/index.js';
 import { FID } from './agent.js';
 
@@ -66,29 +66,3 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Polls until `fn` stops throwing, for up to `timeoutMs` of real time. */
 export const until = <T>(fn: () => T, timeoutMs = 20_000) => vi.waitFor(fn, { timeout: timeoutMs, interval: 20 });
 
-/**
- * Real timers that count how many callbacks of timers set with `ms` have run to completion. Given to the Uplink
- * with `tickMs: ms`, `ticks(n)` waits until the relay has ticked n more times: a "nothing was sent" check after it
- * has tested something even on a slow machine, where a fixed sleep may have let no tick run at all. (A relay
- * wake-up timer could have the same delay; it also evaluates what to send, so counting it is harmless.)
- */
-export class CountingTimers implements Timers {
-  fired = 0;
-  constructor(readonly ms: number) {}
-
-  setTimeout(fn: () => void, ms: number): unknown {
-    return setTimeout(() => {
-      fn();
-      if (ms === this.ms) this.fired++;
-    }, ms);
-  }
-
-  clearTimeout(handle: unknown): void {
-    clearTimeout(handle as NodeJS.Timeout);
-  }
-
-  async ticks(n: number, timeoutMs = 20_000): Promise<void> {
-    const target = this.fired + n;
-    await until(() => expect(this.fired, `${n} more uplink ticks`).toBeGreaterThanOrEqual(target), timeoutMs);
-  }
-}

@@ -9,9 +9,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ManualClock } from '../../agent/shared/clock.js';
 import type { ReferenceHub } from '../../agent/hub/index.js';
 import { tempDir, violation } from '../store/fixtures.js';
+import { CountingTimers } from '../uplink/fake-timers.js';
 import { makeHub } from '../uplink/harness.js';
 import { Mosquitto, freePort } from '../uplink/mosquitto.js';
-import { CountingTimers, FID, agentAt, expectAllDelivered, spyOnAgentPublishes, until } from './faults-harness.js';
+import { FID, agentAt, expectAllDelivered, spyOnAgentPublishes, until } from './faults-harness.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 let tmp: { dir: string; cleanup: () => void };
