@@ -108,4 +108,4 @@ it(`loses no committed event across ${CYCLES} SIGKILLs at random moments while p
   } finally {
     await agent.close();
   }
-}, 120_000);
+}, 240_000); // 20 child start-ups (node + tsx): 50-80 s on a loaded 2-core machine
