@@ -65,4 +65,3 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until `fn` stops throwing, for up to `timeoutMs` of real time. */
 export const until = <T>(fn: () => T, timeoutMs = 20_000) => vi.waitFor(fn, { timeout: timeoutMs, interval: 20 });
-
