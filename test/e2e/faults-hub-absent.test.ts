@@ -9,9 +9,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ManualClock } from '../../agent/shared/clock.js';
 import type { ReferenceHub } from '../../agent/hub/index.js';
 import { tempDir, violation } from '../store/fixtures.js';
+import { CountingTimers } from '../uplink/fake-timers.js';
 import { makeHub } from '../uplink/harness.js';
 import { Mosquitto, freePort } from '../uplink/mosquitto.js';
-import { FID, agentAt, expectAllDelivered, sleep, spyOnAgentPublishes, until } from './faults-harness.js';
+import { FID, agentAt, expectAllDelivered, spyOnAgentPublishes, until } from './faults-harness.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 let tmp: { dir: string; cleanup: () => void };
@@ -34,7 +35,8 @@ afterAll(async () => {
 
 it('holds the backlog, drops nothing, while no hub consumer is there (0x10) or the hub says offline', async () => {
   const clock = new ManualClock(0, Date.UTC(2026, 0, 1, 8));
-  const agent = agentAt(`${tmp.dir}/agent`, proxy.url, clock, { replayRatePerS: 50, ackTimeoutMs: 60_000 });
+  const timers = new CountingTimers(45);
+  const agent = agentAt(`${tmp.dir}/agent`, proxy.url, clock, { replayRatePerS: 50, ackTimeoutMs: 60_000, timers, tickMs: timers.ms });
   const spy = spyOnAgentPublishes();
   const recorded = new Map<string, number>();
   const noSubscribers: number[] = [];
@@ -84,7 +86,7 @@ it('holds the backlog, drops nothing, while no hub consumer is there (0x10) or t
     const eventsAtReconnect = spy.events();
     for (let s = 0; s < 20; s++) {
       clock.advance(60_000); // 20 simulated minutes: tokens, retries and ACK timeouts all come due
-      await sleep(15);
+      await timers.ticks(2); // the relay looked at the due rows (at least one whole tick after the advance)
     }
     expect(spy.events()).toBe(eventsAtReconnect);
     expect(agent.store.stats()).toMatchObject({ pending: 30, sent: 0, acked: 20 });

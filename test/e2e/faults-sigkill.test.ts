@@ -49,7 +49,7 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-/** Runs one child until it is SIGKILLed `killAfterMs` after it said `ready`; returns what it reported. */
+/** Runs one child until it is SIGKILLed `killAfterMs` after it said `ready` (its first rows ACKed); returns what it reported. */
 async function cycle(dir: string, first: number, killAfterMs: number): Promise<{ lines: string[]; signal: string | null; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, mosq.url, String(first)], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
@@ -88,8 +88,9 @@ it(`loses no committed event across ${CYCLES} SIGKILLs at random moments while p
     if (hub.stats().acked > acksBefore) killedWhileSending++;
   }
   expect(reported.size).toBeGreaterThan(CYCLES * 3);
-  // Kills happened while the child was connected and its events were flowing to the hub, not only at startup.
-  expect(killedWhileSending).toBeGreaterThanOrEqual(CYCLES / 4);
+  // Every kill lands after the child's first ACK (it says `ready` only then). The hub's `acked` counter also
+  // grew during most cycles (measured 16 of 20; a cycle whose ACKs were all for resent duplicates does not count).
+  expect(killedWhileSending).toBeGreaterThanOrEqual(CYCLES / 2);
 
   // The agent restarted one last time, in this process, and left to drain.
   const agent = agentAt(dir, mosq.url, systemClock, { replayRatePerS: 1_000, ackTimeoutMs: 2_000 });
@@ -107,4 +108,4 @@ it(`loses no committed event across ${CYCLES} SIGKILLs at random moments while p
   } finally {
     await agent.close();
   }
-}, 120_000);
+}, 240_000); // 20 child start-ups (node + tsx): 50-80 s on a loaded 2-core machine

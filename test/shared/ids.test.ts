@@ -15,6 +15,20 @@ describe('uuidv7', () => {
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(ids.length);
   });
+
+  it('does not repeat within one millisecond: the random bits alone keep ids apart', () => {
+    // A burst (one frame, many rule events) makes several ids at the same wall-clock ms.
+    const ms = 1_700_000_000_000;
+    const ids = Array.from({ length: 10_000 }, () => uuidv7(ms));
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) {
+      expect(id).toMatch(UUID_V7_RE);
+      expect(parseInt(id.replace(/-/g, '').slice(0, 12), 16)).toBe(ms);
+    }
+    // …and every id of that ms still sorts before every id of the next one.
+    const next = uuidv7(ms + 1);
+    expect(ids.every((id) => id < next)).toBe(true);
+  });
 });
 
 describe('ManualClock', () => {

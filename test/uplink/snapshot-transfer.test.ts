@@ -83,12 +83,18 @@ describe('snapshot transfer (cmd/snapshot → snap/{event_id})', () => {
     expect(answers).toHaveLength(3);
     expect(answers.every((c) => c.ok && c.error === null && c.result?.via === 'mqtt' && c.result.bytes === 20_000)).toBe(true);
 
+    // A retained marker of our own on the same topic filter: once it has arrived, the broker has delivered the
+    // retained messages of that subscription (the agent's would be among them), so none is waited for by time.
     probe = await probeClient(url);
+    const marker = `qmon/v1/${FID}/snap/retained-marker`;
+    await probe.publishAsync(marker, Buffer.from('marker'), { qos: 1, retain: true });
     const retained: string[] = [];
-    probe.on('message', (t) => retained.push(t));
+    probe.on('message', (t, _payload, packet) => {
+      if (packet.retain) retained.push(t);
+    });
     await probe.subscribeAsync(`qmon/v1/${FID}/snap/+`, { qos: 1 });
-    await new Promise((r) => setTimeout(r, 200));
-    expect(retained).toEqual([]);
+    await waitFor(() => expect(retained).toContain(marker));
+    expect(retained).toEqual([marker]);
   });
 
   it('a revision with a better image makes the hub fetch that one and replace the old', async () => {
@@ -105,11 +111,18 @@ describe('snapshot transfer (cmd/snapshot → snap/{event_id})', () => {
 
   it('with snapshot_upload off the agent refuses and sends no image', async () => {
     await start({ snapshotUpload: false });
+    // The agent publishes its command response after whatever the command itself sent, on the same connection:
+    // once a probe has the response, an image sent before it would have reached the probe (and the hub) too.
+    probe = await probeClient(url);
+    const seen: string[] = [];
+    probe.on('message', (t) => seen.push(t));
+    await probe.subscribeAsync([`qmon/v1/${FID}/snap/+`, topics.res(FID)], { qos: 1 });
     const v = withImage(0, randomBytes(1_000));
     agent.uplink.enqueue(v);
     await waitFor(() => expect(commands).toHaveLength(1));
     expect(commands[0]).toMatchObject({ name: 'snapshot', ok: false, error: expect.stringMatching(/snapshot_upload=false/) as unknown });
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor(() => expect(seen).toContain(topics.res(FID)));
+    expect(seen.filter((t) => t !== topics.res(FID))).toEqual([]);
     expect(received).toEqual([]);
     expect(hub.snapshot(FID, v.eventId)).toBeUndefined();
   });

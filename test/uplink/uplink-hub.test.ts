@@ -3,8 +3,10 @@ import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EmbeddedBroker, type ReferenceHub } from '../../agent/hub/index.js';
 import { topics } from '../../agent/contract/index.js';
+import { createLogger } from '../../agent/ops/index.js';
 import { StoreFullError } from '../../agent/store/index.js';
 import { violation } from '../store/fixtures.js';
+import { CountingTimers } from './fake-timers.js';
 import { FID, makeAgent, makeHub, probeClient, spyOnAgentPublishes, waitFor } from './harness.js';
 
 let broker: EmbeddedBroker;
@@ -63,6 +65,11 @@ describe('uplink → hub over the embedded broker', () => {
   });
 
   it('holds events while the broker is down (no publish while disconnected), then replays them', async () => {
+    // Failed connection attempts are counted from the agent's own log, to wait for them instead of for a time.
+    let failedAttempts = 0;
+    const logger = createLogger({ destination: { write: (s: string) => void (failedAttempts += s.split('"msg":"hub connection attempt failed"').length - 1) } });
+    await agent.close();
+    agent = makeAgent(url, { logger });
     const spy = spyOnAgentPublishes();
     try {
       const up = connected();
@@ -77,7 +84,8 @@ describe('uplink → hub over the embedded broker', () => {
       expect(agent.uplink.isLive()).toBe(false);
       const held = [1, 2, 3, 4, 5].map((i) => agent.uplink.enqueue(violation(i)));
       expect(held.every((h) => h.lane === 'backlog')).toBe(true);
-      await new Promise((r) => setTimeout(r, 300)); // several reconnect attempts fail meanwhile
+      const failedBefore = failedAttempts;
+      await waitFor(() => expect(failedAttempts - failedBefore, 'failed reconnect attempts').toBeGreaterThanOrEqual(3));
       expect(agent.store.stats()).toMatchObject({ pending: 5, acked: 1 });
       expect(agent.store.rows({ fromSeq: 2, toSeq: 6 }).every((r) => r.attempts === 0 && r.sentAt === null)).toBe(true);
 
@@ -96,7 +104,8 @@ describe('uplink → hub over the embedded broker', () => {
 
   it('keeps running when the store cannot record PUBACKs or ACKs (disk full): pauses, never spins, loses nothing', async () => {
     await agent.close();
-    agent = makeAgent(url, { storeRetryMs: 300 });
+    const timers = new CountingTimers(45);
+    agent = makeAgent(url, { storeRetryMs: 300, timers, tickMs: timers.ms });
     const spy = spyOnAgentPublishes();
     try {
       const up = connected();
@@ -109,7 +118,7 @@ describe('uplink → hub over the embedded broker', () => {
       const markAcked = vi.spyOn(agent.store, 'markAcked').mockImplementation(full);
       for (let i = 0; i < 5; i++) agent.uplink.enqueue(violation(i));
       await waitFor(() => expect(hub.deliveredSeqs(FID)).toEqual([1, 2, 3, 4, 5]));
-      await new Promise((r) => setTimeout(r, 400));
+      await timers.ticks(10); // over 400 ms of ticks, each of which would republish if nothing paused
       // Without the pause, each failed `sent` mark would republish its row at once, in a tight loop.
       expect(spy.total()).toBeLessThan(30);
       expect(agent.store.stats()).toMatchObject({ pending: 5, acked: 0 });
@@ -182,6 +191,9 @@ describe('uplink → hub over the embedded broker', () => {
   });
 
   it('holds the backlog while the hub says accepting:false, but still sends live events', async () => {
+    await agent.close();
+    const timers = new CountingTimers(45);
+    agent = makeAgent(url, { timers, tickMs: timers.ms });
     const up = connected();
     agent.uplink.start();
     await up;
@@ -196,7 +208,7 @@ describe('uplink → hub over the embedded broker', () => {
     await waitFor(() => expect(agent.uplink.stats().hubState).toEqual({ online: true, accepting: false }));
     expect(agent.uplink.enqueue(violation(5)).lane).toBe('live');
     await waitFor(() => expect(hub.deliveredSeqs(FID)).toEqual([5]));
-    await new Promise((r) => setTimeout(r, 300)); // ticks pass; the backlog must stay put
+    await timers.ticks(5); // ticks pass; the backlog must stay put
     expect(hub.deliveredSeqs(FID)).toEqual([5]);
     expect(agent.store.stats()).toMatchObject({ pending: 4, acked: 1 });
 

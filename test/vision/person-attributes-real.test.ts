@@ -59,10 +59,20 @@ describe('person attributes on real photos', () => {
     expect(known.filter((x) => x.state === 'no_mask' && x.score >= 0.8).length).toBeGreaterThanOrEqual(10);
   });
 
-  it('darknet person.jpg (a woman with her dog and horse, no mask): never called masked with confidence', async () => {
-    const f = await readImageFrame(darknetPerson());
-    const d = await chain(f);
+  it('darknet person.jpg (a woman with her dog and horse, seen from the side): her face is not found, so she is unknown, never a guess (measured: no face)', async () => {
+    // This photo cannot show "never called masked": BlazeFace finds no face on her, so nothing is classified.
+    // Asserted as what it is: found as a person, then unknown with score 0 (neither mask nor no_mask).
+    const d = await chain(await readImageFrame(darknetPerson()));
     expect(d.items.length).toBeGreaterThanOrEqual(1);
-    expect(states(d).filter((x) => x.state === 'mask' && x.score >= 0.8)).toEqual([]);
+    for (const x of d.items) expect(x.attributes?.mask).toEqual({ state: 'unknown', score: 0 });
+  });
+
+  it('unmasked faces that are found are classified, and almost never called masked with confidence (face-api photos: measured 14 classified, 1 mask at 0.86)', async () => {
+    const m: { state: string; score: number }[] = [];
+    for (const n of [1, 2, 3, 4, 5, 6]) m.push(...states(await chain(await faceApiFrame(n))));
+    const classified = m.filter((x) => x.state !== 'unknown');
+    // Without at least this many classified faces the next line would hold for a detector that finds nothing.
+    expect(classified.length).toBeGreaterThanOrEqual(12);
+    expect(classified.filter((x) => x.state === 'mask' && x.score >= 0.8).length).toBeLessThanOrEqual(1);
   });
 });

@@ -43,6 +43,8 @@ export interface DiscoverOptions {
   readonly unicast?: readonly UnicastTarget[];
   /** How long to listen after the last probe went out. */
   readonly waitMs?: number;
+  /** Stops listening early (the caller has found what it looked for); what was found so far is returned. */
+  readonly signal?: AbortSignal;
   readonly onProgress?: (p: DiscoverProgress) => void;
   readonly onDevice?: (d: DiscoveredDevice) => void;
   readonly logger?: Logger;
@@ -115,6 +117,20 @@ function byAddress(a: DiscoveredDevice, b: DiscoveredDevice): number {
 }
 
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Waits `ms`, or until `signal` aborts, whichever comes first. */
+function listenFor(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 export async function discover(opts: DiscoverOptions): Promise<DiscoverResult> {
   const logger = opts.logger ?? silentLogger();
@@ -197,7 +213,7 @@ export async function discover(opts: DiscoverOptions): Promise<DiscoverResult> {
       if (k % 16 === 15) await pause(16);
     }
     progress();
-    await pause(opts.waitMs ?? 3000);
+    await listenFor(opts.waitMs ?? 3000, opts.signal);
   } finally {
     clearInterval(ticker);
     socket.close();

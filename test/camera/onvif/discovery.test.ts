@@ -4,13 +4,22 @@
  * interface when this kernel allows joining a group there.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { discover, DiscoveryError, MAX_TARGETS, multicastInterfaces, parseTargets, TargetSpecError } from '../../../agent/camera/onvif/index.js';
+import { discover, DiscoveryError, MAX_TARGETS, multicastInterfaces, parseTargets, TargetSpecError, type DiscoverProgress } from '../../../agent/camera/onvif/index.js';
 import { OnvifSimulator, type SimulatorOptions } from './simulator.js';
 
 const sims: OnvifSimulator[] = [];
 afterEach(async () => {
   await Promise.all(sims.splice(0).map((s) => s.stop()));
 });
+/**
+ * Listens until `enough` holds (checked at each device found and every progress tick), for at most BOUND_MS:
+ * the answer is awaited, not a fixed window that a slow machine may miss.
+ */
+const BOUND_MS = 10_000;
+function until(enough: (p: DiscoverProgress) => boolean): { signal: AbortSignal; onProgress: (p: DiscoverProgress) => void } {
+  const stop = new AbortController();
+  return { signal: stop.signal, onProgress: (p) => enough(p) && stop.abort() };
+}
 async function sim(opts: SimulatorOptions = {}): Promise<OnvifSimulator> {
   const s = await OnvifSimulator.start(opts);
   sims.push(s);
@@ -22,10 +31,15 @@ describe('discover (unicast)', () => {
     const [a, b] = [await sim(), await sim()];
     const progress: number[] = [];
     const seen: string[] = [];
+    const stop = until((p) => p.found === 2);
     const r = await discover({
       unicast: [a, b].map((s) => ({ address: '127.0.0.1', port: s.discoveryPort })),
-      waitMs: 300,
-      onProgress: (p) => progress.push(p.found),
+      waitMs: BOUND_MS,
+      signal: stop.signal,
+      onProgress: (p) => {
+        progress.push(p.found);
+        stop.onProgress(p);
+      },
       onDevice: (d) => seen.push(d.endpoint),
     });
     expect(r.rejected).toBe(0);
@@ -40,14 +54,14 @@ describe('discover (unicast)', () => {
   it('never takes another host from XAddrs than the one that answered', async () => {
     // Anyone on the LAN can answer a probe; following its XAddrs elsewhere would send logins there.
     const s = await sim({ xaddrHost: '198.51.100.7' });
-    const r = await discover({ unicast: [{ address: '127.0.0.1', port: s.discoveryPort }], waitMs: 300 });
+    const r = await discover({ unicast: [{ address: '127.0.0.1', port: s.discoveryPort }], waitMs: BOUND_MS, ...until((p) => p.found === 1) });
     expect(r.devices.map((d) => [d.address, d.port, d.path])).toEqual([['127.0.0.1', s.port, '/onvif/device_service']]);
     expect(r.devices[0]?.xaddrs[0]).toBe(`http://198.51.100.7:${s.port}/onvif/device_service`);
   });
 
   it.each(['billion-laughs', 'garbage', 'wrong-relates-to'] as const)('ignores a %s datagram and still finds the camera', async (mode) => {
     const s = await sim({ hostileDiscovery: mode });
-    const r = await discover({ unicast: [{ address: '127.0.0.1', port: s.discoveryPort }], waitMs: 300 });
+    const r = await discover({ unicast: [{ address: '127.0.0.1', port: s.discoveryPort }], waitMs: BOUND_MS, ...until((p) => p.found === 1 && p.rejected >= 1) });
     expect(r.devices.map((d) => d.endpoint)).toEqual([s.endpoint]);
     expect(r.rejected).toBeGreaterThanOrEqual(1);
   });
@@ -78,7 +92,7 @@ describe('discover (multicast on loopback)', () => {
       ctx.skip(`this kernel does not allow joining a multicast group on lo (${port})`);
       return;
     }
-    const r = await discover({ multicast: ['lo'], multicastPort: port, waitMs: 300 });
+    const r = await discover({ multicast: ['lo'], multicastPort: port, waitMs: BOUND_MS, ...until((p) => p.found === 1) });
     expect(r.devices.map((d) => d.endpoint)).toEqual([s.endpoint]);
   });
 });

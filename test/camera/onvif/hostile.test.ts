@@ -3,7 +3,7 @@
  * hang, a crash or a huge allocation. The simulator sends the real payloads (a 50 MB body is
  * generated as the socket drains, so its size is real).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OnvifDevice } from '../../../agent/camera/onvif/device.js';
 import { isOnvifError, probeDevice } from '../../../agent/camera/onvif/index.js';
 import { OnvifSimulator, type HostileMode, type Op } from './simulator.js';
@@ -51,8 +51,8 @@ describe('hostile SOAP replies', () => {
     const { s, dev } = await hostileDevice('GetDeviceInformation', 'huge-body');
     const f = await failure(dev.deviceInformation());
     expect(f).toMatchObject({ code: 'bad_response', message: expect.stringMatching(/exceeds the 2097152-byte limit/) as string });
-    await new Promise((r) => setTimeout(r, 50));
     // The simulator wrote until the socket closed: far less than the 50 MB it meant to send.
+    await vi.waitFor(() => expect(s.hostileBodyEnded, 'the simulator saw the connection close').toBe(true), { timeout: 10_000 });
     expect(s.hostileBytesWritten).toBeLessThan(20 * 1024 * 1024);
   });
 

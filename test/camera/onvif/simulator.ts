@@ -60,6 +60,8 @@ export class OnvifSimulator {
   readonly calls: { op: string; auth: AuthOutcome }[] = [];
   /** Bytes of hostile bodies actually written before the client hung up. */
   hostileBytesWritten = 0;
+  /** Set once the huge-body response's socket closed (the client hung up) or the body was all sent. */
+  hostileBodyEnded = false;
   failedAttempts = 0;
   private readonly nonces = new Set<string>();
   private readonly digestNonce = randomBytes(8).toString('hex');
@@ -285,6 +287,7 @@ export class OnvifSimulator {
       if (!res.destroyed) res.end('</tds:Manufacturer></tds:GetDeviceInformationResponse></s:Body></s:Envelope>');
     };
     res.on('error', () => undefined);
+    res.once('close', () => (this.hostileBodyEnded = true));
     pump();
   }
 

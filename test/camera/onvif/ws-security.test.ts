@@ -24,8 +24,10 @@ describe('WS-UsernameToken', () => {
   });
 
   it('hashes non-ASCII passwords as UTF-8', () => {
-    const nonce = Buffer.alloc(16);
-    expect(passwordDigest(nonce, 'c', 'mật khẩu')).not.toBe(passwordDigest(nonce, 'c', 'mt khu'));
+    const nonce = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
+    // Expected value computed outside Node (Python: base64(sha1(nonce + created + 'mật khẩu'.encode('utf8'))));
+    // hashing the password's latin1 bytes instead would give '1s2/eDJfr1yT7+agb942eN3SsY0='.
+    expect(passwordDigest(nonce, '2026-11-23T12:00:00Z', 'mật khẩu')).toBe('Wk92U19kr/cTdnugM7mcGg4DFlQ=');
   });
 });
 
