@@ -1,6 +1,7 @@
+import { inboundProblem } from '../contract/limits.js';
 import { decodePayload } from './encode.js';
 import { buildResponse } from './payloads.js';
-import { MAX_COMMAND_BYTES, RebirthCommand, ResendCommand, SetPolicyCommand, SnapshotCommand } from './schemas.js';
+import { RebirthCommand, ResendCommand, SetPolicyCommand, SnapshotCommand } from './schemas.js';
 
 /** What a command may do to the agent; the uplink supplies it. */
 export interface CommandActions {
@@ -41,9 +42,10 @@ function requestId(bytes: Buffer): string | null {
  * reason; nothing here throws, because a hostile or buggy hub must not be able to stop the agent.
  */
 export async function runCommand(name: string, bytes: Buffer, actions: CommandActions): Promise<CommandOutcome> {
-  if (bytes.length > MAX_COMMAND_BYTES) {
-    // Not even parsed for its id: a huge payload is either a bug or an attempt to make us work.
-    return { ok: false, id: null, error: `command payload is ${bytes.length} bytes; at most ${MAX_COMMAND_BYTES}`, result: null };
+  const problem = inboundProblem('cmd', bytes);
+  if (problem !== null) {
+    // Not even parsed for its id: a huge or deeply nested payload is a bug or an attempt to make us work.
+    return { ok: false, id: null, error: problem.replace(/^cmd payload/, 'command payload'), result: null };
   }
   const id = requestId(bytes);
   const failed = (error: string): CommandOutcome => ({ ok: false, id, error: error.slice(0, 512), result: null });
