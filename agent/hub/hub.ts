@@ -14,6 +14,8 @@ import {
   parseTopic,
   topics,
 } from '../uplink/contract.js';
+import { inboundProblem, type InboundKind } from '../contract/limits.js';
+import { DropLog } from '../shared/index.js';
 import { buildHubState } from '../uplink/payloads.js';
 import { AckBatch } from './ack-batch.js';
 import { connectHubClient } from './hub-client.js';
@@ -42,7 +44,22 @@ export interface ReferenceHubOptions {
   readonly snapshotDir?: string;
   /** Public `https://host[:port]` of the upload service (startHubUpload); agents then PUT instead of MQTT. */
   readonly uploadUrl?: string;
+  /** Facilities registered at start (added to the registry if missing): the demo's embedded hub names its own. */
+  readonly facilities?: readonly string[];
+  /**
+   * Accept (and register) any facility that posts. For the demo and tests only: anyone who can publish
+   * on the broker could then create facilities. Off by default.
+   */
+  readonly openRegistry?: boolean;
 }
+
+/**
+ * Why the hub dropped a message unread or refused it: `oversized` (over the topic's byte limit, or
+ * nested too deep), `unregistered` (fid not in the registry), `seq_jump` (an event seq, or a birth's
+ * last_seq, implausibly far above the highest seen), `session_jump` (a status or birth session
+ * implausibly far above the highest seen). Schema failures stay in `invalid`.
+ */
+export type HubDrop = 'oversized' | 'unregistered' | 'seq_jump' | 'session_jump';
 
 export interface HubStats {
   /** Valid events received, duplicates included. */
@@ -53,6 +70,8 @@ export interface HubStats {
   readonly acked: number;
   /** Snapshot images received, verified and kept. */
   readonly snapshots: number;
+  /** Messages dropped unread or refused, by reason (see HubDrop). */
+  readonly dropped: Readonly<Partial<Record<HubDrop, number>>>;
 }
 
 export interface HubEvents {
@@ -85,11 +104,14 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
   private firstConnect: (() => void) | null = null;
   /** Hub wall time of each facility's last heartbeat, for the stored record. */
   private readonly hbWall = new Map<string, number>();
+  private readonly drops: DropLog<HubDrop>;
 
   constructor(private readonly opts: ReferenceHubOptions) {
     super();
     this.db = new HubDb(opts.dbFile);
-    this.tracker = new FacilityTracker(opts.hbStaleMs ?? 180_000, opts.gapGraceMs ?? 120_000, this.db.maxSeqs());
+    for (const fid of opts.facilities ?? []) this.db.registry.add(fid, null, opts.clock.wall());
+    this.drops = new DropLog(opts.clock, opts.logger, 'hub');
+    this.tracker = new FacilityTracker(opts.hbStaleMs ?? 180_000, opts.gapGraceMs ?? 120_000, this.db.maxSeqs(), this.db.sessions());
     this.snapshots = opts.snapshotDir === undefined ? null : new HubSnapshots(this.db, opts.snapshotDir, (...a) => this.noteSnapshot(...a), opts.uploadUrl);
   }
 
@@ -150,7 +172,12 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
   }
 
   stats(): HubStats {
-    return { ...this.counters };
+    return { ...this.counters, dropped: this.drops.snapshot() };
+  }
+
+  /** Registers a facility (the hub operator's job: `qmon hub facility add`); false if it was already. */
+  register(fid: string, name: string | null = null): boolean {
+    return this.db.registry.add(fid, name, this.opts.clock.wall());
   }
 
   /** Facilities as stored (what `GET /facilities` serves). */
@@ -217,9 +244,31 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     }
   }
 
+  /**
+   * The checks before a message is even parsed: its size (and nesting) against the topic's limit, and
+   * its facility against the registry. Whatever fails is dropped, counted and logged once per burst;
+   * it never creates a facility, an event or an ACK.
+   */
+  private admit(kind: InboundKind, fid: string, topic: string, payload: Buffer): boolean {
+    if (inboundProblem(kind, payload) !== null) {
+      this.drops.drop('oversized', { topic: topic.slice(0, 200), bytes: payload.length });
+      return false;
+    }
+    if (this.db.registry.accepts(fid)) return true;
+    if (this.opts.openRegistry === true) {
+      this.db.registry.add(fid, null, this.opts.clock.wall());
+      this.opts.logger.warn({ fid }, 'hub: open registry: registered a new facility');
+      return true;
+    }
+    this.drops.drop('unregistered', { fid });
+    return false;
+  }
+
   private onMessage(topic: string, payload: Buffer): void {
     const t = parseTopic(topic);
     if (!t?.fid) return;
+    if (t.kind === 'ack' || t.kind === 'cmd' || t.kind === 'hub-state') return; // not subscribed: the agents' inbound topics
+    if (!this.admit(t.kind, t.fid, topic, payload)) return;
     const now = this.opts.clock.now();
     let changed = false;
     switch (t.kind) {
@@ -228,7 +277,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
       case 'snap':
         return void this.snapshots?.receive(t.fid, t.eventId!, payload, this.opts.clock.wall()); // subscribed only when collecting
       case 'status': {
-        const s = this.decode(StatusPayload, topic, t.fid, payload);
+        const s = this.plausibleSession(this.decode(StatusPayload, topic, t.fid, payload));
         if (s) {
           const ignored = !this.tracker.status(s);
           if (ignored) this.opts.logger.info({ fid: t.fid, session: s.session }, 'hub: old-session status ignored');
@@ -238,7 +287,11 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
         break;
       }
       case 'birth': {
-        const b = this.decode(BirthPayload, topic, t.fid, payload);
+        let b = this.plausibleSession(this.decode(BirthPayload, topic, t.fid, payload));
+        if (b && !this.tracker.seqPlausible(b.fid, b.last_seq)) {
+          this.drops.drop('seq_jump', { fid: b.fid, lastSeq: b.last_seq });
+          b = null;
+        }
         if (b) this.tracker.birth(b);
         changed = b !== null;
         break;
@@ -278,9 +331,21 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     });
   }
 
+  /** A status or birth whose session jumps implausibly far is refused (see FacilityTracker.sessionPlausible). */
+  private plausibleSession<T extends { fid: string; session: number }>(p: T | null): T | null {
+    if (p === null || this.tracker.sessionPlausible(p.fid, p.session)) return p;
+    this.drops.drop('session_jump', { fid: p.fid, session: p.session });
+    return null;
+  }
+
   private onEvent(topic: string, fid: string, payload: Buffer): void {
     const e = this.decode(EventPayload, topic, fid, payload);
     if (!e) return;
+    if (!this.tracker.seqPlausible(fid, e.seq)) {
+      // Not stored, not acked, the persisted maximum unchanged: a forged seq cannot switch off gap detection.
+      this.drops.drop('seq_jump', { fid, seq: e.seq });
+      return;
+    }
     const { duplicate } = this.db.ingest(e, this.opts.clock.wall());
     this.counters.received++;
     if (duplicate) this.counters.duplicates++;

@@ -30,7 +30,7 @@ beforeEach(async () => {
   ({ url } = await broker.start());
   clock = new ManualClock(0, Date.UTC(2026, 0, 1));
   tmp = tempDir('hub');
-  hub = new ReferenceHub({ url, dbFile: `${tmp.dir}/hub.db`, clock, logger: silentLogger(), reconnectMs: 50, gapGraceMs: GRACE });
+  hub = new ReferenceHub({ url, dbFile: `${tmp.dir}/hub.db`, clock, logger: silentLogger(), reconnectMs: 50, gapGraceMs: GRACE, facilities: [FID, 'other-01'] });
   invalid = [];
   hub.on('invalid', (i) => invalid.push(i.error));
   await hub.start();
@@ -64,7 +64,7 @@ describe('ReferenceHub', () => {
     await send(topics.evt('other-01'), evt(violation(2), 8)); // fid in payload ≠ topic: one agent posing as another
     await send(topics.evt(FID), evt(violation(3), 1));
     await waitFor(() => expect(acks()).toEqual([1]));
-    expect(hub.stats()).toEqual({ received: 1, duplicates: 0, invalid: 3, acked: 1, snapshots: 0 });
+    expect(hub.stats()).toEqual({ received: 1, duplicates: 0, invalid: 3, acked: 1, snapshots: 0, dropped: {} });
     expect(invalid).toHaveLength(3);
     expect(invalid[0]).toMatch(/not JSON/);
     expect(invalid[1]).toMatch(/confidence/);
@@ -81,7 +81,7 @@ describe('ReferenceHub', () => {
     await send(topics.evt(FID), evt(v, 1)); // the older revision arrives late (backlog lane)
     await send(topics.evt(FID), evt({ ...v, rev: 2, state: 'end' }, 2)); // a resend after a lost ACK
     await waitFor(() => expect(acks().sort()).toEqual([1, 2, 2]));
-    expect(hub.stats()).toEqual({ received: 3, duplicates: 1, invalid: 0, acked: 3, snapshots: 0 });
+    expect(hub.stats()).toEqual({ received: 3, duplicates: 1, invalid: 0, acked: 3, snapshots: 0, dropped: {} });
     const rows = hub.events(FID);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ eventId: v.eventId, rev: 2, state: 'end', seq: 2 });
