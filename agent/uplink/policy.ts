@@ -90,7 +90,7 @@ export class PolicyState {
     for (const [key, value] of Object.entries(stored)) {
       const field: z.ZodType | undefined = (OverrideFields as Record<string, z.ZodType>)[key];
       if (field?.safeParse(value).success) out[key] = value;
-      else logger.warn({ key: key.slice(0, 64) }, 'ignoring a stored hub policy override this agent does not accept; using the facility config');
+      else logger.warn({ override: key.slice(0, 64) }, 'ignoring a stored hub policy override this agent does not accept; using the facility config');
     }
     return out;
   }
