@@ -191,7 +191,12 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     // Order per the contract: birth, status, cameras (all retained), then subscribe, then drain.
     this.announcer.announceOnline(client, this.session);
     try {
-      await client.subscribeAsync([topics.ack(fid), topics.cmdFilter(fid), topics.hubState], { qos: 1 });
+      // Retain-as-published (MQTT 5): a command or ACK someone published retained keeps its flag even when
+      // forwarded live or queued for us, so inbox.ts can refuse it every time, not only on re-subscribe.
+      await client.subscribeAsync([topics.ack(fid), topics.cmdFilter(fid), topics.hubState], {
+        qos: 1,
+        ...(link.protocolVersion === 5 && { rap: true }),
+      });
       if (this.stopped) throw new Error('uplink stopped');
     } catch (err) {
       this.onLinkClosed(link);
