@@ -53,8 +53,12 @@ export class FacilityTracker {
     sessions: Map<string, number> = new Map(),
   ) {
     for (const [fid, s] of maxSeqs) this.get(fid).maxSeq = s;
-    for (const [fid, s] of sessions) this.get(fid).session = s;
+    // Only the bound's base: the status logic starts fresh after a restart (a retained birth of the
+    // stored session must still mark the facility online, see birth()).
+    this.storedSessions = sessions;
   }
+
+  private readonly storedSessions: Map<string, number>;
 
   /**
    * Whether a session is a plausible next one: at most MAX_SESSION_JUMP above the highest seen. The
@@ -62,7 +66,8 @@ export class FacilityTracker {
    * make every real status look "older" (a live facility shown offline) for good.
    */
   sessionPlausible(fid: string, session: number): boolean {
-    return session <= (this.map.get(fid)?.session ?? 0) + MAX_SESSION_JUMP;
+    const base = Math.max(this.map.get(fid)?.session ?? 0, this.storedSessions.get(fid) ?? 0);
+    return session <= base + MAX_SESSION_JUMP;
   }
 
   /**

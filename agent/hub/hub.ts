@@ -14,10 +14,9 @@ import {
   parseTopic,
   topics,
 } from '../uplink/contract.js';
-import { inboundProblem, type InboundKind } from '../contract/limits.js';
-import { DropLog } from '../shared/index.js';
 import { buildHubState } from '../uplink/payloads.js';
 import { AckBatch } from './ack-batch.js';
+import { Admission, type HubDrop } from './admission.js';
 import { connectHubClient } from './hub-client.js';
 import { FacilityTracker, type FacilityView, type ResendRange } from './facilities.js';
 import { HubDb, type HubEventRow, type HubSnapshotRow } from './hub-db.js';
@@ -53,13 +52,7 @@ export interface ReferenceHubOptions {
   readonly openRegistry?: boolean;
 }
 
-/**
- * Why the hub dropped a message unread or refused it: `oversized` (over the topic's byte limit, or
- * nested too deep), `unregistered` (fid not in the registry), `seq_jump` (an event seq, or a birth's
- * last_seq, implausibly far above the highest seen), `session_jump` (a status or birth session
- * implausibly far above the highest seen). Schema failures stay in `invalid`.
- */
-export type HubDrop = 'oversized' | 'unregistered' | 'seq_jump' | 'session_jump';
+export type { HubDrop } from './admission.js';
 
 export interface HubStats {
   /** Valid events received, duplicates included. */
@@ -104,14 +97,14 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
   private firstConnect: (() => void) | null = null;
   /** Hub wall time of each facility's last heartbeat, for the stored record. */
   private readonly hbWall = new Map<string, number>();
-  private readonly drops: DropLog<HubDrop>;
+  private readonly admission: Admission;
 
   constructor(private readonly opts: ReferenceHubOptions) {
     super();
     this.db = new HubDb(opts.dbFile);
     for (const fid of opts.facilities ?? []) this.db.registry.add(fid, null, opts.clock.wall());
-    this.drops = new DropLog(opts.clock, opts.logger, 'hub');
     this.tracker = new FacilityTracker(opts.hbStaleMs ?? 180_000, opts.gapGraceMs ?? 120_000, this.db.maxSeqs(), this.db.sessions());
+    this.admission = new Admission(this.db.registry, this.tracker, opts);
     this.snapshots = opts.snapshotDir === undefined ? null : new HubSnapshots(this.db, opts.snapshotDir, (...a) => this.noteSnapshot(...a), opts.uploadUrl);
   }
 
@@ -172,7 +165,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
   }
 
   stats(): HubStats {
-    return { ...this.counters, dropped: this.drops.snapshot() };
+    return { ...this.counters, dropped: this.admission.dropped() };
   }
 
   /** Registers a facility (the hub operator's job: `qmon hub facility add`); false if it was already. */
@@ -244,31 +237,11 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     }
   }
 
-  /**
-   * The checks before a message is even parsed: its size (and nesting) against the topic's limit, and
-   * its facility against the registry. Whatever fails is dropped, counted and logged once per burst;
-   * it never creates a facility, an event or an ACK.
-   */
-  private admit(kind: InboundKind, fid: string, topic: string, payload: Buffer): boolean {
-    if (inboundProblem(kind, payload) !== null) {
-      this.drops.drop('oversized', { topic: topic.slice(0, 200), bytes: payload.length });
-      return false;
-    }
-    if (this.db.registry.accepts(fid)) return true;
-    if (this.opts.openRegistry === true) {
-      this.db.registry.add(fid, null, this.opts.clock.wall());
-      this.opts.logger.warn({ fid }, 'hub: open registry: registered a new facility');
-      return true;
-    }
-    this.drops.drop('unregistered', { fid });
-    return false;
-  }
-
   private onMessage(topic: string, payload: Buffer): void {
     const t = parseTopic(topic);
     if (!t?.fid) return;
     if (t.kind === 'ack' || t.kind === 'cmd' || t.kind === 'hub-state') return; // not subscribed: the agents' inbound topics
-    if (!this.admit(t.kind, t.fid, topic, payload)) return;
+    if (!this.admission.admit(t.kind, t.fid, topic, payload)) return;
     const now = this.opts.clock.now();
     let changed = false;
     switch (t.kind) {
@@ -277,7 +250,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
       case 'snap':
         return void this.snapshots?.receive(t.fid, t.eventId!, payload, this.opts.clock.wall()); // subscribed only when collecting
       case 'status': {
-        const s = this.plausibleSession(this.decode(StatusPayload, topic, t.fid, payload));
+        const s = this.admission.plausibleSession(this.decode(StatusPayload, topic, t.fid, payload));
         if (s) {
           const ignored = !this.tracker.status(s);
           if (ignored) this.opts.logger.info({ fid: t.fid, session: s.session }, 'hub: old-session status ignored');
@@ -287,11 +260,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
         break;
       }
       case 'birth': {
-        let b = this.plausibleSession(this.decode(BirthPayload, topic, t.fid, payload));
-        if (b && !this.tracker.seqPlausible(b.fid, b.last_seq)) {
-          this.drops.drop('seq_jump', { fid: b.fid, lastSeq: b.last_seq });
-          b = null;
-        }
+        const b = this.admission.plausibleBirth(this.decode(BirthPayload, topic, t.fid, payload));
         if (b) this.tracker.birth(b);
         changed = b !== null;
         break;
@@ -331,21 +300,11 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     });
   }
 
-  /** A status or birth whose session jumps implausibly far is refused (see FacilityTracker.sessionPlausible). */
-  private plausibleSession<T extends { fid: string; session: number }>(p: T | null): T | null {
-    if (p === null || this.tracker.sessionPlausible(p.fid, p.session)) return p;
-    this.drops.drop('session_jump', { fid: p.fid, session: p.session });
-    return null;
-  }
-
   private onEvent(topic: string, fid: string, payload: Buffer): void {
     const e = this.decode(EventPayload, topic, fid, payload);
     if (!e) return;
-    if (!this.tracker.seqPlausible(fid, e.seq)) {
-      // Not stored, not acked, the persisted maximum unchanged: a forged seq cannot switch off gap detection.
-      this.drops.drop('seq_jump', { fid, seq: e.seq });
-      return;
-    }
+    // Not stored, not acked, the persisted maximum unchanged: a forged seq cannot switch off gap detection.
+    if (!this.admission.plausibleSeq(fid, e.seq)) return;
     const { duplicate } = this.db.ingest(e, this.opts.clock.wall());
     this.counters.received++;
     if (duplicate) this.counters.duplicates++;
