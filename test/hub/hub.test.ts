@@ -75,6 +75,18 @@ describe('ReferenceHub', () => {
     expect(hub.events('other-01')).toHaveLength(0);
   });
 
+  it('on MQTT 3.1.1 (aedes: no maximumPacketSize) still drops oversized and unregistered messages before parsing', async () => {
+    await send(topics.evt(FID), Buffer.from('['.repeat(100_000) + ']'.repeat(100_000))); // 200 KB > the 16 KiB evt limit
+    await send(topics.evt(FID), Buffer.from(`{"a":${'['.repeat(20)}${']'.repeat(20)}}`)); // small, nested 21 deep
+    await send(topics.evt('zz-0001'), evt(violation(9), 1, 'zz-0001'));
+    await send(topics.status('zz-0001'), buildStatus('zz-0001', 'online', 1, clock.wall()));
+    await send(topics.evt(FID), evt(violation(1), 1));
+    await waitFor(() => expect(acks()).toEqual([1]));
+    expect(hub.stats()).toMatchObject({ invalid: 0, received: 1, dropped: { oversized: 2, unregistered: 2 } });
+    expect(hub.facilities().map((f) => f.fid)).not.toContain('zz-0001');
+    expect(hub.summaries().map((f) => f.fid)).not.toContain('zz-0001');
+  });
+
   it('de-duplicates resends, ACKs them again, and keeps the highest rev of an event', async () => {
     const v = violation(1);
     await send(topics.evt(FID), evt({ ...v, rev: 2, state: 'end' }, 2));
