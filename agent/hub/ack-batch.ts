@@ -1,8 +1,10 @@
 import type { MqttClient } from 'mqtt';
+import { MAX_ACK_SEQS } from '../contract/limits.js';
 import { topics } from '../uplink/contract.js';
 import { buildAck } from '../uplink/payloads.js';
 
-const MAX_SEQS_PER_ACK = 1000;
+/** The contract's most seqs per ACK: the agent drops a bigger ACK unread (its byte limit is sized for this). */
+const MAX_SEQS_PER_ACK = MAX_ACK_SEQS;
 
 /**
  * Collects the seqs the hub has committed and sends them as one ACK message per facility per turn
