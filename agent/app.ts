@@ -103,6 +103,7 @@ export class Agent {
       heartbeatS: config.hub.heartbeat_s,
       replayRatePerS: config.hub.replay_rate_per_s,
       snapshotUpload: config.hub.snapshot_upload,
+      uploadPort: config.hub.upload_port,
       snapshotFiles: (file) => readSnapshotFile(config.storage.dir, file),
       ...(config.hub.tls && { tls: tlsBuffers(config.hub.tls) }),
       ...(config.hub.username !== undefined && { username: config.hub.username }),
@@ -172,6 +173,8 @@ export class Agent {
       url,
       dbFile: join(config.storage.dir, 'hub.db'),
       snapshotDir: join(config.storage.dir, 'hub-snapshots'),
+      // The demo's hub serves this one facility: registered here, so nothing else can post to it.
+      facilities: [config.facility.id],
       clock: this.clock,
       logger: this.log.child({ stage: 'hub' }),
     });

@@ -16,21 +16,26 @@ import {
 } from '../hub/index.js';
 import { createLogger, redactText, type Logger } from '../ops/index.js';
 import { systemClock } from '../shared/clock.js';
+import { FACILITY_USAGE, hubFacilityCommand } from './hub-facility.js';
 import { UserError } from './user-error.js';
 
 const USAGE = `Usage:
   qmon hub run (--broker URL | --embedded [--port N]) [--db FILE] [--http HOST:PORT] [--shared] [--client-id ID]
                [--snapshots DIR [--upload-listen HOST:PORT --upload-cert FILE --upload-key FILE [--upload-url URL]]]
-               [--duration SECONDS] [--log-level LEVEL]
+               [--open-registry] [--duration SECONDS] [--log-level LEVEL]
       Run the reference hub consumer: store every event (de-duplicated), ACK it after the commit, publish the
       retained qmon/v1/hub/state, and serve GET /facilities and GET /events?fid=&limit= as JSON.
       --embedded starts an in-process MQTT broker (3.1.1) on 127.0.0.1 (port 1883 unless --port; 0 = any free).
       --shared subscribes to events and heartbeats as $share/hub/... so several hubs can split the load.
       --snapshots DIR asks agents for each event's snapshot (cmd/snapshot) and keeps the verified JPEGs there;
       with --upload-* agents PUT them to a one-time HTTPS URL (on the broker's host name: --upload-url if the
-      listening address is not what agents reach) instead of sending them over MQTT.
+      listening address is not what agents reach) instead of sending them over MQTT. Agents PUT only to port
+      8443 of the broker's host unless their config says otherwise (hub.upload_port): listen there.
+      Only registered facilities are accepted (qmon hub facility add); others are dropped and counted.
+      --open-registry accepts and registers ANY facility that posts: for the demo and tests only.
   qmon hub status (--db FILE | --http URL) [--limit N] [--json]
-      Show facilities, cameras and the newest events, from the hub database or a running hub's HTTP endpoint.`;
+      Show facilities, cameras and the newest events, from the hub database or a running hub's HTTP endpoint.
+${FACILITY_USAGE.replace('Usage:\n', '')}`;
 
 const DEFAULT_DB = 'qmon-hub.db';
 const HB_STALE_MS = 180_000;
@@ -47,6 +52,10 @@ export interface HubServiceOptions {
   readonly snapshotDir?: string;
   /** Serve one-time HTTPS upload URLs for snapshots (needs snapshotDir). */
   readonly upload?: { readonly host: string; readonly port: number; readonly cert: Buffer; readonly key: Buffer; readonly url?: string };
+  /** Facilities to register at start (in addition to those already in the database's registry). */
+  readonly facilities?: readonly string[];
+  /** Accept and register any facility that posts (demo and tests only). */
+  readonly openRegistry?: boolean;
   readonly logger: Logger;
   /** Human-readable lines (one per event, startup facts). */
   readonly say?: (line: string) => void;
@@ -93,6 +102,8 @@ export async function startHubService(opts: HubServiceOptions): Promise<HubServi
       ...(opts.clientId !== undefined && { clientId: opts.clientId }),
       ...(opts.snapshotDir !== undefined && { snapshotDir: opts.snapshotDir }),
       ...(upload && { uploadUrl: opts.upload?.url ?? upload.url }),
+      ...(opts.facilities !== undefined && { facilities: opts.facilities }),
+      ...(opts.openRegistry === true && { openRegistry: true }),
     });
   } catch (e) {
     await upload?.close();
@@ -115,6 +126,10 @@ export async function startHubService(opts: HubServiceOptions): Promise<HubServi
     await upload?.close();
     await broker?.stop();
     throw new UserError((e as Error).message);
+  }
+  if (opts.openRegistry === true) {
+    say('WARNING: --open-registry: any client that can publish on the broker can create facilities (demo and tests only)');
+    opts.logger.warn('hub: open registry: every facility that posts is accepted and registered');
   }
   say(`database ${opts.db}; connecting to ${redactText(url)} …`);
   // MQTT.js keeps retrying until the broker answers; the service is up (HTTP, stop) meanwhile.
@@ -155,6 +170,7 @@ export async function hubCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === 'run') return runHub(rest);
   if (sub === 'status') return hubStatus(rest);
+  if (sub === 'facility') return hubFacilityCommand(rest);
   if (sub === undefined || sub === '--help' || sub === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return sub === undefined ? 2 : 0;
@@ -186,6 +202,7 @@ async function runHub(argv: string[]): Promise<number> {
     'upload-url': { type: 'string' },
     duration: { type: 'string' },
     'log-level': { type: 'string' },
+    'open-registry': { type: 'boolean' },
   });
   if ((v.broker === undefined) === (v.embedded !== true)) throw new UserError('give exactly one of --broker URL or --embedded', 2);
   if (v.broker !== undefined && !/^mqtts?:\/\/[^/]+/.test(v.broker)) {
@@ -212,6 +229,7 @@ async function runHub(argv: string[]): Promise<number> {
     ...(v['client-id'] !== undefined && { clientId: v['client-id'] }),
     ...(v.snapshots !== undefined && { snapshotDir: v.snapshots }),
     ...(upload && { upload }),
+    ...(v['open-registry'] === true && { openRegistry: true }),
     logger,
     say,
   });
@@ -229,7 +247,8 @@ async function runHub(argv: string[]): Promise<number> {
   say('stopping (announcing hub/state offline)');
   await service.stop();
   const s = service.hub.stats();
-  say(`${s.received} events received, ${s.duplicates} duplicates, ${s.invalid} invalid, ${s.acked} seqs acked, ${s.snapshots} snapshots kept`);
+  const dropped = Object.entries(s.dropped).map(([reason, n]) => `${n} ${reason}`).join(', ');
+  say(`${s.received} events received, ${s.duplicates} duplicates, ${s.invalid} invalid, ${s.acked} seqs acked, ${s.snapshots} snapshots kept${dropped ? `; dropped: ${dropped}` : ''}`);
   logger.flush();
   return 0;
 }

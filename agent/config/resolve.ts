@@ -76,6 +76,7 @@ async function resolveHub(cfg: ParsedConfig['hub'], ctx: ResolveContext): Promis
     heartbeat_s: cfg.heartbeat_s,
     replay_rate_per_s: cfg.replay_rate_per_s,
     snapshot_upload: cfg.snapshot_upload,
+    upload_port: cfg.upload_port,
   };
   if (parsed.mode === 'embedded') return { ...base, tls: null };
   const password = cfg.password === undefined ? undefined : await secret(cfg.password, ['hub', 'password'], ctx);

@@ -9,6 +9,7 @@ import { redactText } from '../ops/index.js';
 import { NO_MASK_DEFAULTS } from '../rules/index.js';
 import { fraction, seconds, text } from './schema-common.js';
 import { cameraSchema } from './schema-camera.js';
+import { DEFAULT_UPLOAD_PORT, MIN_REPLAY_RATE_PER_S } from '../contract/index.js';
 
 export const facilitySchema = z.strictObject({
   id: z
@@ -59,9 +60,11 @@ export const hubSchema = z
     username: text.optional(),
     password: text.optional(),
     heartbeat_s: z.number().min(10).max(3600).default(60),
-    replay_rate_per_s: z.number().positive().max(1000).default(5),
+    replay_rate_per_s: z.number().min(MIN_REPLAY_RATE_PER_S).max(1000).default(5),
     /** Whether the hub may fetch a snapshot (faces blurred) when it asks; the hub can also change it. */
     snapshot_upload: z.boolean().default(true),
+    /** The only port of the hub's host the agent PUTs snapshots to (the hub's upload service). */
+    upload_port: z.int().min(1).max(65_535).default(DEFAULT_UPLOAD_PORT),
   })
   .superRefine((hub, ctx) => {
     const parsed = parseHubUrl(hub.url);

@@ -43,6 +43,8 @@ export interface HubConfig {
   readonly heartbeat_s: number;
   readonly replay_rate_per_s: number;
   readonly snapshot_upload: boolean;
+  /** Port of the hub's snapshot upload service (an upload_url on any other port is refused). */
+  readonly upload_port: number;
 }
 
 export interface StorageConfig {

@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { jsonSchemaFor, type JsonSchemaFile } from './json-schemas.js';
 import { MESSAGES, WILL_DELAY_S, type ContractMessage } from './messages.js';
-import { MAX_SNAPSHOT_BYTES } from './sizes.js';
+import { MAX_SNAPSHOT_BYTES } from './limits.js';
 import { CAMERA_ID_RE, EVENT_ID_RE, FID_RE } from './topics.js';
 
 /**

@@ -39,7 +39,23 @@ export {
   ResponsePayload,
   type ReportedCameraState,
 } from './schemas.js';
-export { MAX_COMMAND_BYTES, MAX_SNAPSHOT_BYTES } from './sizes.js';
+export {
+  MAX_COMMAND_BYTES,
+  MAX_SNAPSHOT_BYTES,
+  MAX_ACK_SEQS,
+  INBOUND_LIMITS,
+  PACKET_OVERHEAD_BYTES,
+  AGENT_MAX_PACKET_BYTES,
+  HUB_MAX_PACKET_BYTES,
+  MAX_SEQ_JUMP,
+  MAX_SESSION_JUMP,
+  MIN_REPLAY_RATE_PER_S,
+  DEFAULT_UPLOAD_PORT,
+  MAX_TIMER_MS,
+  MAX_JSON_DEPTH,
+  inboundProblem,
+  type InboundKind,
+} from './limits.js';
 export {
   PayloadError,
   isoMs,

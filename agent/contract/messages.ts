@@ -13,7 +13,7 @@ import {
   SnapshotCommand,
   StatusPayload,
 } from './schemas.js';
-import { MAX_SNAPSHOT_BYTES } from './sizes.js';
+import { MAX_SNAPSHOT_BYTES } from './limits.js';
 
 /**
  * Every message of `qmon/v1` in one table: where it goes, who publishes it, with which QoS, retain

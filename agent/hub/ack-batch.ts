@@ -1,7 +1,8 @@
 import type { MqttClient } from 'mqtt';
-import { buildAck, topics } from '../contract/index.js';
+import { buildAck, MAX_ACK_SEQS, topics } from '../contract/index.js';
 
-const MAX_SEQS_PER_ACK = 1000;
+/** The contract's most seqs per ACK: the agent drops a bigger ACK unread (its byte limit is sized for this). */
+const MAX_SEQS_PER_ACK = MAX_ACK_SEQS;
 
 /**
  * Collects the seqs the hub has committed and sends them as one ACK message per facility per turn

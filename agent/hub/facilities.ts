@@ -1,3 +1,4 @@
+import { MAX_SEQ_JUMP, MAX_SESSION_JUMP } from '../contract/index.js';
 import type { MonoMs } from '../shared/types.js';
 import type { BirthPayload, CamStatusPayload, HeartbeatPayload, StatusPayload } from '../contract/index.js';
 
@@ -49,8 +50,35 @@ export class FacilityTracker {
     private readonly hbStaleMs: number,
     private readonly gapGraceMs: number,
     maxSeqs: Map<string, number> = new Map(),
+    sessions: Map<string, number> = new Map(),
   ) {
     for (const [fid, s] of maxSeqs) this.get(fid).maxSeq = s;
+    // Only the bound's base: the status logic starts fresh after a restart (a retained birth of the
+    // stored session must still mark the facility online, see birth()).
+    this.storedSessions = sessions;
+  }
+
+  private readonly storedSessions: Map<string, number>;
+
+  /**
+   * Whether a session is a plausible next one: at most MAX_SESSION_JUMP above the highest seen. The
+   * agent adds one per connection attempt, so only a forged message jumps further; accepting it would
+   * make every real status look "older" (a live facility shown offline) for good.
+   */
+  sessionPlausible(fid: string, session: number): boolean {
+    const base = Math.max(this.map.get(fid)?.session ?? 0, this.storedSessions.get(fid) ?? 0);
+    return session <= base + MAX_SESSION_JUMP;
+  }
+
+  /**
+   * Whether an event's seq is a plausible one: at most MAX_SEQ_JUMP above the highest seen (or the
+   * `last_seq` the agent announced in its birth, if higher). A forged huge seq would otherwise become
+   * the persisted maximum and switch gap detection off for that facility for good.
+   */
+  seqPlausible(fid: string, seq: number): boolean {
+    const f = this.map.get(fid);
+    const base = Math.max(f?.maxSeq ?? 0, f?.birth?.last_seq ?? 0);
+    return seq <= base + MAX_SEQ_JUMP;
   }
 
   private get(fid: string): Facility {

@@ -1,7 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Clock } from '../shared/clock.js';
 import { redactText, type Logger } from '../ops/index.js';
-import { buildHubState, topics } from '../contract/index.js';
+import { buildHubState, HUB_MAX_PACKET_BYTES, topics } from '../contract/index.js';
 import { noDelay } from '../shared/index.js';
 
 export interface HubClientOptions {
@@ -30,7 +30,9 @@ export function connectHubClient(o: HubClientOptions, version: 4 | 5): MqttClien
     clean: false,
     reconnectPeriod: o.reconnectMs,
     will: { topic: topics.hubState, payload: buildHubState(false, false, o.clock.wall()), qos: 1, retain: true },
-    ...(version === 5 && { properties: { sessionExpiryInterval: 86_400 } }),
+    // maximumPacketSize: the broker must not send us anything bigger than a snapshot (the largest
+    // inbound limit); every topic's own limit is still checked on arrival, also on 3.1.1.
+    ...(version === 5 && { properties: { sessionExpiryInterval: 86_400, maximumPacketSize: HUB_MAX_PACKET_BYTES } }),
   });
   client.on('connect', () => {
     noDelay(client); // see link.ts: the hub's ACKs must not wait for delayed TCP ACKs either

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { EventPayload } from '../contract/index.js';
+import { FacilityRegistry, REGISTRY_DDL } from './registry.js';
 import { facilitySummaries, recentEvents, type FacilityRecord, type FacilitySummary, type RecentEvent } from './summary.js';
 
 /** One stored event: the highest revision the hub has of (fid, event_id). */
@@ -58,6 +59,8 @@ export class HubDb {
   private readonly insertDelivery;
   private readonly upsertEvent;
   private readonly upsertFacility;
+  /** The operator's list of facilities allowed to post (see registry.ts). */
+  readonly registry: FacilityRegistry;
 
   /** Opens (and creates) the hub's database; `readonly` opens an existing one for `qmon hub status`. */
   constructor(file: string, opts: { readonly?: boolean } = {}) {
@@ -85,6 +88,7 @@ export class HubDb {
          received_at = excluded.received_at
        WHERE excluded.rev > events.rev`,
     );
+    this.registry = new FacilityRegistry(this.db);
     this.upsertFacility = this.db.prepare(
       `INSERT INTO facilities (fid, session, status, birth, heartbeat, heartbeat_at, cameras, updated_at)
        VALUES (@fid, @session, @status, @birth, @heartbeat, @heartbeatAt, @cameras, @updatedAt)
@@ -119,6 +123,7 @@ export class HubDb {
         file TEXT NOT NULL, received_at INTEGER NOT NULL,
         PRIMARY KEY (fid, event_id)
       ) STRICT;
+      ${REGISTRY_DDL}
     `);
   }
 
@@ -199,6 +204,12 @@ export class HubDb {
       s: number;
     }[];
     return new Map(rows.map((r) => [r.fid, r.s]));
+  }
+
+  /** Highest session stored per facility, so the session bound survives a hub restart. */
+  sessions(): Map<string, number> {
+    const rows = this.db.prepare('SELECT fid, session FROM facilities').all() as { fid: string; session: number }[];
+    return new Map(rows.map((r) => [r.fid, r.session]));
   }
 
   /** Stores what the hub knows of one facility now (replacing the previous record). */

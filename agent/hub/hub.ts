@@ -6,6 +6,7 @@ import type { Logger } from '../ops/index.js';
 import {
   BirthPayload,
   buildHubState,
+  buildResendCommand,
   CamStatusPayload,
   EventPayload,
   HeartbeatPayload,
@@ -16,6 +17,7 @@ import {
   topics,
 } from '../contract/index.js';
 import { AckBatch } from './ack-batch.js';
+import { Admission, type HubDrop } from './admission.js';
 import { connectHubClient } from './hub-client.js';
 import { FacilityTracker, type FacilityView, type ResendRange } from './facilities.js';
 import { HubDb, type HubEventRow, type HubSnapshotRow } from './hub-db.js';
@@ -42,7 +44,16 @@ export interface ReferenceHubOptions {
   readonly snapshotDir?: string;
   /** Public `https://host[:port]` of the upload service (startHubUpload); agents then PUT instead of MQTT. */
   readonly uploadUrl?: string;
+  /** Facilities registered at start (added to the registry if missing): the demo's embedded hub names its own. */
+  readonly facilities?: readonly string[];
+  /**
+   * Accept (and register) any facility that posts. For the demo and tests only: anyone who can publish
+   * on the broker could then create facilities. Off by default.
+   */
+  readonly openRegistry?: boolean;
 }
+
+export type { HubDrop } from './admission.js';
 
 export interface HubStats {
   /** Valid events received, duplicates included. */
@@ -53,6 +64,8 @@ export interface HubStats {
   readonly acked: number;
   /** Snapshot images received, verified and kept. */
   readonly snapshots: number;
+  /** Messages dropped unread or refused, by reason (see HubDrop). */
+  readonly dropped: Readonly<Partial<Record<HubDrop, number>>>;
 }
 
 export interface HubEvents {
@@ -85,11 +98,14 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
   private firstConnect: (() => void) | null = null;
   /** Hub wall time of each facility's last heartbeat, for the stored record. */
   private readonly hbWall = new Map<string, number>();
+  private readonly admission: Admission;
 
   constructor(private readonly opts: ReferenceHubOptions) {
     super();
     this.db = new HubDb(opts.dbFile);
-    this.tracker = new FacilityTracker(opts.hbStaleMs ?? 180_000, opts.gapGraceMs ?? 120_000, this.db.maxSeqs());
+    for (const fid of opts.facilities ?? []) this.db.registry.add(fid, null, opts.clock.wall());
+    this.tracker = new FacilityTracker(opts.hbStaleMs ?? 180_000, opts.gapGraceMs ?? 120_000, this.db.maxSeqs(), this.db.sessions());
+    this.admission = new Admission(this.db.registry, this.tracker, opts);
     this.snapshots = opts.snapshotDir === undefined ? null : new HubSnapshots(this.db, opts.snapshotDir, (...a) => this.noteSnapshot(...a), opts.uploadUrl);
   }
 
@@ -150,7 +166,12 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
   }
 
   stats(): HubStats {
-    return { ...this.counters };
+    return { ...this.counters, dropped: this.admission.dropped() };
+  }
+
+  /** Registers a facility (the hub operator's job: `qmon hub facility add`); false if it was already. */
+  register(fid: string, name: string | null = null): boolean {
+    return this.db.registry.add(fid, name, this.opts.clock.wall());
   }
 
   /** Facilities as stored (what `GET /facilities` serves). */
@@ -169,9 +190,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     const due = this.tracker.dueResends(this.opts.clock.now());
     for (const r of due) {
       this.opts.logger.warn(r, 'hub: seqs missing; asking the agent to resend');
-      client.publish(topics.cmd(r.fid, 'resend'), JSON.stringify({ schema: 'qmon.cmd/1', from_seq: r.from, to_seq: r.to }), {
-        qos: 1,
-      });
+      client.publish(topics.cmd(r.fid, 'resend'), buildResendCommand(r.from, r.to), { qos: 1 });
       this.emit('resend', r);
     }
     return due;
@@ -220,6 +239,8 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
   private onMessage(topic: string, payload: Buffer): void {
     const t = parseTopic(topic);
     if (!t?.fid) return;
+    if (t.kind === 'ack' || t.kind === 'cmd' || t.kind === 'hub-state') return; // not subscribed: the agents' inbound topics
+    if (!this.admission.admit(t.kind, t.fid, topic, payload)) return;
     const now = this.opts.clock.now();
     let changed = false;
     switch (t.kind) {
@@ -228,7 +249,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
       case 'snap':
         return void this.snapshots?.receive(t.fid, t.eventId!, payload, this.opts.clock.wall()); // subscribed only when collecting
       case 'status': {
-        const s = this.decode(StatusPayload, topic, t.fid, payload);
+        const s = this.admission.plausibleSession(this.decode(StatusPayload, topic, t.fid, payload));
         if (s) {
           const ignored = !this.tracker.status(s);
           if (ignored) this.opts.logger.info({ fid: t.fid, session: s.session }, 'hub: old-session status ignored');
@@ -238,7 +259,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
         break;
       }
       case 'birth': {
-        const b = this.decode(BirthPayload, topic, t.fid, payload);
+        const b = this.admission.plausibleBirth(this.decode(BirthPayload, topic, t.fid, payload));
         if (b) this.tracker.birth(b);
         changed = b !== null;
         break;
@@ -281,6 +302,8 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
   private onEvent(topic: string, fid: string, payload: Buffer): void {
     const e = this.decode(EventPayload, topic, fid, payload);
     if (!e) return;
+    // Not stored, not acked, the persisted maximum unchanged: a forged seq cannot switch off gap detection.
+    if (!this.admission.plausibleSeq(fid, e.seq)) return;
     const { duplicate } = this.db.ingest(e, this.opts.clock.wall());
     this.counters.received++;
     if (duplicate) this.counters.duplicates++;

@@ -4,7 +4,7 @@ import type { EpochMs } from '../shared/types.js';
 /**
  * The outbox: one row per violation revision, holding the exact bytes to publish, so every resend
  * is byte-identical. A row moves `pending` → `sent` (broker PUBACK) → `acked` (hub ACK after its DB
- * commit) and is never deleted before it is acked.
+ * commit) and is never deleted before it is acked. Only a published row can be acked (see markAcked).
  */
 
 export type Lane = 'live' | 'backlog';
@@ -41,6 +41,11 @@ export interface AckResult {
   readonly duplicate: number;
   /** Seqs this outbox never had (or has since deleted). */
   readonly unknown: number;
+  /**
+   * Seqs of rows never published (pending, no `sent_at`, not in flight): ignored, because the hub
+   * cannot have committed what it never received. A non-zero count means a forged or confused ACK.
+   */
+  readonly unsent: number;
 }
 
 export const MAX_RETRY_DELAY_MS = 300_000;
@@ -99,6 +104,7 @@ export class OutboxQueries {
   private readonly dueStmt;
   private readonly markSentStmt;
   private readonly ackStmt;
+  private readonly ackInFlightStmt;
   private readonly existsStmt;
   private readonly staleStmt;
   private readonly requeueStmt;
@@ -124,8 +130,12 @@ export class OutboxQueries {
     this.dueKeysStmt = db.prepare(`SELECT seq FROM outbox WHERE ${DUE} AND lane = @lane ORDER BY seq LIMIT @limit`).pluck();
     this.payloadStmt = db.prepare(`SELECT payload FROM outbox WHERE seq = ? AND status = 'pending'`).pluck();
     this.markSentStmt = db.prepare(`UPDATE outbox SET status = 'sent', sent_at = ? WHERE seq = ? AND status = 'pending'`);
-    this.ackStmt = db.prepare(`UPDATE outbox SET status = 'acked', acked_at = ? WHERE seq = ? AND status != 'acked'`);
-    this.existsStmt = db.prepare('SELECT 1 FROM outbox WHERE seq = ?').pluck();
+    // Only what was published can be acknowledged: `sent`, or pending again after a publish (sent_at set).
+    this.ackStmt = db.prepare(
+      `UPDATE outbox SET status = 'acked', acked_at = ? WHERE seq = ? AND (status = 'sent' OR (status = 'pending' AND sent_at IS NOT NULL))`,
+    );
+    this.ackInFlightStmt = db.prepare(`UPDATE outbox SET status = 'acked', acked_at = ? WHERE seq = ? AND status = 'pending'`);
+    this.existsStmt = db.prepare('SELECT status FROM outbox WHERE seq = ?').pluck();
     this.staleStmt = db.prepare(`SELECT seq, attempts FROM outbox WHERE status = 'sent' AND sent_at < ?`);
     this.requeueStmt = db.prepare(
       `UPDATE outbox SET status = 'pending', attempts = ?, next_attempt_at = ?, lane = coalesce(?, lane) WHERE seq = ?`,
@@ -187,20 +197,32 @@ export class OutboxQueries {
     return this.db.transaction(() => seqs.reduce((n, seq) => n + this.markSentStmt.run(now, seq).changes, 0))();
   }
 
-  markAcked(seqs: readonly number[], now: EpochMs): AckResult {
+  /**
+   * A hub ACK. Moves to `acked` only rows that were published: `sent` ones, pending ones published
+   * before (sent_at set: requeued after a timeout or a resend), and pending ones in `inFlight` (handed
+   * to the broker on this connection, PUBACK not yet recorded: the hub's ACK may overtake the PUBACK).
+   * A never-published row is left alone and counted as `unsent`: an ACK cannot confirm what was never sent.
+   */
+  markAcked(seqs: readonly number[], now: EpochMs, inFlight: ReadonlySet<number> = new Set()): AckResult {
     let acked = 0;
     let duplicate = 0;
     let unknown = 0;
+    let unsent = 0;
     this.db.transaction(() => {
       for (const seq of new Set(seqs)) {
         if (this.ackStmt.run(now, seq).changes === 1) acked++;
-        else if (this.existsStmt.get(seq) !== undefined) duplicate++;
-        else unknown++;
+        else if (inFlight.has(seq) && this.ackInFlightStmt.run(now, seq).changes === 1) acked++;
+        else {
+          const status = this.existsStmt.get(seq) as OutboxStatus | undefined;
+          if (status === undefined) unknown++;
+          else if (status === 'acked') duplicate++;
+          else unsent++;
+        }
       }
       // A seq repeated inside one ACK message is a duplicate too.
       duplicate += seqs.length - new Set(seqs).size;
     })();
-    return { acked, duplicate, unknown };
+    return { acked, duplicate, unknown, unsent };
   }
 
   /** Sent rows without an ACK since before `sentBefore` go back to pending, after a backoff. */

@@ -205,8 +205,9 @@ export class Store {
     return this.write(`marking ${seqs.length} seq(s) sent`, () => this.outbox.markSentMany(seqs, now));
   }
 
-  markAcked(seqs: readonly number[], now: EpochMs): AckResult {
-    return this.write(`an ACK of ${seqs.length} seq(s)`, () => this.outbox.markAcked(seqs, now));
+  /** See OutboxQueries.markAcked: only published rows (or those in `inFlight`) can be acked. */
+  markAcked(seqs: readonly number[], now: EpochMs, inFlight?: ReadonlySet<number>): AckResult {
+    return this.write(`an ACK of ${seqs.length} seq(s)`, () => this.outbox.markAcked(seqs, now, inFlight));
   }
 
   requeueStale(sentBefore: EpochMs, now: EpochMs): number {

@@ -6,6 +6,7 @@ import {
   buildCamStatus,
   buildHeartbeat,
   buildStatus,
+  HEARTBEAT_EXPIRY_S,
   topics,
   type BirthInfo,
   type CameraHealth,
@@ -24,8 +25,6 @@ export interface AnnouncerOptions {
 }
 
 const UNKNOWN_CLOCK: ClockInfo = { synced: false, source: 'unknown' };
-/** Heartbeats are QoS 0 and expire: a stale one delivered late would only mislead the hub. */
-const HEARTBEAT_EXPIRY_S = 120;
 
 /**
  * What the agent says about itself: birth, status, camera statuses (all retained) and the

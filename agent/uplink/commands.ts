@@ -1,11 +1,12 @@
 import {
   buildResponse,
   decodePayload,
-  MAX_COMMAND_BYTES,
+  inboundProblem,
   RebirthCommand,
   ResendCommand,
   SetPolicyCommand,
   SnapshotCommand,
+  type ResponseInput,
 } from '../contract/index.js';
 
 /** What a command may do to the agent; the uplink supplies it. */
@@ -19,13 +20,8 @@ export interface CommandActions {
   snapshot(cmd: SnapshotCommand): Promise<Record<string, number | string>>;
 }
 
-export interface CommandOutcome {
-  readonly ok: boolean;
-  /** The request's `id`, echoed so a 3.1.1 hub can correlate (5.0 also gets correlation data). */
-  readonly id: string | null;
-  readonly error: string | null;
-  readonly result: Record<string, number | string | boolean> | null;
-}
+/** A command's outcome is exactly what the contract's response carries. */
+export type CommandOutcome = ResponseInput;
 
 const MAX_ID = 64;
 
@@ -47,9 +43,10 @@ function requestId(bytes: Buffer): string | null {
  * reason; nothing here throws, because a hostile or buggy hub must not be able to stop the agent.
  */
 export async function runCommand(name: string, bytes: Buffer, actions: CommandActions): Promise<CommandOutcome> {
-  if (bytes.length > MAX_COMMAND_BYTES) {
-    // Not even parsed for its id: a huge payload is either a bug or an attempt to make us work.
-    return { ok: false, id: null, error: `command payload is ${bytes.length} bytes; at most ${MAX_COMMAND_BYTES}`, result: null };
+  const problem = inboundProblem('cmd', bytes);
+  if (problem !== null) {
+    // Not even parsed for its id: a huge or deeply nested payload is a bug or an attempt to make us work.
+    return { ok: false, id: null, error: problem.replace(/^cmd payload/, 'command payload'), result: null };
   }
   const id = requestId(bytes);
   const failed = (error: string): CommandOutcome => ({ ok: false, id, error: error.slice(0, 512), result: null });

@@ -1,5 +1,5 @@
-import type { Logger } from '../ops/index.js';
-import { AckPayload, decodePayload, HubStatePayload, parseTopic } from '../contract/index.js';
+import { AckPayload, decodePayload, HubStatePayload, inboundProblem, parseTopic } from '../contract/index.js';
+import type { DropLog } from '../shared/index.js';
 import type { HubState } from './relay.js';
 
 /** What the agent does with each kind of message it subscribes to. */
@@ -9,30 +9,55 @@ export interface InboxHandlers {
   command(name: string, payload: Buffer, correlationData?: Buffer): void;
 }
 
+/** Why a received message was dropped unread (`ack_unsent`: an ACK naming never-published rows); counted in UplinkStats.dropped. */
+export type InboxDrop = 'oversized' | 'retained_cmd' | 'retained_ack' | 'malformed' | 'foreign_topic' | 'ack_unsent';
+
+export interface InboundMeta {
+  readonly correlationData?: Buffer | undefined;
+  /** The broker delivered a stored retained message (MQTT sets the flag only for those). */
+  readonly retain?: boolean;
+}
+
 /**
- * Routes one received message. Anything malformed or off-contract is logged and dropped: the hub
- * side is outside our control and must not be able to crash or confuse the agent.
+ * Routes one received message. The size (and nesting) is checked before anything is parsed, and a
+ * retained `cmd/*` or `ack` is never acted on: a command kept on the broker would run again on every
+ * connect, and an ACK is only meaningful once. Anything malformed or off-contract is dropped and
+ * counted: the hub side is outside our control and must not be able to crash, stall or confuse the
+ * agent.
  */
 export function routeMessage(
   fid: string,
   topic: string,
   payload: Buffer,
-  correlationData: Buffer | undefined,
+  meta: InboundMeta,
   handlers: InboxHandlers,
-  logger: Logger,
+  drops: DropLog<InboxDrop>,
 ): void {
   const t = parseTopic(topic);
-  if (t?.kind === 'hub-state') {
+  const kind = t?.kind === 'hub-state' ? 'hub-state' : t?.fid === fid && (t.kind === 'ack' || t.kind === 'cmd') ? t.kind : null;
+  if (t === null || kind === null) {
+    drops.drop('foreign_topic', { topic: topic.slice(0, 200) });
+    return;
+  }
+  const problem = inboundProblem(kind, payload);
+  if (problem !== null) {
+    drops.drop('oversized', { topic: topic.slice(0, 200), bytes: payload.length });
+    // A (non-retained) command still gets its refusal, decided by size alone (runCommand never parses it).
+    if (kind === 'cmd' && t.cmd && meta.retain !== true) handlers.command(t.cmd, payload, meta.correlationData);
+    return;
+  }
+  if (kind === 'hub-state') {
+    // Retained on purpose: the hub's state is exactly what a connecting agent must learn.
     const s = decodePayload(HubStatePayload, 'hub/state', payload);
     if (s.ok) handlers.hubState({ online: s.value.online, accepting: s.value.accepting });
-    else logger.warn({ err: s.error }, 'ignoring malformed hub/state');
-  } else if (t?.fid !== fid) {
-    logger.warn({ topic: topic.slice(0, 200) }, 'ignoring a message on a topic that is not ours');
-  } else if (t.kind === 'ack') {
+    else drops.drop('malformed', { topic: topic.slice(0, 200), err: s.error.slice(0, 200) });
+  } else if (meta.retain === true) {
+    drops.drop(kind === 'ack' ? 'retained_ack' : 'retained_cmd', { topic: topic.slice(0, 200) });
+  } else if (kind === 'ack') {
     const a = decodePayload(AckPayload, 'ack', payload);
     if (a.ok) handlers.ack(a.value.seqs);
-    else logger.warn({ err: a.error }, 'ignoring malformed ack');
-  } else if (t.kind === 'cmd' && t.cmd) {
-    handlers.command(t.cmd, payload, correlationData);
+    else drops.drop('malformed', { topic: topic.slice(0, 200), err: a.error.slice(0, 200) });
+  } else if (t.cmd) {
+    handlers.command(t.cmd, payload, meta.correlationData);
   }
 }

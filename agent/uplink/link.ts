@@ -22,6 +22,8 @@ export interface LinkConfig {
   readonly sessionExpiryS: number;
   readonly connectTimeoutMs: number;
   readonly will: { readonly topic: string; readonly payload: Buffer; readonly delayS: number };
+  /** MQTT 5 CONNECT `maximumPacketSize`: the broker must not send us anything larger (3.1.1 has no such property). */
+  readonly maximumPacketSize?: number;
   readonly tls?: TlsOptions;
   readonly username?: string;
   readonly password?: string;
@@ -92,7 +94,12 @@ function clientOptions(cfg: LinkConfig): IClientOptions {
       retain: true,
       ...(cfg.protocolVersion === 5 && { properties: { willDelayInterval: cfg.will.delayS } }),
     },
-    ...(cfg.protocolVersion === 5 && { properties: { sessionExpiryInterval: cfg.sessionExpiryS } }),
+    ...(cfg.protocolVersion === 5 && {
+      properties: {
+        sessionExpiryInterval: cfg.sessionExpiryS,
+        ...(cfg.maximumPacketSize !== undefined && { maximumPacketSize: cfg.maximumPacketSize }),
+      },
+    }),
     ...(cfg.username !== undefined && { username: cfg.username }),
     ...(cfg.password !== undefined && { password: cfg.password }),
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MIN_REPLAY_RATE_PER_S } from '../contract/index.js';
 import type { Logger } from '../ops/index.js';
 import type { Store } from '../store/index.js';
 import type { SetPolicyCommand } from '../contract/index.js';
@@ -15,15 +16,29 @@ export interface Policy {
   readonly snapshotUpload: boolean;
 }
 
-/** The overrides as persisted and as the response reports them (contract key names). */
-const Overrides = z.strictObject({
-  replay_rate_per_s: z.number().positive().max(1000).optional(),
-  heartbeat_s: z.number().min(10).max(3600).optional(),
-  snapshot_upload: z.boolean().optional(),
-});
-type Overrides = z.infer<typeof Overrides>;
+/**
+ * Each override's accepted values, as persisted and as the response reports them (contract key
+ * names). The floor on the replay rate is the agent's own: the contract schema only says "> 0", and
+ * 1e-9 msg/s would hold the backlog forever (and, before timers were clamped, spun a 1 ms loop).
+ */
+const OverrideFields = {
+  replay_rate_per_s: z.number().min(MIN_REPLAY_RATE_PER_S).max(1000),
+  heartbeat_s: z.number().min(10).max(3600),
+  snapshot_upload: z.boolean(),
+} as const;
+interface Overrides {
+  replay_rate_per_s?: number;
+  heartbeat_s?: number;
+  snapshot_upload?: boolean;
+}
+type OverrideKey = keyof typeof OverrideFields;
 
 export const POLICY_META_KEY = 'hub_policy';
+
+/** A set-policy the contract allows but this agent refuses (below a floor); the message is the reason. */
+export class PolicyRefused extends Error {
+  override name = 'PolicyRefused';
+}
 
 /** The policy in the contract's key names, for a `qmon.res/1` result. */
 export function policyResult(p: Policy): Record<string, number | boolean> {
@@ -52,18 +67,32 @@ export class PolicyState {
     this.current = apply(defaults, this.overrides);
   }
 
+  /**
+   * The persisted overrides, each key checked on its own: a value an older agent accepted but this
+   * one refuses (a replay rate below the floor) is dropped with a warning and the config's value is
+   * used instead, while the other overrides stay in force.
+   */
   private static load(store: Pick<Store, 'meta'>, logger: Logger): Overrides {
     const raw = store.meta(POLICY_META_KEY);
     if (raw === undefined) return {};
+    let stored: unknown;
     try {
-      const parsed = Overrides.safeParse(JSON.parse(raw));
-      if (parsed.success) return parsed.data;
+      stored = JSON.parse(raw);
     } catch {
-      // fall through: not JSON
+      stored = null;
     }
-    // Written by a newer agent or damaged: the config's values are a safe fallback.
-    logger.warn('ignoring the stored hub policy (unreadable); using the facility config');
-    return {};
+    if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) {
+      // Damaged: the config's values are a safe fallback.
+      logger.warn('ignoring the stored hub policy (unreadable); using the facility config');
+      return {};
+    }
+    const out: Overrides & Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(stored)) {
+      const field: z.ZodType | undefined = (OverrideFields as Record<string, z.ZodType>)[key];
+      if (field?.safeParse(value).success) out[key] = value;
+      else logger.warn({ override: key.slice(0, 64) }, 'ignoring a stored hub policy override this agent does not accept; using the facility config');
+    }
+    return out;
   }
 
   get(): Policy {
@@ -75,6 +104,12 @@ export class PolicyState {
    * old policy in force and propagates), then returns the effective policy.
    */
   set(cmd: SetPolicyCommand): Policy {
+    for (const key of ['replay_rate_per_s', 'heartbeat_s', 'snapshot_upload'] as const satisfies readonly OverrideKey[]) {
+      const value = cmd[key];
+      if (value === undefined) continue;
+      const checked = OverrideFields[key].safeParse(value);
+      if (!checked.success) throw new PolicyRefused(`${key}: ${checked.error.issues[0]?.message ?? 'not accepted'} (got ${String(value)})`);
+    }
     const next: Overrides = {
       ...(cmd.reset ? {} : this.overrides),
       ...(cmd.replay_rate_per_s !== undefined && { replay_rate_per_s: cmd.replay_rate_per_s }),

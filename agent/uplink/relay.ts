@@ -10,6 +10,8 @@ import { topics } from '../contract/index.js';
 const NO_MATCHING_SUBSCRIBERS = 16;
 /** After a store write fails (disk full), sending pauses this long by default: see `storeWrite`. */
 export const STORE_RETRY_MS = 5_000;
+/** Published-but-unconfirmed seqs remembered for late ACKs, at most (a few windows' worth is typical). */
+const MAX_UNCONFIRMED = 10_000;
 
 export interface RelayOptions {
   readonly fid: string;
@@ -50,6 +52,12 @@ export class Relay {
   private flushQueued = false;
   private pumpQueued = false;
   private readonly noSubscribers = new Set<number>();
+  /**
+   * Seqs handed to the broker whose `sent` mark is not committed yet, kept across reconnects (the hub
+   * may have them and ACK on the next connection). With `sent`/`sent_at` in the store this is what
+   * lets an ACK confirm only what was actually published; see OutboxQueries.markAcked.
+   */
+  private readonly unconfirmed = new Set<number>();
   private hubState: HubState | null = null;
   private readonly bucket: TokenBucket;
   private wakeTimer: unknown = null;
@@ -124,8 +132,9 @@ export class Relay {
 
   onAck(seqs: readonly number[]): AckResult | null {
     // Not recorded (disk full): the rows stay `sent`, time out, are resent, and the hub ACKs again.
-    const result = this.storeWrite('recording a hub ACK', () => this.opts.store.markAcked(seqs, this.opts.clock.wall()));
+    const result = this.storeWrite('recording a hub ACK', () => this.opts.store.markAcked(seqs, this.opts.clock.wall(), this.unconfirmed));
     if (result === undefined) return null;
+    for (const seq of seqs) this.unconfirmed.delete(seq);
     this.hooks.onAcked(seqs, result);
     this.schedulePump();
     return result;
@@ -195,6 +204,7 @@ export class Relay {
     if (payload === undefined) return; // acked meanwhile (an ACK can overtake the PUBACK)
     const gen = this.generation;
     this.awaitingPuback.add(row.seq);
+    this.noteUnconfirmed(row.seq);
     this.published++;
     client.publish(topics.evt(this.opts.fid), payload, { qos: 1 }, (err, packet) => {
       if (gen !== this.generation) return; // the connection this was sent on is gone; the row is still pending
@@ -202,10 +212,12 @@ export class Relay {
       const messageId = (packet as { messageId?: number } | undefined)?.messageId;
       const wall = this.opts.clock.wall();
       if (err) {
+        this.unconfirmed.delete(row.seq);
         this.opts.logger.warn({ seq: row.seq, err: err.message }, 'event publish refused by the broker');
         this.storeWrite('deferring a refused row', () => this.opts.store.defer(row.seq, wall));
       } else if (messageId !== undefined && this.noSubscribers.delete(messageId)) {
         // The broker would drop it: no hub consumer is subscribed. Keep it pending and say so.
+        this.unconfirmed.delete(row.seq);
         this.storeWrite('deferring a row nobody subscribes to', () => this.opts.store.defer(row.seq, wall));
         this.hooks.onNoSubscribers(row.seq);
       } else {
@@ -237,7 +249,17 @@ export class Relay {
     if (this.pubacked.size === 0) return;
     const seqs = [...this.pubacked];
     this.pubacked.clear();
-    this.storeWrite('marking rows sent', () => this.opts.store.markSentMany(seqs, this.opts.clock.wall()));
+    const done = this.storeWrite('marking rows sent', () => this.opts.store.markSentMany(seqs, this.opts.clock.wall()));
+    if (done !== undefined) for (const seq of seqs) this.unconfirmed.delete(seq);
+  }
+
+  /** Bounded: forgetting the oldest only means its late ACK is ignored and the row is sent again. */
+  private noteUnconfirmed(seq: number): void {
+    this.unconfirmed.add(seq);
+    for (const old of this.unconfirmed) {
+      if (this.unconfirmed.size <= MAX_UNCONFIRMED) break;
+      this.unconfirmed.delete(old);
+    }
   }
 
   /** One pump for all the ACKs and PUBACKs handled in this turn, not one query per message. */

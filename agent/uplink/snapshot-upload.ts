@@ -5,10 +5,8 @@ import type { Violation } from '../shared/types.js';
 import { redactText } from '../ops/index.js';
 import { httpsPut } from './https-put.js';
 import type { ProtocolVersion, TlsOptions } from './link.js';
-import { MAX_SNAPSHOT_BYTES, topics, type SnapshotCommand } from '../contract/index.js';
+import { MAX_SNAPSHOT_BYTES, SNAPSHOT_EXPIRY_S, topics, type SnapshotCommand } from '../contract/index.js';
 
-/** An image a hub did not collect within this is dropped by an MQTT 5 broker rather than kept. */
-const SNAPSHOT_EXPIRY_S = 600;
 
 const UPLOAD_TIMEOUT_MS = 30_000;
 
@@ -43,8 +41,12 @@ export function snapshotForHub(cmd: SnapshotCommand, source: SnapshotSource, upl
   return bytes;
 }
 
-/** Where the agent may PUT a snapshot: only to the hub broker's own host, never to a host a command names. */
-export function uploadHostProblem(uploadUrl: string, hubUrl: string): string | null {
+/**
+ * Where the agent may PUT a snapshot: only to the hub's upload service, i.e. https on the hub broker's
+ * own host AND the pinned upload port — never to a host or port a command names (another service on
+ * the hub machine is as wrong a target as another machine).
+ */
+export function uploadHostProblem(uploadUrl: string, hubUrl: string, uploadPort: number): string | null {
   let up: URL;
   try {
     up = new URL(uploadUrl);
@@ -54,7 +56,9 @@ export function uploadHostProblem(uploadUrl: string, hubUrl: string): string | n
   if (up.protocol !== 'https:') return 'upload_url must be https';
   if (up.username !== '' || up.password !== '') return 'upload_url must not carry credentials';
   const hubHost = new URL(hubUrl).hostname;
-  return up.hostname === hubHost ? null : `upload_url host ${up.hostname} is not the hub's (${hubHost})`;
+  if (up.hostname !== hubHost) return `upload_url host ${up.hostname} is not the hub's (${hubHost})`;
+  const port = up.port === '' ? 443 : Number(up.port);
+  return port === uploadPort ? null : `upload_url port ${port} is not the hub's upload port (${uploadPort}, hub.upload_port)`;
 }
 
 export interface SnapshotLink {
@@ -62,7 +66,11 @@ export interface SnapshotLink {
   readonly hubUrl: string;
   readonly tls: TlsOptions | undefined;
   readonly protocolVersion: ProtocolVersion;
+  /** The pinned port of the hub's upload service (`hub.upload_port`). */
+  readonly uploadPort: number;
   readonly logger: Logger;
+  /** Told of every upload_url refused by `uploadHostProblem` (counted in UplinkStats). */
+  readonly onUploadRefused?: (problem: string) => void;
 }
 
 /**
@@ -83,8 +91,11 @@ export async function deliverSnapshot(
   const sent = { bytes: bytes.length, sha256: cmd.sha256 };
   let uploadError: string | null = null;
   if (cmd.upload_url !== undefined) {
-    const problem = uploadHostProblem(cmd.upload_url, link.hubUrl);
-    if (problem) throw new Error(problem);
+    const problem = uploadHostProblem(cmd.upload_url, link.hubUrl, link.uploadPort);
+    if (problem) {
+      link.onUploadRefused?.(problem);
+      throw new Error(problem);
+    }
     const headers = { 'content-type': 'image/jpeg', 'x-qmon-fid': link.fid, 'x-qmon-event-id': cmd.event_id, 'x-qmon-sha256': cmd.sha256 };
     const status = await httpsPut(new URL(cmd.upload_url), bytes, headers, link.tls, UPLOAD_TIMEOUT_MS).catch((e: Error) => e);
     if (typeof status === 'number' && status >= 200 && status < 300) {

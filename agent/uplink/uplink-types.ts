@@ -5,6 +5,7 @@ import type { ProtocolVersion, TlsOptions } from './link.js';
 import type { BirthInfo, CameraHealth, ClockInfo } from '../contract/index.js';
 import type { BackoffOptions, Timers } from '../shared/index.js';
 import type { Policy } from './policy.js';
+import type { InboxDrop } from './inbox.js';
 import type { HubState } from './relay.js';
 
 /** The Uplink's options, events and stats: its public surface, apart from the class itself. */
@@ -30,6 +31,8 @@ export interface UplinkOptions {
   readonly replayRatePerS?: number;
   /** Whether snapshots may be uploaded when the hub asks; true by default. */
   readonly snapshotUpload?: boolean;
+  /** Port of the hub's snapshot upload service; an `upload_url` on any other port is refused. DEFAULT_UPLOAD_PORT (8443) by default. */
+  readonly uploadPort?: number;
   /** Reads a stored snapshot by its `SnapshotRef.file` (null when gone); without it `cmd/snapshot` is refused. */
   readonly snapshotFiles?: (file: string) => Buffer | null;
   readonly maxInFlight?: number;
@@ -63,4 +66,14 @@ export interface UplinkStats {
   readonly inFlight: number;
   readonly published: number;
   readonly outbox: OutboxStats;
+  /**
+   * Received messages dropped unread, by reason: `oversized` (over the topic's byte limit or nested too
+   * deep), `retained_cmd` / `retained_ack` (a stored retained command or ACK), `malformed`,
+   * `foreign_topic`, and `ack_unsent` (ACK messages naming never-published rows).
+   */
+  readonly dropped: Readonly<Partial<Record<InboxDrop, number>>>;
+  /** Seqs named by hub ACKs whose rows were never published: ignored, never marked acked. */
+  readonly ackedUnsent: number;
+  /** `cmd/snapshot` requests refused because their upload_url is not the hub's upload service. */
+  readonly uploadRefused: number;
 }

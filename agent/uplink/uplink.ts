@@ -1,12 +1,15 @@
 import { EventEmitter } from 'node:events';
-import type { MqttClient } from 'mqtt';
+import type { IPublishPacket, MqttClient } from 'mqtt';
 import type { Violation } from '../shared/types.js';
+import { AGENT_MAX_PACKET_BYTES, DEFAULT_UPLOAD_PORT, WILL_DELAY_S } from '../contract/index.js';
 import { redactText } from '../ops/index.js';
+import { DropLog } from '../shared/index.js';
 import type { Lane } from '../store/index.js';
 import { Announcer } from './announce.js';
 import { responseBytes, runCommand } from './commands.js';
 import { nextSession, recordEvents } from './enqueue.js';
-import { routeMessage } from './inbox.js';
+import { clampedTimers } from './clamp-timers.js';
+import { routeMessage, type InboxDrop } from './inbox.js';
 import { assertHubUrl, isAuthRefusal, isProtocolRefusal, openLink, type Link, type ProtocolVersion } from './link.js';
 import { assertFid, topics, type CameraStatus } from '../contract/index.js';
 import { PolicyState, policyResult, type Policy } from './policy.js';
@@ -34,12 +37,20 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   private abort = new AbortController();
   private tickTimer: unknown = null;
   private hbTimer: unknown = null;
+  /** Received messages dropped unread (oversized, retained cmd/ack, malformed, not ours), logged once per burst. */
+  private readonly drops: DropLog<InboxDrop>;
+  /** Seqs named by hub ACKs that were never published: ignored (see OutboxQueries.markAcked). */
+  private ackedUnsent = 0;
+  /** `cmd/snapshot` upload URLs refused because they do not point at the hub's upload service. */
+  private uploadRefused = 0;
 
   constructor(private readonly opts: UplinkOptions) {
     super();
     assertFid(opts.fid);
     assertHubUrl(opts.url, opts.tls);
-    this.timers = opts.timers ?? realTimers;
+    // Every delay the uplink schedules (token bucket, backoff, heartbeat, retries) is clamped below 2^31 ms.
+    this.timers = clampedTimers(opts.timers ?? realTimers);
+    this.drops = new DropLog(opts.clock, opts.logger, 'uplink');
     this.protocolVersion = opts.protocolVersion ?? 5;
     this.session = opts.store.currentSession();
     this.policyState = new PolicyState(
@@ -62,7 +73,13 @@ export class Uplink extends EventEmitter<UplinkEvents> {
         ...(opts.storeRetryMs !== undefined && { storeRetryMs: opts.storeRetryMs }),
       },
       {
-        onAcked: (seqs, result) => this.emit('acked', { seqs, ...result }),
+        onAcked: (seqs, result) => {
+          if (result.unsent > 0) {
+            this.ackedUnsent += result.unsent;
+            this.drops.drop('ack_unsent', { seqs: result.unsent });
+          }
+          this.emit('acked', { seqs, ...result });
+        },
         onNoSubscribers: (seq) => {
           opts.logger.warn({ seq }, 'hub has no subscriber for events (PUBACK 0x10); keeping the row pending');
           this.emit('no_subscribers', { seq });
@@ -145,6 +162,9 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       inFlight: this.relay.inFlight(),
       published: this.relay.publishedCount(),
       outbox: this.opts.store.stats(),
+      dropped: this.drops.snapshot(),
+      ackedUnsent: this.ackedUnsent,
+      uploadRefused: this.uploadRefused,
     };
   }
 
@@ -170,7 +190,12 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     // Order per the contract: birth, status, cameras (all retained), then subscribe, then drain.
     this.announcer.announceOnline(client, this.session);
     try {
-      await client.subscribeAsync([topics.ack(fid), topics.cmdFilter(fid), topics.hubState], { qos: 1 });
+      // Retain-as-published (MQTT 5): a command or ACK someone published retained keeps its flag even when
+      // forwarded live or queued for us, so inbox.ts can refuse it every time, not only on re-subscribe.
+      await client.subscribeAsync([topics.ack(fid), topics.cmdFilter(fid), topics.hubState], {
+        qos: 1,
+        ...(link.protocolVersion === 5 && { rap: true }),
+      });
       if (this.stopped) throw new Error('uplink stopped');
     } catch (err) {
       this.onLinkClosed(link);
@@ -201,11 +226,12 @@ export class Uplink extends EventEmitter<UplinkEvents> {
         keepaliveS: 30,
         sessionExpiryS: this.opts.sessionExpiryS ?? 86_400,
         connectTimeoutMs: 30_000,
-        will: { topic: topics.status(fid), payload: this.announcer.statusPayload('offline', this.session), delayS: 30 },
+        will: { topic: topics.status(fid), payload: this.announcer.statusPayload('offline', this.session), delayS: WILL_DELAY_S },
         ...(this.opts.tls && { tls: this.opts.tls }),
         ...(this.opts.username !== undefined && { username: this.opts.username }),
         ...(this.opts.password !== undefined && { password: this.opts.password }),
-        onMessage: (client, topic, payload, packet) => this.onMessage(client, topic, payload, packet.properties),
+        onMessage: (client, topic, payload, packet) => this.onMessage(client, topic, payload, packet),
+        maximumPacketSize: AGENT_MAX_PACKET_BYTES,
         signal: this.abort.signal,
       },
       this.opts.logger,
@@ -238,24 +264,32 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     }
   }
 
-  private onMessage(client: MqttClient, topic: string, payload: Buffer, props?: { correlationData?: Buffer }): void {
+  private onMessage(client: MqttClient, topic: string, payload: Buffer, packet: IPublishPacket): void {
     routeMessage(
       this.opts.fid,
       topic,
       payload,
-      props?.correlationData,
+      { correlationData: packet.properties?.correlationData, retain: packet.retain },
       {
         hubState: (state) => this.relay.setHubState(state),
         ack: (seqs) => this.relay.onAck(seqs),
         command: (name, body, corr) => this.onCommand(client, name, body, corr),
       },
-      this.opts.logger,
+      this.drops,
     );
   }
 
   private onCommand(client: MqttClient, name: string, payload: Buffer, correlationData?: Buffer): void {
     const wall = this.opts.clock.wall();
-    const link = { fid: this.opts.fid, hubUrl: this.opts.url, tls: this.opts.tls, protocolVersion: this.protocolVersion, logger: this.opts.logger };
+    const link = {
+      fid: this.opts.fid,
+      hubUrl: this.opts.url,
+      tls: this.opts.tls,
+      protocolVersion: this.protocolVersion,
+      uploadPort: this.opts.uploadPort ?? DEFAULT_UPLOAD_PORT,
+      logger: this.opts.logger,
+      onUploadRefused: () => this.uploadRefused++,
+    };
     void runCommand(name, payload, {
       rebirth: () => this.announcer.birth(client, this.session),
       resend: (from, to) => {

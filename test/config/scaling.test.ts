@@ -66,7 +66,7 @@ describe('scaling from size to detect size', () => {
       mask: { threshold: 0.8, min_samples: 3, agreement: 0.6, min_face_px: 24, clear_s: 10 },
     });
     expect(cfg.storage).toEqual({ dir: `${dir}/data`, snapshot_retention_days: 14, event_retention_days: 90, min_free_mb: 500 });
-    expect(cfg.hub).toEqual({ url: 'embedded', mode: 'embedded', heartbeat_s: 60, replay_rate_per_s: 5, snapshot_upload: true, tls: null });
+    expect(cfg.hub).toEqual({ url: 'embedded', mode: 'embedded', heartbeat_s: 60, replay_rate_per_s: 5, snapshot_upload: true, upload_port: 8443, tls: null });
     expect(cfg.facility.timezone).toBe('Asia/Ho_Chi_Minh');
   });
 });

@@ -52,7 +52,7 @@ describe('hub service: embedded broker, reference hub, JSON endpoint', () => {
   it('shows facilities, cameras and recent events over HTTP and from its database', async () => {
     const db = join(tmp.dir, 'hub.db');
     const lines: string[] = [];
-    service = await startHubService({ broker: null, embeddedPort: 0, db, http: { host: '127.0.0.1', port: 0 }, logger: silentLogger(), say: (l) => lines.push(l) });
+    service = await startHubService({ broker: null, embeddedPort: 0, db, http: { host: '127.0.0.1', port: 0 }, facilities: [FID], logger: silentLogger(), say: (l) => lines.push(l) });
     await service.connected;
     agent = makeAgent(service.brokerUrl);
     agent.uplink.setCameraStatus('corridor-a', { state: 'online', since: Date.UTC(2026, 0, 1) });
@@ -168,6 +168,57 @@ describe('qmon hub: user mistakes get one clear line', () => {
   it('prints usage for no subcommand (exit 2) and for --help (exit 0)', async () => {
     expect(await run([])).toMatchObject({ code: 2, out: expect.stringMatching(/^Usage:\n {2}qmon hub run/) as unknown });
     expect((await run(['--help'])).code).toBe(0);
+  });
+
+  it('manages the facility registry: add, list (text and JSON), remove, each with --help', async () => {
+    const db = join(tmp.dir, 'reg.db');
+    for (const verb of ['add', 'list', 'remove']) {
+      expect(await run(['facility', verb, '--help'])).toMatchObject({ code: 0, out: expect.stringMatching(/qmon hub facility add FID/) as unknown });
+    }
+    expect((await run(['facility', '--help'])).code).toBe(0);
+    await expect(hubCommand(['facility', 'list', '--db', db])).rejects.toThrow(/hub database .*reg\.db does not exist/);
+    expect(await run(['facility', 'add', 'bg-0137', '--name', 'Bac Giang 137', '--db', db])).toEqual({ code: 0, out: 'registered bg-0137\n' });
+    expect((await run(['facility', 'add', 'bg-0137', '--db', db])).out).toBe('bg-0137 was already registered\n');
+    expect((await run(['facility', 'add', 'hn-0001', '--db', db])).code).toBe(0);
+    expect((await run(['facility', 'list', '--db', db])).out).toMatch(/^bg-0137\tenabled\t\S+\tBac Giang 137\nhn-0001\tenabled\t\S+\t\n$/);
+    const listed = JSON.parse((await run(['facility', 'list', '--db', db, '--json'])).out) as { facilities: { fid: string; name: string | null; disabled: boolean; publicKey: null }[] };
+    expect(listed.facilities.map((f) => [f.fid, f.name, f.disabled, f.publicKey])).toEqual([
+      ['bg-0137', 'Bac Giang 137', false, null],
+      ['hn-0001', null, false, null],
+    ]);
+    expect((await run(['facility', 'remove', 'hn-0001', '--db', db])).out).toMatch(/removed hn-0001/);
+    await expect(hubCommand(['facility', 'remove', 'hn-0001', '--db', db])).rejects.toThrow(/hn-0001 is not registered/);
+    await expect(hubCommand(['facility', 'add', 'Not A Fid', '--db', db])).rejects.toThrow(/facility id "Not A Fid" must match/);
+    await expect(hubCommand(['facility', 'add', 'hub', '--db', db])).rejects.toThrow(/reserved/);
+    await expect(hubCommand(['facility', 'add', '--db', db])).rejects.toThrow(/exactly one FID/);
+    await expect(hubCommand(['facility', 'add', 'x-001'])).rejects.toThrow(/--db FILE is required/);
+    await expect(hubCommand(['facility', 'list', '--db', db, '--name', 'x'])).rejects.toThrow(/--name only goes with add/);
+    await expect(hubCommand(['facility', 'frobnicate'])).rejects.toThrow(/unknown hub facility subcommand/);
+    expect((await run(['facility', 'list', '--db', db])).out).toMatch(/^bg-0137\t/);
+  });
+
+  it('hub run refuses an unregistered facility by default and accepts it with --open-registry (with a warning)', async () => {
+    const db = join(tmp.dir, 'open.db');
+    const lines: string[] = [];
+    service = await startHubService({ broker: null, embeddedPort: 0, db, logger: silentLogger(), say: (l) => lines.push(l) });
+    await service.connected;
+    agent = makeAgent(service.brokerUrl);
+    agent.uplink.start();
+    agent.uplink.enqueue(violation(1));
+    await waitFor(() => expect(service!.hub.stats().dropped.unregistered).toBeGreaterThanOrEqual(2)); // birth, status, event …
+    expect(service.hub.summaries()).toEqual([]);
+    expect(agent.store.stats().acked).toBe(0);
+    await agent.close();
+    agent = null;
+    await service.stop();
+    service = await startHubService({ broker: null, embeddedPort: 0, db, openRegistry: true, logger: silentLogger(), say: (l) => lines.push(l) });
+    await service.connected;
+    expect(lines.join('\n')).toMatch(/WARNING: --open-registry/);
+    agent = makeAgent(service.brokerUrl);
+    agent.uplink.start();
+    agent.uplink.enqueue(violation(2));
+    await waitFor(() => expect(agent!.store.stats().acked).toBeGreaterThanOrEqual(1));
+    expect((await run(['facility', 'list', '--db', db])).out).toMatch(new RegExp(`^${FID}\t`));
   });
 
   it('parses HOST:PORT, including IPv6', () => {

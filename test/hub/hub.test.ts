@@ -29,7 +29,7 @@ beforeEach(async () => {
   ({ url } = await broker.start());
   clock = new ManualClock(0, Date.UTC(2026, 0, 1));
   tmp = tempDir('hub');
-  hub = new ReferenceHub({ url, dbFile: `${tmp.dir}/hub.db`, clock, logger: silentLogger(), reconnectMs: 50, gapGraceMs: GRACE });
+  hub = new ReferenceHub({ url, dbFile: `${tmp.dir}/hub.db`, clock, logger: silentLogger(), reconnectMs: 50, gapGraceMs: GRACE, facilities: [FID, 'other-01'] });
   invalid = [];
   hub.on('invalid', (i) => invalid.push(i.error));
   await hub.start();
@@ -63,7 +63,7 @@ describe('ReferenceHub', () => {
     await send(topics.evt('other-01'), evt(violation(2), 8)); // fid in payload ≠ topic: one agent posing as another
     await send(topics.evt(FID), evt(violation(3), 1));
     await waitFor(() => expect(acks()).toEqual([1]));
-    expect(hub.stats()).toEqual({ received: 1, duplicates: 0, invalid: 3, acked: 1, snapshots: 0 });
+    expect(hub.stats()).toEqual({ received: 1, duplicates: 0, invalid: 3, acked: 1, snapshots: 0, dropped: {} });
     expect(invalid).toHaveLength(3);
     expect(invalid[0]).toMatch(/not JSON/);
     expect(invalid[1]).toMatch(/confidence/);
@@ -74,13 +74,25 @@ describe('ReferenceHub', () => {
     expect(hub.events('other-01')).toHaveLength(0);
   });
 
+  it('on MQTT 3.1.1 (aedes: no maximumPacketSize) still drops oversized and unregistered messages before parsing', async () => {
+    await send(topics.evt(FID), Buffer.from('['.repeat(100_000) + ']'.repeat(100_000))); // 200 KB > the 16 KiB evt limit
+    await send(topics.evt(FID), Buffer.from(`{"a":${'['.repeat(20)}${']'.repeat(20)}}`)); // small, nested 21 deep
+    await send(topics.evt('zz-0001'), evt(violation(9), 1, 'zz-0001'));
+    await send(topics.status('zz-0001'), buildStatus('zz-0001', 'online', 1, clock.wall()));
+    await send(topics.evt(FID), evt(violation(1), 1));
+    await waitFor(() => expect(acks()).toEqual([1]));
+    expect(hub.stats()).toMatchObject({ invalid: 0, received: 1, dropped: { oversized: 2, unregistered: 2 } });
+    expect(hub.facilities().map((f) => f.fid)).not.toContain('zz-0001');
+    expect(hub.summaries().map((f) => f.fid)).not.toContain('zz-0001');
+  });
+
   it('de-duplicates resends, ACKs them again, and keeps the highest rev of an event', async () => {
     const v = violation(1);
     await send(topics.evt(FID), evt({ ...v, rev: 2, state: 'end' }, 2));
     await send(topics.evt(FID), evt(v, 1)); // the older revision arrives late (backlog lane)
     await send(topics.evt(FID), evt({ ...v, rev: 2, state: 'end' }, 2)); // a resend after a lost ACK
     await waitFor(() => expect(acks().sort()).toEqual([1, 2, 2]));
-    expect(hub.stats()).toEqual({ received: 3, duplicates: 1, invalid: 0, acked: 3, snapshots: 0 });
+    expect(hub.stats()).toEqual({ received: 3, duplicates: 1, invalid: 0, acked: 3, snapshots: 0, dropped: {} });
     const rows = hub.events(FID);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ eventId: v.eventId, rev: 2, state: 'end', seq: 2 });

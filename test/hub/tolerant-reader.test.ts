@@ -24,7 +24,7 @@ const send = (topic: string, body: unknown) => agent.publishAsync(topic, JSON.st
 beforeEach(async () => {
   broker = new EmbeddedBroker();
   const { url } = await broker.start();
-  hub = new ReferenceHub({ url, dbFile: ':memory:', clock, logger: silentLogger(), reconnectMs: 50 });
+  hub = new ReferenceHub({ url, dbFile: ':memory:', clock, logger: silentLogger(), reconnectMs: 50, facilities: [FID] });
   invalid = [];
   hub.on('invalid', (i) => invalid.push(i.error));
   await hub.start();

@@ -44,3 +44,9 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
 
 /** A stand-in encoder for store tests: the bytes name the seq, so tests can see what was stored. */
 export const fakeEncode = (v: Violation) => (seq: number) => Buffer.from(JSON.stringify({ seq, id: v.eventId, rev: v.rev }));
+
+/** Publishes (marks sent) then ACKs rows, as the relay and the hub would: an outbox acks only what was sent. */
+export function sendAndAck(store: { markSentMany(seqs: readonly number[], now: number): number; markAcked(seqs: readonly number[], now: number): unknown }, seqs: readonly number[], now: number): void {
+  store.markSentMany(seqs, now);
+  store.markAcked(seqs, now);
+}

@@ -8,7 +8,7 @@ import { ManualClock } from '../../agent/shared/clock.js';
 import { silentLogger } from '../../agent/ops/index.js';
 import type { Violation } from '../../agent/shared/types.js';
 import { RetentionManager, Store, diskAlarmRuleEvent, type DiskAlarmState, type RetentionOptions } from '../../agent/store/index.js';
-import { fakeEncode, tempDir, violation } from './fixtures.js';
+import { fakeEncode, sendAndAck, tempDir, violation } from './fixtures.js';
 
 const DAY = 86_400_000;
 const MIB = 1024 * 1024;
@@ -74,7 +74,7 @@ describe('time-based retention', () => {
     const a = recordWithSnapshot(1);
     const b = recordWithSnapshot(2);
     const c = recordWithSnapshot(3);
-    store.markAcked([a.seq, b.seq], clock.wall());
+    sendAndAck(store, [a.seq, b.seq], clock.wall());
     const { m } = manager();
 
     clock.advance(14 * DAY - 1);
@@ -100,7 +100,7 @@ describe('time-based retention', () => {
 
   it('keeps a violation whose later revision is still un-acked, and deletes only its acked rows', async () => {
     const a = recordWithSnapshot(1);
-    store.markAcked([a.seq], clock.wall());
+    sendAndAck(store, [a.seq], clock.wall());
     const rev2 = store.recordViolation({ ...a.v, rev: 2, state: 'end' }, fakeEncode(a.v)).seq;
     clock.advance(91 * DAY);
     const { m } = manager();
@@ -114,7 +114,7 @@ describe('time-based retention', () => {
     const vs = Array.from({ length: 400 }, (_, i) => violation(i));
     const ids = vs.map((v) => v.eventId);
     const seqs = store.recordViolations(vs.map((v) => ({ violation: v, encode: fakeEncode(v) }))).map((r) => r.seq);
-    store.markAcked(seqs, clock.wall());
+    sendAndAck(store, seqs, clock.wall());
     const keep = violation(1000);
     store.recordViolation(keep, fakeEncode(keep));
     store.reclaim();
@@ -132,7 +132,7 @@ describe('disk pressure', () => {
   it('deletes acked snapshots first, then acked rows, then stops snapshots and raises disk_low; never un-acked rows', async () => {
     const acked = [1, 2, 3].map((i) => recordWithSnapshot(i));
     const unacked = [4, 5].map((i) => recordWithSnapshot(i));
-    store.markAcked(acked.map((a) => a.seq), clock.wall());
+    sendAndAck(store, acked.map((a) => a.seq), clock.wall());
     store.reclaim();
     const minFreeMb = 1;
     // A quota so that free space is just under 1 MiB: freeing one snapshot (200 kB) is enough.
@@ -193,7 +193,7 @@ describe('disk pressure', () => {
     writeFileSync(outside, 'not a snapshot');
     const v = violation(1, { snapshot: { ...violation(1).snapshot!, file: '../precious.txt' } });
     const w = violation(2, { snapshot: { ...violation(2).snapshot!, file: join(dir, 'precious.txt') } });
-    store.markAcked([store.recordViolation(v, fakeEncode(v)).seq, store.recordViolation(w, fakeEncode(w)).seq], clock.wall());
+    sendAndAck(store, [store.recordViolation(v, fakeEncode(v)).seq, store.recordViolation(w, fakeEncode(w)).seq], clock.wall());
     const { m } = manager({ minFreeMb: 1, hardFloorMb: 1, diskFree: () => 0 });
     await m.sweepOrphans();
     const r = await m.run();
@@ -203,7 +203,7 @@ describe('disk pressure', () => {
 
   it('treats an unmeasurable disk as having room (deletes nothing on a guess)', async () => {
     const a = recordWithSnapshot(1);
-    store.markAcked([a.seq], clock.wall());
+    sendAndAck(store, [a.seq], clock.wall());
     const { m } = manager({ minFreeMb: 100, diskFree: () => { throw new Error('EIO'); } });
     expect(await m.run()).toMatchObject({ evictedSnapshots: 0, evictedRows: 0 });
     expect(existsSync(join(dir, a.file))).toBe(true);
@@ -243,7 +243,7 @@ describe('SQLITE_FULL', () => {
     expect(alarms.at(-1)?.state).toMatchObject({ active: true, storeFull: true, level: 'ok' });
 
     // The hub acks most rows; pressure retention would need free space to be short, so expire them by age.
-    store.markAcked(seqs.slice(0, -3), clock.wall());
+    sendAndAck(store, seqs.slice(0, -3), clock.wall());
     clock.advance(91 * DAY);
     await m.run();
     const v = violation(9999);
@@ -290,7 +290,7 @@ describe('orphan janitor', () => {
 
   it('unlinks the snapshot files of a violation deleted before a crash could unlink them', async () => {
     const a = recordWithSnapshot(1);
-    store.markAcked([a.seq], clock.wall());
+    sendAndAck(store, [a.seq], clock.wall());
     // What a crash between the row delete and the unlink leaves: rows gone, file and its tracking row still there.
     clock.advance(91 * DAY);
     store.housekeeping('test', (q) => q.deleteAcked(Number.MAX_SAFE_INTEGER, 10));

@@ -192,7 +192,8 @@ describe('outbox', () => {
     record(s, 2);
     expect(s.markSent(1, 10)).toBe(true);
     expect(s.markSent(1, 11)).toBe(false);
-    expect(s.markAcked([2], 12)).toEqual({ acked: 1, duplicate: 0, unknown: 0 });
+    // Seq 2 is in flight (published, PUBACK not yet recorded): the hub's ACK may overtake the PUBACK.
+    expect(s.markAcked([2], 12, new Set([2]))).toEqual({ acked: 1, duplicate: 0, unknown: 0, unsent: 0 });
     expect(s.markSent(2, 13)).toBe(false);
     expect(s.rows({ fromSeq: 1, toSeq: 2 }).map((r) => r.status)).toEqual(['sent', 'acked']);
   });
@@ -203,9 +204,10 @@ describe('outbox', () => {
     record(s, 2);
     record(s, 3);
     s.markSent(1, 100);
-    expect(s.markAcked([1, 1, 2, 999], 200)).toEqual({ acked: 2, duplicate: 1, unknown: 1 });
-    expect(s.markAcked([1, 2], 300)).toEqual({ acked: 0, duplicate: 2, unknown: 0 });
-    expect(s.markAcked([], 300)).toEqual({ acked: 0, duplicate: 0, unknown: 0 });
+    s.markSent(2, 100);
+    expect(s.markAcked([1, 1, 2, 999], 200)).toEqual({ acked: 2, duplicate: 1, unknown: 1, unsent: 0 });
+    expect(s.markAcked([1, 2], 300)).toEqual({ acked: 0, duplicate: 2, unknown: 0, unsent: 0 });
+    expect(s.markAcked([], 300)).toEqual({ acked: 0, duplicate: 0, unknown: 0, unsent: 0 });
     const rows = s.rows({ fromSeq: 1, toSeq: 3 });
     expect(rows.map((r) => [r.status, r.ackedAt])).toEqual([
       ['acked', 200],
@@ -213,6 +215,20 @@ describe('outbox', () => {
       ['pending', null],
     ]);
     expect(s.stats()).toEqual({ pending: 1, sent: 0, acked: 2, oldestPendingAt: clock.wall(), lastSeq: 3 });
+  });
+
+  it('markAcked ignores and counts seqs of rows never published; a published row stays ackable after a requeue', () => {
+    const s = open();
+    for (let i = 1; i <= 4; i++) record(s, i);
+    s.markSent(1, 100);
+    s.markSent(2, 100);
+    expect(s.requeueAllSent(150)).toBe(2); // 1 and 2: pending again, but published before (sent_at kept)
+    // A forged ACK naming 3 and 4 (never published) and the requeued 1: only 1 moves.
+    expect(s.markAcked([1, 3, 4], 200)).toEqual({ acked: 1, duplicate: 0, unknown: 0, unsent: 2 });
+    // 4 is in flight now (handed to the broker, no PUBACK yet): the hub's ACK may come first.
+    expect(s.markAcked([3, 4], 210, new Set([4]))).toEqual({ acked: 1, duplicate: 0, unknown: 0, unsent: 1 });
+    expect(s.rows({ fromSeq: 1, toSeq: 4 }).map((r) => r.status)).toEqual(['acked', 'pending', 'pending', 'acked']);
+    expect(s.stats()).toMatchObject({ pending: 2, sent: 0, acked: 2 });
   });
 
   it('requeueStale sends un-acked rows back to pending with a growing backoff', () => {
@@ -239,6 +255,7 @@ describe('outbox', () => {
     for (let i = 1; i <= 4; i++) record(s, i);
     s.markSent(1, 1);
     s.markSent(2, 1);
+    s.markSent(3, 1);
     s.markAcked([3], 2);
     expect(s.requeueAllSent(50)).toBe(2);
     expect(s.nextToSend(10, 50).map((r) => r.seq)).toEqual([1, 2, 4]);

@@ -38,7 +38,7 @@ export function makeAgent(url: string, over: Partial<UplinkOptions> = {}) {
 }
 
 export function makeHub(url: string, over: Partial<ReferenceHubOptions> = {}): ReferenceHub {
-  return new ReferenceHub({ url, dbFile: ':memory:', clock: systemClock, logger: silentLogger(), reconnectMs: 50, ...over });
+  return new ReferenceHub({ url, dbFile: ':memory:', clock: systemClock, logger: silentLogger(), reconnectMs: 50, facilities: [FID], ...over });
 }
 
 /** A plain MQTT client for poking at the agent as a hub operator would. */

@@ -44,7 +44,9 @@ async function start(base: (uploadUrl: string) => string, ca: Buffer): Promise<v
   upload = await startHubUpload({ acceptUpload: (...a) => hub.acceptUpload(...a) }, { host: '127.0.0.1', port: 0, cert: pki.cert, key: pki.key });
   hub = makeHub(url, { snapshotDir: join(tmp.dir, 'hub'), uploadUrl: base(upload.url) });
   await hub.start();
-  agent = makeAgent(url, { snapshotFiles: (f) => readSnapshotFile(join(tmp.dir, 'agent'), f), tls: { ca } });
+  // The agent pins the upload service's port (hub.upload_port), here the one the service got.
+  const uploadPort = Number(new URL(upload.url).port);
+  agent = makeAgent(url, { snapshotFiles: (f) => readSnapshotFile(join(tmp.dir, 'agent'), f), tls: { ca }, uploadPort });
   agent.uplink.on('command', (c) => commands.push(c));
   const up = new Promise<void>((resolve) => agent!.uplink.once('connected', () => resolve()));
   agent.uplink.start();
@@ -108,6 +110,24 @@ describe('snapshot upload over a one-time HTTPS URL', () => {
     expect(commands[0]).toMatchObject({ ok: false, error: expect.stringMatching(/host localhost is not the hub's \(127\.0\.0\.1\)/) as unknown });
     expect(hub.snapshot(FID, v.eventId)).toBeUndefined();
     expect(overMqtt).toEqual([]);
+  });
+
+  it('refuses an upload URL on the hub’s host but another port (another service there), sends nothing, counts it', async () => {
+    const decoy = await startHubUpload({ acceptUpload: () => Promise.resolve({ ok: false, status: 500, error: 'decoy' }) }, { host: '127.0.0.1', port: 0, cert: pki.cert, key: pki.key });
+    try {
+      await start(() => decoy.url, pki.ca);
+      const v = withImage(0, randomBytes(1_000));
+      agent!.uplink.enqueue(v);
+      await waitFor(() => expect(commands).toHaveLength(1));
+      const decoyPort = new URL(decoy.url).port;
+      expect(commands[0]).toMatchObject({ ok: false, error: expect.stringMatching(new RegExp(`port ${decoyPort} is not the hub's upload port`)) as unknown });
+      expect(commands[0]!.error).not.toMatch(/token/);
+      expect(agent!.uplink.stats().uploadRefused).toBe(1);
+      expect(hub.snapshot(FID, v.eventId)).toBeUndefined();
+      expect(overMqtt).toEqual([]);
+    } finally {
+      await decoy.close();
+    }
   });
 
   it('the upload service takes a token once, for its own event and bytes only', async () => {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Violation } from '../../agent/shared/types.js';
 import { MAX_SNAPSHOT_BYTES } from '../../agent/contract/index.js';
-import { snapshotForHub, type SnapshotSource } from '../../agent/uplink/snapshot-upload.js';
+import { snapshotForHub, uploadHostProblem, type SnapshotSource } from '../../agent/uplink/snapshot-upload.js';
 import { violation } from '../store/fixtures.js';
 
 const JPEG = Buffer.from('\xff\xd8 a blurred crop \xff\xd9', 'latin1');
@@ -42,5 +42,22 @@ describe('snapshotForHub', () => {
   ];
   it.each(cases)('refuses: %s', (_name, call, reason) => {
     expect(call).toThrow(reason);
+  });
+});
+
+describe('uploadHostProblem (where a snapshot may be PUT)', () => {
+  const hub = 'mqtts://hub.example.vn:8883';
+  it.each([
+    ['https://hub.example.vn:8443/upload/x?token=t', null],
+    ['https://hub.example.vn/upload/x', /port 443 is not the hub's upload port \(8443/],
+    ['https://hub.example.vn:22/upload/x', /port 22 is not the hub's upload port/],
+    ['https://evil.example:8443/upload/x', /host evil.example is not the hub's \(hub.example.vn\)/],
+    ['http://hub.example.vn:8443/upload/x', /must be https/],
+    ['https://u:p@hub.example.vn:8443/upload/x', /must not carry credentials/],
+    ['not a url', /not a URL/],
+  ])('%s', (url, expected) => {
+    const problem = uploadHostProblem(url, hub, 8443);
+    if (expected === null) expect(problem).toBeNull();
+    else expect(problem).toMatch(expected);
   });
 });

@@ -140,12 +140,13 @@ describe('uplink → hub over the embedded broker', () => {
     agent.uplink.enqueue(violation(2));
     await waitFor(() => expect(agent.store.stats().acked).toBe(2));
     probe = await probeClient(url);
-    const results: { acked: number; duplicate: number; unknown: number }[] = [];
+    const results: { acked: number; duplicate: number; unknown: number; unsent: number }[] = [];
     agent.uplink.on('acked', (a) => results.push(a));
     await probe.publishAsync(topics.ack(FID), JSON.stringify({ schema: 'qmon.ack/1', seqs: [1, 1, 2, 999_999] }), { qos: 1 });
     await probe.publishAsync(topics.ack(FID), '{"schema":"qmon.ack/1","seqs":"all"}', { qos: 1 });
     await probe.publishAsync(topics.ack(FID), Buffer.from([0xde, 0xad]), { qos: 1 });
-    await waitFor(() => expect(results).toEqual([{ seqs: [1, 1, 2, 999_999], acked: 0, duplicate: 3, unknown: 1 }]));
+    await waitFor(() => expect(results).toEqual([{ seqs: [1, 1, 2, 999_999], acked: 0, duplicate: 3, unknown: 1, unsent: 0 }]));
+    await waitFor(() => expect(agent.uplink.stats().dropped).toEqual({ malformed: 2 }));
     expect(agent.store.stats()).toMatchObject({ pending: 0, sent: 0, acked: 2, lastSeq: 2 });
     agent.uplink.enqueue(violation(3));
     await waitFor(() => expect(agent.store.stats().acked).toBe(3));
