@@ -35,6 +35,8 @@ export interface CameraPipelineParts {
   readonly logger: Logger;
   readonly snapshotter: Snapshotter;
   readonly onViolation: (v: Violation, ev: RuleEvent) => void;
+  /** Every frame the detector looked at, with everything it found (the dashboard's blurred previews). */
+  readonly onDetected?: (frame: Frame, found: Detections) => void;
 }
 
 /**
@@ -89,6 +91,7 @@ export class CameraPipeline {
         }
         this.stats.inferences++;
         this.stats.persons += found.items.length;
+        this.p.onDetected?.(frame, found);
         const tracked = this.p.tracker.update(found);
         const expired = tracked.expired;
         detections = this.p.attributes ? await this.p.attributes.annotate(frame, tracked.detections) : tracked.detections;
