@@ -30,8 +30,16 @@ export function securityHeaders(res: ServerResponse, tls: boolean): void {
   if (tls) res.setHeader('Strict-Transport-Security', 'max-age=31536000');
 }
 
+/**
+ * JSON with `<`, `>` and `&` written as \u escapes: the same value for any JSON parser, but no byte sequence a
+ * browser could ever take for markup, even if the body were somehow rendered as HTML.
+ */
+export function safeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const bytes = Buffer.from(JSON.stringify(body), 'utf8');
+  const bytes = Buffer.from(safeJson(body), 'utf8');
   res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': bytes.length, 'Cache-Control': 'no-store' });
   res.end(bytes);
 }

@@ -143,10 +143,10 @@ export class LocalServer {
       await this.route(req, res);
     } catch (e) {
       if (e instanceof HttpError) {
-        if (!res.headersSent) sendJson(res, e.status, { error: e.message }, { ...e.headers });
-        else res.destroy();
         // The rest of an oversized body is not read: close the connection rather than drain it.
-        if (e.status === 413) res.setHeader('Connection', 'close');
+        const close: Record<string, string> = e.status === 413 ? { Connection: 'close' } : {};
+        if (!res.headersSent) sendJson(res, e.status, { error: e.message }, { ...e.headers, ...close });
+        else res.destroy();
         return;
       }
       this.failures++;

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Session } from './sessions.js';
+import { safeJson } from './http.js';
 
 export const SSE = {
   retryMs: 3000,
@@ -70,7 +71,7 @@ export class SseHub {
   send(data: unknown, type?: string): void {
     const id = this.nextId++;
     // JSON.stringify never emits a raw newline, so one `data:` line is always enough.
-    const text = `id: ${id}\n${type ? `event: ${type}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
+    const text = `id: ${id}\n${type ? `event: ${type}\n` : ''}data: ${safeJson(data)}\n\n`;
     this.recent.push({ id, text });
     if (this.recent.length > SSE.replay) this.recent.shift();
     this.writeAll(text);
