@@ -59,16 +59,17 @@ export async function userCommand(argv: string[]): Promise<number> {
     if (!isRole(values.role)) throw new UserError(`--role: expected one of ${ROLES.join(', ')}, got ${values.role === undefined ? 'nothing' : `"${values.role}"`}`, 2);
     role = values.role;
   }
+  const wantsPassword = sub === 'add' || sub === 'passwd';
+  if (wantsPassword && !values['password-stdin']) throw new UserError('--password-stdin is required: the password is read from stdin (never from arguments)', 2);
+  const config = await loadConfig(values.config).catch((e: unknown) => {
+    throw e instanceof ConfigError ? new UserError(e.message) : e;
+  });
   let password: string | undefined;
-  if (sub === 'add' || sub === 'passwd') {
-    if (!values['password-stdin']) throw new UserError('--password-stdin is required: the password is read from stdin (never from arguments)', 2);
+  if (wantsPassword) {
     password = await readStdinPassword();
     const bad = passwordProblem(password);
     if (bad) throw new UserError(`password: ${bad}`);
   }
-  const config = await loadConfig(values.config).catch((e: unknown) => {
-    throw e instanceof ConfigError ? new UserError(e.message) : e;
-  });
   let store: Store;
   try {
     store = Store.open({ dir: config.storage.dir, clock: systemClock, logger: createLogger({ level: 'warn' }) });
