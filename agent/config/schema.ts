@@ -127,12 +127,12 @@ export const storageSchema = z.strictObject({
   min_free_mb: z.number().min(0).default(500),
 });
 
-/** `host:port` or `[v6]:port`. */
+/** `host:port` or `[v6]:port`; port 0 = any free port (tests; the agent prints the URL it got). */
 export function parseListen(listen: string): { host: string; port: number } | undefined {
   const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(listen);
   if (!m) return undefined;
   const port = Number(m[2]);
-  if (port < 1 || port > 65535) return undefined;
+  if (port > 65535) return undefined;
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
