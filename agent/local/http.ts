@@ -85,6 +85,7 @@ export function stringField(body: Record<string, unknown>, name: string, min: nu
   if (typeof v !== 'string') throw new HttpError(400, `${name}: expected a string`);
   if (v.length < min || v.length > max) throw new HttpError(400, `${name}: expected ${min}..${max} characters, got ${v.length}`);
   // Control characters (other than tab/newline in notes) have no business in names or notes; refuse rather than store.
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(v)) throw new HttpError(400, `${name}: contains control characters`);
   return v;
 }

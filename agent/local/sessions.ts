@@ -66,7 +66,11 @@ export class Sessions {
   /** Ends every session of a user (disabled, password changed). */
   endUser(user: string): number {
     let n = 0;
-    for (const [id, s] of this.byId) if (s.user === user) (this.byId.delete(id), n++);
+    for (const [id, s] of this.byId) {
+      if (s.user !== user) continue;
+      this.byId.delete(id);
+      n++;
+    }
     return n;
   }
 

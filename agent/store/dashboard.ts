@@ -116,11 +116,26 @@ export class DashboardQueries {
   events(f: EventFilter): DashboardEvent[] {
     const where: string[] = [];
     const args: (string | number)[] = [];
-    if (f.before !== undefined) (where.push('v.event_id < ?'), args.push(f.before));
-    if (f.cameraId !== undefined) (where.push('v.camera_id = ?'), args.push(f.cameraId));
-    if (f.type !== undefined) (where.push('v.type = ?'), args.push(f.type));
-    if (f.from !== undefined) (where.push('v.started_at >= ?'), args.push(f.from));
-    if (f.to !== undefined) (where.push('v.started_at < ?'), args.push(f.to));
+    if (f.before !== undefined) {
+      where.push('v.event_id < ?');
+      args.push(f.before);
+    }
+    if (f.cameraId !== undefined) {
+      where.push('v.camera_id = ?');
+      args.push(f.cameraId);
+    }
+    if (f.type !== undefined) {
+      where.push('v.type = ?');
+      args.push(f.type);
+    }
+    if (f.from !== undefined) {
+      where.push('v.started_at >= ?');
+      args.push(f.from);
+    }
+    if (f.to !== undefined) {
+      where.push('v.started_at < ?');
+      args.push(f.to);
+    }
     if (f.acked !== undefined) where.push(f.acked ? 'a.event_id IS NOT NULL' : 'a.event_id IS NULL');
     const sql = `${EVENT_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY v.event_id DESC LIMIT ?`;
     return (this.db.prepare(sql).all(...args, f.limit) as EventDb[]).map(toEvent);

@@ -60,8 +60,8 @@ describe('qmon user', () => {
     const list = qmon(['list', '--config', config, '--json']);
     expect(list.code).toBe(0);
     expect(JSON.parse(list.out)).toEqual([
-      { name: 'an', role: 'guard', disabled: false, created_at: expect.any(String) },
-      { name: 'boss', role: 'admin', disabled: false, created_at: expect.any(String) },
+      { name: 'an', role: 'guard', disabled: false, created_at: expect.any(String) as string },
+      { name: 'boss', role: 'admin', disabled: false, created_at: expect.any(String) as string },
     ]);
     expect(list.out).not.toContain('argon2');
     const hash = readStore((s) => s.dashboard('t', (q) => q.user('boss'))!.hash);

@@ -35,7 +35,7 @@ describe('local', () => {
     writeFileSync(join(dir, 'dash.crt'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
     writeFileSync(join(dir, 'dash.key'), '-----BEGIN PRIVATE KEY-----\nsecret\n-----END PRIVATE KEY-----\n');
     const c = await loadConfig(writeConfig(dir, withLocal('  listen: 0.0.0.0:8443\n  tls: { cert: dash.crt, key: dash.key }\n  public_hosts: [qmon-pc.local]\n')), { env: {} });
-    expect(c.local.tls).toEqual({ cert: expect.stringContaining('BEGIN CERTIFICATE'), key: expect.stringContaining('secret') });
+    expect(c.local.tls).toEqual({ cert: expect.stringContaining('BEGIN CERTIFICATE') as string, key: expect.stringContaining('secret') as string });
     expect(JSON.stringify(redactConfig(c))).not.toContain('secret');
     const missing = await checkConfig(writeConfig(dir, withLocal('  tls: { cert: nope.crt, key: dash.key }\n')), { env: {} });
     expect(missing.errors).toEqual([expect.stringMatching(/local\.tls\.cert: cannot read .*nope\.crt/)]);

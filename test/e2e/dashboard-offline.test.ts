@@ -72,12 +72,12 @@ describe('dashboard with the broker down', () => {
     await mosq.stop();
     await until('health to report the uplink down', async () => ((await health()).uplink.connected ? undefined : true), 30_000);
     const before = Date.now();
-    const firstAfter = await until('an alert on the stream after the broker died', async () => stream.messages.find((m) => m.at > before), 150_000);
+    const firstAfter = await until('an alert on the stream after the broker died', () => Promise.resolve(stream.messages.find((m) => m.at > before)), 150_000);
     const alert = JSON.parse(firstAfter.data) as { event_id: string; type: string; camera_id: string };
     expect(alert).toMatchObject({ type: 'line_cross', camera_id: 'walkway' });
     const listed = (await call(port, `/api/events/${alert.event_id}`, { cookie: s.cookie })).json();
     expect(listed).toMatchObject({ event_id: alert.event_id, acked_by: null });
-    expect((await health()).uplink).toMatchObject({ connected: false, backlog: expect.any(Number) });
+    expect((await health()).uplink.connected).toBe(false);
     expect((await health()).uplink.backlog).toBeGreaterThan(0);
     stream.close();
   });

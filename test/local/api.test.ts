@@ -278,7 +278,7 @@ describe('guards at work', () => {
     const acked = await stream.next((m) => m.data.includes('checked on camera'));
     expect(JSON.parse(acked.data)).toMatchObject({ event_id: v.eventId, acked_by: 'an', note: 'checked on camera' });
     const seen = (await call(rig.port, '/api/events?acked=true', { cookie: binh.cookie })).json<{ events: { acked_by: string; acked_at: string }[] }>();
-    expect(seen.events).toEqual([expect.objectContaining({ acked_by: 'an', acked_at: expect.any(String) })]);
+    expect(seen.events).toEqual([expect.objectContaining({ acked_by: 'an', acked_at: expect.any(String) as string })]);
     const again = await call(rig.port, `/api/events/${v.eventId}/ack`, { method: 'POST', cookie: binh.cookie, csrf: binh.csrf, body: {} });
     expect(again.status).toBe(409);
     expect(audit(rig).filter((e) => e.action === 'ack')).toEqual([expect.objectContaining({ user: 'an', target: v.eventId })]);
@@ -354,7 +354,7 @@ describe('guards at work', () => {
   });
 
   it('serves the overlay geometry and the blurred preview the agent hands over', async () => {
-    rig = await startRig({ preview: async (id) => (id === 'cam-1' ? Buffer.from([0xff, 0xd8, 0xff, 0xd9]) : null) });
+    rig = await startRig({ preview: (id) => Promise.resolve(id === 'cam-1' ? Buffer.from([0xff, 0xd8, 0xff, 0xd9]) : null) });
     await rig.addUser('an', 'guard');
     const s = await login(rig.port, 'an');
     const o = (await call(rig.port, '/api/cameras/cam-1/overlay', { cookie: s.cookie })).json();
