@@ -49,8 +49,11 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function startRig(opts: { cameras?: CameraConfig[]; local?: Partial<LocalConfig>; preview?: (id: string) => Promise<Buffer | null> } = {}): Promise<Rig> {
-  const tmp = tempDir('local');
+export async function startRig(
+  opts: { cameras?: CameraConfig[]; local?: Partial<LocalConfig>; preview?: (id: string) => Promise<Buffer | null>; dir?: string } = {},
+): Promise<Rig> {
+  // A given dir (a restart over the same data) belongs to the caller and is not removed.
+  const tmp = opts.dir === undefined ? tempDir('local') : { dir: opts.dir, cleanup: () => undefined };
   const clock = new ManualClock(0, Date.UTC(2026, 5, 1, 8));
   const logger = silentLogger();
   const store = Store.open({ dir: tmp.dir, clock, logger });
