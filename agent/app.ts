@@ -32,10 +32,7 @@ import { Snapshotter } from './app/snapshotter.js';
 import { Housekeeping } from './app/housekeeping.js';
 import { utcOffsetMinutes } from './app/timezone.js';
 import { AGENT_VERSION } from './version.js';
-import type { LocalServer, CameraStateView } from './local/index.js';
-import { CameraOfflineAlarm } from './app/camera-offline.js';
-import { CameraPreviews } from './app/previews.js';
-import { startDashboard } from './app/dashboard.js';
+import { GuardDashboard } from './app/dashboard.js';
 
 export interface AgentOptions {
   readonly config: AppConfig;
@@ -71,11 +68,8 @@ export class Agent {
   /** Cameras still resolving their source (ONVIF); aborted by stop(). */
   private readonly pending: Promise<void>[] = [];
   private readonly stopping = new AbortController();
-  /** The guard dashboard; fed each recorded revision and camera state. */
-  private local: LocalServer | null = null;
-  private readonly cameraStates = new Map<string, CameraStateView>();
-  private previews: CameraPreviews | null = null;
-  private offlineAlarm: CameraOfflineAlarm | null = null;
+  /** The guard dashboard; fed each recorded revision, camera state and detected frame. */
+  private dashboard: GuardDashboard | null = null;
 
   constructor(private readonly opts: AgentOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -96,8 +90,8 @@ export class Agent {
     const hubUrl = await this.startEmbeddedHub(config);
     const alarms = new ViolationLifecycle({ sink: { record: (v) => this.recordViolation(v) } });
     const cameraHealth = new ViolationLifecycle({ sink: { record: (v) => this.recordViolation(v) } });
-    this.offlineAlarm = new CameraOfflineAlarm(cameraHealth);
     this.lifecycles.push(alarms, cameraHealth);
+    this.dashboard = new GuardDashboard({ clock: this.clock, logger: this.log.child({ stage: 'local' }), say: this.say, faceFinder: this.faceFinder(), cameraHealth });
     const uplink = new Uplink({
       fid: config.facility.id,
       url: hubUrl,
@@ -125,21 +119,14 @@ export class Agent {
     });
     uplink.on('refused', ({ message }) => this.say(`hub REFUSED the connection: ${message}`));
     uplink.start();
-    this.previews = new CameraPreviews(() => this.clock.now(), this.faceFinder());
-    const dashboard = await startDashboard({
+    const dashboardUrl = await this.dashboard.start({
       config,
       store: this.store,
       uplink,
-      clock: this.clock,
-      logger: this.log.child({ stage: 'local' }),
-      previews: this.previews,
-      cameraStates: this.cameraStates,
       diskFreeMb: () => this.housekeeping?.retention.diskFreeMb() ?? null,
       models: () => (this.detector ? [{ name: this.detector.model.name, version: this.detector.model.version }] : []),
-      say: this.say,
     });
-    this.local = dashboard.server;
-    this.say(`dashboard ${dashboard.url}`);
+    this.say(`dashboard ${dashboardUrl}`);
 
     const utcOffsetMin = utcOffsetMinutes(config.facility.timezone, this.clock.wall());
     const cameras = config.cameras.filter((c) => c.enabled);
@@ -164,7 +151,7 @@ export class Agent {
       }
     }
     await this.housekeeping?.stop();
-    await this.local?.stop();
+    await this.dashboard?.stop();
     await this.uplink?.stop();
     await this.hub?.stop();
     await this.broker?.stop();
@@ -216,9 +203,7 @@ export class Agent {
       onFailure: (reason, message) => {
         this.say(`camera    ${cam.id} cannot start (${reason}): ${message}`);
         this.uplink?.setCameraStatus(cam.id, { state: 'offline', reason, since: this.clock.wall() });
-        this.cameraStates.set(cam.id, { state: 'offline', reason, since: this.clock.wall(), quality: 'unknown' });
-        this.local?.cameraChanged(cam.id);
-        this.guardAlarm(() => this.offlineAlarm?.cannotStart(cam.id, reason, this.clock.now(), this.clock.wall()));
+        this.dashboard?.cannotStart(cam.id, reason);
       },
     });
     if (!input) return;
@@ -239,9 +224,7 @@ export class Agent {
       this.say(`camera    ${cam.id} ${s.state}${s.reason ? ` (${s.reason})` : ''}`);
       const status = toCameraStatus(s, wallAt);
       if (status) this.uplink?.setCameraStatus(cam.id, status);
-      if (status) this.cameraStates.set(cam.id, { state: status.state, reason: status.reason ?? null, since: status.since, quality: supervisor.quality().grade });
-      this.local?.cameraChanged(cam.id);
-      this.guardAlarm(() => this.offlineAlarm?.onState(cam.id, s));
+      this.dashboard?.cameraState(cam.id, s, status, supervisor.quality().grade);
     });
     const lifecycle = new ViolationLifecycle({
       sink: { record: (v) => this.recordViolation(v) },
@@ -266,7 +249,7 @@ export class Agent {
       snapshotter: new Snapshotter(this.opts.config.storage.dir, log, this.faceFinder(), () => this.housekeeping?.retention.snapshotsAllowed() ?? true),
       logger: log,
       onViolation: (v, ev) => this.onViolation(v, ev),
-      onDetected: (frame, found) => this.previews?.offer(frame, found),
+      onDetected: (frame, found) => this.dashboard?.frame(frame, found),
     });
     this.pipelines.set(cam.id, { pipeline, supervisor });
     pipeline.start();
@@ -295,22 +278,7 @@ export class Agent {
   /** Every violation revision: stored with its outbox row (throws when not stored), then shown to the guards. */
   private recordViolation(v: Violation): void {
     this.uplink!.enqueue(v);
-    try {
-      this.local?.publish(v);
-    } catch (err) {
-      // Stored and on its way to the hub; the dashboard will list it on its next load.
-      this.log.error({ err, eventId: v.eventId }, 'dashboard could not be told of a violation');
-    }
-  }
-
-  /** Camera-health violations: a refused write is logged (the camera state itself still goes to the hub). */
-  private guardAlarm(fn: () => Violation | null | undefined): void {
-    try {
-      const v = fn();
-      if (v) this.say(`ALERT     ${v.type} camera ${v.cameraId} (${v.reason ?? ''}) event ${v.eventId} rev ${v.rev} (${v.state})`);
-    } catch (err) {
-      this.log.error({ err }, 'camera offline violation could not be recorded');
-    }
+    this.dashboard?.published(v);
   }
 
   private onViolation(v: Violation, ev: RuleEvent): void {
