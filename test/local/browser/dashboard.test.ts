@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PageErrors, VIEWPORTS, launchChromium, newPage, screenshot } from './browser.js';
+import { PageErrors, VIEWPORTS, fontSizePx, horizontalOverflow, imageWidth, launchChromium, loadedImages, newPage, redPixels, screenshot } from './browser.js';
 import { startRig, type Rig } from './rig.js';
 
 const ADMIN = { username: 'admin', password: 'admin-password-1' };
@@ -36,6 +36,12 @@ async function login(page: Page, who: { username: string; password: string }): P
 }
 
 const card = (page: Page, eventId: string) => page.locator(`article.alert-card[data-event-id="${eventId}"]`);
+
+/** The event ids of the alert cards matching `selector`, in page order. */
+async function eventIds(page: Page, selector: string): Promise<string[]> {
+  const ids = await Promise.all((await page.locator(selector).all()).map((l) => l.getAttribute('data-event-id')));
+  return ids.map((id) => id ?? '');
+}
 
 beforeAll(async () => {
   [rig, browser] = await Promise.all([startRig(), launchChromium()]);
@@ -115,9 +121,9 @@ describe('guard dashboard in Chromium', () => {
     expect(await c.locator('.camera').textContent()).toContain('đi vào');
     expect(await c.locator('.meta').textContent()).toContain('1 người');
     // The snapshot is the stored, blurred JPEG, loaded by the page.
-    await expect.poll(() => c.locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), WAIT).toBeGreaterThan(0);
+    await expect.poll(() => imageWidth(c.locator('img')), WAIT).toBeGreaterThan(0);
     await guard1.waitForSelector('body[data-alarm="on"]', WAIT);
-    await expect.poll(() => guard1.evaluate(() => Number(document.body.dataset.beeps ?? 0)), WAIT).toBeGreaterThan(0);
+    await expect.poll(async () => Number((await guard1.getAttribute('body', 'data-beeps')) ?? 0), WAIT).toBeGreaterThan(0);
     await screenshot(guard1, 'alerts-desktop-1366');
   });
 
@@ -133,7 +139,7 @@ describe('guard dashboard in Chromium', () => {
   });
 
   it('acknowledging with a note stops the alarm and the note shows on the second guard’s screen', async () => {
-    const ids = await guard1.$$eval('article.alert-card.unacked', (els) => els.map((e) => (e as HTMLElement).dataset.eventId!));
+    const ids = await eventIds(guard1, 'article.alert-card.unacked');
     expect(ids.length).toBe(2);
     for (const [i, id] of ids.entries()) {
       const c = card(guard1, id);
@@ -152,7 +158,7 @@ describe('guard dashboard in Chromium', () => {
     // Acknowledged cards go below unacknowledged ones.
     const v = await rig.lineCross('exit-gate');
     await card(guard2, v.eventId).waitFor(WAIT);
-    expect(await guard2.$eval('#alerts article', (e) => (e as HTMLElement).dataset.eventId)).toBe(v.eventId);
+    expect(await guard2.locator('#alerts article').first().getAttribute('data-event-id')).toBe(v.eventId);
   });
 
   it('history filters by type and acknowledgement', async () => {
@@ -178,7 +184,7 @@ describe('guard dashboard in Chromium', () => {
     await adminPage.click('#history-filters button[type=submit]');
     await expect.poll(() => adminPage.locator('#history-rows tr').count(), WAIT).toBe(2);
     const [download] = await Promise.all([adminPage.waitForEvent('download', WAIT), adminPage.click('#export-csv')]);
-    const csv = readFileSync((await download.path())!, 'utf8');
+    const csv = readFileSync(await download.path(), 'utf8');
     const lines = csv.trim().split(/\r?\n/);
     expect(lines[0]).toMatch(/^event_id,type,state,severity,camera_id/);
     expect(lines).toHaveLength(3);
@@ -190,18 +196,12 @@ describe('guard dashboard in Chromium', () => {
     await guard1.goto('/#/cameras');
     await guard1.locator('#cam-grid .cam-tile').nth(3).waitFor(WAIT);
     expect(await guard1.locator('#cam-grid .cam-tile').count()).toBe(4);
-    await expect.poll(() => guard1.locator('#cam-grid img.preview').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length), WAIT).toBe(4);
+    await expect.poll(() => loadedImages(guard1.locator('#cam-grid img.preview')), WAIT).toBe(4);
     await screenshot(guard1, 'cameras-desktop-1366');
     await guard1.click('#cam-grid .cam-tile[data-camera="corridor-b"]');
     await guard1.waitForSelector('#overlay[data-shapes="2"]', WAIT);
-    const painted = await guard1.$eval('#overlay', (c) => {
-      const cv = c as HTMLCanvasElement;
-      const px = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
-      let red = 0;
-      for (let i = 0; i < px.length; i += 4) if (px[i]! > 200 && px[i + 1]! < 90 && px[i + 3]! > 200) red++;
-      return { red, w: cv.width };
-    });
-    expect(painted.w).toBeGreaterThan(0);
+    const painted = await redPixels(guard1.locator('#overlay'));
+    expect(painted.width).toBeGreaterThan(0);
     expect(painted.red).toBeGreaterThan(500); // the line and its arrow
     await screenshot(guard1, 'camera-overlay-desktop-1366');
   });
@@ -222,7 +222,7 @@ describe('guard dashboard in Chromium', () => {
     await card(guard1, v.eventId).waitFor(WAIT);
     expect(await card(guard1, v.eventId).getAttribute('class')).toContain('snoozed');
     // exit-gate's alert is still unacknowledged, so ack it: then only the snoozed one is left, and it is silent.
-    const loud = await guard1.$$eval('article.alert-card.unacked:not(.snoozed)', (els) => els.map((e) => (e as HTMLElement).dataset.eventId!));
+    const loud = await eventIds(guard1, 'article.alert-card.unacked:not(.snoozed)');
     expect(loud.length).toBeGreaterThan(0);
     for (const id of loud) {
       await card(guard1, id).locator('button.ack').click();
@@ -263,7 +263,7 @@ describe('guard dashboard in Chromium', () => {
     await tv.waitForSelector('html.tv body[data-stream="up"]', WAIT);
     const v = await rig.lineCross('corridor-a');
     await card(tv, v.eventId).waitFor(WAIT);
-    const size = await card(tv, v.eventId).locator('.rule').evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+    const size = await fontSizePx(card(tv, v.eventId).locator('.rule'));
     expect(size).toBeGreaterThanOrEqual(36);
     await screenshot(tv, 'alerts-tv-1920');
 
@@ -273,7 +273,7 @@ describe('guard dashboard in Chromium', () => {
     const box = await card(phone, v.eventId).boundingBox();
     expect(box!.x).toBeGreaterThanOrEqual(0);
     expect(box!.x + box!.width).toBeLessThanOrEqual(VIEWPORTS.phone.width);
-    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await horizontalOverflow(phone);
     expect(overflow).toBe(0);
     await screenshot(phone, 'alerts-phone-390');
 
