@@ -54,6 +54,8 @@ export interface Deps {
   readonly sse: SseHub;
   readonly tls: boolean;
   readonly cookieName: string;
+  /** Cameras with a snooze active as far as the streams were told (to announce one that ends by itself). */
+  readonly snoozed: Set<string>;
   audit(req: IncomingMessage, user: string | null, action: string, target: string | null, detail?: Record<string, unknown>): void;
   cameraName(id: string): string | null;
 }

@@ -87,6 +87,7 @@ async function snooze({ req, res, params, session }: Request, d: Deps): Promise<
     true,
   );
   d.audit(req, session.user, 'snooze', cam.id, { minutes, reason });
+  d.snoozed.add(cam.id);
   d.sse.send({ camera_id: cam.id, snooze: snoozeJson(row) }, 'snooze');
   sendJson(res, 201, { snooze: snoozeJson(row) });
 }
@@ -96,6 +97,7 @@ function unsnooze({ req, res, params, session }: Request, d: Deps): void {
   const now = d.opts.clock.wall();
   if (!d.opts.store.dashboard('ending a snooze', (q) => q.endSnooze(cam.id, session.user, now))) throw new HttpError(404, 'no active snooze');
   d.audit(req, session.user, 'snooze_end', cam.id);
+  d.snoozed.delete(cam.id);
   d.sse.send({ camera_id: cam.id, snooze: null }, 'snooze');
   sendJson(res, 200, { snooze: null });
 }

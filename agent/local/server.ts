@@ -37,7 +37,6 @@ export class LocalServer {
   private readonly files: StaticFiles;
   private hosts = new Set<string>();
   private snoozeTimer: NodeJS.Timeout | null = null;
-  private activeSnoozes = new Set<string>();
   /** Requests answered with 5xx, for the operator. */
   failures = 0;
 
@@ -48,6 +47,7 @@ export class LocalServer {
       opts,
       tls,
       cookieName: tls ? '__Host-qmon_session' : 'qmon_session',
+      snoozed: new Set(),
       sessions: new Sessions(opts.clock, { idleMs: opts.config.session_idle_min * 60_000, maxMs: opts.config.session_max_h * 3_600_000 }),
       limiter: new LoginLimiter(opts.clock),
       setup: new SetupCode(opts.clock),
@@ -91,7 +91,7 @@ export class LocalServer {
       this.opts.say?.(`dashboard no admin yet: open ${url} and create the first admin with the one-time setup code ${code} (valid 30 min)`);
       this.opts.logger.warn({ url }, 'no dashboard admin yet; a one-time setup code was printed on the console');
     }
-    this.activeSnoozes = this.snoozedCameras();
+    for (const id of this.snoozedCameras()) this.deps.snoozed.add(id);
     this.snoozeTimer = setInterval(() => this.checkSnoozes(), SNOOZE_CHECK_MS);
     this.snoozeTimer.unref();
     return { url };
@@ -124,8 +124,11 @@ export class LocalServer {
   /** Snoozes that ended by themselves since the last look are announced on the stream (the banner goes). */
   checkSnoozes(): void {
     const now = this.snoozedCameras();
-    for (const id of this.activeSnoozes) if (!now.has(id)) this.deps.sse.send({ camera_id: id, snooze: null }, 'snooze');
-    this.activeSnoozes = now;
+    for (const id of [...this.deps.snoozed]) {
+      if (now.has(id)) continue;
+      this.deps.snoozed.delete(id);
+      this.deps.sse.send({ camera_id: id, snooze: null }, 'snooze');
+    }
   }
 
   stats(): { sessions: number; sseClients: number; sseDropped: number; failures: number } {

@@ -335,6 +335,26 @@ describe('guards at work', () => {
     expect(audit(rig).filter((e) => e.action === 'snooze')).toHaveLength(1);
   });
 
+  it('tells open streams when a snooze is set, ended early, and when one ends by itself', async () => {
+    rig = await startRig({ cameras: [camera('cam-1', 'A'), camera('cam-2', 'B')] });
+    await rig.addUser('an', 'guard');
+    const s = await login(rig.port, 'an');
+    const stream = openStream(rig.port, s.cookie);
+    await stream.opened;
+    const snooze = (cam: string) => call(rig.port, `/api/cameras/${cam}/snooze`, { method: 'POST', cookie: s.cookie, csrf: s.csrf, body: { minutes: 15, reason: 'maintenance' } });
+    await snooze('cam-1');
+    await snooze('cam-2');
+    await stream.next((m) => m.event === 'snooze' && m.data.includes('"cam-2"'));
+    expect((await call(rig.port, '/api/cameras/cam-1/snooze', { method: 'DELETE', cookie: s.cookie, csrf: s.csrf })).status).toBe(200);
+    await stream.next((m) => m.event === 'snooze' && m.data === '{"camera_id":"cam-1","snooze":null}');
+    expect((await call(rig.port, '/api/cameras/cam-1/snooze', { method: 'DELETE', cookie: s.cookie, csrf: s.csrf })).status).toBe(404);
+    rig.clock.advance(15 * 60_000);
+    rig.server.checkSnoozes();
+    await stream.next((m) => m.event === 'snooze' && m.data === '{"camera_id":"cam-2","snooze":null}');
+    expect(audit(rig).map((e) => e.action).filter((a) => a.startsWith('snooze'))).toEqual(['snooze_end', 'snooze', 'snooze']);
+    stream.close();
+  });
+
   it('exports CSV for admins with formula cells neutralised, audited', async () => {
     rig = await startRig({ cameras: [camera('cam-1', '=cmd|" /C calc"!A0')] });
     await rig.addUser('boss', 'admin');
