@@ -18,6 +18,9 @@ import { encodeEvent } from '../../../agent/uplink/index.js';
 import { AGENT_VERSION } from '../../../agent/version.js';
 import { VTEST_AVI, readVideoFrames } from '../../../scripts/lib/video-frames.js';
 
+/** Epoch milliseconds with sub-millisecond resolution; comparable across processes on one machine (same clock). */
+export const epochNow = (): number => performance.timeOrigin + performance.now();
+
 export const CAMERAS = ['corridor-a', 'corridor-b', 'exit-gate', 'yard'] as const;
 export const TIMEZONE = 'Asia/Ho_Chi_Minh';
 const W = 768;
@@ -61,7 +64,7 @@ export interface Rig {
   gathering(camera: string, people: number, phase?: 'start' | 'update' | 'end'): Promise<Violation | null>;
   /** Stops the dashboard's HTTP server (streams cut, sessions kept); the returned function starts it again. */
   interruptServer(): Promise<() => Promise<void>>;
-  /** Wall time (ms) each event id was recorded at, for latency measurements. */
+  /** Wall time (epoch ms, sub-ms, see epochNow) each event id's first revision was recorded at, for latency measurements. */
   readonly recordedAt: Map<string, number>;
   stop(): Promise<void>;
 }
@@ -98,7 +101,7 @@ export async function startRig(): Promise<Rig> {
     sink: {
       record: (v) => {
         store.recordViolation(v, (seq) => encodeEvent(v, { fid: config.facility.id, session: 1, seq, replay: false, clock: { synced: true, source: 'chrony' } }));
-        if (v.rev === 1) recordedAt.set(v.eventId, Date.now());
+        if (v.rev === 1) recordedAt.set(v.eventId, epochNow());
         server.publish(v);
       },
     },
@@ -137,7 +140,8 @@ export async function startRig(): Promise<Rig> {
   async function snapshotFor(ev: RuleEvent): Promise<SnapshotRef | null> {
     const id = lifecycle.revisionFor(ev);
     if (!id) return null;
-    const shot = await renderSnapshot({ frame: frame(id.rev, ev.cameraId), people: ev.boxes, faces: [], others: people });
+    // The whole frame (no crop): the rig's boxes are rough, and a guard-like picture matters more here than the crop.
+    const shot = await renderSnapshot({ frame: frame(id.rev, ev.cameraId), people: [], faces: [], others: people });
     const name = snapshotFileName(id.eventId, id.rev);
     await writeSnapshotAtomic(join(config.storage.dir, SNAPSHOT_DIR), name, shot.jpeg);
     return toSnapshotRef(shot, `${SNAPSHOT_DIR}/${name}`);
