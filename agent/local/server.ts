@@ -10,7 +10,7 @@ import { adminRoutes } from './routes-admin.js';
 import { cameraJson, cameraRoutes } from './routes-cameras.js';
 import { eventRoutes } from './routes-events.js';
 import { sessionRoutes, setupNeeded } from './routes-session.js';
-import { Sessions, csrfMatches, readCookie } from './sessions.js';
+import { Sessions, csrfMatches, readCookie, type Session } from './sessions.js';
 import { SetupCode } from './setup-code.js';
 import { SseHub } from './sse.js';
 import { StaticFiles } from './static.js';
@@ -43,15 +43,16 @@ export class LocalServer {
   constructor(private readonly opts: LocalServerOptions) {
     const tls = opts.config.tls !== 'off';
     const cameraNames = new Map(opts.cameras.map((c) => [c.id, c.name ?? null]));
+    const sessions = new Sessions(opts.clock, { idleMs: opts.config.session_idle_min * 60_000, maxMs: opts.config.session_max_h * 3_600_000 });
     this.deps = {
       opts,
       tls,
       cookieName: tls ? '__Host-qmon_session' : 'qmon_session',
       snoozed: new Set(),
-      sessions: new Sessions(opts.clock, { idleMs: opts.config.session_idle_min * 60_000, maxMs: opts.config.session_max_h * 3_600_000 }),
+      sessions,
       limiter: new LoginLimiter(opts.clock),
       setup: new SetupCode(opts.clock),
-      sse: new SseHub(),
+      sse: new SseHub(undefined, (sess) => sessions.get(sess.id) !== undefined && this.accountUnchanged(sess)),
       audit: (req, user, action, target, detail = {}) =>
         opts.store.dashboard('writing the audit log', (q) => q.audit({ at: opts.clock.wall(), user, action, target, detail, ip: clientIp(req) }), true),
       cameraName: (id) => cameraNames.get(id) ?? null,
@@ -135,6 +136,12 @@ export class LocalServer {
     return { sessions: this.deps.sessions.count(), sseClients: this.deps.sse.size, sseDropped: this.deps.sse.dropped, failures: this.failures };
   }
 
+  /** The account behind a session is still enabled and unchanged since login (here or through `qmon user`). */
+  private accountUnchanged(s: Session): boolean {
+    const user = this.opts.store.dashboard('reading a user', (q) => q.user(s.user));
+    return user !== undefined && !user.disabled && user.updatedAt === s.userVersion;
+  }
+
   private snoozedCameras(): Set<string> {
     const now = this.opts.clock.wall();
     return new Set(this.opts.store.dashboard('reading snoozes', (q) => q.activeSnoozes(now)).map((s) => s.cameraId));
@@ -195,9 +202,7 @@ export class LocalServer {
     }
     const session = this.deps.sessions.get(readCookie(req.headers.cookie, this.deps.cookieName));
     if (!session) throw new HttpError(401, 'login required');
-    // The account may have changed since login (here or through `qmon user` while the agent runs).
-    const user = this.opts.store.dashboard('reading a user', (q) => q.user(session.user));
-    if (!user || user.disabled || user.updatedAt !== session.userVersion) {
+    if (!this.accountUnchanged(session)) {
       this.deps.sessions.delete(session.id);
       throw new HttpError(401, 'login required');
     }

@@ -35,8 +35,15 @@ export class SseHub {
   /** Clients dropped for not reading. */
   dropped = 0;
 
-  constructor(heartbeatMs: number = SSE.heartbeatMs) {
-    this.timer = setInterval(() => this.writeAll(': ping\n\n'), heartbeatMs);
+  /**
+   * `alive` is asked at every heartbeat whether a stream's session still holds (and keeps it from idling out: a
+   * wall screen that only watches is in use); a stream whose session ended (logout, absolute expiry) is closed.
+   */
+  constructor(
+    heartbeatMs: number = SSE.heartbeatMs,
+    private readonly alive: (s: Session) => boolean = () => true,
+  ) {
+    this.timer = setInterval(() => this.heartbeat(), heartbeatMs);
     this.timer.unref();
   }
 
@@ -85,6 +92,13 @@ export class SseHub {
   stop(): void {
     clearInterval(this.timer);
     this.close();
+  }
+
+  private heartbeat(): void {
+    for (const c of [...this.clients]) {
+      if (this.alive(c.session)) this.write(c, ': ping\n\n');
+      else c.res.end();
+    }
   }
 
   private writeAll(text: string): void {

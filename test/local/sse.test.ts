@@ -82,3 +82,16 @@ describe('SseHub', () => {
     hub.stop();
   });
 });
+
+describe('SseHub and sessions', () => {
+  it('closes a stream at the heartbeat once its session has ended', async () => {
+    let valid = true;
+    const hub = new SseHub(20, () => valid);
+    const res = open(hub, session());
+    await waitFor(() => res.text.includes(': ping'), 'a first heartbeat', 5000);
+    valid = false;
+    await waitFor(() => res.ended, 'the stream of an ended session to close', 5000);
+    expect(hub.size).toBe(0);
+    hub.stop();
+  });
+});
