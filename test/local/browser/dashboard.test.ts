@@ -7,11 +7,12 @@ import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PageErrors, VIEWPORTS, fontSizePx, horizontalOverflow, imageWidth, launchChromium, loadedImages, newPage, redPixels, screenshot } from './browser.js';
-import { startRig, type Rig } from './rig.js';
+import { TIMEZONE, startRig, type Rig } from './rig.js';
 
 const ADMIN = { username: 'admin', password: 'admin-password-1' };
 const GUARD1 = { username: 'an', password: 'guard-password-1' };
 const GUARD2 = { username: 'binh', password: 'guard-password-2' };
+const AUDITOR = { username: 'chi', password: 'audit-password-3' };
 const WAIT = { timeout: 10_000 };
 
 let rig: Rig;
@@ -81,16 +82,17 @@ describe('guard dashboard in Chromium', () => {
     expect(await adminPage.textContent('#nav .who')).toContain('admin');
   });
 
-  it('the admin creates two guards in the Users view', async () => {
+  it('the admin creates two guards and an auditor in the Users view', async () => {
     await adminPage.goto('/#/users');
-    for (const g of [GUARD1, GUARD2]) {
+    for (const [g, role] of [[GUARD1, 'guard'], [GUARD2, 'guard'], [AUDITOR, 'auditor']] as const) {
       await adminPage.fill('#user-form input[name=username]', g.username);
       await adminPage.fill('#user-form input[name=password]', g.password);
-      await adminPage.selectOption('#user-form select[name=role]', 'guard');
+      await adminPage.selectOption('#user-form select[name=role]', role);
       await adminPage.click('#user-form button[type=submit]');
-      await adminPage.locator('#users tr', { hasText: g.username }).waitFor(WAIT);
+      await adminPage.locator(`#users tr[data-user="${g.username}"]`).waitFor(WAIT);
     }
-    expect(await adminPage.locator('#users tr').count()).toBe(3);
+    expect(await adminPage.locator('#users tr').count()).toBe(4);
+    expect(await adminPage.locator('#users tr[data-user="chi"] select').inputValue()).toBe('auditor');
   });
 
   it('a wrong password is refused with a clear message; the right one logs in', async () => {
@@ -120,11 +122,20 @@ describe('guard dashboard in Chromium', () => {
     expect(await c.locator('.camera').textContent()).toContain('corridor-a-line');
     expect(await c.locator('.camera').textContent()).toContain('đi vào');
     expect(await c.locator('.meta').textContent()).toContain('1 người');
+    // Shown in the facility's time zone, whatever the browser's own is.
+    const local = new Intl.DateTimeFormat('en-GB', { timeZone: TIMEZONE, hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(v.startedAt);
+    expect(await c.locator('.meta time').textContent()).toContain(local);
     // The snapshot is the stored, blurred JPEG, loaded by the page.
     await expect.poll(() => imageWidth(c.locator('img')), WAIT).toBeGreaterThan(0);
     await guard1.waitForSelector('body[data-alarm="on"]', WAIT);
     await expect.poll(async () => Number((await guard1.getAttribute('body', 'data-beeps')) ?? 0), WAIT).toBeGreaterThan(0);
     await screenshot(guard1, 'alerts-desktop-1366');
+    // Muting for the shift silences the sound (the card stays); unmuting brings it back.
+    await guard1.click('#mute');
+    await guard1.waitForSelector('body[data-alarm="muted"]', WAIT);
+    expect(await guard1.textContent('.banner-sound')).toContain('Đã tắt tiếng đến');
+    await guard1.click('#unmute');
+    await guard1.waitForSelector('body[data-alarm="on"]', WAIT);
   });
 
   it('a violation that is still open updates its card in place instead of adding another', async () => {
@@ -244,6 +255,18 @@ describe('guard dashboard in Chromium', () => {
     await guard2.waitForSelector('body[data-ready="1"]', WAIT);
     expect(await guard2.textContent('#nav a[data-nav="history"]')).toBe('History');
     expect(await guard1.textContent('#nav a[data-nav="history"]')).toBe('Lịch sử');
+  });
+
+  it('an auditor reads the audit log and is not shown the alert views', async () => {
+    const auditor = await newPage(await context(), errors, 'auditor');
+    await login(auditor, AUDITOR);
+    expect(auditor.url()).toContain('#/audit');
+    await auditor.locator('#audit tr').first().waitFor(WAIT);
+    const actions = await auditor.locator('#audit tr').evaluateAll((rows: unknown[]) => rows.map((r) => (r as { dataset: { action: string } }).dataset.action));
+    expect(actions).toEqual(expect.arrayContaining(['setup', 'user_add', 'login', 'login_failed', 'ack', 'snooze', 'export']));
+    expect(await auditor.locator('#nav a[data-nav="alerts"]').count()).toBe(0);
+    expect(await auditor.locator('#enable-sound').count()).toBe(0);
+    await screenshot(auditor, 'audit-desktop-1366');
   });
 
   it('the health view shows uplink, disk, models, clock and version', async () => {

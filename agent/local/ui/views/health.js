@@ -60,8 +60,9 @@ function sections(d) {
       ['now', d.now ? fmtTime(d.now, lang) : '—'],
     ]),
     panel(t('health.cameras'), [
-      ...['online', 'degraded', 'offline', 'disabled'].map((s) => [t(`cam.state.${s}`), String(cams[s] ?? 0), s === 'offline' && cams[s] > 0 ? 'bad' : '']),
+      ...['online', 'degraded', 'offline', 'disabled', 'starting'].map((s) => [t(`cam.state.${s}`), String(cams[s] ?? 0), s === 'offline' && cams[s] > 0 ? 'bad' : '']),
       [t('health.sessions'), `${local.sessions ?? '—'} / ${local.sse_clients ?? '—'}${local.sse_dropped ? ` (dropped ${local.sse_dropped})` : ''}`],
+      [t('health.loginsRefused'), String(local.logins_refused ?? 0), local.logins_refused > 0 ? 'warn' : ''],
     ]),
   ];
 }
