@@ -40,7 +40,8 @@ export async function api(method, path, body) {
     }
   }
   if (!res.ok) {
-    if (res.status === 401 && path !== '/api/session') for (const fn of unauthorized) fn();
+    // A refused login is not an expired session.
+    if (res.status === 401 && !(method === 'POST' && path === '/api/session')) for (const fn of unauthorized) fn();
     const msg = (data && (data.error || data.message)) || `${res.status} ${res.statusText}`;
     throw new ApiError(res.status, String(msg), data);
   }

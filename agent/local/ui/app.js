@@ -134,6 +134,9 @@ function startLive() {
       drawBanners();
       if (wasDown) reloadAlerts().catch(() => {});
     },
+    // EventSource hides the status of a refused stream: ask the session route, whose 401 (the agent restarted, or
+    // the session expired) brings the login view instead of an endless "reconnecting".
+    onRetry: () => void get('/api/session').catch(() => {}),
     onDown: () => {
       connectionDown = true;
       document.body.dataset.stream = 'down';
@@ -148,6 +151,7 @@ async function boot() {
   onUnauthorized(() => {
     localStorage.removeItem(HAS_SESSION);
     if (session.user) location.reload();
+    session.user = '';
   });
   try {
     const setup = await get('/api/setup');

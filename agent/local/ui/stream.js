@@ -6,10 +6,10 @@ const MIN_MS = 1000;
 const MAX_MS = 30_000;
 
 /**
- * startStream({ onEvent(obj, kind), onUp(), onDown() }) → stop(). `kind` is the SSE event name ('message' when the
+ * startStream({ onEvent(obj, kind), onUp(wasDown), onDown(), onRetry() }) → stop(). onRetry runs before each reconnection. `kind` is the SSE event name ('message' when the
  * server sends unnamed messages).
  */
-export function startStream({ onEvent, onUp, onDown, names = [] }) {
+export function startStream({ onEvent, onUp, onDown, onRetry = () => {}, names = [] }) {
   let es = null;
   let attempt = 0;
   let retryTimer = null;
@@ -46,7 +46,7 @@ export function startStream({ onEvent, onUp, onDown, names = [] }) {
       }
       const cap = Math.min(MAX_MS, MIN_MS * 2 ** attempt);
       attempt += 1;
-      retryTimer = setTimeout(open, MIN_MS / 2 + Math.random() * cap);
+      retryTimer = setTimeout(() => (onRetry(), open()), MIN_MS / 2 + Math.random() * cap);
     });
   }
 

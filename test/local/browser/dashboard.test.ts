@@ -194,6 +194,7 @@ describe('guard dashboard in Chromium', () => {
     await adminPage.selectOption('#history-filters select[name=acked]', 'true');
     await adminPage.click('#history-filters button[type=submit]');
     await expect.poll(() => adminPage.locator('#history-rows tr').count(), WAIT).toBe(2);
+    await screenshot(adminPage, 'history-admin-desktop-1366');
     const [download] = await Promise.all([adminPage.waitForEvent('download', WAIT), adminPage.click('#export-csv')]);
     const csv = readFileSync(await download.path(), 'utf8');
     const lines = csv.trim().split(/\r?\n/);
@@ -309,5 +310,13 @@ describe('guard dashboard in Chromium', () => {
     await expect.poll(() => tv.locator('#conn-lost').count(), { timeout: 20_000 }).toBe(0);
     await card(tv, missed.eventId).waitFor(WAIT);
     errors.take(); // the browsers log the refused reconnection attempts themselves
+  });
+
+  it('disabling a guard ends their open session: their screen falls back to the login form', async () => {
+    await adminPage.goto('/#/users');
+    await adminPage.click('#users tr[data-user="binh"] button.toggle');
+    await expect.poll(() => adminPage.locator('#users tr[data-user="binh"].disabled').count(), WAIT).toBe(1);
+    await guard2.locator('#login-form').waitFor({ timeout: 20_000 });
+    errors.take(); // the refused stream and session check are logged by the browser itself
   });
 });

@@ -93,7 +93,7 @@ export async function startRig(): Promise<Rig> {
   ];
   const previews = new Map<string, Buffer>();
   const said: string[] = [];
-  const states = new Map<string, CameraStateView>(CAMERAS.map((id, i) => [id, { state: i === 3 ? 'degraded' : 'online', reason: i === 3 ? 'low_fps' : null, since: Date.now() - 3_600_000, quality: i === 3 ? 'fair' : 'good' }]));
+  const states = new Map<string, CameraStateView>(CAMERAS.map((id, i) => [id, { state: i === 3 ? 'degraded' : 'online', reason: i === 3 ? 'low_fps' : null, since: Date.now() - 3_600_000, quality: i === 3 ? 'fair' : 'excellent' }]));
   // eslint-disable-next-line prefer-const -- assigned once below; the sink closes over it before it exists
   let server: LocalServer;
   const recordedAt = new Map<string, number>();
