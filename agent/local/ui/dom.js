@@ -76,3 +76,28 @@ export function fmtAge(seconds) {
   if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
   return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
 }
+
+/** Offset (ms) of the facility time zone from UTC at instant `ms`. */
+function zoneOffset(ms) {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' })
+      .formatToParts(new Date(ms))
+      .map((p) => [p.type, Number(p.value)]),
+  );
+  return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second) - Math.floor(ms / 1000) * 1000;
+}
+
+/**
+ * A `datetime-local` value ("2026-01-01T08:30") read as a wall time in the facility's zone (not the device's) →
+ * RFC 3339 UTC; '' for an empty or malformed value.
+ */
+export function facilityTimeToIso(value) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value ?? '');
+  if (!m) return '';
+  const asUtc = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] ?? 0));
+  if (!timeZone) return new Date(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] ?? 0)).toISOString();
+  // Two passes settle the offset also next to a daylight-saving change.
+  let t = asUtc - zoneOffset(asUtc);
+  t = asUtc - zoneOffset(t);
+  return new Date(t).toISOString();
+}

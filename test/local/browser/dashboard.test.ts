@@ -21,7 +21,8 @@ const errors = new PageErrors();
 const contexts: BrowserContext[] = [];
 
 async function context(viewport: { width: number; height: number } = VIEWPORTS.desktop): Promise<BrowserContext> {
-  const ctx = await browser.newContext({ viewport, baseURL: rig.url, acceptDownloads: true });
+  // The devices run on UTC, the facility on UTC+7: every time on screen must still be facility time.
+  const ctx = await browser.newContext({ viewport, baseURL: rig.url, acceptDownloads: true, timezoneId: 'UTC' });
   ctx.setDefaultTimeout(WAIT.timeout); // a stuck step fails naming itself, before the test's own timeout
   contexts.push(ctx);
   return ctx;
@@ -185,6 +186,17 @@ describe('guard dashboard in Chromium', () => {
     await guard2.click('#history-filters button[type=submit]');
     await expect.poll(() => guard2.locator('#history-rows tr').count(), WAIT).toBe(1);
     expect(await guard2.textContent('#history-rows tr td:nth-child(2)')).toContain('exit-gate');
+    // A time range is read in the facility's zone (UTC+7 here), whatever the browser's zone: from one minute ago
+    // keeps the rows, up to one minute ago leaves none.
+    const wall = (ms: number) => new Intl.DateTimeFormat('sv-SE', { timeZone: TIMEZONE, dateStyle: 'short', timeStyle: 'short' }).format(ms).replace(' ', 'T');
+    await guard2.fill('#history-filters input[name=from]', wall(Date.now() - 120_000));
+    await guard2.click('#history-filters button[type=submit]');
+    await expect.poll(() => guard2.locator('#history-rows tr').count(), WAIT).toBe(1);
+    await guard2.fill('#history-filters input[name=from]', '');
+    await guard2.fill('#history-filters input[name=to]', wall(Date.now() - 120_000));
+    await guard2.click('#history-filters button[type=submit]');
+    await expect.poll(() => guard2.locator('#history-rows tr').count(), WAIT).toBe(0);
+    await guard2.fill('#history-filters input[name=to]', '');
     // Guards do not export; the link is only for admins.
     expect(await guard2.locator('#export-csv').isHidden()).toBe(true);
   });

@@ -2,14 +2,12 @@
 // time), and the CSV export for admins (a plain link: the browser downloads it with the session cookie).
 
 import { get, query } from '../api.js';
-import { h, fmtTime } from '../dom.js';
+import { h, fmtTime, facilityTimeToIso } from '../dom.js';
 import { t, typeLabel, knownTypes, currentLang } from '../i18n.js';
 import { whereText } from './where.js';
 
 const PAGE = 50;
 
-/** A datetime-local value is read as the browser's local time; good enough for picking a range. */
-const isoOrEmpty = (v) => (v ? new Date(v).toISOString() : '');
 
 export function renderHistory(main, session) {
   const camera = h('select', { name: 'camera' }, h('option', { value: '' }, t('history.any')));
@@ -49,7 +47,7 @@ export function renderHistory(main, session) {
     .catch(() => {});
 
   let before = '';
-  const filters = () => ({ camera: camera.value, type: type.value, acked: acked.value, from: isoOrEmpty(from.value), to: isoOrEmpty(to.value) });
+  const filters = () => ({ camera: camera.value, type: type.value, acked: acked.value, from: facilityTimeToIso(from.value), to: facilityTimeToIso(to.value) });
 
   async function load(reset) {
     if (reset) {
