@@ -28,4 +28,17 @@ export default tseslint.config(
     rules: { 'qmon/stage-boundaries': ['error', { root: path.join(import.meta.dirname, 'agent') }] },
   },
   { files: ['eslint.config.js', 'eslint/*.js'], ...tseslint.configs.disableTypeChecked },
+  // The guard dashboard's page: plain browser ES modules, no build step, so no TypeScript project to type-check against.
+  {
+    files: ['agent/local/ui/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'localStorage', 'fetch', 'EventSource', 'URLSearchParams', 'Intl', 'Node', 'CustomEvent',
+          'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'console', 'performance', 'MutationObserver'].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
 );

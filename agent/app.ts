@@ -33,6 +33,7 @@ import { Snapshotter } from './app/snapshotter.js';
 import { Housekeeping } from './app/housekeeping.js';
 import { utcOffsetMinutes } from './app/timezone.js';
 import { AGENT_VERSION } from './version.js';
+import { GuardDashboard } from './app/dashboard.js';
 
 export interface AgentOptions {
   readonly config: AppConfig;
@@ -70,6 +71,8 @@ export class Agent {
   private readonly stopping = new AbortController();
   /** Frame rates since the previous heartbeat, on the agent's clock (injected in tests). */
   private readonly rates: CameraRates;
+  /** The guard dashboard; fed each recorded revision, camera state and detected frame. */
+  private dashboard: GuardDashboard | null = null;
 
   constructor(private readonly opts: AgentOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -89,8 +92,10 @@ export class Agent {
     this.store = Store.open({ dir: config.storage.dir, clock: this.clock, logger: this.log });
 
     const hubUrl = await this.startEmbeddedHub(config);
-    const alarms = new ViolationLifecycle({ sink: { record: (v) => void this.uplink!.enqueue(v) } });
-    this.lifecycles.push(alarms);
+    const alarms = new ViolationLifecycle({ sink: { record: (v) => this.recordViolation(v) } });
+    const cameraHealth = new ViolationLifecycle({ sink: { record: (v) => this.recordViolation(v) } });
+    this.lifecycles.push(alarms, cameraHealth);
+    this.dashboard = new GuardDashboard({ clock: this.clock, logger: this.log.child({ stage: 'local' }), say: this.say, faceFinder: this.faceFinder(), cameraHealth });
     const uplink = new Uplink({
       fid: config.facility.id,
       url: hubUrl,
@@ -119,6 +124,14 @@ export class Agent {
     });
     uplink.on('refused', ({ message }) => this.say(`hub REFUSED the connection: ${message}`));
     uplink.start();
+    const dashboardUrl = await this.dashboard.start({
+      config,
+      store: this.store,
+      uplink,
+      diskFreeMb: () => this.housekeeping?.retention.diskFreeMb() ?? null,
+      models: () => (this.detector ? [{ name: this.detector.model.name, version: this.detector.model.version }] : []),
+    });
+    this.say(`dashboard ${dashboardUrl}`);
 
     const utcOffsetMin = utcOffsetMinutes(config.facility.timezone, this.clock.wall());
     const cameras = config.cameras.filter((c) => c.enabled);
@@ -143,6 +156,7 @@ export class Agent {
       }
     }
     await this.housekeeping?.stop();
+    await this.dashboard?.stop();
     await this.uplink?.stop();
     await this.hub?.stop();
     await this.broker?.stop();
@@ -196,6 +210,7 @@ export class Agent {
       onFailure: (reason, message) => {
         this.say(`camera    ${cam.id} cannot start (${reason}): ${message}`);
         this.uplink?.setCameraStatus(cam.id, { state: 'offline', reason, since: this.clock.wall() });
+        this.dashboard?.cannotStart(cam.id, reason);
       },
     });
     if (!input) return;
@@ -216,9 +231,10 @@ export class Agent {
       this.say(`camera    ${cam.id} ${s.state}${s.reason ? ` (${s.reason})` : ''}`);
       const status = toCameraStatus(s, wallAt);
       if (status) this.uplink?.setCameraStatus(cam.id, status);
+      this.dashboard?.cameraState(cam.id, s, status, supervisor.quality().grade);
     });
     const lifecycle = new ViolationLifecycle({
-      sink: { record: (v) => void this.uplink!.enqueue(v) },
+      sink: { record: (v) => this.recordViolation(v) },
       modelFor: () => ({ name: this.detector!.model.name, version: this.detector!.model.version }),
     });
     this.lifecycles.push(lifecycle);
@@ -240,6 +256,7 @@ export class Agent {
       snapshotter: new Snapshotter(this.opts.config.storage.dir, log, this.faceFinder(), () => this.housekeeping?.retention.snapshotsAllowed() ?? true),
       logger: log,
       onViolation: (v, ev) => this.onViolation(v, ev),
+      onDetected: (frame, found) => this.dashboard?.frame(frame, found),
     });
     this.pipelines.set(cam.id, { pipeline, supervisor });
     pipeline.start();
@@ -263,6 +280,12 @@ export class Agent {
       this.engines.set(cam.id, engine);
     }
     return engine;
+  }
+
+  /** Every violation revision: stored with its outbox row (throws when not stored), then shown to the guards. */
+  private recordViolation(v: Violation): void {
+    this.uplink!.enqueue(v);
+    this.dashboard?.published(v);
   }
 
   private onViolation(v: Violation, ev: RuleEvent): void {

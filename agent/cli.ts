@@ -10,6 +10,7 @@ import { discoverCommand } from './cli/discover.js';
 import { probeCommand } from './cli/probe.js';
 import { drawRulesCommand } from './cli/draw-rules.js';
 import { hubCommand } from './cli/hub.js';
+import { userCommand } from './cli/user.js';
 import { UserError } from './cli/user-error.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -33,6 +34,9 @@ Usage:
       The reference hub: ACKs events after its own commit, tracks facilities, asks for resends of seq gaps.
   qmon hub status (--db FILE | --http HOST:PORT) [--json]
       Facilities, cameras and recent events as a table (or JSON).
+  qmon user add NAME --role guard|admin|auditor --config FILE --password-stdin
+  qmon user list | passwd NAME | disable NAME | enable NAME --config FILE
+      Guard dashboard users (passwords from stdin, Argon2id); see qmon user --help.
   qmon --version | --help
 `;
 
@@ -43,6 +47,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   probe: (argv) => probeCommand(argv),
   'draw-rules': drawRulesCommand,
   hub: hubCommand,
+  user: userCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

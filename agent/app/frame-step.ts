@@ -39,6 +39,8 @@ export interface FrameStepParts {
   /** Null: violations are recorded without pictures. */
   readonly snapshotter: Snapshotter | null;
   readonly onViolation?: (v: Violation, ev: RuleEvent) => void;
+  /** Every frame the detector looked at, with everything it found (the dashboard's blurred previews). */
+  readonly onDetected?: (frame: Frame, found: Detections) => void;
 }
 
 /** What one frame produced. */
@@ -76,6 +78,7 @@ export class FrameStep {
       }
       this.stats.inferences++;
       this.stats.persons += persons.items.length;
+      this.p.onDetected?.(frame, persons);
       const tracked = this.p.tracker.update(persons);
       const expired = tracked.expired;
       detections = this.p.attributes ? await this.p.attributes.annotate(frame, tracked.detections) : tracked.detections;

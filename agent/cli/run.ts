@@ -8,11 +8,12 @@ import { FfmpegCheckError } from '../decode/index.js';
 import { ModelError } from '../vision/index.js';
 import { StoreError } from '../store/index.js';
 import { RuleConfigError } from '../rules/index.js';
+import { LocalServerError } from '../local/index.js';
 import { createLogger, redactText } from '../ops/index.js';
 import { UserError } from './user-error.js';
 
 /** Errors a user fixes by changing config or the machine: shown as one line, no stack. */
-const USER_FIXABLE = [ConfigError, FfmpegCheckError, ModelError, StoreError, RuleConfigError];
+const USER_FIXABLE = [ConfigError, FfmpegCheckError, ModelError, StoreError, RuleConfigError, LocalServerError];
 
 /** `qmon run --config FILE`: run until SIGINT/SIGTERM (or --duration seconds). */
 export async function runCommand(argv: string[]): Promise<number> {

@@ -31,6 +31,7 @@ export function redactConfig(config: AppConfig): AppConfig {
   return {
     ...config,
     hub: redactHub(config.hub),
+    local: typeof config.local.tls === 'string' ? config.local : { ...config.local, tls: { ...config.local.tls, key: REDACTED } },
     cameras: config.cameras.map((c) => ({ ...c, source: redactSource(c.source) })),
   };
 }

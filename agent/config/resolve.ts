@@ -11,7 +11,7 @@ import type { ParsedCamera, ParsedSource } from './schema-camera.js';
 import type { IssueSink, KeyPath } from './issue-sink.js';
 import { parseSecretRef, readTextFile, resolvePath, resolveSecret, type SecretContext } from './secrets.js';
 import { parseTimeWindow } from './time-window.js';
-import type { AppConfig, CameraConfig, CameraSource, HubConfig, HubTls, Point, RulesConfig } from './types.js';
+import type { AppConfig, CameraConfig, CameraSource, HubConfig, HubTls, LocalConfig, Point, RulesConfig } from './types.js';
 
 export interface ResolveContext extends SecretContext {
   readonly sink: IssueSink;
@@ -102,6 +102,14 @@ async function resolveHub(cfg: ParsedConfig['hub'], ctx: ResolveContext): Promis
     ...(cfg.username !== undefined && { username: cfg.username }),
     ...(password !== undefined && { password }),
   };
+}
+
+/** The dashboard's TLS setting with the PEM text read when files are given; undefined when one cannot be read. */
+async function resolveLocalTls(tls: ParsedConfig['local']['tls'], ctx: ResolveContext): Promise<LocalConfig['tls'] | undefined> {
+  if (typeof tls === 'string') return tls;
+  const cert = await tlsFile(tls.cert, ['local', 'tls', 'cert'], ctx);
+  const key = await tlsFile(tls.key, ['local', 'tls', 'key'], ctx);
+  return cert && key ? { cert: cert.pem, key: key.pem } : undefined;
 }
 
 /** Inserts URL-encoded credentials (ffmpeg URL-decodes them for both Basic and Digest auth). */
@@ -206,12 +214,13 @@ export async function resolveConfig(cfg: ParsedConfig, ctx: ResolveContext): Pro
   const hub = await resolveHub(cfg.hub, ctx);
   const cameras = await Promise.all(cfg.cameras.map((c, i) => resolveCamera(c, ['cameras', i], ctx)));
   const listen = parseListen(cfg.local.listen);
-  if (hub === undefined || listen === undefined || cameras.some((c) => c === undefined)) return undefined;
+  const localTls = await resolveLocalTls(cfg.local.tls, ctx);
+  if (hub === undefined || listen === undefined || localTls === undefined || cameras.some((c) => c === undefined)) return undefined;
   return {
     facility: cfg.facility,
     hub,
     storage: { ...cfg.storage, dir: resolvePath(ctx.baseDir, cfg.storage.dir) },
-    local: { ...cfg.local, ...listen },
+    local: { ...cfg.local, ...listen, tls: localTls },
     models: cfg.models,
     cameras: cameras as CameraConfig[],
   };

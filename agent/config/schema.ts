@@ -131,24 +131,54 @@ export const storageSchema = z.strictObject({
   min_free_mb: z.number().min(0).default(500),
 });
 
-/** `host:port` or `[v6]:port`. */
+/** `host:port` or `[v6]:port`; port 0 = any free port (tests; the agent prints the URL it got). */
 export function parseListen(listen: string): { host: string; port: number } | undefined {
   const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(listen);
   if (!m) return undefined;
   const port = Number(m[2]);
-  if (port < 1 || port > 65535) return undefined;
+  if (port > 65535) return undefined;
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
-export const localSchema = z.strictObject({
-  listen: z
-    .string()
-    .default('127.0.0.1:8080')
-    .refine((v) => parseListen(v) !== undefined, {
-      error: (iss) => `expected host:port such as 127.0.0.1:8080, got ${describeValue(iss.input)}`,
-    }),
-  language: z.enum(['vi', 'en']).default('vi'),
+/** Whether `host` is a loopback address (plain HTTP is allowed only there). */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** A host name for the `Host` header check: a DNS name or an IP (no port, no scheme). */
+const hostName = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253})$/, {
+  error: (iss) => `expected a host name or IP such as qmon-pc.local, got ${describeValue(iss.input)}`,
 });
+
+export const localSchema = z
+  .strictObject({
+    listen: z
+      .string()
+      .default('127.0.0.1:8080')
+      .refine((v) => parseListen(v) !== undefined, {
+        error: (iss) => `expected host:port such as 127.0.0.1:8080, got ${describeValue(iss.input)}`,
+      }),
+    language: z.enum(['vi', 'en']).default('vi'),
+    /**
+     * `generate` (default): HTTPS with a self-signed certificate made at first start in the data dir;
+     * `{cert, key}`: HTTPS with these PEM files; `off`: plain HTTP, only on a loopback listen.
+     */
+    tls: z.union([z.enum(['generate', 'off']), z.strictObject({ cert: text, key: text })]).default('generate'),
+    /** Extra names the dashboard may be reached by (the `Host` header check), e.g. the mini-PC's LAN name. */
+    public_hosts: z.array(hostName).default([]),
+    session_idle_min: z.number().int().min(1).max(24 * 60).default(30),
+    session_max_h: z.number().min(1).max(7 * 24).default(12),
+  })
+  .superRefine((local, ctx) => {
+    const listen = parseListen(local.listen);
+    if (listen && local.tls === 'off' && !isLoopbackHost(listen.host)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls'],
+        message: `"off" (plain HTTP) is allowed only on a loopback listen address; ${local.listen} is reachable from the network`,
+      });
+    }
+  });
 
 /** Threshold overrides; the model files themselves come from models/models.json. */
 export const modelsSchema = z.strictObject({

@@ -62,6 +62,11 @@ export interface LocalConfig {
   readonly host: string;
   readonly port: number;
   readonly language: 'vi' | 'en';
+  /** `generate`: self-signed in the data dir; `off`: plain HTTP (loopback only); else PEM text of cert and key. */
+  readonly tls: 'generate' | 'off' | { readonly cert: string; readonly key: string };
+  readonly public_hosts: readonly string[];
+  readonly session_idle_min: number;
+  readonly session_max_h: number;
 }
 
 export interface ModelsConfig {

@@ -23,3 +23,14 @@ export {
 export type { SweepResult } from './janitor.js';
 export { diskAlarmRuleEvent, DISK_ALARM_RULE_VERSION } from './alarm.js';
 export { SNAPSHOT_DIR, snapshotPathProblem, readSnapshotFile } from './snapshot-paths.js';
+export type { DashboardQueries } from './dashboard.js';
+export type {
+  UserRole,
+  UserRow,
+  AckRow,
+  SnoozeRow,
+  DashboardEvent,
+  EventFilter,
+  AuditEntry,
+  AuditInput,
+} from './dashboard-types.js';

@@ -64,6 +64,61 @@ const MIGRATIONS: readonly string[] = [
     WHERE json_type(json, '$.snapshot.file') = 'text';
   CREATE INDEX outbox_acked_at ON outbox (acked_at) WHERE status = 'acked';
   `,
+  // 3: the guard dashboard: users (Argon2id hashes), acknowledgements, per-camera snoozes and the append-only
+  // audit log. An acknowledgement goes with its violation when retention deletes it; audit rows never go.
+  `
+  CREATE TABLE users (
+    name       TEXT PRIMARY KEY,
+    role       TEXT NOT NULL CHECK (role IN ('guard', 'admin', 'auditor')),
+    hash       TEXT NOT NULL,
+    disabled   INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE acks (
+    event_id TEXT PRIMARY KEY,
+    by       TEXT NOT NULL,
+    at       INTEGER NOT NULL,
+    note     TEXT
+  ) STRICT;
+  CREATE TRIGGER acks_follow_violations AFTER DELETE ON violations
+  BEGIN
+    DELETE FROM acks WHERE event_id = old.event_id;
+  END;
+
+  CREATE TABLE snoozes (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    camera_id  TEXT NOT NULL,
+    until      INTEGER NOT NULL,
+    reason     TEXT NOT NULL,
+    by         TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    ended_at   INTEGER,
+    ended_by   TEXT
+  ) STRICT;
+  CREATE INDEX snoozes_camera ON snoozes (camera_id, created_at);
+
+  CREATE TABLE audit (
+    id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    at     INTEGER NOT NULL,
+    user   TEXT,
+    action TEXT NOT NULL,
+    target TEXT,
+    detail TEXT NOT NULL DEFAULT '{}',
+    ip     TEXT
+  ) STRICT;
+  CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+  BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only');
+  END;
+  CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+  BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only');
+  END;
+
+  CREATE INDEX violations_camera ON violations (camera_id, event_id);
+  `,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

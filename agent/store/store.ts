@@ -10,6 +10,7 @@ import { OutboxQueries, type AckResult, type Lane, type OutboxRow, type OutboxSt
 import { RetentionQueries } from './retention-queries.js';
 import { convertToIncrementalVacuum, databaseBytes, reclaimPages } from './space.js';
 import { ViolationQueries } from './violations.js';
+import { DashboardQueries } from './dashboard.js';
 import type { RecordItem, RecordOptions, StoreOptions, StoreSettings } from './store-types.js';
 
 export const DB_FILE = 'qmon.db';
@@ -25,6 +26,7 @@ export class Store {
   private readonly outbox: OutboxQueries;
   private readonly violations: ViolationQueries;
   private readonly retention: RetentionQueries;
+  private readonly dash: DashboardQueries;
   private readonly metaGet;
   private readonly metaSet;
   private closed = false;
@@ -40,6 +42,7 @@ export class Store {
     this.outbox = new OutboxQueries(db);
     this.violations = new ViolationQueries(db);
     this.retention = new RetentionQueries(db);
+    this.dash = new DashboardQueries(db);
     this.metaGet = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
     this.metaSet = db.prepare(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
@@ -274,6 +277,14 @@ export class Store {
    */
   housekeeping<T>(operation: string, fn: (q: RetentionQueries) => T): T {
     return this.write(operation, () => fn(this.retention));
+  }
+
+  /**
+   * Runs the guard dashboard's queries (users, acknowledgements, snoozes, audit, event listings) with the same
+   * SQLITE_FULL handling as every other write; `grows` for those that add rows.
+   */
+  dashboard<T>(operation: string, fn: (q: DashboardQueries) => T, grows = false): T {
+    return this.write(operation, () => fn(this.dash), grows);
   }
 
   /** Checkpoints the WAL into the main file and closes; safe to call twice. */

@@ -1,6 +1,7 @@
 /** The benchmark scenarios `npm run bench` knows; each returns JSON-able result rows (never asserts). */
 import { benchDetector } from './detector.js';
 import { benchCamera } from './camera.js';
+import { benchDashboard } from './dashboard.js';
 import { benchOutbox } from './outbox.js';
 import { benchOverhead } from './overhead.js';
 import { benchCameras, benchFaceMask, benchVisionStage } from './vision.js';
@@ -54,5 +55,10 @@ export const scenarios: readonly Scenario[] = [
     name: 'camera',
     description: 'ingest CPU per camera (1280x720 25 fps H.264 over RTSP → 5 detect-fps) vs bare ffmpeg, and cameras sustained',
     run: async () => await benchCamera(),
+  },
+  {
+    name: 'dashboard',
+    description: 'guard dashboard: violation recorded → SSE message and → card drawn in Chromium (p50/p95), server RSS with 20 open streams',
+    run: () => benchDashboard(),
   },
 ];

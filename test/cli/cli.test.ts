@@ -62,7 +62,8 @@ describe('qmon run', () => {
   });
 
   it('runs the demo for a bounded time, decodes frames, and stops cleanly on its own', () => {
-    const file = demoCopy('run');
+    // The dashboard on a free port: 8080 may be taken by a running demo or a parallel test.
+    const file = demoCopy('run', (y) => y.replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0'));
     const r = qmon(['run', '--config', file, '--duration', '6', '--log-json'], 90_000);
     expect(r.err).toMatch(/--duration 6s reached/);
     const frames = Number(/camera walkway: (\d+) frames/.exec(r.err)?.[1] ?? 0);

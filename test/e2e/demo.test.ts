@@ -36,7 +36,8 @@ describe('demo pipeline end to end (ffmpeg → ONNX → tracker → line rule �
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'qmon-e2e-'));
     const demo = await loadConfig(join(REPO, 'config/demo.yaml'));
-    const config: AppConfig = { ...demo, storage: { ...demo.storage, dir } };
+    // The dashboard on a free port: 8080 may be taken by a running demo or a parallel test.
+    const config: AppConfig = { ...demo, storage: { ...demo.storage, dir }, local: { ...demo.local, port: 0 } };
     const logger = createLogger({ destination: { write: (s: string) => void logLines.push(...s.split('\n').filter(Boolean)) } });
     agent = new Agent({ config, logger, say: (l) => lines.push(l) });
     await agent.start();

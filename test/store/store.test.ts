@@ -78,13 +78,15 @@ describe('Store.open', () => {
     // What the first release left on disk: no snapshot_files table, no auto-vacuum.
     const raw = new Database(join(dir, DB_FILE));
     raw.exec('DROP TABLE snapshot_files; DROP INDEX outbox_acked_at;');
+    // …nor the dashboard's tables (schema 3).
+    raw.exec('DROP TABLE users; DROP TABLE acks; DROP TABLE snoozes; DROP TABLE audit; DROP INDEX violations_camera; DROP TRIGGER acks_follow_violations;');
     raw.pragma('user_version = 1');
     raw.pragma('auto_vacuum = NONE');
     raw.exec('VACUUM');
     expect(raw.pragma('auto_vacuum', { simple: true })).toBe(0);
     raw.close();
     s = store = open();
-    expect(s.settings()).toMatchObject({ schemaVersion: 2, autoVacuum: 2 });
+    expect(s.settings()).toMatchObject({ schemaVersion: LATEST_SCHEMA_VERSION, autoVacuum: 2 });
     expect(s.housekeeping('test', (q) => [...q.trackedFiles()])).toEqual([v.snapshot!.file]);
     expect(s.violation(v.eventId)).toEqual(v);
   });

@@ -1,0 +1,84 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CameraConfig, FacilityConfig, LocalConfig } from '../config/index.js';
+import type { Logger } from '../ops/index.js';
+import type { Clock } from '../shared/clock.js';
+import type { Store, UserRole } from '../store/index.js';
+import type { LoginLimiter } from './rate-limit.js';
+import type { Session, Sessions } from './sessions.js';
+import type { SetupCode } from './setup-code.js';
+import type { SseHub } from './sse.js';
+
+/** A camera's state as the supervisor reports it (wall times). */
+export interface CameraStateView {
+  readonly state: 'online' | 'degraded' | 'offline' | 'disabled' | 'starting';
+  readonly reason: string | null;
+  readonly since: number | null;
+  readonly quality: string;
+}
+
+/** What the agent knows about its own health, gathered by app.ts (the local stage reads, never reaches in). */
+export interface HealthSource {
+  readonly uplink: { readonly connected: boolean; readonly hubOnline: boolean | null; readonly backlog: number; readonly oldestPendingAt: number | null };
+  readonly diskFreeMb: number | null;
+  readonly minFreeMb: number;
+  readonly models: readonly { readonly name: string; readonly version: string }[];
+  readonly clock: { readonly synced: boolean | null; readonly source: string };
+}
+
+export interface LocalServerOptions {
+  readonly config: LocalConfig;
+  readonly facility: FacilityConfig;
+  readonly storageDir: string;
+  readonly cameras: readonly CameraConfig[];
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly version: string;
+  /** The camera's current state; null before the supervisor said anything. */
+  readonly cameraState?: (id: string) => CameraStateView | null;
+  readonly health?: () => HealthSource;
+  /** The camera's latest frame as a JPEG with faces blurred; null when there is none. */
+  readonly preview?: (cameraId: string) => Promise<Buffer | null>;
+  /** Console lines for the operator (the setup code goes here, never to the JSON log). */
+  readonly say?: (line: string) => void;
+  /** Folder of the page's static files; `agent/local/ui/` beside the module by default. */
+  readonly uiDir?: string;
+}
+
+/** Everything a route handler may use. */
+export interface Deps {
+  readonly opts: LocalServerOptions;
+  readonly sessions: Sessions;
+  readonly limiter: LoginLimiter;
+  readonly setup: SetupCode;
+  readonly sse: SseHub;
+  readonly tls: boolean;
+  readonly cookieName: string;
+  /** Cameras with a snooze active as far as the streams were told (to announce one that ends by itself). */
+  readonly snoozed: Set<string>;
+  audit(req: IncomingMessage, user: string | null, action: string, target: string | null, detail?: Record<string, unknown>): void;
+  cameraName(id: string): string | null;
+}
+
+export interface Request {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly url: URL;
+  /** Path parameters captured by the route's pattern, decoded. */
+  readonly params: readonly string[];
+  /** Set on every route that needs a login. */
+  readonly session: Session;
+}
+
+export interface Route {
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly pattern: RegExp;
+  /** Roles allowed; `public` routes need no session (and no CSRF token). */
+  readonly roles: readonly UserRole[] | 'public';
+  readonly handle: (r: Request, d: Deps) => Promise<void> | void;
+}
+
+export const GUARDS: readonly UserRole[] = ['guard', 'admin'];
+export const ADMINS: readonly UserRole[] = ['admin'];
+export const AUDITORS: readonly UserRole[] = ['auditor'];
+export const EVERYONE: readonly UserRole[] = ['guard', 'admin', 'auditor'];

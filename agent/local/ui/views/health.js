@@ -1,0 +1,68 @@
+// Health: uplink (connected, hub online, backlog and its oldest age), disk, models, clock sync, agent version.
+// Refreshed every 10 s while shown, so the TV stays current without anyone touching it.
+
+import { get } from '../api.js';
+import { h, fmtTime, fmtAge } from '../dom.js';
+import { t, currentLang } from '../i18n.js';
+
+/** null/undefined = not known yet (e.g. the hub has said nothing): shown as a dash, neither green nor red. */
+const yesNo = (v) => (v === undefined || v === null ? ['—', ''] : v ? [t('yes'), 'ok'] : [t('no'), 'bad']);
+const mb = (v) => (typeof v === 'number' ? `${v.toLocaleString()} MB` : '—');
+
+export function renderHealth(main) {
+  const body = h('div', { class: 'health', id: 'health' }, h('p', {}, t('loading')));
+  main.append(h('div', { class: 'view-head' }, h('h1', {}, t('health.title'))), body);
+  const load = () =>
+    get('/api/health')
+      .then((d) => body.replaceChildren(...sections(d ?? {})))
+      .catch((e) => body.replaceChildren(h('p', { class: 'error' }, t('error.generic', { msg: e.message }))));
+  load();
+  const timer = setInterval(load, 10_000);
+  return () => clearInterval(timer);
+}
+
+function kv(rows) {
+  return h('dl', {}, ...rows.flatMap(([k, v, cls]) => [h('dt', {}, k), h('dd', { class: cls ?? '' }, v)]));
+}
+
+function panel(title, rows) {
+  return h('section', { class: 'panel' }, h('h2', {}, title), kv(rows));
+}
+
+function sections(d) {
+  const lang = currentLang();
+  const up = d.uplink ?? {};
+  const disk = d.disk ?? {};
+  const clock = d.clock ?? {};
+  const cams = d.cameras ?? {};
+  const local = d.local ?? {};
+  const lowDisk = typeof disk.free_mb === 'number' && typeof disk.min_free_mb === 'number' && disk.free_mb < disk.min_free_mb;
+  return [
+    panel(t('health.uplink'), [
+      [t('health.connected'), ...yesNo(up.connected)],
+      [t('health.hubOnline'), ...yesNo(up.hub_online)],
+      [t('health.backlog'), String(up.backlog ?? '—'), up.backlog > 0 ? 'warn' : ''],
+      [t('health.oldest'), up.oldest_pending_at ? `${fmtAge(up.oldest_age_s)} (${fmtTime(up.oldest_pending_at, lang)})` : '—'],
+    ]),
+    panel(t('health.disk'), [
+      [t('health.free'), mb(disk.free_mb), lowDisk ? 'bad' : 'ok'],
+      [t('health.minFree'), mb(disk.min_free_mb)],
+      [t('health.store'), mb(disk.store_mb)],
+    ]),
+    panel(
+      t('health.models'),
+      (d.models ?? []).map((m) => [m.name ?? '?', m.version ?? '']),
+    ),
+    panel(t('health.clock'), [
+      [t('health.clock'), ...yesNo(clock.synced)],
+      ['source', String(clock.source ?? '—')],
+      [t('health.version'), String(d.version ?? '—')],
+      ['now', d.now ? fmtTime(d.now, lang) : '—'],
+    ]),
+    panel(t('health.cameras'), [
+      ...['online', 'degraded', 'offline', 'disabled', 'starting'].map((s) => [t(`cam.state.${s}`), String(cams[s] ?? 0), s === 'offline' && cams[s] > 0 ? 'bad' : '']),
+      [t('health.sessions'), `${local.sessions ?? '—'} / ${local.sse_clients ?? '—'}${local.sse_dropped ? ` (dropped ${local.sse_dropped})` : ''}`],
+      [t('health.loginsRefused'), String(local.logins_refused ?? 0), local.logins_refused > 0 ? 'warn' : ''],
+    ]),
+  ];
+}
