@@ -11,8 +11,10 @@ log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 # GStreamer's RTSP server + Python bindings: the real RTSP camera the camera tests stream from
 # (test/support/rtsp-server.py, run with Debian's /usr/bin/python3).
 # chromium: the guard dashboard's browser tests drive it headless with playwright-core.
+# postgresql: the national hub's store (tests start their own server in a temp dir); lintian + systemd: the
+# package and unit checks (lintian on the .deb, systemd-analyze verify/security on the unit).
 APT_PACKAGES=(
-  ffmpeg mosquitto opencv-doc darknet openssl chromium
+  ffmpeg mosquitto opencv-doc darknet openssl chromium postgresql lintian systemd
   gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
 )
