@@ -60,7 +60,16 @@ describe('scaling from size to detect size', () => {
     expect(cam.enabled).toBe(true);
     expect(cam.rules).toMatchObject({ mask: false, tamper: true, zones: [], gathering: null, distancing: null, schedule: { allow_lines: [], allow_zones: [] } });
     expect(cam.rules.lines[0]).toEqual({ id: 'l1', points: [[320, 100], [320, 470]], direction: 'in', min_frames: 3, cooldown_s: 30 });
-    expect(cfg.local).toEqual({ listen: '127.0.0.1:8080', host: '127.0.0.1', port: 8080, language: 'vi' });
+    expect(cfg.local).toEqual({
+      listen: '127.0.0.1:8080',
+      host: '127.0.0.1',
+      port: 8080,
+      language: 'vi',
+      tls: 'generate',
+      public_hosts: [],
+      session_idle_min: 30,
+      session_max_h: 12,
+    });
     expect(cfg.models).toEqual({
       person: { min_score: 0.4 },
       mask: { threshold: 0.8, min_samples: 3, agreement: 0.6, min_face_px: 24, clear_s: 10 },

@@ -104,7 +104,7 @@ describe('MaskClassifier manifest entry and setup failures', () => {
   it('records how it was trained and its validation numbers (accuracy, precision and recall for no_mask)', () => {
     const e = ModelRegistry.open().forRole('mask') as unknown as Record<string, unknown> & { validation: Record<string, number>; training: Record<string, unknown> };
     expect(e.name).toBe('mask-classifier');
-    expect(e.training.script).toMatch(/scripts\/train-mask\.ts/);
+    expect(e.training.script).toMatch(/scripts\/mask\/train-mask\.ts/);
     expect(e.validation.faces_found).toBeGreaterThan(700);
     for (const k of ['accuracy', 'precision_no_mask', 'recall_no_mask']) expect(e.validation[k], k).toBeGreaterThanOrEqual(0.95);
   });
