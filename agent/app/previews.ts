@@ -15,7 +15,8 @@ interface Latest {
  * The dashboard's camera previews: the pipeline hands over its latest frame and person boxes (a reference, no
  * copy: frames are never reused), and a preview is encoded only when someone asks, at most once per camera every
  * 2 s. Encoding is the snapshot renderer on the whole frame: every face found and every person's head region is
- * pixelated before the JPEG encoder sees the pixels, so no unblurred face leaves the process.
+ * pixelated before the JPEG encoder sees the pixels, and the encoded preview is searched for faces again (anything
+ * found is pixelated too), so no unblurred face leaves the process.
  */
 export class CameraPreviews {
   private readonly latest = new Map<string, Latest>();
@@ -45,7 +46,8 @@ export class CameraPreviews {
   private async encode(l: Latest): Promise<Buffer> {
     const { frame, people } = l;
     const faces = this.faceFinder ? await this.faceFinder(frame, { x1: 0, y1: 0, x2: frame.width, y2: frame.height }) : [];
-    const shot = await renderSnapshot({ frame, people: [], faces, others: people, quality: 70 });
+    const check = this.faceFinder ? { faceCheck: this.faceFinder } : {};
+    const shot = await renderSnapshot({ frame, people: [], faces, others: people, quality: 70, ...check });
     l.jpeg = shot.jpeg;
     l.encodedAt = this.now();
     return shot.jpeg;

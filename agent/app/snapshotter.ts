@@ -8,7 +8,8 @@ import { SNAPSHOT_DIR } from '../store/index.js';
 
 /**
  * Decides whether a rule event's revision deserves a new snapshot, and writes it: cropped to the people involved,
- * faces and every head region blurred before encoding (the unblurred frame never reaches the disk), written
+ * faces and every head region blurred before encoding, the encoded picture searched for faces again and anything
+ * found blurred too (the unblurred frame never reaches the disk), written
  * atomically under `<storage>/snapshots/<event_id>-<rev>.jpg`, before the revision that references it is stored.
  */
 export class Snapshotter {
@@ -17,7 +18,10 @@ export class Snapshotter {
   constructor(
     private readonly storageDir: string,
     private readonly logger: Logger,
-    /** Finds faces inside the snapshot's crop, also of people the person detector missed; head blur covers the rest. */
+    /**
+     * Finds faces inside the snapshot's crop, also of people the person detector missed; head blur covers the rest,
+     * and the same finder checks the encoded snapshot before it is written (see renderSnapshot's faceCheck).
+     */
     private readonly faceFinder: ((frame: Frame, region: Box) => Promise<readonly Box[]>) | null = null,
     /** Set while disk pressure forbids new snapshots; violations are still recorded, with `snapshot: null`. */
     private readonly enabled: () => boolean = () => true,
@@ -35,7 +39,8 @@ export class Snapshotter {
     try {
       const others = dets.items.map((d) => d.box).filter((b) => !ev.boxes.includes(b));
       const faces = await this.facesIn(frame, ev.boxes);
-      const shot = await renderSnapshot({ frame, people: ev.boxes, faces, others });
+      const shot = await renderSnapshot({ frame, people: ev.boxes, faces, others, ...(this.faceFinder ? { faceCheck: this.faceFinder } : {}) });
+      if (shot.checkBlurred > 0) this.logger.debug({ key, regions: shot.checkBlurred }, 'snapshot: the face check found more to blur');
       const name = snapshotFileName(id.eventId, id.rev);
       await writeSnapshotAtomic(join(this.storageDir, SNAPSHOT_DIR), name, shot.jpeg);
       if (ev.phase === 'instant') this.policy.forget(key);

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import type { Box, Frame, SnapshotRef } from '../shared/types.js';
-import { blurRegions, grow, headRegion, toRect, type Rect } from './blur.js';
+import { blurRegions, grow, headRegion, toRect, type RawImage, type Rect } from './blur.js';
+import { facesInJpeg, type FaceFinder } from './face-check.js';
 
 export interface SnapshotInput {
   /** The violation's best frame, rgb24 or gray; never modified. */
@@ -16,6 +17,11 @@ export interface SnapshotInput {
   readonly margin?: number;
   /** JPEG quality 1..100. Default 80. */
   readonly quality?: number;
+  /**
+   * The face detector for the check every snapshot passes before it is returned: the encoded JPEG is searched in
+   * overlapping tiles and whatever it reports is pixelated too, until it reports nothing. Absent: no check (no model).
+   */
+  readonly faceCheck?: FaceFinder;
 }
 
 export interface RenderedSnapshot {
@@ -26,9 +32,19 @@ export interface RenderedSnapshot {
   readonly sha256: string;
   /** The part of the frame it shows, in frame pixels. */
   readonly crop: Rect;
+  /** Regions pixelated because the face check still found a face in the encoded picture (0 without a check). */
+  readonly checkBlurred: number;
 }
 
-export const SNAPSHOT_DEFAULTS = { margin: 32, quality: 80, faceGrow: 0.2 } as const;
+export const SNAPSHOT_DEFAULTS = {
+  margin: 32,
+  quality: 80,
+  faceGrow: 0.2,
+  /** A region the face check reports is grown by this much before it is pixelated (its box is tight). */
+  checkGrow: 0.5,
+  /** Check-and-blur rounds before the whole crop is flattened to its mean colour (never seen needing more than 2). */
+  checkRounds: 4,
+} as const;
 
 /**
  * The privacy-safe picture of a violation (ANALYTICS.md: snapshots and privacy). The frame is cropped
@@ -65,11 +81,43 @@ export async function renderSnapshot(input: SnapshotInput): Promise<RenderedSnap
   ]
     .map((b) => toRect(shift(b), crop.w, crop.h))
     .filter((r): r is Rect => r !== null);
-  await blurRegions({ data, width: crop.w, height: crop.h, channels }, regions);
+  const raw: RawImage = { data, width: crop.w, height: crop.h, channels };
+  await blurRegions(raw, regions);
+  let jpeg = await encode(raw, quality);
+  let checkBlurred = 0;
+  if (input.faceCheck) {
+    // Boxes handed in miss faces: people the person detector missed, faces too small for one search over the crop.
+    // What leaves must pass the detector itself, searched on the bytes that leave. Non-faces it reports (legs, a
+    // sign) are pixelated as well: a blurred shoe costs less than a face that leaves.
+    for (let round = 0; ; round++) {
+      const found = await facesInJpeg(jpeg, input.faceCheck);
+      if (found.length === 0) break;
+      if (round === SNAPSHOT_DEFAULTS.checkRounds + 1) throw new Error(`snapshot: the face check still finds ${found.length} face(s) in a flattened crop`);
+      const more = found.map((b) => toRect(grow(b, SNAPSHOT_DEFAULTS.checkGrow), crop.w, crop.h)).filter((r): r is Rect => r !== null);
+      if (round === SNAPSHOT_DEFAULTS.checkRounds) flatten(raw);
+      else await blurRegions(raw, more);
+      checkBlurred += more.length;
+      jpeg = await encode(raw, quality);
+    }
+  }
+  return { jpeg, w: crop.w, h: crop.h, sha256: createHash('sha256').update(jpeg).digest('hex'), crop, checkBlurred };
+}
 
-  const img = sharp(data, { raw: { width: crop.w, height: crop.h, channels } });
-  const jpeg = await (channels === 1 ? img.toColourspace('b-w') : img).jpeg({ quality }).toBuffer();
-  return { jpeg, w: crop.w, h: crop.h, sha256: createHash('sha256').update(jpeg).digest('hex'), crop };
+async function encode(raw: RawImage, quality: number): Promise<Buffer> {
+  const img = sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } });
+  return (raw.channels === 1 ? img.toColourspace('b-w') : img).jpeg({ quality }).toBuffer();
+}
+
+/** Last resort when check-and-blur rounds do not converge: the whole picture becomes its mean colour. */
+function flatten(raw: RawImage): void {
+  const { data, channels } = raw;
+  const pixels = data.length / channels;
+  for (let c = 0; c < channels; c++) {
+    let sum = 0;
+    for (let i = c; i < data.length; i += channels) sum += data[i]!;
+    const mean = Math.round(sum / pixels);
+    for (let i = c; i < data.length; i += channels) data[i] = mean;
+  }
 }
 
 /** The SnapshotRef a violation carries once `r` is on disk at `file` (relative to the storage dir). */

@@ -38,10 +38,14 @@ async function detail(jpeg: Buffer, x1: number, y1: number, x2: number, y2: numb
 describe('CameraPreviews', () => {
   it('pixelates the head of every detected person and the faces found, and leaves the rest of the picture', async () => {
     const faces: Box[] = [{ x1: 110, y1: 60, x2: 140, y2: 90 }];
-    const previews = new CameraPreviews(() => 0, () => Promise.resolve(faces));
+    const checked: Frame[] = [];
     const f = frame(1);
+    // Faces in the camera's frame; the encoded preview, searched again before it is handed out, has none left.
+    const previews = new CameraPreviews(() => 0, (fr) => (fr === f ? Promise.resolve(faces) : (checked.push(fr), Promise.resolve([]))));
     previews.offer(f, dets(f));
     const jpeg = (await previews.jpeg('cam'))!;
+    expect(checked.length, 'the encoded preview is searched for faces').toBeGreaterThan(0);
+    expect(checked.every((c) => c.width === W && c.pixels !== f.pixels)).toBe(true);
     expect((await sharp(jpeg).metadata()).width).toBe(W);
     const head = await detail(jpeg, 42, 22, 78, 36); // inside the head region (top 22 % of the person box)
     const face = await detail(jpeg, 112, 62, 138, 88);
@@ -56,8 +60,8 @@ describe('CameraPreviews', () => {
     let encodes = 0;
     const previews = new CameraPreviews(
       () => now,
-      () => {
-        encodes++;
+      (fr) => {
+        if (fr.cameraId === 'cam') encodes++; // the camera's frame, not the check of the encoded preview
         return Promise.resolve([]);
       },
     );
