@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { readFileSync } from 'node:fs';
+import type { KeyObject } from 'node:crypto';
+import { parsePrivateKey } from '../contract/index.js';
 import {
   EmbeddedBroker,
   HubDb,
@@ -17,12 +19,13 @@ import {
 import { createLogger, redactText, type Logger } from '../ops/index.js';
 import { systemClock } from '../shared/clock.js';
 import { FACILITY_USAGE, hubFacilityCommand } from './hub-facility.js';
+import { keysCommand, keysUsage } from './keys.js';
 import { UserError } from './user-error.js';
 
 const USAGE = `Usage:
   qmon hub run (--broker URL | --embedded [--port N]) [--db FILE] [--http HOST:PORT] [--shared] [--client-id ID]
                [--snapshots DIR [--upload-listen HOST:PORT --upload-cert FILE --upload-key FILE [--upload-url URL]]]
-               [--open-registry] [--duration SECONDS] [--log-level LEVEL]
+               [--signing-key FILE] [--allow-unsigned] [--open-registry] [--duration SECONDS] [--log-level LEVEL]
       Run the reference hub consumer: store every event (de-duplicated), ACK it after the commit, publish the
       retained qmon/v1/hub/state, and serve GET /facilities and GET /events?fid=&limit= as JSON.
       --embedded starts an in-process MQTT broker (3.1.1) on 127.0.0.1 (port 1883 unless --port; 0 = any free).
@@ -33,9 +36,14 @@ const USAGE = `Usage:
       8443 of the broker's host unless their config says otherwise (hub.upload_port): listen there.
       Only registered facilities are accepted (qmon hub facility add); others are dropped and counted.
       --open-registry accepts and registers ANY facility that posts: for the demo and tests only.
+      --signing-key FILE: the hub's Ed25519 private key (qmon hub keys generate); every ACK, command and hub/state
+      is signed with it, and agents that pin its public key ignore anything else. Events (and status, birth,
+      heartbeats) must be signed with the facility's registered key, or they are dropped and counted, never
+      stored nor ACKed; --allow-unsigned accepts unsigned messages from facilities registered WITHOUT a key.
   qmon hub status (--db FILE | --http URL) [--limit N] [--json]
       Show facilities, cameras and the newest events, from the hub database or a running hub's HTTP endpoint.
-${FACILITY_USAGE.replace('Usage:\n', '')}`;
+${FACILITY_USAGE.replace('Usage:\n', '')}
+${keysUsage('hub').replace('Usage:\n', '')}`;
 
 const DEFAULT_DB = 'qmon-hub.db';
 const HB_STALE_MS = 180_000;
@@ -56,6 +64,10 @@ export interface HubServiceOptions {
   readonly facilities?: readonly string[];
   /** Accept and register any facility that posts (demo and tests only). */
   readonly openRegistry?: boolean;
+  /** The hub's signing key (ACKs, commands, hub/state). */
+  readonly signingKey?: KeyObject;
+  /** Refuse unsigned messages also from facilities registered without a key. */
+  readonly requireSignatures?: boolean;
   readonly logger: Logger;
   /** Human-readable lines (one per event, startup facts). */
   readonly say?: (line: string) => void;
@@ -104,6 +116,8 @@ export async function startHubService(opts: HubServiceOptions): Promise<HubServi
       ...(upload && { uploadUrl: opts.upload?.url ?? upload.url }),
       ...(opts.facilities !== undefined && { facilities: opts.facilities }),
       ...(opts.openRegistry === true && { openRegistry: true }),
+      ...(opts.signingKey !== undefined && { signingKey: opts.signingKey }),
+      ...(opts.requireSignatures === true && { requireSignatures: true }),
     });
   } catch (e) {
     await upload?.close();
@@ -171,6 +185,7 @@ export async function hubCommand(argv: string[]): Promise<number> {
   if (sub === 'run') return runHub(rest);
   if (sub === 'status') return hubStatus(rest);
   if (sub === 'facility') return hubFacilityCommand(rest);
+  if (sub === 'keys') return keysCommand(rest, 'hub');
   if (sub === undefined || sub === '--help' || sub === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return sub === undefined ? 2 : 0;
@@ -203,6 +218,8 @@ async function runHub(argv: string[]): Promise<number> {
     duration: { type: 'string' },
     'log-level': { type: 'string' },
     'open-registry': { type: 'boolean' },
+    'signing-key': { type: 'string' },
+    'allow-unsigned': { type: 'boolean' },
   });
   if ((v.broker === undefined) === (v.embedded !== true)) throw new UserError('give exactly one of --broker URL or --embedded', 2);
   if (v.broker !== undefined && !/^mqtts?:\/\/[^/]+/.test(v.broker)) {
@@ -218,6 +235,7 @@ async function runHub(argv: string[]): Promise<number> {
 
   const upload = uploadOptions(v['upload-listen'], v['upload-cert'], v['upload-key'], v['upload-url'], v.snapshots);
 
+  const signingKey = v['signing-key'] === undefined ? undefined : readSigningKey(v['signing-key']);
   const logger = createLogger({ level: v['log-level'] ?? 'warn', destination: pino.destination({ fd: 2, sync: false }) });
   const say = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)}  hub: ${redactText(line)}\n`);
   const service = await startHubService({
@@ -230,9 +248,13 @@ async function runHub(argv: string[]): Promise<number> {
     ...(v.snapshots !== undefined && { snapshotDir: v.snapshots }),
     ...(upload && { upload }),
     ...(v['open-registry'] === true && { openRegistry: true }),
+    ...(signingKey !== undefined && { signingKey }),
+    requireSignatures: v['allow-unsigned'] !== true,
     logger,
     say,
   });
+  if (signingKey === undefined) say('WARNING: no --signing-key: ACKs and commands go out unsigned; agents that pin a hub key ignore them');
+  if (v['allow-unsigned'] === true) say('WARNING: --allow-unsigned: facilities registered without a key may post unsigned (forgeable) events');
   await new Promise<void>((resolve) => {
     const done = () => {
       process.off('SIGINT', done);
@@ -251,6 +273,20 @@ async function runHub(argv: string[]): Promise<number> {
   say(`${s.received} events received, ${s.duplicates} duplicates, ${s.invalid} invalid, ${s.acked} seqs acked, ${s.snapshots} snapshots kept${dropped ? `; dropped: ${dropped}` : ''}`);
   logger.flush();
   return 0;
+}
+
+function readSigningKey(file: string): KeyObject {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UserError(`--signing-key: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 2);
+  }
+  try {
+    return parsePrivateKey(text);
+  } catch (e) {
+    throw new UserError(`--signing-key: ${file}: ${(e as Error).message} (make one with qmon hub keys generate)`, 2);
+  }
 }
 
 async function hubStatus(argv: string[]): Promise<number> {

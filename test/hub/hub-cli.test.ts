@@ -177,10 +177,13 @@ describe('qmon hub: user mistakes get one clear line', () => {
     }
     expect((await run(['facility', '--help'])).code).toBe(0);
     await expect(hubCommand(['facility', 'list', '--db', db])).rejects.toThrow(/hub database .*reg\.db does not exist/);
-    expect(await run(['facility', 'add', 'bg-0137', '--name', 'Bac Giang 137', '--db', db])).toEqual({ code: 0, out: 'registered bg-0137\n' });
-    expect((await run(['facility', 'add', 'bg-0137', '--db', db])).out).toBe('bg-0137 was already registered\n');
+    expect(await run(['facility', 'add', 'bg-0137', '--name', 'Bac Giang 137', '--db', db])).toEqual({
+      code: 0,
+      out: 'registered bg-0137 without a key (unsigned messages are refused unless the hub runs --allow-unsigned)\n',
+    });
+    expect((await run(['facility', 'add', 'bg-0137', '--db', db])).out).toBe('bg-0137 was already registered (use hub facility key to change its key)\n');
     expect((await run(['facility', 'add', 'hn-0001', '--db', db])).code).toBe(0);
-    expect((await run(['facility', 'list', '--db', db])).out).toMatch(/^bg-0137\tenabled\t\S+\tBac Giang 137\nhn-0001\tenabled\t\S+\t\n$/);
+    expect((await run(['facility', 'list', '--db', db])).out).toMatch(/^bg-0137\tenabled\t\S+\tkey none\tBac Giang 137\nhn-0001\tenabled\t\S+\tkey none\t\n$/);
     const listed = JSON.parse((await run(['facility', 'list', '--db', db, '--json'])).out) as { facilities: { fid: string; name: string | null; disabled: boolean; publicKey: null }[] };
     expect(listed.facilities.map((f) => [f.fid, f.name, f.disabled, f.publicKey])).toEqual([
       ['bg-0137', 'Bac Giang 137', false, null],
