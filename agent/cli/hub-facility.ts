@@ -4,7 +4,7 @@ import { HubDb, type RegisteredFacility } from '../hub/index.js';
 import { UserError } from './user-error.js';
 
 export const FACILITY_USAGE = `Usage:
-  qmon hub facility add FID [--name NAME] [--public-key FILE] --db FILE
+  qmon hub facility add FID [--name NAME] [--public-key FILE] [--province P] --db FILE
       Register a facility: from now on the hub accepts its messages (a running hub sees it at once).
       --public-key: the facility's public key (qmon keys generate on the facility box; PEM or raw base64):
       its messages must then be signed with it.
@@ -27,6 +27,7 @@ function parse(argv: string[]) {
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         'public-key': { type: 'string' },
+        province: { type: 'string' },
         set: { type: 'string' },
         next: { type: 'string' },
         promote: { type: 'boolean' },
@@ -83,6 +84,7 @@ export function hubFacilityCommand(argv: string[], now: () => number = Date.now)
     return 0;
   }
   if (values.name !== undefined && verb !== 'add') throw new UserError(`--name only goes with add\n${FACILITY_USAGE}`, 2);
+  if (values.province !== undefined && verb !== 'add') throw new UserError(`--province only goes with add\n${FACILITY_USAGE}`, 2);
   if (values['public-key'] !== undefined && verb !== 'add') throw new UserError(`--public-key only goes with add\n${FACILITY_USAGE}`, 2);
   const keyActions = [values.set !== undefined, values.next !== undefined, values.promote === true].filter(Boolean).length;
   if (keyActions > 0 && verb !== 'key') throw new UserError(`--set, --next and --promote only go with key\n${FACILITY_USAGE}`, 2);
@@ -111,6 +113,7 @@ export function hubFacilityCommand(argv: string[], now: () => number = Date.now)
       let added: boolean;
       try {
         added = db.registry.add(fid, name, now(), publicKey);
+        if (added && values.province !== undefined) db.registry.setProvince(fid, values.province.slice(0, 100));
       } catch (e) {
         throw new UserError((e as Error).message, 2);
       }

@@ -208,6 +208,11 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     return this.db.facilitySummaries(this.opts.clock.wall(), this.opts.hbStaleMs ?? 180_000);
   }
 
+  /** The province a facility is registered with, for the HTTP API's province tier. */
+  provinceOf(fid: string): string | null {
+    return this.db.registry.provinceOf(fid);
+  }
+
   recentEvents(fid: string | undefined, limit: number): RecentEvent[] {
     return this.db.recentEvents(fid, limit);
   }

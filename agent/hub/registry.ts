@@ -16,6 +16,8 @@ export interface RegisteredFacility {
   /** During a key rotation, the facility's next key: signatures by either key verify. */
   readonly nextPublicKey: string | null;
   readonly nextKid: string | null;
+  /** For the HTTP API's province tier: a province token sees the facilities of its province. */
+  readonly province: string | null;
 }
 
 export const REGISTRY_DDL = `
@@ -24,7 +26,7 @@ export const REGISTRY_DDL = `
   -- facility's Ed25519 keys (raw, base64) its messages are verified with (two during a rotation).
   CREATE TABLE IF NOT EXISTS registry (
     fid TEXT PRIMARY KEY, name TEXT, added_at INTEGER NOT NULL, disabled INTEGER NOT NULL DEFAULT 0,
-    public_key TEXT, next_public_key TEXT
+    public_key TEXT, next_public_key TEXT, province TEXT
   ) STRICT;
 `;
 
@@ -35,6 +37,7 @@ interface RegistryRow {
   disabled: number;
   public_key: string | null;
   next_public_key?: string | null;
+  province?: string | null;
 }
 
 function kidOf(text: string | null): string | null {
@@ -59,6 +62,7 @@ export class FacilityRegistry {
     const columns = exists ? (db.prepare(`SELECT name FROM pragma_table_info('registry')`).pluck().all() as string[]) : [];
     // Additive migration of a registry made before key rotation existed.
     if (exists && !columns.includes('next_public_key') && !db.readonly) db.exec('ALTER TABLE registry ADD COLUMN next_public_key TEXT');
+    if (exists && !columns.includes('province') && !db.readonly) db.exec('ALTER TABLE registry ADD COLUMN province TEXT');
     const hasNext = columns.includes('next_public_key') || (exists && !db.readonly);
     this.enabledStmt = exists ? db.prepare('SELECT 1 FROM registry WHERE fid = ? AND disabled = 0').pluck() : null;
     this.keysStmt = exists
@@ -87,6 +91,21 @@ export class FacilityRegistry {
     if (publicKey === undefined) throw new Error(`a public key is needed to ${action} a key`);
     const column = action === 'set' ? 'public_key' : 'next_public_key';
     return this.db.prepare(`UPDATE registry SET ${column} = ? WHERE fid = ?`).run(normaliseKey(publicKey), fid).changes === 1;
+  }
+
+  /** Sets (or, with null, clears) the facility's province; false when it is not registered. */
+  setProvince(fid: string, province: string | null): boolean {
+    return this.db.prepare('UPDATE registry SET province = ? WHERE fid = ?').run(province, fid).changes === 1;
+  }
+
+  /** The province a facility is registered with (null: none, or not registered). */
+  provinceOf(fid: string): string | null {
+    if (this.enabledStmt === null) return null;
+    try {
+      return (this.db.prepare('SELECT province FROM registry WHERE fid = ?').pluck().get(fid) as string | null | undefined) ?? null;
+    } catch {
+      return null; // a read-only database from before the column
+    }
   }
 
   /** Removes a facility from the registry (its stored events stay); false when it was not registered. */
@@ -131,6 +150,7 @@ export class FacilityRegistry {
       kid: kidOf(r.public_key),
       nextPublicKey: r.next_public_key ?? null,
       nextKid: kidOf(r.next_public_key ?? null),
+      province: r.province ?? null,
     }));
   }
 }
