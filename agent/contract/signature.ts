@@ -60,6 +60,8 @@ export function parsePublicKey(text: string): KeyObject {
   const t = text.trim();
   let key: KeyObject;
   if (t.startsWith('-----BEGIN')) {
+    // createPublicKey would derive the public half of a private key: refuse, a private key must never travel.
+    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(t)) throw new Error('this is a PRIVATE key; give the public key (the .pub.pem file)');
     try {
       key = createPublicKey(t);
     } catch {
