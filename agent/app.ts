@@ -34,6 +34,7 @@ import { Housekeeping } from './app/housekeeping.js';
 import { utcOffsetMinutes } from './app/timezone.js';
 import { AGENT_VERSION } from './version.js';
 import { GuardDashboard } from './app/dashboard.js';
+import { messageKeys, type MessageKeys } from './app/signing-keys.js';
 
 export interface AgentOptions {
   readonly config: AppConfig;
@@ -91,7 +92,8 @@ export class Agent {
     this.vision = new VisionScheduler({ detector: this.models.person, clock: this.clock, motion: {} });
     this.store = Store.open({ dir: config.storage.dir, clock: this.clock, logger: this.log });
 
-    const hubUrl = await this.startEmbeddedHub(config);
+    const keys = messageKeys(config);
+    const hubUrl = await this.startEmbeddedHub(config, keys);
     const alarms = new ViolationLifecycle({ sink: { record: (v) => this.recordViolation(v) } });
     const cameraHealth = new ViolationLifecycle({ sink: { record: (v) => this.recordViolation(v) } });
     this.lifecycles.push(alarms, cameraHealth);
@@ -113,7 +115,10 @@ export class Agent {
       ...(config.hub.tls && { tls: tlsBuffers(config.hub.tls) }),
       ...(config.hub.username !== undefined && { username: config.hub.username }),
       ...(config.hub.password !== undefined && { password: config.hub.password }),
+      signer: keys.signer,
+      hubKeys: keys.hubKeys,
     });
+    if (keys.hubKeys === null) this.log.warn('hub.public_key not set: ACKs and commands are accepted unsigned');
     this.uplink = uplink;
     this.housekeeping = new Housekeeping(this.store, config.storage, this.clock, this.log.child({ stage: 'store' }), alarms, (v) =>
       this.say(`ALARM     ${v.type} ${v.reason ?? ''} event ${v.eventId} rev ${v.rev} (${v.state})`),
@@ -178,8 +183,8 @@ export class Agent {
     return { cameras, outbox: this.store.stats(), hub: this.hub?.stats() ?? null };
   }
 
-  private async startEmbeddedHub(config: AppConfig): Promise<string> {
-    if (config.hub.mode !== 'embedded') return config.hub.url;
+  private async startEmbeddedHub(config: AppConfig, keys: MessageKeys): Promise<string> {
+    if (config.hub.mode !== 'embedded' || keys.embedded === null) return config.hub.url;
     // The demo's hub: a loopback broker plus the reference hub consumer, so the ACK path is the real one.
     this.broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0 });
     const { url } = await this.broker.start();
@@ -189,6 +194,10 @@ export class Agent {
       snapshotDir: join(config.storage.dir, 'hub-snapshots'),
       // The demo's hub serves this one facility: registered here, so nothing else can post to it.
       facilities: [config.facility.id],
+      // Both sides' keys are made in memory for this run (see signing-keys.ts): events must verify.
+      facilityKeys: new Map([[config.facility.id, keys.embedded.facilityPublicKey]]),
+      signingKey: keys.embedded.hubKey,
+      requireSignatures: true,
       clock: this.clock,
       logger: this.log.child({ stage: 'hub' }),
     });

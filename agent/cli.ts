@@ -10,6 +10,7 @@ import { discoverCommand } from './cli/discover.js';
 import { probeCommand } from './cli/probe.js';
 import { drawRulesCommand } from './cli/draw-rules.js';
 import { hubCommand } from './cli/hub.js';
+import { keysCommand } from './cli/keys.js';
 import { userCommand } from './cli/user.js';
 import { UserError } from './cli/user-error.js';
 import { AGENT_VERSION } from './version.js';
@@ -32,6 +33,8 @@ Usage:
       on it, so an installer can check them.
   qmon hub run (--broker URL | --embedded [--port N]) [--db FILE] [--http HOST:PORT] [--shared]
       The reference hub: ACKs events after its own commit, tracks facilities, asks for resends of seq gaps.
+  qmon keys generate --out DIR | show --key FILE
+      The facility's message-signing key pair (facility.signing_key); qmon hub keys … makes the hub's.
   qmon hub status (--db FILE | --http HOST:PORT) [--json]
       Facilities, cameras and recent events as a table (or JSON).
   qmon user add NAME --role guard|admin|auditor --config FILE --password-stdin
@@ -47,6 +50,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   probe: (argv) => probeCommand(argv),
   'draw-rules': drawRulesCommand,
   hub: hubCommand,
+  keys: (argv) => Promise.resolve(keysCommand(argv, 'facility')),
   user: userCommand,
 };
 

@@ -1,7 +1,10 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { readFileSync } from 'node:fs';
+import type { KeyObject } from 'node:crypto';
+import { parsePrivateKey } from '../contract/index.js';
 import {
+  ApiAccess,
   EmbeddedBroker,
   HubDb,
   ReferenceHub,
@@ -17,12 +20,14 @@ import {
 import { createLogger, redactText, type Logger } from '../ops/index.js';
 import { systemClock } from '../shared/clock.js';
 import { FACILITY_USAGE, hubFacilityCommand } from './hub-facility.js';
+import { keysCommand, keysUsage } from './keys.js';
+import { hubTokenCommand, TOKEN_USAGE } from './hub-token.js';
 import { UserError } from './user-error.js';
 
 const USAGE = `Usage:
   qmon hub run (--broker URL | --embedded [--port N]) [--db FILE] [--http HOST:PORT] [--shared] [--client-id ID]
                [--snapshots DIR [--upload-listen HOST:PORT --upload-cert FILE --upload-key FILE [--upload-url URL]]]
-               [--open-registry] [--duration SECONDS] [--log-level LEVEL]
+               [--signing-key FILE] [--allow-unsigned] [--open-registry] [--duration SECONDS] [--log-level LEVEL]
       Run the reference hub consumer: store every event (de-duplicated), ACK it after the commit, publish the
       retained qmon/v1/hub/state, and serve GET /facilities and GET /events?fid=&limit= as JSON.
       --embedded starts an in-process MQTT broker (3.1.1) on 127.0.0.1 (port 1883 unless --port; 0 = any free).
@@ -33,9 +38,18 @@ const USAGE = `Usage:
       8443 of the broker's host unless their config says otherwise (hub.upload_port): listen there.
       Only registered facilities are accepted (qmon hub facility add); others are dropped and counted.
       --open-registry accepts and registers ANY facility that posts: for the demo and tests only.
-  qmon hub status (--db FILE | --http URL) [--limit N] [--json]
-      Show facilities, cameras and the newest events, from the hub database or a running hub's HTTP endpoint.
-${FACILITY_USAGE.replace('Usage:\n', '')}`;
+      --signing-key FILE: the hub's Ed25519 private key (qmon hub keys generate); every ACK, command and hub/state
+      is signed with it, and agents that pin its public key ignore anything else. Events (and status, birth,
+      heartbeats) must be signed with the facility's registered key, or they are dropped and counted, never
+      stored nor ACKed; --allow-unsigned accepts unsigned messages from facilities registered WITHOUT a key.
+      --http HOST:PORT serves the read API to API tokens only (qmon hub token add), and only under the host names
+      given with --http-host NAME (repeatable; default: the listening address, plus localhost on loopback).
+  qmon hub status (--db FILE | --http URL [--token-file FILE]) [--limit N] [--json]
+      Show facilities, cameras and the newest events, from the hub database or a running hub's HTTP endpoint
+      (its API token from QMON_HUB_TOKEN or --token-file).
+${FACILITY_USAGE.replace('Usage:\n', '')}
+${keysUsage('hub').replace('Usage:\n', '')}
+${TOKEN_USAGE.replace('Usage:\n', '')}`;
 
 const DEFAULT_DB = 'qmon-hub.db';
 const HB_STALE_MS = 180_000;
@@ -46,6 +60,8 @@ export interface HubServiceOptions {
   readonly embeddedPort?: number;
   readonly db: string;
   readonly http?: { readonly host: string; readonly port: number };
+  /** Host names the HTTP API answers to (421 otherwise); default: the listening host, plus localhost names on loopback. */
+  readonly httpHosts?: readonly string[];
   readonly shared?: boolean;
   readonly clientId?: string;
   /** Fetch and keep event snapshots in this folder. */
@@ -56,6 +72,10 @@ export interface HubServiceOptions {
   readonly facilities?: readonly string[];
   /** Accept and register any facility that posts (demo and tests only). */
   readonly openRegistry?: boolean;
+  /** The hub's signing key (ACKs, commands, hub/state). */
+  readonly signingKey?: KeyObject;
+  /** Refuse unsigned messages also from facilities registered without a key. */
+  readonly requireSignatures?: boolean;
   readonly logger: Logger;
   /** Human-readable lines (one per event, startup facts). */
   readonly say?: (line: string) => void;
@@ -65,6 +85,8 @@ export interface HubService {
   readonly brokerUrl: string;
   readonly httpUrl: string | null;
   readonly hub: ReferenceHub;
+  /** The HTTP API's tokens and access log (null without --http). */
+  readonly access: ApiAccess | null;
   /** Resolves once connected, subscribed and announced online. */
   readonly connected: Promise<void>;
   stop(): Promise<void>;
@@ -104,6 +126,8 @@ export async function startHubService(opts: HubServiceOptions): Promise<HubServi
       ...(upload && { uploadUrl: opts.upload?.url ?? upload.url }),
       ...(opts.facilities !== undefined && { facilities: opts.facilities }),
       ...(opts.openRegistry === true && { openRegistry: true }),
+      ...(opts.signingKey !== undefined && { signingKey: opts.signingKey }),
+      ...(opts.requireSignatures === true && { requireSignatures: true }),
     });
   } catch (e) {
     await upload?.close();
@@ -116,12 +140,15 @@ export async function startHubService(opts: HubServiceOptions): Promise<HubServi
   hub.on('resend', (r) => say(`asked ${r.fid} to resend seqs ${r.from}..${r.to}`));
   hub.on('snapshot', (s) => say(`snapshot ${s.fid} event ${s.eventId} ${s.bytes} bytes ${s.ok ? 'kept (sha256 verified)' : `refused: ${s.error ?? ''}`}`));
   let http: HubHttp | null = null;
+  let access: ApiAccess | null = null;
   try {
     if (opts.http) {
-      http = await startHubHttp(hub, opts.http.host, opts.http.port);
+      access = new ApiAccess(opts.db);
+      http = await startHubHttp(hub, opts.http.host, opts.http.port, { access, hosts: opts.httpHosts ?? defaultHosts(opts.http.host) });
       say(`HTTP ${http.url} (GET /facilities, /events?fid=&limit=, /snapshots/{fid}/{event_id})`);
     }
   } catch (e) {
+    access?.close();
     await hub.stop().catch(() => undefined);
     await upload?.close();
     await broker?.stop();
@@ -138,14 +165,25 @@ export async function startHubService(opts: HubServiceOptions): Promise<HubServi
     brokerUrl: url,
     httpUrl: http?.url ?? null,
     hub,
+    access,
     connected,
     stop: async () => {
       await http?.close();
+      access?.close();
       await upload?.close();
       await hub.stop();
       await broker?.stop();
     },
   };
+}
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1'];
+
+/** The Host names a hub listening on `host` answers to when none are given. */
+function defaultHosts(host: string): string[] {
+  const h = host.toLowerCase();
+  if (h === '0.0.0.0' || h === '::') throw new UserError('--http on all addresses needs --http-host NAME (the names clients use; others get 421)', 2);
+  return LOOPBACK_NAMES.includes(h) || h.startsWith('127.') ? [...new Set([h, ...LOOPBACK_NAMES])] : [h];
 }
 
 function uploadOptions(listen?: string, cert?: string, key?: string, url?: string, snapshots?: string): HubServiceOptions['upload'] {
@@ -171,6 +209,8 @@ export async function hubCommand(argv: string[]): Promise<number> {
   if (sub === 'run') return runHub(rest);
   if (sub === 'status') return hubStatus(rest);
   if (sub === 'facility') return hubFacilityCommand(rest);
+  if (sub === 'keys') return keysCommand(rest, 'hub');
+  if (sub === 'token') return hubTokenCommand(rest);
   if (sub === undefined || sub === '--help' || sub === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return sub === undefined ? 2 : 0;
@@ -203,6 +243,9 @@ async function runHub(argv: string[]): Promise<number> {
     duration: { type: 'string' },
     'log-level': { type: 'string' },
     'open-registry': { type: 'boolean' },
+    'signing-key': { type: 'string' },
+    'allow-unsigned': { type: 'boolean' },
+    'http-host': { type: 'string', multiple: true },
   });
   if ((v.broker === undefined) === (v.embedded !== true)) throw new UserError('give exactly one of --broker URL or --embedded', 2);
   if (v.broker !== undefined && !/^mqtts?:\/\/[^/]+/.test(v.broker)) {
@@ -218,6 +261,7 @@ async function runHub(argv: string[]): Promise<number> {
 
   const upload = uploadOptions(v['upload-listen'], v['upload-cert'], v['upload-key'], v['upload-url'], v.snapshots);
 
+  const signingKey = v['signing-key'] === undefined ? undefined : readSigningKey(v['signing-key']);
   const logger = createLogger({ level: v['log-level'] ?? 'warn', destination: pino.destination({ fd: 2, sync: false }) });
   const say = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)}  hub: ${redactText(line)}\n`);
   const service = await startHubService({
@@ -225,14 +269,19 @@ async function runHub(argv: string[]): Promise<number> {
     ...(port !== undefined && { embeddedPort: port }),
     db: v.db ?? DEFAULT_DB,
     ...(http !== undefined && { http }),
+    ...(v['http-host'] !== undefined && { httpHosts: v['http-host'].map((h) => h.toLowerCase()) }),
     ...(v.shared !== undefined && { shared: v.shared }),
     ...(v['client-id'] !== undefined && { clientId: v['client-id'] }),
     ...(v.snapshots !== undefined && { snapshotDir: v.snapshots }),
     ...(upload && { upload }),
     ...(v['open-registry'] === true && { openRegistry: true }),
+    ...(signingKey !== undefined && { signingKey }),
+    requireSignatures: v['allow-unsigned'] !== true,
     logger,
     say,
   });
+  if (signingKey === undefined) say('WARNING: no --signing-key: ACKs and commands go out unsigned; agents that pin a hub key ignore them');
+  if (v['allow-unsigned'] === true) say('WARNING: --allow-unsigned: facilities registered without a key may post unsigned (forgeable) events');
   await new Promise<void>((resolve) => {
     const done = () => {
       process.off('SIGINT', done);
@@ -253,12 +302,27 @@ async function runHub(argv: string[]): Promise<number> {
   return 0;
 }
 
+function readSigningKey(file: string): KeyObject {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UserError(`--signing-key: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 2);
+  }
+  try {
+    return parsePrivateKey(text);
+  } catch (e) {
+    throw new UserError(`--signing-key: ${file}: ${(e as Error).message} (make one with qmon hub keys generate)`, 2);
+  }
+}
+
 async function hubStatus(argv: string[]): Promise<number> {
-  const v = parse(argv, { db: { type: 'string' }, http: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } });
+  const v = parse(argv, { db: { type: 'string' }, http: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, 'token-file': { type: 'string' } });
   if ((v.db === undefined) === (v.http === undefined)) throw new UserError('give exactly one of --db FILE or --http URL', 2);
   const limit = v.limit === undefined ? 10 : Number(v.limit);
   if (!(Number.isInteger(limit) && limit >= 1 && limit <= 1000)) throw new UserError(`--limit: expected 1..1000, got "${v.limit}"`, 2);
-  const { facilities, events } = v.db !== undefined ? fromDb(v.db, limit) : await fromHttp(v.http!, limit);
+  if (v['token-file'] !== undefined && v.http === undefined) throw new UserError('--token-file goes with --http', 2);
+  const { facilities, events } = v.db !== undefined ? fromDb(v.db, limit) : await fromHttp(v.http!, limit, apiToken(v['token-file']));
   process.stdout.write(v.json ? `${JSON.stringify({ facilities, events }, null, 2)}\n` : formatHubStatus(facilities, events, Date.now()));
   return 0;
 }
@@ -277,16 +341,27 @@ function fromDb(file: string, limit: number): { facilities: FacilitySummary[]; e
   }
 }
 
-async function fromHttp(base: string, limit: number): Promise<{ facilities: FacilitySummary[]; events: RecentEvent[] }> {
+/** The API token from --token-file or QMON_HUB_TOKEN (never from argv: it would show in ps). */
+function apiToken(file: string | undefined): string | null {
+  if (file === undefined) return process.env.QMON_HUB_TOKEN?.trim() || null;
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (e) {
+    throw new UserError(`--token-file: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, 2);
+  }
+}
+
+async function fromHttp(base: string, limit: number, token: string | null): Promise<{ facilities: FacilitySummary[]; events: RecentEvent[] }> {
   if (!/^https?:\/\/[^/]+/.test(base)) throw new UserError(`--http must be an http:// URL of a running hub (got "${redactText(base)}")`, 2);
   const root = base.replace(/\/+$/, '');
   const get = async <T>(path: string): Promise<T> => {
     let res: Response;
     try {
-      res = await fetch(`${root}${path}`, { signal: AbortSignal.timeout(10_000) });
+      res = await fetch(`${root}${path}`, { signal: AbortSignal.timeout(10_000), ...(token && { headers: { authorization: `Bearer ${token}` } }) });
     } catch (e) {
       throw new UserError(`cannot reach the hub at ${redactText(root)}: ${(e as Error).message}`);
     }
+    if (res.status === 401) throw new UserError(`the hub at ${redactText(root)} wants an API token: set QMON_HUB_TOKEN or give --token-file (qmon hub token add)`);
     if (!res.ok) throw new UserError(`the hub at ${redactText(root)} answered ${res.status} for ${path}`);
     return (await res.json()) as T;
   };

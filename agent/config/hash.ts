@@ -30,6 +30,7 @@ function redactHub(h: HubConfig): HubConfig {
 export function redactConfig(config: AppConfig): AppConfig {
   return {
     ...config,
+    facility: config.facility.signing_key === undefined ? config.facility : { ...config.facility, signing_key: REDACTED },
     hub: redactHub(config.hub),
     local: typeof config.local.tls === 'string' ? config.local : { ...config.local, tls: { ...config.local.tls, key: REDACTED } },
     cameras: config.cameras.map((c) => ({ ...c, source: redactSource(c.source) })),

@@ -11,6 +11,7 @@ import type { ParsedCamera, ParsedSource } from './schema-camera.js';
 import type { IssueSink, KeyPath } from './issue-sink.js';
 import { parseSecretRef, readTextFile, resolvePath, resolveSecret, type SecretContext } from './secrets.js';
 import { parseTimeWindow } from './time-window.js';
+import { resolveHubPublicKey, resolveSigningKey } from './keys.js';
 import type { AppConfig, CameraConfig, CameraSource, HubConfig, HubTls, LocalConfig, Point, RulesConfig } from './types.js';
 
 export interface ResolveContext extends SecretContext {
@@ -215,10 +216,14 @@ export async function resolveConfig(cfg: ParsedConfig, ctx: ResolveContext): Pro
   const cameras = await Promise.all(cfg.cameras.map((c, i) => resolveCamera(c, ['cameras', i], ctx)));
   const listen = parseListen(cfg.local.listen);
   const localTls = await resolveLocalTls(cfg.local.tls, ctx);
+  const { signing_key: signingRef, ...facility } = cfg.facility;
+  const signingKey = signingRef === undefined ? undefined : await resolveSigningKey(signingRef, ctx);
+  const hubKey = cfg.hub.public_key === undefined ? undefined : await resolveHubPublicKey(cfg.hub.public_key, ctx);
   if (hub === undefined || listen === undefined || localTls === undefined || cameras.some((c) => c === undefined)) return undefined;
+  if ((signingRef !== undefined && signingKey === undefined) || (cfg.hub.public_key !== undefined && hubKey === undefined)) return undefined;
   return {
-    facility: cfg.facility,
-    hub,
+    facility: { ...facility, ...(signingKey !== undefined && { signing_key: signingKey }) },
+    hub: { ...hub, ...(hubKey !== undefined && { public_key: hubKey }) },
     storage: { ...cfg.storage, dir: resolvePath(ctx.baseDir, cfg.storage.dir) },
     local: { ...cfg.local, ...listen, tls: localTls },
     models: cfg.models,

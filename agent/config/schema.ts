@@ -20,6 +20,8 @@ export const facilitySchema = z.strictObject({
     // `hub` is the topic segment of the hub's own messages (qmon/v1/hub/state).
     .refine((id) => id !== 'hub', { error: '"hub" is reserved for the hub itself' }),
   name: text.optional(),
+  /** `file:PATH` of the facility's Ed25519 private key (PEM, 0600); see keys.ts. */
+  signing_key: text.optional(),
   /** IANA zone the schedule windows are read in. */
   timezone: z
     .string()
@@ -65,6 +67,8 @@ export const hubSchema = z
     snapshot_upload: z.boolean().default(true),
     /** The only port of the hub's host the agent PUTs snapshots to (the hub's upload service). */
     upload_port: z.int().min(1).max(65_535).default(DEFAULT_UPLOAD_PORT),
+    /** The hub's Ed25519 public key to pin: PEM or raw base64, inline, `file:PATH` or `env:NAME`. */
+    public_key: text.optional(),
   })
   .superRefine((hub, ctx) => {
     const parsed = parseHubUrl(hub.url);

@@ -26,6 +26,14 @@ export function checkSemantics(cfg: ParsedConfig, sink: IssueSink): void {
   if (hub?.mode === 'mqtt' && !LOOPBACK.test(hub.host)) {
     sink.warn(['hub', 'url'], 'mqtt:// is unencrypted; a hub outside this machine needs mqtts:// with the hub\'s CA');
   }
+  if (hub !== undefined && hub.mode !== 'embedded') {
+    if (cfg.hub.public_key === undefined) {
+      sink.warn(['hub', 'public_key'], 'not set: ACKs and commands are accepted unsigned, so anyone able to publish on this facility\'s topics can make events disappear; pin the hub\'s key (qmon hub keys generate)');
+    }
+    if (cfg.facility.signing_key === undefined) {
+      sink.warn(['facility', 'signing_key'], 'not set: events are sent unsigned, and a hub that requires signatures drops them; make a key with `qmon keys generate`');
+    }
+  }
   if (hub?.mode === 'embedded') {
     for (const k of ['ca', 'cert', 'key', 'username', 'password'] as const) {
       if (cfg.hub[k] !== undefined) sink.warn(['hub', k], 'ignored with url: embedded');

@@ -13,6 +13,8 @@ export interface FacilityConfig {
   readonly name?: string;
   /** IANA time zone for schedule windows; default `Asia/Ho_Chi_Minh`. */
   readonly timezone: string;
+  /** Resolved: PEM text of the facility's Ed25519 private key (secret); events and announcements are signed with it. */
+  readonly signing_key?: string;
 }
 
 /** PEM text of the TLS files, read at load time. */
@@ -45,6 +47,8 @@ export interface HubConfig {
   readonly snapshot_upload: boolean;
   /** Port of the hub's snapshot upload service (an upload_url on any other port is refused). */
   readonly upload_port: number;
+  /** Resolved: the pinned hub public key (raw base64); ACKs, commands and hub/state not signed by it are dropped. */
+  readonly public_key?: string;
 }
 
 export interface StorageConfig {

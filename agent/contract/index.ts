@@ -100,3 +100,18 @@ export {
   type JsonSchemaTarget,
 } from './json-schemas.js';
 export { asyncApiDocument, asyncApiText } from './asyncapi.js';
+export {
+  SIG_ALG,
+  keyId,
+  publicKeyBase64,
+  parsePublicKey,
+  parsePrivateKey,
+  generateSigningKey,
+  signerOf,
+  maybeSign,
+  openSigned,
+  trustedKeys,
+  type Signer,
+  type Opened,
+  type SignatureProblem,
+} from './signature.js';

@@ -1,5 +1,5 @@
 import type { MqttClient } from 'mqtt';
-import { buildAck, MAX_ACK_SEQS, topics } from '../contract/index.js';
+import { buildAck, MAX_ACK_SEQS, maybeSign, topics, type Signer } from '../contract/index.js';
 
 /** The contract's most seqs per ACK: the agent drops a bigger ACK unread (its byte limit is sized for this). */
 const MAX_SEQS_PER_ACK = MAX_ACK_SEQS;
@@ -17,6 +17,8 @@ export class AckBatch {
   constructor(
     private readonly client: () => MqttClient | null,
     private readonly onSent: (count: number) => void,
+    /** The hub's key: each ACK is signed (over its topic, so it binds the fid). */
+    private readonly signer: Signer | null = null,
   ) {}
 
   add(fid: string, seq: number): void {
@@ -36,7 +38,8 @@ export class AckBatch {
     for (const [fid, seqs] of this.pending) {
       for (let i = 0; i < seqs.length; i += MAX_SEQS_PER_ACK) {
         const chunk = seqs.slice(i, i + MAX_SEQS_PER_ACK);
-        client.publish(topics.ack(fid), buildAck(chunk), { qos: 1 });
+        const topic = topics.ack(fid);
+        client.publish(topic, maybeSign(this.signer, topic, buildAck(chunk)), { qos: 1 });
         this.onSent(chunk.length);
       }
     }

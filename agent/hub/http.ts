@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { EVENT_ID_RE, FID_RE } from '../contract/index.js';
 import { listenOn } from './listen.js';
+import type { ApiAccess, ApiPrincipal } from './api-access.js';
 import type { FacilitySummary, RecentEvent } from './summary.js';
 
 /** What the HTTP endpoint reads: the running ReferenceHub, or a hub database opened read-only. */
@@ -9,6 +10,16 @@ export interface HubReadModel {
   recentEvents(fid: string | undefined, limit: number): RecentEvent[];
   /** The kept snapshot image of an event and its sha256, if the hub collects them and has it. */
   snapshotImage?(fid: string, eventId: string): { bytes: Buffer; sha256: string } | null;
+  /** The province a facility is registered with (province-tier scoping). */
+  provinceOf?(fid: string): string | null;
+}
+
+export interface HubHttpOptions {
+  /** Tokens and the access log: every route then needs `Authorization: Bearer <token>` (401), scoped by tier (403). */
+  readonly access?: ApiAccess;
+  /** Host names (without port) the API answers to; any other `Host` header gets 421. Unset: not checked. */
+  readonly hosts?: readonly string[];
+  readonly now?: () => number;
 }
 
 export interface HubHttp {
@@ -33,40 +44,80 @@ export function parseHostPort(text: string): { host: string; port: number } | nu
  * `GET /facilities`, `GET /events?fid=&limit=` (newest first; limit 1..1000, default 50) and
  * `GET /snapshots/{fid}/{event_id}` (the kept JPEG, faces already blurred by the agent).
  * Bad parameters get 400 with a JSON `error`; anything else 404/405. No write endpoints exist.
+ * With `access` (what `qmon hub run` always gives): a bearer token on every route (401 without),
+ * tier scoping (403 outside it; lists are filtered to the scope), every snapshot read and events
+ * export in the access log; with `hosts`, a foreign `Host` header gets 421 before anything else.
  */
-export function startHubHttp(model: HubReadModel, host: string, port: number): Promise<HubHttp> {
-  const server = createServer((req, res) => handle(model, req, res));
+export function startHubHttp(model: HubReadModel, host: string, port: number, opts: HubHttpOptions = {}): Promise<HubHttp> {
+  const server = createServer((req, res) => handle(model, opts, req, res));
   return listenOn(server, host, port, 'http', 'hub HTTP');
 }
 
-function handle(model: HubReadModel, req: IncomingMessage, res: ServerResponse): void {
-  const send = (status: number, body: unknown): void => {
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+/** The Host header's name without port (and without IPv6 brackets), lower-cased. */
+function hostName(header: string | undefined): string {
+  const h = (header ?? '').trim().toLowerCase();
+  const m = /^\[([^\]]+)\](?::\d+)?$/.exec(h) ?? /^([^:]+)(?::\d+)?$/.exec(h);
+  return m?.[1] ?? '';
+}
+
+/** Whether the principal may see this facility. */
+function inScope(p: ApiPrincipal | null, fid: string, model: HubReadModel): boolean {
+  if (p === null || p.tier === 'national') return true;
+  if (p.tier === 'facility') return p.scope === fid;
+  return p.scope !== null && model.provinceOf?.(fid) === p.scope;
+}
+
+function handle(model: HubReadModel, opts: HubHttpOptions, req: IncomingMessage, res: ServerResponse): void {
+  const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
     res.end(`${JSON.stringify(body)}\n`);
   };
+  const now = opts.now ?? Date.now;
   try {
+    if (opts.hosts !== undefined && !opts.hosts.includes(hostName(req.headers.host))) return send(421, { error: 'this hub does not answer to that Host' });
+    let who: ApiPrincipal | null = null;
+    if (opts.access) {
+      const m = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(req.headers.authorization ?? '');
+      who = m ? opts.access.authenticate(m[1]!) : null;
+      if (who === null) return send(401, { error: 'a valid API token is required (Authorization: Bearer …)' }, { 'www-authenticate': 'Bearer realm="qmon-hub"' });
+    }
+    const audit = (action: 'snapshot' | 'events', fid: string | null, detail: string | null, status: number) =>
+      who && opts.access?.log({ at: now(), token: who.name, action, fid, detail, status });
     const url = new URL(req.url ?? '/', 'http://hub.invalid');
     const snap = /^\/snapshots\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (snap) {
       if (req.method !== 'GET') return send(405, { error: 'only GET is supported' });
       const [, fid = '', eventId = ''] = snap;
       if (!FID_RE.test(fid) || !EVENT_ID_RE.test(eventId)) return send(400, { error: 'expected /snapshots/{fid}/{event_id}' });
+      if (!inScope(who, fid, model)) {
+        audit('snapshot', fid, eventId, 403);
+        return send(403, { error: `facility ${fid} is outside this token's scope` });
+      }
       const img = model.snapshotImage?.(fid, eventId) ?? null;
+      audit('snapshot', fid, eventId, img ? 200 : 404);
       if (!img) return send(404, { error: `no snapshot of event ${eventId} of ${fid} at this hub` });
       res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': img.bytes.length, 'x-qmon-sha256': img.sha256, 'cache-control': 'no-store' });
       return void res.end(img.bytes);
     }
     if (url.pathname !== '/facilities' && url.pathname !== '/events') return send(404, { error: `no such endpoint ${url.pathname.slice(0, 100)}` });
     if (req.method !== 'GET') return send(405, { error: 'only GET is supported' });
-    if (url.pathname === '/facilities') return send(200, { facilities: model.summaries() });
-    const fid = url.searchParams.get('fid') ?? undefined;
+    if (url.pathname === '/facilities') return send(200, { facilities: model.summaries().filter((f) => inScope(who, f.fid, model)) });
+    let fid = url.searchParams.get('fid') ?? undefined;
     if (fid !== undefined && !FID_RE.test(fid)) return send(400, { error: `fid must match ${String(FID_RE)}` });
+    if (fid !== undefined && !inScope(who, fid, model)) {
+      audit('events', fid, null, 403);
+      return send(403, { error: `facility ${fid} is outside this token's scope` });
+    }
+    if (fid === undefined && who?.tier === 'facility') fid = who.scope ?? undefined;
     const limitText = url.searchParams.get('limit');
     const limit = limitText === null ? DEFAULT_EVENT_LIMIT : Number(limitText);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_EVENT_LIMIT) {
       return send(400, { error: `limit must be an integer 1..${MAX_EVENT_LIMIT}` });
     }
-    return send(200, { events: model.recentEvents(fid, limit) });
+    // A province token without fid: the newest events of its facilities (read wider, then filtered).
+    const events = model.recentEvents(fid, who?.tier === 'province' && fid === undefined ? MAX_EVENT_LIMIT : limit).filter((e) => inScope(who, e.fid, model));
+    audit('events', fid ?? null, `limit=${limit}`, 200);
+    return send(200, { events: events.slice(0, limit) });
   } catch (e) {
     return send(500, { error: `hub could not answer: ${(e as Error).message.slice(0, 200)}` });
   }

@@ -1,7 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Clock } from '../shared/clock.js';
 import { redactText, type Logger } from '../ops/index.js';
-import { buildHubState, HUB_MAX_PACKET_BYTES, topics } from '../contract/index.js';
+import { buildHubState, HUB_MAX_PACKET_BYTES, maybeSign, topics, type Signer } from '../contract/index.js';
 import { noDelay } from '../shared/index.js';
 
 export interface HubClientOptions {
@@ -16,6 +16,8 @@ export interface HubClientOptions {
   readonly isCurrent: (client: MqttClient) => boolean;
   /** Called with the new client when the broker refused MQTT 5 and 3.1.1 is used instead. */
   readonly onReplaced: (client: MqttClient) => void;
+  /** Signs the Will (a retained hub/state) like every other hub/state. */
+  readonly signer?: Signer | null;
 }
 
 /**
@@ -29,7 +31,7 @@ export function connectHubClient(o: HubClientOptions, version: 4 | 5): MqttClien
     protocolVersion: version,
     clean: false,
     reconnectPeriod: o.reconnectMs,
-    will: { topic: topics.hubState, payload: buildHubState(false, false, o.clock.wall()), qos: 1, retain: true },
+    will: { topic: topics.hubState, payload: maybeSign(o.signer, topics.hubState, buildHubState(false, false, o.clock.wall())), qos: 1, retain: true },
     // maximumPacketSize: the broker must not send us anything bigger than a snapshot (the largest
     // inbound limit); every topic's own limit is still checked on arrival, also on 3.1.1.
     ...(version === 5 && { properties: { sessionExpiryInterval: 86_400, maximumPacketSize: HUB_MAX_PACKET_BYTES } }),

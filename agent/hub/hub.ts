@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { KeyObject } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import type { z } from 'zod';
 import type { Clock } from '../shared/clock.js';
@@ -13,8 +14,11 @@ import {
   StatusPayload,
   decodePayload,
   hubFilters,
+  maybeSign,
   parseTopic,
+  signerOf,
   topics,
+  type Signer,
 } from '../contract/index.js';
 import { AckBatch } from './ack-batch.js';
 import { Admission, type HubDrop } from './admission.js';
@@ -46,11 +50,23 @@ export interface ReferenceHubOptions {
   readonly uploadUrl?: string;
   /** Facilities registered at start (added to the registry if missing): the demo's embedded hub names its own. */
   readonly facilities?: readonly string[];
+  /** Public keys (PEM or raw base64) of facilities to register or re-key at start: the demo's embedded hub wires its agent's key. */
+  readonly facilityKeys?: ReadonlyMap<string, string>;
   /**
    * Accept (and register) any facility that posts. For the demo and tests only: anyone who can publish
    * on the broker could then create facilities. Off by default.
    */
   readonly openRegistry?: boolean;
+  /**
+   * The hub's Ed25519 private key: every ACK, command and hub/state is signed with it (agents that
+   * pin the hub's public key ignore anything else). Without it nothing is signed (demo and old tests).
+   */
+  readonly signingKey?: KeyObject;
+  /**
+   * Refuse unsigned messages also from facilities registered without a public key (`qmon hub run`
+   * does, unless `--allow-unsigned`). A facility with a registered key is always verified.
+   */
+  readonly requireSignatures?: boolean;
 }
 
 export type { HubDrop } from './admission.js';
@@ -89,10 +105,8 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
   private readonly snapshots: HubSnapshots | null;
   private client: MqttClient | null = null;
   private accepting = true;
-  private readonly acks = new AckBatch(
-    () => this.client,
-    (n) => (this.counters.acked += n),
-  );
+  private readonly signer: Signer | null;
+  private readonly acks: AckBatch;
   private gapTimer: NodeJS.Timeout | null = null;
   private counters = { received: 0, duplicates: 0, invalid: 0, acked: 0, snapshots: 0 };
   private firstConnect: (() => void) | null = null;
@@ -102,8 +116,18 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
 
   constructor(private readonly opts: ReferenceHubOptions) {
     super();
+    this.signer = opts.signingKey ? signerOf(opts.signingKey) : null;
+    this.acks = new AckBatch(
+      () => this.client,
+      (n) => (this.counters.acked += n),
+      this.signer,
+    );
     this.db = new HubDb(opts.dbFile);
     for (const fid of opts.facilities ?? []) this.db.registry.add(fid, null, opts.clock.wall());
+    for (const [fid, key] of opts.facilityKeys ?? []) {
+      this.db.registry.add(fid, null, opts.clock.wall(), key);
+      this.db.registry.setKey(fid, 'set', key);
+    }
     this.tracker = new FacilityTracker(opts.hbStaleMs ?? 180_000, opts.gapGraceMs ?? 120_000, this.db.maxSeqs(), this.db.sessions());
     this.admission = new Admission(this.db.registry, this.tracker, opts);
     this.snapshots = opts.snapshotDir === undefined ? null : new HubSnapshots(this.db, opts.snapshotDir, (...a) => this.noteSnapshot(...a), opts.uploadUrl);
@@ -127,7 +151,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
       this.acks.flush(client);
       if (client.connected) {
         await client
-          .publishAsync(topics.hubState, buildHubState(false, false, this.opts.clock.wall()), { qos: 1, retain: true })
+          .publishAsync(topics.hubState, this.hubState(false, false), { qos: 1, retain: true })
           .catch(() => undefined);
       }
       await client.endAsync(!client.connected);
@@ -138,10 +162,15 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
   /** Announces (retained) whether agents may send their backlog now. */
   async setAccepting(accepting: boolean): Promise<void> {
     this.accepting = accepting;
-    await this.client?.publishAsync(topics.hubState, buildHubState(true, accepting, this.opts.clock.wall()), {
+    await this.client?.publishAsync(topics.hubState, this.hubState(true, accepting), {
       qos: 1,
       retain: true,
     });
+  }
+
+  /** The retained hub/state payload, signed when the hub has a key. */
+  private hubState(online: boolean, accepting: boolean): Buffer {
+    return maybeSign(this.signer, topics.hubState, buildHubState(online, accepting, this.opts.clock.wall()));
   }
 
   events(fid?: string): HubEventRow[] {
@@ -170,13 +199,18 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
   }
 
   /** Registers a facility (the hub operator's job: `qmon hub facility add`); false if it was already. */
-  register(fid: string, name: string | null = null): boolean {
-    return this.db.registry.add(fid, name, this.opts.clock.wall());
+  register(fid: string, name: string | null = null, publicKey: string | null = null): boolean {
+    return this.db.registry.add(fid, name, this.opts.clock.wall(), publicKey);
   }
 
   /** Facilities as stored (what `GET /facilities` serves). */
   summaries(): FacilitySummary[] {
     return this.db.facilitySummaries(this.opts.clock.wall(), this.opts.hbStaleMs ?? 180_000);
+  }
+
+  /** The province a facility is registered with, for the HTTP API's province tier. */
+  provinceOf(fid: string): string | null {
+    return this.db.registry.provinceOf(fid);
   }
 
   recentEvents(fid: string | undefined, limit: number): RecentEvent[] {
@@ -190,7 +224,8 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     const due = this.tracker.dueResends(this.opts.clock.now());
     for (const r of due) {
       this.opts.logger.warn(r, 'hub: seqs missing; asking the agent to resend');
-      client.publish(topics.cmd(r.fid, 'resend'), buildResendCommand(r.from, r.to), { qos: 1 });
+      const topic = topics.cmd(r.fid, 'resend');
+      client.publish(topic, maybeSign(this.signer, topic, buildResendCommand(r.from, r.to)), { qos: 1 });
       this.emit('resend', r);
     }
     return due;
@@ -207,6 +242,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
         onConnect: (client) => void this.onConnect(client),
         onMessage: (topic, payload) => this.onMessage(topic, payload),
         isCurrent: (client) => this.client === client,
+        signer: this.signer,
         onReplaced: (client) => (this.client = client),
       },
       version,
@@ -224,7 +260,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
         ],
         { qos: 1 },
       );
-      await client.publishAsync(topics.hubState, buildHubState(true, this.accepting, this.opts.clock.wall()), {
+      await client.publishAsync(topics.hubState, this.hubState(true, this.accepting), {
         qos: 1,
         retain: true,
       });
@@ -240,7 +276,9 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     const t = parseTopic(topic);
     if (!t?.fid) return;
     if (t.kind === 'ack' || t.kind === 'cmd' || t.kind === 'hub-state') return; // not subscribed: the agents' inbound topics
-    if (!this.admission.admit(t.kind, t.fid, topic, payload)) return;
+    const admitted = this.admission.admit(t.kind, t.fid, topic, payload);
+    if (admitted === null) return;
+    payload = admitted; // without its signature
     const now = this.opts.clock.now();
     let changed = false;
     switch (t.kind) {
@@ -311,7 +349,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     this.acks.add(fid, e.seq);
     this.emit('event', { fid, event: e, duplicate });
     const ask = this.snapshots?.request(fid, e.event_id, this.opts.clock.now());
-    if (ask && this.client?.connected) this.client.publish(ask.topic, ask.payload, { qos: 1 });
+    if (ask && this.client?.connected) this.client.publish(ask.topic, maybeSign(this.signer, ask.topic, ask.payload), { qos: 1 });
   }
 
   /** For the upload service: an image PUT with a one-time token (see startHubUpload). */

@@ -4,6 +4,7 @@ export type { RegisteredFacility } from './registry.js';
 export { HubDb, type HubEventRow } from './hub-db.js';
 export type { FacilityView, ResendRange } from './facilities.js';
 export type { FacilitySummary, RecentEvent } from './summary.js';
-export { startHubHttp, parseHostPort, DEFAULT_EVENT_LIMIT, MAX_EVENT_LIMIT, type HubHttp, type HubReadModel } from './http.js';
+export { startHubHttp, parseHostPort, DEFAULT_EVENT_LIMIT, MAX_EVENT_LIMIT, type HubHttp, type HubHttpOptions, type HubReadModel } from './http.js';
+export { ApiAccess, API_TIERS, type ApiTier, type ApiPrincipal, type ApiTokenInfo, type AccessRecord } from './api-access.js';
 export { formatHubStatus } from './status-table.js';
 export { startHubUpload, type HubUpload, type UploadTarget } from './upload-server.js';

@@ -7,7 +7,9 @@ import {
   buildHeartbeat,
   buildStatus,
   HEARTBEAT_EXPIRY_S,
+  maybeSign,
   topics,
+  type Signer,
   type BirthInfo,
   type CameraHealth,
   type CameraStatus,
@@ -22,6 +24,8 @@ export interface AnnouncerOptions {
   readonly cameraHealth?: () => readonly CameraHealth[];
   readonly clockInfo?: () => ClockInfo;
   readonly diskFreeMb?: () => number | null;
+  /** The facility's key: everything announced is signed (docs/hub-contract.md, "Signatures"). */
+  readonly signer?: Signer | null;
 }
 
 const UNKNOWN_CLOCK: ClockInfo = { synced: false, source: 'unknown' };
@@ -43,7 +47,7 @@ export class Announcer {
   }
 
   statusPayload(state: 'online' | 'offline' | 'stopping', session: number): Buffer {
-    return buildStatus(this.opts.fid, state, session, this.opts.clock.wall());
+    return maybeSign(this.opts.signer, topics.status(this.opts.fid), buildStatus(this.opts.fid, state, session, this.opts.clock.wall()));
   }
 
   /** The contract's on-connect order: birth, status online, every camera status. */
@@ -56,7 +60,7 @@ export class Announcer {
   birth(client: MqttClient, session: number): void {
     const { fid, clock, store } = this.opts;
     const payload = buildBirth(fid, session, clock.wall(), this.opts.birth(), store.lastSeq());
-    client.publish(topics.birth(fid), payload, { qos: 1, retain: true });
+    client.publish(topics.birth(fid), maybeSign(this.opts.signer, topics.birth(fid), payload), { qos: 1, retain: true });
   }
 
   /** Remembers the status; publishes it when a connected client is given. */
@@ -77,11 +81,12 @@ export class Announcer {
       diskFreeMb: this.opts.diskFreeMb?.() ?? null,
       clock: this.clockInfo(),
     });
-    client.publish(topics.hb(fid), payload, { qos: 0, properties: { messageExpiryInterval: HEARTBEAT_EXPIRY_S } });
+    client.publish(topics.hb(fid), maybeSign(this.opts.signer, topics.hb(fid), payload), { qos: 0, properties: { messageExpiryInterval: HEARTBEAT_EXPIRY_S } });
   }
 
   private publishCamera(client: MqttClient, session: number, cameraId: string, s: CameraStatus): void {
+    const topic = topics.camStatus(this.opts.fid, cameraId);
     const payload = buildCamStatus(this.opts.fid, session, cameraId, s, this.opts.clock.wall());
-    client.publish(topics.camStatus(this.opts.fid, cameraId), payload, { qos: 1, retain: true });
+    client.publish(topic, maybeSign(this.opts.signer, topic, payload), { qos: 1, retain: true });
   }
 }

@@ -1,13 +1,15 @@
 import type { Violation } from '../shared/types.js';
 import type { Logger } from '../ops/index.js';
 import { StoreFullError, type Lane, type Store } from '../store/index.js';
-import { encodeEvent, type ClockInfo } from '../contract/index.js';
+import { encodeEvent, maybeSign, topics, type ClockInfo, type Signer } from '../contract/index.js';
 
 export interface RecordContext {
   readonly fid: string;
   readonly session: number;
   readonly lane: Lane;
   readonly clock: ClockInfo;
+  /** The facility's key. The signature is part of the stored bytes, so a resend is byte-identical. */
+  readonly signer?: Signer | null;
 }
 
 /**
@@ -18,7 +20,8 @@ export interface RecordContext {
 export function recordEvents(store: Store, vs: readonly Violation[], ctx: RecordContext): { seq: number; lane: Lane }[] {
   const items = vs.map((v) => ({
     violation: v,
-    encode: (seq: number) => encodeEvent(v, { fid: ctx.fid, session: ctx.session, seq, replay: ctx.lane === 'backlog', clock: ctx.clock }),
+    encode: (seq: number) =>
+      maybeSign(ctx.signer, topics.evt(ctx.fid), encodeEvent(v, { fid: ctx.fid, session: ctx.session, seq, replay: ctx.lane === 'backlog', clock: ctx.clock })),
     lane: ctx.lane,
   }));
   const first = items[0];

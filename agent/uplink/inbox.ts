@@ -1,4 +1,5 @@
-import { AckPayload, decodePayload, HubStatePayload, inboundProblem, parseTopic } from '../contract/index.js';
+import type { KeyObject } from 'node:crypto';
+import { AckPayload, decodePayload, HubStatePayload, inboundProblem, openSigned, parseTopic } from '../contract/index.js';
 import type { DropLog } from '../shared/index.js';
 import type { HubState } from './relay.js';
 
@@ -9,8 +10,20 @@ export interface InboxHandlers {
   command(name: string, payload: Buffer, correlationData?: Buffer): void;
 }
 
-/** Why a received message was dropped unread (`ack_unsent`: an ACK naming never-published rows); counted in UplinkStats.dropped. */
-export type InboxDrop = 'oversized' | 'retained_cmd' | 'retained_ack' | 'malformed' | 'foreign_topic' | 'ack_unsent';
+/**
+ * Why a received message was dropped unread (`ack_unsent`: an ACK naming never-published rows;
+ * `unsigned` / `unknown_key` / `bad_signature`: not signed by the pinned hub key); counted in UplinkStats.dropped.
+ */
+export type InboxDrop =
+  | 'oversized'
+  | 'retained_cmd'
+  | 'retained_ack'
+  | 'malformed'
+  | 'foreign_topic'
+  | 'ack_unsent'
+  | 'unsigned'
+  | 'unknown_key'
+  | 'bad_signature';
 
 export interface InboundMeta {
   readonly correlationData?: Buffer | undefined;
@@ -18,12 +31,16 @@ export interface InboundMeta {
   readonly retain?: boolean;
 }
 
+/** The hub's pinned public keys by key id (`hub.public_key`); null: nothing is verified (embedded demo only). */
+export type HubKeys = ReadonlyMap<string, KeyObject> | null;
+
 /**
  * Routes one received message. The size (and nesting) is checked before anything is parsed, and a
  * retained `cmd/*` or `ack` is never acted on: a command kept on the broker would run again on every
  * connect, and an ACK is only meaningful once. Anything malformed or off-contract is dropped and
  * counted: the hub side is outside our control and must not be able to crash, stall or confuse the
- * agent.
+ * agent. With a pinned hub key, a hub/state, ACK or command that is not signed by it is dropped
+ * unanswered: whoever else can publish on our topics cannot make us mark rows acked or run commands.
  */
 export function routeMessage(
   fid: string,
@@ -32,6 +49,7 @@ export function routeMessage(
   meta: InboundMeta,
   handlers: InboxHandlers,
   drops: DropLog<InboxDrop>,
+  hubKeys: HubKeys = null,
 ): void {
   const t = parseTopic(topic);
   const kind = t?.kind === 'hub-state' ? 'hub-state' : t?.fid === fid && (t.kind === 'ack' || t.kind === 'cmd') ? t.kind : null;
@@ -42,9 +60,18 @@ export function routeMessage(
   const problem = inboundProblem(kind, payload);
   if (problem !== null) {
     drops.drop('oversized', { topic: topic.slice(0, 200), bytes: payload.length });
-    // A (non-retained) command still gets its refusal, decided by size alone (runCommand never parses it).
-    if (kind === 'cmd' && t.cmd && meta.retain !== true) handlers.command(t.cmd, payload, meta.correlationData);
+    // A (non-retained) command still gets its refusal, decided by size alone (runCommand never parses it),
+    // unless a hub key is pinned: then an unverifiable message gets no answer at all.
+    if (kind === 'cmd' && t.cmd && meta.retain !== true && hubKeys === null) handlers.command(t.cmd, payload, meta.correlationData);
     return;
+  }
+  if (hubKeys !== null) {
+    const opened = openSigned(topic, payload, hubKeys);
+    if (!opened.ok) {
+      drops.drop(opened.problem, { topic: topic.slice(0, 200) });
+      return;
+    }
+    payload = opened.body;
   }
   if (kind === 'hub-state') {
     // Retained on purpose: the hub's state is exactly what a connecting agent must learn.

@@ -2,7 +2,8 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../ops/index.js';
 import type { AckResult, OutboxStats, Store } from '../store/index.js';
 import type { ProtocolVersion, TlsOptions } from './link.js';
-import type { BirthInfo, CameraHealth, ClockInfo } from '../contract/index.js';
+import type { KeyObject } from 'node:crypto';
+import type { BirthInfo, CameraHealth, ClockInfo, Signer } from '../contract/index.js';
 import type { BackoffOptions, Timers } from '../shared/index.js';
 import type { Policy } from './policy.js';
 import type { InboxDrop } from './inbox.js';
@@ -44,6 +45,10 @@ export interface UplinkOptions {
   readonly tickMs?: number;
   readonly backoff?: BackoffOptions;
   readonly timers?: Timers;
+  /** The facility's signing key: events (in the stored bytes), status, birth, heartbeats, camera statuses and responses are signed. */
+  readonly signer?: Signer | null;
+  /** The pinned hub public keys by key id: ACKs, commands and hub/state not signed by one are dropped and counted. */
+  readonly hubKeys?: ReadonlyMap<string, KeyObject> | null;
 }
 
 export interface UplinkEvents {
@@ -69,7 +74,8 @@ export interface UplinkStats {
   /**
    * Received messages dropped unread, by reason: `oversized` (over the topic's byte limit or nested too
    * deep), `retained_cmd` / `retained_ack` (a stored retained command or ACK), `malformed`,
-   * `foreign_topic`, and `ack_unsent` (ACK messages naming never-published rows).
+   * `foreign_topic`, `ack_unsent` (ACK messages naming never-published rows), and with a pinned hub
+   * key `unsigned`, `unknown_key`, `bad_signature` (hub/state, ACKs, commands not signed by the hub).
    */
   readonly dropped: Readonly<Partial<Record<InboxDrop, number>>>;
   /** Seqs named by hub ACKs whose rows were never published: ignored, never marked acked. */

@@ -11,7 +11,7 @@ import { nextSession, recordEvents } from './enqueue.js';
 import { clampedTimers } from './clamp-timers.js';
 import { routeMessage, type InboxDrop } from './inbox.js';
 import { assertHubUrl, isAuthRefusal, isProtocolRefusal, openLink, type Link, type ProtocolVersion } from './link.js';
-import { assertFid, topics, type CameraStatus } from '../contract/index.js';
+import { assertFid, maybeSign, topics, type CameraStatus } from '../contract/index.js';
 import { PolicyState, policyResult, type Policy } from './policy.js';
 import { Backoff, ReconnectLoop, raceTimeout, realTimers, type Connected, type Timers } from './reconnect.js';
 import { Relay } from './relay.js';
@@ -138,7 +138,13 @@ export class Uplink extends EventEmitter<UplinkEvents> {
    */
   enqueueMany(vs: readonly Violation[]): { seq: number; lane: Lane }[] {
     const lane: Lane = this.live ? 'live' : 'backlog';
-    const out = recordEvents(this.opts.store, vs, { fid: this.opts.fid, session: this.session, lane, clock: this.announcer.clockInfo() });
+    const out = recordEvents(this.opts.store, vs, {
+      fid: this.opts.fid,
+      session: this.session,
+      lane,
+      clock: this.announcer.clockInfo(),
+      signer: this.opts.signer ?? null,
+    });
     this.relay.pump();
     return out;
   }
@@ -276,6 +282,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
         command: (name, body, corr) => this.onCommand(client, name, body, corr),
       },
       this.drops,
+      this.opts.hubKeys ?? null,
     );
   }
 
@@ -308,7 +315,8 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       const response = responseBytes(this.opts.fid, name, outcome, wall, (err) =>
         this.opts.logger.error({ cmd: name.slice(0, 64), err }, 'command response invalid; sending a bare error'),
       );
-      client.publish(topics.res(this.opts.fid), response, { qos: 1, ...(correlationData && { properties: { correlationData } }) });
+      const topic = topics.res(this.opts.fid);
+      client.publish(topic, maybeSign(this.opts.signer, topic, response), { qos: 1, ...(correlationData && { properties: { correlationData } }) });
     });
   }
 

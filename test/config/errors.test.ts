@@ -63,7 +63,7 @@ describe('unknown keys', () => {
     expect(errors).toEqual([
       f(
         at(text, 'insecure'),
-        'hub.insecure: unknown key "insecure" (allowed: url, ca, cert, key, username, password, heartbeat_s, replay_rate_per_s, snapshot_upload, upload_port); certificate checks cannot be turned off',
+        'hub.insecure: unknown key "insecure" (allowed: url, ca, cert, key, username, password, heartbeat_s, replay_rate_per_s, snapshot_upload, upload_port, public_key); certificate checks cannot be turned off',
       ),
     ]);
   });

@@ -1,4 +1,5 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -38,6 +39,10 @@ describe('config/example.yaml', () => {
   writeFileSync(join(dir, 'hub-ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIBca\n-----END CERTIFICATE-----\n');
   writeFileSync(join(dir, 'facility.pem'), '-----BEGIN CERTIFICATE-----\nMIIBfac\n-----END CERTIFICATE-----\n');
   writeFileSync(join(dir, 'facility.key'), '-----BEGIN PRIVATE KEY-----\nMIIEkey\n-----END PRIVATE KEY-----\n');
+  // The message-signing keys (real Ed25519: they are parsed), as `qmon keys generate` writes them.
+  const signing = generateKeyPairSync('ed25519');
+  writeFileSync(join(dir, 'facility-signing.pem'), signing.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  writeFileSync(join(dir, 'hub-signing.pub.pem'), generateKeyPairSync('ed25519').publicKey.export({ format: 'pem', type: 'spki' }));
   const env = { CAM_A_PASSWORD: 'a-secret', CAM_B_PASSWORD: 'b-secret', CAM_YARD_PASSWORD: 'y@rd pass/1' };
 
   it('passes checkConfig with its env vars set', async () => {

@@ -120,14 +120,26 @@ describe('checkConfig warnings', () => {
     expect(r.config!.cameras[0]!.rules.distancing!.disabled_reason).toContain('no calibration');
   });
 
+  /** Without message-signing keys, a real hub gets both warnings (keyed on the sections, not on lines that are absent). */
+  const UNSIGNED_WARNINGS = (file: string) => [
+    expect.stringMatching(new RegExp(`^${file}:\\d+:\\d+: hub\\.public_key: not set: ACKs and commands are accepted unsigned`)) as unknown as string,
+    expect.stringMatching(new RegExp(`^${file}:\\d+:\\d+: facility\\.signing_key: not set: events are sent unsigned`)) as unknown as string,
+  ];
+
   it('plain mqtt:// to another machine is flagged; to loopback it is not', async () => {
     const remote = writeConfig(dir, edit(BASE, 'url: embedded', 'url: mqtt://hub.example'));
-    expect((await checkConfig(remote)).warnings).toEqual([
-      `${remote}:4:3: hub.url: mqtt:// is unencrypted; a hub outside this machine needs mqtts:// with the hub's CA`,
-    ]);
+    const warned = (await checkConfig(remote)).warnings;
+    expect(warned).toHaveLength(3);
+    expect(warned).toEqual(
+      expect.arrayContaining([
+        `${remote}:4:3: hub.url: mqtt:// is unencrypted; a hub outside this machine needs mqtts:// with the hub's CA`,
+        ...UNSIGNED_WARNINGS(remote),
+      ]),
+    );
     const local = writeConfig(dir, edit(BASE, 'url: embedded', 'url: mqtt://127.0.0.1:1884'));
     const r = await checkConfig(local);
-    expect(r.warnings).toEqual([]);
+    expect(r.warnings).toHaveLength(2);
+    expect(r.warnings).toEqual(expect.arrayContaining(UNSIGNED_WARNINGS(local)));
     expect(r.config?.hub).toMatchObject({ mode: 'mqtt', host: '127.0.0.1', port: 1884, tls: null });
   });
 });

@@ -66,7 +66,10 @@ describe('hub service: embedded broker, reference hub, JSON endpoint', () => {
     expect(lines.some((l) => /^event bg-0137 seq 3 line_cross new rev 1 camera corridor-a$/.test(l))).toBe(true);
 
     const http = service.httpUrl!;
-    const facilities = await get(`${http}/facilities`);
+    const token = service.access!.addToken('ops', 'national', null, Date.now());
+    const auth = { headers: { authorization: `Bearer ${token}` } };
+    expect((await get(`${http}/facilities`)).status).toBe(401); // every route needs a token
+    const facilities = await get(`${http}/facilities`, auth);
     expect(facilities.status).toBe(200);
     expect(facilities.body.facilities).toEqual([
       expect.objectContaining({
@@ -81,15 +84,15 @@ describe('hub service: embedded broker, reference hub, JSON endpoint', () => {
         missing_seqs: 0,
       }),
     ]);
-    const events = await get(`${http}/events?fid=${FID}&limit=2`);
+    const events = await get(`${http}/events?fid=${FID}&limit=2`, auth);
     expect(events.status).toBe(200);
     expect((events.body.events as { seq: number; event_id: string }[]).map((e) => e.seq)).toEqual([3, 2]);
-    expect((await get(`${http}/events?fid=other-01`)).body).toEqual({ events: [] });
-    expect(await get(`${http}/events?fid=BAD_FID`)).toMatchObject({ status: 400, body: { error: expect.stringMatching(/fid must match/) as unknown } });
-    expect(await get(`${http}/events?limit=0`)).toMatchObject({ status: 400, body: { error: expect.stringMatching(/limit/) as unknown } });
-    expect(await get(`${http}/events?limit=abc`)).toMatchObject({ status: 400 });
-    expect(await get(`${http}/admin`)).toMatchObject({ status: 404 });
-    expect(await get(`${http}/facilities`, { method: 'POST' })).toMatchObject({ status: 405 });
+    expect((await get(`${http}/events?fid=other-01`, auth)).body).toEqual({ events: [] });
+    expect(await get(`${http}/events?fid=BAD_FID`, auth)).toMatchObject({ status: 400, body: { error: expect.stringMatching(/fid must match/) as unknown } });
+    expect(await get(`${http}/events?limit=0`, auth)).toMatchObject({ status: 400, body: { error: expect.stringMatching(/limit/) as unknown } });
+    expect(await get(`${http}/events?limit=abc`, auth)).toMatchObject({ status: 400 });
+    expect(await get(`${http}/admin`, auth)).toMatchObject({ status: 404 });
+    expect(await get(`${http}/facilities`, { method: 'POST', ...auth })).toMatchObject({ status: 405 });
 
     // `status` reads the same file while the hub runs (WAL: a reader does not block the writer).
     const table = await run(['status', '--db', db]);
@@ -98,7 +101,10 @@ describe('hub service: embedded broker, reference hub, JSON endpoint', () => {
     expect(table.out).toMatch(new RegExp(`^${FID}\\s+online\\s+\\d+\\s+\\d+ s ago\\s+1/1\\s+0\\s+3\\s+3\\s+0$`, 'm'));
     expect(table.out).toMatch(/Recent events \(newest first, 3\):/);
     for (const v of vs) expect(table.out).toContain(v.eventId);
-    const viaHttp = await run(['status', '--http', http, '--json', '--limit', '1']);
+    await expect(hubCommand(['status', '--http', http])).rejects.toThrow(/wants an API token: set QMON_HUB_TOKEN or give --token-file/);
+    const tokenFile = join(tmp.dir, 'token');
+    writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+    const viaHttp = await run(['status', '--http', http, '--json', '--limit', '1', '--token-file', tokenFile]);
     const json = JSON.parse(viaHttp.out) as { facilities: unknown[]; events: { seq: number }[] };
     expect(json.facilities).toHaveLength(1);
     expect(json.events.map((e) => e.seq)).toEqual([3]);
@@ -177,10 +183,13 @@ describe('qmon hub: user mistakes get one clear line', () => {
     }
     expect((await run(['facility', '--help'])).code).toBe(0);
     await expect(hubCommand(['facility', 'list', '--db', db])).rejects.toThrow(/hub database .*reg\.db does not exist/);
-    expect(await run(['facility', 'add', 'bg-0137', '--name', 'Bac Giang 137', '--db', db])).toEqual({ code: 0, out: 'registered bg-0137\n' });
-    expect((await run(['facility', 'add', 'bg-0137', '--db', db])).out).toBe('bg-0137 was already registered\n');
+    expect(await run(['facility', 'add', 'bg-0137', '--name', 'Bac Giang 137', '--db', db])).toEqual({
+      code: 0,
+      out: 'registered bg-0137 without a key (unsigned messages are refused unless the hub runs --allow-unsigned)\n',
+    });
+    expect((await run(['facility', 'add', 'bg-0137', '--db', db])).out).toBe('bg-0137 was already registered (use hub facility key to change its key)\n');
     expect((await run(['facility', 'add', 'hn-0001', '--db', db])).code).toBe(0);
-    expect((await run(['facility', 'list', '--db', db])).out).toMatch(/^bg-0137\tenabled\t\S+\tBac Giang 137\nhn-0001\tenabled\t\S+\t\n$/);
+    expect((await run(['facility', 'list', '--db', db])).out).toMatch(/^bg-0137\tenabled\t\S+\tkey none\tBac Giang 137\nhn-0001\tenabled\t\S+\tkey none\t\n$/);
     const listed = JSON.parse((await run(['facility', 'list', '--db', db, '--json'])).out) as { facilities: { fid: string; name: string | null; disabled: boolean; publicKey: null }[] };
     expect(listed.facilities.map((f) => [f.fid, f.name, f.disabled, f.publicKey])).toEqual([
       ['bg-0137', 'Bac Giang 137', false, null],

@@ -1,0 +1,145 @@
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+
+/**
+ * Message signatures of the contract (docs/hub-contract.md, "Signatures"). Ed25519 over
+ *
+ *     "qmon-sig/1\n" + topic + "\n" + body
+ *
+ * where `body` is the exact JSON bytes of the payload as the builder encoded them (no `sig`). The
+ * signer then appends the signature as the LAST member of the same JSON object:
+ *
+ *     body without its final "}" + ',"sig":{"alg":"ed25519","kid":"<16 hex>","value":"<86 base64url>"}}'
+ *
+ * so the payload stays one JSON object (a v1 peer that knows nothing of signatures reads and drops
+ * `sig` like any unknown field, which keeps the change additive) and works on MQTT 3.1.1, which has
+ * no user properties. The verifier never re-serialises anything: it cuts the fixed-shape suffix off
+ * the RAW received bytes, so the tolerant reader's dropping of unknown fields cannot change what is
+ * verified. The topic is signed, so a signed message replayed on another facility's topic (or as
+ * another kind of message) does not verify.
+ */
+
+export const SIG_ALG = 'ed25519';
+const DOMAIN = 'qmon-sig/1\n';
+/** `,"sig":{...}}` at the very end: kid is 16 hex, an Ed25519 signature is 64 bytes = 86 base64url chars. */
+const SUFFIX_RE = /,"sig":\{"alg":"ed25519","kid":"([0-9a-f]{16})","value":"([A-Za-z0-9_-]{86})"\}\}$/;
+/** The longest suffix the regex can match; only this many trailing bytes are looked at. */
+const SUFFIX_MAX = ',"sig":{"alg":"ed25519","kid":"","value":""}}'.length + 16 + 86;
+
+/** Why a message did not verify: no `sig` at all, a key id not trusted for that sender, or a bad signature. */
+export type SignatureProblem = 'unsigned' | 'unknown_key' | 'bad_signature';
+
+export type Opened = { readonly ok: true; readonly body: Buffer; readonly kid: string } | { readonly ok: false; readonly problem: SignatureProblem };
+
+/** A signing key and its id, ready to sign. */
+export interface Signer {
+  readonly kid: string;
+  sign(topic: string, body: Buffer): Buffer;
+}
+
+function raw(publicKey: KeyObject): Buffer {
+  const jwk = publicKey.export({ format: 'jwk' });
+  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string') throw new Error('not an Ed25519 public key');
+  return Buffer.from(jwk.x, 'base64url');
+}
+
+/** The key id: the first 16 hex digits of sha256 over the raw 32-byte public key. */
+export function keyId(publicKey: KeyObject): string {
+  return createHash('sha256').update(raw(publicKey)).digest('hex').slice(0, 16);
+}
+
+/** The raw public key as base64 (44 characters): the one-line form the registry and configs accept. */
+export function publicKeyBase64(publicKey: KeyObject): string {
+  return raw(publicKey).toString('base64');
+}
+
+/**
+ * An Ed25519 public key from PEM (`-----BEGIN PUBLIC KEY-----`) or the raw 32 bytes as base64 /
+ * base64url. Throws a plain error naming the problem (never echoing the text).
+ */
+export function parsePublicKey(text: string): KeyObject {
+  const t = text.trim();
+  let key: KeyObject;
+  if (t.startsWith('-----BEGIN')) {
+    // createPublicKey would derive the public half of a private key: refuse, a private key must never travel.
+    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(t)) throw new Error('this is a PRIVATE key; give the public key (the .pub.pem file)');
+    try {
+      key = createPublicKey(t);
+    } catch {
+      throw new Error('not a readable PEM public key');
+    }
+  } else {
+    const bytes = Buffer.from(t, /[-_]/.test(t) ? 'base64url' : 'base64');
+    if (bytes.length !== 32 || !/^[A-Za-z0-9+/_-]+=*$/.test(t)) throw new Error('expected a PEM public key or 32 raw bytes in base64');
+    key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: bytes.toString('base64url') }, format: 'jwk' });
+  }
+  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`expected an Ed25519 key, got ${key.asymmetricKeyType ?? 'unknown'}`);
+  return key;
+}
+
+/** An Ed25519 private key from PEM (PKCS#8). */
+export function parsePrivateKey(pem: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(pem);
+  } catch {
+    throw new Error('not a readable PEM private key');
+  }
+  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`expected an Ed25519 key, got ${key.asymmetricKeyType ?? 'unknown'}`);
+  return key;
+}
+
+export function generateSigningKey(): { privateKey: KeyObject; publicKey: KeyObject } {
+  return generateKeyPairSync('ed25519');
+}
+
+function signedBytes(topic: string, body: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(DOMAIN + topic + '\n', 'utf8'), body]);
+}
+
+/** A Signer for a private key. */
+export function signerOf(privateKey: KeyObject): Signer {
+  const kid = keyId(createPublicKey(privateKey));
+  return {
+    kid,
+    sign(topic: string, body: Buffer): Buffer {
+      if (body.length < 2 || body[body.length - 1] !== 0x7d || body[0] !== 0x7b) throw new Error('only a JSON object payload can be signed');
+      const value = sign(null, signedBytes(topic, body), privateKey).toString('base64url');
+      const empty = body.length === 2; // `{}`: no member before sig, so no comma
+      const suffix = `${empty ? '' : ','}"sig":{"alg":"${SIG_ALG}","kid":"${kid}","value":"${value}"}}`;
+      return Buffer.concat([body.subarray(0, body.length - 1), Buffer.from(suffix, 'utf8')]);
+    },
+  };
+}
+
+/** Signs when a signer is given; the body unchanged otherwise (embedded demo without keys). */
+export function maybeSign(signer: Signer | null | undefined, topic: string, body: Buffer): Buffer {
+  return signer ? signer.sign(topic, body) : body;
+}
+
+/**
+ * Verifies a received payload against the keys trusted for its sender (by kid). Returns the body
+ * (the payload without `sig`) to parse, or why it does not verify. Never throws.
+ */
+export function openSigned(topic: string, payload: Buffer, trusted: ReadonlyMap<string, KeyObject>): Opened {
+  const tailStart = Math.max(0, payload.length - SUFFIX_MAX);
+  const tail = payload.subarray(tailStart).toString('latin1');
+  let m = SUFFIX_RE.exec(tail);
+  let cut = m ? tailStart + m.index : -1;
+  if (!m) {
+    // `{"sig":{...}}`: a signed empty object (no comma before sig).
+    const bare = /^\{"sig":\{"alg":"ed25519","kid":"([0-9a-f]{16})","value":"([A-Za-z0-9_-]{86})"\}\}$/.exec(payload.toString('latin1'));
+    if (!bare) return { ok: false, problem: 'unsigned' };
+    m = bare;
+    cut = 1;
+  }
+  const key = trusted.get(m[1]!);
+  if (!key) return { ok: false, problem: 'unknown_key' };
+  const body = Buffer.concat([payload.subarray(0, cut), Buffer.from('}')]);
+  const ok = verify(null, signedBytes(topic, body), key, Buffer.from(m[2]!, 'base64url'));
+  return ok ? { ok: true, body, kid: m[1]! } : { ok: false, problem: 'bad_signature' };
+}
+
+/** The trusted-keys map of a list of public keys (a sender's current and, during rotation, next key). */
+export function trustedKeys(keys: readonly KeyObject[]): Map<string, KeyObject> {
+  return new Map(keys.map((k) => [keyId(k), k]));
+}
