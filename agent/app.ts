@@ -212,7 +212,8 @@ export class Agent {
     supervisor.on('state', (s) => {
       this.say(`camera    ${cam.id} ${s.state}${s.reason ? ` (${s.reason})` : ''}`);
       const status = toCameraStatus(s, wallAt);
-      if (status) this.uplink?.setCameraStatus(cam.id, status);
+      const overloaded = this.pipelines.get(cam.id)?.pipeline.overloaded === true && status?.state === 'online';
+      if (status) this.uplink?.setCameraStatus(cam.id, overloaded ? { ...status, state: 'degraded', reason: 'overload' } : status);
     });
     const lifecycle = new ViolationLifecycle({
       sink: { record: (v) => void this.uplink!.enqueue(v) },
@@ -237,6 +238,8 @@ export class Agent {
       snapshotter: new Snapshotter(this.opts.config.storage.dir, log, this.faceFinder(), () => this.housekeeping?.retention.snapshotsAllowed() ?? true),
       logger: log,
       onViolation: (v, ev) => this.onViolation(v, ev),
+      detectFps: cam.detect.fps,
+      onOverload: (overloaded, fps) => this.onOverload(cam.id, supervisor, overloaded, fps, wallAt),
     });
     this.pipelines.set(cam.id, { pipeline, supervisor });
     pipeline.start();
@@ -260,6 +263,16 @@ export class Agent {
       this.engines.set(cam.id, engine);
     }
     return engine;
+  }
+
+  /** Overload is the agent's own fault, not the camera's: announced over the supervisor's state, and withdrawn the same way. */
+  private onOverload(id: string, supervisor: CameraSupervisor, overloaded: boolean, fps: number, wallAt: (mono: number) => number): void {
+    const configured = this.opts.config.cameras.find((c) => c.id === id)?.detect.fps;
+    this.say(`camera    ${id} ${overloaded ? `overloaded: ${fps.toFixed(1)} of ${configured} detect-fps, frames dropped` : 'carries its detect-fps again'}`);
+    this.log.warn({ cameraId: id, effectiveFps: fps, configuredFps: configured, overloaded }, 'camera detect rate');
+    const base = toCameraStatus(supervisor.state, wallAt);
+    if (overloaded && base?.state === 'online') this.uplink?.setCameraStatus(id, { state: 'degraded', reason: 'overload', since: this.clock.wall() });
+    else if (!overloaded && base) this.uplink?.setCameraStatus(id, base);
   }
 
   private onViolation(v: Violation, ev: RuleEvent): void {
@@ -286,7 +299,7 @@ export class Agent {
   }
 
   private cameraHealth(): ReturnType<CameraRates['sample']>[] {
-    return [...this.pipelines].map(([id, { pipeline, supervisor }]) => this.rates.sample(id, supervisor, pipeline.stats, pipeline.lastFrameAt));
+    return [...this.pipelines].map(([id, { pipeline, supervisor }]) => this.rates.sample(id, supervisor, pipeline.stats, pipeline.lastFrameAt, pipeline.overloaded));
   }
 }
 

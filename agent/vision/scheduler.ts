@@ -12,7 +12,7 @@
  *   and whether the camera is degraded (dropping more than 1 % of its frames).
  */
 import type { Clock } from '../shared/clock.js';
-import type { Detections, Frame } from '../shared/types.js';
+import type { DetectWork, Detections, Frame } from '../shared/types.js';
 import { MotionGate, type GateDecision, type GateReason, type MotionGateOptions } from './motion-gate.js';
 
 /** What the scheduler needs of a detector; PersonDetector is one. */
@@ -63,6 +63,9 @@ interface Waiting {
 }
 
 type Outcome = 'detected' | 'gated' | 'dropped';
+
+const GATED: DetectWork = { gated: true, regions: 0, stationarySkipped: 0 };
+const FULL_FRAME: DetectWork = { gated: false, regions: 0, stationarySkipped: 0 };
 
 interface CameraState {
   readonly id: string;
@@ -156,7 +159,7 @@ export class VisionScheduler {
     const last = cam.last as Detections;
     cam.totals.gated++;
     this.note(cam, this.opts.clock.now(), 'gated');
-    return { ...last, frameSeq: frame.seq, ts: frame.ts, wallTs: frame.wallTs };
+    return { ...last, frameSeq: frame.seq, ts: frame.ts, wallTs: frame.wallTs, work: GATED };
   }
 
   private drop(cam: CameraState, w: Waiting, now: number): void {
@@ -188,7 +191,9 @@ export class VisionScheduler {
     const running = this.opts.detector.detect(w.frame);
     cam.inFlight = running;
     try {
-      const d = await running;
+      const found = await running;
+      // A detector that ran on regions says so itself; otherwise this was one full-frame pass.
+      const d: Detections = found.work ? found : { ...found, work: FULL_FRAME };
       cam.last = d;
       cam.totals.detected++;
       const now = this.opts.clock.now();
