@@ -52,6 +52,8 @@ export interface FrameStepParts {
   /** Null: violations are recorded without pictures. */
   readonly snapshotter: Snapshotter | null;
   readonly onViolation?: (v: Violation, ev: RuleEvent) => void;
+  /** Told the tracked persons after each detected frame: the region detector looks where they are next (regions mode). */
+  readonly observeTracks?: (tracked: Detections) => void;
 }
 
 /** What one frame produced. */
@@ -97,6 +99,7 @@ export class FrameStep {
       this.stats.persons += persons.items.length;
       const tracked = this.p.tracker.update(persons);
       const expired = tracked.expired;
+      this.p.observeTracks?.(tracked.detections);
       detections = this.p.attributes ? await this.p.attributes.annotate(frame, tracked.detections) : tracked.detections;
       this.p.attributes?.forget(frame.cameraId, expired);
       this.stats.trackedPersons += detections.items.filter((d) => d.trackId !== undefined).length;
