@@ -11,7 +11,9 @@ import {
   ModelRegistry,
   PersonAttributes,
   VisionScheduler,
+  RegionDetector,
   defaultModelsDir,
+  type FrameDetector,
   openVisionModels,
   type PersonDetector,
   type VisionModels,
@@ -25,7 +27,7 @@ import { Uplink, type TlsOptions } from './uplink/index.js';
 import { EmbeddedBroker, ReferenceHub, type HubStats } from './hub/index.js';
 import type { Logger } from './ops/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
-import type { Box, Frame, RuleEvent, Violation } from './shared/types.js';
+import type { Box, Detections, Frame, RuleEvent, Violation } from './shared/types.js';
 import { CameraPipeline, type CameraPipelineStats } from './app/camera-pipeline.js';
 import { CameraRates, toCameraStatus } from './app/camera-health.js';
 import { resolveCameraInput } from './app/camera-input.js';
@@ -61,6 +63,7 @@ export class Agent {
   private detector: PersonDetector | null = null;
   private models: VisionModels | null = null;
   private vision: VisionScheduler | null = null;
+  private regions: RegionDetector | null = null;
   private housekeeping: Housekeeping | null = null;
   private lifecycles: ViolationLifecycle[] = [];
   private finalStats: AgentStats | null = null;
@@ -85,7 +88,7 @@ export class Agent {
     // Face and mask models are small; the face model is needed for snapshots on every camera, not only mask rules.
     this.models = await openVisionModels({ registry, personMinScore: config.models.person.min_score, attributes: true });
     this.detector = this.models.person;
-    this.vision = new VisionScheduler({ detector: this.models.person, clock: this.clock, motion: {} });
+    this.vision = new VisionScheduler({ detector: this.detectorFor(config), clock: this.clock, motion: {} });
     this.store = Store.open({ dir: config.storage.dir, clock: this.clock, logger: this.log });
 
     const hubUrl = await this.startEmbeddedHub(config);
@@ -161,6 +164,16 @@ export class Agent {
     }
     if (!this.store) throw new Error('agent not started');
     return { cameras, outbox: this.store.stats(), hub: this.hub?.stats() ?? null };
+  }
+
+  /** The person detector behind the scheduler: whole frames, or regions for the cameras whose `detect.mode` says so. */
+  private detectorFor(config: AppConfig): FrameDetector {
+    const person = this.models!.person;
+    const regionCams = new Set(config.cameras.filter((c) => c.detect.mode === 'regions').map((c) => c.id));
+    if (regionCams.size === 0) return person;
+    const regions = new RegionDetector({ detector: person, inputSide: person.model.input.shape[1] as number });
+    this.regions = regions;
+    return { detect: (frame) => (regionCams.has(frame.cameraId) ? regions.detect(frame) : person.detect(frame)) };
   }
 
   private async startEmbeddedHub(config: AppConfig): Promise<string> {
@@ -239,6 +252,7 @@ export class Agent {
       logger: log,
       onViolation: (v, ev) => this.onViolation(v, ev),
       detectFps: cam.detect.fps,
+      ...(this.regions && cam.detect.mode === 'regions' && { observeTracks: (d: Detections) => this.regions?.observe(d) }),
       onOverload: (overloaded, fps) => this.onOverload(cam.id, supervisor, overloaded, fps, wallAt),
     });
     this.pipelines.set(cam.id, { pipeline, supervisor });
