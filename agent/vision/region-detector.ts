@@ -4,7 +4,8 @@
  * so slow movement adds up), the tracked persons the pipeline reported after the previous frame (`observe`), and
  * which of them stand still (stationary.ts).
  *
- * Per frame: regions from the persons that need a look plus unexplained motion; none → no detector run (the answer
+ * Per frame: regions from the persons that need a look (every person the tracker has not confirmed yet, and the
+ * confirmed ones that are not stationary) plus unexplained motion; none → no detector run (the answer
  * carries the stationary persons so their tracks live on, counted as gated). When the regions would cost more model
  * passes than one full-frame pass (two regions cost two passes) or a region is larger than the model input (it would
  * be shrunk anyway), the full frame runs instead: regions never make a frame dearer.
@@ -24,10 +25,14 @@ export interface RegionDetectorOptions {
   readonly pixelThreshold?: number;
   /** Stationary persons skipped (Frigate's semantics), or false to look at every tracked person every frame. */
   readonly stationary?: StationaryOptions | false;
+  /** The whole frame is looked at at least this often (frame time, ms), so a person who walked in while the scene was
+   *  busy elsewhere and then stood still, never tracked, is still found. Default 10 s. */
+  readonly fullEveryMs?: number;
 }
 
 interface Tracked {
-  readonly trackId: number;
+  /** Undefined while the tracker has not confirmed the person yet: always looked at. */
+  readonly trackId: number | undefined;
   readonly box: Box;
   readonly score: number;
 }
@@ -37,6 +42,7 @@ interface Camera {
   tracked: Tracked[];
   /** What the last run looked at: regions, or the whole frame. */
   looked: Box[] | 'frame' | null;
+  lastFull: number;
   readonly stationary: StationaryTracker | null;
 }
 
@@ -54,8 +60,8 @@ export class RegionDetector {
   /** The camera's tracked persons after a frame (the pipeline calls this after its tracker). */
   observe(d: Detections): void {
     const cam = this.camera(d.cameraId);
+    cam.tracked = d.items.map((p) => ({ trackId: p.trackId, box: p.box, score: p.score }));
     const persons = d.items.filter((i): i is Detection & { trackId: number } => i.trackId !== undefined);
-    cam.tracked = persons.map((p) => ({ trackId: p.trackId, box: p.box, score: p.score }));
     const looked = cam.looked;
     cam.stationary?.observe(
       persons.map((p) => ({ trackId: p.trackId, box: p.box, looked: looked === 'frame' || (looked !== null && looked.some((r) => overlapShare(p.box, r) >= 0.5)) })),
@@ -70,22 +76,24 @@ export class RegionDetector {
     const whole: Box = { x1: 0, y1: 0, x2: frame.width, y2: frame.height };
     const sameSize = cam.ref !== null && cam.ref.width === thumb.width && cam.ref.height === thumb.height;
     const motion = sameSize ? motionBoxes(cam.ref as Thumbnail, thumb, this.pixelThreshold) : [whole];
-    const look = cam.tracked.filter((t) => !cam.stationary || cam.stationary.needsLook(t.trackId, frame.ts, motion));
+    const look = cam.tracked.filter((t) => t.trackId === undefined || !cam.stationary || cam.stationary.needsLook(t.trackId, frame.ts, motion));
     const resting = cam.tracked.filter((t) => !look.includes(t));
     const side = this.opts.inputSide;
     const regions = buildRegions({ frame, minSide: side, tracked: look.map((t) => t.box), motion });
     const base = { cameraId: frame.cameraId, frameSeq: frame.seq, ts: frame.ts, wallTs: frame.wallTs, width: frame.width, height: frame.height };
-    if (regions.length === 0) {
+    const fullDue = frame.ts - cam.lastFull >= (this.opts.fullEveryMs ?? 10_000);
+    if (regions.length === 0 && !fullDue) {
       return { ...base, items: resting.map(carried), work: { gated: true, regions: 0, stationarySkipped: resting.length } };
     }
     cam.ref = thumb;
     let found: Detection[];
     let inferred = 0;
-    if (regions.length > 1 || regions.some((r) => r.x2 - r.x1 > side || r.y2 - r.y1 > side)) {
+    if (fullDue || regions.length > 1 || regions.some((r) => r.x2 - r.x1 > side || r.y2 - r.y1 > side)) {
       // Two model passes cost more than one over the whole frame, and a region larger than the model input would be
       // shrunk to it anyway: the whole frame is then the better pass.
       found = [...(await this.opts.detector.detect(frame)).items];
       cam.looked = 'frame';
+      cam.lastFull = frame.ts;
     } else {
       found = [];
       for (const r of regions) found.push(...mapFromRegion((await this.opts.detector.detect(crop(frame, r))).items, r));
@@ -101,7 +109,7 @@ export class RegionDetector {
   private camera(id: string): Camera {
     let c = this.cameras.get(id);
     if (!c) {
-      c = { ref: null, tracked: [], looked: null, stationary: this.opts.stationary === false ? null : new StationaryTracker(this.opts.stationary ?? {}) };
+      c = { ref: null, tracked: [], looked: null, lastFull: -Infinity, stationary: this.opts.stationary === false ? null : new StationaryTracker(this.opts.stationary ?? {}) };
       this.cameras.set(id, c);
     }
     return c;

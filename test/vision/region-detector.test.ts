@@ -68,9 +68,22 @@ describe('RegionDetector', () => {
       expect(d.items.map((i) => i.box)).toEqual(still); // tracked every frame, run or not
       rd.observe(tracked(d));
     }
-    // Looked at every frame until still for 10 s (frames 0-49 at 5 fps), then 10 s after each look.
+    // Looked at every frame until still for 10 s (frames 0-49 at 5 fps); then only the whole-frame pass every 10 s
+    // (which is also their re-check).
     expect(runs.filter((s) => s < 50)).toHaveLength(50);
-    expect(runs.filter((s) => s >= 50)).toEqual([99, 149]);
+    expect(runs.filter((s) => s >= 50)).toEqual([50, 100, 150]);
+  });
+
+  it('a still person the tracker has not confirmed yet is looked at every frame', async () => {
+    const det = new BlockDetector();
+    const rd = new RegionDetector({ detector: det, inputSide: 320 });
+    const still = [{ x1: 400, y1: 300, x2: 430, y2: 380 }];
+    rd.observe(await rd.detect(frame(0, still))); // no trackId: unconfirmed
+    const calls = det.calls.length;
+    const d = await rd.detect(frame(1, still));
+    expect(det.calls.length).toBe(calls + 1);
+    expect(det.calls.at(-1)).toEqual({ width: 320, height: 320 });
+    expect(d.items.map((i) => i.box)).toEqual(still);
   });
 
   it('two regions cost more than one whole frame: the whole frame runs', async () => {
