@@ -86,8 +86,23 @@ export interface CapacityRow {
   [k: string]: unknown;
 }
 
+interface StepResult {
+  cameras: number;
+  seconds: number;
+  frames: number;
+  dropped: number;
+  dropped_share: number;
+  worst_camera_dropped_share: number;
+  inferences_per_frame: number;
+  regions_per_frame: number;
+  gated_per_frame: number;
+  stationary_skipped: number;
+  cpu_pct_per_camera: number;
+  sustained: boolean;
+}
+
 /** N cameras for `seconds`, paced in real time; frames are offered latest-wins as the supervisor does. */
-async function runStep(lever: Lever, person: PersonDetector, clip: readonly Frame[], n: number, seconds: number): Promise<Record<string, unknown>> {
+async function runStep(lever: Lever, person: PersonDetector, clip: readonly Frame[], n: number, seconds: number): Promise<StepResult> {
   const { scheduler, regions } = visionFor(lever, person);
   const cams = Array.from({ length: n }, (_, c) => {
     const slot = new LatestSlot<Frame>();
