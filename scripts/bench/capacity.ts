@@ -154,7 +154,9 @@ async function runStep(lever: Lever, person: PersonDetector, clip: readonly Fram
     gated_per_frame: round4(sum('gated') / offered),
     stationary_skipped: sum('stationarySkipped'),
     cpu_pct_per_camera: Math.round((cpu / (wall * 1000) / n) * 1000) / 10,
-    sustained: worst < 0.01,
+    // Over all cameras: with 40 frames per camera in an 8 s step one lost frame is 2.5 % of that camera, so a per-camera
+    // criterion would be noise; the scheduler is fair, so the worst camera is reported beside it.
+    sustained: sum('dropped') / offered < 0.01,
   };
 }
 
