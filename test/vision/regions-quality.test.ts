@@ -7,6 +7,7 @@ import type { Detections, Frame } from '../../agent/shared/types.js';
 import { Tracker } from '../../agent/track/index.js';
 import { ModelRegistry, PersonDetector, RegionDetector, VisionScheduler } from '../../agent/vision/index.js';
 import { capturingLogger } from '../support/capturing-logger.js';
+import { readVideoFrames, TREE_AVI } from '../support/video-frames.js';
 import { loadPersonMedia, type PersonMedia } from '../support/persons/catalog.js';
 import { matchFrame, recallPrecision, type Tally } from '../support/persons/evaluate.js';
 
@@ -58,5 +59,20 @@ describe('regions + stationary on the composited crossings (real detector, track
     expect(step.stats.inferences + step.stats.gated).toBe(60);
     // The person standing at (700, 430) all clip has a confirmed track in the last frame.
     expect(last?.items.some((d) => d.trackId !== undefined && d.box.x1 > 660 && d.box.x2 < 740 && d.box.y2 > 400)).toBe(true);
+  }, 120_000);
+
+  it('finds no person in tree.avi: the swaying tree is motion, and its regions (native scale) hold no one', async () => {
+    const indices = Array.from({ length: 68 }, (_, i) => i);
+    const t = await readVideoFrames(TREE_AVI, indices);
+    const regions = new RegionDetector({ detector: person, inputSide: person.model.input.shape[1] as number });
+    let runs = 0;
+    for (const [i, pixels] of t.frames.entries()) {
+      const f: Frame = { cameraId: 'tree', seq: i, ts: i * 200, wallTs: 0, width: t.width, height: t.height, format: 'rgb24', pixels };
+      const d = await regions.detect(f);
+      if (!d.work?.gated) runs++;
+      expect(d.items, `tree frame ${i}`).toEqual([]);
+      regions.observe(d);
+    }
+    expect(runs).toBeGreaterThan(0);
   }, 120_000);
 });
