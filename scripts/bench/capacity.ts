@@ -9,6 +9,11 @@
  * FrameStep → VisionScheduler → detector → Tracker → line rule → lifecycle; every frame lost on the way is in
  * `stats.dropped`. Frames are decoded once up front, so ffmpeg's CPU is not in `cpu_pct_per_camera`.
  *
+ * Levers: `baseline-full512` (today: one session, default threads, the frame-level motion gate), `regions`,
+ * `regions+stationary`, `baseline-threads1` (one intra-op thread) and `pool-session-per-core` (one single-threaded
+ * session per core under the scheduler's maxInFlight). The last two detect exactly what the baseline does, so their
+ * quality is not measured again.
+ *
  * Bounded: each step runs CAPACITY_STEP_S seconds (default 8) at camera counts 2, 4, 8, 12, 16 until one drops ≥ 1 %;
  * CAPACITY_MAX_CAMERAS (default 16) caps it; CAPACITY_LEVERS (comma list) picks levers. Defaults take about 5 min.
  */
@@ -20,7 +25,7 @@ import { RuleEngine } from '../../agent/rules/index.js';
 import { systemClock } from '../../agent/shared/clock.js';
 import type { Detections, Frame } from '../../agent/shared/types.js';
 import { Tracker } from '../../agent/track/index.js';
-import { ModelRegistry, PersonDetector, RegionDetector, VisionScheduler, defaultThreads } from '../../agent/vision/index.js';
+import { DetectorPool, ModelRegistry, PersonDetector, RegionDetector, VisionScheduler, defaultThreads } from '../../agent/vision/index.js';
 import { FrameStep, type CameraPipelineStats } from '../../agent/app/frame-step.js';
 import { loadPersonMedia, SCENES, type PersonMedia } from '../../test/support/persons/catalog.js';
 import { iou, matchFrame, recallPrecision, type Tally } from '../../test/support/persons/evaluate.js';
@@ -39,6 +44,10 @@ export interface Lever {
   readonly gate: boolean;
   readonly stationary: boolean;
   readonly threads: number;
+  /** Detector sessions run at once (a DetectorPool under the scheduler's maxInFlight); 1 = today. */
+  readonly sessions: number;
+  /** Same model and detection logic as the baseline: quality is the baseline's, not measured again. */
+  readonly sameDetections: boolean;
   /** Scenes to measure capacity on (quality is measured once per lever). */
   readonly scenes: readonly ('busy' | 'quiet')[];
 }
@@ -46,20 +55,23 @@ export interface Lever {
 export function levers(): Lever[] {
   const t = defaultThreads();
   const all: Lever[] = [
-    { name: 'baseline-full512', mode: 'full', gate: true, stationary: false, threads: t, scenes: ['busy', 'quiet'] },
-    { name: 'regions', mode: 'regions', gate: false, stationary: false, threads: t, scenes: ['busy', 'quiet'] },
-    { name: 'regions+stationary', mode: 'regions', gate: false, stationary: true, threads: t, scenes: ['busy', 'quiet'] },
-    { name: 'baseline-threads1', mode: 'full', gate: true, stationary: false, threads: 1, scenes: ['busy'] },
+    { name: 'baseline-full512', mode: 'full', gate: true, stationary: false, threads: t, sessions: 1, sameDetections: false, scenes: ['busy', 'quiet'] },
+    { name: 'regions', mode: 'regions', gate: false, stationary: false, threads: t, sessions: 1, sameDetections: false, scenes: ['busy', 'quiet'] },
+    { name: 'regions+stationary', mode: 'regions', gate: false, stationary: true, threads: t, sessions: 1, sameDetections: false, scenes: ['busy', 'quiet'] },
+    { name: 'baseline-threads1', mode: 'full', gate: true, stationary: false, threads: 1, sessions: 1, sameDetections: true, scenes: ['busy'] },
+    { name: 'pool-session-per-core', mode: 'full', gate: true, stationary: false, threads: 1, sessions: Math.max(2, t), sameDetections: true, scenes: ['busy'] },
   ];
   const pick = process.env.CAPACITY_LEVERS?.split(',').map((s) => s.trim());
   return pick ? all.filter((l) => pick.includes(l.name)) : all;
 }
 
 /** The detector stack of a lever: what the scheduler runs, and the region detector to tell the tracks (or null). */
-function visionFor(lever: Lever, person: PersonDetector): { scheduler: VisionScheduler; regions: RegionDetector | null } {
-  const side = person.model.input.shape[1] as number;
+function visionFor(lever: Lever, persons: readonly PersonDetector[]): { scheduler: VisionScheduler; regions: RegionDetector | null } {
+  const first = persons[0] as PersonDetector;
+  const side = first.model.input.shape[1] as number;
+  const person = persons.length > 1 ? new DetectorPool(persons) : first;
   const regions = lever.mode === 'regions' ? new RegionDetector({ detector: person, inputSide: side, stationary: lever.stationary ? {} : false }) : null;
-  const scheduler = new VisionScheduler({ detector: regions ?? person, clock: systemClock, motion: lever.gate ? {} : false });
+  const scheduler = new VisionScheduler({ detector: regions ?? person, clock: systemClock, motion: lever.gate ? {} : false, maxInFlight: persons.length });
   return { scheduler, regions };
 }
 
@@ -102,7 +114,7 @@ interface StepResult {
 }
 
 /** N cameras for `seconds`, paced in real time; frames are offered latest-wins as the supervisor does. */
-async function runStep(lever: Lever, person: PersonDetector, clip: readonly Frame[], n: number, seconds: number): Promise<StepResult> {
+async function runStep(lever: Lever, person: readonly PersonDetector[], clip: readonly Frame[], n: number, seconds: number): Promise<StepResult> {
   const { scheduler, regions } = visionFor(lever, person);
   const cams = Array.from({ length: n }, (_, c) => {
     const slot = new LatestSlot<Frame>();
@@ -161,7 +173,7 @@ async function runStep(lever: Lever, person: PersonDetector, clip: readonly Fram
 }
 
 /** The lever on every frame of `crossings`, in order: recall/precision of what the rules get, crossings, the stander. */
-async function quality(lever: Lever, person: PersonDetector, media: PersonMedia): Promise<Record<string, unknown>> {
+async function quality(lever: Lever, person: readonly PersonDetector[], media: PersonMedia): Promise<Record<string, unknown>> {
   const scene = SCENES.crossings;
   const r = media.renderer('crossings');
   const { scheduler, regions } = visionFor(lever, person);
@@ -201,15 +213,16 @@ export async function benchCapacity(): Promise<CapacityRow[]> {
   const registry = ModelRegistry.open();
   const rows: CapacityRow[] = [];
   for (const lever of levers()) {
-    const person = await PersonDetector.create({ registry, threads: lever.threads });
+    const person: PersonDetector[] = [];
     try {
-      await person.detect(clips.busy[0] as Frame); // warm-up
-      rows.push({ scenario: 'capacity', kind: 'quality', lever: lever.name, scene: 'crossings', ...(await quality(lever, person, media)) });
+      for (let i = 0; i < lever.sessions; i++) person.push(await PersonDetector.create({ registry, threads: lever.threads }));
+      for (const p of person) await p.detect(clips.busy[0] as Frame); // warm-up
+      if (!lever.sameDetections) rows.push({ scenario: 'capacity', kind: 'quality', lever: lever.name, scene: 'crossings', ...(await quality(lever, person, media)) });
       for (const scene of lever.scenes) {
         let best = 0;
         for (const n of STEPS.filter((s) => s <= maxN)) {
           const step = await runStep(lever, person, clips[scene], n, stepS);
-          rows.push({ scenario: 'capacity', kind: 'step', lever: lever.name, scene, threads: lever.threads, ...step });
+          rows.push({ scenario: 'capacity', kind: 'step', lever: lever.name, scene, threads: lever.threads, sessions: lever.sessions, ...step });
           process.stderr.write(`  capacity ${lever.name} ${scene} ${n} cameras: dropped ${step.dropped_share}, ${step.inferences_per_frame} inferences/frame\n`);
           if (!step.sustained) break;
           best = n;
@@ -217,7 +230,7 @@ export async function benchCapacity(): Promise<CapacityRow[]> {
         rows.push({ scenario: 'capacity', kind: 'summary', lever: lever.name, scene, threads: lever.threads, max_cameras_under_1pct_dropped: best, tried_up_to: maxN });
       }
     } finally {
-      await person.close();
+      for (const p of person) await p.close();
     }
   }
   return rows;
