@@ -11,7 +11,9 @@ import {
   ModelRegistry,
   PersonAttributes,
   VisionScheduler,
+  RegionDetector,
   defaultModelsDir,
+  type FrameDetector,
   openVisionModels,
   type PersonDetector,
   type VisionModels,
@@ -25,7 +27,7 @@ import { Uplink, type TlsOptions } from './uplink/index.js';
 import { EmbeddedBroker, ReferenceHub, type HubStats } from './hub/index.js';
 import type { Logger } from './ops/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
-import type { Box, Frame, RuleEvent, Violation } from './shared/types.js';
+import type { Box, Detections, Frame, RuleEvent, Violation } from './shared/types.js';
 import { CameraPipeline, type CameraPipelineStats } from './app/camera-pipeline.js';
 import { CameraRates, toCameraStatus } from './app/camera-health.js';
 import { resolveCameraInput } from './app/camera-input.js';
@@ -63,6 +65,7 @@ export class Agent {
   private detector: PersonDetector | null = null;
   private models: VisionModels | null = null;
   private vision: VisionScheduler | null = null;
+  private regions: RegionDetector | null = null;
   private housekeeping: Housekeeping | null = null;
   private lifecycles: ViolationLifecycle[] = [];
   private finalStats: AgentStats | null = null;
@@ -89,7 +92,7 @@ export class Agent {
     // Face and mask models are small; the face model is needed for snapshots on every camera, not only mask rules.
     this.models = await openVisionModels({ registry, personMinScore: config.models.person.min_score, attributes: true });
     this.detector = this.models.person;
-    this.vision = new VisionScheduler({ detector: this.models.person, clock: this.clock, motion: {} });
+    this.vision = new VisionScheduler({ detector: this.detectorFor(config), clock: this.clock, motion: {} });
     this.store = Store.open({ dir: config.storage.dir, clock: this.clock, logger: this.log });
 
     const keys = messageKeys(config);
@@ -183,6 +186,16 @@ export class Agent {
     return { cameras, outbox: this.store.stats(), hub: this.hub?.stats() ?? null };
   }
 
+  /** The person detector behind the scheduler: whole frames, or regions for the cameras whose `detect.mode` says so. */
+  private detectorFor(config: AppConfig): FrameDetector {
+    const person = this.models!.person;
+    const regionCams = new Set(config.cameras.filter((c) => c.detect.mode === 'regions').map((c) => c.id));
+    if (regionCams.size === 0) return person;
+    const regions = new RegionDetector({ detector: person, inputSide: person.model.input.shape[1] as number });
+    this.regions = regions;
+    return { detect: (frame) => (regionCams.has(frame.cameraId) ? regions.detect(frame) : person.detect(frame)) };
+  }
+
   private async startEmbeddedHub(config: AppConfig, keys: MessageKeys): Promise<string> {
     if (config.hub.mode !== 'embedded' || keys.embedded === null) return config.hub.url;
     // The demo's hub: a loopback broker plus the reference hub consumer, so the ACK path is the real one.
@@ -239,8 +252,10 @@ export class Agent {
     supervisor.on('state', (s) => {
       this.say(`camera    ${cam.id} ${s.state}${s.reason ? ` (${s.reason})` : ''}`);
       const status = toCameraStatus(s, wallAt);
-      if (status) this.uplink?.setCameraStatus(cam.id, status);
-      this.dashboard?.cameraState(cam.id, s, status, supervisor.quality().grade);
+      const overloaded = this.pipelines.get(cam.id)?.pipeline.overloaded === true && status?.state === 'online';
+      const shown = status && overloaded ? { ...status, state: 'degraded' as const, reason: 'overload' } : status;
+      if (shown) this.uplink?.setCameraStatus(cam.id, shown);
+      this.dashboard?.cameraState(cam.id, s, shown, supervisor.quality().grade);
     });
     const lifecycle = new ViolationLifecycle({
       sink: { record: (v) => this.recordViolation(v) },
@@ -266,6 +281,9 @@ export class Agent {
       logger: log,
       onViolation: (v, ev) => this.onViolation(v, ev),
       onDetected: (frame, found) => this.dashboard?.frame(frame, found),
+      detectFps: cam.detect.fps,
+      ...(this.regions && cam.detect.mode === 'regions' && { observeTracks: (d: Detections) => this.regions?.observe(d) }),
+      onOverload: (overloaded, fps) => this.onOverload(cam.id, supervisor, overloaded, fps, wallAt),
     });
     this.pipelines.set(cam.id, { pipeline, supervisor });
     pipeline.start();
@@ -297,6 +315,17 @@ export class Agent {
     this.dashboard?.published(v);
   }
 
+  /** Overload is the agent's own fault, not the camera's: announced over the supervisor's state, and withdrawn the same way. */
+  private onOverload(id: string, supervisor: CameraSupervisor, overloaded: boolean, fps: number, wallAt: (mono: number) => number): void {
+    const configured = this.opts.config.cameras.find((c) => c.id === id)?.detect.fps;
+    this.say(`camera    ${id} ${overloaded ? `overloaded: ${fps.toFixed(1)} of ${configured} detect-fps, frames dropped` : 'carries its detect-fps again'}`);
+    this.log.warn({ cameraId: id, effectiveFps: fps, configuredFps: configured, overloaded }, 'camera detect rate');
+    const base = toCameraStatus(supervisor.state, wallAt);
+    const shown = overloaded && base?.state === 'online' ? { state: 'degraded' as const, reason: 'overload', since: this.clock.wall() } : base;
+    if (shown) this.uplink?.setCameraStatus(id, shown);
+    this.dashboard?.cameraState(id, supervisor.state, shown, supervisor.quality().grade);
+  }
+
   private onViolation(v: Violation, ev: RuleEvent): void {
     const where = v.lineId ? `line ${v.lineId}${v.direction ? ` direction ${v.direction}` : ''}` : v.zoneId ? `zone ${v.zoneId}` : '';
     this.say(
@@ -321,7 +350,7 @@ export class Agent {
   }
 
   private cameraHealth(): ReturnType<CameraRates['sample']>[] {
-    return [...this.pipelines].map(([id, { pipeline, supervisor }]) => this.rates.sample(id, supervisor, pipeline.stats, pipeline.lastFrameAt));
+    return [...this.pipelines].map(([id, { pipeline, supervisor }]) => this.rates.sample(id, supervisor, pipeline.stats, pipeline.lastFrameAt, pipeline.overloaded));
   }
 }
 

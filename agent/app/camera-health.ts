@@ -1,5 +1,5 @@
 import type { CameraSupervisor, CameraState as SupervisorState } from '../camera/index.js';
-import type { CameraHealth, CameraStatus } from '../contract/index.js';
+import type { CameraHealth, CameraStatus, CameraWork } from '../contract/index.js';
 import type { Clock } from '../shared/clock.js';
 import type { CameraPipelineStats } from './camera-pipeline.js';
 
@@ -20,28 +20,54 @@ export function toCameraStatus(s: SupervisorState, wallAt: (mono: number) => num
   }
 }
 
-/** Frames per second in and through the detector since the previous heartbeat, per camera. */
+/** Frames per second in and through the detector, and the detector's work, since the previous heartbeat, per camera. */
 export class CameraRates {
-  private last = new Map<string, { at: number; frames: number; inferences: number }>();
+  private last = new Map<string, { at: number; frames: number; work: CameraWork }>();
 
   constructor(private readonly clock: Clock) {}
 
-  sample(id: string, sup: Pick<CameraSupervisor, 'counters' | 'state' | 'quality'>, stats: CameraPipelineStats, lastFrameAt: number | null): CameraHealth {
+  /** `overloaded`: the pipeline loses frames and runs below its detect fps; an online camera is then reported degraded. */
+  sample(
+    id: string,
+    sup: Pick<CameraSupervisor, 'counters' | 'state' | 'quality'>,
+    stats: CameraPipelineStats,
+    lastFrameAt: number | null,
+    overloaded = false,
+  ): CameraHealth {
     const now = this.clock.now();
     const prev = this.last.get(id);
-    const framesIn = sup.counters.frames + sup.counters.dropped;
-    this.last.set(id, { at: now, frames: framesIn, inferences: stats.inferences });
+    // counters.frames counts every frame ffmpeg delivered, the ones later replaced in the hand-off included.
+    const framesIn = sup.counters.frames;
+    const work = workOf(stats);
+    this.last.set(id, { at: now, frames: framesIn, work });
     const dt = prev ? (now - prev.at) / 1000 : 0;
-    const state = toCameraStatus(sup.state, (m) => m)?.state ?? 'offline';
+    const base = toCameraStatus(sup.state, (m) => m)?.state ?? 'offline';
+    const state = overloaded && base === 'online' ? 'degraded' : base;
     return {
       id,
       state,
       fpsIn: prev && dt > 0 ? round1((framesIn - prev.frames) / dt) : 0,
-      fpsDetect: prev && dt > 0 ? round1((stats.inferences - prev.inferences) / dt) : 0,
+      // Frames answered (by a detector run or, when nothing moved, by the previous detections): the detect rate.
+      fpsDetect: prev && dt > 0 ? round1((answered(work) - answered(prev.work)) / dt) : 0,
       lastFrameAgeS: lastFrameAt === null ? null : round1((now - lastFrameAt) / 1000),
       quality: sup.quality().grade,
+      ...(state === 'degraded' && overloaded && { reason: 'overload' as const }),
+      work: prev ? diff(work, prev.work) : work,
     };
   }
+}
+
+const answered = (w: CameraWork): number => w.inferences + w.gated;
+
+function workOf(s: CameraPipelineStats): CameraWork {
+  // Frames lost in the hand-off never reached the step; they are frames of the camera all the same.
+  const frames = s.frames + s.dropped - s.skipped;
+  return { frames, inferences: s.inferences, regions: s.regions, gated: s.gated, stationarySkipped: s.stationarySkipped, dropped: s.dropped };
+}
+
+function diff(a: CameraWork, b: CameraWork): CameraWork {
+  const d = (k: keyof CameraWork): number => Math.max(0, a[k] - b[k]);
+  return { frames: d('frames'), inferences: d('inferences'), regions: d('regions'), gated: d('gated'), stationarySkipped: d('stationarySkipped'), dropped: d('dropped') };
 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;

@@ -8,10 +8,23 @@ import type { Snapshotter } from './snapshotter.js';
 
 /** Per-camera counters, for the heartbeat, the shutdown summary and the end-to-end test. */
 export interface CameraPipelineStats {
+  /** Frames that reached this step (frames lost in the decode hand-off never do: see `dropped`). */
   frames: number;
+  /** Frames the person detector ran on (full frame or regions); gated frames are not counted. */
   inferences: number;
-  /** Frames the scheduler replaced with a newer one of this camera before inference (overload). */
+  /** Region crops inferred (regions mode): one frame with three regions adds 3. */
+  regions: number;
+  /** Frames answered with the previous detections because nothing moved (no detector run). */
+  gated: number;
+  /** Tracked persons left without a region because they stood still (regions mode), summed over frames. */
+  stationarySkipped: number;
+  /** Frames the scheduler replaced with a newer one of this camera before inference (overload); part of `dropped`. */
   skipped: number;
+  /**
+   * Every frame lost between ffmpeg and the rules: replaced unread in the decode hand-off (a gap in the
+   * supervisor's `seq`) plus `skipped`. Zero at a load the box carries.
+   */
+  dropped: number;
   persons: number;
   trackedPersons: number;
   ruleEvents: number;
@@ -41,6 +54,8 @@ export interface FrameStepParts {
   readonly onViolation?: (v: Violation, ev: RuleEvent) => void;
   /** Every frame the detector looked at, with everything it found (the dashboard's blurred previews). */
   readonly onDetected?: (frame: Frame, found: Detections) => void;
+  /** Told the tracked persons after each detected frame: the region detector looks where they are next (regions mode). */
+  readonly observeTracks?: (tracked: Detections) => void;
 }
 
 /** What one frame produced. */
@@ -58,9 +73,14 @@ export interface FrameResult {
  * that fails is counted and logged, never thrown: one bad frame must not stop the camera.
  */
 export class FrameStep {
-  readonly stats: CameraPipelineStats = { frames: 0, inferences: 0, skipped: 0, persons: 0, trackedPersons: 0, ruleEvents: 0, violations: 0, errors: 0 };
+  readonly stats: CameraPipelineStats = newPipelineStats();
 
   constructor(private readonly p: FrameStepParts) {}
+
+  /** Frames of this camera lost before this step (the decode hand-off's latest-wins slot replaced them unread). */
+  countLostBefore(n: number): void {
+    if (n > 0) this.stats.dropped += n;
+  }
 
   /**
    * Runs one frame. `found` is the person detector's output for it when the caller ran the detector itself;
@@ -74,13 +94,15 @@ export class FrameStep {
       const persons = found ?? (await this.detect(frame));
       if (persons === null) {
         this.stats.skipped++;
+        this.stats.dropped++;
         return null;
       }
-      this.stats.inferences++;
+      this.countWork(persons);
       this.stats.persons += persons.items.length;
       this.p.onDetected?.(frame, persons);
       const tracked = this.p.tracker.update(persons);
       const expired = tracked.expired;
+      this.p.observeTracks?.(tracked.detections);
       detections = this.p.attributes ? await this.p.attributes.annotate(frame, tracked.detections) : tracked.detections;
       this.p.attributes?.forget(frame.cameraId, expired);
       this.stats.trackedPersons += detections.items.filter((d) => d.trackId !== undefined).length;
@@ -98,6 +120,17 @@ export class FrameStep {
       if (v) violations.push(v);
     }
     return { detections, events, violations };
+  }
+
+  private countWork(persons: Detections): void {
+    const w = persons.work;
+    if (w?.gated) {
+      this.stats.gated++;
+      return;
+    }
+    this.stats.inferences++;
+    this.stats.regions += w?.regions ?? 0;
+    this.stats.stationarySkipped += w?.stationarySkipped ?? 0;
   }
 
   private detect(frame: Frame): Promise<Detections | null> {
@@ -121,4 +154,8 @@ export class FrameStep {
       return null;
     }
   }
+}
+
+export function newPipelineStats(): CameraPipelineStats {
+  return { frames: 0, inferences: 0, regions: 0, gated: 0, stationarySkipped: 0, skipped: 0, dropped: 0, persons: 0, trackedPersons: 0, ruleEvents: 0, violations: 0, errors: 0 };
 }

@@ -87,7 +87,10 @@ function waitForStop(durationS: number | null, say: (l: string) => void): Promis
 
 function summarise(stats: ReturnType<Agent['stats']>, say: (l: string) => void): void {
   for (const [id, c] of Object.entries(stats.cameras)) {
-    say(`camera ${id}: ${c.frames} frames, ${c.inferences} inferences, ${c.persons} person boxes, ${c.violations} violations, ${c.restarts} restarts`);
+    say(
+      `camera ${id}: ${c.frames} frames, ${c.inferences} inferences (${c.regions} regions), ${c.gated} gated, ` +
+        `${c.stationarySkipped} stationary skipped, ${c.dropped} dropped, ${c.persons} person boxes, ${c.violations} violations, ${c.restarts} restarts`,
+    );
   }
   const o = stats.outbox;
   say(`outbox: ${o.acked} acked, ${o.sent} sent awaiting ACK, ${o.pending} pending`);

@@ -112,6 +112,8 @@ export const detectSchema = z.strictObject({
   fps: z.number().min(1).max(30).default(5),
   width: evenPixels(1920),
   height: evenPixels(1080),
+  /** `regions`: the detector looks only around tracked persons and motion (agent/vision/README.md); `full`: whole frames. */
+  mode: z.enum(['full', 'regions']).default('full'),
 });
 
 const sizeSchema = z.tuple([z.number().int().positive(), z.number().int().positive()], {

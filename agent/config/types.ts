@@ -145,7 +145,7 @@ export interface CameraConfig {
   readonly name?: string;
   readonly enabled: boolean;
   readonly source: CameraSource;
-  readonly detect: { readonly fps: number; readonly width: number; readonly height: number };
+  readonly detect: { readonly fps: number; readonly width: number; readonly height: number; readonly mode: 'full' | 'regions' };
   /** Reference resolution the YAML's coordinates were written in (defaults to the detect size). */
   readonly size: readonly [number, number];
   readonly health: { readonly stall_s: number; readonly offline_after_s: number; readonly frozen_s: number };

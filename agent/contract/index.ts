@@ -77,6 +77,7 @@ export {
   buildSnapshotCommand,
   type BirthInfo,
   type CameraHealth,
+  type CameraWork,
   type CameraStatus,
   type HeartbeatInput,
   type OutboxCounts,

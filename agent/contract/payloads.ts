@@ -32,6 +32,25 @@ export interface CameraHealth {
   readonly fpsDetect: number;
   readonly lastFrameAgeS: number | null;
   readonly quality?: 'excellent' | 'fair' | 'poor' | 'unusable';
+  /** Why a `degraded` camera is degraded when the agent itself is the cause (`overload`). */
+  readonly reason?: 'overload';
+  /** The detector's work on this camera since the previous heartbeat. */
+  readonly work?: CameraWork;
+}
+
+/** Frame counts of one camera over one heartbeat interval. */
+export interface CameraWork {
+  readonly frames: number;
+  /** Frames the person detector ran on. */
+  readonly inferences: number;
+  /** Region crops inferred (regions mode). */
+  readonly regions: number;
+  /** Frames answered from the previous detections because nothing moved. */
+  readonly gated: number;
+  /** Persons not re-detected because they stood still (regions mode), summed over frames. */
+  readonly stationarySkipped: number;
+  /** Frames lost anywhere between ffmpeg and the rules. */
+  readonly dropped: number;
 }
 
 export interface CameraStatus {
@@ -111,6 +130,17 @@ export function buildHeartbeat(h: HeartbeatInput): Buffer {
       fps_detect: round2(c.fpsDetect),
       last_frame_age_s: c.lastFrameAgeS === null ? null : round2(c.lastFrameAgeS),
       ...(c.quality !== undefined && { quality: c.quality }),
+      ...(c.reason !== undefined && { reason: c.reason }),
+      ...(c.work !== undefined && {
+        work: {
+          frames: c.work.frames,
+          inferences: c.work.inferences,
+          regions: c.work.regions,
+          gated: c.work.gated,
+          stationary_skipped: c.work.stationarySkipped,
+          dropped: c.work.dropped,
+        },
+      }),
     })),
     disk_free_mb: h.diskFreeMb === null ? null : Math.floor(h.diskFreeMb),
     clock: h.clock,

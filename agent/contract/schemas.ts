@@ -125,6 +125,19 @@ export const HeartbeatPayload = z
           last_frame_age_s: z.number().min(0).nullable(),
           /** From reconnects, stalls and over-fps restarts in the last hour (ANALYTICS.md camera health). */
           quality: z.enum(['excellent', 'fair', 'poor', 'unusable']).optional(),
+          /** Why the agent reports the camera degraded when the cause is its own (`overload`: frames lost, detect fps under 90 % of configured). */
+          reason: z.enum(['overload']).optional(),
+          /** The person detector's work on this camera since the previous heartbeat. */
+          work: z
+            .strictObject({
+              frames: Count,
+              inferences: Count,
+              regions: Count,
+              gated: Count,
+              stationary_skipped: Count,
+              dropped: Count,
+            })
+            .optional(),
         }),
       )
       .max(32),

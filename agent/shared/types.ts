@@ -76,6 +76,18 @@ export interface Detections {
   readonly width: number;
   readonly height: number;
   readonly items: readonly Detection[];
+  /** How the items were obtained; absent when the caller ran a detector directly (tests, tools). */
+  readonly work?: DetectWork;
+}
+
+/** What one frame cost the person detector: the per-camera counters add these up. */
+export interface DetectWork {
+  /** True when the motion gate answered with the previous detections: no detector run at all. */
+  readonly gated: boolean;
+  /** Detector passes over crops of the frame (regions mode); 0 for one full-frame pass or a gated frame. */
+  readonly regions: number;
+  /** Tracked persons given no region because they stood still and nothing moved over them (regions mode). */
+  readonly stationarySkipped: number;
 }
 
 export type RuleType =

@@ -16,3 +16,8 @@ export {
   type FaceFinder,
   type MaskScorer,
 } from './person-attributes.js';
+export { RegionDetector, type RegionDetectorOptions } from './region-detector.js';
+export { buildRegions, clusterBoxes, squareRegion, mapFromRegion, mergeDetections, TRACKED_MARGIN, MOTION_MARGIN, type RegionInputs } from './regions.js';
+export { StationaryTracker, type StationaryOptions } from './stationary.js';
+export { motionBoxes } from './motion-boxes.js';
+export { DetectorPool, type PooledDetector } from './detector-pool.js';

@@ -12,7 +12,7 @@
  *   and whether the camera is degraded (dropping more than 1 % of its frames).
  */
 import type { Clock } from '../shared/clock.js';
-import type { Detections, Frame } from '../shared/types.js';
+import type { DetectWork, Detections, Frame } from '../shared/types.js';
 import { MotionGate, type GateDecision, type GateReason, type MotionGateOptions } from './motion-gate.js';
 
 /** What the scheduler needs of a detector; PersonDetector is one. */
@@ -29,6 +29,11 @@ export interface SchedulerOptions {
   readonly windowMs?: number;
   /** A camera whose dropped share in the window exceeds this is reported degraded. Default 0.01. */
   readonly degradedDropShare?: number;
+  /**
+   * Detector runs at once, for a detector that is a pool of sessions (one per core, `DetectorPool`). Never two of the
+   * same camera, so each camera's results stay in frame order. Default 1.
+   */
+  readonly maxInFlight?: number;
 }
 
 export interface CameraVisionStats {
@@ -64,6 +69,9 @@ interface Waiting {
 
 type Outcome = 'detected' | 'gated' | 'dropped';
 
+const GATED: DetectWork = { gated: true, regions: 0, stationarySkipped: 0 };
+const FULL_FRAME: DetectWork = { gated: false, regions: 0, stationarySkipped: 0 };
+
 interface CameraState {
   readonly id: string;
   readonly gate: MotionGate | null;
@@ -80,15 +88,18 @@ export class VisionScheduler {
   /** Round-robin order: cameras in order of first frame; the next search starts at `next` mod their number. */
   private readonly order: CameraState[] = [];
   private next = 0;
-  private busy = false;
+  private running = 0;
   private closed = false;
-  private idle: Promise<void> = Promise.resolve();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly maxInFlight: number;
   private readonly windowMs: number;
   private readonly degradedDropShare: number;
 
   constructor(private readonly opts: SchedulerOptions) {
     this.windowMs = opts.windowMs ?? 10_000;
     this.degradedDropShare = opts.degradedDropShare ?? 0.01;
+    this.maxInFlight = opts.maxInFlight ?? 1;
+    if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) throw new RangeError(`scheduler maxInFlight must be an integer ≥ 1, got ${this.maxInFlight}`);
     if (!(this.windowMs > 0)) throw new RangeError(`scheduler windowMs must be positive, got ${this.windowMs}`);
     if (opts.motion) new MotionGate(opts.motion); // validate options now, not at the first frame
   }
@@ -128,7 +139,7 @@ export class VisionScheduler {
     this.closed = true;
     const now = this.opts.clock.now();
     for (const c of this.order) if (c.waiting) this.drop(c, c.waiting, now);
-    await this.idle;
+    await Promise.all([...this.inFlight]);
   }
 
   private camera(id: string): CameraState {
@@ -156,7 +167,7 @@ export class VisionScheduler {
     const last = cam.last as Detections;
     cam.totals.gated++;
     this.note(cam, this.opts.clock.now(), 'gated');
-    return { ...last, frameSeq: frame.seq, ts: frame.ts, wallTs: frame.wallTs };
+    return { ...last, frameSeq: frame.seq, ts: frame.ts, wallTs: frame.wallTs, work: GATED };
   }
 
   private drop(cam: CameraState, w: Waiting, now: number): void {
@@ -166,21 +177,28 @@ export class VisionScheduler {
     w.resolve(null);
   }
 
-  /** Starts the next waiting frame, round-robin, when the detector is free. */
+  /** Starts waiting frames, round-robin, while the detector has room (one run per camera at a time). */
   private pump(): void {
-    if (this.busy) return;
+    while (this.running < this.maxInFlight && this.startNext());
+  }
+
+  private startNext(): boolean {
     const n = this.order.length;
     for (let k = 0; k < n; k++) {
       const i = (this.next + k) % n;
       const cam = this.order[i] as CameraState;
-      if (!cam.waiting) continue;
+      if (!cam.waiting || cam.inFlight) continue;
       // Not reduced mod n: cameras added later go after this one in the turn, not before.
       this.next = i + 1;
-      this.busy = true;
-      this.idle = this.run(cam, cam.waiting);
+      this.running++;
+      const w = cam.waiting;
       cam.waiting = null;
-      return;
+      const done = this.run(cam, w);
+      this.inFlight.add(done);
+      void done.finally(() => this.inFlight.delete(done));
+      return true;
     }
+    return false;
   }
 
   private async run(cam: CameraState, w: Waiting): Promise<void> {
@@ -188,7 +206,9 @@ export class VisionScheduler {
     const running = this.opts.detector.detect(w.frame);
     cam.inFlight = running;
     try {
-      const d = await running;
+      const found = await running;
+      // A detector that ran on regions says so itself; otherwise this was one full-frame pass.
+      const d: Detections = found.work ? found : { ...found, work: FULL_FRAME };
       cam.last = d;
       cam.totals.detected++;
       const now = this.opts.clock.now();
@@ -201,7 +221,7 @@ export class VisionScheduler {
       w.reject(e);
     } finally {
       cam.inFlight = null;
-      this.busy = false;
+      this.running--;
       if (!this.closed) this.pump();
     }
   }

@@ -2,6 +2,7 @@
 import { benchDetector } from './detector.js';
 import { benchCamera } from './camera.js';
 import { benchDashboard } from './dashboard.js';
+import { benchCapacity } from './capacity.js';
 import { benchOutbox } from './outbox.js';
 import { benchOverhead } from './overhead.js';
 import { benchCameras, benchFaceMask, benchVisionStage } from './vision.js';
@@ -40,6 +41,11 @@ export const scenarios: readonly Scenario[] = [
       }
       return rows;
     },
+  },
+  {
+    name: 'capacity',
+    description: 'cameras carried at 5 detect-fps with < 1 % dropped per lever (full frame, regions, stationary, threads), busy and quiet, with recall/precision on the composited set',
+    run: async () => (await benchCapacity()).map((r) => ({ ...r })),
   },
   {
     name: 'overhead',

@@ -16,6 +16,7 @@ import { readImageFrame } from '../../test/support/image-frame.js';
 import { readVideoFrames, VTEST_AVI } from '../../test/support/video-frames.js';
 import { faceApiSample } from '../models/test-media.js';
 import { quantile } from './detector.js';
+import { medianBackground } from '../../test/support/persons/background.js';
 
 const round = (v: number): number => Math.round(v * 100) / 100;
 const stats = (ms: readonly number[]) => (ms.length ? { p50: round(quantile(ms, 0.5)), p95: round(quantile(ms, 0.95)), n: ms.length } : { p50: null, p95: null, n: 0 });
@@ -269,13 +270,7 @@ function quietClip(video: readonly Frame[], fps: number): Frame[] {
   const first = video[0] as Frame;
   const n = first.pixels.length;
   const sample = video.filter((_, i) => i % Math.max(1, Math.floor(video.length / 15)) === 0).slice(0, 15);
-  const background = Buffer.alloc(n);
-  const vals = new Uint8Array(sample.length);
-  for (let i = 0; i < n; i++) {
-    sample.forEach((f, k) => (vals[k] = f.pixels[i] as number));
-    vals.sort();
-    background[i] = vals[vals.length >> 1] as number;
-  }
+  const background = medianBackground(sample);
   let seed = 7;
   const noise = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) % 9) - 4;
   const period = 15 * fps;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CameraRates, toCameraStatus } from '../../agent/app/camera-health.js';
-import type { CameraPipelineStats } from '../../agent/app/frame-step.js';
+import { newPipelineStats, type CameraPipelineStats } from '../../agent/app/frame-step.js';
 import type { CameraCounters, CameraState } from '../../agent/camera/index.js';
 import { ManualClock } from '../../agent/shared/clock.js';
 
@@ -14,15 +14,11 @@ function fakeSupervisor(state: CameraState['state'] = 'online') {
   };
 }
 
-const stats = (inferences: number): CameraPipelineStats => ({
-  frames: 0,
+const stats = (inferences: number, over: Partial<CameraPipelineStats> = {}): CameraPipelineStats => ({
+  ...newPipelineStats(),
+  frames: inferences,
   inferences,
-  skipped: 0,
-  persons: 0,
-  trackedPersons: 0,
-  ruleEvents: 0,
-  violations: 0,
-  errors: 0,
+  ...over,
 });
 
 describe('CameraRates', () => {
@@ -31,10 +27,10 @@ describe('CameraRates', () => {
     const rates = new CameraRates(clock);
     const sup = fakeSupervisor();
     // The first sample has nothing to compare with: rates 0, not a guess.
-    expect(rates.sample('hall', sup, stats(0), 4_000)).toEqual({ id: 'hall', state: 'online', fpsIn: 0, fpsDetect: 0, lastFrameAgeS: 1, quality: 'fair' });
+    expect(rates.sample('hall', sup, stats(0), 4_000)).toMatchObject({ id: 'hall', state: 'online', fpsIn: 0, fpsDetect: 0, lastFrameAgeS: 1, quality: 'fair' });
 
-    clock.advance(60_000); // one heartbeat later: 10 fps decoded (a tenth dropped latest-wins), 5 fps detected
-    sup.counters.frames += 540;
+    clock.advance(60_000); // one heartbeat later: 10 fps decoded (a tenth of them dropped latest-wins), 5 fps detected
+    sup.counters.frames += 600; // every frame ffmpeg delivered, the dropped ones included
     sup.counters.dropped += 60;
     const h = rates.sample('hall', sup, stats(300), clock.now() - 250);
     expect(h).toMatchObject({ fpsIn: 10, fpsDetect: 5, lastFrameAgeS: 0.3 });
@@ -60,6 +56,30 @@ describe('CameraRates', () => {
     rates.sample('a', sup, stats(0), null);
     sup.counters.frames += 10;
     expect(rates.sample('a', sup, stats(3), null)).toMatchObject({ fpsIn: 0, fpsDetect: 0 });
+  });
+});
+
+describe('CameraRates: the detector work and overload', () => {
+  it('reports frames, inferences, regions, gated, stationary-skipped and dropped since the previous heartbeat', () => {
+    const clock = new ManualClock();
+    const rates = new CameraRates(clock);
+    const sup = fakeSupervisor();
+    const first = rates.sample('a', sup, stats(10, { frames: 14, gated: 2, skipped: 2, dropped: 5, regions: 12, stationarySkipped: 3 }), null);
+    // 14 frames reached the step, 3 more were lost in the hand-off before it: 17 frames of the camera.
+    expect(first.work).toEqual({ frames: 17, inferences: 10, regions: 12, gated: 2, stationarySkipped: 3, dropped: 5 });
+    clock.advance(10_000);
+    const next = rates.sample('a', sup, stats(20, { frames: 40, gated: 16, skipped: 2, dropped: 5, regions: 30, stationarySkipped: 3 }), null);
+    expect(next.work).toEqual({ frames: 26, inferences: 10, regions: 18, gated: 14, stationarySkipped: 0, dropped: 0 });
+    expect(next.fpsDetect).toBe(2.4); // (10 runs + 14 gated answers) / 10 s
+  });
+
+  it('reports an online camera that is overloaded as degraded (overload), but never turns offline into degraded', () => {
+    const clock = new ManualClock();
+    const rates = new CameraRates(clock);
+    expect(rates.sample('a', fakeSupervisor(), stats(0), null, true)).toMatchObject({ state: 'degraded', reason: 'overload' });
+    expect(rates.sample('a', fakeSupervisor(), stats(0), null, false)).not.toHaveProperty('reason');
+    expect(rates.sample('b', fakeSupervisor('offline'), stats(0), null, true)).toMatchObject({ state: 'offline' });
+    expect(rates.sample('b', fakeSupervisor('offline'), stats(0), null, true)).not.toHaveProperty('reason');
   });
 });
 

@@ -125,6 +125,40 @@ describe('CameraPipeline: supervisor frames → vision → tracker → rules →
   });
 });
 
+describe('CameraPipeline counters: every frame between ffmpeg and the rules is accounted for', () => {
+  it('counts frames lost in the decode hand-off (gaps in seq), gated answers and region work, and reports overload', async () => {
+    // 30 s of a 5 fps camera of which the hand-off delivered every other frame: the rest were replaced unread.
+    const frames = Array.from({ length: 150 }, (_, i) => frame(i)).filter((f) => f.seq % 2 === 0);
+    const work = (f: Frame): Detections => {
+      const d = found(f);
+      if (f.seq % 4 === 2) return { ...d, work: { gated: true, regions: 0, stationarySkipped: 0 } };
+      return { ...d, work: { gated: false, regions: 2, stationarySkipped: 1 } };
+    };
+    const t = parts({ vision: scripted(work), frames });
+    const changes: [boolean, number][] = [];
+    const pipeline = new CameraPipeline({ ...t.p, detectFps: FPS, onOverload: (o, fps) => changes.push([o, fps]) });
+    pipeline.start();
+    await pipeline.stop();
+
+    expect(pipeline.stats).toMatchObject({ frames: 75, dropped: 74, skipped: 0, gated: 37, inferences: 38, regions: 76, stationarySkipped: 38, errors: 0 });
+    expect(changes).toHaveLength(1);
+    expect(changes[0]![0]).toBe(true);
+    expect(changes[0]![1]).toBeCloseTo(2.5, 0);
+    expect(pipeline.overloaded).toBe(true);
+  });
+
+  it('a camera whose every frame arrives and is answered is not overloaded, and the scheduler’s drops count as dropped', async () => {
+    const frames = Array.from({ length: 80 }, (_, i) => frame(i));
+    const t = parts({ vision: scripted((f) => (f.seq === 40 ? null : found(f))), frames });
+    const changes: boolean[] = [];
+    const pipeline = new CameraPipeline({ ...t.p, detectFps: FPS, onOverload: (o) => changes.push(o) });
+    pipeline.start();
+    await pipeline.stop();
+    expect(pipeline.stats).toMatchObject({ frames: 80, skipped: 1, dropped: 1, inferences: 79, gated: 0 });
+    expect(changes).toEqual([]);
+  });
+});
+
 describe('FrameStep without a supervisor', () => {
   it('takes the caller’s detections instead of asking vision, and hands the tamper rule a thumbnail of the frame', async () => {
     const rules = RuleEngine.fromConfig({ tamper: true }, { utcOffsetMin: 0 });

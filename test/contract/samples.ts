@@ -73,6 +73,28 @@ export const SAMPLES: Record<JsonSchemaFile, Record<string, unknown>[]> = {
         clock: { synced: true, source: 'chrony' },
       }),
     ),
+    json(
+      buildHeartbeat({
+        fid: 'bg-0137',
+        session: 4,
+        wall: WALL,
+        uptimeS: 3600.7,
+        outbox: STATS,
+        cameras: [
+          {
+            id: 'corridor-b',
+            state: 'degraded',
+            reason: 'overload',
+            fpsIn: 5,
+            fpsDetect: 2.5,
+            lastFrameAgeS: 0.2,
+            work: { frames: 300, inferences: 120, regions: 210, gated: 30, stationarySkipped: 45, dropped: 150 },
+          },
+        ],
+        diskFreeMb: 51234.5,
+        clock: { synced: true, source: 'chrony' },
+      }),
+    ),
   ],
   'qmon.cam-status-1.schema.json': [
     json(buildCamStatus('bg-0137', 4, 'corridor-a', { state: 'offline', reason: 'stall', since: WALL - 60_000 }, WALL)),

@@ -19,7 +19,7 @@ export function camera(id: string, name: string, extra: Partial<CameraConfig> = 
     name,
     enabled: true,
     source: { kind: 'file', path: '/dev/null', loop: true },
-    detect: { fps: 5, width: 320, height: 240 },
+    detect: { fps: 5, width: 320, height: 240, mode: 'full' },
     size: [320, 240],
     health: { stall_s: 20, offline_after_s: 60, frozen_s: 60 },
     hwaccel: 'none',

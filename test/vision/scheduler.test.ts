@@ -158,9 +158,16 @@ describe('VisionScheduler with the motion gate', () => {
     const s = new VisionScheduler({ detector: det, clock: new ManualClock(), motion: { forceEveryMs: 1000 } });
     const first = s.submit(frame('a', 0, 0, 5));
     await det.finish();
-    await expect(first).resolves.toMatchObject({ frameSeq: 0 });
+    // Each answer says what it cost, so the camera's counters can tell detector runs from gated frames.
+    await expect(first).resolves.toMatchObject({ frameSeq: 0, work: { gated: false, regions: 0 } });
     for (let i = 1; i <= 4; i++) {
-      await expect(s.submit(frame('a', i, i * 200, 5))).resolves.toMatchObject({ frameSeq: i, ts: i * 200, wallTs: 1_700_000_000_000 + i * 200, items: [{ box: { x1: 0 } }] });
+      await expect(s.submit(frame('a', i, i * 200, 5))).resolves.toMatchObject({
+        frameSeq: i,
+        ts: i * 200,
+        wallTs: 1_700_000_000_000 + i * 200,
+        items: [{ box: { x1: 0 } }],
+        work: { gated: true },
+      });
     }
     expect(det.calls).toHaveLength(1);
     const forced = s.submit(frame('a', 5, 1000, 5));
