@@ -10,6 +10,7 @@ import {
   CamStatusPayload,
   EventPayload,
   HeartbeatPayload,
+  HubStatePayload,
   StatusPayload,
   decodePayload,
   hubFilters,
@@ -266,6 +267,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
         url: this.opts.url,
         clientId: this.opts.clientId ?? 'qmon-hub',
         reconnectMs: this.opts.reconnectMs ?? 1_000,
+        ...(this.opts.shared === true && { shared: true }),
         clock: this.opts.clock,
         logger: this.opts.logger,
         onConnect: (client) => void this.onConnect(client),
@@ -285,6 +287,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
         [
           ...[hubFilters.evt, hubFilters.hb, ...(this.snapshots ? [hubFilters.snap] : [])].map(share),
           ...[hubFilters.status, hubFilters.birth, hubFilters.camStatus],
+          ...(this.opts.shared === true ? [topics.hubState] : []),
         ],
         { qos: 1 },
       );
@@ -301,6 +304,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
   }
 
   private onMessage(topic: string, payload: Buffer): void {
+    if (topic === topics.hubState) return this.onHubState(payload);
     const t = parseTopic(topic);
     if (!t?.fid) return;
     if (t.kind === 'ack' || t.kind === 'cmd' || t.kind === 'hub-state') return; // not subscribed: the agents' inbound topics
@@ -364,6 +368,18 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     this.emit('event', { fid, event: e, duplicate });
     const ask = this.snapshots?.request(fid, e.event_id, this.opts.clock.now());
     if (ask && this.client?.connected) this.client.publish(ask.topic, ask.payload, { qos: 1 });
+  }
+
+  /**
+   * Several hub processes share the one retained `hub/state`: when one dies (its Will) or stops, it says
+   * `offline` for all. A process still running answers with its own state at once, so agents keep sending.
+   */
+  private onHubState(payload: Buffer): void {
+    const s = decodePayload(HubStatePayload, topics.hubState, payload);
+    const client = this.client;
+    if (!s.ok || s.value.online || !client?.connected || this.opts.shared !== true) return;
+    this.opts.logger.info('hub: another hub process announced offline; announcing this one online');
+    client.publish(topics.hubState, buildHubState(true, this.accepting, this.opts.clock.wall()), { qos: 1, retain: true });
   }
 
   /** For the upload service: an image PUT with a one-time token (see startHubUpload). */

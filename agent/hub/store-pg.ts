@@ -9,10 +9,15 @@ import { facilityFromRow } from './store-sqlite.js';
 import type { FacilityState, HubStore, RegistryView, ResendRange } from './store.js';
 import { fidProblem } from '../contract/index.js';
 
+/** Whether a `--db` value names a PostgreSQL database rather than a SQLite file. */
+export function isPostgresUrl(db: string): boolean {
+  return /^postgres(?:ql)?:\/\//.test(db);
+}
+
 /** bigint columns (seq, session, epoch ms) come back as numbers: every value the hub stores is < 2^53. */
+const textParser = (oid: number): ((v: string) => unknown) => pg.types.getTypeParser(oid, 'text');
 const types = {
-  getTypeParser: ((oid: number, format?: string) =>
-    oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
+  getTypeParser: ((oid: number) => (oid === 20 ? (v: string) => Number(v) : textParser(oid))) as pg.CustomTypesConfig['getTypeParser'],
 };
 
 /** Deadlock or serialization failure: the statement is retried (each is one short transaction). */
