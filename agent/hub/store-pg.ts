@@ -15,7 +15,7 @@ export function isPostgresUrl(db: string): boolean {
 }
 
 /** bigint columns (seq, session, epoch ms) come back as numbers: every value the hub stores is < 2^53. */
-const textParser = (oid: number): ((v: string) => unknown) => pg.types.getTypeParser(oid, 'text');
+const textParser = (oid: number) => pg.types.getTypeParser(oid, 'text') as (v: string) => unknown;
 const types = {
   getTypeParser: ((oid: number) => (oid === 20 ? (v: string) => Number(v) : textParser(oid))) as pg.CustomTypesConfig['getTypeParser'],
 };
