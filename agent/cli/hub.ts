@@ -271,7 +271,7 @@ async function runHub(argv: string[]): Promise<number> {
   await service.stop();
   const s = service.hub.stats();
   const dropped = Object.entries(s.dropped).map(([reason, n]) => `${n} ${reason}`).join(', ');
-  say(`${s.received} events received, ${s.duplicates} duplicates, ${s.invalid} invalid, ${s.acked} seqs acked, ${s.snapshots} snapshots kept${dropped ? `; dropped: ${dropped}` : ''}`);
+  say(`${s.received} events received, ${s.duplicates} duplicates, ${s.invalid} invalid, ${s.acked} seqs acked, ${s.snapshots} snapshots kept, ${s.storeErrors} database write failures${dropped ? `; dropped: ${dropped}` : ''}`);
   logger.flush();
   return 0;
 }

@@ -20,6 +20,9 @@ const types = {
   getTypeParser: ((oid: number) => (oid === 20 ? (v: string) => Number(v) : textParser(oid))) as pg.CustomTypesConfig['getTypeParser'],
 };
 
+/** Most events in one group commit. */
+const MAX_BATCH = 500;
+
 /** Deadlock or serialization failure: the statement is retried (each is one short transaction). */
 const RETRYABLE = new Set(['40P01', '40001']);
 
@@ -74,10 +77,19 @@ export class PgHubStore implements HubStore {
   readonly kind = 'postgres';
   readonly registry: PgRegistryCache;
   private readonly months = new Set<string>();
+  /** Events waiting for the next group commit (see `ingest`). */
+  private queue: { e: EventPayload; at: EpochMs; resolve: (r: IngestResult) => void; reject: (err: Error) => void }[] = [];
+  private flushScheduled = false;
+  private flushing = 0;
+  private readonly maxFlushing: number;
   private refreshTimer: NodeJS.Timeout | null = null;
 
-  private constructor(private readonly pool: pg.Pool) {
+  private constructor(
+    private readonly pool: pg.Pool,
+    poolSize: number,
+  ) {
     this.registry = new PgRegistryCache(this);
+    this.maxFlushing = Math.max(1, poolSize - 2); // leave connections for liveness writes and gap checks
   }
 
   static async open(url: string, opts: { poolSize?: number; registryRefreshMs?: number } = {}): Promise<PgHubStore> {
@@ -92,7 +104,7 @@ export class PgHubStore implements HubStore {
     } finally {
       client.release();
     }
-    const store = new PgHubStore(pool);
+    const store = new PgHubStore(pool, opts.poolSize ?? 8);
     await store.registry.refresh();
     store.refreshTimer = setInterval(() => void store.registry.refresh().catch(() => undefined), opts.registryRefreshMs ?? 2_000);
     store.refreshTimer.unref();
@@ -118,13 +130,73 @@ export class PgHubStore implements HubStore {
     this.months.add(month);
   }
 
-  async ingest(e: EventPayload, receivedAt: EpochMs): Promise<IngestResult> {
-    await this.ensurePartition(new Date(e.started_at).toISOString());
-    const r = await this.q<{ fresh: number; latest: number }>(INGEST, [
-      e.fid, e.seq, e.event_id, e.rev, e.replay, e.state, e.type, e.camera_id, JSON.stringify(e), receivedAt, e.started_at,
-    ]);
-    const row = r.rows[0]!;
-    return { duplicate: row.fresh === 0, latest: row.latest === 1 };
+  /**
+   * Group commit: events arriving while earlier ones are being committed are written together in one
+   * transaction (one WAL flush for up to MAX_BATCH events instead of one each); each caller's promise
+   * resolves after that transaction's COMMIT, so the ACK still follows the commit. A failed batch (after
+   * retries of deadlocks between processes) rejects every event in it: none is ACKed, the agents resend.
+   */
+  ingest(e: EventPayload, receivedAt: EpochMs): Promise<IngestResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ e, at: receivedAt, resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.queue.length === 0 || this.flushing >= this.maxFlushing) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      const batch = this.queue.splice(0, MAX_BATCH);
+      if (batch.length === 0) return;
+      this.flushing++;
+      void this.commitBatch(batch).finally(() => {
+        this.flushing--;
+        this.scheduleFlush();
+      });
+      this.scheduleFlush();
+    });
+  }
+
+  private async commitBatch(batch: PgHubStore['queue']): Promise<void> {
+    try {
+      for (const b of batch) await this.ensurePartition(new Date(b.e.started_at).toISOString());
+      const results = await this.inTransaction(async (c) => {
+        const out: IngestResult[] = [];
+        for (const { e, at } of batch) {
+          const r = await c.query<{ fresh: number; latest: number }>(INGEST, [
+            e.fid, e.seq, e.event_id, e.rev, e.replay, e.state, e.type, e.camera_id, JSON.stringify(e), at, e.started_at,
+          ]);
+          const row = r.rows[0]!;
+          out.push({ duplicate: row.fresh === 0, latest: row.latest === 1 });
+        }
+        return out;
+      });
+      batch.forEach((b, i) => b.resolve(results[i]!));
+    } catch (err) {
+      for (const b of batch) b.reject(err as Error);
+    }
+  }
+
+  /** One transaction on one pooled connection, retried on deadlock/serialization failure. */
+  private async inTransaction<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const c = await this.pool.connect();
+      try {
+        await c.query('BEGIN');
+        const out = await fn(c);
+        await c.query('COMMIT');
+        return out;
+      } catch (e) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        const code = (e as { code?: string }).code;
+        if (attempt < 5 && code !== undefined && RETRYABLE.has(code)) continue;
+        throw e;
+      } finally {
+        c.release();
+      }
+    }
   }
 
   private async ensure(fid: string, at: EpochMs): Promise<void> {
@@ -249,6 +321,7 @@ export class PgHubStore implements HubStore {
 
   async close(): Promise<void> {
     if (this.refreshTimer) clearInterval(this.refreshTimer);
+    while (this.queue.length > 0 || this.flushing > 0) await new Promise((r) => setTimeout(r, 10));
     await this.pool.end();
   }
 }

@@ -76,7 +76,9 @@ async function withHubs<T>(n: number, fids: readonly string[], fn: (broker: stri
 }
 
 async function fleet(o: Omit<FleetOptions, 'url' | 'prefix'>, broker: string): Promise<FleetSummary> {
-  return runFleet({ ...o, url: broker, prefix: 'bench' }).done;
+  const s = await runFleet({ ...o, url: broker, prefix: 'bench' }).done;
+  process.stderr.write(`bench hub: fleet ${JSON.stringify(s)}\n`);
+  return s;
 }
 
 /** Commit + ACK throughput: `facilities` each with `perFacility` violations of backlog, replayed uncapped. */
@@ -142,6 +144,8 @@ async function steadyAndHerd(): Promise<Row[]> {
     },
   ];
 }
+
+export { commitRate as benchHubCommit };
 
 export async function benchHub(): Promise<Row[]> {
   const rows: Row[] = [];
