@@ -11,6 +11,7 @@ import { probeCommand } from './cli/probe.js';
 import { drawRulesCommand } from './cli/draw-rules.js';
 import { hubCommand } from './cli/hub.js';
 import { keysCommand } from './cli/keys.js';
+import { simCommand } from './cli/sim.js';
 import { userCommand } from './cli/user.js';
 import { UserError } from './cli/user-error.js';
 import { AGENT_VERSION } from './version.js';
@@ -31,12 +32,14 @@ Usage:
   qmon draw-rules --config FILE --camera ID --out FILE.png [--frame-at SECONDS]
       Grab one frame from the camera and draw its zones, lines (with the "in" direction arrows) and calibration
       on it, so an installer can check them.
-  qmon hub run (--broker URL | --embedded [--port N]) [--db FILE] [--http HOST:PORT] [--shared]
+  qmon hub run (--broker URL | --embedded [--port N]) [--db FILE|postgres://…] [--http HOST:PORT] [--shared]
       The reference hub: ACKs events after its own commit, tracks facilities, asks for resends of seq gaps.
   qmon keys generate --out DIR | show --key FILE
       The facility's message-signing key pair (facility.signing_key); qmon hub keys … makes the hub's.
   qmon hub status (--db FILE | --http HOST:PORT) [--json]
       Facilities, cameras and recent events as a table (or JSON).
+  qmon sim --broker URL --facilities N --seconds S [--rate R] [--outage S] [--provision --db FILE|postgres://…]
+      A fleet of simulated facilities (contract only, no video) for hub load tests; prints a JSON summary.
   qmon user add NAME --role guard|admin|auditor --config FILE --password-stdin
   qmon user list | passwd NAME | disable NAME | enable NAME --config FILE
       Guard dashboard users (passwords from stdin, Argon2id); see qmon user --help.
@@ -51,6 +54,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   'draw-rules': drawRulesCommand,
   hub: hubCommand,
   keys: (argv) => Promise.resolve(keysCommand(argv, 'facility')),
+  sim: simCommand,
   user: userCommand,
 };
 

@@ -7,6 +7,8 @@ import {
   ApiAccess,
   EmbeddedBroker,
   HubDb,
+  PgHubStore,
+  isPostgresUrl,
   ReferenceHub,
   formatHubStatus,
   parseHostPort,
@@ -25,13 +27,17 @@ import { hubTokenCommand, TOKEN_USAGE } from './hub-token.js';
 import { UserError } from './user-error.js';
 
 const USAGE = `Usage:
-  qmon hub run (--broker URL | --embedded [--port N]) [--db FILE] [--http HOST:PORT] [--shared] [--client-id ID]
+  qmon hub run (--broker URL | --embedded [--port N]) [--db FILE | --db postgres://HOST[:PORT]/DB] [--http HOST:PORT]
+               [--shared] [--client-id ID]
                [--snapshots DIR [--upload-listen HOST:PORT --upload-cert FILE --upload-key FILE [--upload-url URL]]]
                [--signing-key FILE] [--allow-unsigned] [--open-registry] [--duration SECONDS] [--log-level LEVEL]
       Run the reference hub consumer: store every event (de-duplicated), ACK it after the commit, publish the
       retained qmon/v1/hub/state, and serve GET /facilities and GET /events?fid=&limit= as JSON.
       --embedded starts an in-process MQTT broker (3.1.1) on 127.0.0.1 (port 1883 unless --port; 0 = any free).
-      --shared subscribes to events and heartbeats as $share/hub/... so several hubs can split the load.
+      --db postgres://… stores into PostgreSQL (migrated at start; the password from PGPASSWORD or ~/.pgpass, never
+      in the URL); --http and --snapshots need the SQLite store for now.
+      --shared subscribes to events and heartbeats as $share/hub/... so several hub processes on one database split
+      the load (each with its own --client-id; no persistent session, so a dead process strands nothing).
       --snapshots DIR asks agents for each event's snapshot (cmd/snapshot) and keeps the verified JPEGs there;
       with --upload-* agents PUT them to a one-time HTTPS URL (on the broker's host name: --upload-url if the
       listening address is not what agents reach) instead of sending them over MQTT. Agents PUT only to port
@@ -114,7 +120,9 @@ export async function startHubService(opts: HubServiceOptions): Promise<HubServi
   }
   let hub: ReferenceHub;
   try {
+    const store = isPostgresUrl(opts.db) ? await openPostgres(opts) : undefined;
     hub = new ReferenceHub({
+      ...(store && { store }),
       url,
       dbFile: opts.db,
       clock: systemClock,
@@ -132,7 +140,8 @@ export async function startHubService(opts: HubServiceOptions): Promise<HubServi
   } catch (e) {
     await upload?.close();
     await broker?.stop();
-    throw new UserError(`cannot open the hub database ${opts.db}: ${(e as Error).message}`);
+    if (e instanceof UserError) throw e;
+    throw new UserError(`cannot open the hub database ${redactText(opts.db)}: ${(e as Error).message}`);
   }
   hub.on('event', ({ fid, event: e, duplicate }) =>
     say(`event ${fid} seq ${e.seq} ${e.type} ${e.state} rev ${e.rev} camera ${e.camera_id}${e.replay ? ' (replay)' : ''}${duplicate ? ' (duplicate)' : ''}`),
@@ -158,7 +167,7 @@ export async function startHubService(opts: HubServiceOptions): Promise<HubServi
     say('WARNING: --open-registry: any client that can publish on the broker can create facilities (demo and tests only)');
     opts.logger.warn('hub: open registry: every facility that posts is accepted and registered');
   }
-  say(`database ${opts.db}; connecting to ${redactText(url)} …`);
+  say(`database ${redactText(opts.db)}; connecting to ${redactText(url)} …`);
   // MQTT.js keeps retrying until the broker answers; the service is up (HTTP, stop) meanwhile.
   const connected = hub.start().then(() => say('hub online (retained hub/state: online, accepting)'));
   return {
@@ -184,6 +193,20 @@ function defaultHosts(host: string): string[] {
   const h = host.toLowerCase();
   if (h === '0.0.0.0' || h === '::') throw new UserError('--http on all addresses needs --http-host NAME (the names clients use; others get 421)', 2);
   return LOOPBACK_NAMES.includes(h) || h.startsWith('127.') ? [...new Set([h, ...LOOPBACK_NAMES])] : [h];
+}
+
+/** PostgreSQL: the URL names host, port and database; the password never rides in a process argument. */
+async function openPostgres(opts: HubServiceOptions): Promise<PgHubStore> {
+  if (/^postgres(?:ql)?:\/\/[^/@]*:[^/@]*@/.test(opts.db)) {
+    throw new UserError('--db: put the PostgreSQL password in PGPASSWORD or ~/.pgpass, not in the URL (process arguments are visible to every user)', 2);
+  }
+  if (opts.http) throw new UserError('--http needs the SQLite store for now (the HTTP read model is not on PostgreSQL yet)', 2);
+  if (opts.snapshotDir !== undefined) throw new UserError('--snapshots needs the SQLite store for now', 2);
+  try {
+    return await PgHubStore.open(opts.db);
+  } catch (e) {
+    throw new UserError(`cannot open the hub database ${redactText(opts.db)}: ${(e as Error).message}`);
+  }
 }
 
 function uploadOptions(listen?: string, cert?: string, key?: string, url?: string, snapshots?: string): HubServiceOptions['upload'] {
@@ -297,7 +320,7 @@ async function runHub(argv: string[]): Promise<number> {
   await service.stop();
   const s = service.hub.stats();
   const dropped = Object.entries(s.dropped).map(([reason, n]) => `${n} ${reason}`).join(', ');
-  say(`${s.received} events received, ${s.duplicates} duplicates, ${s.invalid} invalid, ${s.acked} seqs acked, ${s.snapshots} snapshots kept${dropped ? `; dropped: ${dropped}` : ''}`);
+  say(`${s.received} events received, ${s.duplicates} duplicates, ${s.invalid} invalid, ${s.acked} seqs acked, ${s.snapshots} snapshots kept, ${s.storeErrors} database write failures${dropped ? `; dropped: ${dropped}` : ''}`);
   logger.flush();
   return 0;
 }

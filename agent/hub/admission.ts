@@ -3,7 +3,7 @@ import type { Logger } from '../ops/index.js';
 import { DropLog, type Clock } from '../shared/index.js';
 import type { BirthPayload } from '../contract/index.js';
 import type { FacilityTracker } from './facilities.js';
-import type { FacilityRegistry } from './registry.js';
+import type { RegistryView } from './store.js';
 
 /**
  * Why the hub dropped a message unread or refused it: `oversized` (over the topic's byte limit, or
@@ -25,7 +25,7 @@ export class Admission {
   private readonly drops: DropLog<HubDrop>;
 
   constructor(
-    private readonly registry: FacilityRegistry,
+    private readonly registry: RegistryView,
     private readonly tracker: FacilityTracker,
     private readonly opts: {
       readonly clock: Clock;

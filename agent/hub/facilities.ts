@@ -1,7 +1,9 @@
 import { MAX_SEQ_JUMP, MAX_SESSION_JUMP } from '../contract/index.js';
-import type { MonoMs } from '../shared/types.js';
 import type { BirthPayload, CamStatusPayload, HeartbeatPayload, StatusPayload } from '../contract/index.js';
 
+export type { ResendRange } from './store.js';
+
+/** One facility as the hub's read API shows it (computed from the store, see ReferenceHub.facilities). */
 export interface FacilityView {
   readonly fid: string;
   readonly session: number;
@@ -15,50 +17,28 @@ export interface FacilityView {
   readonly cameras: readonly CamStatusPayload[];
 }
 
-interface Facility {
-  fid: string;
-  session: number;
-  status: StatusPayload['state'] | 'unknown';
-  birth: BirthPayload | null;
-  lastHb: HeartbeatPayload | null;
-  lastHbAt: MonoMs | null;
-  /** 0 = nothing seen yet, so the first seq seen is the baseline, not a gap. */
-  maxSeq: number;
-  /** Missing seq → when it was first noticed. */
-  missing: Map<number, MonoMs>;
-  lastResendAt: MonoMs | null;
-  cameras: Map<string, CamStatusPayload>;
-}
-
-/** A jump bigger than this is an agent whose store was reset, not a gap worth asking for. */
-const MAX_TRACKED_GAP = 100_000;
-
-export interface ResendRange {
-  readonly fid: string;
-  readonly from: number;
-  readonly to: number;
-}
-
 /**
- * What the hub knows per facility: session (to ignore a late Will from an older session), last
- * heartbeat, and the seqs it has not seen (to ask the agent to resend them).
+ * The bases of admission's plausibility bounds, per facility: the highest seq and session this process has
+ * seen (seeded from the store at start). Liveness, gaps and resends are NOT kept here: they live in the
+ * store, shared by every hub process (store.ts). A process that sees only part of a facility's messages
+ * (shared subscriptions) has a base at most a few messages behind the database's, far inside the 1,000,000
+ * and 100,000 bounds.
  */
 export class FacilityTracker {
-  private readonly map = new Map<string, Facility>();
+  private readonly maxSeq = new Map<string, number>();
+  private readonly lastSeqOfBirth = new Map<string, number>();
+  private readonly session = new Map<string, number>();
 
-  constructor(
-    private readonly hbStaleMs: number,
-    private readonly gapGraceMs: number,
-    maxSeqs: Map<string, number> = new Map(),
-    sessions: Map<string, number> = new Map(),
-  ) {
-    for (const [fid, s] of maxSeqs) this.get(fid).maxSeq = s;
-    // Only the bound's base: the status logic starts fresh after a restart (a retained birth of the
-    // stored session must still mark the facility online, see birth()).
-    this.storedSessions = sessions;
+  /** The two numbers before the maps are the old tracker's stale/grace times, kept for its callers; unused. */
+  constructor(_hbStaleMs = 0, _gapGraceMs = 0, maxSeqs: Map<string, number> = new Map(), sessions: Map<string, number> = new Map()) {
+    this.load(maxSeqs, sessions);
   }
 
-  private readonly storedSessions: Map<string, number>;
+  /** Raises the bases to what the store holds (at start, and for the PostgreSQL store once it is open). */
+  load(maxSeqs: Map<string, number>, sessions: Map<string, number>): void {
+    for (const [fid, s] of maxSeqs) this.seq(fid, s);
+    for (const [fid, s] of sessions) this.session.set(fid, Math.max(this.session.get(fid) ?? 0, s));
+  }
 
   /**
    * Whether a session is a plausible next one: at most MAX_SESSION_JUMP above the highest seen. The
@@ -66,8 +46,7 @@ export class FacilityTracker {
    * make every real status look "older" (a live facility shown offline) for good.
    */
   sessionPlausible(fid: string, session: number): boolean {
-    const base = Math.max(this.map.get(fid)?.session ?? 0, this.storedSessions.get(fid) ?? 0);
-    return session <= base + MAX_SESSION_JUMP;
+    return session <= (this.session.get(fid) ?? 0) + MAX_SESSION_JUMP;
   }
 
   /**
@@ -76,121 +55,23 @@ export class FacilityTracker {
    * the persisted maximum and switch gap detection off for that facility for good.
    */
   seqPlausible(fid: string, seq: number): boolean {
-    const f = this.map.get(fid);
-    const base = Math.max(f?.maxSeq ?? 0, f?.birth?.last_seq ?? 0);
+    const base = Math.max(this.maxSeq.get(fid) ?? 0, this.lastSeqOfBirth.get(fid) ?? 0);
     return seq <= base + MAX_SEQ_JUMP;
   }
 
-  private get(fid: string): Facility {
-    let f = this.map.get(fid);
-    if (!f) {
-      f = {
-        fid,
-        session: 0,
-        status: 'unknown',
-        birth: null,
-        lastHb: null,
-        lastHbAt: null,
-        maxSeq: 0,
-        missing: new Map(),
-        lastResendAt: null,
-        cameras: new Map(),
-      };
-      this.map.set(fid, f);
-    }
-    return f;
+  /** An accepted status or birth raises the session base. */
+  status(s: StatusPayload | BirthPayload): void {
+    this.session.set(s.fid, Math.max(this.session.get(s.fid) ?? 0, s.session));
   }
 
-  /**
-   * Returns false when the status is from an older session than one already seen and was ignored:
-   * typically the Will of a connection that died after the agent had already reconnected.
-   */
-  status(s: StatusPayload): boolean {
-    const f = this.get(s.fid);
-    if (s.session < f.session) return false;
-    f.session = Math.max(f.session, s.session);
-    f.status = s.state;
-    return true;
-  }
-
-  /**
-   * A birth from a newer session than any seen means the agent connected again: it is online, even
-   * if the retained status the broker still holds is an older session's offline Will (that Will can
-   * overwrite the newer retained `online`, and a hub that restarts gets it before the birth).
-   */
+  /** An accepted birth raises the session base and announces the agent's last seq. */
   birth(b: BirthPayload): void {
-    const f = this.get(b.fid);
-    if (b.session > f.session) f.status = 'online';
-    f.session = Math.max(f.session, b.session);
-    f.birth = b;
+    this.status(b);
+    this.lastSeqOfBirth.set(b.fid, Math.max(this.lastSeqOfBirth.get(b.fid) ?? 0, b.last_seq));
   }
 
-  heartbeat(h: HeartbeatPayload, now: MonoMs): void {
-    const f = this.get(h.fid);
-    f.lastHb = h;
-    f.lastHbAt = now;
-  }
-
-  camera(c: CamStatusPayload): void {
-    this.get(c.fid).cameras.set(c.camera_id, c);
-  }
-
-  /** Notes a delivered seq; opens a gap when it jumps past the highest one seen. */
-  seq(fid: string, seq: number, now: MonoMs): void {
-    const f = this.get(fid);
-    f.missing.delete(seq);
-    if (seq <= f.maxSeq) return;
-    if (f.maxSeq > 0 && seq - f.maxSeq - 1 <= MAX_TRACKED_GAP) {
-      for (let s = f.maxSeq + 1; s < seq; s++) f.missing.set(s, now);
-    }
-    f.maxSeq = seq;
-  }
-
-  /**
-   * Gaps worth asking for now: missing for longer than the grace period (the backlog lane sends
-   * older seqs after newer live ones, so a fresh gap is normal), not while the agent's last
-   * heartbeat says it still has rows pending, and at most once per grace period.
-   */
-  dueResends(now: MonoMs): ResendRange[] {
-    const out: ResendRange[] = [];
-    for (const f of this.map.values()) {
-      if (f.missing.size === 0) continue;
-      if (f.lastHb && f.lastHb.outbox.pending > 0) continue;
-      if (f.lastResendAt !== null && now - f.lastResendAt < this.gapGraceMs) continue;
-      const old = [...f.missing].filter(([, at]) => now - at >= this.gapGraceMs).map(([s]) => s);
-      if (old.length === 0) continue;
-      old.sort((a, b) => a - b);
-      let from = old[0]!;
-      let prev = from;
-      for (const s of old.slice(1)) {
-        if (s !== prev + 1) {
-          out.push({ fid: f.fid, from, to: prev });
-          from = s;
-        }
-        prev = s;
-      }
-      out.push({ fid: f.fid, from, to: prev });
-      f.lastResendAt = now;
-    }
-    return out;
-  }
-
-  list(now: MonoMs): FacilityView[] {
-    return [...this.map.keys()].map((fid) => this.view(fid, now));
-  }
-
-  view(fid: string, now: MonoMs): FacilityView {
-    const f = this.get(fid);
-    return {
-      fid: f.fid,
-      session: f.session,
-      status: f.status,
-      birth: f.birth,
-      lastHeartbeat: f.lastHb,
-      heartbeatStale: f.lastHbAt === null || now - f.lastHbAt > this.hbStaleMs,
-      maxSeq: f.maxSeq,
-      missingSeqs: [...f.missing.keys()].sort((a, b) => a - b),
-      cameras: [...f.cameras.values()],
-    };
+  /** A stored event raises the seq base. */
+  seq(fid: string, seq: number): void {
+    this.maxSeq.set(fid, Math.max(this.maxSeq.get(fid) ?? 0, seq));
   }
 }

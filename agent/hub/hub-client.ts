@@ -8,6 +8,13 @@ export interface HubClientOptions {
   readonly url: string;
   readonly clientId: string;
   readonly reconnectMs: number;
+  /**
+   * One of several hub processes on shared subscriptions: no persistent session. A broker keeps queuing a
+   * share of the messages for a member whose session outlives its connection; a dead process would then
+   * hold them until it came back. What it had in flight (received, not ACKed) the agents resend after
+   * their ACK timeout, to a live member.
+   */
+  readonly shared?: boolean;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly onConnect: (client: MqttClient) => void;
@@ -29,12 +36,12 @@ export function connectHubClient(o: HubClientOptions, version: 4 | 5): MqttClien
   const client = mqtt.connect(o.url, {
     clientId: o.clientId,
     protocolVersion: version,
-    clean: false,
+    clean: o.shared === true,
     reconnectPeriod: o.reconnectMs,
     will: { topic: topics.hubState, payload: maybeSign(o.signer, topics.hubState, buildHubState(false, false, o.clock.wall())), qos: 1, retain: true },
     // maximumPacketSize: the broker must not send us anything bigger than a snapshot (the largest
     // inbound limit); every topic's own limit is still checked on arrival, also on 3.1.1.
-    ...(version === 5 && { properties: { sessionExpiryInterval: 86_400, maximumPacketSize: HUB_MAX_PACKET_BYTES } }),
+    ...(version === 5 && { properties: { sessionExpiryInterval: o.shared === true ? 0 : 86_400, maximumPacketSize: HUB_MAX_PACKET_BYTES } }),
   });
   client.on('connect', () => {
     noDelay(client); // see link.ts: the hub's ACKs must not wait for delayed TCP ACKs either

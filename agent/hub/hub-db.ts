@@ -57,6 +57,7 @@ export interface StoredEventRow {
 export class HubDb {
   private readonly db: Database.Database;
   private readonly insertDelivery;
+  private readonly upsertSeqState;
   private readonly upsertEvent;
   private readonly upsertFacility;
   /** The operator's list of facilities allowed to post (see registry.ts). */
@@ -89,6 +90,12 @@ export class HubDb {
        WHERE excluded.rev > events.rev`,
     );
     this.registry = new FacilityRegistry(this.db);
+    this.upsertSeqState = opts.readonly
+      ? null
+      : this.db.prepare(
+          `INSERT INTO seq_state (fid, max_seq, contiguous_upto) VALUES (?, ?, ?)
+           ON CONFLICT (fid) DO UPDATE SET max_seq = max(max_seq, excluded.max_seq)`,
+        );
     this.upsertFacility = this.db.prepare(
       `INSERT INTO facilities (fid, session, status, birth, heartbeat, heartbeat_at, cameras, updated_at)
        VALUES (@fid, @session, @status, @birth, @heartbeat, @heartbeatAt, @cameras, @updatedAt)
@@ -117,6 +124,11 @@ export class HubDb {
         birth TEXT, heartbeat TEXT, heartbeat_at INTEGER, cameras TEXT NOT NULL, updated_at INTEGER NOT NULL
       ) STRICT;
       CREATE INDEX IF NOT EXISTS events_recent ON events (received_at);
+      -- Per facility: highest delivered seq, the gap watermark (contiguous from the first seq up to here) and
+      -- when the hub last asked for a resend (see store.ts).
+      CREATE TABLE IF NOT EXISTS seq_state (
+        fid TEXT PRIMARY KEY, max_seq INTEGER NOT NULL, contiguous_upto INTEGER NOT NULL, last_resend_at INTEGER
+      ) STRICT;
       -- The snapshot image the hub holds for an event (the file is beside the database), by sha256.
       CREATE TABLE IF NOT EXISTS snapshots (
         fid TEXT NOT NULL, event_id TEXT NOT NULL, sha256 TEXT NOT NULL, bytes INTEGER NOT NULL,
@@ -132,6 +144,7 @@ export class HubDb {
     return this.db.transaction(() => {
       const replay = e.replay ? 1 : 0;
       const fresh = this.insertDelivery.run(e.fid, e.seq, e.event_id, e.rev, replay, receivedAt).changes === 1;
+      this.upsertSeqState?.run(e.fid, e.seq, e.seq);
       const latest =
         this.upsertEvent.run({
           fid: e.fid,
@@ -234,6 +247,11 @@ export class HubDb {
   /** The newest events (latest revision of each), newest first. */
   recentEvents(fid: string | undefined, limit: number): RecentEvent[] {
     return recentEvents(this.db, fid, limit);
+  }
+
+  /** The connection, for the SQLite HubStore (store-sqlite.ts) only. */
+  get connection(): Database.Database {
+    return this.db;
   }
 
   close(): void {

@@ -11,6 +11,7 @@ import {
   CamStatusPayload,
   EventPayload,
   HeartbeatPayload,
+  HubStatePayload,
   StatusPayload,
   decodePayload,
   hubFilters,
@@ -19,22 +20,32 @@ import {
   signerOf,
   topics,
   type Signer,
+  type TopicKind,
 } from '../contract/index.js';
 import { AckBatch } from './ack-batch.js';
 import { Admission, type HubDrop } from './admission.js';
 import { connectHubClient } from './hub-client.js';
 import { FacilityTracker, type FacilityView, type ResendRange } from './facilities.js';
-import { HubDb, type HubEventRow, type HubSnapshotRow } from './hub-db.js';
+import type { HubEventRow, HubSnapshotRow } from './hub-db.js';
+import { SerialByKey } from './serial.js';
+import type { FacilityState, HubStore } from './store.js';
+import { SqliteHubStore } from './store-sqlite.js';
 import { HubSnapshots, type SnapshotReceipt, type UploadAnswer } from './snapshots.js';
 import type { FacilitySummary, RecentEvent } from './summary.js';
 
 export interface ReferenceHubOptions {
   readonly url: string;
-  /** SQLite file of the hub's own database, or ':memory:'. */
+  /** SQLite file of the hub's own database, or ':memory:' (ignored when `store` is given). */
   readonly dbFile: string;
+  /** An opened store (PgHubStore.open for PostgreSQL); the hub closes it on stop. Default: SQLite at `dbFile`. */
+  readonly store?: HubStore;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** Subscribe to events and heartbeats as `$share/hub/...`, for several hub consumers. */
+  /**
+   * Subscribe to events and heartbeats as `$share/hub/...`, for several hub processes on one database. The
+   * connection then has no persistent session, so a dead process leaves no queue behind that would hold
+   * its share of messages (what it had in flight comes back by the agent's ACK timeout).
+   */
   readonly shared?: boolean;
   readonly clientId?: string;
   /** 5 by default, with a fall back to 4 when the broker refuses 5 (aedes speaks 3.1.1). */
@@ -80,6 +91,8 @@ export interface HubStats {
   readonly acked: number;
   /** Snapshot images received, verified and kept. */
   readonly snapshots: number;
+  /** Messages whose database write failed (not acked: the agent sends them again). */
+  readonly storeErrors: number;
   /** Messages dropped unread or refused, by reason (see HubDrop). */
   readonly dropped: Readonly<Partial<Record<HubDrop, number>>>;
 }
@@ -100,18 +113,18 @@ export interface HubEvents {
  * and only then ACKs it to the agent by seq.
  */
 export class ReferenceHub extends EventEmitter<HubEvents> {
-  private readonly db: HubDb;
+  /** Where everything the hub decides from is kept (shared by all hub processes on one database). */
+  readonly store: HubStore;
   private readonly tracker: FacilityTracker;
+  private readonly serial = new SerialByKey();
   private readonly snapshots: HubSnapshots | null;
   private client: MqttClient | null = null;
   private accepting = true;
   private readonly signer: Signer | null;
   private readonly acks: AckBatch;
   private gapTimer: NodeJS.Timeout | null = null;
-  private counters = { received: 0, duplicates: 0, invalid: 0, acked: 0, snapshots: 0 };
+  private counters = { received: 0, duplicates: 0, invalid: 0, acked: 0, snapshots: 0, storeErrors: 0 };
   private firstConnect: (() => void) | null = null;
-  /** Hub wall time of each facility's last heartbeat, for the stored record. */
-  private readonly hbWall = new Map<string, number>();
   private readonly admission: Admission;
 
   constructor(private readonly opts: ReferenceHubOptions) {
@@ -122,23 +135,40 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
       (n) => (this.counters.acked += n),
       this.signer,
     );
-    this.db = new HubDb(opts.dbFile);
-    for (const fid of opts.facilities ?? []) this.db.registry.add(fid, null, opts.clock.wall());
-    for (const [fid, key] of opts.facilityKeys ?? []) {
-      this.db.registry.add(fid, null, opts.clock.wall(), key);
-      this.db.registry.setKey(fid, 'set', key);
+    this.store = opts.store ?? new SqliteHubStore(opts.dbFile);
+    this.tracker = new FacilityTracker();
+    if (this.store instanceof SqliteHubStore) {
+      for (const fid of opts.facilities ?? []) this.store.registry.add(fid, null, opts.clock.wall());
+      for (const [fid, key] of opts.facilityKeys ?? []) {
+        this.store.registry.add(fid, null, opts.clock.wall(), key);
+        this.store.registry.setKey(fid, 'set', key);
+      }
+      this.tracker.load(this.store.db.maxSeqs(), this.store.db.sessions());
     }
-    this.tracker = new FacilityTracker(opts.hbStaleMs ?? 180_000, opts.gapGraceMs ?? 120_000, this.db.maxSeqs(), this.db.sessions());
-    this.admission = new Admission(this.db.registry, this.tracker, opts);
-    this.snapshots = opts.snapshotDir === undefined ? null : new HubSnapshots(this.db, opts.snapshotDir, (...a) => this.noteSnapshot(...a), opts.uploadUrl);
+    this.admission = new Admission(this.store.registry, this.tracker, opts);
+    if (opts.snapshotDir !== undefined && !(this.store instanceof SqliteHubStore)) throw new Error('snapshot collection needs the SQLite store (not yet on PostgreSQL)');
+    this.snapshots =
+      opts.snapshotDir === undefined ? null : new HubSnapshots(this.local().db, opts.snapshotDir, (...a) => this.noteSnapshot(...a), opts.uploadUrl);
+  }
+
+  /** The SQLite store, for the synchronous read API (tests, demo, HTTP); the PostgreSQL one is read through `store`. */
+  private local(): SqliteHubStore {
+    if (this.store instanceof SqliteHubStore) return this.store;
+    throw new Error('this hub runs on PostgreSQL: read it through hub.store (async)');
   }
 
   /** Resolves once connected, subscribed and announced `online` (MQTT.js retries until then). */
-  start(): Promise<void> {
+  async start(): Promise<void> {
+    if (!(this.store instanceof SqliteHubStore)) {
+      for (const fid of this.opts.facilities ?? []) await this.store.register(fid, null, null, this.opts.clock.wall());
+      await this.store.registry.refresh?.();
+      const b = await this.store.bases();
+      this.tracker.load(b.maxSeqs, b.sessions);
+    }
     return new Promise((resolve) => {
       this.firstConnect = resolve;
       this.client = this.connect(this.opts.protocolVersion ?? 5);
-      this.gapTimer = setInterval(() => this.checkGaps(), this.opts.gapCheckMs ?? 10_000);
+      this.gapTimer = setInterval(() => void this.checkGaps(), this.opts.gapCheckMs ?? 10_000);
     });
   }
 
@@ -156,7 +186,8 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
       }
       await client.endAsync(!client.connected);
     }
-    this.db.close();
+    await this.serial.idle();
+    await this.store.close();
   }
 
   /** Announces (retained) whether agents may send their backlog now. */
@@ -174,12 +205,12 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
   }
 
   events(fid?: string): HubEventRow[] {
-    return this.db.events(fid);
+    return this.local().db.events(fid);
   }
 
   /** The snapshot image the hub holds for an event (file relative to `snapshotDir`). */
   snapshot(fid: string, eventId: string): HubSnapshotRow | undefined {
-    return this.db.snapshot(fid, eventId);
+    return this.local().db.snapshot(fid, eventId);
   }
 
   snapshotImage(fid: string, eventId: string): { bytes: Buffer; sha256: string } | null {
@@ -187,11 +218,36 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
   }
 
   deliveredSeqs(fid: string): number[] {
-    return this.db.deliveredSeqs(fid);
+    return this.local().db.deliveredSeqs(fid);
   }
 
+  /** Every facility the hub has heard from, as stored (SQLite store; see `facilityViews` for both). */
   facilities(): FacilityView[] {
-    return this.tracker.list(this.opts.clock.now());
+    const local = this.local();
+    const states = local.facilityStatesNow();
+    const seqOnly = local.seqOnlyFids().map((fid) => emptyState(fid, local.db.maxSeqs().get(fid) ?? 0));
+    return [...states, ...seqOnly].map((f) => this.view(f, local.missingNow(f.fid)));
+  }
+
+  /** The same as `facilities()` for any store (PostgreSQL included). */
+  async facilityViews(): Promise<FacilityView[]> {
+    const states = await this.store.facilityStates();
+    return Promise.all(states.map(async (f) => this.view(f, await this.store.missingSeqs(f.fid))));
+  }
+
+  private view(f: FacilityState, missingSeqs: number[]): FacilityView {
+    const stale = f.heartbeatAt === null || this.opts.clock.wall() - f.heartbeatAt > (this.opts.hbStaleMs ?? 180_000);
+    return {
+      fid: f.fid,
+      session: f.session,
+      status: f.status,
+      birth: f.birth,
+      lastHeartbeat: f.lastHeartbeat,
+      heartbeatStale: stale,
+      maxSeq: f.maxSeq,
+      missingSeqs,
+      cameras: f.cameras,
+    };
   }
 
   stats(): HubStats {
@@ -200,28 +256,37 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
 
   /** Registers a facility (the hub operator's job: `qmon hub facility add`); false if it was already. */
   register(fid: string, name: string | null = null, publicKey: string | null = null): boolean {
-    return this.db.registry.add(fid, name, this.opts.clock.wall(), publicKey);
+    return this.local().registry.add(fid, name, this.opts.clock.wall(), publicKey);
   }
 
   /** Facilities as stored (what `GET /facilities` serves). */
   summaries(): FacilitySummary[] {
-    return this.db.facilitySummaries(this.opts.clock.wall(), this.opts.hbStaleMs ?? 180_000);
+    return this.local().db.facilitySummaries(this.opts.clock.wall(), this.opts.hbStaleMs ?? 180_000);
   }
 
   /** The province a facility is registered with, for the HTTP API's province tier. */
   provinceOf(fid: string): string | null {
-    return this.db.registry.provinceOf(fid);
+    return this.local().registry.provinceOf(fid);
   }
 
   recentEvents(fid: string | undefined, limit: number): RecentEvent[] {
-    return this.db.recentEvents(fid, limit);
+    return this.local().db.recentEvents(fid, limit);
   }
 
-  /** Asks agents (cmd/resend) for seqs missing longer than the grace period; returns what it asked. */
-  checkGaps(): ResendRange[] {
+  /**
+   * Asks agents (cmd/resend) for seqs missing longer than the grace period; returns what it asked. Every
+   * hub process runs this; the store lets only one of them ask a facility per grace period.
+   */
+  async checkGaps(): Promise<ResendRange[]> {
     const client = this.client;
     if (!client?.connected) return [];
-    const due = this.tracker.dueResends(this.opts.clock.now());
+    let due: ResendRange[];
+    try {
+      due = await this.store.claimResends(this.opts.clock.wall(), this.opts.gapGraceMs ?? 120_000);
+    } catch (e) {
+      this.opts.logger.warn({ err: (e as Error).message }, 'hub: gap check failed');
+      return [];
+    }
     for (const r of due) {
       this.opts.logger.warn(r, 'hub: seqs missing; asking the agent to resend');
       const topic = topics.cmd(r.fid, 'resend');
@@ -237,6 +302,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
         url: this.opts.url,
         clientId: this.opts.clientId ?? 'qmon-hub',
         reconnectMs: this.opts.reconnectMs ?? 1_000,
+        ...(this.opts.shared === true && { shared: true }),
         clock: this.opts.clock,
         logger: this.opts.logger,
         onConnect: (client) => void this.onConnect(client),
@@ -257,6 +323,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
         [
           ...[hubFilters.evt, hubFilters.hb, ...(this.snapshots ? [hubFilters.snap] : [])].map(share),
           ...[hubFilters.status, hubFilters.birth, hubFilters.camStatus],
+          ...(this.opts.shared === true ? [topics.hubState] : []),
         ],
         { qos: 1 },
       );
@@ -273,83 +340,84 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
   }
 
   private onMessage(topic: string, payload: Buffer): void {
+    if (topic === topics.hubState) return this.onHubState(payload);
     const t = parseTopic(topic);
     if (!t?.fid) return;
     if (t.kind === 'ack' || t.kind === 'cmd' || t.kind === 'hub-state') return; // not subscribed: the agents' inbound topics
     const admitted = this.admission.admit(t.kind, t.fid, topic, payload);
     if (admitted === null) return;
-    payload = admitted; // without its signature
-    const now = this.opts.clock.now();
-    let changed = false;
-    switch (t.kind) {
+    // One facility's messages are handled in arrival order (the store is async); facilities run in parallel.
+    const fid = t.fid;
+    void this.serial.run(fid, () => this.handle(t.kind, t.eventId, topic, fid, admitted)).catch((e: unknown) => {
+      this.counters.storeErrors++;
+      this.opts.logger.warn({ fid, err: (e as Error).message }, 'hub: database write failed (not acked)');
+    });
+  }
+
+  /** `payload` has passed admission (size, registry, signature) and is without its signature. */
+  private async handle(kind: TopicKind, eventId: string | undefined, topic: string, fid: string, payload: Buffer): Promise<void> {
+    const wall = this.opts.clock.wall();
+    switch (kind) {
       case 'evt':
-        return this.onEvent(topic, t.fid, payload);
+        return this.onEvent(topic, fid, payload);
       case 'snap':
-        return void this.snapshots?.receive(t.fid, t.eventId!, payload, this.opts.clock.wall()); // subscribed only when collecting
+        return void this.snapshots?.receive(fid, eventId!, payload, wall); // subscribed only when collecting
       case 'status': {
-        const s = this.admission.plausibleSession(this.decode(StatusPayload, topic, t.fid, payload));
-        if (s) {
-          const ignored = !this.tracker.status(s);
-          if (ignored) this.opts.logger.info({ fid: t.fid, session: s.session }, 'hub: old-session status ignored');
-          this.emit('status', { fid: t.fid, state: s.state, session: s.session, ignored });
-        }
-        changed = s !== null;
-        break;
+        const s = this.admission.plausibleSession(this.decode(StatusPayload, topic, fid, payload));
+        if (!s) return;
+        const ignored = !(await this.store.applyStatus(s, wall));
+        this.tracker.status(s);
+        if (ignored) this.opts.logger.info({ fid, session: s.session }, 'hub: old-session status ignored');
+        this.emit('status', { fid, state: s.state, session: s.session, ignored });
+        return;
       }
       case 'birth': {
-        const b = this.admission.plausibleBirth(this.decode(BirthPayload, topic, t.fid, payload));
-        if (b) this.tracker.birth(b);
-        changed = b !== null;
-        break;
+        const b = this.admission.plausibleBirth(this.decode(BirthPayload, topic, fid, payload));
+        if (!b) return;
+        await this.store.applyBirth(b, wall);
+        this.tracker.birth(b);
+        return;
       }
       case 'hb': {
-        const h = this.decode(HeartbeatPayload, topic, t.fid, payload);
-        if (h) {
-          this.tracker.heartbeat(h, now);
-          this.hbWall.set(t.fid, this.opts.clock.wall());
-        }
-        changed = h !== null;
-        break;
+        const h = this.decode(HeartbeatPayload, topic, fid, payload);
+        if (h) await this.store.applyHeartbeat(h, wall);
+        return;
       }
       case 'cam-status': {
-        const c = this.decode(CamStatusPayload, topic, t.fid, payload);
-        if (c) this.tracker.camera(c);
-        changed = c !== null;
-        break;
+        const c = this.decode(CamStatusPayload, topic, fid, payload);
+        if (c) await this.store.applyCamera(c, wall);
+        return;
       }
       default:
         return;
     }
-    if (changed) this.saveFacility(t.fid);
   }
 
-  private saveFacility(fid: string): void {
-    const v = this.tracker.view(fid, this.opts.clock.now());
-    this.db.saveFacility({
-      fid,
-      session: v.session,
-      status: v.status,
-      birth: v.birth,
-      heartbeat: v.lastHeartbeat,
-      heartbeatAt: this.hbWall.get(fid) ?? null,
-      cameras: v.cameras,
-      updatedAt: this.opts.clock.wall(),
-    });
-  }
-
-  private onEvent(topic: string, fid: string, payload: Buffer): void {
+  private async onEvent(topic: string, fid: string, payload: Buffer): Promise<void> {
     const e = this.decode(EventPayload, topic, fid, payload);
     if (!e) return;
     // Not stored, not acked, the persisted maximum unchanged: a forged seq cannot switch off gap detection.
     if (!this.admission.plausibleSeq(fid, e.seq)) return;
-    const { duplicate } = this.db.ingest(e, this.opts.clock.wall());
+    const { duplicate } = await this.store.ingest(e, this.opts.clock.wall());
     this.counters.received++;
     if (duplicate) this.counters.duplicates++;
-    this.tracker.seq(fid, e.seq, this.opts.clock.now());
-    this.acks.add(fid, e.seq);
+    this.tracker.seq(fid, e.seq);
+    this.acks.add(fid, e.seq); // only after the commit
     this.emit('event', { fid, event: e, duplicate });
     const ask = this.snapshots?.request(fid, e.event_id, this.opts.clock.now());
     if (ask && this.client?.connected) this.client.publish(ask.topic, maybeSign(this.signer, ask.topic, ask.payload), { qos: 1 });
+  }
+
+  /**
+   * Several hub processes share the one retained `hub/state`: when one dies (its Will) or stops, it says
+   * `offline` for all. A process still running answers with its own state at once, so agents keep sending.
+   */
+  private onHubState(payload: Buffer): void {
+    const s = decodePayload(HubStatePayload, topics.hubState, payload);
+    const client = this.client;
+    if (!s.ok || s.value.online || !client?.connected || this.opts.shared !== true) return;
+    this.opts.logger.info('hub: another hub process announced offline; announcing this one online');
+    client.publish(topics.hubState, this.hubState(true, this.accepting), { qos: 1, retain: true });
   }
 
   /** For the upload service: an image PUT with a one-time token (see startHubUpload). */
@@ -375,4 +443,9 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     this.emit('invalid', { topic, error: error ?? 'invalid' });
     return null;
   }
+}
+
+/** A facility known only from its deliveries (no status, birth or heartbeat yet). */
+function emptyState(fid: string, maxSeq: number): FacilityState {
+  return { fid, session: 0, status: 'unknown', birth: null, lastHeartbeat: null, heartbeatAt: null, cameras: [], maxSeq, contiguousUpto: 0 };
 }

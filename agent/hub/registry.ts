@@ -40,7 +40,8 @@ interface RegistryRow {
   province?: string | null;
 }
 
-function kidOf(text: string | null): string | null {
+/** The key id of a stored key text; null when there is none or it cannot be read. */
+export function kidOf(text: string | null): string | null {
   if (text === null) return null;
   try {
     return keyId(parsePublicKey(text));

@@ -3,6 +3,7 @@ import { benchDetector } from './detector.js';
 import { benchCamera } from './camera.js';
 import { benchDashboard } from './dashboard.js';
 import { benchCapacity } from './capacity.js';
+import { benchHub } from './hub.js';
 import { benchOutbox } from './outbox.js';
 import { benchOverhead } from './overhead.js';
 import { benchCameras, benchFaceMask, benchVisionStage } from './vision.js';
@@ -66,5 +67,10 @@ export const scenarios: readonly Scenario[] = [
     name: 'dashboard',
     description: 'guard dashboard: violation recorded → SSE message and → card drawn in Chromium (p50/p95), server RSS with 20 open streams',
     run: () => benchDashboard(),
+  },
+  {
+    name: 'hub',
+    description: 'hub scale-out: events/s committed to PostgreSQL and ACKed by 1 and 2 hub processes; 2,000 facilities steady; one-hour-outage herd drain',
+    run: () => benchHub(),
   },
 ];

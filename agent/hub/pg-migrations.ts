@@ -1,0 +1,101 @@
+import type { PoolClient } from 'pg';
+
+/**
+ * The PostgreSQL hub schema, as numbered migrations applied in order, each once, inside one transaction
+ * with the version row (`schema_migrations`). Several hub processes may start at once: the first takes an
+ * advisory lock, the others wait for it and then find nothing to do. Append only; never edit a shipped one.
+ */
+export const PG_MIGRATIONS: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
+  {
+    version: 1,
+    name: 'events (partitioned by month of started_at), deliveries, seq_state, facilities, registry, snapshots',
+    sql: `
+      -- Partition key: the month of the event's started_at. An event's identity (fid, event_id) never changes
+      -- month across revisions (started_at is fixed at rev 1), so the primary key that PostgreSQL requires to
+      -- contain the partition key still de-duplicates by (fid, event_id).
+      CREATE TABLE events (
+        fid text NOT NULL, event_id text NOT NULL, started_month date NOT NULL,
+        rev integer NOT NULL, seq bigint NOT NULL, state text NOT NULL, type text NOT NULL,
+        camera_id text NOT NULL, replay boolean NOT NULL, started_at timestamptz NOT NULL,
+        payload jsonb NOT NULL, received_at bigint NOT NULL,
+        PRIMARY KEY (fid, event_id, started_month)
+      ) PARTITION BY RANGE (started_month);
+      -- Facility + time (the facility page) and national/province + time (province = the fid's prefix before '-').
+      CREATE INDEX events_fid_started ON events (fid, started_at DESC);
+      CREATE INDEX events_started ON events (started_at DESC);
+      CREATE INDEX events_province_started ON events ((split_part(fid, '-', 1)), started_at DESC);
+      CREATE INDEX events_received ON events (received_at DESC);
+      CREATE TABLE events_default PARTITION OF events DEFAULT;
+
+      -- Every (fid, seq) once: how "exactly once" and "no gaps" are counted.
+      CREATE TABLE deliveries (
+        fid text NOT NULL, seq bigint NOT NULL, event_id text NOT NULL, rev integer NOT NULL,
+        replay boolean NOT NULL, received_at bigint NOT NULL,
+        PRIMARY KEY (fid, seq)
+      );
+      -- Per facility: highest seq, the gap watermark and the last resend request (shared by all hub processes).
+      CREATE TABLE seq_state (
+        fid text PRIMARY KEY, first_seq bigint NOT NULL, contiguous_upto bigint NOT NULL, last_resend_at bigint
+      );
+      CREATE TABLE facilities (
+        fid text PRIMARY KEY, session bigint NOT NULL, status text NOT NULL, birth jsonb, heartbeat jsonb,
+        heartbeat_at bigint, cameras jsonb NOT NULL DEFAULT '[]', updated_at bigint NOT NULL
+      );
+      CREATE TABLE registry (
+        fid text PRIMARY KEY, name text, added_at bigint NOT NULL, disabled boolean NOT NULL DEFAULT false,
+        public_key text
+      );
+      CREATE TABLE snapshots (
+        fid text NOT NULL, event_id text NOT NULL, sha256 text NOT NULL, bytes integer NOT NULL,
+        file text NOT NULL, received_at bigint NOT NULL, PRIMARY KEY (fid, event_id)
+      );
+      -- Creates the month partition an insert needs (called before each insert into a month not yet seen by
+      -- this process; idempotent, and safe when two processes race: the loser's CREATE is skipped).
+      CREATE FUNCTION qmon_events_partition(m date) RETURNS void LANGUAGE plpgsql AS $$
+      DECLARE
+        name text := 'events_' || to_char(m, 'YYYY_MM');
+      BEGIN
+        IF to_regclass(name) IS NULL THEN
+          BEGIN
+            EXECUTE format('CREATE TABLE %I PARTITION OF events FOR VALUES FROM (%L) TO (%L)', name, m, (m + interval '1 month')::date);
+          EXCEPTION WHEN duplicate_table OR unique_violation THEN NULL;
+          END;
+        END IF;
+      END $$;
+    `,
+  },
+  {
+    version: 2,
+    name: 'registry: the next key of a rotation and the province (the API tiers), as in the SQLite registry',
+    sql: `
+      ALTER TABLE registry ADD COLUMN next_public_key text;
+      ALTER TABLE registry ADD COLUMN province text;
+    `,
+  },
+];
+
+const MIGRATION_LOCK = 0x716d6f6e; // 'qmon': one advisory lock for schema changes
+
+/** Applies the migrations not applied yet; returns the schema version now in place. */
+export async function migrate(client: PoolClient): Promise<number> {
+  await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+  try {
+    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+    const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+    for (const m of PG_MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      await client.query('BEGIN');
+      try {
+        await client.query(m.sql);
+        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+        await client.query('COMMIT');
+      } catch (e) {
+        await client.query('ROLLBACK');
+        throw new Error(`hub database migration ${m.version} failed: ${(e as Error).message}`);
+      }
+    }
+    return Math.max(0, ...PG_MIGRATIONS.map((m) => m.version));
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+  }
+}

@@ -1,0 +1,353 @@
+import pg from 'pg';
+import type { BirthPayload, CamStatusPayload, EventPayload, HeartbeatPayload, StatusPayload } from '../contract/index.js';
+import type { EpochMs } from '../shared/types.js';
+import { assessGaps, expand, gapQuery, type GapRow } from './gaps.js';
+import type { HubEventRow, IngestResult } from './hub-db.js';
+import { migrate } from './pg-migrations.js';
+import { kidOf, type RegisteredFacility } from './registry.js';
+import { facilityFromRow } from './store-sqlite.js';
+import type { FacilityState, HubStore, RegistryView, ResendRange } from './store.js';
+import type { KeyObject } from 'node:crypto';
+import { fidProblem, parsePublicKey } from '../contract/index.js';
+
+/** Whether a `--db` value names a PostgreSQL database rather than a SQLite file. */
+export function isPostgresUrl(db: string): boolean {
+  return /^postgres(?:ql)?:\/\//.test(db);
+}
+
+/** bigint columns (seq, session, epoch ms) come back as numbers: every value the hub stores is < 2^53. */
+const textParser = (oid: number) => pg.types.getTypeParser(oid, 'text') as (v: string) => unknown;
+const types = {
+  getTypeParser: ((oid: number) => (oid === 20 ? (v: string) => Number(v) : textParser(oid))) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/** Most events in one group commit. */
+const MAX_BATCH = 500;
+
+/** Deadlock or serialization failure: the statement is retried (each is one short transaction). */
+const RETRYABLE = new Set(['40P01', '40001']);
+
+const INGEST = `
+  WITH d AS (
+    INSERT INTO deliveries (fid, seq, event_id, rev, replay, received_at) VALUES ($1, $2, $3, $4, $5, $10)
+    ON CONFLICT DO NOTHING RETURNING 1
+  ), e AS (
+    INSERT INTO events (fid, event_id, started_month, rev, seq, state, type, camera_id, replay, started_at, payload, received_at)
+    VALUES ($1, $3, date_trunc('month', $11::timestamptz AT TIME ZONE 'UTC')::date, $4, $2, $6, $7, $8, $5, $11::timestamptz, $9::jsonb, $10)
+    ON CONFLICT (fid, event_id, started_month) DO UPDATE SET
+      rev = excluded.rev, seq = excluded.seq, state = excluded.state, type = excluded.type, camera_id = excluded.camera_id,
+      replay = excluded.replay, payload = excluded.payload, received_at = excluded.received_at
+    WHERE excluded.rev > events.rev
+    RETURNING 1
+  ), s AS (
+    INSERT INTO seq_state (fid, first_seq, contiguous_upto) VALUES ($1, $2, $2) ON CONFLICT (fid) DO NOTHING RETURNING 1
+  )
+  SELECT (SELECT count(*) FROM d)::int AS fresh, (SELECT count(*) FROM e)::int AS latest, (SELECT count(*) FROM s)::int AS first`;
+
+const FACILITY_SELECT = `SELECT f.fid, f.session, f.status, f.birth, f.heartbeat, f.heartbeat_at, f.cameras,
+    (SELECT max(seq) FROM deliveries d WHERE d.fid = f.fid) AS max_seq, s.contiguous_upto
+  FROM facilities f LEFT JOIN seq_state s ON s.fid = f.fid`;
+
+/** Keys stored as text; one that cannot be read trusts nothing (its messages count as unknown_key on arrival). */
+function readableKeys(texts: readonly (string | null)[]): KeyObject[] {
+  const out: KeyObject[] = [];
+  for (const t of texts) {
+    if (t === null) continue;
+    try {
+      out.push(parsePublicKey(t));
+    } catch {
+      // stored by hand and unreadable
+    }
+  }
+  return out;
+}
+
+/** The registry as admission reads it, synchronously: a set of enabled fids refreshed from the table. */
+class PgRegistryCache implements RegistryView {
+  private enabled = new Set<string>();
+  private keyed = new Map<string, KeyObject[]>();
+  constructor(private readonly store: PgHubStore) {}
+  async refresh(): Promise<void> {
+    const rows = (await this.store.registered()).filter((r) => !r.disabled);
+    this.enabled = new Set(rows.map((r) => r.fid));
+    this.keyed = new Map(rows.map((r) => [r.fid, readableKeys([r.publicKey, r.nextPublicKey])]));
+  }
+  accepts(fid: string): boolean {
+    return this.enabled.has(fid);
+  }
+  keys(fid: string): KeyObject[] {
+    return this.keyed.get(fid) ?? [];
+  }
+  /** For `--open-registry`: accepted at once here, stored in the background (the insert is idempotent). */
+  add(fid: string, name: string | null, addedAt: number): boolean {
+    const problem = fidProblem(fid);
+    if (problem) throw new Error(problem);
+    if (this.enabled.has(fid)) return false;
+    this.enabled.add(fid);
+    void this.store.register(fid, name, null, addedAt).catch(() => this.enabled.delete(fid));
+    return true;
+  }
+}
+
+/**
+ * The PostgreSQL HubStore: several hub processes share it (see store.ts for the rules). Opened with
+ * `PgHubStore.open(url)`, which applies the migrations and loads the registry cache (refreshed every
+ * `registryRefreshMs`, so a facility added while hubs run is accepted within that time).
+ */
+export class PgHubStore implements HubStore {
+  readonly kind = 'postgres';
+  readonly registry: PgRegistryCache;
+  private readonly months = new Set<string>();
+  /** Events waiting for the next group commit (see `ingest`). */
+  private queue: { e: EventPayload; at: EpochMs; resolve: (r: IngestResult) => void; reject: (err: Error) => void }[] = [];
+  private flushScheduled = false;
+  private flushing = 0;
+  private readonly maxFlushing: number;
+  private refreshTimer: NodeJS.Timeout | null = null;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    poolSize: number,
+  ) {
+    this.registry = new PgRegistryCache(this);
+    this.maxFlushing = Math.max(1, poolSize - 2); // leave connections for liveness writes and gap checks
+  }
+
+  static async open(url: string, opts: { poolSize?: number; registryRefreshMs?: number } = {}): Promise<PgHubStore> {
+    const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 8, types });
+    pool.on('error', () => undefined); // an idle client's connection dropped: the pool replaces it on next use
+    const client = await pool.connect().catch(async (e: unknown) => {
+      await pool.end();
+      throw new Error(`cannot connect to the hub database: ${(e as Error).message}`);
+    });
+    try {
+      await migrate(client);
+    } finally {
+      client.release();
+    }
+    const store = new PgHubStore(pool, opts.poolSize ?? 8);
+    await store.registry.refresh();
+    store.refreshTimer = setInterval(() => void store.registry.refresh().catch(() => undefined), opts.registryRefreshMs ?? 2_000);
+    store.refreshTimer.unref();
+    return store;
+  }
+
+  private async q<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.pool.query<R>(sql, params);
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (attempt < 5 && code !== undefined && RETRYABLE.has(code)) continue;
+        throw e;
+      }
+    }
+  }
+
+  private async ensurePartition(startedAt: string): Promise<void> {
+    const month = `${startedAt.slice(0, 7)}-01`;
+    if (this.months.has(month)) return;
+    await this.q('SELECT qmon_events_partition($1::date)', [month]);
+    this.months.add(month);
+  }
+
+  /**
+   * Group commit: events arriving while earlier ones are being committed are written together in one
+   * transaction (one WAL flush for up to MAX_BATCH events instead of one each); each caller's promise
+   * resolves after that transaction's COMMIT, so the ACK still follows the commit. A failed batch (after
+   * retries of deadlocks between processes) rejects every event in it: none is ACKed, the agents resend.
+   */
+  ingest(e: EventPayload, receivedAt: EpochMs): Promise<IngestResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ e, at: receivedAt, resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.queue.length === 0 || this.flushing >= this.maxFlushing) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      const batch = this.queue.splice(0, MAX_BATCH);
+      if (batch.length === 0) return;
+      this.flushing++;
+      void this.commitBatch(batch).finally(() => {
+        this.flushing--;
+        this.scheduleFlush();
+      });
+      this.scheduleFlush();
+    });
+  }
+
+  private async commitBatch(batch: PgHubStore['queue']): Promise<void> {
+    try {
+      for (const b of batch) await this.ensurePartition(new Date(b.e.started_at).toISOString());
+      const results = await this.inTransaction(async (c) => {
+        const out: IngestResult[] = [];
+        for (const { e, at } of batch) {
+          const r = await c.query<{ fresh: number; latest: number }>(INGEST, [
+            e.fid, e.seq, e.event_id, e.rev, e.replay, e.state, e.type, e.camera_id, JSON.stringify(e), at, e.started_at,
+          ]);
+          const row = r.rows[0]!;
+          out.push({ duplicate: row.fresh === 0, latest: row.latest === 1 });
+        }
+        return out;
+      });
+      batch.forEach((b, i) => b.resolve(results[i]!));
+    } catch (err) {
+      for (const b of batch) b.reject(err as Error);
+    }
+  }
+
+  /** One transaction on one pooled connection, retried on deadlock/serialization failure. */
+  private async inTransaction<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const c = await this.pool.connect();
+      try {
+        await c.query('BEGIN');
+        const out = await fn(c);
+        await c.query('COMMIT');
+        return out;
+      } catch (e) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        const code = (e as { code?: string }).code;
+        if (attempt < 5 && code !== undefined && RETRYABLE.has(code)) continue;
+        throw e;
+      } finally {
+        c.release();
+      }
+    }
+  }
+
+  private async ensure(fid: string, at: EpochMs): Promise<void> {
+    await this.q(`INSERT INTO facilities (fid, session, status, updated_at) VALUES ($1, 0, 'unknown', $2) ON CONFLICT DO NOTHING`, [fid, at]);
+  }
+
+  async applyStatus(s: StatusPayload, at: EpochMs): Promise<boolean> {
+    await this.ensure(s.fid, at);
+    const r = await this.q('UPDATE facilities SET session = $2, status = $3, updated_at = $4 WHERE fid = $1 AND session <= $2', [s.fid, s.session, s.state, at]);
+    return r.rowCount === 1;
+  }
+
+  async applyBirth(b: BirthPayload, at: EpochMs): Promise<void> {
+    await this.ensure(b.fid, at);
+    await this.q(
+      `UPDATE facilities SET status = CASE WHEN $2 > session THEN 'online' ELSE status END, session = greatest(session, $2),
+         birth = $3::jsonb, updated_at = $4 WHERE fid = $1 AND session <= $2`,
+      [b.fid, b.session, JSON.stringify(b), at],
+    );
+  }
+
+  async applyHeartbeat(h: HeartbeatPayload, at: EpochMs): Promise<void> {
+    await this.q(
+      `INSERT INTO facilities (fid, session, status, heartbeat, heartbeat_at, updated_at) VALUES ($1, 0, 'unknown', $2::jsonb, $3, $3)
+       ON CONFLICT (fid) DO UPDATE SET heartbeat = excluded.heartbeat, heartbeat_at = excluded.heartbeat_at, updated_at = excluded.updated_at
+       WHERE facilities.heartbeat_at IS NULL OR facilities.heartbeat_at <= excluded.heartbeat_at`,
+      [h.fid, JSON.stringify(h), at],
+    );
+  }
+
+  async applyCamera(c: CamStatusPayload, at: EpochMs): Promise<void> {
+    await this.ensure(c.fid, at);
+    await this.q(
+      `UPDATE facilities SET updated_at = $3, cameras = coalesce(
+         (SELECT jsonb_agg(x) FROM jsonb_array_elements(cameras) x WHERE x->>'camera_id' <> $2), '[]'::jsonb) || jsonb_build_array($4::jsonb)
+       WHERE fid = $1`,
+      [c.fid, c.camera_id, at, JSON.stringify(c)],
+    );
+  }
+
+  private async assess(fid: string, now: EpochMs, graceMs: number): Promise<ReturnType<typeof assessGaps> | null> {
+    const st = await this.q<{ contiguous_upto: number; max_seq: number }>(
+      'SELECT contiguous_upto, (SELECT max(seq) FROM deliveries d WHERE d.fid = s.fid) AS max_seq FROM seq_state s WHERE fid = $1',
+      [fid],
+    );
+    const s = st.rows[0];
+    if (!s) return null;
+    const rows = (await this.q<GapRow>(gapQuery((n) => `$${n}`), [fid, s.contiguous_upto])).rows;
+    const a = assessGaps(fid, rows, s.max_seq, now, graceMs);
+    if (a.watermark > s.contiguous_upto) await this.q('UPDATE seq_state SET contiguous_upto = greatest(contiguous_upto, $2) WHERE fid = $1', [fid, a.watermark]);
+    return a;
+  }
+
+  async claimResends(now: EpochMs, graceMs: number): Promise<ResendRange[]> {
+    const candidates = await this.q<{ fid: string; pending: number | null }>(
+      `SELECT s.fid, (f.heartbeat->'outbox'->>'pending')::int AS pending FROM seq_state s LEFT JOIN facilities f ON f.fid = s.fid
+       WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.fid = s.fid AND d.seq > s.contiguous_upto)`,
+    );
+    const out: ResendRange[] = [];
+    for (const c of candidates.rows) {
+      const a = await this.assess(c.fid, now, graceMs); // advances the watermark even while the agent still sends
+      if (!a || a.due.length === 0 || (c.pending ?? 0) > 0) continue;
+      const claimed = await this.q(
+        'UPDATE seq_state SET last_resend_at = $2 WHERE fid = $1 AND (last_resend_at IS NULL OR last_resend_at <= $3)',
+        [c.fid, now, now - graceMs],
+      );
+      if (claimed.rowCount === 1) out.push(...a.due);
+    }
+    return out;
+  }
+
+  async facility(fid: string): Promise<FacilityState | null> {
+    const r = (await this.q(`${FACILITY_SELECT} WHERE f.fid = $1`, [fid])).rows[0];
+    return r ? facilityFromRow(r as Parameters<typeof facilityFromRow>[0]) : null;
+  }
+
+  async facilityStates(): Promise<FacilityState[]> {
+    return (await this.q(`${FACILITY_SELECT} ORDER BY f.fid`)).rows.map((r) => facilityFromRow(r as Parameters<typeof facilityFromRow>[0]));
+  }
+
+  async missingSeqs(fid: string): Promise<number[]> {
+    return expand((await this.assess(fid, 0, Number.POSITIVE_INFINITY))?.missing ?? []);
+  }
+
+  async events(fid?: string): Promise<HubEventRow[]> {
+    const r = await this.q<{ fid: string; event_id: string; rev: number; seq: number; state: string; type: string; camera_id: string; replay: boolean; payload: EventPayload; received_at: number }>(
+      `SELECT fid, event_id, rev, seq, state, type, camera_id, replay, payload, received_at FROM events ${fid === undefined ? '' : 'WHERE fid = $1'} ORDER BY fid, seq`,
+      fid === undefined ? [] : [fid],
+    );
+    return r.rows.map((x) => ({
+      fid: x.fid, eventId: x.event_id, rev: x.rev, seq: x.seq, state: x.state, type: x.type, cameraId: x.camera_id,
+      replay: x.replay, payload: x.payload, receivedAt: x.received_at,
+    }));
+  }
+
+  async deliveredSeqs(fid: string): Promise<number[]> {
+    return (await this.q<{ seq: number }>('SELECT seq FROM deliveries WHERE fid = $1 ORDER BY seq', [fid])).rows.map((r) => r.seq);
+  }
+
+  async bases(): Promise<{ maxSeqs: Map<string, number>; sessions: Map<string, number> }> {
+    const seqs = await this.q<{ fid: string; s: number }>('SELECT fid, max(seq) AS s FROM deliveries GROUP BY fid');
+    const sess = await this.q<{ fid: string; session: number }>('SELECT fid, session FROM facilities');
+    return { maxSeqs: new Map(seqs.rows.map((r) => [r.fid, r.s])), sessions: new Map(sess.rows.map((r) => [r.fid, r.session])) };
+  }
+
+  async registered(): Promise<RegisteredFacility[]> {
+    const r = await this.q<{
+      fid: string; name: string | null; added_at: number; disabled: boolean; public_key: string | null; next_public_key: string | null; province: string | null;
+    }>('SELECT * FROM registry ORDER BY fid');
+    return r.rows.map((x) => ({
+      fid: x.fid, name: x.name, addedAt: x.added_at, disabled: x.disabled, publicKey: x.public_key, kid: kidOf(x.public_key),
+      nextPublicKey: x.next_public_key, nextKid: kidOf(x.next_public_key), province: x.province,
+    }));
+  }
+
+  async register(fid: string, name: string | null, publicKey: string | null, at: EpochMs): Promise<boolean> {
+    const problem = fidProblem(fid);
+    if (problem) throw new Error(problem);
+    const r = await this.q(
+      `INSERT INTO registry (fid, name, added_at, public_key) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (fid) DO UPDATE SET public_key = excluded.public_key
+       WHERE excluded.public_key IS NOT NULL AND registry.public_key IS DISTINCT FROM excluded.public_key`,
+      [fid, name, at, publicKey],
+    );
+    return r.rowCount === 1;
+  }
+
+  async close(): Promise<void> {
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    while (this.queue.length > 0 || this.flushing > 0) await new Promise((r) => setTimeout(r, 10));
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,204 @@
+import type { BirthPayload, CamStatusPayload, EventPayload, HeartbeatPayload, StatusPayload } from '../contract/index.js';
+import type { EpochMs } from '../shared/types.js';
+import { assessGaps, expand, gapQuery, type GapRow } from './gaps.js';
+import { HubDb, type HubEventRow, type IngestResult } from './hub-db.js';
+import type { RegisteredFacility } from './registry.js';
+import type { FacilityState, HubStore, ResendRange } from './store.js';
+
+interface FacilityDbRow {
+  fid: string;
+  session: number;
+  status: string;
+  birth: string | null;
+  heartbeat: string | null;
+  heartbeat_at: number | null;
+  cameras: string;
+  max_seq: number | null;
+  contiguous_upto: number | null;
+}
+
+const FACILITY_SELECT = `SELECT f.fid, f.session, f.status, f.birth, f.heartbeat, f.heartbeat_at, f.cameras, s.max_seq, s.contiguous_upto
+  FROM facilities f LEFT JOIN seq_state s ON s.fid = f.fid`;
+
+export function facilityFromRow(r: FacilityDbRow | { [K in keyof FacilityDbRow]: unknown }): FacilityState {
+  const json = <T>(v: unknown): T | null => (v === null || v === undefined ? null : typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
+  return {
+    fid: String(r.fid),
+    session: Number(r.session),
+    status: String(r.status) as FacilityState['status'],
+    birth: json<BirthPayload>(r.birth),
+    lastHeartbeat: json<HeartbeatPayload>(r.heartbeat),
+    heartbeatAt: r.heartbeat_at === null ? null : Number(r.heartbeat_at),
+    cameras: json<CamStatusPayload[]>(r.cameras) ?? [],
+    maxSeq: r.max_seq === null ? 0 : Number(r.max_seq),
+    contiguousUpto: r.contiguous_upto === null ? 0 : Number(r.contiguous_upto),
+  };
+}
+
+/**
+ * The SQLite HubStore (the demo, tests, single-site use): the same rules as the PostgreSQL store, run
+ * synchronously inside better-sqlite3 transactions and returned as resolved promises. The sync `*Now`
+ * methods serve the hub's synchronous read API (tests, `qmon hub status`).
+ */
+export class SqliteHubStore implements HubStore {
+  readonly kind = 'sqlite';
+  readonly db: HubDb;
+
+  constructor(file: string) {
+    this.db = new HubDb(file);
+  }
+
+  get registry(): HubDb['registry'] {
+    return this.db.registry;
+  }
+
+  private get sql(): HubDb['connection'] {
+    return this.db.connection;
+  }
+
+  ingest(e: EventPayload, receivedAt: EpochMs): Promise<IngestResult> {
+    return Promise.resolve(this.db.ingest(e, receivedAt));
+  }
+
+  /** Makes sure the facility has a row (liveness updates below only ever UPDATE it). */
+  private ensure(fid: string, at: EpochMs): void {
+    this.sql
+      .prepare(`INSERT OR IGNORE INTO facilities (fid, session, status, cameras, updated_at) VALUES (?, 0, 'unknown', '[]', ?)`)
+      .run(fid, at);
+  }
+
+  applyStatus(s: StatusPayload, at: EpochMs): Promise<boolean> {
+    return Promise.resolve(
+      this.sql.transaction(() => {
+        this.ensure(s.fid, at);
+        return (
+          this.sql
+            .prepare('UPDATE facilities SET session = ?, status = ?, updated_at = ? WHERE fid = ? AND session <= ?')
+            .run(s.session, s.state, at, s.fid, s.session).changes === 1
+        );
+      })(),
+    );
+  }
+
+  applyBirth(b: BirthPayload, at: EpochMs): Promise<void> {
+    this.sql.transaction(() => {
+      this.ensure(b.fid, at);
+      this.sql
+        .prepare(
+          `UPDATE facilities SET status = CASE WHEN ? > session THEN 'online' ELSE status END, session = max(session, ?),
+             birth = ?, updated_at = ? WHERE fid = ? AND session <= ?`,
+        )
+        .run(b.session, b.session, JSON.stringify(b), at, b.fid, b.session);
+    })();
+    return Promise.resolve();
+  }
+
+  applyHeartbeat(h: HeartbeatPayload, at: EpochMs): Promise<void> {
+    this.sql.transaction(() => {
+      this.ensure(h.fid, at);
+      this.sql.prepare('UPDATE facilities SET heartbeat = ?, heartbeat_at = ?, updated_at = ? WHERE fid = ?').run(JSON.stringify(h), at, at, h.fid);
+    })();
+    return Promise.resolve();
+  }
+
+  applyCamera(c: CamStatusPayload, at: EpochMs): Promise<void> {
+    this.sql.transaction(() => {
+      this.ensure(c.fid, at);
+      const cams = JSON.parse(this.sql.prepare('SELECT cameras FROM facilities WHERE fid = ?').pluck().get(c.fid) as string) as CamStatusPayload[];
+      const next = [...cams.filter((x) => x.camera_id !== c.camera_id), c];
+      this.sql.prepare('UPDATE facilities SET cameras = ?, updated_at = ? WHERE fid = ?').run(JSON.stringify(next), at, c.fid);
+    })();
+    return Promise.resolve();
+  }
+
+  private assess(fid: string, now: EpochMs, graceMs: number): ReturnType<typeof assessGaps> | null {
+    const st = this.sql.prepare('SELECT max_seq, contiguous_upto FROM seq_state WHERE fid = ?').get(fid) as
+      | { max_seq: number; contiguous_upto: number }
+      | undefined;
+    if (!st) return null;
+    const rows = this.sql.prepare(gapQuery(() => '?')).all(fid, st.contiguous_upto) as GapRow[];
+    const a = assessGaps(fid, rows, st.max_seq, now, graceMs);
+    if (a.watermark > st.contiguous_upto) this.sql.prepare('UPDATE seq_state SET contiguous_upto = max(contiguous_upto, ?) WHERE fid = ?').run(a.watermark, fid);
+    return a;
+  }
+
+  claimResends(now: EpochMs, graceMs: number): Promise<ResendRange[]> {
+    const out: ResendRange[] = [];
+    const candidates = this.sql
+      .prepare(
+        `SELECT s.fid, f.heartbeat FROM seq_state s LEFT JOIN facilities f ON f.fid = s.fid
+         WHERE s.contiguous_upto < s.max_seq AND (s.last_resend_at IS NULL OR s.last_resend_at <= ?)`,
+      )
+      .all(now - graceMs) as { fid: string; heartbeat: string | null }[];
+    for (const c of candidates) {
+      const hb = c.heartbeat === null ? null : (JSON.parse(c.heartbeat) as HeartbeatPayload);
+      if (hb && hb.outbox.pending > 0) continue; // the agent is still sending: the backlog arrives late by design
+      this.sql.transaction(() => {
+        const a = this.assess(c.fid, now, graceMs);
+        if (!a || a.due.length === 0) return;
+        const claimed = this.sql
+          .prepare('UPDATE seq_state SET last_resend_at = ? WHERE fid = ? AND (last_resend_at IS NULL OR last_resend_at <= ?)')
+          .run(now, c.fid, now - graceMs).changes;
+        if (claimed === 1) out.push(...a.due);
+      })();
+    }
+    return Promise.resolve(out);
+  }
+
+  facilityNow(fid: string): FacilityState | null {
+    const r = this.sql.prepare(`${FACILITY_SELECT} WHERE f.fid = ?`).get(fid) as FacilityDbRow | undefined;
+    return r ? facilityFromRow(r) : null;
+  }
+
+  facilityStatesNow(): FacilityState[] {
+    return (this.sql.prepare(`${FACILITY_SELECT} ORDER BY f.fid`).all() as FacilityDbRow[]).map(facilityFromRow);
+  }
+
+  /** Facilities that delivered events but never sent status/birth/heartbeat have no facilities row. */
+  seqOnlyFids(): string[] {
+    return this.sql.prepare('SELECT fid FROM seq_state WHERE fid NOT IN (SELECT fid FROM facilities) ORDER BY fid').pluck().all() as string[];
+  }
+
+  missingNow(fid: string): number[] {
+    return expand(this.assess(fid, 0, Number.POSITIVE_INFINITY)?.missing ?? []);
+  }
+
+  facility(fid: string): Promise<FacilityState | null> {
+    return Promise.resolve(this.facilityNow(fid));
+  }
+
+  facilityStates(): Promise<FacilityState[]> {
+    return Promise.resolve(this.facilityStatesNow());
+  }
+
+  missingSeqs(fid: string): Promise<number[]> {
+    return Promise.resolve(this.missingNow(fid));
+  }
+
+  events(fid?: string): Promise<HubEventRow[]> {
+    return Promise.resolve(this.db.events(fid));
+  }
+
+  deliveredSeqs(fid: string): Promise<number[]> {
+    return Promise.resolve(this.db.deliveredSeqs(fid));
+  }
+
+  bases(): Promise<{ maxSeqs: Map<string, number>; sessions: Map<string, number> }> {
+    return Promise.resolve({ maxSeqs: this.db.maxSeqs(), sessions: this.db.sessions() });
+  }
+
+  registered(): Promise<RegisteredFacility[]> {
+    return Promise.resolve(this.db.registry.list());
+  }
+
+  register(fid: string, name: string | null, publicKey: string | null, at: EpochMs): Promise<boolean> {
+    const added = this.db.registry.add(fid, name, at);
+    if (publicKey !== null) this.sql.prepare('UPDATE registry SET public_key = ? WHERE fid = ?').run(publicKey, fid);
+    return Promise.resolve(added);
+  }
+
+  close(): Promise<void> {
+    this.db.close();
+    return Promise.resolve();
+  }
+}

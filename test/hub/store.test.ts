@@ -1,0 +1,121 @@
+// The HubStore rules, run against both implementations (SQLite file; a throwaway PostgreSQL), and the
+// cross-process ones (two PgHubStore on one database = two hub processes).
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BirthPayload, buildBirth, buildHeartbeat, buildStatus, EventPayload, encodeEvent, HeartbeatPayload, StatusPayload } from '../../agent/contract/index.js';
+import type { HubStore } from '../../agent/hub/store.js';
+import { SqliteHubStore } from '../../agent/hub/store-sqlite.js';
+import { PgHubStore } from '../../agent/hub/store-pg.js';
+import type { Violation } from '../../agent/shared/types.js';
+import { tempDir, violation } from '../store/fixtures.js';
+import { BIRTH } from '../uplink/identity.js';
+import { POSTGRES_MISSING, postgresBin, startPostgres, type TestPostgres } from '../support/postgres.js';
+
+const FID = 'bg-0137';
+const T = Date.UTC(2026, 0, 1);
+const GRACE = 120_000;
+const ev = (v: Violation, seq: number, fid = FID): EventPayload =>
+  EventPayload.parse(JSON.parse(encodeEvent(v, { fid, session: 1, seq, replay: false, clock: { synced: true, source: 'chrony' } }).toString()));
+const status = (state: 'online' | 'offline', session: number) => StatusPayload.parse(JSON.parse(buildStatus(FID, state, session, T).toString()));
+const birth = (session: number) => BirthPayload.parse(JSON.parse(buildBirth(FID, session, T, BIRTH, 0).toString()));
+const hb = (pending: number) =>
+  HeartbeatPayload.parse(
+    JSON.parse(
+      buildHeartbeat({ fid: FID, session: 1, wall: T, uptimeS: 1, outbox: { pending, sent: 0, oldestPendingAt: null }, cameras: [], diskFreeMb: null, clock: { synced: true, source: 'chrony' } }).toString(),
+    ),
+  );
+
+let pgServer: TestPostgres | null = null;
+let dbCount = 0;
+const pgReason = postgresBin() === null ? POSTGRES_MISSING : null;
+if (pgReason !== null) console.warn(`SKIPPED PostgreSQL store tests: ${pgReason}`);
+
+beforeAll(async () => {
+  if (pgReason === null) pgServer = await startPostgres();
+}, 90_000);
+afterAll(async () => {
+  await pgServer?.stop();
+});
+
+type Open = () => Promise<{ a: HubStore; b: HubStore; close: () => Promise<void> }>;
+const sqlite: Open = async () => {
+  const tmp = tempDir('hub-store');
+  const a = new SqliteHubStore(`${tmp.dir}/hub.db`);
+  const b = new SqliteHubStore(`${tmp.dir}/hub.db`);
+  return Promise.resolve({ a, b, close: async () => (await a.close(), await b.close(), tmp.cleanup()) });
+};
+const postgres: Open = async () => {
+  const url = await pgServer!.createDb(`store${++dbCount}`);
+  const [a, b] = await Promise.all([PgHubStore.open(url), PgHubStore.open(url)]); // migrations race: one applies them
+  return { a, b, close: async () => (await a.close(), await b.close()) };
+};
+
+describe.each([
+  ['sqlite', sqlite, false],
+  ['postgres', postgres, pgReason !== null],
+] as const)('HubStore on %s', (_name, open, skip) => {
+  let a: HubStore;
+  let b: HubStore;
+  let close: () => Promise<void>;
+  beforeEach(async (ctx) => {
+    if (skip) return ctx.skip();
+    ({ a, b, close } = await open());
+    return close;
+  });
+
+  it('stores each (fid, seq) once and keeps the highest rev of an event, whichever process stores it', async () => {
+    const v = violation(1);
+    const v2 = { ...v, rev: 2, state: 'end' as const };
+    expect(await a.ingest(ev(v2, 2), T)).toEqual({ duplicate: false, latest: true });
+    expect(await b.ingest(ev(v, 1), T)).toEqual({ duplicate: false, latest: false }); // older rev arrives later
+    expect(await b.ingest(ev(v2, 2), T)).toEqual({ duplicate: true, latest: false });
+    const rows = await a.events(FID);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ rev: 2, seq: 2, state: 'end' });
+    expect(await b.deliveredSeqs(FID)).toEqual([1, 2]);
+  });
+
+  it('keeps events of different months apart and each event unique (started_at decides the partition)', async () => {
+    const jan = violation(1);
+    const feb = violation(2, { startedAt: Date.UTC(2026, 1, 3), updatedAt: Date.UTC(2026, 1, 3), endedAt: null });
+    await Promise.all([a.ingest(ev(jan, 1), T), b.ingest(ev(feb, 2), T), a.ingest(ev({ ...feb, rev: 2 }, 3), T)]);
+    const rows = await a.events(FID);
+    expect(rows.map((r) => [r.eventId, r.rev])).toEqual([
+      [jan.eventId, 1],
+      [feb.eventId, 2],
+    ]);
+  });
+
+  it('applies liveness by session whatever the order or process: a late Will is ignored, a newer birth is online', async () => {
+    expect(await a.applyStatus(status('online', 5), T)).toBe(true);
+    expect(await b.applyStatus(status('offline', 4), T)).toBe(false); // the Will of the previous connection
+    expect(await a.facility(FID)).toMatchObject({ session: 5, status: 'online' });
+    await b.applyStatus(status('offline', 5), T);
+    await a.applyBirth(birth(6), T); // retained offline Will of 5 first, then the birth of 6
+    expect(await b.facility(FID)).toMatchObject({ session: 6, status: 'online' });
+    await a.applyBirth(birth(5), T); // an older birth changes nothing
+    expect((await b.facility(FID))?.birth?.session).toBe(6);
+    await b.applyHeartbeat(hb(0), T + 1000);
+    expect(await a.facility(FID)).toMatchObject({ heartbeatAt: T + 1000, lastHeartbeat: { outbox: { pending: 0 } } });
+  });
+
+  it('finds gaps from the deliveries of all processes, and only one process asks once per grace period', async () => {
+    for (const s of [1, 2]) await a.ingest(ev(violation(s), s), T);
+    await b.ingest(ev(violation(5), 5), T);
+    await a.ingest(ev(violation(8), 8), T + 10_000);
+    expect(await a.missingSeqs(FID)).toEqual([3, 4, 6, 7]);
+    expect(await a.claimResends(T + GRACE - 1, GRACE)).toEqual([]);
+    const [ra, rb] = await Promise.all([a.claimResends(T + GRACE, GRACE), b.claimResends(T + GRACE, GRACE)]);
+    expect([...ra, ...rb]).toEqual([{ fid: FID, from: 3, to: 4 }]); // 6..7 revealed later: not due yet
+    expect(await b.claimResends(T + GRACE + 10_000, GRACE)).toEqual([]); // asked within the grace period
+    await b.applyHeartbeat(hb(4), T);
+    expect(await a.claimResends(T + 3 * GRACE, GRACE)).toEqual([]); // the agent still sends its backlog
+    await b.applyHeartbeat(hb(0), T + 1);
+    expect(await a.claimResends(T + 3 * GRACE, GRACE)).toEqual([
+      { fid: FID, from: 3, to: 4 },
+      { fid: FID, from: 6, to: 7 },
+    ]);
+    for (const s of [3, 4, 6, 7]) await b.ingest(ev(violation(s), s), T);
+    expect(await a.missingSeqs(FID)).toEqual([]);
+    expect((await b.facility(FID))?.maxSeq).toBe(8);
+  });
+});
