@@ -34,6 +34,7 @@ import { Housekeeping } from './app/housekeeping.js';
 import { utcOffsetMinutes } from './app/timezone.js';
 import { AGENT_VERSION } from './version.js';
 import { GuardDashboard } from './app/dashboard.js';
+import { AgentMetrics } from './app/metrics.js';
 
 export interface AgentOptions {
   readonly config: AppConfig;
@@ -73,6 +74,8 @@ export class Agent {
   private readonly rates: CameraRates;
   /** The guard dashboard; fed each recorded revision, camera state and detected frame. */
   private dashboard: GuardDashboard | null = null;
+  /** Prometheus metrics, served on the dashboard's listener at `/metrics`. */
+  private metrics: AgentMetrics | null = null;
 
   constructor(private readonly opts: AgentOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -88,8 +91,10 @@ export class Agent {
     // Face and mask models are small; the face model is needed for snapshots on every camera, not only mask rules.
     this.models = await openVisionModels({ registry, personMinScore: config.models.person.min_score, attributes: true });
     this.detector = this.models.person;
-    this.vision = new VisionScheduler({ detector: this.models.person, clock: this.clock, motion: {} });
     this.store = Store.open({ dir: config.storage.dir, clock: this.clock, logger: this.log });
+    this.metrics = this.createMetrics();
+    const timedDetector = this.metrics.timed(this.models.person, this.models.person.model.name);
+    this.vision = new VisionScheduler({ detector: timedDetector, clock: this.clock, motion: {} });
 
     const hubUrl = await this.startEmbeddedHub(config);
     const alarms = new ViolationLifecycle({ sink: { record: (v) => this.recordViolation(v) } });
@@ -130,6 +135,7 @@ export class Agent {
       uplink,
       diskFreeMb: () => this.housekeeping?.retention.diskFreeMb() ?? null,
       models: () => (this.detector ? [{ name: this.detector.model.name, version: this.detector.model.version }] : []),
+      metrics: () => this.metrics!.render(),
     });
     this.say(`dashboard ${dashboardUrl}`);
 
@@ -176,6 +182,21 @@ export class Agent {
     }
     if (!this.store) throw new Error('agent not started');
     return { cameras, outbox: this.store.stats(), hub: this.hub?.stats() ?? null };
+  }
+
+  private createMetrics(): AgentMetrics {
+    return new AgentMetrics({
+      cameras: () =>
+        [...this.pipelines].map(([id, { pipeline, supervisor }]) => ({ id, state: supervisor.state.state, counters: supervisor.counters, pipeline: pipeline.stats })),
+      vision: () => this.vision?.stats() ?? [],
+      outbox: () => this.store?.stats() ?? null,
+      uplink: () => {
+        const u = this.uplink?.stats();
+        return u ? { connected: u.connected, hubOnline: u.hubState?.online ?? null } : null;
+      },
+      storageDir: this.opts.config.storage.dir,
+      wall: () => this.clock.wall(),
+    });
   }
 
   private async startEmbeddedHub(config: AppConfig): Promise<string> {
@@ -285,6 +306,7 @@ export class Agent {
   /** Every violation revision: stored with its outbox row (throws when not stored), then shown to the guards. */
   private recordViolation(v: Violation): void {
     this.uplink!.enqueue(v);
+    if (v.state === 'new') this.metrics?.violationOpened(v.type);
     this.dashboard?.published(v);
   }
 

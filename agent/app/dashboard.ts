@@ -28,6 +28,8 @@ export interface DashboardSources {
   readonly uplink: Uplink;
   readonly diskFreeMb: () => number | null;
   readonly models: () => HealthSource['models'];
+  /** Prometheus text for `GET /metrics`. */
+  readonly metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 /**
@@ -60,6 +62,7 @@ export class GuardDashboard {
       cameraState: (id) => this.states.get(id) ?? null,
       preview: (id) => this.previews.jpeg(id),
       say: this.o.say,
+      ...(p.metrics && { metrics: p.metrics }),
       health: () => {
         const u = p.uplink.stats();
         return {

@@ -215,12 +215,14 @@ export async function resolveConfig(cfg: ParsedConfig, ctx: ResolveContext): Pro
   const cameras = await Promise.all(cfg.cameras.map((c, i) => resolveCamera(c, ['cameras', i], ctx)));
   const listen = parseListen(cfg.local.listen);
   const localTls = await resolveLocalTls(cfg.local.tls, ctx);
+  const metricsToken = cfg.local.metrics_token === undefined ? undefined : await secret(cfg.local.metrics_token, ['local', 'metrics_token'], ctx);
+  if (cfg.local.metrics_token !== undefined && metricsToken === undefined) return undefined;
   if (hub === undefined || listen === undefined || localTls === undefined || cameras.some((c) => c === undefined)) return undefined;
   return {
     facility: cfg.facility,
     hub,
     storage: { ...cfg.storage, dir: resolvePath(ctx.baseDir, cfg.storage.dir) },
-    local: { ...cfg.local, ...listen, tls: localTls },
+    local: { ...cfg.local, ...listen, tls: localTls, ...(metricsToken !== undefined ? { metrics_token: metricsToken } : {}) },
     models: cfg.models,
     cameras: cameras as CameraConfig[],
   };
