@@ -32,7 +32,7 @@ Usage:
       on it, so an installer can check them.
   qmon hub run (--broker URL | --embedded [--port N]) [--db FILE] [--http HOST:PORT] [--shared]
       The reference hub: ACKs events after its own commit, tracks facilities, asks for resends of seq gaps.
-  qmon hub status (--db FILE | --http HOST:PORT) [--json]
+  qmon hub status (--db FILE | --http URL) [--json]
       Facilities, cameras and recent events as a table (or JSON).
   qmon user add NAME --role guard|admin|auditor --config FILE --password-stdin
   qmon user list | passwd NAME | disable NAME | enable NAME --config FILE
@@ -84,8 +84,18 @@ main(process.argv.slice(2)).then(
       process.exitCode = e.exitCode;
       return;
     }
+    // An option a command does not know (node:util parseArgs): a usage mistake, not a bug.
+    if (isParseArgsError(e)) {
+      process.stderr.write(`qmon: ${e.message}\n(see qmon --help)\n`);
+      process.exitCode = 2;
+      return;
+    }
     // A bug, not a user mistake: keep the stack for the report.
     process.stderr.write(`qmon: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exitCode = 70;
   },
 );
+
+function isParseArgsError(e: unknown): e is Error {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && (e as NodeJS.ErrnoException).code!.startsWith('ERR_PARSE_ARGS');
+}

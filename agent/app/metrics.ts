@@ -143,10 +143,12 @@ export class AgentMetrics {
     new Gauge({
       name: 'qmon_disk_free_bytes',
       help: 'Free bytes (for unprivileged users) on the file system of the data dir.',
+      labelNames: ['dir'],
       registers: [r],
       collect() {
+        this.reset();
         const free = diskFreeBytes(sources.storageDir);
-        if (free !== null) this.set(free);
+        if (free !== null) this.set({ dir: sources.storageDir }, free);
       },
     });
   }

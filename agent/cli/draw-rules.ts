@@ -13,6 +13,7 @@ import { ConfigError, loadConfig, type CameraConfig, type Point } from '../confi
 import { classifyFfmpegExit } from '../decode/index.js';
 import { redactText } from '../ops/index.js';
 import { leftNormal } from '../rules/index.js';
+import { helpRequested, printHelp } from './help.js';
 import { UserError } from './user-error.js';
 
 const USAGE = 'usage: qmon draw-rules --config FILE --camera ID --out FILE.png [--frame-at SECONDS]';
@@ -20,6 +21,11 @@ const GRAB_TIMEOUT_MS = 30_000;
 const RTSP_IO_TIMEOUT_US = '10000000';
 
 export async function drawRulesCommand(argv: string[]): Promise<number> {
+  if (helpRequested(argv)) {
+    return printHelp(`${USAGE}
+  Grab one frame from the camera and draw its zones, lines with their "in" arrows and
+  calibration on it, so an installer can check them.`);
+  }
   let values: { config?: string; camera?: string; out?: string; 'frame-at'?: string };
   try {
     ({ values } = parseArgs({

@@ -10,23 +10,35 @@ import { StoreError } from '../store/index.js';
 import { RuleConfigError } from '../rules/index.js';
 import { LocalServerError } from '../local/index.js';
 import { createLogger, redactText } from '../ops/index.js';
+import { helpRequested, printHelp } from './help.js';
 import { UserError } from './user-error.js';
+
+const USAGE = `usage: qmon run --config FILE [--duration SECONDS] [--log-level LEVEL] [--log-json]
+  Run the agent until SIGINT/SIGTERM (or for --duration seconds). SIGHUP reloads the config file.
+  On a terminal: readable lines on the console, the JSON log in DATA_DIR/logs/qmon.jsonl; else (--log-json,
+  a service) the JSON log on stdout.`;
 
 /** Errors a user fixes by changing config or the machine: shown as one line, no stack. */
 const USER_FIXABLE = [ConfigError, FfmpegCheckError, ModelError, StoreError, RuleConfigError, LocalServerError];
 
 /** `qmon run --config FILE`: run until SIGINT/SIGTERM (or --duration seconds). */
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      config: { type: 'string', short: 'c' },
-      duration: { type: 'string' },
-      'log-level': { type: 'string' },
-      'log-json': { type: 'boolean' },
-    },
-  });
-  if (!values.config) throw new UserError('usage: qmon run --config FILE [--duration SECONDS]', 2);
+  if (helpRequested(argv)) return printHelp(USAGE);
+  let values: { config?: string; duration?: string; 'log-level'?: string; 'log-json'?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string', short: 'c' },
+        duration: { type: 'string' },
+        'log-level': { type: 'string' },
+        'log-json': { type: 'boolean' },
+      },
+    }));
+  } catch (e) {
+    throw new UserError(`${(e as Error).message}\n${USAGE}`, 2);
+  }
+  if (!values.config) throw new UserError(USAGE, 2);
   const duration = values.duration === undefined ? null : Number(values.duration);
   if (duration !== null && !(duration > 0)) throw new UserError(`--duration: expected a number of seconds > 0, got "${values.duration}"`, 2);
 
