@@ -19,7 +19,7 @@ import {
 import { Tracker } from './track/index.js';
 import { RuleEngine } from './rules/index.js';
 import { ViolationLifecycle } from './events/index.js';
-import { Store, readSnapshotFile } from './store/index.js';
+import { Store, readSnapshotFile, makePrivateDir, securePrivateTree } from './store/index.js';
 import type { BirthInfo } from './contract/index.js';
 import { Uplink, type TlsOptions } from './uplink/index.js';
 import { EmbeddedBroker, ReferenceHub, type HubStats } from './hub/index.js';
@@ -86,6 +86,9 @@ export class Agent {
 
   async start(): Promise<void> {
     const { config } = this.opts;
+    // Faces, alerts and password hashes: private to the agent's user whatever the umask (checked and fixed at start).
+    makePrivateDir(config.storage.dir);
+    securePrivateTree(config.storage.dir, this.log.child({ stage: 'store' }));
     const ffmpeg = await checkFfmpeg();
     const registry = ModelRegistry.open(this.opts.modelsDir ?? defaultModelsDir());
     // Face and mask models are small; the face model is needed for snapshots on every camera, not only mask rules.
@@ -138,6 +141,8 @@ export class Agent {
       metrics: () => this.metrics!.render(),
     });
     this.say(`dashboard ${dashboardUrl}`);
+    // What the start itself created (embedded hub database, TLS files) under a permissive umask.
+    securePrivateTree(config.storage.dir, this.log.child({ stage: 'store' }));
 
     const utcOffsetMin = utcOffsetMinutes(config.facility.timezone, this.clock.wall());
     const cameras = config.cameras.filter((c) => c.enabled);

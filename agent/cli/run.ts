@@ -39,6 +39,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     throw new UserError(`${(e as Error).message}\n${USAGE}`, 2);
   }
   if (!values.config) throw new UserError(USAGE, 2);
+  // Everything the agent writes (data dir, databases, snapshots, logs) is for its own user only.
+  process.umask(0o077);
   const duration = values.duration === undefined ? null : Number(values.duration);
   if (duration !== null && !(duration > 0)) throw new UserError(`--duration: expected a number of seconds > 0, got "${values.duration}"`, 2);
 
@@ -46,10 +48,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   // Interactive: readable lines on the terminal, JSON log in a file. Service/CI: JSON on stdout (journald).
   const interactive = process.stdout.isTTY && !values['log-json'];
   const logFile = join(config.storage.dir, 'logs', 'qmon.jsonl');
-  if (interactive) mkdirSync(join(config.storage.dir, 'logs'), { recursive: true });
+  if (interactive) mkdirSync(join(config.storage.dir, 'logs'), { recursive: true, mode: 0o700 });
   const logger = createLogger({
     level: values['log-level'],
-    destination: interactive ? pino.destination({ dest: logFile, append: true, sync: false, mkdir: true }) : undefined,
+    destination: interactive ? pino.destination({ dest: logFile, append: true, sync: false, mkdir: true, mode: 0o600 }) : undefined,
   });
   const out = interactive ? process.stdout : process.stderr;
   const say = (line: string): void => {
