@@ -33,7 +33,7 @@ import { Snapshotter } from './app/snapshotter.js';
 import { Housekeeping } from './app/housekeeping.js';
 import { utcOffsetMinutes } from './app/timezone.js';
 import { AGENT_VERSION } from './version.js';
-import { GuardDashboard } from './app/dashboard.js';
+import { GuardDashboard, dashboardCounts } from './app/dashboard.js';
 import { AgentMetrics } from './app/metrics.js';
 
 export interface AgentOptions {
@@ -113,6 +113,15 @@ export class Agent {
       birth: () => this.birth(),
       cameraHealth: () => this.cameraHealth(),
       diskFreeMb: () => this.housekeeping?.retention.diskFreeMb() ?? null,
+      dashboardCounts: (since) => {
+        try {
+          return this.store ? dashboardCounts(this.store, since) : null;
+        } catch (err) {
+          // The heartbeat goes without the counts rather than not at all.
+          this.log.warn({ err }, 'dashboard counts for the heartbeat could not be read');
+          return null;
+        }
+      },
       heartbeatS: config.hub.heartbeat_s,
       replayRatePerS: config.hub.replay_rate_per_s,
       snapshotUpload: config.hub.snapshot_upload,

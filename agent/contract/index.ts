@@ -78,6 +78,7 @@ export {
   type BirthInfo,
   type CameraHealth,
   type CameraStatus,
+  type DashboardCounts,
   type HeartbeatInput,
   type OutboxCounts,
   type ResponseInput,

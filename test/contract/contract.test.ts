@@ -43,6 +43,10 @@ const INVALID: Partial<Record<JsonSchemaFile, ((s: Record<string, unknown>) => R
   'qmon.hb-1.schema.json': [
     (s) => ({ ...s, cameras: [{ id: 'cam', state: 'online', fps_in: -1, fps_detect: 0, last_frame_age_s: null }] }),
     (s) => ({ ...s, cameras: [{ id: 'cam', state: 'online', fps_in: 1, fps_detect: 0, last_frame_age_s: null, quality: 'great' }] }),
+    (s) => ({ ...s, dashboard: { ...(s.dashboard as object), logins: -1 } }),
+    // Counts only: no user names in a heartbeat.
+    (s) => ({ ...s, dashboard: { ...(s.dashboard as object), users: ['nguyen'] } }),
+    (s) => ({ ...s, uplink: { acked_unsent: 1.5, dropped: 0 } }),
   ],
   'qmon.cmd-resend-1.schema.json': [(s) => ({ ...s, from_seq: '3' })],
   'qmon.cmd-set-policy-1.schema.json': [
