@@ -263,7 +263,9 @@ export class Agent {
     supervisor.on('hwaccel', (f) => this.say(`camera    ${cam.id} hardware decode ${f.from} failed (${f.reason}); using software decode`));
     const wallAt = (mono: number): number => this.clock.wall() - (this.clock.now() - mono);
     supervisor.on('state', (s) => {
-      this.say(`camera    ${cam.id} ${s.state}${s.reason ? ` (${s.reason})` : ''}`);
+      // The reason's detail (ffmpeg's own words, already redacted: "Is a directory", "401 Unauthorized") is what a
+      // technician needs on the console, not only in the JSON log.
+      this.say(`camera    ${cam.id} ${s.state}${s.reason ? ` (${s.reason}${s.detail ? `: ${s.detail}` : ''})` : ''}`);
       const status = toCameraStatus(s, wallAt);
       if (status) this.uplink?.setCameraStatus(cam.id, status);
       this.dashboard?.cameraState(cam.id, s, status, supervisor.quality().grade);

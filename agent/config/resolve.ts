@@ -3,7 +3,7 @@
  * credentials, and rule coordinates in detect pixels. Problems found here (unset env vars,
  * unreadable files) are reported with their key paths like every other config problem.
  */
-import { access, constants } from 'node:fs/promises';
+import { access, constants, stat } from 'node:fs/promises';
 import { REDACTED } from '../ops/index.js';
 import type { ParsedConfig } from './schema.js';
 import { parseHubUrl, parseListen } from './schema.js';
@@ -126,6 +126,11 @@ async function resolveSource(src: ParsedSource, path: KeyPath, ctx: ResolveConte
       await access(file, constants.R_OK);
     } catch {
       ctx.sink.error([...path, 'file'], `cannot read video file ${file}`);
+      return undefined;
+    }
+    // A folder is readable too, but ffmpeg fails on it at run time ("Is a directory") with the camera just offline.
+    if ((await stat(file)).isDirectory()) {
+      ctx.sink.error([...path, 'file'], `${file} is a folder; expected a video file`);
       return undefined;
     }
     return { kind: 'file', path: file, loop: src.file.loop };
