@@ -35,6 +35,7 @@ import { utcOffsetMinutes } from './app/timezone.js';
 import { AGENT_VERSION } from './version.js';
 import { GuardDashboard, dashboardCounts } from './app/dashboard.js';
 import { AgentMetrics } from './app/metrics.js';
+import { diffConfig, type ConfigDiff } from './app/config-diff.js';
 
 export interface AgentOptions {
   readonly config: AppConfig;
@@ -55,7 +56,14 @@ export class Agent {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly say: (line: string) => void;
-  private readonly pipelines = new Map<string, { pipeline: CameraPipeline; supervisor: CameraSupervisor }>();
+  private readonly pipelines = new Map<string, { pipeline: CameraPipeline; supervisor: CameraSupervisor; lifecycle: ViolationLifecycle }>();
+  /** The config in force: the start's, with the cameras of the latest accepted reload. */
+  private config: AppConfig;
+  /** Set at start, for cameras started later by a reload. */
+  private ffmpegMajor: number | undefined;
+  private utcOffsetMin = 0;
+  /** Reloads run one after the other (a second SIGHUP during a reload waits). */
+  private reloading: Promise<unknown> = Promise.resolve();
   private store: Store | null = null;
   private uplink: Uplink | null = null;
   private broker: EmbeddedBroker | null = null;
@@ -79,6 +87,7 @@ export class Agent {
 
   constructor(private readonly opts: AgentOptions) {
     this.clock = opts.clock ?? systemClock;
+    this.config = opts.config;
     this.rates = new CameraRates(this.clock);
     this.log = opts.logger;
     this.say = opts.say ?? (() => undefined);
@@ -153,17 +162,69 @@ export class Agent {
     // What the start itself created (embedded hub database, TLS files) under a permissive umask.
     securePrivateTree(config.storage.dir, this.log.child({ stage: 'store' }));
 
-    const utcOffsetMin = utcOffsetMinutes(config.facility.timezone, this.clock.wall());
+    this.utcOffsetMin = utcOffsetMinutes(config.facility.timezone, this.clock.wall());
+    this.ffmpegMajor = ffmpeg.major ?? undefined;
     const cameras = config.cameras.filter((c) => c.enabled);
-    for (const cam of cameras) this.pending.push(this.startCamera(cam, ffmpeg.major ?? undefined, utcOffsetMin));
+    for (const cam of cameras) this.pending.push(this.startCamera(cam));
     this.say(
       `qmon ${AGENT_VERSION} running: facility ${config.facility.id}, ${cameras.length} camera(s), ` +
         `model ${this.detector.model.name} (${this.detector.threads} thread(s)), hub ${config.hub.mode === 'embedded' ? `embedded at ${hubUrl}` : config.hub.url}`,
     );
   }
 
+  /**
+   * Applies a new (already loaded and validated) config without a restart: cameras whose config is unchanged keep
+   * running untouched (same ffmpeg, same frame counters); changed ones are restarted, removed ones stopped, added
+   * ones started. Other sections (facility, hub, storage, local, models) only take effect after a restart: said.
+   */
+  reload(next: AppConfig): Promise<ConfigDiff> {
+    const run = this.reloading.then(() => this.applyReload(next));
+    this.reloading = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyReload(next: AppConfig): Promise<ConfigDiff> {
+    const diff = diffConfig(this.config, next);
+    if (this.stopping.signal.aborted) return diff;
+    for (const id of diff.removed) await this.stopCamera(id, 'removed from the config');
+    for (const cam of diff.changed) {
+      const why = diff.rulesOnly.includes(cam.id) ? 'its rules changed; restarting the camera to apply them' : 'its config changed; restarting it';
+      await this.stopCamera(cam.id, why);
+    }
+    // The new camera list is in force before the cameras start (birth lists them as they come up).
+    this.config = { ...this.config, cameras: next.cameras };
+    await Promise.all([...diff.changed, ...diff.added].map((cam) => this.startCamera(cam)));
+    for (const s of diff.needRestart) this.say(`config    ${s}: changed; takes effect after a restart (the running agent keeps the old ${s})`);
+    this.say(
+      `config    reloaded: ${diff.unchanged.length} camera(s) unchanged, ${diff.changed.length} restarted, ` +
+        `${diff.added.length} added, ${diff.removed.length} removed`,
+    );
+    this.log.info(
+      { unchanged: diff.unchanged, changed: diff.changed.map((c) => c.id), added: diff.added.map((c) => c.id), removed: diff.removed, needRestart: diff.needRestart },
+      'config reloaded',
+    );
+    return diff;
+  }
+
+  /** Stops one camera: its ffmpeg, its open violations (ended now), its rule engine. */
+  private async stopCamera(id: string, why: string): Promise<void> {
+    const entry = this.pipelines.get(id);
+    this.engines.delete(id);
+    if (!entry) return;
+    this.say(`camera    ${id} stopping: ${why}`);
+    await entry.pipeline.stop();
+    this.pipelines.delete(id);
+    try {
+      entry.lifecycle.closeAll(this.clock.wall());
+    } catch (err) {
+      this.log.error({ err, cameraId: id }, 'could not end the open violations of a stopped camera');
+    }
+    this.lifecycles = this.lifecycles.filter((l) => l !== entry.lifecycle);
+  }
+
   async stop(): Promise<void> {
     this.stopping.abort();
+    await this.reloading;
     await Promise.all(this.pending);
     await Promise.all([...this.pipelines.values()].map(({ pipeline }) => pipeline.stop()));
     // Conditions still open (none for line crossings) are ended so the hub does not keep them open forever.
@@ -208,7 +269,7 @@ export class Agent {
         const u = this.uplink?.stats();
         return u ? { connected: u.connected, hubOnline: u.hubState?.online ?? null } : null;
       },
-      storageDir: this.opts.config.storage.dir,
+      storageDir: this.config.storage.dir,
       wall: () => this.clock.wall(),
     });
   }
@@ -237,7 +298,8 @@ export class Agent {
     return url;
   }
 
-  private async startCamera(cam: CameraConfig, ffmpegMajor: number | undefined, utcOffsetMin: number): Promise<void> {
+  private async startCamera(cam: CameraConfig): Promise<void> {
+    const { ffmpegMajor, utcOffsetMin } = this;
     const log = this.log.child({ stage: 'camera', cameraId: cam.id });
     const input = await resolveCameraInput(cam, {
       logger: log,
@@ -282,20 +344,20 @@ export class Agent {
       vision: this.vision!,
       attributes:
         cam.rules.mask && this.models?.face && this.models.mask
-          ? new PersonAttributes({ faces: this.models.face, masks: this.models.mask, minFacePx: this.opts.config.models.mask.min_face_px })
+          ? new PersonAttributes({ faces: this.models.face, masks: this.models.mask, minFacePx: this.config.models.mask.min_face_px })
           : null,
       tamperThumbHeight: cam.rules.tamper ? 120 : 0,
       // Every detection the detector reports may start a track; a tracker threshold above the detector's would leave
       // people scored between the two untracked, invisible to every rule.
-      tracker: new Tracker({ fps: cam.detect.fps, high_score: this.opts.config.models.person.min_score }),
+      tracker: new Tracker({ fps: cam.detect.fps, high_score: this.config.models.person.min_score }),
       rules,
       lifecycle,
-      snapshotter: new Snapshotter(this.opts.config.storage.dir, log, this.faceFinder(), () => this.housekeeping?.retention.snapshotsAllowed() ?? true),
+      snapshotter: new Snapshotter(this.config.storage.dir, log, this.faceFinder(), () => this.housekeeping?.retention.snapshotsAllowed() ?? true),
       logger: log,
       onViolation: (v, ev) => this.onViolation(v, ev),
       onDetected: (frame, found) => this.dashboard?.frame(frame, found),
     });
-    this.pipelines.set(cam.id, { pipeline, supervisor });
+    this.pipelines.set(cam.id, { pipeline, supervisor, lifecycle });
     pipeline.start();
   }
 
@@ -309,7 +371,7 @@ export class Agent {
   private rulesFor(cam: CameraConfig, utcOffsetMin: number): RuleEngine {
     let engine = this.engines.get(cam.id);
     if (!engine) {
-      engine = RuleEngine.fromConfig(cam.rules, { utcOffsetMin, mask: this.opts.config.models.mask });
+      engine = RuleEngine.fromConfig(cam.rules, { utcOffsetMin, mask: this.config.models.mask });
       for (const d of engine.disabled) {
         this.say(`camera    ${cam.id} rule ${d.type} disabled: ${d.reason}`);
         this.log.warn({ cameraId: cam.id, rule: d.type }, `rule disabled: ${d.reason}`);
@@ -336,7 +398,7 @@ export class Agent {
   }
 
   private birth(): BirthInfo {
-    const { config } = this.opts;
+    const { config } = this;
     return {
       version: AGENT_VERSION,
       configHash: configHash(config),

@@ -70,7 +70,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     await agent.stop().catch(() => undefined);
     rethrowUserFixable(e);
   }
+  const onHup = (): void => void reloadConfig(values.config!, agent, logger, say);
+  process.on('SIGHUP', onHup);
   await waitForStop(duration, say);
+  process.off('SIGHUP', onHup);
   say('stopping: ending cameras, flushing the store, telling the hub');
   await agent.stop();
   const stats = agent.stats();
@@ -78,6 +81,29 @@ export async function runCommand(argv: string[]): Promise<number> {
   summarise(stats, say);
   logger.flush();
   return 0;
+}
+
+/**
+ * SIGHUP: the file is loaded and validated as at start; when it has errors they are logged (file:line:col) and the
+ * running config stays. Otherwise the agent applies it camera by camera (unchanged cameras keep running).
+ */
+async function reloadConfig(file: string, agent: Agent, logger: ReturnType<typeof createLogger>, say: (l: string) => void): Promise<void> {
+  say(`SIGHUP received: reloading ${file}`);
+  let next;
+  try {
+    next = await loadConfig(file);
+  } catch (e) {
+    const text = e instanceof ConfigError ? e.format() : (e as Error).message;
+    say(`config reload refused; the running config stays:\n${text}`);
+    logger.error({ file, errors: text.split('\n') }, 'config reload refused; the running config stays');
+    return;
+  }
+  try {
+    await agent.reload(next);
+  } catch (err) {
+    say(`config reload failed: ${(err as Error).message}`);
+    logger.error({ err, file }, 'config reload failed');
+  }
 }
 
 function waitForStop(durationS: number | null, say: (l: string) => void): Promise<void> {
