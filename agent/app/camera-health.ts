@@ -14,7 +14,9 @@ export function toCameraStatus(s: SupervisorState, wallAt: (mono: number) => num
     case 'offline':
       return { state: s.state, reason: s.reason, since: wallAt(s.since) };
     case 'stopped':
-      return { state: 'disabled', reason: 'stopped', since: wallAt(s.since) };
+      // Stopped with the agent (or by a reload): not watched, but not `disabled` either, which means "turned off in
+      // the config"; the hub shows it offline with the reason.
+      return { state: 'offline', reason: 'stopped', since: wallAt(s.since) };
     default:
       return null;
   }

@@ -70,7 +70,7 @@ describe('toCameraStatus', () => {
     expect(toCameraStatus({ state: 'online', reason: 'streaming', since: 10, sinceWall: 0 }, wallAt)).toEqual({ state: 'online', reason: 'streaming', since: wallAt(10) });
     expect(toCameraStatus({ state: 'degraded', reason: 'frozen', since: 20, sinceWall: 0 }, wallAt)).toMatchObject({ state: 'degraded', reason: 'frozen' });
     expect(toCameraStatus({ state: 'offline', reason: 'stalled', since: 30, sinceWall: 0 }, wallAt)).toMatchObject({ state: 'offline', reason: 'stalled' });
-    expect(toCameraStatus({ state: 'stopped', reason: 'stopped', since: 40, sinceWall: 0 }, wallAt)).toEqual({ state: 'disabled', reason: 'stopped', since: wallAt(40) });
+    expect(toCameraStatus({ state: 'stopped', reason: 'stopped', since: 40, sinceWall: 0 }, wallAt)).toEqual({ state: 'offline', reason: 'stopped', since: wallAt(40) });
   });
 
   it('announces nothing while a camera is still starting (offline comes from the debounce, not the first second)', () => {

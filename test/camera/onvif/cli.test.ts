@@ -60,7 +60,7 @@ describe('qmon probe', () => {
     expect(lines[0]).toMatch(/^ADDRESS +DEVICE +CLOCK +PROFILE +ROLE +CODEC +SIZE +FPS +STREAM URI$/);
     expect(lines[1]).toMatch(new RegExp(`^127\\.0\\.0\\.1:${s.port} +SimCam SC-2021 fw V5\\.5\\.0 +\\+(3h 00m 0[01]s|2h 59m 59s) +mainStream +main +H264 +1920x1080 +25 +rtsp://admin:\\*\\*\\*@127\\.0\\.0\\.1:8554/main$`));
     expect(lines[2]).toMatch(/^ +subStream +sub \(detect\) +H264 +640x360 +10 +rtsp:\/\/admin:\*\*\*@127\.0\.0\.1:8554\/sub$/);
-    expect(c.out()).toMatch(/camera clock is \+(3h 00m 0[01]s|2h 59m 59s) off; set NTP on the camera/);
+    expect(c.out()).toMatch(/camera clock is \+(3h 00m 0[01]s|2h 59m 59s) off; turn NTP on in the camera/);
     expect(c.err()).toMatch(/probed 1\/1 127\.0\.0\.1:\d+: ok/);
     expectNoSecret(c);
   });
