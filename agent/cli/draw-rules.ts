@@ -10,6 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { ConfigError, loadConfig, type CameraConfig, type Point } from '../config/index.js';
+import { isOnvifError, resolveOnvifStream } from '../camera/index.js';
 import { classifyFfmpegExit } from '../decode/index.js';
 import { redactText } from '../ops/index.js';
 import { leftNormal } from '../rules/index.js';
@@ -73,10 +74,23 @@ export async function drawRulesCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** An `onvif:` source asked for its stream URI, once, as `qmon run` does (what `discover --write` writes). */
+async function rtspOfOnvif(cam: CameraConfig): Promise<Exclude<CameraConfig['source'], { kind: 'onvif' }>> {
+  const s = cam.source;
+  if (s.kind !== 'onvif') return s;
+  try {
+    const r = await resolveOnvifStream({ address: s.address, port: s.port, username: s.username, password: s.password, profile: s.profile });
+    return { kind: 'rtsp', url: r.url, redactedUrl: r.redactedUrl, transport: 'tcp' };
+  } catch (e) {
+    const why = isOnvifError(e) ? `${e.code}: ${e.message}` : (e as Error).message;
+    throw new UserError(`camera ${cam.id}: could not get the stream address from ONVIF at ${s.address}:${s.port}: ${redactText(why)}`);
+  }
+}
+
 /** One frame of the camera at its detect size, rgb24, via the system ffmpeg. */
 async function grabFrame(cam: CameraConfig, atS: number): Promise<Buffer> {
   const { width, height } = cam.detect;
-  const src = cam.source;
+  const src = await rtspOfOnvif(cam);
   let input: string[];
   if (src.kind === 'file') {
     const st = await stat(src.path).catch(() => null);
@@ -86,7 +100,7 @@ async function grabFrame(cam: CameraConfig, atS: number): Promise<Buffer> {
     // A live stream cannot seek: decode and drop until --frame-at (output-side -ss).
     input = ['-rtsp_transport', src.transport, '-timeout', RTSP_IO_TIMEOUT_US, '-i', src.url, '-ss', String(atS)];
   } else {
-    throw new UserError(`camera ${cam.id}: "onvif" sources are not supported by draw-rules yet; give the camera's rtsp: URL`);
+    throw new UserError(`camera ${cam.id}: unexpected source kind`);
   }
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', ...input, '-frames:v', '1', '-an', '-vf', `scale=${width}:${height}`, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'];
   const want = width * height * 3;
