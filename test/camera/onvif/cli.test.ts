@@ -157,6 +157,21 @@ describe('qmon discover', () => {
     expect(c.out()).toMatch(/only the clock was read/);
   });
 
+  it('lists each device with the address it advertised and the one it answered from', async () => {
+    const s = await sim();
+    const c = io();
+    expect(await discoverCommand(['--unicast-only', '--range', `127.0.0.1:${s.discoveryPort}`, '--wait', '0.2'], c)).toBe(0);
+    expect(c.err()).toMatch(new RegExp(`127\\.0\\.0\\.1:${s.port}/\\S*: answered from 127\\.0\\.0\\.1, advertised http://`));
+  });
+
+  it("explains that --range ADDRESS:PORT is the WS-Discovery port when a camera's web port was typed", async () => {
+    const s = await sim();
+    const c = io();
+    expect(await discoverCommand(['--unicast-only', '--range', `127.0.0.1:${s.port}`, '--wait', '0.2'], c)).toBe(1);
+    expect(c.err()).toContain(`no answer from 127.0.0.1 on UDP port ${s.port}: in --range, :PORT is the WS-Discovery port (3702), not the camera's web port`);
+    expect(c.err()).toContain(`qmon probe 127.0.0.1:${s.port}`);
+  });
+
   it('exits 1 with a hint when nothing answers', async () => {
     const s = await sim();
     const port = s.discoveryPort;
