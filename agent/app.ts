@@ -27,7 +27,7 @@ import type { Logger } from './ops/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import type { Box, Frame, RuleEvent, Violation } from './shared/types.js';
 import { CameraPipeline, type CameraPipelineStats } from './app/camera-pipeline.js';
-import { CameraRates, toCameraStatus } from './app/camera-health.js';
+import { CameraRates, cameraStateLine, toCameraStatus } from './app/camera-health.js';
 import { resolveCameraInput } from './app/camera-input.js';
 import { Snapshotter } from './app/snapshotter.js';
 import { Housekeeping } from './app/housekeeping.js';
@@ -325,9 +325,7 @@ export class Agent {
     supervisor.on('hwaccel', (f) => this.say(`camera    ${cam.id} hardware decode ${f.from} failed (${f.reason}); using software decode`));
     const wallAt = (mono: number): number => this.clock.wall() - (this.clock.now() - mono);
     supervisor.on('state', (s) => {
-      // The reason's detail (ffmpeg's own words, already redacted: "Is a directory", "401 Unauthorized") is what a
-      // technician needs on the console, not only in the JSON log.
-      this.say(`camera    ${cam.id} ${s.state}${s.reason ? ` (${s.reason}${s.detail ? `: ${s.detail}` : ''})` : ''}`);
+      this.say(cameraStateLine(cam.id, s));
       const status = toCameraStatus(s, wallAt);
       if (status) this.uplink?.setCameraStatus(cam.id, status);
       this.dashboard?.cameraState(cam.id, s, status, supervisor.quality().grade);

@@ -22,6 +22,15 @@ export function toCameraStatus(s: SupervisorState, wallAt: (mono: number) => num
   }
 }
 
+/**
+ * The console line for a camera's new state, with the reason's detail (ffmpeg's own words, already redacted, e.g.
+ * `/tmp: Is a directory`, `401 Unauthorized`): a technician at the console must not need the JSON log for it.
+ */
+export function cameraStateLine(cameraId: string, s: Pick<SupervisorState, 'state' | 'reason' | 'detail'>): string {
+  const why = s.reason ? ` (${s.reason}${s.detail ? `: ${s.detail}` : ''})` : '';
+  return `camera    ${cameraId} ${s.state}${why}`;
+}
+
 /** Frames per second in and through the detector since the previous heartbeat, per camera. */
 export class CameraRates {
   private last = new Map<string, { at: number; frames: number; inferences: number }>();
