@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { AppConfig, CameraConfig, HubTls } from './config/index.js';
 import { configHash } from './config/index.js';
-import { CameraSupervisor } from './camera/index.js';
+import { CameraSupervisor, RtspAuthProxy } from './camera/index.js';
 import { checkFfmpeg } from './decode/index.js';
 import {
   ModelRegistry,
@@ -56,7 +56,10 @@ export class Agent {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly say: (line: string) => void;
-  private readonly pipelines = new Map<string, { pipeline: CameraPipeline; supervisor: CameraSupervisor; lifecycle: ViolationLifecycle }>();
+  private readonly pipelines = new Map<
+    string,
+    { pipeline: CameraPipeline; supervisor: CameraSupervisor; lifecycle: ViolationLifecycle; login: RtspAuthProxy | null }
+  >();
   /** The config in force: the start's, with the cameras of the latest accepted reload. */
   private config: AppConfig;
   /** Set at start, for cameras started later by a reload. */
@@ -213,6 +216,7 @@ export class Agent {
     if (!entry) return;
     this.say(`camera    ${id} stopping: ${why}`);
     await entry.pipeline.stop();
+    await entry.login?.stop();
     this.pipelines.delete(id);
     try {
       entry.lifecycle.closeAll(this.clock.wall());
@@ -226,7 +230,10 @@ export class Agent {
     this.stopping.abort();
     await this.reloading;
     await Promise.all(this.pending);
-    await Promise.all([...this.pipelines.values()].map(({ pipeline }) => pipeline.stop()));
+    await Promise.all([...this.pipelines.values()].map(async ({ pipeline, login }) => {
+      await pipeline.stop();
+      await login?.stop();
+    }));
     // Conditions still open (none for line crossings) are ended so the hub does not keep them open forever.
     const wall = this.clock.wall();
     for (const lc of this.lifecycles) {
@@ -301,7 +308,7 @@ export class Agent {
   private async startCamera(cam: CameraConfig): Promise<void> {
     const { ffmpegMajor, utcOffsetMin } = this;
     const log = this.log.child({ stage: 'camera', cameraId: cam.id });
-    const input = await resolveCameraInput(cam, {
+    const resolved = await resolveCameraInput(cam, {
       logger: log,
       signal: this.stopping.signal,
       onFailure: (reason, message) => {
@@ -310,7 +317,15 @@ export class Agent {
         this.dashboard?.cannotStart(cam.id, reason);
       },
     });
-    if (!input) return;
+    if (!resolved) return;
+    // A camera login never goes on ffmpeg's command line (readable by every local user): a loopback forwarder
+    // of this process answers the camera's challenge, and ffmpeg gets a URL without credentials.
+    let input = resolved;
+    let login: RtspAuthProxy | null = null;
+    if (resolved.kind === 'rtsp' && RtspAuthProxy.needed(resolved.url)) {
+      login = new RtspAuthProxy(resolved.url, log);
+      input = { ...resolved, url: await login.start() };
+    }
     const supervisor = new CameraSupervisor({
       cameraId: cam.id,
       input,
@@ -355,7 +370,7 @@ export class Agent {
       onViolation: (v, ev) => this.onViolation(v, ev),
       onDetected: (frame, found) => this.dashboard?.frame(frame, found),
     });
-    this.pipelines.set(cam.id, { pipeline, supervisor, lifecycle });
+    this.pipelines.set(cam.id, { pipeline, supervisor, lifecycle, login });
     pipeline.start();
   }
 

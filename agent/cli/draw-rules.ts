@@ -10,7 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { ConfigError, loadConfig, type CameraConfig, type Point } from '../config/index.js';
-import { isOnvifError, resolveOnvifStream } from '../camera/index.js';
+import { isOnvifError, resolveOnvifStream, RtspAuthProxy } from '../camera/index.js';
 import { classifyFfmpegExit } from '../decode/index.js';
 import { redactText } from '../ops/index.js';
 import { leftNormal } from '../rules/index.js';
@@ -92,19 +92,26 @@ async function grabFrame(cam: CameraConfig, atS: number): Promise<Buffer> {
   const { width, height } = cam.detect;
   const src = await rtspOfOnvif(cam);
   let input: string[];
+  let login: RtspAuthProxy | null = null;
+  let url: string | undefined;
   if (src.kind === 'file') {
     const st = await stat(src.path).catch(() => null);
     if (!st?.isFile()) throw new UserError(`camera ${cam.id}: video file not found: ${src.path}`);
     input = ['-ss', String(atS), '-i', src.path.startsWith('/') ? src.path : `file:${src.path}`];
   } else if (src.kind === 'rtsp') {
+    // The camera login stays out of ffmpeg's command line: a loopback forwarder of this process logs in for it.
+    if (RtspAuthProxy.needed(src.url)) {
+      login = new RtspAuthProxy(src.url);
+      url = await login.start();
+    }
     // A live stream cannot seek: decode and drop until --frame-at (output-side -ss).
-    input = ['-rtsp_transport', src.transport, '-timeout', RTSP_IO_TIMEOUT_US, '-i', src.url, '-ss', String(atS)];
+    input = ['-rtsp_transport', src.transport, '-timeout', RTSP_IO_TIMEOUT_US, '-i', url ?? src.url, '-ss', String(atS)];
   } else {
     throw new UserError(`camera ${cam.id}: unexpected source kind`);
   }
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', ...input, '-frames:v', '1', '-an', '-vf', `scale=${width}:${height}`, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'];
   const want = width * height * 3;
-  const { stdout, stderr, code, signal } = await run('ffmpeg', args, GRAB_TIMEOUT_MS);
+  const { stdout, stderr, code, signal } = await run('ffmpeg', args, GRAB_TIMEOUT_MS).finally(() => login?.stop());
   if (stdout.length >= want) return stdout.subarray(0, want);
   const lines = stderr.split('\n').filter((l) => l.trim() !== '');
   const classified = code === 0 ? null : classifyFfmpegExit(lines, { inputKind: src.kind, exitCode: code, signal });
