@@ -100,7 +100,15 @@ export class RtspAuthProxy {
       if (auth) lines.push(`Authorization: ${auth}`);
       upstream.write(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), r.body]));
     };
+    /** Why the camera cannot be reached, as ffmpeg's own words for it ("Connection refused"), once known. */
+    let unreachable: string | null = null;
+    const refuse = (cseq: string | undefined): void => {
+      // ffmpeg logs the reason phrase ("method OPTIONS failed: 503 Connection refused"), so the camera's real
+      // failure is classified and shown as it would be without the forwarder in between.
+      client.end(`RTSP/1.0 503 ${unreachable}\r\n${cseq === undefined ? '' : `CSeq: ${cseq}\r\n`}Content-Length: 0\r\n\r\n`);
+    };
     const fromClient = new RtspReader((msg) => {
+      if (unreachable !== null) return void (msg.kind === 'msg' ? refuse(header(msg.head, 'cseq')) : undefined);
       if (msg.kind === 'data') return void upstream.write(msg.bytes);
       const [method = '', url = ''] = msg.head[0]!.split(' ');
       const uri = url.startsWith(proxyBase) ? camBase + url.slice(proxyBase.length) : url;
@@ -137,12 +145,32 @@ export class RtspAuthProxy {
       this.sockets.delete(upstream);
     };
     client.on('close', close).on('error', close);
-    upstream.on('close', close).on('error', (err) => {
+    let connected = false;
+    upstream.once('connect', () => (connected = true));
+    upstream.on('close', () => {
+      if (unreachable === null) close();
+    });
+    upstream.on('error', (err: NodeJS.ErrnoException) => {
       this.logger?.debug({ err: err.message }, 'RTSP login forwarder: camera connection failed');
-      close();
+      if (connected) return close();
+      unreachable = SOCKET_ERRORS[err.code ?? ''] ?? `Camera unreachable (${err.code ?? err.message})`;
+      const pending = [...sent.keys()];
+      if (pending.length > 0) refuse(pending[0]);
+      // ffmpeg sends its first request at once; if it never does, do not keep the connection forever.
+      setTimeout(close, 10_000).unref();
     });
   }
 }
+
+/** ffmpeg's wording for the connect errors its classifier knows (decode/ffmpeg-errors.ts). */
+const SOCKET_ERRORS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'Connection refused',
+  ETIMEDOUT: 'Connection timed out',
+  EHOSTUNREACH: 'No route to host',
+  ENETUNREACH: 'Network is unreachable',
+  ENOTFOUND: 'Camera host name not found',
+  EAI_AGAIN: 'Camera host name not found',
+};
 
 interface Challenge {
   readonly scheme: 'basic' | 'digest';

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RtspAuthProxy } from '../../agent/camera/index.js';
 import { RtspTestServer } from '../support/rtsp-server.js';
 import { moreFrames, stopAll, superviseRtsp } from '../e2e/rtsp-helpers.js';
+import { waitFor as waitUntil } from '../decode/media.js';
 
 const USER = 'admin';
 const PASS = 'Cam-Pa55word-9f3';
@@ -56,19 +57,25 @@ describe('RtspAuthProxy (camera login outside ffmpeg argv)', () => {
   it('without the forwarder the same camera refuses ffmpeg (the credentials really come from it)', async () => {
     const w = superviseRtsp(digest.url('/secure'));
     try {
-      await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error('no auth failure state within 20 s')), 20_000);
-        const check = (): void => {
-          if (w.states.some((s) => s.reason === 'auth_failed')) {
-            clearTimeout(t);
-            resolve();
-          } else setTimeout(check, 50);
-        };
-        check();
-      });
+      await waitUntil(() => w.states.some((s) => s.reason === 'auth_failed'), 'an auth_failed state', 20_000);
       expect(w.frames).toHaveLength(0);
     } finally {
       await stopAll([w]);
+    }
+  }, 30_000);
+
+  it.each([
+    ['a wrong password', () => digest.url('/secure', { user: USER, password: 'wrong' }), 'auth_failed'],
+    ['a camera that refuses the connection', () => `rtsp://${USER}:${PASS}@127.0.0.1:9/secure`, 'refused'],
+  ])('%s is reported as ffmpeg would without the forwarder', async (_what, url, reason) => {
+    const proxy = new RtspAuthProxy(url());
+    const w = superviseRtsp(await proxy.start());
+    try {
+      await waitUntil(() => w.states.some((s) => s.reason === reason), `a ${reason} state`, 20_000);
+      expect(w.frames).toHaveLength(0);
+    } finally {
+      await stopAll([w]);
+      await proxy.stop();
     }
   }, 30_000);
 
