@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { AppConfig, CameraConfig, HubTls } from './config/index.js';
 import { configHash } from './config/index.js';
-import { CameraSupervisor } from './camera/index.js';
+import { CameraSupervisor, RtspAuthProxy } from './camera/index.js';
 import { checkFfmpeg } from './decode/index.js';
 import {
   ModelRegistry,
@@ -21,7 +21,7 @@ import {
 import { Tracker } from './track/index.js';
 import { RuleEngine } from './rules/index.js';
 import { ViolationLifecycle } from './events/index.js';
-import { Store, readSnapshotFile } from './store/index.js';
+import { Store, readSnapshotFile, makePrivateDir, securePrivateTree } from './store/index.js';
 import type { BirthInfo } from './contract/index.js';
 import { Uplink, type TlsOptions } from './uplink/index.js';
 import { EmbeddedBroker, ReferenceHub, type HubStats } from './hub/index.js';
@@ -29,14 +29,16 @@ import type { Logger } from './ops/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import type { Box, Detections, Frame, RuleEvent, Violation } from './shared/types.js';
 import { CameraPipeline, type CameraPipelineStats } from './app/camera-pipeline.js';
-import { CameraRates, toCameraStatus } from './app/camera-health.js';
+import { CameraRates, cameraStateLine, toCameraStatus } from './app/camera-health.js';
 import { resolveCameraInput } from './app/camera-input.js';
 import { Snapshotter } from './app/snapshotter.js';
 import { Housekeeping } from './app/housekeeping.js';
 import { utcOffsetMinutes } from './app/timezone.js';
 import { AGENT_VERSION } from './version.js';
-import { GuardDashboard } from './app/dashboard.js';
+import { GuardDashboard, dashboardCounts } from './app/dashboard.js';
 import { messageKeys, type MessageKeys } from './app/signing-keys.js';
+import { AgentMetrics } from './app/metrics.js';
+import { diffConfig, type ConfigDiff } from './app/config-diff.js';
 
 export interface AgentOptions {
   readonly config: AppConfig;
@@ -57,7 +59,17 @@ export class Agent {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly say: (line: string) => void;
-  private readonly pipelines = new Map<string, { pipeline: CameraPipeline; supervisor: CameraSupervisor }>();
+  private readonly pipelines = new Map<
+    string,
+    { pipeline: CameraPipeline; supervisor: CameraSupervisor; lifecycle: ViolationLifecycle; login: RtspAuthProxy | null }
+  >();
+  /** The config in force: the start's, with the cameras of the latest accepted reload. */
+  private config: AppConfig;
+  /** Set at start, for cameras started later by a reload. */
+  private ffmpegMajor: number | undefined;
+  private utcOffsetMin = 0;
+  /** Reloads run one after the other (a second SIGHUP during a reload waits). */
+  private reloading: Promise<unknown> = Promise.resolve();
   private store: Store | null = null;
   private uplink: Uplink | null = null;
   private broker: EmbeddedBroker | null = null;
@@ -77,9 +89,12 @@ export class Agent {
   private readonly rates: CameraRates;
   /** The guard dashboard; fed each recorded revision, camera state and detected frame. */
   private dashboard: GuardDashboard | null = null;
+  /** Prometheus metrics, served on the dashboard's listener at `/metrics`. */
+  private metrics: AgentMetrics | null = null;
 
   constructor(private readonly opts: AgentOptions) {
     this.clock = opts.clock ?? systemClock;
+    this.config = opts.config;
     this.rates = new CameraRates(this.clock);
     this.log = opts.logger;
     this.say = opts.say ?? (() => undefined);
@@ -87,13 +102,17 @@ export class Agent {
 
   async start(): Promise<void> {
     const { config } = this.opts;
+    // Faces, alerts and password hashes: private to the agent's user whatever the umask (checked and fixed at start).
+    makePrivateDir(config.storage.dir);
+    securePrivateTree(config.storage.dir, this.log.child({ stage: 'store' }));
     const ffmpeg = await checkFfmpeg();
     const registry = ModelRegistry.open(this.opts.modelsDir ?? defaultModelsDir());
     // Face and mask models are small; the face model is needed for snapshots on every camera, not only mask rules.
     this.models = await openVisionModels({ registry, personMinScore: config.models.person.min_score, attributes: true });
     this.detector = this.models.person;
-    this.vision = new VisionScheduler({ detector: this.detectorFor(config), clock: this.clock, motion: {} });
     this.store = Store.open({ dir: config.storage.dir, clock: this.clock, logger: this.log });
+    this.metrics = this.createMetrics();
+    this.vision = new VisionScheduler({ detector: this.detectorFor(config), clock: this.clock, motion: {} });
 
     const keys = messageKeys(config);
     const hubUrl = await this.startEmbeddedHub(config, keys);
@@ -110,6 +129,15 @@ export class Agent {
       birth: () => this.birth(),
       cameraHealth: () => this.cameraHealth(),
       diskFreeMb: () => this.housekeeping?.retention.diskFreeMb() ?? null,
+      dashboardCounts: (since) => {
+        try {
+          return this.store ? dashboardCounts(this.store, since) : null;
+        } catch (err) {
+          // The heartbeat goes without the counts rather than not at all.
+          this.log.warn({ err }, 'dashboard counts for the heartbeat could not be read');
+          return null;
+        }
+      },
       heartbeatS: config.hub.heartbeat_s,
       replayRatePerS: config.hub.replay_rate_per_s,
       snapshotUpload: config.hub.snapshot_upload,
@@ -138,22 +166,81 @@ export class Agent {
       uplink,
       diskFreeMb: () => this.housekeeping?.retention.diskFreeMb() ?? null,
       models: () => (this.detector ? [{ name: this.detector.model.name, version: this.detector.model.version }] : []),
+      metrics: () => this.metrics!.render(),
     });
     this.say(`dashboard ${dashboardUrl}`);
+    // What the start itself created (embedded hub database, TLS files) under a permissive umask.
+    securePrivateTree(config.storage.dir, this.log.child({ stage: 'store' }));
 
-    const utcOffsetMin = utcOffsetMinutes(config.facility.timezone, this.clock.wall());
+    this.utcOffsetMin = utcOffsetMinutes(config.facility.timezone, this.clock.wall());
+    this.ffmpegMajor = ffmpeg.major ?? undefined;
     const cameras = config.cameras.filter((c) => c.enabled);
-    for (const cam of cameras) this.pending.push(this.startCamera(cam, ffmpeg.major ?? undefined, utcOffsetMin));
+    for (const cam of cameras) this.pending.push(this.startCamera(cam));
     this.say(
       `qmon ${AGENT_VERSION} running: facility ${config.facility.id}, ${cameras.length} camera(s), ` +
         `model ${this.detector.model.name} (${this.detector.threads} thread(s)), hub ${config.hub.mode === 'embedded' ? `embedded at ${hubUrl}` : config.hub.url}`,
     );
   }
 
+  /**
+   * Applies a new (already loaded and validated) config without a restart: cameras whose config is unchanged keep
+   * running untouched (same ffmpeg, same frame counters); changed ones are restarted, removed ones stopped, added
+   * ones started. Other sections (facility, hub, storage, local, models) only take effect after a restart: said.
+   */
+  reload(next: AppConfig): Promise<ConfigDiff> {
+    const run = this.reloading.then(() => this.applyReload(next));
+    this.reloading = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyReload(next: AppConfig): Promise<ConfigDiff> {
+    const diff = diffConfig(this.config, next);
+    if (this.stopping.signal.aborted) return diff;
+    for (const id of diff.removed) await this.stopCamera(id, 'removed from the config');
+    for (const cam of diff.changed) {
+      const why = diff.rulesOnly.includes(cam.id) ? 'its rules changed; restarting the camera to apply them' : 'its config changed; restarting it';
+      await this.stopCamera(cam.id, why);
+    }
+    // The new camera list is in force before the cameras start (birth lists them as they come up).
+    this.config = { ...this.config, cameras: next.cameras };
+    await Promise.all([...diff.changed, ...diff.added].map((cam) => this.startCamera(cam)));
+    for (const s of diff.needRestart) this.say(`config    ${s}: changed; takes effect after a restart (the running agent keeps the old ${s})`);
+    this.say(
+      `config    reloaded: ${diff.unchanged.length} camera(s) unchanged, ${diff.changed.length} restarted, ` +
+        `${diff.added.length} added, ${diff.removed.length} removed`,
+    );
+    this.log.info(
+      { unchanged: diff.unchanged, changed: diff.changed.map((c) => c.id), added: diff.added.map((c) => c.id), removed: diff.removed, needRestart: diff.needRestart },
+      'config reloaded',
+    );
+    return diff;
+  }
+
+  /** Stops one camera: its ffmpeg, its open violations (ended now), its rule engine. */
+  private async stopCamera(id: string, why: string): Promise<void> {
+    const entry = this.pipelines.get(id);
+    this.engines.delete(id);
+    if (!entry) return;
+    this.say(`camera    ${id} stopping: ${why}`);
+    await entry.pipeline.stop();
+    await entry.login?.stop();
+    this.pipelines.delete(id);
+    try {
+      entry.lifecycle.closeAll(this.clock.wall());
+    } catch (err) {
+      this.log.error({ err, cameraId: id }, 'could not end the open violations of a stopped camera');
+    }
+    this.lifecycles = this.lifecycles.filter((l) => l !== entry.lifecycle);
+  }
+
   async stop(): Promise<void> {
     this.stopping.abort();
+    await this.reloading;
     await Promise.all(this.pending);
-    await Promise.all([...this.pipelines.values()].map(({ pipeline }) => pipeline.stop()));
+    await Promise.all([...this.pipelines.values()].map(async ({ pipeline, login }) => {
+      await pipeline.stop();
+      await login?.stop();
+    }));
     // Conditions still open (none for line crossings) are ended so the hub does not keep them open forever.
     const wall = this.clock.wall();
     for (const lc of this.lifecycles) {
@@ -189,11 +276,28 @@ export class Agent {
   /** The person detector behind the scheduler: whole frames, or regions for the cameras whose `detect.mode` says so. */
   private detectorFor(config: AppConfig): FrameDetector {
     const person = this.models!.person;
+    // Every run of the person model is timed for /metrics, also each region of a frame in regions mode.
+    const timed = this.metrics!.timed(person, person.model.name);
     const regionCams = new Set(config.cameras.filter((c) => c.detect.mode === 'regions').map((c) => c.id));
-    if (regionCams.size === 0) return person;
-    const regions = new RegionDetector({ detector: person, inputSide: person.model.input.shape[1] as number });
+    if (regionCams.size === 0) return timed;
+    const regions = new RegionDetector({ detector: timed, inputSide: person.model.input.shape[1] as number });
     this.regions = regions;
-    return { detect: (frame) => (regionCams.has(frame.cameraId) ? regions.detect(frame) : person.detect(frame)) };
+    return { detect: (frame) => (regionCams.has(frame.cameraId) ? regions.detect(frame) : timed.detect(frame)) };
+  }
+
+  private createMetrics(): AgentMetrics {
+    return new AgentMetrics({
+      cameras: () =>
+        [...this.pipelines].map(([id, { pipeline, supervisor }]) => ({ id, state: supervisor.state.state, counters: supervisor.counters, pipeline: pipeline.stats })),
+      vision: () => this.vision?.stats() ?? [],
+      outbox: () => this.store?.stats() ?? null,
+      uplink: () => {
+        const u = this.uplink?.stats();
+        return u ? { connected: u.connected, hubOnline: u.hubState?.online ?? null } : null;
+      },
+      storageDir: this.config.storage.dir,
+      wall: () => this.clock.wall(),
+    });
   }
 
   private async startEmbeddedHub(config: AppConfig, keys: MessageKeys): Promise<string> {
@@ -224,9 +328,10 @@ export class Agent {
     return url;
   }
 
-  private async startCamera(cam: CameraConfig, ffmpegMajor: number | undefined, utcOffsetMin: number): Promise<void> {
+  private async startCamera(cam: CameraConfig): Promise<void> {
+    const { ffmpegMajor, utcOffsetMin } = this;
     const log = this.log.child({ stage: 'camera', cameraId: cam.id });
-    const input = await resolveCameraInput(cam, {
+    const resolved = await resolveCameraInput(cam, {
       logger: log,
       signal: this.stopping.signal,
       onFailure: (reason, message) => {
@@ -235,7 +340,15 @@ export class Agent {
         this.dashboard?.cannotStart(cam.id, reason);
       },
     });
-    if (!input) return;
+    if (!resolved) return;
+    // A camera login never goes on ffmpeg's command line (readable by every local user): a loopback forwarder
+    // of this process answers the camera's challenge, and ffmpeg gets a URL without credentials.
+    let input = resolved;
+    let login: RtspAuthProxy | null = null;
+    if (resolved.kind === 'rtsp' && RtspAuthProxy.needed(resolved.url)) {
+      login = new RtspAuthProxy(resolved.url, log);
+      input = { ...resolved, url: await login.start() };
+    }
     const supervisor = new CameraSupervisor({
       cameraId: cam.id,
       input,
@@ -250,7 +363,7 @@ export class Agent {
     supervisor.on('hwaccel', (f) => this.say(`camera    ${cam.id} hardware decode ${f.from} failed (${f.reason}); using software decode`));
     const wallAt = (mono: number): number => this.clock.wall() - (this.clock.now() - mono);
     supervisor.on('state', (s) => {
-      this.say(`camera    ${cam.id} ${s.state}${s.reason ? ` (${s.reason})` : ''}`);
+      this.say(cameraStateLine(cam.id, s));
       const status = toCameraStatus(s, wallAt);
       const overloaded = this.pipelines.get(cam.id)?.pipeline.overloaded === true && status?.state === 'online';
       const shown = status && overloaded ? { ...status, state: 'degraded' as const, reason: 'overload' } : status;
@@ -269,15 +382,15 @@ export class Agent {
       vision: this.vision!,
       attributes:
         cam.rules.mask && this.models?.face && this.models.mask
-          ? new PersonAttributes({ faces: this.models.face, masks: this.models.mask, minFacePx: this.opts.config.models.mask.min_face_px })
+          ? new PersonAttributes({ faces: this.models.face, masks: this.models.mask, minFacePx: this.config.models.mask.min_face_px })
           : null,
       tamperThumbHeight: cam.rules.tamper ? 120 : 0,
       // Every detection the detector reports may start a track; a tracker threshold above the detector's would leave
       // people scored between the two untracked, invisible to every rule.
-      tracker: new Tracker({ fps: cam.detect.fps, high_score: this.opts.config.models.person.min_score }),
+      tracker: new Tracker({ fps: cam.detect.fps, high_score: this.config.models.person.min_score }),
       rules,
       lifecycle,
-      snapshotter: new Snapshotter(this.opts.config.storage.dir, log, this.faceFinder(), () => this.housekeeping?.retention.snapshotsAllowed() ?? true),
+      snapshotter: new Snapshotter(this.config.storage.dir, log, this.faceFinder(), () => this.housekeeping?.retention.snapshotsAllowed() ?? true),
       logger: log,
       onViolation: (v, ev) => this.onViolation(v, ev),
       onDetected: (frame, found) => this.dashboard?.frame(frame, found),
@@ -285,7 +398,7 @@ export class Agent {
       ...(this.regions && cam.detect.mode === 'regions' && { observeTracks: (d: Detections) => this.regions?.observe(d) }),
       onOverload: (overloaded, fps) => this.onOverload(cam.id, supervisor, overloaded, fps, wallAt),
     });
-    this.pipelines.set(cam.id, { pipeline, supervisor });
+    this.pipelines.set(cam.id, { pipeline, supervisor, lifecycle, login });
     pipeline.start();
   }
 
@@ -299,7 +412,7 @@ export class Agent {
   private rulesFor(cam: CameraConfig, utcOffsetMin: number): RuleEngine {
     let engine = this.engines.get(cam.id);
     if (!engine) {
-      engine = RuleEngine.fromConfig(cam.rules, { utcOffsetMin, mask: this.opts.config.models.mask });
+      engine = RuleEngine.fromConfig(cam.rules, { utcOffsetMin, mask: this.config.models.mask });
       for (const d of engine.disabled) {
         this.say(`camera    ${cam.id} rule ${d.type} disabled: ${d.reason}`);
         this.log.warn({ cameraId: cam.id, rule: d.type }, `rule disabled: ${d.reason}`);
@@ -312,6 +425,7 @@ export class Agent {
   /** Every violation revision: stored with its outbox row (throws when not stored), then shown to the guards. */
   private recordViolation(v: Violation): void {
     this.uplink!.enqueue(v);
+    if (v.state === 'new') this.metrics?.violationOpened(v.type);
     this.dashboard?.published(v);
   }
 
@@ -336,7 +450,7 @@ export class Agent {
   }
 
   private birth(): BirthInfo {
-    const { config } = this.opts;
+    const { config } = this;
     return {
       version: AGENT_VERSION,
       configHash: configHash(config),

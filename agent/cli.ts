@@ -36,7 +36,7 @@ Usage:
       The reference hub: ACKs events after its own commit, tracks facilities, asks for resends of seq gaps.
   qmon keys generate --out DIR | show --key FILE
       The facility's message-signing key pair (facility.signing_key); qmon hub keys … makes the hub's.
-  qmon hub status (--db FILE | --http HOST:PORT) [--json]
+  qmon hub status (--db FILE | --http URL) [--json]
       Facilities, cameras and recent events as a table (or JSON).
   qmon sim --broker URL --facilities N --seconds S [--rate R] [--outage S] [--provision --db FILE|postgres://…]
       A fleet of simulated facilities (contract only, no video) for hub load tests; prints a JSON summary.
@@ -92,8 +92,18 @@ main(process.argv.slice(2)).then(
       process.exitCode = e.exitCode;
       return;
     }
+    // An option a command does not know (node:util parseArgs): a usage mistake, not a bug.
+    if (isParseArgsError(e)) {
+      process.stderr.write(`qmon: ${e.message}\n(see qmon --help)\n`);
+      process.exitCode = 2;
+      return;
+    }
     // A bug, not a user mistake: keep the stack for the report.
     process.stderr.write(`qmon: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exitCode = 70;
   },
 );
+
+function isParseArgsError(e: unknown): e is Error {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && (e as NodeJS.ErrnoException).code!.startsWith('ERR_PARSE_ARGS');
+}

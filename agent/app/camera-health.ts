@@ -14,10 +14,21 @@ export function toCameraStatus(s: SupervisorState, wallAt: (mono: number) => num
     case 'offline':
       return { state: s.state, reason: s.reason, since: wallAt(s.since) };
     case 'stopped':
-      return { state: 'disabled', reason: 'stopped', since: wallAt(s.since) };
+      // Stopped with the agent (or by a reload): not watched, but not `disabled` either, which means "turned off in
+      // the config"; the hub shows it offline with the reason.
+      return { state: 'offline', reason: 'stopped', since: wallAt(s.since) };
     default:
       return null;
   }
+}
+
+/**
+ * The console line for a camera's new state, with the reason's detail (ffmpeg's own words, already redacted, e.g.
+ * `/tmp: Is a directory`, `401 Unauthorized`): a technician at the console must not need the JSON log for it.
+ */
+export function cameraStateLine(cameraId: string, s: Pick<SupervisorState, 'state' | 'reason' | 'detail'>): string {
+  const why = s.reason ? ` (${s.reason}${s.detail ? `: ${s.detail}` : ''})` : '';
+  return `camera    ${cameraId} ${s.state}${why}`;
 }
 
 /** Frames per second in and through the detector, and the detector's work, since the previous heartbeat, per camera. */

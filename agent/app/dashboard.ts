@@ -6,7 +6,7 @@ import type { Logger } from '../ops/index.js';
 import type { Clock } from '../shared/clock.js';
 import type { Box, Detections, Frame, Violation } from '../shared/types.js';
 import type { Store } from '../store/index.js';
-import type { CameraStatus } from '../contract/index.js';
+import type { CameraStatus, DashboardCounts } from '../contract/index.js';
 import type { Uplink } from '../uplink/index.js';
 import { AGENT_VERSION } from '../version.js';
 import { CameraOfflineAlarm } from './camera-offline.js';
@@ -28,6 +28,8 @@ export interface DashboardSources {
   readonly uplink: Uplink;
   readonly diskFreeMb: () => number | null;
   readonly models: () => HealthSource['models'];
+  /** Prometheus text for `GET /metrics`. */
+  readonly metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 /**
@@ -60,6 +62,7 @@ export class GuardDashboard {
       cameraState: (id) => this.states.get(id) ?? null,
       preview: (id) => this.previews.jpeg(id),
       say: this.o.say,
+      ...(p.metrics && { metrics: p.metrics }),
       health: () => {
         const u = p.uplink.stats();
         return {
@@ -119,4 +122,22 @@ export class GuardDashboard {
       this.o.logger.error({ err }, 'camera offline violation could not be recorded');
     }
   }
+}
+
+/**
+ * The dashboard's audit log since `sinceWall`, reduced to counts by kind for the heartbeat: the hub learns how busy
+ * the guards were (logins, failed logins, acks, snoozes, exports, snapshot views, user changes), never who or what.
+ */
+export function dashboardCounts(store: Store, sinceWall: number): DashboardCounts {
+  const c = store.dashboard('counting audit entries', (q) => q.auditCounts(sinceWall));
+  const n = (...actions: string[]): number => actions.reduce((sum, a) => sum + (c[a] ?? 0), 0);
+  return {
+    logins: n('login'),
+    loginFailed: n('login_failed', 'login_locked', 'setup_failed'),
+    acks: n('ack'),
+    snoozes: n('snooze'),
+    exports: n('export'),
+    snapshotViews: n('snapshot_view'),
+    userChanges: n('user_add', 'user_change', 'setup'),
+  };
 }

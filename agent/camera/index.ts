@@ -29,3 +29,4 @@ export {
 export { shouldFallBack, type HwaccelFallback } from './hwaccel-fallback.js';
 // ONVIF discovery/probing is part of the camera stage; the wiring and the CLI reach it through this index.
 export * from './onvif/index.js';
+export { RtspAuthProxy } from './rtsp-auth-proxy.js';

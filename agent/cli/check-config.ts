@@ -1,12 +1,22 @@
 import { parseArgs } from 'node:util';
 import { checkConfig } from '../config/index.js';
+import { helpRequested, printHelp } from './help.js';
 import { UserError } from './user-error.js';
+
+const USAGE = `usage: qmon check-config FILE
+  Validate a facility config and exit (0 = valid, 1 = errors, 2 = usage). Every error with file:line:col and key path.`;
 
 /** `qmon check-config FILE`: validate only; every error on its own line, exit 1 when there is any. */
 export async function checkConfigCommand(argv: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
+  if (helpRequested(argv)) return printHelp(USAGE);
+  let positionals: string[];
+  try {
+    ({ positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} }));
+  } catch (e) {
+    throw new UserError(`${(e as Error).message}\n${USAGE}`, 2);
+  }
   const file = positionals[0];
-  if (!file || positionals.length > 1) throw new UserError('usage: qmon check-config FILE', 2);
+  if (!file || positionals.length > 1) throw new UserError(USAGE, 2);
   const result = await checkConfig(file);
   for (const e of result.errors) process.stderr.write(`error: ${e}\n`);
   for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);

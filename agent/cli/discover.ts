@@ -4,7 +4,7 @@
  * found; `--write FILE` appends them to a facility config. Progress goes to stderr.
  */
 import { parseArgs } from 'node:util';
-import { discover, DiscoveryError, parseTargets, TargetSpecError, type DiscoverProgress, type ProbeTarget, type UnicastTarget } from '../camera/index.js';
+import { discover, DiscoveryError, parseTargets, TargetSpecError, WS_DISCOVERY_PORT, type DiscoverProgress, type ProbeTarget, type UnicastTarget } from '../camera/index.js';
 import { COMMON_OPTIONS, finish, PASSWORD_ENV, probeAll, processIo, readPassword, seconds, type Io } from './probe.js';
 import { UserError } from './user-error.js';
 
@@ -12,7 +12,10 @@ const HELP = `usage: qmon discover [--interface NAME]... [--range 192.168.10.0/2
                      [--wait SECONDS] [--username USER] [--password env:NAME|file:PATH]
                      [--timeout SECONDS] [--check-default-passwords] [--write CONFIG] [--json]
 Multicast WS-Discovery reaches only this machine's own subnets (on all interfaces, or those named by --interface);
-cameras on other VLANs are found with --range (addresses, CIDR blocks or a-b ranges, comma-separated; ADDRESS:PORT for simulators).
+cameras on other VLANs are found with --range (addresses, CIDR blocks or a-b ranges, comma-separated).
+In --range, ADDRESS:PORT names the WS-Discovery UDP port (default 3702: simulators, port forwards), NOT the camera's
+web/ONVIF port; to reach a camera at a known web port, use qmon probe ADDRESS:PORT instead.
+Each device is listed with the address it advertised (XAddrs) and the address its answer came from.
 Without --username only the camera clocks are read. Without --password, $${PASSWORD_ENV} is used, else you are asked.
 --check-default-passwords also tries well-known vendor passwords; each wrong try counts towards the camera's lockout.
 Exit status: 0 found and probed, 1 nothing found or some device failed, 2 usage error.
@@ -82,10 +85,20 @@ export async function discoverCommand(argv: string[], io: Io = processIo()): Pro
     if ((io.stderr as NodeJS.WriteStream).isTTY === true) io.stderr.write('\n');
   }
   io.stderr.write(`found ${found.devices.length} ONVIF device(s)${found.rejected ? `; ignored ${found.rejected} answer(s) that were not valid ProbeMatches` : ''}\n`);
-  if (found.devices.length === 0) {
-    io.stderr.write('nothing answered: check that ONVIF (and "discovery mode") is on in the cameras, and use --range for other subnets\n');
-    if (!values.json) return 1;
+  for (const d of found.devices) {
+    // The address used is picked from what the camera advertised, preferring the one its answer came from: show both.
+    io.stderr.write(`  ${d.address}:${d.port}${d.path}: answered from ${d.from}, advertised ${d.xaddrs.join(' ') || '(no address)'}\n`);
   }
+  if (found.devices.length === 0) io.stderr.write('nothing answered: check that ONVIF (and "discovery mode") is on in the cameras, and use --range for other subnets\n');
+  // ADDRESS:PORT with a port other than WS-Discovery's that got no answer: most likely the camera's web port.
+  const silent = unicast.filter((t) => t.port !== WS_DISCOVERY_PORT && !found.devices.some((d) => d.from === t.address));
+  for (const t of silent.slice(0, 5)) {
+    io.stderr.write(
+      `no answer from ${t.address} on UDP port ${t.port}: in --range, :PORT is the WS-Discovery port (${WS_DISCOVERY_PORT}), ` +
+        `not the camera's web port; try --range ${t.address}, or qmon probe ${t.address}:${t.port}\n`,
+    );
+  }
+  if (found.devices.length === 0 && !values.json) return 1;
   const targets: ProbeTarget[] = found.devices.map((d) => ({
     address: d.address,
     port: d.port,

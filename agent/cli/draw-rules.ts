@@ -10,9 +10,11 @@ import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { ConfigError, loadConfig, type CameraConfig, type Point } from '../config/index.js';
+import { isOnvifError, resolveOnvifStream, RtspAuthProxy } from '../camera/index.js';
 import { classifyFfmpegExit } from '../decode/index.js';
 import { redactText } from '../ops/index.js';
 import { leftNormal } from '../rules/index.js';
+import { helpRequested, printHelp } from './help.js';
 import { UserError } from './user-error.js';
 
 const USAGE = 'usage: qmon draw-rules --config FILE --camera ID --out FILE.png [--frame-at SECONDS]';
@@ -20,6 +22,11 @@ const GRAB_TIMEOUT_MS = 30_000;
 const RTSP_IO_TIMEOUT_US = '10000000';
 
 export async function drawRulesCommand(argv: string[]): Promise<number> {
+  if (helpRequested(argv)) {
+    return printHelp(`${USAGE}
+  Grab one frame from the camera and draw its zones, lines with their "in" arrows and
+  calibration on it, so an installer can check them.`);
+  }
   let values: { config?: string; camera?: string; out?: string; 'frame-at'?: string };
   try {
     ({ values } = parseArgs({
@@ -67,24 +74,44 @@ export async function drawRulesCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** An `onvif:` source asked for its stream URI, once, as `qmon run` does (what `discover --write` writes). */
+async function rtspOfOnvif(cam: CameraConfig): Promise<Exclude<CameraConfig['source'], { kind: 'onvif' }>> {
+  const s = cam.source;
+  if (s.kind !== 'onvif') return s;
+  try {
+    const r = await resolveOnvifStream({ address: s.address, port: s.port, username: s.username, password: s.password, profile: s.profile });
+    return { kind: 'rtsp', url: r.url, redactedUrl: r.redactedUrl, transport: 'tcp' };
+  } catch (e) {
+    const why = isOnvifError(e) ? `${e.code}: ${e.message}` : (e as Error).message;
+    throw new UserError(`camera ${cam.id}: could not get the stream address from ONVIF at ${s.address}:${s.port}: ${redactText(why)}`);
+  }
+}
+
 /** One frame of the camera at its detect size, rgb24, via the system ffmpeg. */
 async function grabFrame(cam: CameraConfig, atS: number): Promise<Buffer> {
   const { width, height } = cam.detect;
-  const src = cam.source;
+  const src = await rtspOfOnvif(cam);
   let input: string[];
+  let login: RtspAuthProxy | null = null;
+  let url: string | undefined;
   if (src.kind === 'file') {
     const st = await stat(src.path).catch(() => null);
     if (!st?.isFile()) throw new UserError(`camera ${cam.id}: video file not found: ${src.path}`);
     input = ['-ss', String(atS), '-i', src.path.startsWith('/') ? src.path : `file:${src.path}`];
   } else if (src.kind === 'rtsp') {
+    // The camera login stays out of ffmpeg's command line: a loopback forwarder of this process logs in for it.
+    if (RtspAuthProxy.needed(src.url)) {
+      login = new RtspAuthProxy(src.url);
+      url = await login.start();
+    }
     // A live stream cannot seek: decode and drop until --frame-at (output-side -ss).
-    input = ['-rtsp_transport', src.transport, '-timeout', RTSP_IO_TIMEOUT_US, '-i', src.url, '-ss', String(atS)];
+    input = ['-rtsp_transport', src.transport, '-timeout', RTSP_IO_TIMEOUT_US, '-i', url ?? src.url, '-ss', String(atS)];
   } else {
-    throw new UserError(`camera ${cam.id}: "onvif" sources are not supported by draw-rules yet; give the camera's rtsp: URL`);
+    throw new UserError(`camera ${cam.id}: unexpected source kind`);
   }
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', ...input, '-frames:v', '1', '-an', '-vf', `scale=${width}:${height}`, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'];
   const want = width * height * 3;
-  const { stdout, stderr, code, signal } = await run('ffmpeg', args, GRAB_TIMEOUT_MS);
+  const { stdout, stderr, code, signal } = await run('ffmpeg', args, GRAB_TIMEOUT_MS).finally(() => login?.stop());
   if (stdout.length >= want) return stdout.subarray(0, want);
   const lines = stderr.split('\n').filter((l) => l.trim() !== '');
   const classified = code === 0 ? null : classifyFfmpegExit(lines, { inputKind: src.kind, exitCode: code, signal });

@@ -24,6 +24,7 @@ import { systemClock } from '../shared/clock.js';
 import { FACILITY_USAGE, hubFacilityCommand } from './hub-facility.js';
 import { keysCommand, keysUsage } from './keys.js';
 import { hubTokenCommand, TOKEN_USAGE } from './hub-token.js';
+import { helpRequested, printHelp } from './help.js';
 import { UserError } from './user-error.js';
 
 const USAGE = `Usage:
@@ -250,6 +251,7 @@ function parse<T extends NonNullable<Parameters<typeof parseArgs>[0]>['options']
 }
 
 async function runHub(argv: string[]): Promise<number> {
+  if (helpRequested(argv)) return printHelp(USAGE);
   const v = parse(argv, {
     broker: { type: 'string' },
     embedded: { type: 'boolean' },
@@ -340,8 +342,15 @@ function readSigningKey(file: string): KeyObject {
 }
 
 async function hubStatus(argv: string[]): Promise<number> {
+  if (helpRequested(argv)) return printHelp(USAGE);
   const v = parse(argv, { db: { type: 'string' }, http: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, 'token-file': { type: 'string' } });
-  if ((v.db === undefined) === (v.http === undefined)) throw new UserError('give exactly one of --db FILE or --http URL', 2);
+  if ((v.db === undefined) === (v.http === undefined)) {
+    throw new UserError(
+      'give exactly one of --db FILE or --http URL (http://HOST:PORT of a running `qmon hub run --http`); ' +
+        "the agent's embedded demo hub keeps its database at STORAGE_DIR/hub.db (for config/demo.yaml: data/demo/hub.db)",
+      2,
+    );
+  }
   const limit = v.limit === undefined ? 10 : Number(v.limit);
   if (!(Number.isInteger(limit) && limit >= 1 && limit <= 1000)) throw new UserError(`--limit: expected 1..1000, got "${v.limit}"`, 2);
   if (v['token-file'] !== undefined && v.http === undefined) throw new UserError('--token-file goes with --http', 2);

@@ -10,23 +10,37 @@ import { StoreError } from '../store/index.js';
 import { RuleConfigError } from '../rules/index.js';
 import { LocalServerError } from '../local/index.js';
 import { createLogger, redactText } from '../ops/index.js';
+import { helpRequested, printHelp } from './help.js';
 import { UserError } from './user-error.js';
+
+const USAGE = `usage: qmon run --config FILE [--duration SECONDS] [--log-level LEVEL] [--log-json]
+  Run the agent until SIGINT/SIGTERM (or for --duration seconds). SIGHUP reloads the config file.
+  On a terminal: readable lines on the console, the JSON log in DATA_DIR/logs/qmon.jsonl; else (--log-json,
+  a service) the JSON log on stdout.`;
 
 /** Errors a user fixes by changing config or the machine: shown as one line, no stack. */
 const USER_FIXABLE = [ConfigError, FfmpegCheckError, ModelError, StoreError, RuleConfigError, LocalServerError];
 
 /** `qmon run --config FILE`: run until SIGINT/SIGTERM (or --duration seconds). */
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      config: { type: 'string', short: 'c' },
-      duration: { type: 'string' },
-      'log-level': { type: 'string' },
-      'log-json': { type: 'boolean' },
-    },
-  });
-  if (!values.config) throw new UserError('usage: qmon run --config FILE [--duration SECONDS]', 2);
+  if (helpRequested(argv)) return printHelp(USAGE);
+  let values: { config?: string; duration?: string; 'log-level'?: string; 'log-json'?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string', short: 'c' },
+        duration: { type: 'string' },
+        'log-level': { type: 'string' },
+        'log-json': { type: 'boolean' },
+      },
+    }));
+  } catch (e) {
+    throw new UserError(`${(e as Error).message}\n${USAGE}`, 2);
+  }
+  if (!values.config) throw new UserError(USAGE, 2);
+  // Everything the agent writes (data dir, databases, snapshots, logs) is for its own user only.
+  process.umask(0o077);
   const duration = values.duration === undefined ? null : Number(values.duration);
   if (duration !== null && !(duration > 0)) throw new UserError(`--duration: expected a number of seconds > 0, got "${values.duration}"`, 2);
 
@@ -34,10 +48,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   // Interactive: readable lines on the terminal, JSON log in a file. Service/CI: JSON on stdout (journald).
   const interactive = process.stdout.isTTY && !values['log-json'];
   const logFile = join(config.storage.dir, 'logs', 'qmon.jsonl');
-  if (interactive) mkdirSync(join(config.storage.dir, 'logs'), { recursive: true });
+  if (interactive) mkdirSync(join(config.storage.dir, 'logs'), { recursive: true, mode: 0o700 });
   const logger = createLogger({
     level: values['log-level'],
-    destination: interactive ? pino.destination({ dest: logFile, append: true, sync: false, mkdir: true }) : undefined,
+    destination: interactive ? pino.destination({ dest: logFile, append: true, sync: false, mkdir: true, mode: 0o600 }) : undefined,
   });
   const out = interactive ? process.stdout : process.stderr;
   const say = (line: string): void => {
@@ -56,7 +70,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     await agent.stop().catch(() => undefined);
     rethrowUserFixable(e);
   }
+  const onHup = (): void => void reloadConfig(values.config!, agent, logger, say);
+  process.on('SIGHUP', onHup);
   await waitForStop(duration, say);
+  process.off('SIGHUP', onHup);
   say('stopping: ending cameras, flushing the store, telling the hub');
   await agent.stop();
   const stats = agent.stats();
@@ -64,6 +81,29 @@ export async function runCommand(argv: string[]): Promise<number> {
   summarise(stats, say);
   logger.flush();
   return 0;
+}
+
+/**
+ * SIGHUP: the file is loaded and validated as at start; when it has errors they are logged (file:line:col) and the
+ * running config stays. Otherwise the agent applies it camera by camera (unchanged cameras keep running).
+ */
+async function reloadConfig(file: string, agent: Agent, logger: ReturnType<typeof createLogger>, say: (l: string) => void): Promise<void> {
+  say(`SIGHUP received: reloading ${file}`);
+  let next;
+  try {
+    next = await loadConfig(file);
+  } catch (e) {
+    const text = e instanceof ConfigError ? e.format() : (e as Error).message;
+    say(`config reload refused; the running config stays:\n${text}`);
+    logger.error({ file, errors: text.split('\n') }, 'config reload refused; the running config stays');
+    return;
+  }
+  try {
+    await agent.reload(next);
+  } catch (err) {
+    say(`config reload failed: ${(err as Error).message}`);
+    logger.error({ err, file }, 'config reload failed');
+  }
 }
 
 function waitForStop(durationS: number | null, say: (l: string) => void): Promise<void> {

@@ -3,7 +3,7 @@
  * credentials, and rule coordinates in detect pixels. Problems found here (unset env vars,
  * unreadable files) are reported with their key paths like every other config problem.
  */
-import { access, constants } from 'node:fs/promises';
+import { access, constants, stat } from 'node:fs/promises';
 import { REDACTED } from '../ops/index.js';
 import type { ParsedConfig } from './schema.js';
 import { parseHubUrl, parseListen } from './schema.js';
@@ -129,6 +129,11 @@ async function resolveSource(src: ParsedSource, path: KeyPath, ctx: ResolveConte
       ctx.sink.error([...path, 'file'], `cannot read video file ${file}`);
       return undefined;
     }
+    // A folder is readable too, but ffmpeg fails on it at run time ("Is a directory") with the camera just offline.
+    if ((await stat(file)).isDirectory()) {
+      ctx.sink.error([...path, 'file'], `${file} is a folder; expected a video file`);
+      return undefined;
+    }
     return { kind: 'file', path: file, loop: src.file.loop };
   }
   if (src.onvif !== undefined) {
@@ -219,13 +224,15 @@ export async function resolveConfig(cfg: ParsedConfig, ctx: ResolveContext): Pro
   const { signing_key: signingRef, ...facility } = cfg.facility;
   const signingKey = signingRef === undefined ? undefined : await resolveSigningKey(signingRef, ctx);
   const hubKey = cfg.hub.public_key === undefined ? undefined : await resolveHubPublicKey(cfg.hub.public_key, ctx);
+  const metricsToken = cfg.local.metrics_token === undefined ? undefined : await secret(cfg.local.metrics_token, ['local', 'metrics_token'], ctx);
+  if (cfg.local.metrics_token !== undefined && metricsToken === undefined) return undefined;
   if (hub === undefined || listen === undefined || localTls === undefined || cameras.some((c) => c === undefined)) return undefined;
   if ((signingRef !== undefined && signingKey === undefined) || (cfg.hub.public_key !== undefined && hubKey === undefined)) return undefined;
   return {
     facility: { ...facility, ...(signingKey !== undefined && { signing_key: signingKey }) },
     hub: { ...hub, ...(hubKey !== undefined && { public_key: hubKey }) },
     storage: { ...cfg.storage, dir: resolvePath(ctx.baseDir, cfg.storage.dir) },
-    local: { ...cfg.local, ...listen, tls: localTls },
+    local: { ...cfg.local, ...listen, tls: localTls, ...(metricsToken !== undefined ? { metrics_token: metricsToken } : {}) },
     models: cfg.models,
     cameras: cameras as CameraConfig[],
   };

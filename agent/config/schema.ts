@@ -172,6 +172,8 @@ export const localSchema = z
     public_hosts: z.array(hostName).default([]),
     session_idle_min: z.number().int().min(1).max(24 * 60).default(30),
     session_max_h: z.number().min(1).max(7 * 24).default(12),
+    /** Bearer token a Prometheus server off this machine sends for `GET /metrics` (`env:NAME`/`file:PATH`); loopback needs none. */
+    metrics_token: text.optional(),
   })
   .superRefine((local, ctx) => {
     const listen = parseListen(local.listen);

@@ -71,6 +71,8 @@ export interface LocalConfig {
   readonly public_hosts: readonly string[];
   readonly session_idle_min: number;
   readonly session_max_h: number;
+  /** Resolved secret: `Authorization: Bearer` value that opens `GET /metrics` to non-loopback scrapers. */
+  readonly metrics_token?: string;
 }
 
 export interface ModelsConfig {

@@ -79,6 +79,7 @@ export {
   type CameraHealth,
   type CameraWork,
   type CameraStatus,
+  type DashboardCounts,
   type HeartbeatInput,
   type OutboxCounts,
   type ResponseInput,

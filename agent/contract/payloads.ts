@@ -106,6 +106,20 @@ export interface HeartbeatInput {
   readonly cameras: readonly CameraHealth[];
   readonly diskFreeMb: number | null;
   readonly clock: ClockInfo;
+  /** Dashboard audit counts since the previous heartbeat (no names, no targets). */
+  readonly dashboard?: DashboardCounts;
+  readonly uplink?: { readonly ackedUnsent: number; readonly dropped: number };
+}
+
+/** The guard dashboard's activity in a heartbeat interval, by kind. */
+export interface DashboardCounts {
+  readonly logins: number;
+  readonly loginFailed: number;
+  readonly acks: number;
+  readonly snoozes: number;
+  readonly exports: number;
+  readonly snapshotViews: number;
+  readonly userChanges: number;
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -144,6 +158,18 @@ export function buildHeartbeat(h: HeartbeatInput): Buffer {
     })),
     disk_free_mb: h.diskFreeMb === null ? null : Math.floor(h.diskFreeMb),
     clock: h.clock,
+    ...(h.dashboard && {
+      dashboard: {
+        logins: h.dashboard.logins,
+        login_failed: h.dashboard.loginFailed,
+        acks: h.dashboard.acks,
+        snoozes: h.dashboard.snoozes,
+        exports: h.dashboard.exports,
+        snapshot_views: h.dashboard.snapshotViews,
+        user_changes: h.dashboard.userChanges,
+      },
+    }),
+    ...(h.uplink && { uplink: { acked_unsent: h.uplink.ackedUnsent, dropped: h.uplink.dropped } }),
   });
 }
 

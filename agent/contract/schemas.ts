@@ -143,6 +143,20 @@ export const HeartbeatPayload = z
       .max(32),
     disk_free_mb: Count.nullable(),
     clock: ClockInfo,
+    /** Guard dashboard activity since the previous heartbeat: counts only, never who or what (optional, added in v1). */
+    dashboard: z
+      .strictObject({
+        logins: Count,
+        login_failed: Count,
+        acks: Count,
+        snoozes: Count,
+        exports: Count,
+        snapshot_views: Count,
+        user_changes: Count,
+      })
+      .optional(),
+    /** Uplink counters since the agent started: seqs in hub ACKs naming rows never sent; inbound messages dropped unread (any reason). */
+    uplink: z.strictObject({ acked_unsent: Count, dropped: Count }).optional(),
   })
   .meta({ title: 'qmon.hb/1', description: 'Heartbeat (QoS 0, not retained, < 2 KB), qmon/v1/{fid}/hb.' });
 

@@ -27,8 +27,9 @@ export async function writeSnapshotAtomic(dir: string, name: string, bytes: Uint
   const final = join(dir, name);
   const tmp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await mkdir(dir, { recursive: true });
-    const fh = await open(tmp, 'wx', 0o640);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    // 0600: a snapshot shows people; only the agent's user reads it (mode is masked by the umask, never widened).
+    const fh = await open(tmp, 'wx', 0o600);
     try {
       await fh.writeFile(bytes);
       await fh.sync();

@@ -39,6 +39,8 @@ export interface LocalServerOptions {
   readonly health?: () => HealthSource;
   /** The camera's latest frame as a JPEG with faces blurred; null when there is none. */
   readonly preview?: (cameraId: string) => Promise<Buffer | null>;
+  /** Prometheus text for `GET /metrics`; without it the route answers 404. */
+  readonly metrics?: () => Promise<{ readonly contentType: string; readonly body: string }>;
   /** Console lines for the operator (the setup code goes here, never to the JSON log). */
   readonly say?: (line: string) => void;
   /** Folder of the page's static files; `agent/local/ui/` beside the module by default. */

@@ -5,6 +5,7 @@ import { type Deps, type LocalServerOptions, type Request, type Route } from './
 import { toEventJson } from './event-json.js';
 import { allowedHosts, hostAllowed, originAllowed } from './host-check.js';
 import { HttpError, clientIp, securityHeaders, sendJson } from './http.js';
+import { metricsAllowed } from './metrics-access.js';
 import { LoginLimiter } from './rate-limit.js';
 import { adminRoutes } from './routes-admin.js';
 import { cameraJson, cameraRoutes } from './routes-cameras.js';
@@ -166,6 +167,20 @@ export class LocalServer {
     }
   }
 
+  /** Prometheus scrape: no session, but only from loopback or with the configured bearer token (Host checked before). */
+  private async metrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const source = this.opts.metrics;
+    if (!source) throw new HttpError(404, 'not found');
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method not allowed', { Allow: 'GET, HEAD' });
+    if (!metricsAllowed(req.socket.remoteAddress, req.headers.authorization, this.opts.config.metrics_token)) {
+      throw new HttpError(401, 'metrics need a loopback client or Authorization: Bearer <local.metrics_token>', { 'WWW-Authenticate': 'Bearer' });
+    }
+    const { contentType, body } = await source();
+    const bytes = Buffer.from(body, 'utf8');
+    res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': bytes.length, 'Cache-Control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : bytes);
+  }
+
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!hostAllowed(this.hosts, req.headers.host)) throw new HttpError(421, 'unknown Host');
     const raw = req.url ?? '/';
@@ -177,6 +192,7 @@ export class LocalServer {
       throw new HttpError(400, 'malformed URL');
     }
     const path = url.pathname;
+    if (path === '/metrics') return this.metrics(req, res);
     if (!path.startsWith('/api/')) {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method not allowed', { Allow: 'GET, HEAD' });
       if (!this.files.serve(req, res, path)) throw new HttpError(404, 'not found');

@@ -1,4 +1,5 @@
 export { Store, DB_FILE } from './store.js';
+export { makePrivateDir, securePrivateTree, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, type PermissionReport } from './permissions.js';
 export type { StoreOptions, RecordOptions, RecordItem, StoreSettings } from './store-types.js';
 export {
   retryDelayMs,

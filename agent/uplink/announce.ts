@@ -14,6 +14,7 @@ import {
   type CameraHealth,
   type CameraStatus,
   type ClockInfo,
+  type DashboardCounts,
 } from '../contract/index.js';
 
 export interface AnnouncerOptions {
@@ -26,6 +27,10 @@ export interface AnnouncerOptions {
   readonly diskFreeMb?: () => number | null;
   /** The facility's key: everything announced is signed (docs/hub-contract.md, "Signatures"). */
   readonly signer?: Signer | null;
+  /** Dashboard activity since the given wall time; absent (or null) leaves it out of the heartbeat. */
+  readonly dashboardCounts?: (sinceWall: number) => DashboardCounts | null;
+  /** The uplink's own refusal counters (set by the Uplink). */
+  readonly uplinkCounters?: () => { readonly ackedUnsent: number; readonly dropped: number };
 }
 
 const UNKNOWN_CLOCK: ClockInfo = { synced: false, source: 'unknown' };
@@ -37,9 +42,12 @@ const UNKNOWN_CLOCK: ClockInfo = { synced: false, source: 'unknown' };
 export class Announcer {
   private readonly cameras = new Map<string, CameraStatus>();
   private readonly startedAt: number;
+  /** Wall time the previous heartbeat covered up to: the next one counts dashboard activity from here. */
+  private hbSince: number;
 
   constructor(private readonly opts: AnnouncerOptions) {
     this.startedAt = opts.clock.now();
+    this.hbSince = opts.clock.wall();
   }
 
   clockInfo(): ClockInfo {
@@ -71,15 +79,22 @@ export class Announcer {
 
   heartbeat(client: MqttClient, session: number): void {
     const { fid, clock, store } = this.opts;
+    const wall = clock.wall();
+    const dashboard = this.opts.dashboardCounts?.(this.hbSince) ?? null;
+    // Audit rows at exactly `wall` were in this count; the next heartbeat starts after them.
+    this.hbSince = wall + 1;
+    const uplink = this.opts.uplinkCounters?.();
     const payload = buildHeartbeat({
       fid,
       session,
-      wall: clock.wall(),
+      wall,
       uptimeS: (clock.now() - this.startedAt) / 1000,
       outbox: store.stats(),
       cameras: this.opts.cameraHealth?.() ?? [],
       diskFreeMb: this.opts.diskFreeMb?.() ?? null,
       clock: this.clockInfo(),
+      ...(dashboard && { dashboard }),
+      ...(uplink && { uplink }),
     });
     client.publish(topics.hb(fid), maybeSign(this.opts.signer, topics.hb(fid), payload), { qos: 0, properties: { messageExpiryInterval: HEARTBEAT_EXPIRY_S } });
   }

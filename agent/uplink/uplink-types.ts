@@ -3,7 +3,7 @@ import type { Logger } from '../ops/index.js';
 import type { AckResult, OutboxStats, Store } from '../store/index.js';
 import type { ProtocolVersion, TlsOptions } from './link.js';
 import type { KeyObject } from 'node:crypto';
-import type { BirthInfo, CameraHealth, ClockInfo, Signer } from '../contract/index.js';
+import type { BirthInfo, CameraHealth, ClockInfo, DashboardCounts, Signer } from '../contract/index.js';
 import type { BackoffOptions, Timers } from '../shared/index.js';
 import type { Policy } from './policy.js';
 import type { InboxDrop } from './inbox.js';
@@ -22,6 +22,8 @@ export interface UplinkOptions {
   readonly cameraHealth?: () => readonly CameraHealth[];
   readonly clockInfo?: () => ClockInfo;
   readonly diskFreeMb?: () => number | null;
+  /** Guard dashboard activity (audit counts) since a wall time, for the heartbeat; counts only. */
+  readonly dashboardCounts?: (sinceWall: number) => DashboardCounts | null;
   readonly tls?: TlsOptions;
   readonly username?: string;
   readonly password?: string;

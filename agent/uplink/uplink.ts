@@ -58,7 +58,10 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       { replayRatePerS: opts.replayRatePerS ?? 5, heartbeatS: opts.heartbeatS ?? 60, snapshotUpload: opts.snapshotUpload ?? true },
       opts.logger,
     );
-    this.announcer = new Announcer(opts);
+    this.announcer = new Announcer({
+      ...opts,
+      uplinkCounters: () => ({ ackedUnsent: this.ackedUnsent, dropped: Object.values(this.drops.snapshot()).reduce<number>((a, n) => a + (n ?? 0), 0) }),
+    });
     this.backoff = new Backoff(opts.backoff);
     this.relay = new Relay(
       {

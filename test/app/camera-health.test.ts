@@ -1,7 +1,11 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CameraRates, toCameraStatus } from '../../agent/app/camera-health.js';
+import { CameraRates, cameraStateLine, toCameraStatus } from '../../agent/app/camera-health.js';
 import { newPipelineStats, type CameraPipelineStats } from '../../agent/app/frame-step.js';
-import type { CameraCounters, CameraState } from '../../agent/camera/index.js';
+import { CameraSupervisor, type CameraCounters, type CameraState } from '../../agent/camera/index.js';
+import { silentLogger } from '../../agent/ops/index.js';
+import { tempDir, waitFor } from '../decode/media.js';
 import { ManualClock } from '../../agent/shared/clock.js';
 
 /** The parts of a CameraSupervisor the rates read, with counters the test moves. */
@@ -90,10 +94,42 @@ describe('toCameraStatus', () => {
     expect(toCameraStatus({ state: 'online', reason: 'streaming', since: 10, sinceWall: 0 }, wallAt)).toEqual({ state: 'online', reason: 'streaming', since: wallAt(10) });
     expect(toCameraStatus({ state: 'degraded', reason: 'frozen', since: 20, sinceWall: 0 }, wallAt)).toMatchObject({ state: 'degraded', reason: 'frozen' });
     expect(toCameraStatus({ state: 'offline', reason: 'stalled', since: 30, sinceWall: 0 }, wallAt)).toMatchObject({ state: 'offline', reason: 'stalled' });
-    expect(toCameraStatus({ state: 'stopped', reason: 'stopped', since: 40, sinceWall: 0 }, wallAt)).toEqual({ state: 'disabled', reason: 'stopped', since: wallAt(40) });
+    expect(toCameraStatus({ state: 'stopped', reason: 'stopped', since: 40, sinceWall: 0 }, wallAt)).toEqual({ state: 'offline', reason: 'stopped', since: wallAt(40) });
   });
 
   it('announces nothing while a camera is still starting (offline comes from the debounce, not the first second)', () => {
     expect(toCameraStatus({ state: 'starting', reason: 'starting', since: 0, sinceWall: 0 }, wallAt)).toBeNull();
+  });
+});
+
+describe('cameraStateLine (the console)', () => {
+  it('shows why a camera cannot start, in ffmpeg\'s words, not only the reason code', async () => {
+    const tmp = tempDir('state-line');
+    const notVideo = join(tmp.dir, 'notes.mp4');
+    writeFileSync(notVideo, 'this is not a video');
+    const sup = new CameraSupervisor({
+      cameraId: 'gate',
+      input: { kind: 'file', path: notVideo, loop: false },
+      output: { width: 64, height: 48, fps: 2, format: 'rgb24' },
+      logger: silentLogger(),
+    });
+    const states: CameraState[] = [];
+    sup.on('state', (s) => states.push(s));
+    try {
+      sup.start();
+      await waitFor(() => states.some((s) => s.detail !== undefined), 'a state with the failure detail', 20_000);
+    } finally {
+      await sup.stop();
+      tmp.cleanup();
+    }
+    const failed = states.find((s) => s.detail !== undefined)!;
+    const line = cameraStateLine('gate', failed);
+    expect(line).toMatch(/^camera {4}gate (starting|offline) \(\w+: .+\)$/);
+    expect(line).toContain(failed.detail);
+    expect(line).not.toMatch(/\(unknown\)$/);
+  });
+
+  it('prints the plain state when there is no detail', () => {
+    expect(cameraStateLine('gate', { state: 'online', reason: 'streaming' })).toBe('camera    gate online (streaming)');
   });
 });

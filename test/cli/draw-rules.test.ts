@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { drawRulesCommand } from '../../agent/cli/draw-rules.js';
 import { UserError } from '../../agent/cli/user-error.js';
+import { OnvifSimulator } from '../camera/onvif/simulator.js';
 
 const REPO = new URL('../../', import.meta.url).pathname;
 const DEMO = join(REPO, 'config/demo.yaml');
@@ -53,6 +54,42 @@ function demoWith(direction: string, name: string): string {
   writeFileSync(file, yaml);
   return file;
 }
+
+describe('qmon draw-rules on an onvif: source (what discover --write writes)', () => {
+  const camLine = /^\s+file: .*$/m;
+  let sim: OnvifSimulator;
+  beforeEach(async () => {
+    sim = await OnvifSimulator.start({ password: 'Sim-Secret-42' });
+  });
+  afterEach(async () => {
+    await sim.stop();
+    delete process.env.QMON_TEST_ONVIF_PW;
+  });
+
+  function onvifConfig(name: string): string {
+    const yaml = readFileSync(DEMO, 'utf8')
+      .replace(/^(\s*dir:).*$/m, `$1 ${join(dir, 'data')}`)
+      .replace(camLine, `      onvif: { address: 127.0.0.1, port: ${sim.port}, username: admin, password: env:QMON_TEST_ONVIF_PW }`);
+    const file = join(dir, `${name}.yaml`);
+    writeFileSync(file, yaml);
+    return file;
+  }
+
+  it('resolves the stream as qmon run does, then grabs from it (no camera behind the simulator: a grab error, not a refusal)', async () => {
+    process.env.QMON_TEST_ONVIF_PW = sim.password;
+    const err = await drawRulesCommand(['--config', onvifConfig('onvif'), '--camera', 'walkway', '--out', join(dir, 'onvif.png')]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(/^camera walkway: could not grab a frame/);
+    expect((err as Error).message).not.toContain(sim.password);
+  });
+
+  it('says why when ONVIF refuses the password, without the password', async () => {
+    process.env.QMON_TEST_ONVIF_PW = 'wrong-password';
+    const err = await drawRulesCommand(['--config', onvifConfig('onvif-bad'), '--camera', 'walkway', '--out', join(dir, 'bad.png')]).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/could not get the stream address from ONVIF at 127\.0\.0\.1:\d+: auth_failed/);
+    expect((err as Error).message).not.toContain('wrong-password');
+  });
+});
 
 describe('qmon draw-rules', () => {
   it('draws the demo camera: a PNG of the detect size, the raw frame except where the rules are drawn', async () => {

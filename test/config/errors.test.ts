@@ -2,6 +2,7 @@
  * Every kind of mistake gives its documented one-line message: file:line:col, key path, what was
  * expected and what was found. Positions are found in the text independently with `at()`.
  */
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, checkConfig, loadConfig } from '../../agent/config/index.js';
@@ -274,6 +275,12 @@ describe('cameras and sources', () => {
     const text = edit(BASE, 'file: clip.mp4', 'file: nope.mp4');
     const { errors, f } = await errorsOf(text);
     expect(errors).toEqual([f(at(text, 'file'), `cameras[0].source.file: cannot read video file ${join(dir, 'nope.mp4')}`)]);
+  });
+
+  it('a folder given as the video file (ffmpeg would only fail at run time)', async () => {
+    const text = edit(BASE, 'file: clip.mp4', `file: ${tmpdir()}`);
+    const { errors, f } = await errorsOf(text);
+    expect(errors).toEqual([f(at(text, 'file'), `cameras[0].source.file: ${tmpdir()} is a folder; expected a video file`)]);
   });
 
   it('an ONVIF address with a scheme', async () => {

@@ -45,6 +45,10 @@ const INVALID: Partial<Record<JsonSchemaFile, ((s: Record<string, unknown>) => R
     (s) => ({ ...s, cameras: [{ id: 'cam', state: 'online', fps_in: 1, fps_detect: 0, last_frame_age_s: null, quality: 'great' }] }),
     (s) => ({ ...s, cameras: [{ id: 'cam', state: 'degraded', fps_in: 1, fps_detect: 0, last_frame_age_s: null, reason: 'camera said so' }] }),
     (s) => ({ ...s, cameras: [{ id: 'cam', state: 'online', fps_in: 1, fps_detect: 0, last_frame_age_s: null, work: { frames: 1, inferences: 1, regions: 0, gated: 0, stationary_skipped: 0, dropped: -1 } }] }),
+    (s) => ({ ...s, dashboard: { ...(s.dashboard as object), logins: -1 } }),
+    // Counts only: no user names in a heartbeat.
+    (s) => ({ ...s, dashboard: { ...(s.dashboard as object), users: ['nguyen'] } }),
+    (s) => ({ ...s, uplink: { acked_unsent: 1.5, dropped: 0 } }),
   ],
   'qmon.cmd-resend-1.schema.json': [(s) => ({ ...s, from_seq: '3' })],
   'qmon.cmd-set-policy-1.schema.json': [

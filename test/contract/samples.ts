@@ -71,6 +71,8 @@ export const SAMPLES: Record<JsonSchemaFile, Record<string, unknown>[]> = {
         cameras: [{ id: 'corridor-a', state: 'online', fpsIn: 25.01, fpsDetect: 4.987, lastFrameAgeS: 0.12 }],
         diskFreeMb: 51234.5,
         clock: { synced: true, source: 'chrony' },
+        dashboard: { logins: 2, loginFailed: 1, acks: 5, snoozes: 0, exports: 1, snapshotViews: 3, userChanges: 0 },
+        uplink: { ackedUnsent: 0, dropped: 2 },
       }),
     ),
     json(

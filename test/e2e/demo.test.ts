@@ -30,6 +30,8 @@ describe('demo pipeline end to end (ffmpeg → ONNX → tracker → line rule �
   let dir: string;
   let agent: Agent;
   let stats: AgentStats;
+  /** `GET /metrics` from loopback while the agent ran (after the first ACK). */
+  let scrape = { status: 0, body: '' };
   const lines: string[] = [];
   const logLines: string[] = [];
 
@@ -44,6 +46,11 @@ describe('demo pipeline end to end (ffmpeg → ONNX → tracker → line rule �
     const deadline = Date.now() + MAX_WAIT_MS;
     const done = (): boolean => agent.stats().outbox.acked >= 1 && (agent.stats().hub?.snapshots ?? 0) >= 1;
     while (Date.now() < deadline && !done()) await new Promise((r) => setTimeout(r, 250));
+    const dashboard = lines.find((l) => l.startsWith('dashboard http'))?.split(' ')[1];
+    if (dashboard) {
+      const res = await fetch(new URL('/metrics', dashboard));
+      scrape = { status: res.status, body: await res.text() };
+    }
     await agent.stop();
     stats = agent.stats();
   }, MAX_WAIT_MS + 30_000);
@@ -150,6 +157,18 @@ describe('demo pipeline end to end (ffmpeg → ONNX → tracker → line rule �
     }
     db.close();
     expect(lines.some((l) => /^hub got\s+snapshot of event .* sha256 verified/.test(l))).toBe(true);
+  });
+
+  it('served Prometheus metrics on the dashboard listener to a loopback scraper, with the pipeline\'s numbers', () => {
+    expect(scrape.status).toBe(200);
+    const value = (re: RegExp): number => Number(re.exec(scrape.body)?.[1] ?? NaN);
+    expect(value(/^qmon_camera_frames_in_total\{camera="walkway"\} (\d+)$/m)).toBeGreaterThan(0);
+    expect(scrape.body).toMatch(/^qmon_camera_state\{camera="walkway",state="online"\} 1$/m);
+    expect(value(/^qmon_inference_seconds_count\{model="[^"]+"\} (\d+)$/m)).toBeGreaterThan(0);
+    expect(value(/^qmon_violations_total\{type="line_cross"\} (\d+)$/m)).toBeGreaterThan(0);
+    expect(scrape.body).toMatch(/^qmon_hub_connected 1$/m);
+    expect(scrape.body).toMatch(/^qmon_outbox_depth \d+$/m);
+    expect(scrape.body).toMatch(/^process_resident_memory_bytes \d+$/m);
   });
 
   it('printed a readable line per alert and per ACK', () => {

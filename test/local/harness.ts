@@ -50,7 +50,13 @@ export interface Rig {
 }
 
 export async function startRig(
-  opts: { cameras?: CameraConfig[]; local?: Partial<LocalConfig>; preview?: (id: string) => Promise<Buffer | null>; dir?: string } = {},
+  opts: {
+    cameras?: CameraConfig[];
+    local?: Partial<LocalConfig>;
+    preview?: (id: string) => Promise<Buffer | null>;
+    dir?: string;
+    metrics?: () => Promise<{ contentType: string; body: string }>;
+  } = {},
 ): Promise<Rig> {
   // A given dir (a restart over the same data) belongs to the caller and is not removed.
   const tmp = opts.dir === undefined ? tempDir('local') : { dir: opts.dir, cleanup: () => undefined };
@@ -70,6 +76,7 @@ export async function startRig(
     version: '0.0.0-test',
     cameraState: (id) => states.get(id) ?? null,
     ...(opts.preview && { preview: opts.preview }),
+    ...(opts.metrics && { metrics: opts.metrics }),
     say: (l) => said.push(l),
   });
   const { url } = await server.start(0);
@@ -114,6 +121,8 @@ export interface Call {
   readonly csrf?: string;
   readonly host?: string;
   readonly headers?: Record<string, string>;
+  /** Address to connect to (the server's listen address when it is not 127.0.0.1). */
+  readonly address?: string;
 }
 
 export function call(port: number, path: string, c: Call = {}): Promise<Answer> {
@@ -121,7 +130,7 @@ export function call(port: number, path: string, c: Call = {}): Promise<Answer> 
   return new Promise((resolve, reject) => {
     const req = request(
       {
-        host: '127.0.0.1',
+        host: c.address ?? '127.0.0.1',
         port,
         path,
         method: c.method ?? 'GET',

@@ -13,9 +13,13 @@ const IN_SYNC_MS = 2000;
 export function formatOffset(ms: number): string {
   if (Math.abs(ms) < IN_SYNC_MS) return 'in sync';
   const s = Math.round(Math.abs(ms) / 1000);
-  const h = Math.floor(s / 3600);
+  const d = Math.floor(s / 86_400);
+  const h = Math.floor((s % 86_400) / 3600);
   const m = Math.floor((s % 3600) / 60);
-  const parts = h > 0 ? [`${h}h`, `${String(m).padStart(2, '0')}m`, `${String(s % 60).padStart(2, '0')}s`] : m > 0 ? [`${m}m`, `${String(s % 60).padStart(2, '0')}s`] : [`${s}s`];
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  // A day or more off is a wrong date (a camera reset to its factory date), read in days, not thousands of hours.
+  const parts =
+    d > 0 ? [`${d}d`, `${pad(h)}h`, `${pad(m)}m`] : h > 0 ? [`${h}h`, `${pad(m)}m`, `${pad(s % 60)}s`] : m > 0 ? [`${m}m`, `${pad(s % 60)}s`] : [`${s}s`];
   return `${ms > 0 ? '+' : '-'}${parts.join(' ')}`;
 }
 
@@ -55,7 +59,10 @@ export function formatReports(reports: readonly ProbeReport[]): string {
       actions.push(`${addr}: DEFAULT PASSWORD: user "${r.defaultPassword.username}" still has a well-known vendor default password (${r.defaultPassword.vendors}); change it`);
     }
     if (r.clock && Math.abs(r.clock.offsetMs) >= 60_000) {
-      actions.push(`${addr}: camera clock is ${formatOffset(r.clock.offsetMs)} off${r.clock.ntp ? ' although NTP is on' : ''}; set NTP on the camera (signing used the camera's time, so probing still worked)`);
+      const advice = r.clock.ntp
+        ? 'NTP is on but not working: check the NTP server address on the camera and that the camera can reach it (UDP 123)'
+        : 'turn NTP on in the camera and give it the NTP server';
+      actions.push(`${addr}: camera clock is ${formatOffset(r.clock.offsetMs)} off; ${advice} (signing used the camera's time, so probing still worked)`);
     }
     if (r.clock?.source === 'local') actions.push(`${addr}: the camera reported local time only; the offset includes its time zone`);
     if (r.error) actions.push(r.error.message.startsWith(addr) ? r.error.message : `${addr}: ${r.error.message}`);

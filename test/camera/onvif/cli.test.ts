@@ -60,7 +60,7 @@ describe('qmon probe', () => {
     expect(lines[0]).toMatch(/^ADDRESS +DEVICE +CLOCK +PROFILE +ROLE +CODEC +SIZE +FPS +STREAM URI$/);
     expect(lines[1]).toMatch(new RegExp(`^127\\.0\\.0\\.1:${s.port} +SimCam SC-2021 fw V5\\.5\\.0 +\\+(3h 00m 0[01]s|2h 59m 59s) +mainStream +main +H264 +1920x1080 +25 +rtsp://admin:\\*\\*\\*@127\\.0\\.0\\.1:8554/main$`));
     expect(lines[2]).toMatch(/^ +subStream +sub \(detect\) +H264 +640x360 +10 +rtsp:\/\/admin:\*\*\*@127\.0\.0\.1:8554\/sub$/);
-    expect(c.out()).toMatch(/camera clock is \+(3h 00m 0[01]s|2h 59m 59s) off; set NTP on the camera/);
+    expect(c.out()).toMatch(/camera clock is \+(3h 00m 0[01]s|2h 59m 59s) off; turn NTP on in the camera/);
     expect(c.err()).toMatch(/probed 1\/1 127\.0\.0\.1:\d+: ok/);
     expectNoSecret(c);
   });
@@ -155,6 +155,21 @@ describe('qmon discover', () => {
     expect(await discoverCommand(['--unicast-only', '--range', `127.0.0.1:${s.discoveryPort}`, '--wait', '0.2'], c)).toBe(0);
     expect(c.out()).toMatch(new RegExp(`127\\.0\\.0\\.1:${s.port} +Sim Corridor +-1m (29|30|31)s`));
     expect(c.out()).toMatch(/only the clock was read/);
+  });
+
+  it('lists each device with the address it advertised and the one it answered from', async () => {
+    const s = await sim();
+    const c = io();
+    expect(await discoverCommand(['--unicast-only', '--range', `127.0.0.1:${s.discoveryPort}`, '--wait', '0.2'], c)).toBe(0);
+    expect(c.err()).toMatch(new RegExp(`127\\.0\\.0\\.1:${s.port}/\\S*: answered from 127\\.0\\.0\\.1, advertised http://`));
+  });
+
+  it("explains that --range ADDRESS:PORT is the WS-Discovery port when a camera's web port was typed", async () => {
+    const s = await sim();
+    const c = io();
+    expect(await discoverCommand(['--unicast-only', '--range', `127.0.0.1:${s.port}`, '--wait', '0.2'], c)).toBe(1);
+    expect(c.err()).toContain(`no answer from 127.0.0.1 on UDP port ${s.port}: in --range, :PORT is the WS-Discovery port (3702), not the camera's web port`);
+    expect(c.err()).toContain(`qmon probe 127.0.0.1:${s.port}`);
   });
 
   it('exits 1 with a hint when nothing answers', async () => {

@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AgentMetrics, type CameraMetricsSource, type MetricsSources } from '../../agent/app/metrics.js';
+import { newPipelineStats } from '../../agent/app/frame-step.js';
+import type { CameraVisionStats } from '../../agent/vision/index.js';
+import type { Detections, Frame } from '../../agent/shared/types.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'qmon-metrics-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const WALL = Date.UTC(2026, 5, 1, 8);
+
+function camera(id: string, frames: number, state: CameraMetricsSource['state']): CameraMetricsSource {
+  return {
+    id,
+    state,
+    counters: { frames, dropped: 3, restarts: 2, stalls: 1, reconnects: 4, overFps: 0 },
+    pipeline: { ...newPipelineStats(), frames, errors: 5 },
+  };
+}
+
+function vision(cameraId: string): CameraVisionStats {
+  return {
+    cameraId, submitted: 100, detected: 60, gated: 30, dropped: 10, errors: 0, inputFps: 5, outputFps: 4.5, detectorFps: 3,
+    droppedShare: 0.1, degraded: true, latencyP50Ms: 40, latencyMaxMs: 90,
+  };
+}
+
+function sources(over: Partial<MetricsSources> = {}): MetricsSources {
+  return {
+    cameras: () => [camera('gate-1', 1200, 'online'), camera('ward-2', 7, 'offline')],
+    vision: () => [vision('gate-1')],
+    outbox: () => ({ pending: 2, sent: 1, oldestPendingAt: WALL - 90_000 }),
+    uplink: () => ({ connected: true, hubOnline: null }),
+    storageDir: dir,
+    wall: () => WALL,
+    ...over,
+  };
+}
+
+/** The sample lines of one metric name, without HELP/TYPE. */
+function samples(text: string, name: string): string[] {
+  return text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+}
+
+describe('AgentMetrics (Prometheus text, read from the stages at scrape time)', () => {
+  it('reports per camera frames in, drops, reconnects, stalls and state', async () => {
+    const { body, contentType } = await new AgentMetrics(sources()).render();
+    expect(contentType).toContain('text/plain');
+    expect(samples(body, 'qmon_camera_frames_in_total')).toEqual(['qmon_camera_frames_in_total{camera="gate-1"} 1200', 'qmon_camera_frames_in_total{camera="ward-2"} 7']);
+    expect(samples(body, 'qmon_camera_reconnects_total')).toContain('qmon_camera_reconnects_total{camera="gate-1"} 4');
+    expect(samples(body, 'qmon_camera_stalls_total')).toContain('qmon_camera_stalls_total{camera="gate-1"} 1');
+    expect(samples(body, 'qmon_camera_frames_dropped_total')).toContain('qmon_camera_frames_dropped_total{camera="gate-1"} 3');
+    expect(samples(body, 'qmon_camera_state')).toContain('qmon_camera_state{camera="ward-2",state="offline"} 1');
+    expect(samples(body, 'qmon_camera_state')).toContain('qmon_camera_state{camera="ward-2",state="online"} 0');
+    expect(body).toMatch(/# TYPE qmon_camera_frames_in_total counter/);
+  });
+
+  it('reports detect fps, gated and dropped frames from the vision scheduler', async () => {
+    const { body } = await new AgentMetrics(sources()).render();
+    expect(samples(body, 'qmon_detect_fps')).toEqual(['qmon_detect_fps{camera="gate-1"} 4.5']);
+    expect(samples(body, 'qmon_detect_frames_gated_total')).toEqual(['qmon_detect_frames_gated_total{camera="gate-1"} 30']);
+    expect(samples(body, 'qmon_detect_frames_dropped_total')).toEqual(['qmon_detect_frames_dropped_total{camera="gate-1"} 10']);
+  });
+
+  it('reports outbox depth and oldest age, hub state, disk free, process CPU and RSS', async () => {
+    const { body } = await new AgentMetrics(sources()).render();
+    expect(samples(body, 'qmon_outbox_depth')).toEqual(['qmon_outbox_depth 3']);
+    expect(samples(body, 'qmon_outbox_oldest_age_seconds')).toEqual(['qmon_outbox_oldest_age_seconds 90']);
+    expect(samples(body, 'qmon_hub_connected')).toEqual(['qmon_hub_connected 1']);
+    expect(samples(body, 'qmon_hub_online')).toEqual(['qmon_hub_online -1']);
+    expect(samples(body, 'qmon_disk_free_bytes')[0]).toMatch(new RegExp(`^qmon_disk_free_bytes\\{dir="${dir}"\\} \\d+$`));
+    const free = Number(samples(body, 'qmon_disk_free_bytes')[0]?.split(' ')[1]);
+    expect(free).toBeGreaterThan(0);
+    expect(samples(body, 'process_cpu_seconds_total')).toHaveLength(1);
+    expect(Number(samples(body, 'process_resident_memory_bytes')[0]?.split(' ')[1])).toBeGreaterThan(1_000_000);
+  });
+
+  it('follows the sources between scrapes (counters are not frozen at the first read)', async () => {
+    let frames = 10;
+    const m = new AgentMetrics(sources({ cameras: () => [camera('gate-1', frames, 'online')], outbox: () => ({ pending: 0, sent: 0, oldestPendingAt: null }) }));
+    expect(samples((await m.render()).body, 'qmon_camera_frames_in_total')).toEqual(['qmon_camera_frames_in_total{camera="gate-1"} 10']);
+    frames = 25;
+    const body = (await m.render()).body;
+    expect(samples(body, 'qmon_camera_frames_in_total')).toEqual(['qmon_camera_frames_in_total{camera="gate-1"} 25']);
+    expect(samples(body, 'qmon_outbox_oldest_age_seconds')).toEqual(['qmon_outbox_oldest_age_seconds 0']);
+  });
+
+  it('leaves out the disk sample when the data dir cannot be read, rather than report 0', async () => {
+    const { body } = await new AgentMetrics(sources({ storageDir: join(dir, 'gone') })).render();
+    expect(samples(body, 'qmon_disk_free_bytes')).toEqual([]);
+  });
+
+  it('times every detector run per model, failed ones included, and counts violations by type', async () => {
+    const m = new AgentMetrics(sources());
+    let fail = false;
+    const detector = {
+      detect: (f: Frame): Promise<Detections> =>
+        fail
+          ? Promise.reject(new Error('onnx failed'))
+          : Promise.resolve({ cameraId: f.cameraId, frameSeq: f.seq, ts: f.ts, wallTs: f.wallTs, persons: [] } as unknown as Detections),
+    };
+    const timed = m.timed(detector, 'centernet');
+    const frame = { cameraId: 'gate-1', seq: 1, ts: 0, wallTs: WALL } as unknown as Frame;
+    await timed.detect(frame);
+    fail = true;
+    await expect(timed.detect(frame)).rejects.toThrow('onnx failed');
+    m.violationOpened('line_cross');
+    m.violationOpened('line_cross');
+    m.violationOpened('no_mask');
+    const { body } = await m.render();
+    expect(samples(body, 'qmon_inference_seconds_count')).toEqual(['qmon_inference_seconds_count{model="centernet"} 2']);
+    expect(samples(body, 'qmon_violations_total')).toEqual(['qmon_violations_total{type="line_cross"} 2', 'qmon_violations_total{type="no_mask"} 1']);
+  });
+
+  it('two agents in one process keep separate series (own registry, not the global one)', async () => {
+    const a = new AgentMetrics(sources());
+    const b = new AgentMetrics(sources());
+    a.violationOpened('tamper');
+    expect(samples((await b.render()).body, 'qmon_violations_total')).toEqual([]);
+  });
+});
