@@ -23,7 +23,7 @@ import { Store, readSnapshotFile } from './store/index.js';
 import type { BirthInfo } from './contract/index.js';
 import { Uplink, type TlsOptions } from './uplink/index.js';
 import { EmbeddedBroker, ReferenceHub, type HubStats } from './hub/index.js';
-import type { Logger } from './ops/index.js';
+import { cameraProblems, type Logger, type LivenessReport } from './ops/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import type { Box, Frame, RuleEvent, Violation } from './shared/types.js';
 import { CameraPipeline, type CameraPipelineStats } from './app/camera-pipeline.js';
@@ -176,6 +176,19 @@ export class Agent {
     }
     if (!this.store) throw new Error('agent not started');
     return { cameras, outbox: this.store.stats(), hub: this.hub?.stats() ?? null };
+  }
+
+  /** What the service watchdog checks each tick: every pipeline handling frames (or knowingly not), the store answering. */
+  liveness(stuckMs: number): LivenessReport {
+    const cams = [...this.pipelines].map(([id, { pipeline, supervisor }]) => ({
+      id,
+      state: supervisor.state.state,
+      since: supervisor.state.since,
+      lastFrameAt: pipeline.lastFrameAt,
+    }));
+    const problems = cameraProblems(cams, this.clock.now(), stuckMs);
+    if (!this.store?.alive()) problems.push('the store does not answer SELECT 1');
+    return { problems };
   }
 
   private async startEmbeddedHub(config: AppConfig): Promise<string> {

@@ -11,6 +11,7 @@ import { RuleConfigError } from '../rules/index.js';
 import { LocalServerError } from '../local/index.js';
 import { createLogger, redactText } from '../ops/index.js';
 import { UserError } from './user-error.js';
+import { ServiceLink } from '../app/service.js';
 
 /** Errors a user fixes by changing config or the machine: shown as one line, no stack. */
 const USER_FIXABLE = [ConfigError, FfmpegCheckError, ModelError, StoreError, RuleConfigError, LocalServerError];
@@ -56,8 +57,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     await agent.stop().catch(() => undefined);
     rethrowUserFixable(e);
   }
+  const service = new ServiceLink({ liveness: (stuckMs) => agent.liveness(stuckMs), logger });
+  await service.ready(`running, ${config.cameras.length} camera(s)`);
   await waitForStop(duration, say);
   say('stopping: ending cameras, flushing the store, telling the hub');
+  await service.stopping();
   await agent.stop();
   const stats = agent.stats();
   logger.info({ stats }, 'agent stopped');
