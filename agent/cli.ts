@@ -11,6 +11,7 @@ import { probeCommand } from './cli/probe.js';
 import { drawRulesCommand } from './cli/draw-rules.js';
 import { hubCommand } from './cli/hub.js';
 import { userCommand } from './cli/user.js';
+import { doctorCommand } from './cli/doctor.js';
 import { UserError } from './cli/user-error.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -37,6 +38,8 @@ Usage:
   qmon user add NAME --role guard|admin|auditor --config FILE --password-stdin
   qmon user list | passwd NAME | disable NAME | enable NAME --config FILE
       Guard dashboard users (passwords from stdin, Argon2id); see qmon user --help.
+  qmon doctor [--config FILE] [--json]
+      Check ffmpeg, models, data dir, clock, hub (TLS expiry) and every camera (one frame each); a fix for each problem.
   qmon --version | --help
 `;
 
@@ -48,6 +51,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   'draw-rules': drawRulesCommand,
   hub: hubCommand,
   user: userCommand,
+  doctor: (argv) => doctorCommand(argv),
 };
 
 async function main(argv: string[]): Promise<number> {
