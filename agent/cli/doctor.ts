@@ -20,9 +20,9 @@ import { UserError } from './user-error.js';
 export const DEFAULT_CONFIG = '/etc/qmon/qmon.yaml';
 export const DEFAULT_ENV_FILE = '/etc/qmon/qmon.env';
 
-const HELP = `usage: qmon doctor [--config FILE] [--env-file FILE] [--models DIR] [--no-cameras] [--json]
+const HELP = `usage: qmon doctor [--config FILE] [--environment-file FILE] [--models DIR] [--no-cameras] [--json]
 Checks ffmpeg, the models, the data dir, the clock, the hub and every enabled camera (one frame read from each),
-and prints a fix for each problem. Secrets referenced as env:NAME are read from --env-file (default ${DEFAULT_ENV_FILE})
+and prints a fix for each problem. Secrets referenced as env:NAME are read from --environment-file (default ${DEFAULT_ENV_FILE})
 and the environment, as the service does. Run it as the agent's user: sudo -u qmon qmon doctor
 Exit status: 0 no failures (warnings allowed), 1 something failed, 2 usage error.
 `;
@@ -33,7 +33,7 @@ export async function doctorCommand(argv: string[], out: NodeJS.WritableStream =
     allowPositionals: true,
     options: {
       config: { type: 'string', short: 'c' },
-      'env-file': { type: 'string' },
+      'environment-file': { type: 'string' },
       models: { type: 'string' },
       'no-cameras': { type: 'boolean' },
       json: { type: 'boolean' },
@@ -44,10 +44,11 @@ export async function doctorCommand(argv: string[], out: NodeJS.WritableStream =
     out.write(HELP);
     return 0;
   }
+  // Not --env-file: Node 20 takes that option for itself wherever it appears on the command line.
   if (positionals.length > 0) throw new UserError(HELP.trimEnd(), 2);
   const results = await runChecks({
     configFile: values.config ?? DEFAULT_CONFIG,
-    envFile: values['env-file'] ?? DEFAULT_ENV_FILE,
+    envFile: values['environment-file'] ?? DEFAULT_ENV_FILE,
     ...(values.models !== undefined && { modelsDir: values.models }),
     cameras: !values['no-cameras'],
   });

@@ -174,7 +174,7 @@ describe('qmon doctor --json', () => {
   it('prints {version, ok, checks[]} and exits 1 when something fails', async () => {
     const chunks: string[] = [];
     const out = new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(c.toString()), cb()) });
-    const code = await doctorCommand(['--json', '--config', join(tmp, 'no-such.yaml'), '--env-file', join(tmp, 'no.env')], out);
+    const code = await doctorCommand(['--json', '--config', join(tmp, 'no-such.yaml'), '--environment-file', join(tmp, 'no.env')], out);
     const report = JSON.parse(chunks.join('')) as { version: string; ok: boolean; checks: { check: string; status: string; detail: string; fix?: string }[] };
     expect(code).toBe(1);
     expect(report.ok).toBe(false);
