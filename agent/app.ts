@@ -35,6 +35,9 @@ import { utcOffsetMinutes } from './app/timezone.js';
 import { AGENT_VERSION } from './version.js';
 import { GuardDashboard } from './app/dashboard.js';
 
+// The service's systemd link (READY/WATCHDOG/STOPPING) is wiring too; `qmon run` reaches it through here.
+export { ServiceLink, PIPELINE_STUCK_MS } from './app/service.js';
+
 export interface AgentOptions {
   readonly config: AppConfig;
   readonly logger: Logger;

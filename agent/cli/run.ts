@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { Agent } from '../app.js';
+import { Agent, ServiceLink } from '../app.js';
 import { ConfigError, loadConfig, analyseConfig } from '../config/index.js';
 import { FfmpegCheckError } from '../decode/index.js';
 import { ModelError } from '../vision/index.js';
@@ -11,7 +11,6 @@ import { RuleConfigError } from '../rules/index.js';
 import { LocalServerError } from '../local/index.js';
 import { createLogger, redactText } from '../ops/index.js';
 import { UserError } from './user-error.js';
-import { ServiceLink } from '../app/service.js';
 
 /** Errors a user fixes by changing config or the machine: shown as one line, no stack. */
 const USER_FIXABLE = [ConfigError, FfmpegCheckError, ModelError, StoreError, RuleConfigError, LocalServerError];

@@ -63,7 +63,7 @@ describe('doctor: models', () => {
     for (const m of manifest.models) copyFileSync(join('models', m.file), join(dir, m.file));
     const victim = manifest.models[0]!;
     const bytes = readFileSync(join(dir, victim.file));
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
     writeFileSync(join(dir, victim.file), bytes);
     const results = await modelChecks(dir, 0.5);
     const bad = results.find((r) => r.check === `model ${victim.name}`)!;
@@ -81,17 +81,17 @@ describe('doctor: models', () => {
 
 describe('doctor: data dir', () => {
   it('fails for a missing dir, an unwritable one, one open to other users, and too little free space', async () => {
-    expect((await dataDirChecks(join(tmp, 'missing'), 1))[0]).toMatchObject({ status: 'fail', detail: expect.stringMatching(/does not exist/) });
+    expect((await dataDirChecks(join(tmp, 'missing'), 1))[0]).toMatchObject({ status: 'fail', detail: expect.stringMatching(/does not exist/) as unknown });
     // Root writes anywhere a mode allows nothing; /proc/1 refuses everyone.
     const unwritable = await dataDirChecks('/proc/1', 1);
-    expect(unwritable.find((r) => r.check === 'data dir')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/is not writable/) });
+    expect(unwritable.find((r) => r.check === 'data dir')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/is not writable/) as unknown });
     const open = join(tmp, 'open');
     mkdirSync(open);
     chmodSync(open, 0o755);
     const results = await dataDirChecks(open, 1e12);
     expect(results.find((r) => r.check === 'data dir')?.status).toBe('ok');
     expect(results.find((r) => r.check === 'data dir permissions')).toMatchObject({ status: 'fail', fix: `chmod 0750 ${open}` });
-    expect(results.find((r) => r.check === 'free space')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/MB free/) });
+    expect(results.find((r) => r.check === 'free space')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/MB free/) as unknown });
     chmodSync(open, 0o750);
     expect((await dataDirChecks(open, 1)).every((r) => r.status === 'ok')).toBe(true);
   });
@@ -112,7 +112,7 @@ describe('doctor: clock', () => {
 
 describe('doctor: hub', () => {
   const hub = (over: Partial<HubConfig>): HubConfig =>
-    ({ url: 'x', mode: 'mqtts', host: 'localhost', heartbeat_s: 30, replay_rate_per_s: 10, snapshot_upload: false, upload_port: 8443, tls: null, ...over }) as HubConfig;
+    ({ url: 'x', mode: 'mqtts', host: 'localhost', heartbeat_s: 30, replay_rate_per_s: 10, snapshot_upload: false, upload_port: 8443, tls: null, ...over });
   let server: ReturnType<typeof createTlsServer>;
   let port = 0;
   let ca = '';
@@ -140,9 +140,9 @@ describe('doctor: hub', () => {
   });
   it('fails on a closed port, and reports an embedded hub as such', async () => {
     const closed = await closedPort();
-    expect(await hubCheck(hub({ port: closed, tls: { ca } }))).toMatchObject({ status: 'fail', detail: expect.stringMatching(/ECONNREFUSED/) });
+    expect(await hubCheck(hub({ port: closed, tls: { ca } }))).toMatchObject({ status: 'fail', detail: expect.stringMatching(/ECONNREFUSED/) as unknown });
     expect(await hubCheck(hub({ mode: 'mqtt', port: closed }))).toMatchObject({ status: 'fail' });
-    expect(await hubCheck(hub({ mode: 'embedded' }))).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^embedded/) });
+    expect(await hubCheck(hub({ mode: 'embedded' }))).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^embedded/) as unknown });
   });
 });
 
@@ -163,10 +163,10 @@ describe('doctor: cameras', () => {
       camera('wrong', rtsp.url('/secure', { user: 'admin', password: 'wrong-pass' })),
       camera('closed', `rtsp://127.0.0.1:${port}/x`),
     ]);
-    expect(good).toMatchObject({ check: 'camera good', status: 'ok', detail: expect.stringMatching(/one 320x240 frame read/) });
-    expect(wrong).toMatchObject({ check: 'camera wrong', status: 'fail', fix: expect.stringMatching(/password/) });
+    expect(good).toMatchObject({ check: 'camera good', status: 'ok', detail: expect.stringMatching(/one 320x240 frame read/) as unknown });
+    expect(wrong).toMatchObject({ check: 'camera wrong', status: 'fail', fix: expect.stringMatching(/password/) as unknown });
     expect(wrong!.detail).not.toContain('wrong-pass');
-    expect(closed).toMatchObject({ check: 'camera closed', status: 'fail', fix: expect.stringMatching(/address and RTSP port/) });
+    expect(closed).toMatchObject({ check: 'camera closed', status: 'fail', fix: expect.stringMatching(/address and RTSP port/) as unknown });
   }, 60_000);
 });
 

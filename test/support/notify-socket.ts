@@ -49,7 +49,7 @@ export class FakeNotifySocket {
     const path = join(dir, 'notify.sock');
     const proc = spawn('/usr/bin/python3', ['-c', RECEIVER, path], { stdio: ['ignore', 'pipe', 'inherit'] });
     const sock = new FakeNotifySocket(path, dir, proc);
-    const lines = createInterface({ input: proc.stdout! });
+    const lines = createInterface({ input: proc.stdout });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('fake NOTIFY_SOCKET: python3 did not bind within 10 s')), 10_000);
       lines.once('line', () => {

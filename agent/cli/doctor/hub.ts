@@ -25,7 +25,7 @@ export async function hubCheck(hub: HubConfig, opts: { timeoutMs?: number; now?:
   if ('error' in r) return fail(name, `${where} not reachable over TLS: ${r.error}`, `check the network/firewall to ${where}, hub.url and the client certificate`);
   const validTo = Date.parse(r.cert.valid_to);
   const days = Math.floor((validTo - (opts.now ?? Date.now())) / DAY_MS);
-  const expiry = `certificate of ${r.cert.subject?.CN ?? host} valid until ${new Date(validTo).toISOString().slice(0, 10)} (${days} day(s))`;
+  const expiry = `certificate of ${String(r.cert.subject?.CN ?? host)} valid until ${new Date(validTo).toISOString().slice(0, 10)} (${days} day(s))`;
   const renew = 'renew the hub\'s certificate (ask the provincial hub operator)';
   if (r.authError) return fail(name, `${where}: TLS certificate refused (${r.authError}); ${expiry}`, r.authError === 'CERT_HAS_EXPIRED' ? renew : 'hub.ca must be the CA that signed the hub\'s certificate, and hub.url its name');
   if (days < CERT_WARN_DAYS) return warn(name, `${where} reachable over TLS; ${expiry}`, renew);
