@@ -41,7 +41,7 @@ export class ServiceLink {
   }
 
   async stopping(): Promise<void> {
-    this.watchdog?.stop();
+    await this.watchdog?.stop();
     await this.notifier?.notify({ STOPPING: '1' });
   }
 }

@@ -51,6 +51,7 @@ export class ServiceWatchdog {
   /** Counted for the operator: pings sent, ticks withheld because something was stuck, sends that failed. */
   readonly counters = { pings: 0, withheld: 0, sendFailures: 0 };
   private lastProblem = '';
+  private inflight: Promise<void> | null = null;
 
   constructor(private readonly opts: ServiceWatchdogOptions) {}
 
@@ -59,9 +60,11 @@ export class ServiceWatchdog {
     this.schedule();
   }
 
-  stop(): void {
+  /** Resolves once a tick in flight has finished, so nothing is sent after the caller's STOPPING=1. */
+  async stop(): Promise<void> {
     this.stopped = true;
     this.opts.timers.clearTimeout(this.handle);
+    await this.inflight;
   }
 
   /** One check; exposed so tests drive it with a manual clock. */
@@ -95,7 +98,10 @@ export class ServiceWatchdog {
   private schedule(): void {
     if (this.stopped) return;
     this.handle = this.opts.timers.setTimeout(() => {
-      void this.tick().finally(() => this.schedule());
+      this.inflight = this.tick().finally(() => {
+        this.inflight = null;
+        this.schedule();
+      });
     }, this.opts.intervalMs);
   }
 }

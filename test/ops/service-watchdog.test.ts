@@ -109,7 +109,7 @@ describe('service watchdog', () => {
     timers.pending!.fn();
     await expect.poll(() => notifier.pings(), { timeout: 2_000 }).toBe(1);
     await expect.poll(() => timers.pending !== null, { timeout: 2_000 }).toBe(true);
-    wd.stop();
+    await wd.stop();
     expect(timers.pending).toBeNull();
   });
 });
