@@ -170,17 +170,6 @@ export class Agent {
     this.store = null;
   }
 
-  /** Live counters while running; after stop(), the counters as they were at the end. */
-  stats(): AgentStats {
-    if (!this.store && this.finalStats) return this.finalStats;
-    const cameras: AgentStats['cameras'] = {};
-    for (const [id, { pipeline, supervisor }] of this.pipelines) {
-      cameras[id] = { ...pipeline.stats, restarts: supervisor.counters.restarts, state: supervisor.state.state };
-    }
-    if (!this.store) throw new Error('agent not started');
-    return { cameras, outbox: this.store.stats(), hub: this.hub?.stats() ?? null };
-  }
-
   /** What the service watchdog checks each tick: every pipeline handling frames (or knowingly not), the store answering. */
   liveness(stuckMs: number): LivenessReport {
     const cams = [...this.pipelines].map(([id, { pipeline, supervisor }]) => ({
@@ -192,6 +181,17 @@ export class Agent {
     const problems = cameraProblems(cams, this.clock.now(), stuckMs);
     if (!this.store?.alive()) problems.push('the store does not answer SELECT 1');
     return { problems };
+  }
+
+  /** Live counters while running; after stop(), the counters as they were at the end. */
+  stats(): AgentStats {
+    if (!this.store && this.finalStats) return this.finalStats;
+    const cameras: AgentStats['cameras'] = {};
+    for (const [id, { pipeline, supervisor }] of this.pipelines) {
+      cameras[id] = { ...pipeline.stats, restarts: supervisor.counters.restarts, state: supervisor.state.state };
+    }
+    if (!this.store) throw new Error('agent not started');
+    return { cameras, outbox: this.store.stats(), hub: this.hub?.stats() ?? null };
   }
 
   private async startEmbeddedHub(config: AppConfig): Promise<string> {
