@@ -25,7 +25,7 @@ import { Store, readSnapshotFile, makePrivateDir, securePrivateTree } from './st
 import type { BirthInfo } from './contract/index.js';
 import { Uplink, type TlsOptions } from './uplink/index.js';
 import { EmbeddedBroker, ReferenceHub, type HubStats } from './hub/index.js';
-import type { Logger } from './ops/index.js';
+import { cameraProblems, type Logger, type LivenessReport } from './ops/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import type { Box, Detections, Frame, RuleEvent, Violation } from './shared/types.js';
 import { CameraPipeline, type CameraPipelineStats } from './app/camera-pipeline.js';
@@ -39,6 +39,9 @@ import { GuardDashboard, dashboardCounts } from './app/dashboard.js';
 import { messageKeys, type MessageKeys } from './app/signing-keys.js';
 import { AgentMetrics } from './app/metrics.js';
 import { diffConfig, type ConfigDiff } from './app/config-diff.js';
+
+// The service's systemd link (READY/WATCHDOG/STOPPING) is wiring too; `qmon run` reaches it through here.
+export { ServiceLink, PIPELINE_STUCK_MS } from './app/service.js';
 
 export interface AgentOptions {
   readonly config: AppConfig;
@@ -260,6 +263,19 @@ export class Agent {
     if (this.store) this.finalStats = this.stats();
     this.store?.close();
     this.store = null;
+  }
+
+  /** What the service watchdog checks each tick: every pipeline handling frames (or knowingly not), the store answering. */
+  liveness(stuckMs: number): LivenessReport {
+    const cams = [...this.pipelines].map(([id, { pipeline, supervisor }]) => ({
+      id,
+      state: supervisor.state.state,
+      since: supervisor.state.since,
+      lastFrameAt: pipeline.lastFrameAt,
+    }));
+    const problems = cameraProblems(cams, this.clock.now(), stuckMs);
+    if (!this.store?.alive()) problems.push('the store does not answer SELECT 1');
+    return { problems };
   }
 
   /** Live counters while running; after stop(), the counters as they were at the end. */

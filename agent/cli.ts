@@ -13,6 +13,7 @@ import { hubCommand } from './cli/hub.js';
 import { keysCommand } from './cli/keys.js';
 import { simCommand } from './cli/sim.js';
 import { userCommand } from './cli/user.js';
+import { doctorCommand } from './cli/doctor.js';
 import { UserError } from './cli/user-error.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -43,6 +44,8 @@ Usage:
   qmon user add NAME --role guard|admin|auditor --config FILE --password-stdin
   qmon user list | passwd NAME | disable NAME | enable NAME --config FILE
       Guard dashboard users (passwords from stdin, Argon2id); see qmon user --help.
+  qmon doctor [--config FILE] [--json]
+      Check ffmpeg, models, data dir, clock, hub (TLS expiry) and every camera (one frame each); a fix for each problem.
   qmon --version | --help
 `;
 
@@ -56,6 +59,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   keys: (argv) => Promise.resolve(keysCommand(argv, 'facility')),
   sim: simCommand,
   user: userCommand,
+  doctor: (argv) => doctorCommand(argv),
 };
 
 async function main(argv: string[]): Promise<number> {

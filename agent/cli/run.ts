@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { Agent } from '../app.js';
+import { Agent, ServiceLink } from '../app.js';
 import { ConfigError, loadConfig, analyseConfig } from '../config/index.js';
 import { FfmpegCheckError } from '../decode/index.js';
 import { ModelError } from '../vision/index.js';
@@ -72,9 +72,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const onHup = (): void => void reloadConfig(values.config!, agent, logger, say);
   process.on('SIGHUP', onHup);
+  const service = new ServiceLink({ liveness: (stuckMs) => agent.liveness(stuckMs), logger });
+  await service.ready(`running, ${config.cameras.length} camera(s)`);
   await waitForStop(duration, say);
   process.off('SIGHUP', onHup);
   say('stopping: ending cameras, flushing the store, telling the hub');
+  await service.stopping();
   await agent.stop();
   const stats = agent.stats();
   logger.info({ stats }, 'agent stopped');

@@ -168,6 +168,15 @@ export class Store {
   }
 
   /** Bytes of the database file plus its WAL. */
+  /** True when the database answers `SELECT 1` (the service watchdog's store check); false when closed or broken. */
+  alive(): boolean {
+    try {
+      return this.db.prepare('SELECT 1').pluck().get() === 1;
+    } catch {
+      return false;
+    }
+  }
+
   sizeBytes(): number {
     return databaseBytes(this.db, this.file);
   }
