@@ -2,6 +2,7 @@
  * `--write`: probed cameras appended to a real facility config (a copy of config/example.yaml), which
  * must keep its comments, hold no literal password, and still pass the real config checker.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,9 @@ let n = 0;
 function exampleCopy(): string {
   const file = join(dir, `qmon-${++n}.yaml`);
   copyFileSync(join(REPO, 'config/example.yaml'), file);
+  // The example names its message-signing keys as files beside it (qmon keys generate; the hub operator's public key).
+  writeFileSync(join(dir, 'facility-signing.pem'), generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  writeFileSync(join(dir, 'hub-signing.pub.pem'), generateKeyPairSync('ed25519').publicKey.export({ format: 'pem', type: 'spki' }));
   return file;
 }
 
