@@ -1,20 +1,21 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { HubDb, type RegisteredFacility } from '../hub/index.js';
+import { HubDb, isPostgresUrl, type RegisteredFacility } from '../hub/index.js';
+import { openPgStore } from './hub-pg.js';
 import { UserError } from './user-error.js';
 
 export const FACILITY_USAGE = `Usage:
-  qmon hub facility add FID [--name NAME] [--public-key FILE] [--province P] --db FILE
+  qmon hub facility add FID [--name NAME] [--public-key FILE] [--province P] --db FILE|postgres://…
       Register a facility: from now on the hub accepts its messages (a running hub sees it at once).
       --public-key: the facility's public key (qmon keys generate on the facility box; PEM or raw base64):
       its messages must then be signed with it.
-  qmon hub facility key FID (--set FILE | --next FILE | --promote) --db FILE
+  qmon hub facility key FID (--set FILE | --next FILE | --promote) --db FILE|postgres://…
       Key rotation: --next FILE adds the facility's new key beside the current one (both verify), then,
       once the agent signs with the new key, --promote makes it the only one. --set FILE replaces the key at
       once (first provisioning, or a lost key: messages signed with the old key are dropped from then on).
-  qmon hub facility list --db FILE [--json]
+  qmon hub facility list --db FILE|postgres://… [--json]
       The registered facilities.
-  qmon hub facility remove FID --db FILE
+  qmon hub facility remove FID --db FILE|postgres://…
       Unregister a facility: its messages are dropped and counted from now on; its stored events stay.`;
 
 function parse(argv: string[]) {
@@ -39,15 +40,50 @@ function parse(argv: string[]) {
   }
 }
 
+/** The registry operations of this command, on either hub database. */
+interface RegistryAdmin {
+  add(fid: string, name: string | null, at: number, publicKey: string | null, province: string | null): Promise<boolean>;
+  setKey(fid: string, action: 'set' | 'next' | 'promote', publicKey?: string): Promise<boolean>;
+  remove(fid: string): Promise<boolean>;
+  list(): Promise<RegisteredFacility[]>;
+  close(): Promise<void>;
+}
+
 /** Opens the hub database for the registry; `create` only for `add` (a typo in --db must not make an empty file for list/remove). */
-function openDb(file: string | undefined, create: boolean): HubDb {
+async function openDb(file: string | undefined, create: boolean): Promise<RegistryAdmin> {
   if (file === undefined) throw new UserError(`--db FILE is required (the hub's database)\n${FACILITY_USAGE}`, 2);
+  if (isPostgresUrl(file)) {
+    const store = await openPgStore(file);
+    const r = store.reader;
+    return {
+      add: (...a) => r.addFacility(...a),
+      setKey: (...a) => r.setKey(...a),
+      remove: (fid) => r.removeFacility(fid),
+      list: () => store.registered(),
+      close: () => store.close(),
+    };
+  }
   if (!create && !existsSync(file)) throw new UserError(`hub database ${file} does not exist`);
+  let db: HubDb;
   try {
-    return new HubDb(file);
+    db = new HubDb(file);
   } catch (e) {
     throw new UserError(`cannot open the hub database ${file}: ${(e as Error).message}`);
   }
+  // Synchronous underneath; `async` so that a throw becomes a rejection, as on PostgreSQL.
+  /* eslint-disable @typescript-eslint/require-await */
+  return {
+    add: async (fid, name, at, publicKey, province) => {
+      const added = db.registry.add(fid, name, at, publicKey);
+      if (added && province !== null) db.registry.setProvince(fid, province);
+      return added;
+    },
+    setKey: async (...a) => db.registry.setKey(...a),
+    remove: async (fid) => db.registry.remove(fid),
+    list: async () => db.registry.list(),
+    close: async () => db.close(),
+  };
+  /* eslint-enable @typescript-eslint/require-await */
 }
 
 function oneFid(positionals: string[], verb: string): string {
@@ -70,7 +106,7 @@ function readKeyFile(file: string, flag: string): string {
 }
 
 /** `qmon hub facility add | list | remove`: the registry of facilities the hub accepts. */
-export function hubFacilityCommand(argv: string[], now: () => number = Date.now): number {
+export async function hubFacilityCommand(argv: string[], now: () => number = Date.now): Promise<number> {
   const [verb, ...rest] = argv;
   const write = (s: string) => process.stdout.write(s);
   if (verb === undefined || verb === '--help' || verb === '-h') {
@@ -93,12 +129,12 @@ export function hubFacilityCommand(argv: string[], now: () => number = Date.now)
   const dbFile = values.db;
   if (verb === 'list') {
     if (positionals.length > 0) throw new UserError(`hub facility list takes no FID\n${FACILITY_USAGE}`, 2);
-    const db = openDb(dbFile, false);
+    const db = await openDb(dbFile, false);
     try {
-      const rows = db.registry.list();
+      const rows = await db.list();
       write(values.json === true ? `${JSON.stringify({ facilities: rows }, null, 2)}\n` : formatList(rows));
     } finally {
-      db.close();
+      await db.close();
     }
     return 0;
   }
@@ -106,18 +142,17 @@ export function hubFacilityCommand(argv: string[], now: () => number = Date.now)
   const publicKey = values['public-key'] === undefined ? null : readKeyFile(values['public-key'], '--public-key');
   const newKey = values.set ?? values.next;
   const keyText = newKey === undefined ? undefined : readKeyFile(newKey, values.set !== undefined ? '--set' : '--next');
-  const db = openDb(dbFile, verb === 'add');
+  const db = await openDb(dbFile, verb === 'add');
   try {
     if (verb === 'add') {
       const name = values.name === undefined ? null : values.name.slice(0, 200);
       let added: boolean;
       try {
-        added = db.registry.add(fid, name, now(), publicKey);
-        if (added && values.province !== undefined) db.registry.setProvince(fid, values.province.slice(0, 100));
+        added = await db.add(fid, name, now(), publicKey, values.province === undefined ? null : values.province.slice(0, 100));
       } catch (e) {
         throw new UserError((e as Error).message, 2);
       }
-      const kid = db.registry.list().find((r) => r.fid === fid)?.kid ?? null;
+      const kid = (await db.list()).find((r) => r.fid === fid)?.kid ?? null;
       write(added ? `registered ${fid}${kid ? ` with key ${kid}` : ' without a key (unsigned messages are refused unless the hub runs --allow-unsigned)'}\n` : `${fid} was already registered (use hub facility key to change its key)\n`);
       return 0;
     }
@@ -125,19 +160,19 @@ export function hubFacilityCommand(argv: string[], now: () => number = Date.now)
       const action = values.promote === true ? 'promote' : values.set !== undefined ? 'set' : 'next';
       let changed: boolean;
       try {
-        changed = db.registry.setKey(fid, action, keyText);
+        changed = await db.setKey(fid, action, keyText);
       } catch (e) {
         throw new UserError(`${fid}: ${(e as Error).message}`, 2);
       }
       if (!changed) throw new UserError(action === 'promote' ? `${fid} is not registered or has no next key` : `${fid} is not registered`);
-      const r = db.registry.list().find((x) => x.fid === fid);
+      const r = (await db.list()).find((x) => x.fid === fid);
       write(`${fid}: key ${r?.kid ?? 'none'}${r?.nextKid ? `, next key ${r.nextKid}` : ''}\n`);
       return 0;
     }
-    if (!db.registry.remove(fid)) throw new UserError(`${fid} is not registered`);
+    if (!(await db.remove(fid))) throw new UserError(`${fid} is not registered`);
     write(`removed ${fid} (its stored events stay)\n`);
     return 0;
   } finally {
-    db.close();
+    await db.close();
   }
 }

@@ -6,6 +6,7 @@ import { parsePrivateKey } from '../contract/index.js';
 import {
   ApiAccess,
   EmbeddedBroker,
+  type ApiAccessStore,
   HubDb,
   PgHubStore,
   isPostgresUrl,
@@ -22,6 +23,7 @@ import {
 import { createLogger, redactText, type Logger } from '../ops/index.js';
 import { systemClock } from '../shared/clock.js';
 import { FACILITY_USAGE, hubFacilityCommand } from './hub-facility.js';
+import { openPgStore, refusePasswordInUrl } from './hub-pg.js';
 import { keysCommand, keysUsage } from './keys.js';
 import { hubTokenCommand, TOKEN_USAGE } from './hub-token.js';
 import { helpRequested, printHelp } from './help.js';
@@ -36,7 +38,7 @@ const USAGE = `Usage:
       retained qmon/v1/hub/state, and serve GET /facilities and GET /events?fid=&limit= as JSON.
       --embedded starts an in-process MQTT broker (3.1.1) on 127.0.0.1 (port 1883 unless --port; 0 = any free).
       --db postgres://… stores into PostgreSQL (migrated at start; the password from PGPASSWORD or ~/.pgpass, never
-      in the URL); --http and --snapshots need the SQLite store for now.
+      in the URL); --snapshots needs the SQLite store for now.
       --shared subscribes to events and heartbeats as $share/hub/... so several hub processes on one database split
       the load (each with its own --client-id; no persistent session, so a dead process strands nothing).
       --snapshots DIR asks agents for each event's snapshot (cmd/snapshot) and keeps the verified JPEGs there;
@@ -51,7 +53,7 @@ const USAGE = `Usage:
       stored nor ACKed; --allow-unsigned accepts unsigned messages from facilities registered WITHOUT a key.
       --http HOST:PORT serves the read API to API tokens only (qmon hub token add), and only under the host names
       given with --http-host NAME (repeatable; default: the listening address, plus localhost on loopback).
-  qmon hub status (--db FILE | --http URL [--token-file FILE]) [--limit N] [--json]
+  qmon hub status (--db FILE | --db postgres://… | --http URL [--token-file FILE]) [--limit N] [--json]
       Show facilities, cameras and the newest events, from the hub database or a running hub's HTTP endpoint
       (its API token from QMON_HUB_TOKEN or --token-file).
 ${FACILITY_USAGE.replace('Usage:\n', '')}
@@ -93,7 +95,7 @@ export interface HubService {
   readonly httpUrl: string | null;
   readonly hub: ReferenceHub;
   /** The HTTP API's tokens and access log (null without --http). */
-  readonly access: ApiAccess | null;
+  readonly access: ApiAccessStore | null;
   /** Resolves once connected, subscribed and announced online. */
   readonly connected: Promise<void>;
   stop(): Promise<void>;
@@ -120,8 +122,9 @@ export async function startHubService(opts: HubServiceOptions): Promise<HubServi
     say(`snapshot upload service ${upload.url} (agents are given ${opts.upload.url ?? upload.url})`);
   }
   let hub: ReferenceHub;
+  let store: PgHubStore | undefined;
   try {
-    const store = isPostgresUrl(opts.db) ? await openPostgres(opts) : undefined;
+    store = isPostgresUrl(opts.db) ? await openPostgres(opts) : undefined;
     hub = new ReferenceHub({
       ...(store && { store }),
       url,
@@ -150,15 +153,17 @@ export async function startHubService(opts: HubServiceOptions): Promise<HubServi
   hub.on('resend', (r) => say(`asked ${r.fid} to resend seqs ${r.from}..${r.to}`));
   hub.on('snapshot', (s) => say(`snapshot ${s.fid} event ${s.eventId} ${s.bytes} bytes ${s.ok ? 'kept (sha256 verified)' : `refused: ${s.error ?? ''}`}`));
   let http: HubHttp | null = null;
-  let access: ApiAccess | null = null;
+  let access: ApiAccessStore | null = null;
+  let sqliteAccess: ApiAccess | null = null;
   try {
     if (opts.http) {
-      access = new ApiAccess(opts.db);
+      // PostgreSQL: the tokens and access log are tables of the hub database, on the store's pool.
+      access = store?.access ?? (sqliteAccess = new ApiAccess(opts.db));
       http = await startHubHttp(hub, opts.http.host, opts.http.port, { access, hosts: opts.httpHosts ?? defaultHosts(opts.http.host) });
       say(`HTTP ${http.url} (GET /facilities, /events?fid=&limit=, /snapshots/{fid}/{event_id})`);
     }
   } catch (e) {
-    access?.close();
+    sqliteAccess?.close();
     await hub.stop().catch(() => undefined);
     await upload?.close();
     await broker?.stop();
@@ -179,7 +184,7 @@ export async function startHubService(opts: HubServiceOptions): Promise<HubServi
     connected,
     stop: async () => {
       await http?.close();
-      access?.close();
+      sqliteAccess?.close();
       await upload?.close();
       await hub.stop();
       await broker?.stop();
@@ -196,18 +201,10 @@ function defaultHosts(host: string): string[] {
   return LOOPBACK_NAMES.includes(h) || h.startsWith('127.') ? [...new Set([h, ...LOOPBACK_NAMES])] : [h];
 }
 
-/** PostgreSQL: the URL names host, port and database; the password never rides in a process argument. */
 async function openPostgres(opts: HubServiceOptions): Promise<PgHubStore> {
-  if (/^postgres(?:ql)?:\/\/[^/@]*:[^/@]*@/.test(opts.db)) {
-    throw new UserError('--db: put the PostgreSQL password in PGPASSWORD or ~/.pgpass, not in the URL (process arguments are visible to every user)', 2);
-  }
-  if (opts.http) throw new UserError('--http needs the SQLite store for now (the HTTP read model is not on PostgreSQL yet)', 2);
+  refusePasswordInUrl(opts.db);
   if (opts.snapshotDir !== undefined) throw new UserError('--snapshots needs the SQLite store for now', 2);
-  try {
-    return await PgHubStore.open(opts.db);
-  } catch (e) {
-    throw new UserError(`cannot open the hub database ${redactText(opts.db)}: ${(e as Error).message}`);
-  }
+  return openPgStore(opts.db);
 }
 
 function uploadOptions(listen?: string, cert?: string, key?: string, url?: string, snapshots?: string): HubServiceOptions['upload'] {
@@ -354,7 +351,8 @@ async function hubStatus(argv: string[]): Promise<number> {
   const limit = v.limit === undefined ? 10 : Number(v.limit);
   if (!(Number.isInteger(limit) && limit >= 1 && limit <= 1000)) throw new UserError(`--limit: expected 1..1000, got "${v.limit}"`, 2);
   if (v['token-file'] !== undefined && v.http === undefined) throw new UserError('--token-file goes with --http', 2);
-  const { facilities, events } = v.db !== undefined ? fromDb(v.db, limit) : await fromHttp(v.http!, limit, apiToken(v['token-file']));
+  const { facilities, events } =
+    v.db === undefined ? await fromHttp(v.http!, limit, apiToken(v['token-file'])) : isPostgresUrl(v.db) ? await fromPg(v.db, limit) : fromDb(v.db, limit);
   process.stdout.write(v.json ? `${JSON.stringify({ facilities, events }, null, 2)}\n` : formatHubStatus(facilities, events, Date.now()));
   return 0;
 }
@@ -370,6 +368,15 @@ function fromDb(file: string, limit: number): { facilities: FacilitySummary[]; e
     return { facilities: db.facilitySummaries(Date.now(), HB_STALE_MS), events: db.recentEvents(undefined, limit) };
   } finally {
     db.close();
+  }
+}
+
+async function fromPg(url: string, limit: number): Promise<{ facilities: FacilitySummary[]; events: RecentEvent[] }> {
+  const store = await openPgStore(url);
+  try {
+    return { facilities: await store.summaries(Date.now(), HB_STALE_MS), events: await store.recentEvents({}, limit) };
+  } finally {
+    await store.close();
   }
 }
 

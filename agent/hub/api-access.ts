@@ -8,8 +8,9 @@ import { FID_RE } from '../contract/index.js';
  * own fid. Tokens are shown once at creation and stored only as sha256 (a leaked database gives no
  * usable token). Every snapshot read and every events export is written to `access_log`.
  *
- * Kept in the hub's SQLite file through its own connection (tables `api_tokens`, `access_log`), so the
- * storage of events stays where hub-db.ts has it.
+ * Two implementations of `ApiAccessStore`: `ApiAccess` keeps the tables in the hub's SQLite file through
+ * its own connection (so the storage of events stays where hub-db.ts has it); `PgApiAccess`
+ * (api-access-pg.ts) keeps them in the PostgreSQL hub database (migration 3).
  */
 export type ApiTier = 'national' | 'province' | 'facility';
 export const API_TIERS: readonly ApiTier[] = ['national', 'province', 'facility'];
@@ -46,10 +47,34 @@ const DDL = `
   ) STRICT;
 `;
 
+/** What the HTTP API and `qmon hub token` need of a token store; the SQLite one answers synchronously. */
+export interface ApiAccessStore {
+  addToken(name: string, tier: string, scope: string | null, now: number): string | Promise<string>;
+  revoke(name: string): boolean | Promise<boolean>;
+  tokens(): ApiTokenInfo[] | Promise<ApiTokenInfo[]>;
+  authenticate(token: string): ApiPrincipal | null | Promise<ApiPrincipal | null>;
+  log(r: AccessRecord): void | Promise<void>;
+  accessLog(limit?: number): AccessRecord[] | Promise<AccessRecord[]>;
+}
+
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const TOKEN_PREFIX = 'qmt_';
 
-const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+export const tokenSha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** A presented token that could be one of ours (checked before any lookup). */
+export const plausibleToken = (token: string): boolean => token.startsWith(TOKEN_PREFIX) && token.length <= 200;
+
+/** Checks name, tier and scope and makes a new token; throws a plain error naming the problem. */
+export function mintToken(name: string, tier: string, scope: string | null): { token: string; sha256: string } {
+  if (!NAME_RE.test(name)) throw new Error(`token name must be 1-64 letters, digits, "_", "." or "-", got "${name.slice(0, 40)}"`);
+  const problem = scopeProblem(tier, scope);
+  if (problem) throw new Error(problem);
+  const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+  return { token, sha256: tokenSha256(token) };
+}
+
+export const tokenExists = (name: string) => new Error(`a token named ${name} exists already (revoke it first)`);
 
 /** Checks a tier and scope pair; the problem in words, or null. */
 export function scopeProblem(tier: string, scope: string | null): string | null {
@@ -60,7 +85,7 @@ export function scopeProblem(tier: string, scope: string | null): string | null 
   return scope.length > 100 ? 'scope is longer than 100 characters' : null;
 }
 
-export class ApiAccess {
+export class ApiAccess implements ApiAccessStore {
   private readonly db: Database.Database;
 
   /** Opens (creating the tables in) the hub database file. */
@@ -73,14 +98,11 @@ export class ApiAccess {
 
   /** Creates a token and returns it: the only time it is ever shown. Throws on a bad name/tier/scope or a name in use. */
   addToken(name: string, tier: string, scope: string | null, now: number): string {
-    if (!NAME_RE.test(name)) throw new Error(`token name must be 1-64 letters, digits, "_", "." or "-", got "${name.slice(0, 40)}"`);
-    const problem = scopeProblem(tier, scope);
-    if (problem) throw new Error(problem);
-    const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+    const { token, sha256 } = mintToken(name, tier, scope);
     const inserted = this.db
       .prepare('INSERT OR IGNORE INTO api_tokens (name, tier, scope, sha256, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(name, tier, scope, sha256(token), now).changes;
-    if (inserted !== 1) throw new Error(`a token named ${name} exists already (revoke it first)`);
+      .run(name, tier, scope, sha256, now).changes;
+    if (inserted !== 1) throw tokenExists(name);
     return token;
   }
 
@@ -101,8 +123,8 @@ export class ApiAccess {
 
   /** The principal of a presented token, or null (unknown or revoked). */
   authenticate(token: string): ApiPrincipal | null {
-    if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
-    const row = this.db.prepare('SELECT name, tier, scope FROM api_tokens WHERE sha256 = ? AND revoked = 0').get(sha256(token)) as ApiPrincipal | undefined;
+    if (!plausibleToken(token)) return null;
+    const row = this.db.prepare('SELECT name, tier, scope FROM api_tokens WHERE sha256 = ? AND revoked = 0').get(tokenSha256(token)) as ApiPrincipal | undefined;
     return row ? { name: row.name, tier: row.tier, scope: row.scope } : null;
   }
 

@@ -1,22 +1,23 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { EVENT_ID_RE, FID_RE } from '../contract/index.js';
 import { listenOn } from './listen.js';
-import type { ApiAccess, ApiPrincipal } from './api-access.js';
-import type { FacilitySummary, RecentEvent } from './summary.js';
+import type { ApiAccessStore, ApiPrincipal } from './api-access.js';
+import type { EventScope, FacilitySummary, RecentEvent } from './summary.js';
 
-/** What the HTTP endpoint reads: the running ReferenceHub, or a hub database opened read-only. */
+/** What the HTTP endpoint reads: the running ReferenceHub (on either store), or a test's stand-in. */
 export interface HubReadModel {
-  summaries(): FacilitySummary[];
-  recentEvents(fid: string | undefined, limit: number): RecentEvent[];
+  summaries(): Promise<FacilitySummary[]>;
+  /** The newest events of a facility, of a province's registered facilities, or (empty scope) of all. */
+  recentEvents(scope: EventScope, limit: number): Promise<RecentEvent[]>;
   /** The kept snapshot image of an event and its sha256, if the hub collects them and has it. */
-  snapshotImage?(fid: string, eventId: string): { bytes: Buffer; sha256: string } | null;
+  snapshotImage?(fid: string, eventId: string): Promise<{ bytes: Buffer; sha256: string } | null>;
   /** The province a facility is registered with (province-tier scoping). */
-  provinceOf?(fid: string): string | null;
+  provinceOf?(fid: string): Promise<string | null>;
 }
 
 export interface HubHttpOptions {
   /** Tokens and the access log: every route then needs `Authorization: Bearer <token>` (401), scoped by tier (403). */
-  readonly access?: ApiAccess;
+  readonly access?: ApiAccessStore;
   /** Host names (without port) the API answers to; any other `Host` header gets 421. Unset: not checked. */
   readonly hosts?: readonly string[];
   readonly now?: () => number;
@@ -49,7 +50,7 @@ export function parseHostPort(text: string): { host: string; port: number } | nu
  * export in the access log; with `hosts`, a foreign `Host` header gets 421 before anything else.
  */
 export function startHubHttp(model: HubReadModel, host: string, port: number, opts: HubHttpOptions = {}): Promise<HubHttp> {
-  const server = createServer((req, res) => handle(model, opts, req, res));
+  const server = createServer((req, res) => void handle(model, opts, req, res));
   return listenOn(server, host, port, 'http', 'hub HTTP');
 }
 
@@ -61,13 +62,13 @@ function hostName(header: string | undefined): string {
 }
 
 /** Whether the principal may see this facility. */
-function inScope(p: ApiPrincipal | null, fid: string, model: HubReadModel): boolean {
+async function inScope(p: ApiPrincipal | null, fid: string, model: HubReadModel): Promise<boolean> {
   if (p === null || p.tier === 'national') return true;
   if (p.tier === 'facility') return p.scope === fid;
-  return p.scope !== null && model.provinceOf?.(fid) === p.scope;
+  return p.scope !== null && (await model.provinceOf?.(fid)) === p.scope;
 }
 
-function handle(model: HubReadModel, opts: HubHttpOptions, req: IncomingMessage, res: ServerResponse): void {
+async function handle(model: HubReadModel, opts: HubHttpOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
     res.end(`${JSON.stringify(body)}\n`);
@@ -78,34 +79,40 @@ function handle(model: HubReadModel, opts: HubHttpOptions, req: IncomingMessage,
     let who: ApiPrincipal | null = null;
     if (opts.access) {
       const m = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(req.headers.authorization ?? '');
-      who = m ? opts.access.authenticate(m[1]!) : null;
+      who = m ? await opts.access.authenticate(m[1]!) : null;
       if (who === null) return send(401, { error: 'a valid API token is required (Authorization: Bearer …)' }, { 'www-authenticate': 'Bearer realm="qmon-hub"' });
     }
-    const audit = (action: 'snapshot' | 'events', fid: string | null, detail: string | null, status: number) =>
-      who && opts.access?.log({ at: now(), token: who.name, action, fid, detail, status });
+    // Written before the answer goes out: a read the log cannot record is not served (500).
+    const audit = async (action: 'snapshot' | 'events', fid: string | null, detail: string | null, status: number): Promise<void> => {
+      if (who) await opts.access?.log({ at: now(), token: who.name, action, fid, detail, status });
+    };
     const url = new URL(req.url ?? '/', 'http://hub.invalid');
     const snap = /^\/snapshots\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (snap) {
       if (req.method !== 'GET') return send(405, { error: 'only GET is supported' });
       const [, fid = '', eventId = ''] = snap;
       if (!FID_RE.test(fid) || !EVENT_ID_RE.test(eventId)) return send(400, { error: 'expected /snapshots/{fid}/{event_id}' });
-      if (!inScope(who, fid, model)) {
-        audit('snapshot', fid, eventId, 403);
+      if (!(await inScope(who, fid, model))) {
+        await audit('snapshot', fid, eventId, 403);
         return send(403, { error: `facility ${fid} is outside this token's scope` });
       }
-      const img = model.snapshotImage?.(fid, eventId) ?? null;
-      audit('snapshot', fid, eventId, img ? 200 : 404);
+      const img = (await model.snapshotImage?.(fid, eventId)) ?? null;
+      await audit('snapshot', fid, eventId, img ? 200 : 404);
       if (!img) return send(404, { error: `no snapshot of event ${eventId} of ${fid} at this hub` });
       res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': img.bytes.length, 'x-qmon-sha256': img.sha256, 'cache-control': 'no-store' });
       return void res.end(img.bytes);
     }
     if (url.pathname !== '/facilities' && url.pathname !== '/events') return send(404, { error: `no such endpoint ${url.pathname.slice(0, 100)}` });
     if (req.method !== 'GET') return send(405, { error: 'only GET is supported' });
-    if (url.pathname === '/facilities') return send(200, { facilities: model.summaries().filter((f) => inScope(who, f.fid, model)) });
+    if (url.pathname === '/facilities') {
+      const all = await model.summaries();
+      const visible = await Promise.all(all.map((f) => inScope(who, f.fid, model)));
+      return send(200, { facilities: all.filter((_, i) => visible[i]) });
+    }
     let fid = url.searchParams.get('fid') ?? undefined;
     if (fid !== undefined && !FID_RE.test(fid)) return send(400, { error: `fid must match ${String(FID_RE)}` });
-    if (fid !== undefined && !inScope(who, fid, model)) {
-      audit('events', fid, null, 403);
+    if (fid !== undefined && !(await inScope(who, fid, model))) {
+      await audit('events', fid, null, 403);
       return send(403, { error: `facility ${fid} is outside this token's scope` });
     }
     if (fid === undefined && who?.tier === 'facility') fid = who.scope ?? undefined;
@@ -114,10 +121,11 @@ function handle(model: HubReadModel, opts: HubHttpOptions, req: IncomingMessage,
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_EVENT_LIMIT) {
       return send(400, { error: `limit must be an integer 1..${MAX_EVENT_LIMIT}` });
     }
-    // A province token without fid: the newest events of its facilities (read wider, then filtered).
-    const events = model.recentEvents(fid, who?.tier === 'province' && fid === undefined ? MAX_EVENT_LIMIT : limit).filter((e) => inScope(who, e.fid, model));
-    audit('events', fid ?? null, `limit=${limit}`, 200);
-    return send(200, { events: events.slice(0, limit) });
+    // A province token without fid: the newest events of the facilities registered with its province.
+    const scope: EventScope = fid !== undefined ? { fid } : who?.tier === 'province' && who.scope !== null ? { province: who.scope } : {};
+    const events = await model.recentEvents(scope, limit);
+    await audit('events', fid ?? null, `limit=${limit}`, 200);
+    return send(200, { events });
   } catch (e) {
     return send(500, { error: `hub could not answer: ${(e as Error).message.slice(0, 200)}` });
   }

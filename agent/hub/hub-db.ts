@@ -245,8 +245,8 @@ export class HubDb {
   }
 
   /** The newest events (latest revision of each), newest first. */
-  recentEvents(fid: string | undefined, limit: number): RecentEvent[] {
-    return recentEvents(this.db, fid, limit);
+  recentEvents(fid: string | undefined, limit: number, province?: string): RecentEvent[] {
+    return recentEvents(this.db, { ...(fid !== undefined && { fid }), ...(province !== undefined && { province }) }, limit);
   }
 
   /** The connection, for the SQLite HubStore (store-sqlite.ts) only. */

@@ -31,7 +31,7 @@ import { SerialByKey } from './serial.js';
 import type { FacilityState, HubStore } from './store.js';
 import { SqliteHubStore } from './store-sqlite.js';
 import { HubSnapshots, type SnapshotReceipt, type UploadAnswer } from './snapshots.js';
-import type { FacilitySummary, RecentEvent } from './summary.js';
+import type { EventScope, FacilitySummary, RecentEvent } from './summary.js';
 
 export interface ReferenceHubOptions {
   readonly url: string;
@@ -213,8 +213,9 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     return this.local().db.snapshot(fid, eventId);
   }
 
-  snapshotImage(fid: string, eventId: string): { bytes: Buffer; sha256: string } | null {
-    return this.snapshots?.image(fid, eventId) ?? null;
+  /** Null when this hub does not collect snapshots (never on PostgreSQL yet) or has none of that event. */
+  snapshotImage(fid: string, eventId: string): Promise<{ bytes: Buffer; sha256: string } | null> {
+    return Promise.resolve(this.snapshots?.image(fid, eventId) ?? null);
   }
 
   deliveredSeqs(fid: string): number[] {
@@ -259,18 +260,18 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     return this.local().registry.add(fid, name, this.opts.clock.wall(), publicKey);
   }
 
-  /** Facilities as stored (what `GET /facilities` serves). */
-  summaries(): FacilitySummary[] {
-    return this.local().db.facilitySummaries(this.opts.clock.wall(), this.opts.hbStaleMs ?? 180_000);
+  /** Facilities as stored (what `GET /facilities` serves), on either store. */
+  summaries(): Promise<FacilitySummary[]> {
+    return this.store.summaries(this.opts.clock.wall(), this.opts.hbStaleMs ?? 180_000);
   }
 
   /** The province a facility is registered with, for the HTTP API's province tier. */
-  provinceOf(fid: string): string | null {
-    return this.local().registry.provinceOf(fid);
+  provinceOf(fid: string): Promise<string | null> {
+    return this.store.provinceOf(fid);
   }
 
-  recentEvents(fid: string | undefined, limit: number): RecentEvent[] {
-    return this.local().db.recentEvents(fid, limit);
+  recentEvents(scope: EventScope, limit: number): Promise<RecentEvent[]> {
+    return this.store.recentEvents(scope, limit);
   }
 
   /**

@@ -72,6 +72,22 @@ export const PG_MIGRATIONS: readonly { readonly version: number; readonly name: 
       ALTER TABLE registry ADD COLUMN province text;
     `,
   },
+  {
+    version: 3,
+    name: 'api_tokens and access_log: the HTTP API on PostgreSQL (as api-access.ts keeps them in SQLite)',
+    sql: `
+      CREATE TABLE api_tokens (
+        name text PRIMARY KEY, tier text NOT NULL, scope text, sha256 text NOT NULL UNIQUE,
+        created_at bigint NOT NULL, revoked boolean NOT NULL DEFAULT false
+      );
+      CREATE TABLE access_log (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at bigint NOT NULL, token text NOT NULL, action text NOT NULL,
+        fid text, detail text, status integer NOT NULL
+      );
+      -- Audits read the log by time ("who read what last week").
+      CREATE INDEX access_log_at ON access_log (at DESC);
+    `,
+  },
 ];
 
 const MIGRATION_LOCK = 0x716d6f6e; // 'qmon': one advisory lock for schema changes

@@ -7,8 +7,11 @@ import { migrate } from './pg-migrations.js';
 import { kidOf, type RegisteredFacility } from './registry.js';
 import { facilityFromRow } from './store-sqlite.js';
 import type { FacilityState, HubStore, RegistryView, ResendRange } from './store.js';
+import type { EventScope, FacilitySummary, RecentEvent } from './summary.js';
 import type { KeyObject } from 'node:crypto';
 import { fidProblem, parsePublicKey } from '../contract/index.js';
+import { PgApiAccess, type PgQuery } from './api-access-pg.js';
+import { PgHubReader } from './read-pg.js';
 
 /** Whether a `--db` value names a PostgreSQL database rather than a SQLite file. */
 export function isPostgresUrl(db: string): boolean {
@@ -97,6 +100,10 @@ class PgRegistryCache implements RegistryView {
 export class PgHubStore implements HubStore {
   readonly kind = 'postgres';
   readonly registry: PgRegistryCache;
+  /** The HTTP API's tokens and access log (migration 3). */
+  readonly access: PgApiAccess;
+  /** Summaries, newest events and registry administration (the HTTP read model, `qmon hub facility`). */
+  readonly reader: PgHubReader;
   private readonly months = new Set<string>();
   /** Events waiting for the next group commit (see `ingest`). */
   private queue: { e: EventPayload; at: EpochMs; resolve: (r: IngestResult) => void; reject: (err: Error) => void }[] = [];
@@ -110,6 +117,9 @@ export class PgHubStore implements HubStore {
     poolSize: number,
   ) {
     this.registry = new PgRegistryCache(this);
+    const query: PgQuery = async (sql, params) => this.q(sql, params);
+    this.access = new PgApiAccess(query);
+    this.reader = new PgHubReader(query);
     this.maxFlushing = Math.max(1, poolSize - 2); // leave connections for liveness writes and gap checks
   }
 
@@ -343,6 +353,18 @@ export class PgHubStore implements HubStore {
       [fid, name, at, publicKey],
     );
     return r.rowCount === 1;
+  }
+
+  summaries(nowWall: EpochMs, hbStaleMs: number): Promise<FacilitySummary[]> {
+    return this.reader.summaries(nowWall, hbStaleMs);
+  }
+
+  recentEvents(scope: EventScope, limit: number): Promise<RecentEvent[]> {
+    return this.reader.recentEvents(scope, limit);
+  }
+
+  provinceOf(fid: string): Promise<string | null> {
+    return this.reader.provinceOf(fid);
   }
 
   async close(): Promise<void> {

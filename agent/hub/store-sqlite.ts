@@ -4,6 +4,7 @@ import { assessGaps, expand, gapQuery, type GapRow } from './gaps.js';
 import { HubDb, type HubEventRow, type IngestResult } from './hub-db.js';
 import type { RegisteredFacility } from './registry.js';
 import type { FacilityState, HubStore, ResendRange } from './store.js';
+import type { EventScope, FacilitySummary, RecentEvent } from './summary.js';
 
 interface FacilityDbRow {
   fid: string;
@@ -195,6 +196,18 @@ export class SqliteHubStore implements HubStore {
     const added = this.db.registry.add(fid, name, at);
     if (publicKey !== null) this.sql.prepare('UPDATE registry SET public_key = ? WHERE fid = ?').run(publicKey, fid);
     return Promise.resolve(added);
+  }
+
+  summaries(nowWall: EpochMs, hbStaleMs: number): Promise<FacilitySummary[]> {
+    return Promise.resolve(this.db.facilitySummaries(nowWall, hbStaleMs));
+  }
+
+  recentEvents(scope: EventScope, limit: number): Promise<RecentEvent[]> {
+    return Promise.resolve(this.db.recentEvents(scope.fid, limit, scope.province));
+  }
+
+  provinceOf(fid: string): Promise<string | null> {
+    return Promise.resolve(this.db.registry.provinceOf(fid));
   }
 
   close(): Promise<void> {

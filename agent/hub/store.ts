@@ -3,6 +3,7 @@ import type { BirthPayload, CamStatusPayload, EventPayload, HeartbeatPayload, St
 import type { EpochMs } from '../shared/types.js';
 import type { HubEventRow, IngestResult } from './hub-db.js';
 import type { RegisteredFacility } from './registry.js';
+import type { EventScope, FacilitySummary, RecentEvent } from './summary.js';
 
 /** A run of seqs the hub asks an agent to resend (`cmd/resend {from, to}`). */
 export interface ResendRange {
@@ -78,5 +79,11 @@ export interface HubStore {
   registered(): Promise<RegisteredFacility[]>;
   /** Registers (or re-keys) a facility; false when it was registered already with that key. */
   register(fid: string, name: string | null, publicKey: string | null, at: EpochMs): Promise<boolean>;
+  /** The HTTP read model: every facility as `GET /facilities` shows it, by fid. */
+  summaries(nowWall: EpochMs, hbStaleMs: number): Promise<FacilitySummary[]>;
+  /** The newest events in a scope (latest revision each), newest received first. */
+  recentEvents(scope: EventScope, limit: number): Promise<RecentEvent[]>;
+  /** The province a facility is registered with (null: none, or not registered). */
+  provinceOf(fid: string): Promise<string | null>;
   close(): Promise<void>;
 }

@@ -68,6 +68,40 @@ interface Counts {
 
 const parse = <T>(json: string | null): T | null => (json === null ? null : (JSON.parse(json) as T));
 
+/** One facility's stored state and delivery counts, as any store reads them (JSON columns already parsed). */
+export interface SummaryInput {
+  readonly fid: string;
+  readonly status: string | null;
+  readonly session: number | null;
+  readonly birth: BirthPayload | null;
+  readonly heartbeat: HeartbeatPayload | null;
+  readonly heartbeatAt: number | null;
+  readonly cameras: readonly CamStatusPayload[] | null;
+  readonly events: number;
+  readonly deliveries: number;
+  readonly minSeq: number | null;
+  readonly maxSeq: number | null;
+}
+
+/** The one definition of a facility summary (SQLite and PostgreSQL stores both build theirs here). */
+export function summaryOf(i: SummaryInput, nowWall: number, hbStaleMs: number): FacilitySummary {
+  return {
+    fid: i.fid,
+    status: i.status ?? 'unknown',
+    session: i.session ?? 0,
+    agent_version: i.birth?.agent.version ?? null,
+    last_heartbeat_at: i.heartbeatAt === null ? null : new Date(i.heartbeatAt).toISOString(),
+    heartbeat_stale: i.heartbeatAt === null || nowWall - i.heartbeatAt > hbStaleMs,
+    outbox: i.heartbeat?.outbox ?? null,
+    disk_free_mb: i.heartbeat?.disk_free_mb ?? null,
+    cameras: (i.cameras ?? []).map((cam) => ({ id: cam.camera_id, state: cam.state, reason: cam.reason, since: cam.since })),
+    events: i.events,
+    deliveries: i.deliveries,
+    max_seq: i.maxSeq,
+    missing_seqs: i.maxSeq === null || i.minSeq === null ? 0 : i.maxSeq - i.minSeq + 1 - i.deliveries,
+  };
+}
+
 export function facilitySummaries(db: Database.Database, nowWall: number, hbStaleMs: number): FacilitySummary[] {
   const rows = new Map((db.prepare('SELECT * FROM facilities').all() as FacilityRow[]).map((r) => [r.fid, r]));
   const counts = new Map(
@@ -82,36 +116,38 @@ export function facilitySummaries(db: Database.Database, nowWall: number, hbStal
   return fids.map((fid) => {
     const r = rows.get(fid);
     const c = counts.get(fid);
-    const birth = parse<BirthPayload>(r?.birth ?? null);
-    const hb = parse<HeartbeatPayload>(r?.heartbeat ?? null);
-    const hbAt = r?.heartbeat_at ?? null;
-    return {
-      fid,
-      status: r?.status ?? 'unknown',
-      session: r?.session ?? 0,
-      agent_version: birth?.agent.version ?? null,
-      last_heartbeat_at: hbAt === null ? null : new Date(hbAt).toISOString(),
-      heartbeat_stale: hbAt === null || nowWall - hbAt > hbStaleMs,
-      outbox: hb?.outbox ?? null,
-      disk_free_mb: hb?.disk_free_mb ?? null,
-      cameras: (parse<CamStatusPayload[]>(r?.cameras ?? null) ?? []).map((cam) => ({
-        id: cam.camera_id,
-        state: cam.state,
-        reason: cam.reason,
-        since: cam.since,
-      })),
-      events: events.get(fid) ?? 0,
-      deliveries: c?.deliveries ?? 0,
-      max_seq: c?.max_seq ?? null,
-      missing_seqs: c ? c.max_seq - c.min_seq + 1 - c.deliveries : 0,
-    };
+    return summaryOf(
+      {
+        fid,
+        status: r?.status ?? null,
+        session: r?.session ?? null,
+        birth: parse<BirthPayload>(r?.birth ?? null),
+        heartbeat: parse<HeartbeatPayload>(r?.heartbeat ?? null),
+        heartbeatAt: r?.heartbeat_at ?? null,
+        cameras: parse<CamStatusPayload[]>(r?.cameras ?? null),
+        events: events.get(fid) ?? 0,
+        deliveries: c?.deliveries ?? 0,
+        minSeq: c?.min_seq ?? null,
+        maxSeq: c?.max_seq ?? null,
+      },
+      nowWall,
+      hbStaleMs,
+    );
   });
 }
 
-export function recentEvents(db: Database.Database, fid: string | undefined, limit: number): RecentEvent[] {
+/** Which events a read covers: one facility, the facilities registered with a province, or (neither) all. */
+export interface EventScope {
+  readonly fid?: string;
+  readonly province?: string;
+}
+
+export function recentEvents(db: Database.Database, scope: EventScope, limit: number): RecentEvent[] {
+  const where = scope.fid !== undefined ? 'WHERE fid = @fid' : scope.province !== undefined ? 'WHERE fid IN (SELECT fid FROM registry WHERE province = @province)' : '';
   const sql = `SELECT fid, event_id, rev, seq, state, type, camera_id, replay, payload, received_at FROM events
-               ${fid === undefined ? '' : 'WHERE fid = @fid'} ORDER BY received_at DESC, seq DESC LIMIT @limit`;
-  const rows = db.prepare(sql).all({ limit, ...(fid !== undefined && { fid }) }) as StoredEventRow[];
+               ${where} ORDER BY received_at DESC, seq DESC LIMIT @limit`;
+  const params = { limit, ...(scope.fid !== undefined ? { fid: scope.fid } : scope.province !== undefined && { province: scope.province }) };
+  const rows = db.prepare(sql).all(params) as StoredEventRow[];
   return rows.map((r) => ({
     fid: r.fid,
     event_id: r.event_id,

@@ -27,6 +27,13 @@ function printed(f: () => number): string {
   return out;
 }
 
+/** The same for an async command (hub facility). */
+async function printedAsync(f: () => Promise<number>): Promise<string> {
+  out = '';
+  expect(await f()).toBe(0);
+  return out;
+}
+
 const kidOf = (text: string) => /key id: ([0-9a-f]{16})/.exec(text)?.[1];
 
 describe('qmon keys / qmon hub keys / qmon hub facility key', () => {
@@ -43,13 +50,13 @@ describe('qmon keys / qmon hub keys / qmon hub facility key', () => {
     expect(() => keysCommand(['generate'], 'facility')).toThrow(/--out DIR is required/);
   });
 
-  it('registers a facility with its key and rotates it: next (both verify), promote, set', () => {
+  it('registers a facility with its key and rotates it: next (both verify), promote, set', async () => {
     const db = join(tmp.dir, 'hub.db');
     const kid = (n: string) => kidOf(printed(() => keysCommand(['generate', '--out', join(tmp.dir, n)], 'facility')))!;
     const [k1, k2, k3] = [kid('k1'), kid('k2'), kid('k3')];
     const pub = (n: string) => join(tmp.dir, n, 'facility-key.pub.pem');
-    expect(printed(() => hubFacilityCommand(['add', 'bg-0137', '--public-key', pub('k1'), '--province', 'bac-giang', '--db', db]))).toBe(`registered bg-0137 with key ${k1}\n`);
-    expect(printed(() => hubFacilityCommand(['key', 'bg-0137', '--next', pub('k2'), '--db', db]))).toBe(`bg-0137: key ${k1}, next key ${k2}\n`);
+    expect(await printedAsync(() => hubFacilityCommand(['add', 'bg-0137', '--public-key', pub('k1'), '--province', 'bac-giang', '--db', db]))).toBe(`registered bg-0137 with key ${k1}\n`);
+    expect(await printedAsync(() => hubFacilityCommand(['key', 'bg-0137', '--next', pub('k2'), '--db', db]))).toBe(`bg-0137: key ${k1}, next key ${k2}\n`);
     const hub = new HubDb(db);
     try {
       expect(hub.registry.keys('bg-0137')).toHaveLength(2);
@@ -57,13 +64,13 @@ describe('qmon keys / qmon hub keys / qmon hub facility key', () => {
     } finally {
       hub.close();
     }
-    expect(printed(() => hubFacilityCommand(['list', '--db', db]))).toMatch(new RegExp(`^bg-0137\\tenabled\\t\\S+\\tkey ${k1} \\(next ${k2}\\)\\t\\n$`));
-    expect(printed(() => hubFacilityCommand(['key', 'bg-0137', '--promote', '--db', db]))).toBe(`bg-0137: key ${k2}\n`);
-    expect(() => hubFacilityCommand(['key', 'bg-0137', '--promote', '--db', db])).toThrow(/has no next key/);
-    expect(printed(() => hubFacilityCommand(['key', 'bg-0137', '--set', pub('k3'), '--db', db]))).toBe(`bg-0137: key ${k3}\n`);
-    expect(() => hubFacilityCommand(['key', 'bg-0137', '--set', join(tmp.dir, 'k3', 'facility-key.pem'), '--db', db])).toThrow(/bg-0137: this is a PRIVATE key; give the public key/);
-    expect(() => hubFacilityCommand(['key', 'hn-9999', '--set', pub('k3'), '--db', db])).toThrow(/hn-9999 is not registered/);
-    expect(() => hubFacilityCommand(['key', 'bg-0137', '--db', db])).toThrow(/exactly one of --set FILE, --next FILE, --promote/);
-    expect(() => hubFacilityCommand(['list', '--next', pub('k3'), '--db', db])).toThrow(/only go with key/);
+    expect(await printedAsync(() => hubFacilityCommand(['list', '--db', db]))).toMatch(new RegExp(`^bg-0137\\tenabled\\t\\S+\\tkey ${k1} \\(next ${k2}\\)\\t\\n$`));
+    expect(await printedAsync(() => hubFacilityCommand(['key', 'bg-0137', '--promote', '--db', db]))).toBe(`bg-0137: key ${k2}\n`);
+    await expect(hubFacilityCommand(['key', 'bg-0137', '--promote', '--db', db])).rejects.toThrow(/has no next key/);
+    expect(await printedAsync(() => hubFacilityCommand(['key', 'bg-0137', '--set', pub('k3'), '--db', db]))).toBe(`bg-0137: key ${k3}\n`);
+    await expect(hubFacilityCommand(['key', 'bg-0137', '--set', join(tmp.dir, 'k3', 'facility-key.pem'), '--db', db])).rejects.toThrow(/bg-0137: this is a PRIVATE key; give the public key/);
+    await expect(hubFacilityCommand(['key', 'hn-9999', '--set', pub('k3'), '--db', db])).rejects.toThrow(/hn-9999 is not registered/);
+    await expect(hubFacilityCommand(['key', 'bg-0137', '--db', db])).rejects.toThrow(/exactly one of --set FILE, --next FILE, --promote/);
+    await expect(hubFacilityCommand(['list', '--next', pub('k3'), '--db', db])).rejects.toThrow(/only go with key/);
   });
 });

@@ -26,7 +26,7 @@ describe('qmon sim and hub run --db postgres:// (bad input)', () => {
   it('refuses a PostgreSQL password in the URL, and options not on PostgreSQL yet, before connecting', async () => {
     await expect(hubCommand(['run', '--broker', 'mqtt://127.0.0.1:1', '--db', 'postgres://hub:s3cret@127.0.0.1:1/qmon'])).rejects.toThrow(/PGPASSWORD/);
     await expect(hubCommand(['run', '--broker', 'mqtt://127.0.0.1:1', '--db', 'postgres://hub:s3cret@127.0.0.1:1/qmon'])).rejects.not.toThrow(/s3cret/);
-    await expect(hubCommand(['run', '--broker', 'mqtt://127.0.0.1:1', '--db', 'postgres://127.0.0.1:1/qmon', '--http', '127.0.0.1:0'])).rejects.toThrow(/--http needs the SQLite store/);
+    await expect(hubCommand(['run', '--broker', 'mqtt://127.0.0.1:1', '--db', 'postgres://127.0.0.1:1/qmon', '--snapshots', '/tmp/x'])).rejects.toThrow(/--snapshots needs the SQLite store/);
     await expect(hubCommand(['run', '--broker', 'mqtt://127.0.0.1:1', '--db', 'postgres://127.0.0.1:1/qmon'])).rejects.toThrow(/cannot open the hub database postgres:\/\/127\.0\.0\.1:1\/qmon/);
   });
 });

@@ -190,7 +190,7 @@ describe('trust: what one forged message can no longer do', () => {
       await attacker.publishAsync(topics.evt(fid), eventOf(fid, 50, 1), { qos: 1 });
     }
     await until(() => expect(hub.stats().dropped.unregistered).toBe(before + 6));
-    const known = hub.summaries().map((f) => f.fid);
+    const known = (await hub.summaries()).map((f) => f.fid);
     for (const fid of phantoms) {
       expect(known).not.toContain(fid);
       expect(hub.events(fid)).toEqual([]);

@@ -35,10 +35,10 @@ beforeEach(async () => {
     eventIds.set(fid, v.eventId);
   });
   const model: HubReadModel = {
-    summaries: () => db.facilitySummaries(Date.UTC(2026, 0, 1), 180_000),
-    recentEvents: (fid, limit) => db.recentEvents(fid, limit),
-    provinceOf: (fid) => db.registry.provinceOf(fid),
-    snapshotImage: (fid, eventId) => (eventIds.get(fid) === eventId ? { bytes: JPEG, sha256: 'x' } : null),
+    summaries: () => Promise.resolve(db.facilitySummaries(Date.UTC(2026, 0, 1), 180_000)),
+    recentEvents: (scope, limit) => Promise.resolve(db.recentEvents(scope.fid, limit, scope.province)),
+    provinceOf: (fid) => Promise.resolve(db.registry.provinceOf(fid)),
+    snapshotImage: (fid, eventId) => Promise.resolve(eventIds.get(fid) === eventId ? { bytes: JPEG, sha256: 'x' } : null),
   };
   access = new ApiAccess(file);
   http = await startHubHttp(model, '127.0.0.1', 0, { access, hosts: ['127.0.0.1', 'hub.example.gov.vn'], now: () => Date.UTC(2026, 0, 2) });
@@ -129,24 +129,24 @@ describe('the hub HTTP API: tokens, tiers, access log, Host', () => {
 });
 
 describe('qmon hub token', () => {
-  it('prints a token once, stores only its sha256, lists and revokes; refuses bad tiers and scopes', () => {
+  it('prints a token once, stores only its sha256, lists and revokes; refuses bad tiers and scopes', async () => {
     let out = '';
     vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += c.toString()), true));
     const file = join(tmp.dir, 'hub.db');
-    expect(hubTokenCommand(['add', 'bg-cdc', '--tier', 'province', '--scope', 'bac-giang', '--db', file])).toBe(0);
+    expect(await hubTokenCommand(['add', 'bg-cdc', '--tier', 'province', '--scope', 'bac-giang', '--db', file])).toBe(0);
     const token = /\n(qmt_[A-Za-z0-9_-]{43})\n$/.exec(out)?.[1];
     expect(token).toBeDefined();
     expect(access.authenticate(token!)).toEqual({ name: 'bg-cdc', tier: 'province', scope: 'bac-giang' });
     expect(readFileSync(file).includes(token!)).toBe(false); // only the hash is stored
     out = '';
-    expect(hubTokenCommand(['list', '--db', file])).toBe(0);
+    expect(await hubTokenCommand(['list', '--db', file])).toBe(0);
     expect(out).toMatch(/^bg-cdc\tprovince\tbac-giang\t\S+\n$/);
-    expect(() => hubTokenCommand(['add', 'x', '--tier', 'admin', '--db', file])).toThrow(/tier must be one of national, province, facility/);
-    expect(() => hubTokenCommand(['add', 'x', '--tier', 'facility', '--scope', 'Not A Fid', '--db', file])).toThrow(/must be a fid/);
-    expect(() => hubTokenCommand(['add', 'x', '--tier', 'province', '--db', file])).toThrow(/needs a scope/);
-    expect(() => hubTokenCommand(['add', 'bg-cdc', '--tier', 'national', '--db', file])).toThrow(/exists already/);
-    expect(hubTokenCommand(['revoke', 'bg-cdc', '--db', file])).toBe(0);
+    await expect(hubTokenCommand(['add', 'x', '--tier', 'admin', '--db', file])).rejects.toThrow(/tier must be one of national, province, facility/);
+    await expect(hubTokenCommand(['add', 'x', '--tier', 'facility', '--scope', 'Not A Fid', '--db', file])).rejects.toThrow(/must be a fid/);
+    await expect(hubTokenCommand(['add', 'x', '--tier', 'province', '--db', file])).rejects.toThrow(/needs a scope/);
+    await expect(hubTokenCommand(['add', 'bg-cdc', '--tier', 'national', '--db', file])).rejects.toThrow(/exists already/);
+    expect(await hubTokenCommand(['revoke', 'bg-cdc', '--db', file])).toBe(0);
     expect(access.authenticate(token!)).toBeNull();
-    expect(() => hubTokenCommand(['revoke', 'bg-cdc', '--db', file])).toThrow(/no active token/);
+    await expect(hubTokenCommand(['revoke', 'bg-cdc', '--db', file])).rejects.toThrow(/no active token/);
   });
 });

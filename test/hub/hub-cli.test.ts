@@ -62,11 +62,11 @@ describe('hub service: embedded broker, reference hub, JSON endpoint', () => {
     const vs = [1, 2, 3].map((i) => violation(i));
     for (const v of vs) agent.uplink.enqueue(v);
     await waitFor(() => expect(agent!.store.stats().acked).toBe(3));
-    await waitFor(() => expect(service!.hub.summaries()[0]?.last_heartbeat_at).not.toBeNull());
+    await waitFor(async () => expect((await service!.hub.summaries())[0]?.last_heartbeat_at).not.toBeNull());
     expect(lines.some((l) => /^event bg-0137 seq 3 line_cross new rev 1 camera corridor-a$/.test(l))).toBe(true);
 
     const http = service.httpUrl!;
-    const token = service.access!.addToken('ops', 'national', null, Date.now());
+    const token = await service.access!.addToken('ops', 'national', null, Date.now());
     const auth = { headers: { authorization: `Bearer ${token}` } };
     expect((await get(`${http}/facilities`)).status).toBe(401); // every route needs a token
     const facilities = await get(`${http}/facilities`, auth);
@@ -215,7 +215,7 @@ describe('qmon hub: user mistakes get one clear line', () => {
     agent.uplink.start();
     agent.uplink.enqueue(violation(1));
     await waitFor(() => expect(service!.hub.stats().dropped.unregistered).toBeGreaterThanOrEqual(2)); // birth, status, event …
-    expect(service.hub.summaries()).toEqual([]);
+    expect(await service.hub.summaries()).toEqual([]);
     expect(agent.store.stats().acked).toBe(0);
     await agent.close();
     agent = null;

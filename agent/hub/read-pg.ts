@@ -1,0 +1,86 @@
+import type { BirthPayload, CamStatusPayload, HeartbeatPayload } from '../contract/index.js';
+import { fidProblem, parsePublicKey, publicKeyBase64 } from '../contract/index.js';
+import type { PgQuery } from './api-access-pg.js';
+import { summaryOf, type FacilitySummary, type RecentEvent } from './summary.js';
+
+/**
+ * What the HTTP read model and `qmon hub facility` need of the PostgreSQL hub database, beside what
+ * store-pg.ts does for ingest: facility summaries, the newest events (scoped to a facility or a
+ * province's registered facilities), and the registry's administration.
+ */
+export class PgHubReader {
+  constructor(private readonly q: PgQuery) {}
+
+  /** One row per facility that has a facilities row or delivered anything, by fid. */
+  async summaries(nowWall: number, hbStaleMs: number): Promise<FacilitySummary[]> {
+    const r = await this.q<{
+      fid: string; status: string | null; session: number | null; birth: BirthPayload | null; heartbeat: HeartbeatPayload | null;
+      heartbeat_at: number | null; cameras: CamStatusPayload[] | null; events: number; deliveries: number | null; min_seq: number | null; max_seq: number | null;
+    }>(
+      `WITH c AS (SELECT fid, count(*) AS deliveries, min(seq) AS min_seq, max(seq) AS max_seq FROM deliveries GROUP BY fid),
+            e AS (SELECT fid, count(*) AS events FROM events GROUP BY fid)
+       SELECT coalesce(f.fid, c.fid) AS fid, f.status, f.session, f.birth, f.heartbeat, f.heartbeat_at, f.cameras,
+              coalesce(e.events, 0) AS events, c.deliveries, c.min_seq, c.max_seq
+       FROM facilities f FULL JOIN c ON c.fid = f.fid LEFT JOIN e ON e.fid = coalesce(f.fid, c.fid)
+       ORDER BY 1`,
+    );
+    return r.rows.map((x) =>
+      summaryOf(
+        {
+          fid: x.fid, status: x.status, session: x.session, birth: x.birth, heartbeat: x.heartbeat, heartbeatAt: x.heartbeat_at,
+          cameras: x.cameras, events: Number(x.events), deliveries: x.deliveries ?? 0, minSeq: x.min_seq, maxSeq: x.max_seq,
+        },
+        nowWall,
+        hbStaleMs,
+      ),
+    );
+  }
+
+  /**
+   * The newest events (latest revision each), newest received first, as SQLite orders them. National:
+   * the events_received index; a facility: events_fid_started narrows to its rows; a province: its
+   * registered facilities' rows (never read wider and filtered).
+   */
+  async recentEvents(scope: { fid?: string; province?: string }, limit: number): Promise<RecentEvent[]> {
+    const where = scope.fid !== undefined ? 'WHERE fid = $2' : scope.province !== undefined ? 'WHERE fid IN (SELECT fid FROM registry WHERE province = $2)' : '';
+    const params: unknown[] = [limit, ...(scope.fid !== undefined ? [scope.fid] : scope.province !== undefined ? [scope.province] : [])];
+    const r = await this.q<{ fid: string; event_id: string; rev: number; seq: number; state: string; type: string; camera_id: string; replay: boolean; ts: string; received_at: number }>(
+      `SELECT fid, event_id, rev, seq, state, type, camera_id, replay, payload->>'ts' AS ts, received_at FROM events ${where}
+       ORDER BY received_at DESC, seq DESC LIMIT $1`,
+      params,
+    );
+    return r.rows.map((x) => ({
+      fid: x.fid, event_id: x.event_id, rev: x.rev, seq: x.seq, state: x.state, type: x.type, camera_id: x.camera_id,
+      replay: x.replay, ts: x.ts, received_at: new Date(x.received_at).toISOString(),
+    }));
+  }
+
+  async provinceOf(fid: string): Promise<string | null> {
+    return (await this.q<{ province: string | null }>('SELECT province FROM registry WHERE fid = $1', [fid])).rows[0]?.province ?? null;
+  }
+
+  /** `qmon hub facility add`: false when registered already (nothing changed). Throws on a bad fid or key. */
+  async addFacility(fid: string, name: string | null, at: number, publicKey: string | null, province: string | null): Promise<boolean> {
+    const problem = fidProblem(fid);
+    if (problem) throw new Error(problem);
+    const key = publicKey === null ? null : publicKeyBase64(parsePublicKey(publicKey));
+    const r = await this.q('INSERT INTO registry (fid, name, added_at, public_key, province) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [
+      fid, name, at, key, province,
+    ]);
+    return r.rowCount === 1;
+  }
+
+  /** Key rotation as `FacilityRegistry.setKey` (registry.ts) does it on SQLite. */
+  async setKey(fid: string, action: 'set' | 'next' | 'promote', publicKey?: string): Promise<boolean> {
+    if (action === 'promote') {
+      return (await this.q('UPDATE registry SET public_key = next_public_key, next_public_key = NULL WHERE fid = $1 AND next_public_key IS NOT NULL', [fid])).rowCount === 1;
+    }
+    if (publicKey === undefined) throw new Error(`a public key is needed to ${action} a key`);
+    const column = action === 'set' ? 'public_key' : 'next_public_key';
+    return (await this.q(`UPDATE registry SET ${column} = $2 WHERE fid = $1`, [fid, publicKeyBase64(parsePublicKey(publicKey))])).rowCount === 1;
+  }
+
+  async removeFacility(fid: string): Promise<boolean> {
+    return (await this.q('DELETE FROM registry WHERE fid = $1', [fid])).rowCount === 1;
+  }
+}
