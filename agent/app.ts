@@ -2,14 +2,11 @@
  * The one place where stages are wired together: config → cameras → vision → track → rules → events → store/uplink.
  * Every long-running part has start()/stop(); stop() ends open violations, flushes the store and tells the hub.
  */
-import { join } from 'node:path';
-import type { AppConfig, CameraConfig, HubTls } from './config/index.js';
+import type { AppConfig } from './config/index.js';
 import { configHash } from './config/index.js';
-import { CameraSupervisor, RtspAuthProxy } from './camera/index.js';
 import { checkFfmpeg } from './decode/index.js';
 import {
   ModelRegistry,
-  PersonAttributes,
   VisionScheduler,
   RegionDetector,
   defaultModelsDir,
@@ -18,25 +15,24 @@ import {
   type PersonDetector,
   type VisionModels,
 } from './vision/index.js';
-import { Tracker } from './track/index.js';
-import { RuleEngine } from './rules/index.js';
 import { ViolationLifecycle } from './events/index.js';
-import { Store, readSnapshotFile, makePrivateDir, securePrivateTree } from './store/index.js';
+import { Store, makePrivateDir, securePrivateTree } from './store/index.js';
 import type { BirthInfo } from './contract/index.js';
-import { Uplink, type TlsOptions } from './uplink/index.js';
-import { EmbeddedBroker, ReferenceHub, type HubStats } from './hub/index.js';
+import type { Uplink } from './uplink/index.js';
+import type { EmbeddedBroker, ReferenceHub, HubStats } from './hub/index.js';
 import { cameraProblems, type Logger, type LivenessReport } from './ops/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
-import type { Box, Detections, Frame, RuleEvent, Violation } from './shared/types.js';
-import { CameraPipeline, type CameraPipelineStats } from './app/camera-pipeline.js';
-import { CameraRates, cameraStateLine, toCameraStatus } from './app/camera-health.js';
-import { resolveCameraInput } from './app/camera-input.js';
-import { Snapshotter } from './app/snapshotter.js';
+import type { Box, Frame, RuleEvent, Violation } from './shared/types.js';
+import { CameraRates } from './app/camera-health.js';
+import { Cameras, type CameraStats } from './app/cameras.js';
+import { alarmLine, alertLine } from './app/console-lines.js';
+import { startEmbeddedHub } from './app/embedded-hub.js';
 import { Housekeeping } from './app/housekeeping.js';
 import { utcOffsetMinutes } from './app/timezone.js';
 import { AGENT_VERSION } from './version.js';
-import { GuardDashboard, dashboardCounts } from './app/dashboard.js';
-import { messageKeys, type MessageKeys } from './app/signing-keys.js';
+import { GuardDashboard } from './app/dashboard.js';
+import { createUplink } from './app/uplink-wiring.js';
+import { messageKeys } from './app/signing-keys.js';
 import { AgentMetrics } from './app/metrics.js';
 import { diffConfig, type ConfigDiff } from './app/config-diff.js';
 
@@ -53,7 +49,7 @@ export interface AgentOptions {
 }
 
 export interface AgentStats {
-  readonly cameras: Record<string, CameraPipelineStats & { restarts: number; state: string }>;
+  readonly cameras: Record<string, CameraStats>;
   readonly outbox: ReturnType<Store['stats']>;
   readonly hub: HubStats | null;
 }
@@ -62,10 +58,8 @@ export class Agent {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly say: (line: string) => void;
-  private readonly pipelines = new Map<
-    string,
-    { pipeline: CameraPipeline; supervisor: CameraSupervisor; lifecycle: ViolationLifecycle; login: RtspAuthProxy | null }
-  >();
+  /** The running cameras (started at start and by reloads). */
+  private readonly cameras: Cameras;
   /** The config in force: the start's, with the cameras of the latest accepted reload. */
   private config: AppConfig;
   /** Set at start, for cameras started later by a reload. */
@@ -82,9 +76,9 @@ export class Agent {
   private vision: VisionScheduler | null = null;
   private regions: RegionDetector | null = null;
   private housekeeping: Housekeeping | null = null;
-  private lifecycles: ViolationLifecycle[] = [];
+  /** The agent's own lifecycles (disk/store alarms, camera health); each camera has its own. */
+  private readonly lifecycles: ViolationLifecycle[] = [];
   private finalStats: AgentStats | null = null;
-  private readonly engines = new Map<string, RuleEngine>();
   /** Cameras still resolving their source (ONVIF); aborted by stop(). */
   private readonly pending: Promise<void>[] = [];
   private readonly stopping = new AbortController();
@@ -101,6 +95,25 @@ export class Agent {
     this.rates = new CameraRates(this.clock);
     this.log = opts.logger;
     this.say = opts.say ?? (() => undefined);
+    this.cameras = new Cameras({
+      clock: this.clock,
+      log: this.log,
+      say: this.say,
+      signal: this.stopping.signal,
+      config: () => this.config,
+      startConfig: opts.config,
+      vision: () => this.vision!,
+      models: () => this.models,
+      regions: () => this.regions,
+      uplink: () => this.uplink,
+      dashboard: () => this.dashboard,
+      housekeeping: () => this.housekeeping,
+      faceFinder: () => this.faceFinder(),
+      ffmpegMajor: () => this.ffmpegMajor,
+      utcOffsetMin: () => this.utcOffsetMin,
+      recordViolation: (v) => this.recordViolation(v),
+      onViolation: (v, ev) => this.onViolation(v, ev),
+    });
   }
 
   async start(): Promise<void> {
@@ -118,50 +131,32 @@ export class Agent {
     this.vision = new VisionScheduler({ detector: this.detectorFor(config), clock: this.clock, motion: {} });
 
     const keys = messageKeys(config);
-    const hubUrl = await this.startEmbeddedHub(config, keys);
+    const embedded = await startEmbeddedHub(config, keys, { clock: this.clock, log: this.log, say: this.say }, (p) => {
+      this.broker = p.broker ?? null;
+      this.hub = p.hub ?? null;
+    });
+    const hubUrl = embedded?.url ?? config.hub.url;
     const alarms = new ViolationLifecycle({ sink: { record: (v) => this.recordViolation(v) } });
     const cameraHealth = new ViolationLifecycle({ sink: { record: (v) => this.recordViolation(v) } });
     this.lifecycles.push(alarms, cameraHealth);
     this.dashboard = new GuardDashboard({ clock: this.clock, logger: this.log.child({ stage: 'local' }), say: this.say, faceFinder: this.faceFinder(), cameraHealth });
-    const uplink = new Uplink({
-      fid: config.facility.id,
+    const uplink = createUplink(config, {
       url: hubUrl,
       store: this.store,
       clock: this.clock,
-      logger: this.log.child({ stage: 'uplink' }),
+      log: this.log,
+      say: this.say,
+      keys,
       birth: () => this.birth(),
       cameraHealth: () => this.cameraHealth(),
       diskFreeMb: () => this.housekeeping?.retention.diskFreeMb() ?? null,
-      dashboardCounts: (since) => {
-        try {
-          return this.store ? dashboardCounts(this.store, since) : null;
-        } catch (err) {
-          // The heartbeat goes without the counts rather than not at all.
-          this.log.warn({ err }, 'dashboard counts for the heartbeat could not be read');
-          return null;
-        }
-      },
-      heartbeatS: config.hub.heartbeat_s,
-      replayRatePerS: config.hub.replay_rate_per_s,
-      snapshotUpload: config.hub.snapshot_upload,
-      uploadPort: config.hub.upload_port,
-      snapshotFiles: (file) => readSnapshotFile(config.storage.dir, file),
-      ...(config.hub.tls && { tls: tlsBuffers(config.hub.tls) }),
-      ...(config.hub.username !== undefined && { username: config.hub.username }),
-      ...(config.hub.password !== undefined && { password: config.hub.password }),
-      signer: keys.signer,
-      hubKeys: keys.hubKeys,
+      openStore: () => this.store,
     });
-    if (keys.hubKeys === null) this.log.warn('hub.public_key not set: ACKs and commands are accepted unsigned');
     this.uplink = uplink;
     this.housekeeping = new Housekeeping(this.store, config.storage, this.clock, this.log.child({ stage: 'store' }), alarms, (v) =>
-      this.say(`ALARM     ${v.type} ${v.reason ?? ''} event ${v.eventId} rev ${v.rev} (${v.state})`),
+      this.say(alarmLine(v)),
     );
     await this.housekeeping.start();
-    uplink.on('acked', ({ seqs, acked }) => {
-      if (acked > 0) this.say(`hub ACK   seq ${seqs.join(',')} (committed at the hub; outbox row acked)`);
-    });
-    uplink.on('refused', ({ message }) => this.say(`hub REFUSED the connection: ${message}`));
     uplink.start();
     const dashboardUrl = await this.dashboard.start({
       config,
@@ -178,7 +173,7 @@ export class Agent {
     this.utcOffsetMin = utcOffsetMinutes(config.facility.timezone, this.clock.wall());
     this.ffmpegMajor = ffmpeg.major ?? undefined;
     const cameras = config.cameras.filter((c) => c.enabled);
-    for (const cam of cameras) this.pending.push(this.startCamera(cam));
+    for (const cam of cameras) this.pending.push(this.cameras.start(cam));
     this.say(
       `qmon ${AGENT_VERSION} running: facility ${config.facility.id}, ${cameras.length} camera(s), ` +
         `model ${this.detector.model.name} (${this.detector.threads} thread(s)), hub ${config.hub.mode === 'embedded' ? `embedded at ${hubUrl}` : config.hub.url}`,
@@ -199,14 +194,14 @@ export class Agent {
   private async applyReload(next: AppConfig): Promise<ConfigDiff> {
     const diff = diffConfig(this.config, next);
     if (this.stopping.signal.aborted) return diff;
-    for (const id of diff.removed) await this.stopCamera(id, 'removed from the config');
+    for (const id of diff.removed) await this.cameras.stop(id, 'removed from the config');
     for (const cam of diff.changed) {
       const why = diff.rulesOnly.includes(cam.id) ? 'its rules changed; restarting the camera to apply them' : 'its config changed; restarting it';
-      await this.stopCamera(cam.id, why);
+      await this.cameras.stop(cam.id, why);
     }
     // The new camera list is in force before the cameras start (birth lists them as they come up).
     this.config = { ...this.config, cameras: next.cameras };
-    await Promise.all([...diff.changed, ...diff.added].map((cam) => this.startCamera(cam)));
+    await Promise.all([...diff.changed, ...diff.added].map((cam) => this.cameras.start(cam)));
     for (const s of diff.needRestart) this.say(`config    ${s}: changed; takes effect after a restart (the running agent keeps the old ${s})`);
     this.say(
       `config    reloaded: ${diff.unchanged.length} camera(s) unchanged, ${diff.changed.length} restarted, ` +
@@ -219,34 +214,14 @@ export class Agent {
     return diff;
   }
 
-  /** Stops one camera: its ffmpeg, its open violations (ended now), its rule engine. */
-  private async stopCamera(id: string, why: string): Promise<void> {
-    const entry = this.pipelines.get(id);
-    this.engines.delete(id);
-    if (!entry) return;
-    this.say(`camera    ${id} stopping: ${why}`);
-    await entry.pipeline.stop();
-    await entry.login?.stop();
-    this.pipelines.delete(id);
-    try {
-      entry.lifecycle.closeAll(this.clock.wall());
-    } catch (err) {
-      this.log.error({ err, cameraId: id }, 'could not end the open violations of a stopped camera');
-    }
-    this.lifecycles = this.lifecycles.filter((l) => l !== entry.lifecycle);
-  }
-
   async stop(): Promise<void> {
     this.stopping.abort();
     await this.reloading;
     await Promise.all(this.pending);
-    await Promise.all([...this.pipelines.values()].map(async ({ pipeline, login }) => {
-      await pipeline.stop();
-      await login?.stop();
-    }));
+    await this.cameras.stopAll();
     // Conditions still open (none for line crossings) are ended so the hub does not keep them open forever.
     const wall = this.clock.wall();
-    for (const lc of this.lifecycles) {
+    for (const lc of [...this.lifecycles, ...this.cameras.lifecycles()]) {
       try {
         lc.closeAll(wall);
       } catch (err) {
@@ -267,13 +242,7 @@ export class Agent {
 
   /** What the service watchdog checks each tick: every pipeline handling frames (or knowingly not), the store answering. */
   liveness(stuckMs: number): LivenessReport {
-    const cams = [...this.pipelines].map(([id, { pipeline, supervisor }]) => ({
-      id,
-      state: supervisor.state.state,
-      since: supervisor.state.since,
-      lastFrameAt: pipeline.lastFrameAt,
-    }));
-    const problems = cameraProblems(cams, this.clock.now(), stuckMs);
+    const problems = cameraProblems(this.cameras.liveness(), this.clock.now(), stuckMs);
     if (!this.store?.alive()) problems.push('the store does not answer SELECT 1');
     return { problems };
   }
@@ -281,10 +250,7 @@ export class Agent {
   /** Live counters while running; after stop(), the counters as they were at the end. */
   stats(): AgentStats {
     if (!this.store && this.finalStats) return this.finalStats;
-    const cameras: AgentStats['cameras'] = {};
-    for (const [id, { pipeline, supervisor }] of this.pipelines) {
-      cameras[id] = { ...pipeline.stats, restarts: supervisor.counters.restarts, state: supervisor.state.state };
-    }
+    const cameras = this.cameras.stats();
     if (!this.store) throw new Error('agent not started');
     return { cameras, outbox: this.store.stats(), hub: this.hub?.stats() ?? null };
   }
@@ -304,7 +270,7 @@ export class Agent {
   private createMetrics(): AgentMetrics {
     return new AgentMetrics({
       cameras: () =>
-        [...this.pipelines].map(([id, { pipeline, supervisor }]) => ({ id, state: supervisor.state.state, counters: supervisor.counters, pipeline: pipeline.stats })),
+        this.cameras.metricsSources(),
       vision: () => this.vision?.stats() ?? [],
       outbox: () => this.store?.stats() ?? null,
       uplink: () => {
@@ -316,128 +282,6 @@ export class Agent {
     });
   }
 
-  private async startEmbeddedHub(config: AppConfig, keys: MessageKeys): Promise<string> {
-    if (config.hub.mode !== 'embedded' || keys.embedded === null) return config.hub.url;
-    // The demo's hub: a loopback broker plus the reference hub consumer, so the ACK path is the real one.
-    this.broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0 });
-    const { url } = await this.broker.start();
-    this.hub = new ReferenceHub({
-      url,
-      dbFile: join(config.storage.dir, 'hub.db'),
-      snapshotDir: join(config.storage.dir, 'hub-snapshots'),
-      // The demo's hub serves this one facility: registered here, so nothing else can post to it.
-      facilities: [config.facility.id],
-      // Both sides' keys are made in memory for this run (see signing-keys.ts): events must verify.
-      facilityKeys: new Map([[config.facility.id, keys.embedded.facilityPublicKey]]),
-      signingKey: keys.embedded.hubKey,
-      requireSignatures: true,
-      clock: this.clock,
-      logger: this.log.child({ stage: 'hub' }),
-    });
-    this.hub.on('snapshot', (s) =>
-      this.say(`hub got   snapshot of event ${s.eventId} (${s.bytes} bytes, ${s.ok ? 'sha256 verified' : `refused: ${s.error ?? ''}`})`),
-    );
-    this.hub.on('event', ({ event: e, duplicate }) =>
-      this.say(`hub got   ${e.type} event ${e.event_id} rev ${e.rev} seq ${e.seq}${duplicate ? ' (duplicate, ignored)' : ''}`),
-    );
-    await this.hub.start();
-    return url;
-  }
-
-  private async startCamera(cam: CameraConfig): Promise<void> {
-    const { ffmpegMajor, utcOffsetMin } = this;
-    const log = this.log.child({ stage: 'camera', cameraId: cam.id });
-    const resolved = await resolveCameraInput(cam, {
-      logger: log,
-      signal: this.stopping.signal,
-      onFailure: (reason, message) => {
-        this.say(`camera    ${cam.id} cannot start (${reason}): ${message}`);
-        this.uplink?.setCameraStatus(cam.id, { state: 'offline', reason, since: this.clock.wall() });
-        this.dashboard?.cannotStart(cam.id, reason);
-      },
-    });
-    if (!resolved) return;
-    // A camera login never goes on ffmpeg's command line (readable by every local user): a loopback forwarder
-    // of this process answers the camera's challenge, and ffmpeg gets a URL without credentials.
-    let input = resolved;
-    let login: RtspAuthProxy | null = null;
-    if (resolved.kind === 'rtsp' && RtspAuthProxy.needed(resolved.url)) {
-      login = new RtspAuthProxy(resolved.url, log);
-      input = { ...resolved, url: await login.start() };
-    }
-    const supervisor = new CameraSupervisor({
-      cameraId: cam.id,
-      input,
-      output: { width: cam.detect.width, height: cam.detect.height, fps: cam.detect.fps, format: 'rgb24' },
-      health: cam.health,
-      hwaccel: cam.hwaccel,
-      clock: this.clock,
-      // The supervisor binds cameraId itself; binding it here too would print the key twice.
-      logger: this.log.child({ stage: 'camera' }),
-      ffmpegMajor,
-    });
-    supervisor.on('hwaccel', (f) => this.say(`camera    ${cam.id} hardware decode ${f.from} failed (${f.reason}); using software decode`));
-    const wallAt = (mono: number): number => this.clock.wall() - (this.clock.now() - mono);
-    supervisor.on('state', (s) => {
-      this.say(cameraStateLine(cam.id, s));
-      const status = toCameraStatus(s, wallAt);
-      const overloaded = this.pipelines.get(cam.id)?.pipeline.overloaded === true && status?.state === 'online';
-      const shown = status && overloaded ? { ...status, state: 'degraded' as const, reason: 'overload' } : status;
-      if (shown) this.uplink?.setCameraStatus(cam.id, shown);
-      this.dashboard?.cameraState(cam.id, s, shown, supervisor.quality().grade);
-    });
-    const lifecycle = new ViolationLifecycle({
-      sink: { record: (v) => this.recordViolation(v) },
-      modelFor: () => ({ name: this.detector!.model.name, version: this.detector!.model.version }),
-    });
-    this.lifecycles.push(lifecycle);
-    const rules = this.rulesFor(cam, utcOffsetMin);
-    const pipeline = new CameraPipeline({
-      cameraId: cam.id,
-      supervisor,
-      vision: this.vision!,
-      attributes:
-        cam.rules.mask && this.models?.face && this.models.mask
-          ? new PersonAttributes({ faces: this.models.face, masks: this.models.mask, minFacePx: this.config.models.mask.min_face_px })
-          : null,
-      tamperThumbHeight: cam.rules.tamper ? 120 : 0,
-      // Every detection the detector reports may start a track; a tracker threshold above the detector's would leave
-      // people scored between the two untracked, invisible to every rule.
-      tracker: new Tracker({ fps: cam.detect.fps, high_score: this.config.models.person.min_score }),
-      rules,
-      lifecycle,
-      snapshotter: new Snapshotter(this.config.storage.dir, log, this.faceFinder(), () => this.housekeeping?.retention.snapshotsAllowed() ?? true),
-      logger: log,
-      onViolation: (v, ev) => this.onViolation(v, ev),
-      onDetected: (frame, found) => this.dashboard?.frame(frame, found),
-      detectFps: cam.detect.fps,
-      ...(this.regions && cam.detect.mode === 'regions' && { observeTracks: (d: Detections) => this.regions?.observe(d) }),
-      onOverload: (overloaded, fps) => this.onOverload(cam.id, supervisor, overloaded, fps, wallAt),
-    });
-    this.pipelines.set(cam.id, { pipeline, supervisor, lifecycle, login });
-    pipeline.start();
-  }
-
-  /** Face boxes in a region for snapshot blurring; null when no face model is loaded (head-region blur still applies). */
-  private faceFinder(): ((frame: Frame, region: Box) => Promise<readonly Box[]>) | null {
-    const face = this.models?.face;
-    return face ? async (frame, region) => (await face.detect(frame, region)).map((f) => f.box) : null;
-  }
-
-  /** The camera's rule engine, built once per camera (birth lists what runs, the log says what does not and why). */
-  private rulesFor(cam: CameraConfig, utcOffsetMin: number): RuleEngine {
-    let engine = this.engines.get(cam.id);
-    if (!engine) {
-      engine = RuleEngine.fromConfig(cam.rules, { utcOffsetMin, mask: this.config.models.mask });
-      for (const d of engine.disabled) {
-        this.say(`camera    ${cam.id} rule ${d.type} disabled: ${d.reason}`);
-        this.log.warn({ cameraId: cam.id, rule: d.type }, `rule disabled: ${d.reason}`);
-      }
-      this.engines.set(cam.id, engine);
-    }
-    return engine;
-  }
-
   /** Every violation revision: stored with its outbox row (throws when not stored), then shown to the guards. */
   private recordViolation(v: Violation): void {
     this.uplink!.enqueue(v);
@@ -445,24 +289,15 @@ export class Agent {
     this.dashboard?.published(v);
   }
 
-  /** Overload is the agent's own fault, not the camera's: announced over the supervisor's state, and withdrawn the same way. */
-  private onOverload(id: string, supervisor: CameraSupervisor, overloaded: boolean, fps: number, wallAt: (mono: number) => number): void {
-    const configured = this.opts.config.cameras.find((c) => c.id === id)?.detect.fps;
-    this.say(`camera    ${id} ${overloaded ? `overloaded: ${fps.toFixed(1)} of ${configured} detect-fps, frames dropped` : 'carries its detect-fps again'}`);
-    this.log.warn({ cameraId: id, effectiveFps: fps, configuredFps: configured, overloaded }, 'camera detect rate');
-    const base = toCameraStatus(supervisor.state, wallAt);
-    const shown = overloaded && base?.state === 'online' ? { state: 'degraded' as const, reason: 'overload', since: this.clock.wall() } : base;
-    if (shown) this.uplink?.setCameraStatus(id, shown);
-    this.dashboard?.cameraState(id, supervisor.state, shown, supervisor.quality().grade);
+  private onViolation(v: Violation, ev: RuleEvent): void {
+    this.say(alertLine(v, ev));
+    this.log.info({ violation: v }, 'violation recorded');
   }
 
-  private onViolation(v: Violation, ev: RuleEvent): void {
-    const where = v.lineId ? `line ${v.lineId}${v.direction ? ` direction ${v.direction}` : ''}` : v.zoneId ? `zone ${v.zoneId}` : '';
-    this.say(
-      `ALERT     ${v.type} camera ${v.cameraId} ${where} track ${ev.trackIds.join(',')} ` +
-        `confidence ${v.confidence.toFixed(2)} event ${v.eventId} rev ${v.rev} (${v.state})`,
-    );
-    this.log.info({ violation: v }, 'violation recorded');
+  /** Face boxes in a region for snapshot blurring; null when no face model is loaded (head-region blur still applies). */
+  private faceFinder(): ((frame: Frame, region: Box) => Promise<readonly Box[]>) | null {
+    const face = this.models?.face;
+    return face ? async (frame, region) => (await face.detect(frame, region)).map((f) => f.box) : null;
   }
 
   private birth(): BirthInfo {
@@ -474,20 +309,12 @@ export class Agent {
       // Rule ids are unique per camera only, so the hub sees them as `camera:rule`.
       rules: config.cameras
         .filter((c) => c.enabled)
-        .flatMap((c) => (this.engines.get(c.id)?.describe() ?? []).map((r) => ({ ...r, id: `${c.id}:${r.id}` }))),
+        .flatMap((c) => (this.cameras.engine(c.id)?.describe() ?? []).map((r) => ({ ...r, id: `${c.id}:${r.id}` }))),
       models: this.detector ? [{ name: this.detector.model.name, version: this.detector.model.version }] : [],
     };
   }
 
   private cameraHealth(): ReturnType<CameraRates['sample']>[] {
-    return [...this.pipelines].map(([id, { pipeline, supervisor }]) => this.rates.sample(id, supervisor, pipeline.stats, pipeline.lastFrameAt, pipeline.overloaded));
+    return [...this.cameras.entries()].map(([id, { pipeline, supervisor }]) => this.rates.sample(id, supervisor, pipeline.stats, pipeline.lastFrameAt, pipeline.overloaded));
   }
-}
-
-function tlsBuffers(tls: HubTls): TlsOptions {
-  return {
-    ca: Buffer.from(tls.ca),
-    ...(tls.cert !== undefined && { cert: Buffer.from(tls.cert) }),
-    ...(tls.key !== undefined && { key: Buffer.from(tls.key) }),
-  };
 }
