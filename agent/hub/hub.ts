@@ -1,111 +1,30 @@
 import { EventEmitter } from 'node:events';
-import type { KeyObject } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
-import type { z } from 'zod';
-import type { Clock } from '../shared/clock.js';
-import type { Logger } from '../ops/index.js';
 import {
-  BirthPayload,
   buildHubState,
   buildResendCommand,
-  CamStatusPayload,
-  EventPayload,
-  HeartbeatPayload,
   HubStatePayload,
-  StatusPayload,
   decodePayload,
   hubFilters,
   maybeSign,
-  parseTopic,
   signerOf,
   topics,
   type Signer,
-  type TopicKind,
 } from '../contract/index.js';
 import { AckBatch } from './ack-batch.js';
-import { Admission, type HubDrop } from './admission.js';
+import { Admission } from './admission.js';
 import { connectHubClient } from './hub-client.js';
 import { FacilityTracker, type FacilityView, type ResendRange } from './facilities.js';
 import type { HubEventRow, HubSnapshotRow } from './hub-db.js';
-import { SerialByKey } from './serial.js';
+import type { HubEvents, HubStats, ReferenceHubOptions } from './hub-types.js';
+import { HubInbound } from './inbound.js';
 import type { FacilityState, HubStore } from './store.js';
 import { SqliteHubStore } from './store-sqlite.js';
 import { HubSnapshots, type SnapshotReceipt, type UploadAnswer } from './snapshots.js';
 import type { EventScope, FacilitySummary, RecentEvent } from './summary.js';
 
-export interface ReferenceHubOptions {
-  readonly url: string;
-  /** SQLite file of the hub's own database, or ':memory:' (ignored when `store` is given). */
-  readonly dbFile: string;
-  /** An opened store (PgHubStore.open for PostgreSQL); the hub closes it on stop. Default: SQLite at `dbFile`. */
-  readonly store?: HubStore;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  /**
-   * Subscribe to events and heartbeats as `$share/hub/...`, for several hub processes on one database. The
-   * connection then has no persistent session, so a dead process leaves no queue behind that would hold
-   * its share of messages (what it had in flight comes back by the agent's ACK timeout).
-   */
-  readonly shared?: boolean;
-  readonly clientId?: string;
-  /** 5 by default, with a fall back to 4 when the broker refuses 5 (aedes speaks 3.1.1). */
-  readonly protocolVersion?: 4 | 5;
-  readonly reconnectMs?: number;
-  readonly hbStaleMs?: number;
-  /** How long a seq may be missing before the hub asks for it (the backlog arrives late by design). */
-  readonly gapGraceMs?: number;
-  readonly gapCheckMs?: number;
-  /** Where to keep the snapshot images the hub fetches (`cmd/snapshot`); without it none are asked for. */
-  readonly snapshotDir?: string;
-  /** Public `https://host[:port]` of the upload service (startHubUpload); agents then PUT instead of MQTT. */
-  readonly uploadUrl?: string;
-  /** Facilities registered at start (added to the registry if missing): the demo's embedded hub names its own. */
-  readonly facilities?: readonly string[];
-  /** Public keys (PEM or raw base64) of facilities to register or re-key at start: the demo's embedded hub wires its agent's key. */
-  readonly facilityKeys?: ReadonlyMap<string, string>;
-  /**
-   * Accept (and register) any facility that posts. For the demo and tests only: anyone who can publish
-   * on the broker could then create facilities. Off by default.
-   */
-  readonly openRegistry?: boolean;
-  /**
-   * The hub's Ed25519 private key: every ACK, command and hub/state is signed with it (agents that
-   * pin the hub's public key ignore anything else). Without it nothing is signed (demo and old tests).
-   */
-  readonly signingKey?: KeyObject;
-  /**
-   * Refuse unsigned messages also from facilities registered without a public key (`qmon hub run`
-   * does, unless `--allow-unsigned`). A facility with a registered key is always verified.
-   */
-  readonly requireSignatures?: boolean;
-}
-
+export type { ReferenceHubOptions, HubStats, HubEvents } from './hub-types.js';
 export type { HubDrop } from './admission.js';
-
-export interface HubStats {
-  /** Valid events received, duplicates included. */
-  readonly received: number;
-  readonly duplicates: number;
-  readonly invalid: number;
-  /** Seqs acknowledged to agents. */
-  readonly acked: number;
-  /** Snapshot images received, verified and kept. */
-  readonly snapshots: number;
-  /** Messages whose database write failed (not acked: the agent sends them again). */
-  readonly storeErrors: number;
-  /** Messages dropped unread or refused, by reason (see HubDrop). */
-  readonly dropped: Readonly<Partial<Record<HubDrop, number>>>;
-}
-
-export interface HubEvents {
-  event: [{ fid: string; event: EventPayload; duplicate: boolean }];
-  /** A status arrived; `ignored` when it was from an older session than one already seen (a late Will). */
-  status: [{ fid: string; state: StatusPayload['state']; session: number; ignored: boolean }];
-  invalid: [{ topic: string; error: string }];
-  resend: [ResendRange];
-  /** A snapshot arrived on `snap/{event_id}`: kept (`ok`) or refused with the reason. */
-  snapshot: [{ fid: string; eventId: string; ok: boolean; error: string | null; bytes: number }];
-}
 
 /**
  * The reference hub consumer: what the national side runs behind its broker, here for the demo
@@ -116,16 +35,16 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
   /** Where everything the hub decides from is kept (shared by all hub processes on one database). */
   readonly store: HubStore;
   private readonly tracker: FacilityTracker;
-  private readonly serial = new SerialByKey();
   private readonly snapshots: HubSnapshots | null;
   private client: MqttClient | null = null;
   private accepting = true;
   private readonly signer: Signer | null;
   private readonly acks: AckBatch;
   private gapTimer: NodeJS.Timeout | null = null;
-  private counters = { received: 0, duplicates: 0, invalid: 0, acked: 0, snapshots: 0, storeErrors: 0 };
+  private readonly counters = { received: 0, duplicates: 0, invalid: 0, acked: 0, snapshots: 0, storeErrors: 0 };
   private firstConnect: (() => void) | null = null;
   private readonly admission: Admission;
+  private readonly inbound: HubInbound;
 
   constructor(private readonly opts: ReferenceHubOptions) {
     super();
@@ -149,6 +68,19 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     if (opts.snapshotDir !== undefined && !(this.store instanceof SqliteHubStore)) throw new Error('snapshot collection needs the SQLite store (not yet on PostgreSQL)');
     this.snapshots =
       opts.snapshotDir === undefined ? null : new HubSnapshots(this.local().db, opts.snapshotDir, (...a) => this.noteSnapshot(...a), opts.uploadUrl);
+    this.inbound = new HubInbound({
+      store: this.store,
+      tracker: this.tracker,
+      admission: this.admission,
+      snapshots: this.snapshots,
+      acks: this.acks,
+      signer: this.signer,
+      clock: opts.clock,
+      logger: opts.logger,
+      counters: this.counters,
+      client: () => this.client,
+      events: this,
+    });
   }
 
   /** The SQLite store, for the synchronous read API (tests, demo, HTTP); the PostgreSQL one is read through `store`. */
@@ -186,7 +118,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
       }
       await client.endAsync(!client.connected);
     }
-    await this.serial.idle();
+    await this.inbound.idle();
     await this.store.close();
   }
 
@@ -342,71 +274,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
 
   private onMessage(topic: string, payload: Buffer): void {
     if (topic === topics.hubState) return this.onHubState(payload);
-    const t = parseTopic(topic);
-    if (!t?.fid) return;
-    if (t.kind === 'ack' || t.kind === 'cmd' || t.kind === 'hub-state') return; // not subscribed: the agents' inbound topics
-    const admitted = this.admission.admit(t.kind, t.fid, topic, payload);
-    if (admitted === null) return;
-    // One facility's messages are handled in arrival order (the store is async); facilities run in parallel.
-    const fid = t.fid;
-    void this.serial.run(fid, () => this.handle(t.kind, t.eventId, topic, fid, admitted)).catch((e: unknown) => {
-      this.counters.storeErrors++;
-      this.opts.logger.warn({ fid, err: (e as Error).message }, 'hub: database write failed (not acked)');
-    });
-  }
-
-  /** `payload` has passed admission (size, registry, signature) and is without its signature. */
-  private async handle(kind: TopicKind, eventId: string | undefined, topic: string, fid: string, payload: Buffer): Promise<void> {
-    const wall = this.opts.clock.wall();
-    switch (kind) {
-      case 'evt':
-        return this.onEvent(topic, fid, payload);
-      case 'snap':
-        return void this.snapshots?.receive(fid, eventId!, payload, wall); // subscribed only when collecting
-      case 'status': {
-        const s = this.admission.plausibleSession(this.decode(StatusPayload, topic, fid, payload));
-        if (!s) return;
-        const ignored = !(await this.store.applyStatus(s, wall));
-        this.tracker.status(s);
-        if (ignored) this.opts.logger.info({ fid, session: s.session }, 'hub: old-session status ignored');
-        this.emit('status', { fid, state: s.state, session: s.session, ignored });
-        return;
-      }
-      case 'birth': {
-        const b = this.admission.plausibleBirth(this.decode(BirthPayload, topic, fid, payload));
-        if (!b) return;
-        await this.store.applyBirth(b, wall);
-        this.tracker.birth(b);
-        return;
-      }
-      case 'hb': {
-        const h = this.decode(HeartbeatPayload, topic, fid, payload);
-        if (h) await this.store.applyHeartbeat(h, wall);
-        return;
-      }
-      case 'cam-status': {
-        const c = this.decode(CamStatusPayload, topic, fid, payload);
-        if (c) await this.store.applyCamera(c, wall);
-        return;
-      }
-      default:
-        return;
-    }
-  }
-
-  private async onEvent(topic: string, fid: string, payload: Buffer): Promise<void> {
-    const e = this.decode(EventPayload, topic, fid, payload);
-    if (!e) return;
-    // Not stored, not acked, the persisted maximum unchanged: a forged seq cannot switch off gap detection.
-    if (!this.admission.plausibleSeq(fid, e.seq)) return;
-    const { duplicate } = await this.store.ingest(e, this.opts.clock.wall());
-    this.counters.received++;
-    if (duplicate) this.counters.duplicates++;
-    this.tracker.seq(fid, e.seq);
-    this.acks.add(fid, e.seq); // only after the commit
-    this.emit('event', { fid, event: e, duplicate });
-    const ask = this.snapshots?.request(fid, e.event_id, this.opts.clock.now());
-    if (ask && this.client?.connected) this.client.publish(ask.topic, maybeSign(this.signer, ask.topic, ask.payload), { qos: 1 });
+    this.inbound.receive(topic, payload);
   }
 
   /**
@@ -431,18 +299,6 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     if (r.ok) this.counters.snapshots++;
     else this.opts.logger.warn({ fid, eventId, err: r.error }, 'hub: snapshot refused');
     this.emit('snapshot', { fid, eventId, ok: r.ok, error: r.ok ? null : r.error, bytes });
-  }
-
-
-  /** Validates a payload and that it names the facility of its topic (one agent cannot post as another). */
-  private decode<S extends z.ZodType<{ fid: string }>>(schema: S, topic: string, fid: string, payload: Buffer): z.output<S> | null {
-    const d = decodePayload(schema, topic, payload);
-    const error = !d.ok ? d.error : d.value.fid !== fid ? `payload fid does not match topic ${topic}` : null;
-    if (error === null && d.ok) return d.value;
-    this.counters.invalid++;
-    this.opts.logger.warn({ topic: topic.slice(0, 200), err: error }, 'hub: invalid payload rejected (not acked)');
-    this.emit('invalid', { topic, error: error ?? 'invalid' });
-    return null;
   }
 }
 
