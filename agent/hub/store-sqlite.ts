@@ -4,16 +4,9 @@ import { assessGaps, expand, gapQuery, type GapRow } from './gaps.js';
 import { HubDb, type HubEventRow, type IngestResult } from './hub-db.js';
 import type { RegisteredFacility } from './registry.js';
 import type { FacilityState, HubStore, ResendRange } from './store.js';
-import type { EventScope, FacilitySummary, RecentEvent } from './summary.js';
+import type { EventScope, FacilityRow, FacilitySummary, RecentEvent } from './summary.js';
 
-interface FacilityDbRow {
-  fid: string;
-  session: number;
-  status: string;
-  birth: string | null;
-  heartbeat: string | null;
-  heartbeat_at: number | null;
-  cameras: string;
+interface FacilityDbRow extends FacilityRow {
   max_seq: number | null;
   contiguous_upto: number | null;
 }

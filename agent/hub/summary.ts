@@ -49,7 +49,8 @@ export interface RecentEvent {
   readonly received_at: string;
 }
 
-interface FacilityRow {
+/** A `facilities` row as SQLite returns it (the JSON columns still text). */
+export interface FacilityRow {
   fid: string;
   session: number;
   status: string;
