@@ -44,18 +44,22 @@ export class AgentMetrics {
   constructor(sources: MetricsSources) {
     const r = this.registry;
     collectDefaultMetrics({ register: r });
-    const cameraCounter = (name: string, help: string, read: (c: CameraMetricsSource) => number): void => {
-      new Counter({
-        name,
-        help,
-        labelNames: ['camera'],
-        registers: [r],
-        collect() {
-          this.reset();
-          for (const c of sources.cameras()) this.inc({ camera: c.id }, read(c));
-        },
-      });
-    };
+    /** One counter per camera, read from `rows()` at scrape time (prom-client's `collect`). */
+    const perCamera =
+      <T>(rows: () => Iterable<T>, cameraOf: (x: T) => string) =>
+      (name: string, help: string, read: (x: T) => number): void => {
+        new Counter({
+          name,
+          help,
+          labelNames: ['camera'],
+          registers: [r],
+          collect() {
+            this.reset();
+            for (const x of rows()) this.inc({ camera: cameraOf(x) }, read(x));
+          },
+        });
+      };
+    const cameraCounter = perCamera<CameraMetricsSource>(() => sources.cameras(), (c) => c.id);
     cameraCounter('qmon_camera_frames_in_total', 'Frames received from ffmpeg, across restarts.', (c) => c.counters.frames);
     cameraCounter('qmon_camera_frames_dropped_total', 'Frames replaced unread because the pipeline was slower than the camera.', (c) => c.counters.dropped);
     cameraCounter('qmon_camera_frames_lost_total', 'Frames lost anywhere between ffmpeg and the rules (hand-off and scheduler together).', (c) => c.pipeline.dropped);
@@ -75,18 +79,7 @@ export class AgentMetrics {
         for (const c of sources.cameras()) for (const s of STATES) this.set({ camera: c.id, state: s }, c.state === s ? 1 : 0);
       },
     });
-    const visionCounter = (name: string, help: string, read: (v: CameraVisionStats) => number): void => {
-      new Counter({
-        name,
-        help,
-        labelNames: ['camera'],
-        registers: [r],
-        collect() {
-          this.reset();
-          for (const v of sources.vision()) this.inc({ camera: v.cameraId }, read(v));
-        },
-      });
-    };
+    const visionCounter = perCamera<CameraVisionStats>(() => sources.vision(), (v) => v.cameraId);
     visionCounter('qmon_detect_frames_detected_total', 'Frames the person detector ran on.', (v) => v.detected);
     visionCounter('qmon_detect_frames_gated_total', 'Frames answered with the previous detections because nothing moved (motion gate).', (v) => v.gated);
     visionCounter('qmon_detect_frames_dropped_total', 'Frames replaced by a newer one before the detector got to them (overload).', (v) => v.dropped);
