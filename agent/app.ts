@@ -262,7 +262,7 @@ export class Agent {
     const timed = this.metrics!.timed(person, person.model.name);
     const regionCams = new Set(config.cameras.filter((c) => c.detect.mode === 'regions').map((c) => c.id));
     if (regionCams.size === 0) return timed;
-    const regions = new RegionDetector({ detector: timed, inputSide: person.model.input.shape[1] as number });
+    const regions = new RegionDetector({ detector: timed, sizing: person });
     this.regions = regions;
     return { detect: (frame) => (regionCams.has(frame.cameraId) ? regions.detect(frame) : timed.detect(frame)) };
   }

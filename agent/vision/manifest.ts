@@ -13,6 +13,8 @@ export const ModelInputSchema = z.looseObject({
   layout: z.enum(['NHWC', 'NCHW']),
   dtype: z.literal('float32'),
   normalisation: z.string().min(1),
+  /** Set for a model converted size-free: height and width may be any multiple of this up to `shape`'s. */
+  multiple_of: z.number().int().positive().optional(),
 });
 
 export const ModelOutputSchema = z.looseObject({

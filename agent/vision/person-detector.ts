@@ -2,6 +2,11 @@
  * Finds people in a frame with the manifest's `person` model in onnxruntime-node.
  * One instance owns one session and one reusable input buffer; calls are serialised so the buffer is
  * never shared between two inferences in flight.
+ *
+ * The model (CenterNet, converted size-free) takes any input size in steps of its `multiple_of`: each frame is
+ * fed at `fitInputSize` (scaled down to fit the manifest's input shape, never up, sides rounded up to the step), so a
+ * 4:3 camera costs 512×384 instead of a letterboxed 512×512, and a region crop is looked at in its own pixels.
+ * A model without `multiple_of` is fed at exactly its input shape.
  */
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
@@ -10,8 +15,8 @@ import type { ModelEntry } from './manifest.js';
 import { ModelError } from './model-registry.js';
 import { chooseModel, OnnxModel, openSession, type ModelChoice } from './onnx-model.js';
 import { floatOutput } from './onnx-session.js';
-import { decodeDetections } from './postprocess.js';
-import { letterbox, letterboxInto, type Letterbox } from './preprocess.js';
+import { CENTERNET_STRIDE, decodeHeatmap } from './postprocess.js';
+import { fitInputSize, letterbox, letterboxInto, type Letterbox } from './preprocess.js';
 
 /** `model`: its name in models.json; default: the first model with role `person`. */
 export interface PersonDetectorOptions extends ModelChoice {
@@ -23,10 +28,14 @@ export interface PersonDetectorOptions extends ModelChoice {
 
 const PERSON_LABEL = 'person';
 const FALLBACK_MIN_SCORE = 0.4;
+const OUTPUTS = ['heatmap', 'wh'] as const;
 
 export class PersonDetector extends OnnxModel {
-  private lb: Letterbox | null = null;
-  private readonly input: Float32Array;
+  /** Letterboxes by source and input size: cameras keep their size, so each is computed once. */
+  private readonly letterboxes = new Map<string, Letterbox>();
+  private readonly buffer: Float32Array;
+  private readonly maxHeight: number;
+  private readonly maxWidth: number;
 
   private constructor(
     session: ort.InferenceSession,
@@ -34,12 +43,12 @@ export class PersonDetector extends OnnxModel {
     readonly minScore: number,
     threads: number,
     private readonly inputName: string,
-    private readonly outputName: string,
-    private readonly inputShape: readonly [number, number, number, number],
-    private readonly classIndex: number,
+    /** Input size step; 0 for a fixed-size model. */
+    private readonly multiple: number,
   ) {
     super(session, model, threads, 'person detector');
-    this.input = new Float32Array(inputShape[1] * inputShape[2] * inputShape[3]);
+    [, this.maxHeight, this.maxWidth] = model.input.shape as [number, number, number, number];
+    this.buffer = new Float32Array(this.maxHeight * this.maxWidth * 3);
   }
 
   static async create(opts: PersonDetectorOptions): Promise<PersonDetector> {
@@ -48,17 +57,25 @@ export class PersonDetector extends OnnxModel {
     if (entry.input.layout !== 'NHWC' || shape.length !== 4 || shape[0] !== 1 || shape[3] !== 3) {
       throw new ModelError(`model "${entry.name}": expected a [1,H,W,3] NHWC input, manifest says ${entry.input.layout} [${shape.join(',')}]`);
     }
-    const output = entry.outputs[0];
-    if (!output || output.shape.at(-1) !== 6) {
-      throw new ModelError(`model "${entry.name}": first output must be [..,6] rows (x1,y1,x2,y2,score,class)`);
+    const names = entry.outputs.map((o) => o.name);
+    if (OUTPUTS.some((n, i) => names[i] !== n)) {
+      throw new ModelError(`model "${entry.name}": outputs must be ${OUTPUTS.join(', ')} (CenterNet centre heatmap and box sides), manifest says ${names.join(', ')}`);
     }
-    const classIndex = entry.classes[PERSON_LABEL];
-    if (classIndex === undefined) throw new ModelError(`model "${entry.name}": manifest has no "${PERSON_LABEL}" class`);
+    const multiple = entry.input.multiple_of ?? 0;
+    if (multiple > 0 && ((shape[1] as number) % multiple !== 0 || (shape[2] as number) % multiple !== 0 || multiple % CENTERNET_STRIDE !== 0)) {
+      throw new ModelError(`model "${entry.name}": input [${shape.join(',')}] and multiple_of ${multiple} do not fit a stride-${CENTERNET_STRIDE} grid`);
+    }
     const minScore = opts.minScore ?? entry.defaults?.min_score ?? FALLBACK_MIN_SCORE;
     if (!(minScore >= 0 && minScore <= 1)) throw new RangeError(`minScore must be within 0..1, got ${minScore}`);
     const threads = opts.threads ?? Math.min(2, availableParallelism());
     const session = await openSession(opts.registry, entry, threads);
-    return new PersonDetector(session, entry, minScore, threads, entry.input.name, output.name, shape as [number, number, number, number], classIndex);
+    return new PersonDetector(session, entry, minScore, threads, entry.input.name, multiple);
+  }
+
+  /** The model input a frame of this size is fed at. */
+  inputSize(width: number, height: number): { width: number; height: number } {
+    if (this.multiple === 0) return { width: this.maxWidth, height: this.maxHeight };
+    return fitInputSize(width, height, this.maxWidth, this.maxHeight, this.multiple);
   }
 
   /** Persons in `frame`, boxes in frame pixels, clipped to it, score ≥ minScore. */
@@ -67,17 +84,26 @@ export class PersonDetector extends OnnxModel {
   }
 
   private async detectNow(frame: Frame): Promise<Detections> {
-    const [, h, w] = this.inputShape;
-    // Cameras keep their size, so the letterbox is normally computed once per detector.
-    if (!this.lb || this.lb.srcWidth !== frame.width || this.lb.srcHeight !== frame.height) {
-      this.lb = letterbox(frame.width, frame.height, w, h);
+    const { width: w, height: h } = this.inputSize(frame.width, frame.height);
+    const key = `${frame.width}x${frame.height}>${w}x${h}`;
+    let lb = this.letterboxes.get(key);
+    if (!lb) {
+      // Bounded: a few sizes per camera (its frame, and region crops of a few sides).
+      if (this.letterboxes.size > 256) this.letterboxes.clear();
+      lb = letterbox(frame.width, frame.height, w, h);
+      this.letterboxes.set(key, lb);
     }
-    const lb = this.lb;
-    letterboxInto(frame, lb, this.input);
-    const feeds = { [this.inputName]: new ort.Tensor('float32', this.input, [...this.inputShape]) };
-    const result = await this.session.run(feeds, [this.outputName]);
-    const raw = floatOutput(result, this.outputName, this.model.name);
-    const items = decodeDetections(raw, lb, { minScore: this.minScore, classIndex: this.classIndex, label: PERSON_LABEL });
+    const input = this.buffer.subarray(0, w * h * 3);
+    letterboxInto(frame, lb, input);
+    const feeds = { [this.inputName]: new ort.Tensor('float32', input, [1, h, w, 3]) };
+    const result = await this.session.run(feeds, [...OUTPUTS]);
+    const outputs = {
+      heatmap: floatOutput(result, 'heatmap', this.model.name),
+      wh: floatOutput(result, 'wh', this.model.name),
+      gridH: h / CENTERNET_STRIDE,
+      gridW: w / CENTERNET_STRIDE,
+    };
+    const items = decodeHeatmap(outputs, lb, { minScore: this.minScore, label: PERSON_LABEL });
     return {
       cameraId: frame.cameraId,
       frameSeq: frame.seq,

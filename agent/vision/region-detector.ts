@@ -6,9 +6,9 @@
  *
  * Per frame: regions from the persons that need a look (every person the tracker has not confirmed yet, and the
  * confirmed ones that are not stationary) plus unexplained motion; none → no detector run (the answer
- * carries the stationary persons so their tracks live on, counted as gated). When the regions would cost more model
- * passes than one full-frame pass (two regions cost two passes) or a region is larger than the model input (it would
- * be shrunk anyway), the full frame runs instead: regions never make a frame dearer.
+ * carries the stationary persons so their tracks live on, counted as gated). When the regions together would cost as
+ * much as one whole-frame pass or more (`inputCost`: the model input's pixels for a picture of that size), the whole
+ * frame runs instead: regions never make a frame dearer.
  */
 import type { Box, Detection, Detections, Frame, Thumbnail } from '../shared/types.js';
 import { motionBoxes } from './motion-boxes.js';
@@ -18,8 +18,13 @@ import { StationaryTracker, type StationaryOptions } from './stationary.js';
 
 export interface RegionDetectorOptions {
   readonly detector: { detect(frame: Frame): Promise<Detections> };
-  /** The model's square input side in pixels: the smallest region, so regions are never shrunk. */
-  readonly inputSide: number;
+  /** The smallest region side in frame pixels (Frigate: the model's input size). Default DEFAULT_REGION_SIDE. */
+  readonly regionSide?: number;
+  /**
+   * The model input the detector feeds a picture of this size at (PersonDetector is one): what a pass costs.
+   * Default: the picture's own size.
+   */
+  readonly sizing?: { inputSize(width: number, height: number): { width: number; height: number } };
   /** Gray thumbnail height and pixel threshold for motion, as the motion gate. Defaults 100 and 12. */
   readonly thumbHeight?: number;
   readonly pixelThreshold?: number;
@@ -46,15 +51,25 @@ interface Camera {
   readonly stationary: StationaryTracker | null;
 }
 
+/**
+ * 320: Frigate's model size, and here about half a whole 4:3 frame's pass (320² = 102,400 model pixels against
+ * 512×384 = 196,608), so one region saves half a pass and two cost more than the frame. A lone walker in a 768×576
+ * corridor view (≈ 60×150 px, region 1.35× → 203) fits with room to move; smaller regions cut more people at their
+ * edges than they save (see the vision README for the measurement).
+ */
+export const DEFAULT_REGION_SIDE = 320;
+
 export class RegionDetector {
   private readonly cameras = new Map<string, Camera>();
   private readonly thumbHeight: number;
   private readonly pixelThreshold: number;
+  private readonly regionSide: number;
 
   constructor(private readonly opts: RegionDetectorOptions) {
     this.thumbHeight = opts.thumbHeight ?? 100;
     this.pixelThreshold = opts.pixelThreshold ?? 12;
-    if (!(opts.inputSide >= 32)) throw new RangeError(`region detector inputSide must be ≥ 32, got ${opts.inputSide}`);
+    this.regionSide = opts.regionSide ?? DEFAULT_REGION_SIDE;
+    if (!(this.regionSide >= 32)) throw new RangeError(`region detector regionSide must be ≥ 32, got ${this.regionSide}`);
   }
 
   /** The camera's tracked persons after a frame (the pipeline calls this after its tracker). */
@@ -78,8 +93,7 @@ export class RegionDetector {
     const motion = sameSize ? motionBoxes(cam.ref as Thumbnail, thumb, this.pixelThreshold) : [whole];
     const look = cam.tracked.filter((t) => t.trackId === undefined || !cam.stationary || cam.stationary.needsLook(t.trackId, frame.ts, motion));
     const resting = cam.tracked.filter((t) => !look.includes(t));
-    const side = this.opts.inputSide;
-    const regions = buildRegions({ frame, minSide: side, tracked: look.map((t) => t.box), motion });
+    const regions = buildRegions({ frame, minSide: this.regionSide, tracked: look.map((t) => t.box), motion });
     const base = { cameraId: frame.cameraId, frameSeq: frame.seq, ts: frame.ts, wallTs: frame.wallTs, width: frame.width, height: frame.height };
     const fullDue = frame.ts - cam.lastFull >= (this.opts.fullEveryMs ?? 10_000);
     if (regions.length === 0 && !fullDue) {
@@ -88,9 +102,8 @@ export class RegionDetector {
     cam.ref = thumb;
     let found: Detection[];
     let inferred = 0;
-    if (fullDue || regions.length > 1 || regions.some((r) => r.x2 - r.x1 > side || r.y2 - r.y1 > side)) {
-      // Two model passes cost more than one over the whole frame, and a region larger than the model input would be
-      // shrunk to it anyway: the whole frame is then the better pass.
+    const regionsCost = regions.reduce((sum, r) => sum + this.cost(Math.round(r.x2) - Math.round(r.x1), Math.round(r.y2) - Math.round(r.y1)), 0);
+    if (fullDue || regionsCost >= this.cost(frame.width, frame.height)) {
       found = [...(await this.opts.detector.detect(frame)).items];
       cam.looked = 'frame';
       cam.lastFull = frame.ts;
@@ -104,6 +117,12 @@ export class RegionDetector {
     // Resting persons the run did not look at keep their last box, so their tracks (and the rules on them) go on.
     const keep = cam.looked === 'frame' ? [] : resting.filter((t) => !found.some((d) => overlapShare(t.box, d.box) >= 0.5));
     return { ...base, items: [...found, ...keep.map(carried)], work: { gated: false, regions: inferred, stationarySkipped: keep.length } };
+  }
+
+  /** Model-input pixels of one pass over a picture of this size. */
+  private cost(width: number, height: number): number {
+    const s = this.opts.sizing?.inputSize(width, height) ?? { width, height };
+    return s.width * s.height;
   }
 
   private camera(id: string): Camera {

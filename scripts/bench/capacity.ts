@@ -68,9 +68,8 @@ export function levers(): Lever[] {
 /** The detector stack of a lever: what the scheduler runs, and the region detector to tell the tracks (or null). */
 function visionFor(lever: Lever, persons: readonly PersonDetector[]): { scheduler: VisionScheduler; regions: RegionDetector | null } {
   const first = persons[0] as PersonDetector;
-  const side = first.model.input.shape[1] as number;
   const person = persons.length > 1 ? new DetectorPool(persons) : first;
-  const regions = lever.mode === 'regions' ? new RegionDetector({ detector: person, inputSide: side, stationary: lever.stationary ? {} : false }) : null;
+  const regions = lever.mode === 'regions' ? new RegionDetector({ detector: person, sizing: first, stationary: lever.stationary ? {} : false }) : null;
   const scheduler = new VisionScheduler({ detector: regions ?? person, clock: systemClock, motion: lever.gate ? {} : false, maxInFlight: persons.length });
   return { scheduler, regions };
 }

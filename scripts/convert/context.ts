@@ -7,6 +7,7 @@
  * op needs TF's own element order — Reshape, TopK, Gather, StridedSlice and the graph outputs.
  * The `shape` of a value is always TF's logical (NHWC) shape, whatever its layout.
  */
+import type { DynamicSpatial } from './dynamic-size.js';
 import type { OnnxDType, OnnxGraphBuilder } from './onnx-writer.js';
 import { PERM_TO_NCHW, PERM_TO_NHWC } from './shape-math.js';
 import { parseTensorRef, type TfjsGraph, type TfNode, type TfTensor } from './tfjs-graph.js';
@@ -30,6 +31,8 @@ export class ConversionError extends Error {
 export class ConversionContext {
   private readonly values = new Map<string, Value>();
   private readonly relayouts = new Map<string, Value>();
+  /** Set (from the input placeholder) when the conversion is size-free: see dynamic-size.ts. */
+  dynamic: DynamicSpatial | null = null;
 
   constructor(
     readonly graph: TfjsGraph,

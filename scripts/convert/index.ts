@@ -3,7 +3,8 @@
  * dependency order, maps each TF op with the tables in ops-nn.ts / ops-tensor.ts, and writes the
  * result with onnx-writer.ts. Only nodes the outputs depend on are converted.
  */
-import { ConversionContext, ConversionError } from './context.js';
+import { ConversionContext, ConversionError, type Value } from './context.js';
+import { checkMultiple, checkSizeFree } from './dynamic-size.js';
 import { OnnxGraphBuilder, type ValueDecl } from './onnx-writer.js';
 import { NN_OPS, type OpHandler } from './ops-nn.js';
 import { TENSOR_OPS } from './ops-tensor.js';
@@ -11,17 +12,24 @@ import { attrShape, attrType, parseTensorRef, type TfjsGraph, type TfNode } from
 
 export { readTfjsGraph, parseTfjsGraph, float16ToFloat32, type TfjsGraph } from './tfjs-graph.js';
 export { ConversionError } from './context.js';
+export type { DynamicSpatial } from './dynamic-size.js';
 
 /** Bumped whenever a change to the converter may change its output bytes. */
-export const CONVERTER_VERSION = '1';
+export const CONVERTER_VERSION = '2';
 
 const OPS: Readonly<Record<string, OpHandler>> = { ...NN_OPS, ...TENSOR_OPS };
 
 export interface ConvertOptions {
   /** TF placeholder → ONNX graph input name. */
   readonly inputs: readonly { tf: string; onnx: string }[];
-  /** TF tensor → ONNX graph output name; outputs are always in TF's own layout (NHWC). */
-  readonly outputs: readonly { tf: string; onnx: string }[];
+  /**
+   * TF tensor → ONNX graph output name; outputs are always in TF's own layout (NHWC). `channels` [begin, end) keeps
+   * only those channels of a rank-4 output (e.g. the person class of an 80-class heatmap), so a caller does not copy
+   * out what it never reads.
+   */
+  readonly outputs: readonly { tf: string; onnx: string; channels?: readonly [number, number] }[];
+  /** Convert size-free: input height and width any multiple of `multipleOf` (dynamic-size.ts); default fixed. */
+  readonly spatial?: { readonly multipleOf: number };
   readonly graphName: string;
   readonly docString?: string;
 }
@@ -55,13 +63,17 @@ export function convertTfjsGraph(graph: TfjsGraph, opts: ConvertOptions): Conver
       inputs.push(placeholder(ctx, node, opts));
       continue;
     }
+    if (opts.spatial) checkSizeFree(graph, node);
     (OPS[node.op] as OpHandler)(ctx, node);
   }
 
-  const outputs: ValueDecl[] = opts.outputs.map(({ tf, onnx }) => {
-    const v = ctx.as(ctx.input({ name: '(graph output)', op: 'Output', inputs: [tf], attr: {} }, 0), 'NHWC');
+  const outputs: ValueDecl[] = opts.outputs.map(({ tf, onnx, channels }) => {
+    let v = ctx.input({ name: '(graph output)', op: 'Output', inputs: [tf], attr: {} }, 0);
+    if (channels) v = sliceChannels(ctx, v, channels, onnx);
+    v = ctx.as(v, 'NHWC');
     out.node('Identity', [v.name], [onnx]);
-    const decl = { name: onnx, dtype: v.dtype, shape: [...v.shape] };
+    const dynamic = ctx.dynamic !== null && v.shape.length === 4;
+    const decl: ValueDecl = { name: onnx, dtype: v.dtype, shape: [...v.shape], ...(dynamic ? { dimParams: [null, `${onnx}_height`, `${onnx}_width`, null] } : {}) };
     out.output(decl);
     return decl;
   });
@@ -84,10 +96,32 @@ function placeholder(ctx: ConversionContext, node: TfNode, opts: ConvertOptions)
   const renamed = opts.inputs.find((i) => i.tf === node.name)?.onnx;
   // A placeholder not listed in opts.inputs keeps its TF name, claimed like any other value.
   const name = renamed ?? ctx.unique(node.name);
-  const decl: ValueDecl = { name, dtype: 'float32', shape };
+  let decl: ValueDecl = { name, dtype: 'float32', shape };
+  if (opts.spatial) {
+    if (shape.length !== 4) throw new ConversionError(`input ${node.name} [${shape.join(',')}] is not NHWC; a dynamic conversion needs one`);
+    if (ctx.dynamic) throw new ConversionError(`input ${node.name}: a dynamic conversion supports one image input`);
+    ctx.dynamic = checkMultiple(opts.spatial.multipleOf, shape[1] as number, shape[2] as number);
+    decl = { ...decl, dimParams: [null, 'height', 'width', null] };
+  }
   ctx.out.input(decl);
   ctx.define(node.name, { name, dtype: 'float32', shape, layout: 'NHWC' });
   return decl;
+}
+
+/** Channels [begin, end) of a rank-4 value, sliced in whatever layout it has. */
+function sliceChannels(ctx: ConversionContext, v: Value, [begin, end]: readonly [number, number], output: string): Value {
+  const c = v.shape[3];
+  if (v.shape.length !== 4 || c === undefined) throw new ConversionError(`output ${output}: channels can only be chosen on a rank-4 value`);
+  if (!(Number.isInteger(begin) && Number.isInteger(end) && begin >= 0 && end > begin && end <= c)) {
+    throw new ConversionError(`output ${output}: channels [${begin}, ${end}) do not lie within its ${c} channels`);
+  }
+  const axis = v.layout === 'NCHW' ? 1 : 3;
+  const name = ctx.unique(`${output}/channels`);
+  const starts = ctx.int64(`${name}/starts`, [begin]);
+  const ends = ctx.int64(`${name}/ends`, [end]);
+  const axes = ctx.int64(`${name}/axes`, [axis]);
+  ctx.out.node('Slice', [v.name, starts, ends, axes], [name]);
+  return { ...v, name, shape: [v.shape[0] as number, v.shape[1] as number, v.shape[2] as number, end - begin] };
 }
 
 /** Post-order DFS from the outputs; iterative so deep graphs cannot overflow the stack. */

@@ -27,6 +27,8 @@ export interface ValueDecl {
   readonly name: string;
   readonly dtype: OnnxDType;
   readonly shape: readonly number[];
+  /** Symbolic names for dims that may vary at run time (null: the fixed size in `shape`). */
+  readonly dimParams?: readonly (string | null)[];
 }
 
 export class OnnxGraphBuilder {
@@ -92,8 +94,12 @@ export class OnnxGraphBuilder {
 function valueInfo(decl: ValueDecl): onnxProto.onnx.IValueInfoProto {
   return {
     name: decl.name,
-    type: { tensorType: { elemType: DATA_TYPE[decl.dtype], shape: { dim: decl.shape.map((d) => ({ dimValue: d })) } } },
+    type: { tensorType: { elemType: DATA_TYPE[decl.dtype], shape: { dim: decl.shape.map((d, i) => dim(d, decl.dimParams?.[i])) } } },
   };
+}
+
+function dim(value: number, param: string | null | undefined): onnxProto.onnx.TensorShapeProto.IDimension {
+  return typeof param === 'string' ? { dimParam: param } : { dimValue: value };
 }
 
 function encodeAttr(name: string, v: AttrValue, opType: string): onnxProto.onnx.IAttributeProto {

@@ -3,6 +3,7 @@
  * reductions over spatial axes, bilinear resize and concatenation. These produce NCHW values.
  */
 import { ConversionContext, ConversionError, type Value } from './context.js';
+import { checkStride, resizeScale } from './dynamic-size.js';
 import { NHWC_TO_NCHW_AXIS, permute, tfPadding } from './shape-math.js';
 import { attrBool, attrInt, attrInts, attrString, attrStrings, type TfNode } from './tfjs-graph.js';
 
@@ -20,13 +21,17 @@ function padding(node: TfNode): 'SAME' | 'VALID' {
 }
 
 /** Spatial geometry shared by conv and pool: ONNX pads/strides/dilations plus the output size. */
-function spatial(node: TfNode, x: Value, kh: number, kw: number) {
+function spatial(ctx: ConversionContext, node: TfNode, x: Value, kh: number, kw: number) {
   const [s0, sh, sw, s3] = attrInts(node, 'strides', [1, 1, 1, 1]);
   const [d0, dh, dw, d3] = attrInts(node, 'dilations', [1, 1, 1, 1]);
   if (s0 !== 1 || s3 !== 1 || d0 !== 1 || d3 !== 1 || !sh || !sw || !dh || !dw) {
     throw new ConversionError(`node ${node.name} (${node.op}): strides/dilations over batch or channels are not supported`);
   }
   const pad = padding(node);
+  if (ctx.dynamic) {
+    checkStride(ctx.dynamic, node, x, 1, sh);
+    checkStride(ctx.dynamic, node, x, 2, sw);
+  }
   const h = tfPadding(pad, x.shape[1] as number, kh, sh, dh);
   const w = tfPadding(pad, x.shape[2] as number, kw, sw, dw);
   return {
@@ -88,7 +93,7 @@ function conv(depthwise: boolean): OpHandler {
       if (b.shape.length !== 1 || b.shape[0] !== outC) throw new ConversionError(`node ${node.name}: bias shape [${b.shape.join(',')}] ≠ [${outC}]`);
       inputs.push(ctx.constant(`${node.inputs[2]}`, b).name);
     }
-    const geo = spatial(node, x, kh, kw);
+    const geo = spatial(ctx, node, x, kh, kw);
     const convName = ctx.unique(fused.length > 1 ? `${node.name}/conv` : node.name);
     ctx.out.node('Conv', inputs, [convName], { ...geo.attrs, group, kernel_shape: [kh, kw] });
     const pre: Value = { name: convName, dtype: 'float32', shape: [x.shape[0] as number, geo.outH, geo.outW, outC], layout: 'NCHW' };
@@ -101,7 +106,7 @@ const maxPool: OpHandler = (ctx, node) => {
   const x = ctx.as(ctx.input(node, 0), 'NCHW');
   const [k0, kh, kw, k3] = attrInts(node, 'ksize');
   if (k0 !== 1 || k3 !== 1 || !kh || !kw) throw new ConversionError(`node ${node.name}: pooling over batch/channels is not supported`);
-  const geo = spatial(node, x, kh, kw);
+  const geo = spatial(ctx, node, x, kh, kw);
   const name = ctx.unique(node.name);
   // ONNX MaxPool ignores padded cells, like TF's SAME pooling (pads act as -inf, not 0).
   ctx.out.node('MaxPool', [x.name], [name], { kernel_shape: [kh, kw], strides: geo.attrs.strides, pads: geo.attrs.pads });
@@ -130,9 +135,17 @@ const resizeBilinear: OpHandler = (ctx, node) => {
   const halfPixel = attrBool(node, 'half_pixel_centers');
   // TF's three sampling conventions map one-to-one onto ONNX coordinate_transformation_mode.
   const mode = alignCorners ? 'align_corners' : halfPixel ? 'half_pixel' : 'asymmetric';
-  const sizes = ctx.int64(`${node.name}/sizes`, [x.shape[0] as number, x.shape[3] as number, h, w]);
   const name = ctx.unique(node.name);
-  ctx.out.node('Resize', [x.name, '', '', sizes], [name], { mode: 'linear', coordinate_transformation_mode: mode });
+  if (ctx.dynamic) {
+    // Any input size: the frozen target becomes the scale it is at the reference size (Keras UpSampling2D's own
+    // definition). With 'asymmetric' sampling, ONNX maps output x to x / scale, which is TF's in/out ratio.
+    const [sh, sw] = resizeScale(node, x.shape[1] as number, x.shape[2] as number, h, w);
+    const scales = ctx.constant(`${node.name}/scales`, { dtype: 'float32', shape: [4], data: [1, 1, sh, sw] }).name;
+    ctx.out.node('Resize', [x.name, '', scales], [name], { mode: 'linear', coordinate_transformation_mode: mode });
+  } else {
+    const sizes = ctx.int64(`${node.name}/sizes`, [x.shape[0] as number, x.shape[3] as number, h, w]);
+    ctx.out.node('Resize', [x.name, '', '', sizes], [name], { mode: 'linear', coordinate_transformation_mode: mode });
+  }
   ctx.define(node.name, { name, dtype: x.dtype, shape: [x.shape[0] as number, h, w, x.shape[3] as number], layout: 'NCHW' });
 };
 

@@ -18,25 +18,30 @@ export const CENTERNET_SOURCE: NpmModelSource = {
   ],
 };
 export const CENTERNET_GRAPH_JSON = 'package/models/centernet.json';
-/** The graph's fixed input is [1, 512, 512, 3]. */
+/** The graph is frozen at [1, 512, 512, 3]; the agent feeds up to that size. */
 export const CENTERNET_INPUT_SIZE = 512;
+/** Every layer down to the 1/32 feature map pads the same way at any multiple of 32 (the converter checks it). */
+export const CENTERNET_MULTIPLE = 32;
 
-/** TF signature names → ONNX names. `detections` first: it is what the agent reads. */
-export const CENTERNET_IO: Pick<ConvertOptions, 'inputs' | 'outputs'> = {
+/**
+ * TF signature names → ONNX names. The model is converted size-free (any multiple of 32 in, see
+ * scripts/convert/dynamic-size.ts) and ends before the graph's own decoding tail (top-100 over a flattened 128x128x80
+ * heatmap, whose constants are the 512 grid); the agent decodes the person channel itself (postprocess.ts).
+ */
+export const CENTERNET_IO: Pick<ConvertOptions, 'inputs' | 'outputs' | 'spatial'> = {
   inputs: [{ tf: 'tower_0/images', onnx: 'images' }],
   outputs: [
-    { tf: 'tower_0/detections', onnx: 'detections' },
-    { tf: 'tower_0/keypoints', onnx: 'keypoints' },
+    { tf: 'tower_0/keypoints', onnx: 'heatmap', channels: [0, 1] },
     { tf: 'tower_0/wh', onnx: 'wh' },
   ],
+  spatial: { multipleOf: CENTERNET_MULTIPLE },
 };
 
 const DECODING: Record<string, string> = {
-  detections:
-    'top 100 centre peaks (3x3 max-pool local maxima of keypoints over all classes), sorted by score; ' +
-    'each row x1, y1, x2, y2 (model-input pixels), score (0-1), class (COCO index, 0 = person)',
-  keypoints: 'per-class centre heatmap after sigmoid, output stride 4 (cell (x, y) = input pixel (4x, 4y))',
-  wh: 'per-cell distances left, top, right, bottom from the cell centre to the box edges, in input pixels',
+  heatmap:
+    'person (COCO class 0) centre score after sigmoid per cell, output stride 4 (cell (x, y) = input pixel (4x, 4y)); ' +
+    'a detection is a cell >= its 8 neighbours (3x3 max-pool peak) and >= min_score, best 100 kept',
+  wh: 'per-cell distances left, top, right, bottom from the cell to the box edges, in input pixels',
 };
 
 /** The models.json entry for a converted file; `verification` is kept only for the same bytes. */
@@ -60,7 +65,7 @@ export function centernetEntry(args: {
       integrity: CENTERNET_SOURCE.integrity,
       files: CENTERNET_SOURCE.files,
       format: 'TensorFlow.js graph model, float16 weights',
-      architecture: 'CenterNet with MobileNetV3 backbone, 80 COCO classes, 512x512 input',
+      architecture: 'CenterNet with MobileNetV3 backbone, 80 COCO classes, frozen at 512x512 input',
       upstream: 'https://github.com/610265158/mobilenetv3_centernet',
     },
     converter: {
@@ -77,9 +82,12 @@ export function centernetEntry(args: {
       shape: input?.shape,
       layout: 'NHWC',
       dtype: 'float32',
+      multiple_of: CENTERNET_MULTIPLE,
+      sizes: 'height and width: any multiple of 32 up to the shape given (the largest the agent feeds)',
       normalisation: 'raw 0-255 RGB (no scaling; 0-1 input finds nothing)',
     },
     outputs: args.result.outputs.map((o) => ({ name: o.name, shape: o.shape, dtype: o.dtype, decoding: DECODING[o.name] ?? '' })),
+    // The heatmap's only channel is COCO class 0.
     classes: { person: 0 },
     defaults: { min_score: 0.4 },
     ...(args.verification !== undefined ? { verification: args.verification } : {}),

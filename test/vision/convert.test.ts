@@ -5,7 +5,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { ConversionError, convertTfjsGraph, float16ToFloat32, parseTfjsGraph } from '../../scripts/convert/index.js';
+import { ConversionError, convertTfjsGraph, float16ToFloat32, parseTfjsGraph, type ConvertOptions } from '../../scripts/convert/index.js';
 import { permute, tfPadding } from '../../scripts/convert/shape-math.js';
 import { buildTinyGraph } from './tiny-tfjs-graph.js';
 
@@ -109,5 +109,67 @@ describe('convertTfjsGraph', () => {
     const short = () => tiny.weightData.subarray(0, 100);
     expect(() => parseTfjsGraph(tiny.modelJson, short, 'tiny.json')).toThrow(/tiny\.json: weight \S+ needs bytes \d+\.\.\d+ but the shards hold 100/);
     expect(() => parseTfjsGraph({ format: 'layers-model' }, () => new Uint8Array(), 'x.json')).toThrow(/x\.json: not a TensorFlow\.js graph model/);
+  });
+
+  describe('size-free (dynamic) conversion', () => {
+    const feat = [{ tf: 'feat', onnx: 'feat' }];
+    const dynamic = (multipleOf: number, outputs: ConvertOptions['outputs'] = feat) =>
+      convertTfjsGraph(graph(), { inputs: [{ tf: 'images', onnx: 'images' }], outputs, graphName: 'tiny', spatial: { multipleOf } });
+
+    it('runs at other sizes and matches tfjs running the graph frozen at that size', async () => {
+      const session = await ort.InferenceSession.create(dynamic(4).bytes);
+      const tf = await import('@tensorflow/tfjs');
+      await tf.setBackend('cpu');
+      for (const size of [[8, 8], [12, 16], [4, 20]] as const) {
+        const frozen = buildTinyGraph(size);
+        const model = await tf.loadGraphModel({
+          load: () =>
+            Promise.resolve({
+              modelTopology: frozen.modelJson.modelTopology as object,
+              weightSpecs: (frozen.modelJson.weightsManifest as { weights: never[] }[])[0]?.weights,
+              weightData: frozen.weightData.slice().buffer,
+              format: 'graph-model',
+            }),
+        });
+        const input = new Float32Array(size[0] * size[1] * 3);
+        for (let i = 0; i < input.length; i++) input[i] = ((i * 37) % 255) / 32 - 4;
+        const x = tf.tensor4d(input, frozen.inputShape);
+        const ref = (model.execute(x, 'feat') as import('@tensorflow/tfjs').Tensor).dataSync() as Float32Array;
+        const got = (await session.run({ images: new ort.Tensor('float32', input, frozen.inputShape) })).feat;
+        expect(got?.dims).toEqual([1, size[0] / 2, size[1] / 2, 8]);
+        const data = got?.data as Float32Array;
+        expect(data).toHaveLength(ref.length);
+        for (let i = 0; i < ref.length; i++) expect(data[i]).toBeCloseTo(ref[i] as number, 4);
+        expect(data.some((v) => v > 0)).toBe(true);
+      }
+      await session.release();
+    });
+
+    it('declares symbolic height and width and keeps only the chosen channels', async () => {
+      const result = dynamic(4, [{ tf: 'feat', onnx: 'feat', channels: [2, 5] }]);
+      expect(result.inputs[0]?.dimParams).toEqual([null, 'height', 'width', null]);
+      expect(result.outputs[0]).toMatchObject({ shape: [1, 4, 4, 3], dimParams: [null, 'feat_height', 'feat_width', null] });
+      const all = await ort.InferenceSession.create(dynamic(4).bytes);
+      const some = await ort.InferenceSession.create(result.bytes);
+      const input = new ort.Tensor('float32', Float32Array.from({ length: 12 * 8 * 3 }, (_, i) => (i % 17) / 4 - 2), [1, 12, 8, 3]);
+      const a = (await all.run({ images: input })).feat;
+      const b = (await some.run({ images: input })).feat;
+      expect(b?.dims).toEqual([1, 6, 4, 3]);
+      const [ad, bd] = [a?.data as Float32Array, b?.data as Float32Array];
+      for (let p = 0; p < 6 * 4; p++) for (let c = 0; c < 3; c++) expect(bd[p * 3 + c]).toBe(ad[p * 8 + c + 2]);
+      await Promise.all([all.release(), some.release()]);
+    });
+
+    it('refuses ops that bake in the frozen size, naming them', () => {
+      expect(() => dynamic(4, tiny.outputs)).toThrow(ConversionError);
+      expect(() => dynamic(4, tiny.outputs)).toThrow(/node \S+ \((Reshape|TopKV2|GatherV2|StridedSlice|ExpandDims|Equal|Cast)\) depends on the input size/);
+    });
+
+    it('refuses a step at which a strided layer would pad differently, and a bad channel range', () => {
+      // The second stride-2 layer sees steps of 1 pixel when the input moves in steps of 2.
+      expect(() => dynamic(2)).toThrow(/node d2 \(DepthwiseConv2dNative\): stride 2 .* use a coarser spatial.multipleOf/);
+      expect(() => dynamic(3)).toThrow(/input 8x8 is not a multiple of spatial.multipleOf 3/);
+      expect(() => dynamic(4, [{ tf: 'feat', onnx: 'feat', channels: [6, 9] }])).toThrow(/channels \[6, 9\) do not lie within its 8 channels/);
+    });
   });
 });

@@ -112,8 +112,8 @@ describe('the committed models/models.json', () => {
     const manifest = ModelManifestSchema.parse(JSON.parse(readFileSync(join(dir, 'models.json'), 'utf8')));
     const person = manifest.models.find((m) => m.role === 'person');
     expect(person?.classes.person).toBe(0);
-    expect(person?.input).toMatchObject({ layout: 'NHWC', shape: [1, 512, 512, 3] });
-    expect(person?.outputs[0]).toMatchObject({ name: 'detections', shape: [1, 100, 6] });
+    expect(person?.input).toMatchObject({ layout: 'NHWC', shape: [1, 512, 512, 3], multiple_of: 32 });
+    expect(person?.outputs.map((o) => [o.name, o.shape])).toEqual([['heatmap', [1, 128, 128, 1]], ['wh', [1, 128, 128, 4]]]);
     // Recorded by `npm run models -- --verify --update-manifest` against the TF.js original.
     expect(person?.verification).toMatchObject({ pass: true });
   });

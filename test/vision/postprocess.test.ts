@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeDetections, modelBoxToFrame } from '../../agent/vision/postprocess.js';
+import { decodeHeatmap, heatmapPeaks, MAX_PEAKS, modelBoxToFrame } from '../../agent/vision/postprocess.js';
 import { letterbox } from '../../agent/vision/preprocess.js';
 
 // The default detect size into CenterNet's input: content 512x384 at padY 64, 1.5 frame px per model px.
@@ -32,34 +32,53 @@ describe('modelBoxToFrame', () => {
   });
 });
 
-describe('decodeDetections', () => {
-  const rows = new Float32Array([
-    // x1, y1, x2, y2, score, class
-    100, 100, 200, 164, 0.9, 0, // person, kept
-    100, 100, 200, 164, 0.95, 2, // car: other class, dropped
-    0, 64, 30, 94, 0.4, 0, // exactly at threshold: kept
-    0, 64, 30, 94, 0.39999, 0, // just below: dropped
-    10, 0, 50, 60, 0.8, 0, // in the bar only: dropped after clipping
-    0, 0, 0, 0, 0, 0, // padding row
-  ]);
+describe('decodeHeatmap', () => {
+  // A 512x384 input (768x576 frame, no bars): a 128x96 grid, 1.5 frame px per model px.
+  const FIT = letterbox(768, 576, 512, 384);
+  const grid = (gridH: number, gridW: number) => ({ heatmap: new Float32Array(gridH * gridW), wh: new Float32Array(gridH * gridW * 4), gridH, gridW });
+  const put = (o: ReturnType<typeof grid>, x: number, y: number, score: number, sides: [number, number, number, number] = [10, 20, 30, 40]) => {
+    const cell = y * o.gridW + x;
+    o.heatmap[cell] = score;
+    o.wh.set(sides, cell * 4);
+  };
 
-  it('keeps the requested class at or above the threshold, in frame pixels', () => {
-    const d = decodeDetections(rows, LB, { minScore: 0.4, classIndex: 0, label: 'person' });
-    expect(d).toHaveLength(2);
-    expect(d.map((x) => x.cls)).toEqual(['person', 'person']);
-    expect(d[0]?.score).toBeCloseTo(0.9, 6);
-    expect(d[0]?.box.x1).toBeCloseTo(150, 4);
-    expect(d[1]?.box).toEqual({ x1: 0, y1: 0, x2: 45, y2: 45 });
+  it('turns each 3x3 peak at or above the threshold into a box around its cell, in frame pixels, best first', () => {
+    const o = grid(96, 128);
+    put(o, 25, 25, 0.9); // model centre (100, 100)
+    put(o, 26, 25, 0.5); // its neighbour: not a peak
+    put(o, 100, 80, 0.4); // exactly at threshold: kept
+    put(o, 60, 10, 0.39999); // just below: dropped
+    const d = decodeHeatmap(o, FIT, { minScore: 0.4, label: 'person' });
+    expect(d.map((x) => x.score)).toEqual([expect.closeTo(0.9, 6), expect.closeTo(0.4, 6)]);
+    expect(d[0]?.cls).toBe('person');
+    // model box (100-10, 100-20)-(100+30, 100+40) → frame ×1.5
+    expect(d[0]?.box).toEqual({ x1: 135, y1: 120, x2: 195, y2: 210 });
+    expect(heatmapPeaks(o, 0.4)[1]).toMatchObject({ x1: 390, y1: 300, x2: 430, y2: 360 });
   });
 
-  it('can decode another class and label', () => {
-    const d = decodeDetections(rows, LB, { minScore: 0.5, classIndex: 2, label: 'car' });
-    expect(d).toEqual([{ box: expect.any(Object) as object, score: expect.closeTo(0.95, 6) as number, cls: 'car' }]);
+  it('keeps both cells of a tie (as max-pool equality does) and peaks on the grid edge', () => {
+    const o = grid(8, 8);
+    put(o, 0, 0, 0.7);
+    put(o, 3, 3, 0.6);
+    put(o, 4, 3, 0.6);
+    put(o, 7, 7, 0.8);
+    expect(heatmapPeaks(o, 0.5).map((p) => p.score)).toEqual([expect.closeTo(0.8, 6), expect.closeTo(0.7, 6), expect.closeTo(0.6, 6), expect.closeTo(0.6, 6)]);
   });
 
-  it('rejects output whose length is not whole rows', () => {
-    expect(() => decodeDetections(new Float32Array(7), LB, { minScore: 0.4, classIndex: 0, label: 'person' })).toThrow(
-      /7 values, not a multiple of 6/,
-    );
+  it('keeps the 100 best peaks, as the original graph does', () => {
+    const o = grid(40, 40);
+    for (let y = 0; y < 40; y += 2) for (let x = 0; x < 40; x += 2) put(o, x, y, 0.5 + (y * 40 + x) / 4000);
+    const peaks = heatmapPeaks(o, 0.4);
+    expect(peaks).toHaveLength(MAX_PEAKS);
+    expect(peaks[0]?.score).toBeGreaterThan(peaks[99]?.score as number);
+  });
+
+  it('drops boxes that lie in a letterbox bar only and NaN output; rejects outputs that do not fill the grid', () => {
+    const bars = letterbox(768, 576, 512, 512); // content rows 64..448
+    const o = grid(128, 128);
+    put(o, 10, 4, 0.9, [5, 5, 5, 5]); // y 11..21: top bar
+    put(o, 50, 50, Number.NaN);
+    expect(decodeHeatmap(o, bars, { minScore: 0.4, label: 'person' })).toEqual([]);
+    expect(() => heatmapPeaks({ ...grid(4, 4), gridH: 5 }, 0.4)).toThrow(/heatmap has 16 and wh 64 values; a 5x4 grid needs 20 and 80/);
   });
 });

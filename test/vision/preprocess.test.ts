@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../../agent/shared/types.js';
-import { letterbox, letterboxInto, LETTERBOX_FILL } from '../../agent/vision/preprocess.js';
+import { fitInputSize, letterbox, letterboxInto, LETTERBOX_FILL } from '../../agent/vision/preprocess.js';
 
 function frame(width: number, height: number, pixels: number[] | Buffer, format: Frame['format'] = 'rgb24'): Frame {
   return { cameraId: 'cam-1', seq: 7, ts: 0, wallTs: 0, width, height, format, pixels: Buffer.from(pixels) };
@@ -8,6 +8,25 @@ function frame(width: number, height: number, pixels: number[] | Buffer, format:
 
 /** Pixel (x, y) of an NHWC float buffer of width w. */
 const px = (out: Float32Array, w: number, x: number, y: number) => Array.from(out.subarray((y * w + x) * 3, (y * w + x) * 3 + 3));
+
+describe('fitInputSize (size-free model input)', () => {
+  it.each([
+    ['a 4:3 frame: scaled down, no bars', 768, 576, { width: 512, height: 384 }],
+    ['a square region crop: its own pixels', 320, 320, { width: 320, height: 320 }],
+    ['a small 4:3 frame is never scaled up; sides rounded up to the step', 300, 230, { width: 320, height: 256 }],
+    ['a 3:4 (portrait) frame', 576, 768, { width: 384, height: 512 }],
+    ['a 16:9 frame keeps the square letterbox', 1920, 1080, { width: 512, height: 512 }],
+    ['a small 16:9 frame too (as before: scaled up into it)', 352, 198, { width: 512, height: 512 }],
+    ['a large square frame', 1000, 1000, { width: 512, height: 512 }],
+  ] as const)('%s', (_name, w, h, want) => {
+    expect(fitInputSize(w, h, 512, 512, 32)).toEqual(want);
+  });
+
+  it('refuses sizes that are not positive integers, naming them', () => {
+    expect(() => fitInputSize(0, 10, 512, 512, 32)).toThrow(/srcWidth must be a positive integer, got 0/);
+    expect(() => fitInputSize(10, 10, 512, 512, 1.5)).toThrow(/multiple must be a positive integer, got 1.5/);
+  });
+});
 
 describe('letterbox geometry', () => {
   it('fits the 768x576 detect size into 512x512 with bars above and below', () => {

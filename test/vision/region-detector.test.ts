@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fitInputSize } from '../../agent/vision/preprocess.js';
 import { RegionDetector, crop } from '../../agent/vision/region-detector.js';
 import type { Box, Detections, Frame } from '../../agent/shared/types.js';
 
@@ -36,7 +37,7 @@ const tracked = (d: Detections, trackId = 1): Detections => ({ ...d, items: d.it
 describe('RegionDetector', () => {
   it('first frame runs whole; then one walker is looked at through one model-size region, mapped back to frame pixels', async () => {
     const det = new BlockDetector();
-    const rd = new RegionDetector({ detector: det, inputSide: 320 });
+    const rd = new RegionDetector({ detector: det, regionSide: 320 });
     const first = await rd.detect(frame(0, [{ x1: 100, y1: 100, x2: 130, y2: 180 }]));
     expect(det.calls.at(-1)).toEqual({ width: W, height: H });
     rd.observe(tracked(first));
@@ -48,7 +49,7 @@ describe('RegionDetector', () => {
 
   it('nothing tracked and nothing moved: no detector run', async () => {
     const det = new BlockDetector();
-    const rd = new RegionDetector({ detector: det, inputSide: 320 });
+    const rd = new RegionDetector({ detector: det, regionSide: 320 });
     rd.observe(await rd.detect(frame(0, [])));
     const calls = det.calls.length;
     const d = await rd.detect(frame(1, []));
@@ -58,7 +59,7 @@ describe('RegionDetector', () => {
 
   it('a person standing still is carried without a run after 10 s, and re-checked 10 s after the last look', async () => {
     const det = new BlockDetector();
-    const rd = new RegionDetector({ detector: det, inputSide: 320 });
+    const rd = new RegionDetector({ detector: det, regionSide: 320 });
     const still = [{ x1: 400, y1: 300, x2: 430, y2: 380 }];
     const runs: number[] = [];
     for (let seq = 0; seq <= 150; seq++) {
@@ -76,7 +77,7 @@ describe('RegionDetector', () => {
 
   it('a still person the tracker has not confirmed yet is looked at every frame', async () => {
     const det = new BlockDetector();
-    const rd = new RegionDetector({ detector: det, inputSide: 320 });
+    const rd = new RegionDetector({ detector: det, regionSide: 320 });
     const still = [{ x1: 400, y1: 300, x2: 430, y2: 380 }];
     rd.observe(await rd.detect(frame(0, still))); // no trackId: unconfirmed
     const calls = det.calls.length;
@@ -88,7 +89,13 @@ describe('RegionDetector', () => {
 
   it('two regions cost more than one whole frame: the whole frame runs', async () => {
     const det = new BlockDetector();
-    const rd = new RegionDetector({ detector: det, inputSide: 320, stationary: false });
+    // The person detector's cost: a 768x576 frame runs at 512x384 (196,608 px), a 320 region at 320x320 (102,400 px).
+    const sizing = { inputSize: (w: number, h: number) => fitInputSize(w, h, 512, 512, 32) };
+    const rd = new RegionDetector({ detector: det, regionSide: 320, stationary: false, sizing });
+    const one = [{ x1: 20, y1: 20, x2: 50, y2: 100 }];
+    rd.observe(tracked(await rd.detect(frame(0, one))));
+    await rd.detect(frame(1, one));
+    expect(det.calls.at(-1)).toEqual({ width: 320, height: 320 });
     const two = [{ x1: 20, y1: 20, x2: 50, y2: 100 }, { x1: 700, y1: 450, x2: 730, y2: 530 }];
     rd.observe(tracked(await rd.detect(frame(0, two))));
     const d = await rd.detect(frame(1, two));

@@ -26,7 +26,7 @@ describe('regions + stationary on the composited crossings (real detector, track
   afterAll(() => person?.close());
 
   it('recall ≥ 0.93 and precision ≥ 0.93 on frames 0-59, the standing person tracked at the end', async () => {
-    const regions = new RegionDetector({ detector: person, inputSide: person.model.input.shape[1] as number });
+    const regions = new RegionDetector({ detector: person, sizing: person });
     const scheduler = new VisionScheduler({ detector: regions, clock: new ManualClock(), motion: false });
     let found: Detections | null = null;
     const log = capturingLogger();
@@ -64,7 +64,7 @@ describe('regions + stationary on the composited crossings (real detector, track
   it('finds no person in tree.avi: the swaying tree is motion, and its regions (native scale) hold no one', async () => {
     const indices = Array.from({ length: 68 }, (_, i) => i);
     const t = await readVideoFrames(TREE_AVI, indices);
-    const regions = new RegionDetector({ detector: person, inputSide: person.model.input.shape[1] as number });
+    const regions = new RegionDetector({ detector: person, sizing: person });
     let runs = 0;
     for (const [i, pixels] of t.frames.entries()) {
       const f: Frame = { cameraId: 'tree', seq: i, ts: i * 200, wallTs: 0, width: t.width, height: t.height, format: 'rgb24', pixels };

@@ -54,7 +54,9 @@ export interface TinyGraph {
   outputs: { tf: string; onnx: string }[];
 }
 
-export function buildTinyGraph(): TinyGraph {
+/** `size`: the frozen input height and width (multiples of 4); only `feat` is meaningful at sizes other than 8×8. */
+export function buildTinyGraph(size: readonly [number, number] = [8, 8]): TinyGraph {
+  const [h, w] = size;
   const nodes: NodeJson[] = [];
   const specs: WeightSpec[] = [];
   const chunks: Buffer[] = [];
@@ -94,7 +96,7 @@ export function buildTinyGraph(): TinyGraph {
     ...(fused ? { fused_ops: { list: { s: fused.map(b64) } }, num_args: { i: '1' }, epsilon: { f: 0 } } : {}),
   });
 
-  const x = node('images', 'Placeholder', [], { shape: { shape: { dim: [1, 8, 8, 3].map((d) => ({ size: String(d) })) } }, dtype: F });
+  const x = node('images', 'Placeholder', [], { shape: { shape: { dim: [1, h, w, 3].map((d) => ({ size: String(d) })) } }, dtype: F });
   // stride-2 SAME on an even size: TF pads 0 before, 1 after
   const b1 = constF32('b1', [4], [0.1, -0.2, 0.3, 0]);
   const c1 = node('c1', '_FusedConv2D', [x, constF16('w1', [3, 3, 3, 4]), b1], conv([1, 2, 2, 1], 'SAME', ['BiasAdd', 'Relu']));
@@ -112,7 +114,7 @@ export function buildTinyGraph(): TinyGraph {
   // 5x5 depthwise, stride 2: pads 1 before, 2 after
   const d2 = node('d2', 'DepthwiseConv2dNative', [se, constF16('wd2', [5, 5, 8, 1])], conv([1, 2, 2, 1], 'SAME'));
   const c2 = node('c2', 'Conv2D', [d2, constF16('w2', [1, 1, 8, 4])], conv([1, 1, 1, 1], 'VALID'));
-  const up = node('up', 'ResizeBilinear', [c2, constI32('up/size', [2], [4, 4])], { align_corners: { b: false }, half_pixel_centers: { b: false } });
+  const up = node('up', 'ResizeBilinear', [c2, constI32('up/size', [2], [h / 2, w / 2])], { align_corners: { b: false }, half_pixel_centers: { b: false } });
   const cat = node('cat', 'ConcatV2', [c1, up, constI32('cat/axis', [], [3])], { N: { i: '2' } });
   const feat = node('feat', 'Relu', [cat]);
   // CenterNet's peak picking and decoding
@@ -157,7 +159,7 @@ export function buildTinyGraph(): TinyGraph {
   return {
     modelJson,
     weightData: new Uint8Array(Buffer.concat(chunks)),
-    inputShape: [1, 8, 8, 3],
+    inputShape: [1, h, w, 3],
     outputs: [
       { tf: 'detections', onnx: 'detections' },
       { tf: feat, onnx: 'feat' },
