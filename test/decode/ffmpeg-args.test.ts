@@ -66,6 +66,10 @@ describe('buildFfmpegArgs', () => {
     expect(vf.split(',')[1]).toMatch(/^scale=768:576\b/);
     expect(args).toEqual(expect.arrayContaining(['-an', '-sn', '-dn', '-nostdin', '-nostats', '-hide_banner']));
     expect(valueOf(args, '-loglevel')).toBe('error');
+    // One decoder thread (an input option: before -i) and one filter thread per camera.
+    expect(valueOf(args, '-threads')).toBe('1');
+    expect(args.indexOf('-threads')).toBeLessThan(args.indexOf('-i'));
+    expect(valueOf(args, '-filter_threads')).toBe('1');
     expect(valueOf(args, '-pix_fmt')).toBe('rgb24');
     expect(valueOf(args, '-f')).toBe('rawvideo');
     expect(args.at(-1)).toBe('pipe:1');
