@@ -14,8 +14,8 @@
  * session per core under the scheduler's maxInFlight). The last two detect exactly what the baseline does, so their
  * quality is not measured again.
  *
- * Bounded: each step runs CAPACITY_STEP_S seconds (default 8) at camera counts 2, 4, 8, 12, 16 until one drops ≥ 1 %;
- * CAPACITY_MAX_CAMERAS (default 16) caps it; CAPACITY_LEVERS (comma list) picks levers. Defaults take about 5 min.
+ * Bounded: each step runs CAPACITY_STEP_S seconds (default 8) at camera counts 2, 4, 6, 8, 10, 12, 16, 20, 24 until one
+ * drops ≥ 1 %; CAPACITY_MAX_CAMERAS (default 24) caps it; CAPACITY_LEVERS (comma list) picks levers. Defaults take about 5 min.
  */
 import { CameraPipeline } from '../../agent/app/camera-pipeline.js';
 import { LatestSlot } from '../../agent/decode/index.js';
@@ -34,7 +34,7 @@ import { readVideoFrames, VTEST_AVI } from '../../test/support/video-frames.js';
 import { nodeCpuMs } from './cpu.js';
 
 const FPS = 5;
-const STEPS = [2, 4, 8, 12, 16];
+const STEPS = [2, 4, 6, 8, 10, 12, 16, 20, 24];
 const LINE = { id: 'middle', points: [[0, 300], [768, 300]], direction: 'both', min_frames: 3, cooldown_s: 30 } as const;
 
 export interface Lever {
@@ -205,7 +205,7 @@ async function quality(lever: Lever, person: readonly PersonDetector[], media: P
 
 export async function benchCapacity(): Promise<CapacityRow[]> {
   const stepS = Number(process.env.CAPACITY_STEP_S ?? 8);
-  const maxN = Number(process.env.CAPACITY_MAX_CAMERAS ?? 16);
+  const maxN = Number(process.env.CAPACITY_MAX_CAMERAS ?? 24);
   if (!(stepS > 0) || !(maxN >= 1)) throw new RangeError('CAPACITY_STEP_S must be > 0 and CAPACITY_MAX_CAMERAS ≥ 1');
   const media = await loadPersonMedia();
   const clips = { busy: await busyClip(), quiet: Array.from({ length: SCENES.quiet.period }, (_, t) => media.renderer('quiet').render(t).frame) };
