@@ -72,6 +72,8 @@ export class Agent {
   private broker: EmbeddedBroker | null = null;
   private hub: ReferenceHub | null = null;
   private detector: PersonDetector | null = null;
+  /** Cameras with `detect.mode: regions` (fixed at start, as the detector stack is). */
+  private regionCams: ReadonlySet<string> = new Set();
   private models: VisionModels | null = null;
   private vision: VisionScheduler | null = null;
   private regions: RegionDetector | null = null;
@@ -128,7 +130,10 @@ export class Agent {
     this.detector = this.models.person;
     this.store = Store.open({ dir: config.storage.dir, clock: this.clock, logger: this.log });
     this.metrics = this.createMetrics();
-    this.vision = new VisionScheduler({ detector: this.detectorFor(config), clock: this.clock, motion: {} });
+    const detector = this.detectorFor(config);
+    // Regions cameras gate themselves (no region, no run): the frame-level gate would skip frames the region
+    // detector needs to see (its motion reference and stationary timing).
+    this.vision = new VisionScheduler({ detector, clock: this.clock, motion: {}, selfGated: (id) => this.regionCams.has(id) });
 
     const keys = messageKeys(config);
     const embedded = await startEmbeddedHub(config, keys, { clock: this.clock, log: this.log, say: this.say }, (p) => {
@@ -261,6 +266,7 @@ export class Agent {
     // Every run of the person model is timed for /metrics, also each region of a frame in regions mode.
     const timed = this.metrics!.timed(person, person.model.name);
     const regionCams = new Set(config.cameras.filter((c) => c.detect.mode === 'regions').map((c) => c.id));
+    this.regionCams = regionCams;
     if (regionCams.size === 0) return timed;
     const regions = new RegionDetector({ detector: timed, sizing: person });
     this.regions = regions;

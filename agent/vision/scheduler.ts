@@ -25,6 +25,11 @@ export interface SchedulerOptions {
   readonly clock: Clock;
   /** Motion gate settings for every camera, or false for none. Default: gate on with its defaults. */
   readonly motion?: MotionGateOptions | false;
+  /**
+   * Cameras whose detector gates by motion itself (`detect.mode: regions`: no region, no run), which the frame-level
+   * gate would only second-guess: frames of these cameras always reach the detector.
+   */
+  readonly selfGated?: (cameraId: string) => boolean;
   /** Window for the rates in `stats()`, ms. Default 10 s. */
   readonly windowMs?: number;
   /** A camera whose dropped share in the window exceeds this is reported degraded. Default 0.01. */
@@ -147,7 +152,7 @@ export class VisionScheduler {
     if (!c) {
       c = {
         id,
-        gate: this.opts.motion === false ? null : new MotionGate(this.opts.motion ?? {}),
+        gate: this.opts.motion === false || this.opts.selfGated?.(id) ? null : new MotionGate(this.opts.motion ?? {}),
         waiting: null,
         inFlight: null,
         last: null,

@@ -24,7 +24,7 @@ describe('config/demo.yaml', () => {
     const cam = cfg.cameras[0]!;
     expect(cam.id).toBe('walkway');
     expect(cam.source).toEqual({ kind: 'file', path: VTEST, loop: true });
-    expect(cam.detect).toEqual({ fps: 5, width: 768, height: 576, mode: 'full' });
+    expect(cam.detect).toEqual({ fps: 5, width: 768, height: 576, mode: 'regions' });
     expect(cam.rules.lines).toEqual([
       { id: 'walkway-centre', points: [[380, 150], [380, 560]], direction: 'both', min_frames: 3, cooldown_s: 30 },
     ]);

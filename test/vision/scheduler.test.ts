@@ -181,6 +181,19 @@ describe('VisionScheduler with the motion gate', () => {
     expect(s.stats()[0]).toMatchObject({ submitted: 7, detected: 3, gated: 4, dropped: 0 });
   });
 
+  it('frames of a self-gated camera (regions mode) always reach the detector; other cameras are still gated', async () => {
+    const det = new HandDetector();
+    const s = new VisionScheduler({ detector: det, clock: new ManualClock(), motion: {}, selfGated: (id) => id === 'regions' });
+    for (let i = 0; i < 3; i++) {
+      for (const cam of ['regions', 'full']) {
+        const r = s.submit(frame(cam, i, i * 200, 5));
+        if (det.running > 0) await det.finish();
+        await r;
+      }
+    }
+    expect(s.stats().map((c) => [c.cameraId, c.detected, c.gated])).toEqual([['regions', 3, 0], ['full', 1, 2]]);
+  });
+
   it('a still frame arriving while its camera is being detected waits for that result, keeping order', async () => {
     const det = new HandDetector();
     const s = new VisionScheduler({ detector: det, clock: new ManualClock(), motion: {} });
