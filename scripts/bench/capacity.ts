@@ -9,13 +9,15 @@
  * FrameStep → VisionScheduler → detector → Tracker → line rule → lifecycle; every frame lost on the way is in
  * `stats.dropped`. Frames are decoded once up front, so ffmpeg's CPU is not in `cpu_pct_per_camera`.
  *
- * Levers: `baseline-full512` (today: one session, default threads, the frame-level motion gate), `regions`,
- * `regions+stationary`, `baseline-threads1` (one intra-op thread) and `pool-session-per-core` (one single-threaded
- * session per core under the scheduler's maxInFlight). The last two detect exactly what the baseline does, so their
- * quality is not measured again.
+ * Levers (see `levers()`): `full` (whole frames behind the frame-level motion gate, the default before regions),
+ * `regions`, `regions+stationary` (the agent's default), the same with 256 / 384 px regions, `full-threads1`,
+ * `full-pool-session-per-core` and `regions+stationary-pool` (one single-threaded session per core under the scheduler's
+ * maxInFlight), and `regions+stationary-int8` (the int8 model, when models.json has one). Levers that detect exactly
+ * what another does (threads, pools) skip the quality rows. Quality rows per lever: the composited `crossings` scene
+ * through the whole path, the model on the hand-labelled vtest frames, and persons reported on tree.avi (must be 0).
  *
  * Bounded: each step runs CAPACITY_STEP_S seconds (default 8) at camera counts 2, 4, 6, 8, 10, 12, 16, 20, 24 until one
- * drops ≥ 1 %; CAPACITY_MAX_CAMERAS (default 24) caps it; CAPACITY_LEVERS (comma list) picks levers. Defaults take about 5 min.
+ * drops ≥ 1 %; CAPACITY_MAX_CAMERAS (default 24) caps it; CAPACITY_LEVERS (comma list) picks levers. All levers take about 15 min.
  */
 import { CameraPipeline } from '../../agent/app/camera-pipeline.js';
 import { LatestSlot } from '../../agent/decode/index.js';
@@ -27,10 +29,10 @@ import type { Detections, Frame } from '../../agent/shared/types.js';
 import { Tracker } from '../../agent/track/index.js';
 import { DetectorPool, ModelRegistry, PersonDetector, RegionDetector, VisionScheduler, defaultThreads } from '../../agent/vision/index.js';
 import { FrameStep, type CameraPipelineStats } from '../../agent/app/frame-step.js';
-import { loadPersonMedia, SCENES, type PersonMedia } from '../../test/support/persons/catalog.js';
+import { loadPersonMedia, loadVtestLabels, SCENES, type PersonMedia } from '../../test/support/persons/catalog.js';
 import { iou, matchFrame, recallPrecision, type Tally } from '../../test/support/persons/evaluate.js';
 import { expectedCrossings } from '../../test/support/persons/scenes.js';
-import { readVideoFrames, VTEST_AVI } from '../../test/support/video-frames.js';
+import { readVideoFrames, TREE_AVI, VTEST_AVI } from '../../test/support/video-frames.js';
 import { nodeCpuMs } from './cpu.js';
 
 const FPS = 5;
@@ -50,16 +52,28 @@ export interface Lever {
   readonly sameDetections: boolean;
   /** Scenes to measure capacity on (quality is measured once per lever). */
   readonly scenes: readonly ('busy' | 'quiet')[];
+  /** Smallest region side (regions mode); default the agent's DEFAULT_REGION_SIDE. */
+  readonly regionSide?: number;
+  /** Person model by its models.json name; default the first with role person (the fp32 CenterNet). */
+  readonly model?: string;
 }
 
 export function levers(): Lever[] {
   const t = defaultThreads();
+  const cores = Math.max(2, t);
+  const base = { threads: t, sessions: 1, sameDetections: false, scenes: ['busy', 'quiet'] } as const;
   const all: Lever[] = [
-    { name: 'baseline-full512', mode: 'full', gate: true, stationary: false, threads: t, sessions: 1, sameDetections: false, scenes: ['busy', 'quiet'] },
-    { name: 'regions', mode: 'regions', gate: false, stationary: false, threads: t, sessions: 1, sameDetections: false, scenes: ['busy', 'quiet'] },
-    { name: 'regions+stationary', mode: 'regions', gate: false, stationary: true, threads: t, sessions: 1, sameDetections: false, scenes: ['busy', 'quiet'] },
-    { name: 'baseline-threads1', mode: 'full', gate: true, stationary: false, threads: 1, sessions: 1, sameDetections: true, scenes: ['busy'] },
-    { name: 'pool-session-per-core', mode: 'full', gate: true, stationary: false, threads: 1, sessions: Math.max(2, t), sameDetections: true, scenes: ['busy'] },
+    // Whole frames behind the frame-level motion gate: the agent's default before regions.
+    { ...base, name: 'full', mode: 'full', gate: true, stationary: false },
+    { ...base, name: 'regions', mode: 'regions', gate: false, stationary: false },
+    // The agent's default (detect.mode: regions).
+    { ...base, name: 'regions+stationary', mode: 'regions', gate: false, stationary: true },
+    { ...base, name: 'regions+stationary-256', mode: 'regions', gate: false, stationary: true, regionSide: 256, scenes: ['quiet'] },
+    { ...base, name: 'regions+stationary-384', mode: 'regions', gate: false, stationary: true, regionSide: 384, scenes: ['quiet'] },
+    { ...base, name: 'full-threads1', mode: 'full', gate: true, stationary: false, threads: 1, sameDetections: true, scenes: ['busy'] },
+    { ...base, name: 'full-pool-session-per-core', mode: 'full', gate: true, stationary: false, threads: 1, sessions: cores, sameDetections: true, scenes: ['busy'] },
+    { ...base, name: 'regions+stationary-pool', mode: 'regions', gate: false, stationary: true, threads: 1, sessions: cores, sameDetections: true },
+    { ...base, name: 'regions+stationary-int8', mode: 'regions', gate: false, stationary: true, model: 'centernet-int8' },
   ];
   const pick = process.env.CAPACITY_LEVERS?.split(',').map((s) => s.trim());
   return pick ? all.filter((l) => pick.includes(l.name)) : all;
@@ -69,7 +83,10 @@ export function levers(): Lever[] {
 function visionFor(lever: Lever, persons: readonly PersonDetector[]): { scheduler: VisionScheduler; regions: RegionDetector | null } {
   const first = persons[0] as PersonDetector;
   const person = persons.length > 1 ? new DetectorPool(persons) : first;
-  const regions = lever.mode === 'regions' ? new RegionDetector({ detector: person, sizing: first, stationary: lever.stationary ? {} : false }) : null;
+  const regions =
+    lever.mode === 'regions'
+      ? new RegionDetector({ detector: person, sizing: first, stationary: lever.stationary ? {} : false, ...(lever.regionSide !== undefined && { regionSide: lever.regionSide }) })
+      : null;
   const scheduler = new VisionScheduler({ detector: regions ?? person, clock: systemClock, motion: lever.gate ? {} : false, maxInFlight: persons.length });
   return { scheduler, regions };
 }
@@ -203,6 +220,29 @@ async function quality(lever: Lever, person: readonly PersonDetector[], media: P
   };
 }
 
+/** The lever's model on the hand-labelled vtest frames (single frames: the model's own recall, whatever the mode). */
+async function labelledQuality(person: PersonDetector): Promise<Record<string, unknown>> {
+  const tally: Tally = { tp: 0, fp: 0, fn: 0 };
+  for (const l of await loadVtestLabels()) matchFrame((await person.detect(l.frame)).items, l.truth, 0.5, tally);
+  return { ...recallPrecision(tally), ...tally };
+}
+
+/** Persons the lever's whole path reports on tree.avi (a swaying tree, no one there): must stay 0. */
+async function treePersons(lever: Lever, person: readonly PersonDetector[]): Promise<number> {
+  const t = await readVideoFrames(TREE_AVI, Array.from({ length: 68 }, (_, i) => i));
+  const { scheduler, regions } = visionFor(lever, person);
+  let found = 0;
+  for (const [i, pixels] of t.frames.entries()) {
+    const d = await scheduler.submit({ cameraId: 'tree', seq: i, ts: i * 200, wallTs: 0, width: t.width, height: t.height, format: 'rgb24', pixels });
+    if (d) {
+      found += d.items.length;
+      regions?.observe(d);
+    }
+  }
+  await scheduler.close();
+  return found;
+}
+
 export async function benchCapacity(): Promise<CapacityRow[]> {
   const stepS = Number(process.env.CAPACITY_STEP_S ?? 8);
   const maxN = Number(process.env.CAPACITY_MAX_CAMERAS ?? 24);
@@ -214,9 +254,17 @@ export async function benchCapacity(): Promise<CapacityRow[]> {
   for (const lever of levers()) {
     const person: PersonDetector[] = [];
     try {
-      for (let i = 0; i < lever.sessions; i++) person.push(await PersonDetector.create({ registry, threads: lever.threads }));
+      if (lever.model !== undefined && !registry.entries().some((m) => m.name === lever.model)) {
+        process.stderr.write(`  capacity ${lever.name}: no model "${lever.model}" in models.json, skipped\n`);
+        continue;
+      }
+      for (let i = 0; i < lever.sessions; i++) person.push(await PersonDetector.create({ registry, threads: lever.threads, ...(lever.model !== undefined && { model: lever.model }) }));
       for (const p of person) await p.detect(clips.busy[0] as Frame); // warm-up
-      if (!lever.sameDetections) rows.push({ scenario: 'capacity', kind: 'quality', lever: lever.name, scene: 'crossings', ...(await quality(lever, person, media)) });
+      if (!lever.sameDetections) {
+        rows.push({ scenario: 'capacity', kind: 'quality', lever: lever.name, scene: 'crossings', ...(await quality(lever, person, media)) });
+        rows.push({ scenario: 'capacity', kind: 'quality', lever: lever.name, scene: 'vtest-labelled', ...(await labelledQuality(person[0] as PersonDetector)) });
+        rows.push({ scenario: 'capacity', kind: 'quality', lever: lever.name, scene: 'tree', persons: await treePersons(lever, person) });
+      }
       for (const scene of lever.scenes) {
         let best = 0;
         for (const n of STEPS.filter((s) => s <= maxN)) {
