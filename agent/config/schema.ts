@@ -9,7 +9,7 @@ import { redactText } from '../ops/index.js';
 import { NO_MASK_DEFAULTS } from '../rules/index.js';
 import { fraction, seconds, text } from './schema-common.js';
 import { cameraSchema } from './schema-camera.js';
-import { DEFAULT_UPLOAD_PORT, MIN_REPLAY_RATE_PER_S } from '../contract/index.js';
+import { DEFAULT_UPLOAD_PORT, MAX_AGENT_CAMERAS, MIN_REPLAY_RATE_PER_S } from '../contract/index.js';
 
 export const facilitySchema = z.strictObject({
   id: z
@@ -207,9 +207,11 @@ export const configSchema = z.strictObject({
   storage: storageSchema,
   local: localSchema.prefault({}),
   models: modelsSchema.prefault({}),
-  cameras: z.array(cameraSchema, { error: (iss) => `expected a list of cameras, got ${describeValue(iss.input)}` }).min(1, {
-    error: 'expected at least 1 camera',
-  }),
+  cameras: z
+    .array(cameraSchema, { error: (iss) => `expected a list of cameras, got ${describeValue(iss.input)}` })
+    .min(1, { error: 'expected at least 1 camera' })
+    // The heartbeat reports every camera and carries at most this many (docs/hub-contract.md, limits).
+    .max(MAX_AGENT_CAMERAS, { error: (iss) => `expected at most ${MAX_AGENT_CAMERAS} cameras per agent, got ${(iss.input as unknown[]).length}; run another agent for the rest` }),
 });
 
 /** The file after the zod pass: defaults filled in, nothing resolved yet. */

@@ -13,6 +13,12 @@ export const MAX_SNAPSHOT_BYTES = 1024 * KiB;
 /** `cmd/*` payloads (agent inbound): a command is a handful of short fields. */
 export const MAX_COMMAND_BYTES = 4096;
 
+/**
+ * Most cameras one agent reports in a heartbeat, and so runs: one box carries up to ~16 busy or ~24 quiet cameras
+ * (agent/vision/README.md), so 32 leaves room; a facility with more cameras runs more agents.
+ */
+export const MAX_AGENT_CAMERAS = 32;
+
 /** Most seqs in one `qmon.ack/1` (the hub chunks larger batches). */
 export const MAX_ACK_SEQS = 1000;
 

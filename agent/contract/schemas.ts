@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { closed } from './tolerant.js';
 import { CAMERA_ID_RE, EVENT_ID_RE, FID_RE } from './topics.js';
+import { MAX_AGENT_CAMERAS } from './limits.js';
 
 /**
  * The payloads of the hub contract `qmon/v1`, as zod schemas. Every object is strict: an unknown
@@ -140,7 +141,7 @@ export const HeartbeatPayload = z
             .optional(),
         }),
       )
-      .max(32),
+      .max(MAX_AGENT_CAMERAS),
     disk_free_mb: Count.nullable(),
     clock: ClockInfo,
     /** Guard dashboard activity since the previous heartbeat: counts only, never who or what (optional, added in v1). */

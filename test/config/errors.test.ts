@@ -112,6 +112,13 @@ describe('wrong values', () => {
     const { errors, f } = await errorsOf(text);
     expect(errors).toEqual([f(at(text, 'cameras'), 'cameras: expected at least 1 camera')]);
   });
+
+  it('at most 32 cameras per agent (what a heartbeat carries)', async () => {
+    const cams = Array.from({ length: 33 }, (_, i) => `  - id: cam-${i + 1}\n    source:\n      file: clip.mp4\n`).join('');
+    const text = BASE.slice(0, BASE.indexOf('cameras:')) + 'cameras:\n' + cams;
+    const { errors, f } = await errorsOf(text);
+    expect(errors).toEqual([f(at(text, 'cameras'), 'cameras: expected at most 32 cameras per agent, got 33; run another agent for the rest')]);
+  });
 });
 
 describe('lines and zones', () => {
