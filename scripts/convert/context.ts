@@ -63,16 +63,39 @@ export class ConversionContext {
       this.values.set(`${src}:0`, v);
       return v;
     }
+    const f = index === 0 ? this.folded.get(src) : undefined;
+    if (f) {
+      const v = this.constant(src, f);
+      this.values.set(`${src}:0`, v);
+      return v;
+    }
     throw new ConversionError(`node ${node.name} (${node.op}): input ${ref} has not been converted (graph not in topological order?)`);
   }
 
   /** The constant data feeding input `i`; the ops that need compile-time values (axes, shapes, weights) use this. */
   constInput(node: TfNode, i: number): TfTensor {
     const ref = node.inputs[i];
-    const src = ref === undefined ? undefined : parseTensorRef(ref).node;
-    const t = src === undefined ? undefined : this.graph.weights.get(src);
+    const t = ref === undefined ? undefined : this.constantOf(ref);
     if (!t) throw new ConversionError(`node ${node.name} (${node.op}): input ${i} (${ref ?? 'none'}) must be a constant`);
     return t;
+  }
+
+  private readonly folded = new Map<string, TfTensor>();
+
+  /** The data behind a TF tensor: a stored weight, or one computed at conversion time (fold); else undefined. */
+  constantOf(ref: string): TfTensor | undefined {
+    const { node, index } = parseTensorRef(ref);
+    return this.graph.weights.get(node) ?? (index === 0 ? this.folded.get(node) : undefined);
+  }
+
+  /**
+   * Records the result of a node whose inputs are all constants (e.g. a shape built by SparseToDense + AddV2 in an
+   * onnx2tf graph): ops that need compile-time values read it like a stored constant, and it becomes an initializer
+   * only if a runtime op consumes it.
+   */
+  fold(nodeName: string, t: TfTensor): void {
+    if (this.folded.has(nodeName)) throw new ConversionError(`node ${nodeName} folded twice`);
+    this.folded.set(nodeName, t);
   }
 
   /** Emits a constant initializer with a name derived from `base`, unique within the model. */

@@ -1,11 +1,12 @@
 /**
  * TensorFlow.js graph model → ONNX (opset 13). Walks the graph from the requested outputs in
- * dependency order, maps each TF op with the tables in ops-nn.ts / ops-tensor.ts, and writes the
+ * dependency order, maps each TF op with the tables in ops-nn.ts / ops-tensor.ts / ops-extra.ts, and writes the
  * result with onnx-writer.ts. Only nodes the outputs depend on are converted.
  */
 import { ConversionContext, ConversionError, type Value } from './context.js';
 import { checkMultiple, checkSizeFree } from './dynamic-size.js';
 import { OnnxGraphBuilder, type ValueDecl } from './onnx-writer.js';
+import { EXTRA_OPS } from './ops-extra.js';
 import { NN_OPS, type OpHandler } from './ops-nn.js';
 import { TENSOR_OPS } from './ops-tensor.js';
 import { attrShape, attrType, parseTensorRef, type TfjsGraph, type TfNode } from './tfjs-graph.js';
@@ -17,7 +18,7 @@ export type { DynamicSpatial } from './dynamic-size.js';
 /** Bumped whenever a change to the converter may change its output bytes. */
 export const CONVERTER_VERSION = '2';
 
-const OPS: Readonly<Record<string, OpHandler>> = { ...NN_OPS, ...TENSOR_OPS };
+const OPS: Readonly<Record<string, OpHandler>> = { ...NN_OPS, ...TENSOR_OPS, ...EXTRA_OPS };
 
 export interface ConvertOptions {
   /** TF placeholder → ONNX graph input name. */
