@@ -8,7 +8,7 @@
  * - a selected Conv's weight initializer becomes int8 (symmetric, per output channel, axis 0) behind a
  *   per-axis DequantizeLinear, and its bias int32 at input_scale × weight_scale (onnxruntime fuses
  *   only with an int32 bias; an fp32 bias would leave the Conv in float);
- * - the graph's inputs and outputs stay fp32 (a graph output keeps its unquantised value).
+ * - the graph's inputs and outputs stay fp32 (a quantised graph output is the DequantizeLinear's output).
  *
  * Generic: nothing here knows any model's tensor names or shapes. `planQdq` says which activation
  * tensors need a range (feed those to `calibrate`), `quantizeQdq` writes the QDQ model.
@@ -52,14 +52,23 @@ export function quantizeQdq(
   const actParams = new Map<string, { scale: number; zeroPoint: number; dq: string }>();
   const newInits: Tensor[] = [];
   const pairs = new Map<string, Node[]>();
+  const produced = new Set(nodes.flatMap((n) => n.output ?? []));
+  const graphOutputs = new Set((graph.output ?? []).map((o) => o.name ?? ''));
+  const renamed = new Map<string, string>();
   for (const t of plan.activations) {
     const from = plan.sharedRange[t] ?? t;
     const range = ranges.get(from);
     if (!range) throw new Error(`quantize: no calibrated range for activation tensor "${from}" (calibrate planQdq(...).activations)`);
     const { scale, zeroPoint } = uint8Params(range, `tensor "${t}"`);
-    const [s, z, q, dq] = [fresh(`${t}/scale`), fresh(`${t}/zero_point`), fresh(`${t}/quantized`), fresh(`${t}/dequantized`)];
+    const [s, z, q] = [fresh(`${t}/scale`), fresh(`${t}/zero_point`), fresh(`${t}/quantized`)];
+    // A graph output keeps its name on the DQ side (still fp32, as onnxruntime's quantiser does), so its
+    // producer can be fused too; the producer then writes `<name>/float`.
+    const isOutput = graphOutputs.has(t) && produced.has(t);
+    const src = isOutput ? fresh(`${t}/float`) : t;
+    const dq = isOutput ? t : fresh(`${t}/dequantized`);
+    if (isOutput) renamed.set(t, src);
     newInits.push(makeTensor(s, 'float32', [], [scale]), makeTensor(z, 'uint8', [], [zeroPoint]));
-    pairs.set(t, [makeNode('QuantizeLinear', [t, s, z], [q], fresh(`${t}/QuantizeLinear`)), makeNode('DequantizeLinear', [q, s, z], [dq], fresh(`${t}/DequantizeLinear`))]);
+    pairs.set(t, [makeNode('QuantizeLinear', [src, s, z], [q], fresh(`${t}/QuantizeLinear`)), makeNode('DequantizeLinear', [q, s, z], [dq], fresh(`${t}/DequantizeLinear`))]);
     actParams.set(t, { scale, zeroPoint, dq });
   }
 
@@ -80,7 +89,6 @@ export function quantizeQdq(
   const ctx: ConvParamsContext = { inits, reduceRange, fresh, newInits, done: new Map(), copies: new Map() };
   const out: Node[] = [...prologue];
   // Graph inputs (and any other tensor without a producer) are quantised before the first node.
-  const produced = new Set(nodes.flatMap((n) => n.output ?? []));
   for (const [t, pair] of pairs) if (!produced.has(t)) out.push(...pair);
 
   nodes.forEach((n, i) => {
@@ -92,8 +100,10 @@ export function quantizeQdq(
     // Every reader of a quantised activation reads its DQ copy (onnxruntime fuses a producer only when
     // all its readers go through Q); a constant is swapped only in the quantised nodes.
     n.input = (n.input ?? []).map((t) => actParams.get(t)?.dq ?? (selected.has(i) ? constDq.get(t) : undefined) ?? t);
+    const outputs = n.output ?? [];
+    n.output = outputs.map((t) => renamed.get(t) ?? t);
     out.push(n);
-    for (const t of n.output ?? []) out.push(...(pairs.get(t) ?? []));
+    for (const t of outputs) out.push(...(pairs.get(t) ?? []));
   });
 
   // Drop float initializers nothing reads any more (the replaced weights and biases).
