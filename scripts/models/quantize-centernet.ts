@@ -12,6 +12,7 @@
  *                                (default: CENTERNET_QDQ's, the two head output convs; `none` for none)
  *   --percentile P               percentile calibration instead of min/max (e.g. 99.99)
  *   --reduce-range               7-bit weights (CPUs without VNNI)
+ *   --keep-means                 do not quantise spatial ReduceMean as GlobalAveragePool
  *   --runs N --rounds N          timed runs per block (default 20) and interleaved rounds (default 3)
  *   --calib N --check N          calibration frames (default 32) and check frames (default 40)
  */
@@ -26,13 +27,14 @@ import { ROOT } from './verify-centernet.js';
 /** vtest.avi has 795 frames. */
 
 /**
- * Measured defaults (README.md in scripts/convert/quantize): the hard-swish, residual and concat ops
- * quantised too (Conv alone left a Q/DQ pair around every layer and no speed-up), and the two head
- * output convs in fp32 with everything after them: their quantised logits tie neighbouring heatmap
- * cells, and the peak picking then reports one person twice (precision 0.91 instead of 0.99).
+ * Measured defaults (README.md in scripts/convert/quantize): the hard-swish, residual, concat and
+ * squeeze-excite pooling ops quantised too (Conv alone left a Q/DQ pair around every layer and no
+ * speed-up), and the two head output convs in fp32 with everything after them: their quantised
+ * logits tie neighbouring heatmap cells, and the peak picking then reports one person twice
+ * (precision 0.91 instead of 0.99).
  */
 export const CENTERNET_QDQ: QdqOptions = {
-  opTypes: ['Conv', 'Relu', 'Clip', 'Add', 'Mul', 'Concat'],
+  opTypes: ['Conv', 'Relu', 'Clip', 'Add', 'Mul', 'Concat', 'GlobalAveragePool'],
   excludeFrom: ['tower_0/CenternetHead/centernet_cls_output/BiasAdd', 'tower_0/CenternetHead/centernet_wh_output/BiasAdd'],
 };
 const VTEST_LAST = 794;
@@ -60,7 +62,7 @@ export function centernetSpec(modelPath: string, outPath: string, minScore = 0.4
 class UsageError extends Error {}
 
 function parseArgs(argv: readonly string[]) {
-  const flags = new Set(['--reduce-range']);
+  const flags = new Set(['--reduce-range', '--keep-means']);
   const values = new Set(['--model', '--out', '--ops', '--exclude', '--exclude-from', '--percentile', '--runs', '--rounds', '--calib', '--check']);
   const got = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
@@ -90,6 +92,7 @@ function parseArgs(argv: readonly string[]) {
     qdq,
     runs: int('--runs', 20),
     rounds: int('--rounds', 3),
+    globalPoolMeans: !got.has('--keep-means'),
     calib: int('--calib', 32),
     check: int('--check', 40),
   };
@@ -105,6 +108,7 @@ async function main(): Promise<void> {
     checkFrames,
     method: args.method,
     qdq: args.qdq,
+    globalPoolMeans: args.globalPoolMeans,
     runs: args.runs,
     rounds: args.rounds,
     log: (l) => console.error(`quantize: ${l}`),

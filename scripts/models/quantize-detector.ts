@@ -14,7 +14,16 @@ import { preferInt8, readCpuFeatures } from '../../agent/vision/cpu-features.js'
 import type { LoadedModel } from '../../agent/vision/model-registry.js';
 import { createSession } from '../../agent/vision/onnx-session.js';
 import { letterbox, letterboxInto } from '../../agent/vision/preprocess.js';
-import { calibrate, planQdq, quantizeQdq, type CalibrationMethod, type QdqOptions } from '../convert/quantize/index.js';
+import {
+  calibrate,
+  meanToGlobalAveragePool,
+  planQdq,
+  quantizeQdq,
+  reduceMeanInputs,
+  tensorRanks,
+  type CalibrationMethod,
+  type QdqOptions,
+} from '../convert/quantize/index.js';
 import { readVideoFrames, VTEST_AVI } from '../../test/support/video-frames.js';
 import { latencyRounds, type LatencyReport } from './quantize-latency.js';
 import { compareBoxes, type Box, type BoxComparison } from './quantize-quality.js';
@@ -38,6 +47,8 @@ export interface QuantizeRun {
   readonly checkFrames: readonly number[];
   readonly method: CalibrationMethod;
   readonly qdq: QdqOptions;
+  /** Rewrite spatial ReduceMean as GlobalAveragePool before quantising (see rewrite-means.ts). */
+  readonly globalPoolMeans: boolean;
   /** Timed runs per model, thread count and round (after warm-up). */
   readonly runs: number;
   readonly rounds: number;
@@ -48,7 +59,7 @@ export interface QuantizeReport {
   model: string;
   output: string;
   size_bytes: { fp32: number; int8: number };
-  qdq: { options: QdqOptions; quantized_nodes: Record<string, number>; excluded: readonly string[]; skipped: readonly { node: string; reason: string }[]; activations: number };
+  qdq: { options: QdqOptions; means_as_global_pool: number; quantized_nodes: Record<string, number>; excluded: readonly string[]; skipped: readonly { node: string; reason: string }[]; activations: number };
   calibration: { method: CalibrationMethod; frames: number; first: number; last: number };
   latency_ms: LatencyReport;
   quality: BoxComparison & { frames: number };
@@ -68,12 +79,18 @@ export async function quantizeDetector(spec: DetectorSpec, run: QuantizeRun): Pr
   const fp32 = readFileSync(spec.modelPath);
   const makeFeed = letterboxFeeder(spec);
 
-  const plan = planQdq(fp32, run.qdq);
-  log(`calibrating ${plan.activations.length} tensors of ${plan.nodes.length} nodes on ${run.calibrationFrames.length} frames (${run.method.kind})`);
   const calib = await readVideoFrames(VTEST_AVI, run.calibrationFrames);
   const feeds = calib.frames.map((px, i) => makeFeed(px, calib.width, calib.height, run.calibrationFrames[i]!));
-  const ranges = await calibrate(fp32, plan.activations, feeds, { method: run.method });
-  const { bytes: int8, report } = quantizeQdq(fp32, ranges, run.qdq);
+  let source: Uint8Array = fp32;
+  let rewritten = 0;
+  if (run.globalPoolMeans) {
+    ({ bytes: source, rewritten } = meanToGlobalAveragePool(fp32, await tensorRanks(fp32, reduceMeanInputs(fp32), feeds[0]!)));
+    log(`${rewritten} ReduceMean nodes quantised as GlobalAveragePool`);
+  }
+  const plan = planQdq(source, run.qdq);
+  log(`calibrating ${plan.activations.length} tensors of ${plan.nodes.length} nodes on ${run.calibrationFrames.length} frames (${run.method.kind})`);
+  const ranges = await calibrate(source, plan.activations, feeds, { method: run.method });
+  const { bytes: int8, report } = quantizeQdq(source, ranges, run.qdq);
   const tmp = `${spec.outPath}.tmp-${process.pid}`;
   await writeFile(tmp, int8);
   await rename(tmp, spec.outPath);
@@ -92,7 +109,7 @@ export async function quantizeDetector(spec: DetectorSpec, run: QuantizeRun): Pr
     model: spec.modelPath,
     output: spec.outPath,
     size_bytes: { fp32: fp32.length, int8: int8.length },
-    qdq: { options: run.qdq, quantized_nodes: report.byOpType, excluded: report.excluded, skipped: report.skipped, activations: report.activations.length },
+    qdq: { options: run.qdq, means_as_global_pool: rewritten, quantized_nodes: report.byOpType, excluded: report.excluded, skipped: report.skipped, activations: report.activations.length },
     calibration: { method: run.method, frames: run.calibrationFrames.length, first: run.calibrationFrames[0]!, last: run.calibrationFrames.at(-1)! },
     latency_ms: latency,
     quality: { ...quality, frames: run.checkFrames.length },

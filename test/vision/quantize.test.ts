@@ -10,8 +10,17 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { calibrate, planQdq, quantizeQdq, type QdqOptions, type TensorRange } from '../../scripts/convert/quantize/index.js';
-import { buildConvBlock, buildNoConv, buildSingleConv, pseudoRandom, TINY } from './tiny-conv-model.js';
+import {
+  calibrate,
+  meanToGlobalAveragePool,
+  planQdq,
+  quantizeQdq,
+  reduceMeanInputs,
+  tensorRanks,
+  type QdqOptions,
+  type TensorRange,
+} from '../../scripts/convert/quantize/index.js';
+import { buildConvBlock, buildMeans, buildNoConv, buildSingleConv, pseudoRandom, TINY } from './tiny-conv-model.js';
 
 const { onnx } = onnxProto;
 const DT = onnx.TensorProto.DataType;
@@ -209,5 +218,28 @@ describe('calibrate', () => {
     expect(p.get('y')!.min).toBeGreaterThanOrEqual(ranges.get('y')!.min);
     expect(p.get('y')!.max).toBeLessThanOrEqual(ranges.get('y')!.max);
     expect(p.get('y')!.max - p.get('y')!.min).toBeLessThan(ranges.get('y')!.max - ranges.get('y')!.min);
+  });
+});
+
+describe('meanToGlobalAveragePool', () => {
+  it('turns only a spatial, keepdims ReduceMean of a rank-4 tensor into GlobalAveragePool, with the same result', async () => {
+    const model = buildMeans();
+    const feed = inputFeed(4);
+    const ranks = await tensorRanks(model, reduceMeanInputs(model), feed);
+    expect(ranks).toEqual(new Map([[TINY.input, 4]]));
+    const { bytes, rewritten } = meanToGlobalAveragePool(model, ranks);
+    expect(rewritten).toBe(1);
+    expect(nodes(bytes).map((n) => n.opType)).toEqual(['GlobalAveragePool', 'ReduceMean']);
+    const run = async (b: Uint8Array) => {
+      const s = await ort.InferenceSession.create(b, { logSeverityLevel: 3 });
+      const r = await s.run(feed);
+      await s.release();
+      return [r.m1!.data as Float32Array, r.m2!.data as Float32Array];
+    };
+    const [before, after] = [await run(model), await run(bytes)];
+    expect(maxAbsDiff(before[0]!, after[0]!)).toBeLessThan(1e-6);
+    expect(after[1]).toEqual(before[1]);
+    // Without a known rank nothing is rewritten: axes 2,3 are only "spatial" for NCHW.
+    expect(meanToGlobalAveragePool(model, new Map()).rewritten).toBe(0);
   });
 });

@@ -82,3 +82,14 @@ export function buildNoConv(): Uint8Array {
   g.output({ name: TINY.output, dtype: 'float32', shape: [...TINY.shape] });
   return g.toBytes({ graphName: 'no-conv', producerName: 'qmon-test', producerVersion: '1' });
 }
+
+/** x → ReduceMean over H,W (keepdims) → m1, and over C → m2: only the first is a global average pool. */
+export function buildMeans(): Uint8Array {
+  const g = new OnnxGraphBuilder();
+  g.input({ name: TINY.input, dtype: 'float32', shape: [...TINY.shape] });
+  g.node('ReduceMean', [TINY.input], ['m1'], { axes: [2, 3], keepdims: 1 }, 'spatial');
+  g.node('ReduceMean', [TINY.input], ['m2'], { axes: [1], keepdims: 1 }, 'channels');
+  g.output({ name: 'm1', dtype: 'float32', shape: [1, 3, 1, 1] });
+  g.output({ name: 'm2', dtype: 'float32', shape: [1, 1, 8, 8] });
+  return g.toBytes({ graphName: 'means', producerName: 'qmon-test', producerVersion: '1' });
+}
