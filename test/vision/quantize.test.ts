@@ -163,11 +163,16 @@ describe('quantizeQdq on a conv block', () => {
     expect(maxAbsDiff(fp32, int8)).toBeGreaterThan(0);
   });
 
-  it('quantises a Relu input with the Relu output range, so onnxruntime can drop the Relu', async () => {
-    const { bytes, plan } = await quantize(buildConvBlock().bytes, all);
+  it('folds a Relu into the quantisation of its input: that input takes the Relu output range, the Relu goes', async () => {
+    const { bytes, plan, ranges } = await quantize(buildConvBlock().bytes, all);
     expect(plan.sharedRange).toEqual({ t1: 'r1' });
-    expect(initializer(bytes, 't1/scale').values).toEqual(initializer(bytes, 'r1/scale').values);
+    expect(plan.removed).toEqual(['relu1']);
+    const graph = nodes(bytes);
+    expect(graph.map((n) => n.opType)).not.toContain('Relu');
+    // Both readers of the Relu's output now read the conv output's dequantised copy.
+    expect(graph.filter((n) => n.input!.includes('t1/dequantized')).map((n) => n.name)).toEqual(['dw', 'add']);
     expect(initializer(bytes, 't1/zero_point').values).toEqual([0]);
+    expect(initializer(bytes, 't1/scale').values[0]).toBeCloseTo(ranges.get('r1')!.max / 255, 7);
   });
 
   it('leaves excluded nodes in fp32, by name and from a node on', async () => {

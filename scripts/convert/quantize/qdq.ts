@@ -36,10 +36,11 @@ export function quantizeQdq(
   options: QdqOptions = {},
 ): { bytes: Uint8Array; report: QdqReport } {
   const model = decodeModel(modelBytes);
-  const { plan, selected } = selectNodes(model, options);
-  const reduceRange = options.reduceRange ?? false;
   const graph = model.graph!;
   const nodes = graph.node ?? [];
+  const { plan, selected, removable } = selectNodes(model, options);
+  const folded = new Set([...removable].map((i) => nodes[i]!.output![0]!));
+  const reduceRange = options.reduceRange ?? false;
   const inits = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
   const taken = new Set<string>([...inits.keys(), ...nodes.flatMap((n, i) => [...(n.input ?? []), ...(n.output ?? []), nodeName(n, i)])]);
   const fresh = (name: string) => {
@@ -56,6 +57,7 @@ export function quantizeQdq(
   const graphOutputs = new Set((graph.output ?? []).map((o) => o.name ?? ''));
   const renamed = new Map<string, string>();
   for (const t of plan.activations) {
+    if (folded.has(t)) continue; // a removed Relu/Clip's output: its readers take its input's DQ (below)
     const from = plan.sharedRange[t] ?? t;
     const range = ranges.get(from);
     if (!range) throw new Error(`quantize: no calibrated range for activation tensor "${from}" (calibrate planQdq(...).activations)`);
@@ -91,7 +93,10 @@ export function quantizeQdq(
   // Graph inputs (and any other tensor without a producer) are quantised before the first node.
   for (const [t, pair] of pairs) if (!produced.has(t)) out.push(...pair);
 
+  for (const i of removable) actParams.set(nodes[i]!.output![0]!, actParams.get(nodes[i]!.input![0]!)!);
+
   nodes.forEach((n, i) => {
+    if (removable.has(i)) return;
     if (selected.has(i) && n.opType === 'Conv') {
       const conv = quantizeConvParams(n, nodeName(n, i), actParams.get(n.input![0]!)!.scale, ctx);
       out.push(...conv.nodes);

@@ -3,7 +3,7 @@
  * writer share. Generic: decided from op types, the options and the graph alone.
  */
 import { elemTypes } from './elem-types.js';
-import { DT, defaultOpset, dims, type Model, type Node, type Tensor } from './onnx-tensors.js';
+import { DT, defaultOpset, dims, floatData, type Model, type Node, type Tensor } from './onnx-tensors.js';
 
 /** The data inputs (as opposed to parameters such as Clip's min/max or Resize's sizes) of the op types handled. */
 const DATA_INPUTS: Readonly<Record<string, readonly number[] | 'all'>> = {
@@ -43,13 +43,15 @@ export interface QdqPlan {
   /** Float initializers read as data by quantised non-Conv nodes (e.g. Add's constant); quantised from their own values. */
   readonly constants: readonly string[];
   /**
-   * Tensor → tensor whose range it takes instead of its own: a selected Relu/Clip's input, when that
-   * Relu/Clip is its only reader, is quantised with the Relu/Clip's output range. Quantising clamps
-   * to that range anyway, so onnxruntime then drops the Relu/Clip and the Q→DQ→Q→DQ between (what
-   * onnxruntime's quantiser does by removing such activations); otherwise the tensor would be
-   * requantised between two scales, a standalone DequantizeLinear + QuantizeLinear per layer.
+   * Tensor → tensor whose range it takes instead of its own: the input of a selected Relu/Clip that is
+   * its only reader is quantised with the Relu/Clip's output range, and the Relu/Clip is removed (its
+   * readers read that input's DequantizeLinear). Quantising to a range that starts at 0 (Relu) or lies
+   * inside [min, max] (Clip) clamps exactly as they would, so this is what onnxruntime's quantiser does
+   * too; left in, each would keep a DequantizeLinear + QuantizeLinear per layer.
    */
   readonly sharedRange: Readonly<Record<string, string>>;
+  /** The Relu/Clip nodes removed that way. */
+  readonly removed: readonly string[];
   readonly excluded: readonly string[];
   /** Nodes of a selected op type that cannot be quantised, with the reason (e.g. a Conv whose weights are computed). */
   readonly skipped: readonly { node: string; reason: string }[];
@@ -57,8 +59,9 @@ export interface QdqPlan {
 
 export interface Selection {
   readonly plan: QdqPlan;
-  /** Indices into graph.node of the quantised nodes. */
+  /** Indices into graph.node of the quantised nodes, and of the Relu/Clip nodes among them that are removed. */
   readonly selected: ReadonlySet<number>;
+  readonly removable: ReadonlySet<number>;
 }
 
 export const nodeName = (n: Node, i: number): string => n.name || n.output?.[0] || `node_${i}`;
@@ -117,27 +120,37 @@ export function selectNodes(model: Model, options: QdqOptions): Selection {
     for (const t of data) add(inits.has(t) ? constants : activations, t);
     add(activations, out);
   });
-  const sharedRange = clampedInputs(nodes, selected, graph.output?.map((o) => o.name ?? '') ?? []);
+  const removable = clampsToFold(nodes, selected, graph.output?.map((o) => o.name ?? '') ?? [], inits);
+  const sharedRange = Object.fromEntries([...removable].map((i) => [nodes[i]!.input![0]!, nodes[i]!.output![0]!]));
   if (selected.size === 0) {
     const why = skipped.length > 0 ? `; skipped: ${skipped.map((s) => `${s.node} (${s.reason})`).join(', ')}` : '';
     throw new Error(`quantize: the model has no ${opTypes.join('/')} node to quantise (after exclusions)${why}`);
   }
-  return { plan: { nodes: [...selected].map((i) => names[i]!), activations, constants, sharedRange, excluded, skipped }, selected };
+  const removed = [...removable].map((i) => names[i]!);
+  return { plan: { nodes: [...selected].map((i) => names[i]!), activations, constants, sharedRange, removed, excluded, skipped }, selected, removable };
 }
 
-const CLAMPS = new Set(['Relu', 'Clip']);
-
-/** Inputs of selected Relu/Clip nodes that nothing else reads (see QdqPlan.sharedRange). */
-function clampedInputs(nodes: readonly Node[], selected: ReadonlySet<number>, graphOutputs: readonly string[]): Record<string, string> {
+/**
+ * Selected Relu/Clip nodes that quantisation can replace (see QdqPlan.sharedRange): the only reader of
+ * their input, output not a graph output, and for Clip a range containing 0 (the uint8 range always
+ * contains 0, so a Clip(1, 5) would not clamp at 1 any more).
+ */
+function clampsToFold(nodes: readonly Node[], selected: ReadonlySet<number>, graphOutputs: readonly string[], inits: ReadonlyMap<string, Tensor>): Set<number> {
   const readers = new Map<string, number>();
   for (const n of nodes) for (const t of n.input ?? []) readers.set(t, (readers.get(t) ?? 0) + 1);
-  for (const t of graphOutputs) readers.set(t, (readers.get(t) ?? 0) + 1);
-  const shared: Record<string, string> = {};
+  const outputs = new Set(graphOutputs);
+  const bound = (name: string | undefined, fallback: number) => {
+    const t = name ? inits.get(name) : undefined;
+    return t ? floatData(t)[0] ?? fallback : name ? NaN : fallback; // computed bounds: unknown, not folded
+  };
+  const out = new Set<number>();
   nodes.forEach((n, i) => {
     const [x, y] = [n.input?.[0] ?? '', n.output?.[0] ?? ''];
-    if (selected.has(i) && CLAMPS.has(n.opType ?? '') && readers.get(x) === 1) shared[x] = y;
+    if (!selected.has(i) || readers.get(x) !== 1 || outputs.has(y) || !(n.opType === 'Relu' || n.opType === 'Clip')) return;
+    if (n.opType === 'Clip' && !(bound(n.input?.[1] || undefined, -Infinity) <= 0 && bound(n.input?.[2] || undefined, Infinity) >= 0)) return;
+    out.add(i);
   });
-  return shared;
+  return out;
 }
 
 /** Why a Conv cannot be quantised, or undefined when it can. */
