@@ -5,6 +5,7 @@
  * 40 other frames. The only CenterNet-specific part is `centernetSpec` (input, and how the
  * `detections` output becomes person boxes); a model with other outputs needs only another spec.
  *
+ *   --outputs detections|heatmap which CenterNet: today's `detections` rows (default) or the size-free heatmap + wh
  *   --model PATH --out PATH      fp32 in, int8 out (defaults: models/centernet.onnx, models/centernet-int8.onnx)
  *   --ops Conv,Relu,...          op types whose activations get Q/DQ (default: CENTERNET_QDQ's)
  *   --exclude NAME,NAME          nodes left in fp32
@@ -59,11 +60,51 @@ export function centernetSpec(modelPath: string, outPath: string, minScore = 0.4
   };
 }
 
+/**
+ * The size-free CenterNet (outputs `heatmap` [1,h/4,w/4,1] after sigmoid and `wh` [1,h/4,w/4,4], left/top/right/
+ * bottom distances in input pixels): peaks that are ≥ their 8 neighbours and ≥ minScore, best 100, box = cell·4 ± wh.
+ * Restates agent/vision/postprocess.ts's heatmapPeaks (on the converter branch); use that once both are merged.
+ */
+export function centernetHeatmapSpec(modelPath: string, outPath: string, minScore = 0.4, size = 512): DetectorSpec {
+  const stride = 4;
+  return {
+    modelPath,
+    outPath,
+    inputName: 'images',
+    inputWidth: size,
+    inputHeight: size,
+    layout: 'nhwc',
+    personBoxes: (outputs: Outputs): Box[] => {
+      const h = floatOutput(outputs, 'heatmap', 'centernet');
+      const wh = floatOutput(outputs, 'wh', 'centernet');
+      const [gh, gw] = [size / stride, size / stride];
+      const higherNeighbour = (x: number, y: number, v: number) => {
+        for (let yy = Math.max(0, y - 1); yy <= Math.min(gh - 1, y + 1); yy++) {
+          for (let xx = Math.max(0, x - 1); xx <= Math.min(gw - 1, x + 1); xx++) if (h[yy * gw + xx]! > v) return true;
+        }
+        return false;
+      };
+      const peaks: { cell: number; score: number }[] = [];
+      for (let y = 0; y < gh; y++) {
+        for (let x = 0; x < gw; x++) {
+          const v = h[y * gw + x]!;
+          if (v >= minScore && !higherNeighbour(x, y, v)) peaks.push({ cell: y * gw + x, score: v });
+        }
+      }
+      peaks.sort((a, b) => b.score - a.score || a.cell - b.cell);
+      return peaks.slice(0, 100).map(({ cell, score }) => {
+        const [cx, cy, k] = [(cell % gw) * stride, Math.floor(cell / gw) * stride, cell * 4];
+        return { x1: cx - wh[k]!, y1: cy - wh[k + 1]!, x2: cx + wh[k + 2]!, y2: cy + wh[k + 3]!, score };
+      });
+    },
+  };
+}
+
 class UsageError extends Error {}
 
 function parseArgs(argv: readonly string[]) {
   const flags = new Set(['--reduce-range', '--keep-means']);
-  const values = new Set(['--model', '--out', '--ops', '--exclude', '--exclude-from', '--percentile', '--runs', '--rounds', '--calib', '--check']);
+  const values = new Set(['--outputs', '--model', '--out', '--ops', '--exclude', '--exclude-from', '--percentile', '--runs', '--rounds', '--calib', '--check']);
   const got = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -85,7 +126,10 @@ function parseArgs(argv: readonly string[]) {
     excludeFrom: got.get('--exclude-from') === 'none' ? [] : (list('--exclude-from') ?? CENTERNET_QDQ.excludeFrom),
     reduceRange: got.has('--reduce-range'),
   };
+  const outputs = got.get('--outputs') ?? 'detections';
+  if (outputs !== 'detections' && outputs !== 'heatmap') throw new UsageError(`--outputs must be detections or heatmap, got ${outputs}`);
   return {
+    outputs,
     model: got.get('--model') ?? join(ROOT, 'models', 'centernet.onnx'),
     out: got.get('--out') ?? join(ROOT, 'models', 'centernet-int8.onnx'),
     method,
@@ -103,7 +147,8 @@ async function main(): Promise<void> {
   // Both sets spread over the whole video at different offsets; a check frame that is also a calibration frame is dropped.
   const calibrationFrames = spreadFrames(args.calib, 3, VTEST_LAST - 20);
   const checkFrames = spreadFrames(args.check, 14, VTEST_LAST).filter((f) => !calibrationFrames.includes(f));
-  const report = await quantizeDetector(centernetSpec(args.model, args.out), {
+  const spec = args.outputs === 'heatmap' ? centernetHeatmapSpec(args.model, args.out) : centernetSpec(args.model, args.out);
+  const report = await quantizeDetector(spec, {
     calibrationFrames,
     checkFrames,
     method: args.method,

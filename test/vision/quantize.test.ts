@@ -20,7 +20,7 @@ import {
   type QdqOptions,
   type TensorRange,
 } from '../../scripts/convert/quantize/index.js';
-import { buildConvBlock, buildMeans, buildNoConv, buildSingleConv, pseudoRandom, TINY } from './tiny-conv-model.js';
+import { buildConvBlock, buildConvClip, buildMeans, buildNoConv, buildSingleConv, pseudoRandom, TINY } from './tiny-conv-model.js';
 
 const { onnx } = onnxProto;
 const DT = onnx.TensorProto.DataType;
@@ -173,6 +173,19 @@ describe('quantizeQdq on a conv block', () => {
     expect(graph.filter((n) => n.input!.includes('t1/dequantized')).map((n) => n.name)).toEqual(['dw', 'add']);
     expect(initializer(bytes, 't1/zero_point').values).toEqual([0]);
     expect(initializer(bytes, 't1/scale').values[0]).toBeCloseTo(ranges.get('r1')!.max / 255, 7);
+  });
+
+  it('folds a Clip whose range holds 0 (ReLU6) but keeps one that starts above 0 (uint8 ranges always hold 0)', async () => {
+    const opts: QdqOptions = { opTypes: ['Conv', 'Clip'] };
+    for (const [lo, hi, folded] of [[0, 6, true], [1, 5, false]] as const) {
+      const model = buildConvClip(lo, hi);
+      const { bytes, plan } = await quantize(model, opts);
+      expect(plan.removed).toEqual(folded ? ['clip'] : []);
+      expect(nodes(bytes).some((n) => n.opType === 'Clip')).toBe(!folded);
+      const feed = inputFeed(2);
+      const fp32 = await runModel(model, feed);
+      expect(maxAbsDiff(fp32, await runModel(bytes, feed))).toBeLessThanOrEqual(0.05 * (Math.max(...fp32) - Math.min(...fp32)));
+    }
   });
 
   it('leaves excluded nodes in fp32, by name and from a node on', async () => {

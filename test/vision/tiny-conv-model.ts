@@ -93,3 +93,19 @@ export function buildMeans(): Uint8Array {
   g.output({ name: 'm2', dtype: 'float32', shape: [1, 1, 8, 8] });
   return g.toBytes({ graphName: 'means', producerName: 'qmon-test', producerVersion: '1' });
 }
+
+/** conv (3→4, 3×3) → Clip(min, max) → 1×1 conv (4→2) → y: a Clip range with or without 0 in it. */
+export function buildConvClip(min: number, max: number): Uint8Array {
+  const g = new OnnxGraphBuilder();
+  const c = TINY.channels;
+  g.input({ name: TINY.input, dtype: 'float32', shape: [...TINY.shape] });
+  g.initializer('w', 'float32', [c, 3, 3, 3], channelScaled([c, 3, 3, 3], 31).map((v) => v * 0.3));
+  g.initializer('lo', 'float32', [], [min]);
+  g.initializer('hi', 'float32', [], [max]);
+  g.initializer('w2', 'float32', [2, c, 1, 1], pseudoRandom(2 * c, 32));
+  g.node('Conv', [TINY.input, 'w'], ['t'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, 'conv');
+  g.node('Clip', ['t', 'lo', 'hi'], ['clipped'], {}, 'clip');
+  g.node('Conv', ['clipped', 'w2'], [TINY.output], { kernel_shape: [1, 1] }, 'conv2');
+  g.output({ name: TINY.output, dtype: 'float32', shape: [1, 2, 8, 8] });
+  return g.toBytes({ graphName: 'conv-clip', producerName: 'qmon-test', producerVersion: '1' });
+}
