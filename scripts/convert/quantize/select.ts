@@ -132,7 +132,7 @@ export function selectNodes(model: Model, options: QdqOptions): Selection {
 
 /**
  * Selected Relu/Clip nodes that quantisation can replace (see QdqPlan.sharedRange): the only reader of
- * their input, output not a graph output, and for Clip a range containing 0 (the uint8 range always
+ * their input, neither tensor a graph output, and for Clip a range containing 0 (the uint8 range always
  * contains 0, so a Clip(1, 5) would not clamp at 1 any more).
  */
 function clampsToFold(nodes: readonly Node[], selected: ReadonlySet<number>, graphOutputs: readonly string[], inits: ReadonlyMap<string, Tensor>): Set<number> {
@@ -146,7 +146,7 @@ function clampsToFold(nodes: readonly Node[], selected: ReadonlySet<number>, gra
   const out = new Set<number>();
   nodes.forEach((n, i) => {
     const [x, y] = [n.input?.[0] ?? '', n.output?.[0] ?? ''];
-    if (!selected.has(i) || readers.get(x) !== 1 || outputs.has(y) || !(n.opType === 'Relu' || n.opType === 'Clip')) return;
+    if (!selected.has(i) || inits.has(x) || readers.get(x) !== 1 || outputs.has(x) || outputs.has(y) || !(n.opType === 'Relu' || n.opType === 'Clip')) return;
     if (n.opType === 'Clip' && !(bound(n.input?.[1] || undefined, -Infinity) <= 0 && bound(n.input?.[2] || undefined, Infinity) >= 0)) return;
     out.add(i);
   });
