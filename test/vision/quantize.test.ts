@@ -138,6 +138,15 @@ describe('quantizeQdq on one conv', () => {
     expect(maxAbsDiff(fp32, int8)).toBeLessThanOrEqual(sy / 2 + 1e-6);
   });
 
+  it('writes the same bytes for the same model and ranges (the file can be hashed like the converter output)', async () => {
+    const model = buildConvBlock();
+    const plan = planQdq(model.bytes, { opTypes: ['Conv', 'Relu', 'Add'] });
+    const ranges = await calibrate(model.bytes, plan.activations, [inputFeed(1)]);
+    const a = quantizeQdq(model.bytes, ranges, { opTypes: ['Conv', 'Relu', 'Add'] }).bytes;
+    const b = quantizeQdq(model.bytes, ranges, { opTypes: ['Conv', 'Relu', 'Add'] }).bytes;
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+  });
+
   it('uses 7-bit weights with reduceRange', async () => {
     const { bytes } = await quantize(buildSingleConv().bytes, { reduceRange: true });
     expect(Math.max(...initializer(bytes, 'w/int8').values.map(Math.abs))).toBe(63);
