@@ -6,6 +6,7 @@
  * `detections` output becomes person boxes); a model with other outputs needs only another spec.
  *
  *   --outputs detections|heatmap which CenterNet: today's `detections` rows (default) or the size-free heatmap + wh
+ *   --input WxH                  the size-free model's input (default 512x512; the agent letterboxes 4:3 frames to 512x384)
  *   --model PATH --out PATH      fp32 in, int8 out (defaults: models/centernet.onnx, models/centernet-int8.onnx)
  *   --ops Conv,Relu,...          op types whose activations get Q/DQ (default: CENTERNET_QDQ's)
  *   --exclude NAME,NAME          nodes left in fp32
@@ -17,14 +18,14 @@
  *   --runs N --rounds N          timed runs per block (default 20) and interleaved rounds (default 3)
  *   --calib N --check N          calibration frames (default 32) and check frames (default 40)
  */
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { floatOutput } from '../../agent/vision/onnx-session.js';
 import type { CalibrationMethod, QdqOptions } from '../convert/quantize/index.js';
 import { quantizeDetector, spreadFrames, type DetectorSpec, type Outputs } from './quantize-detector.js';
 import type { Box } from './quantize-quality.js';
-import { ROOT } from './verify-centernet.js';
 
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** vtest.avi has 795 frames. */
 
 /**
@@ -65,19 +66,19 @@ export function centernetSpec(modelPath: string, outPath: string, minScore = 0.4
  * bottom distances in input pixels): peaks that are ≥ their 8 neighbours and ≥ minScore, best 100, box = cell·4 ± wh.
  * Restates agent/vision/postprocess.ts's heatmapPeaks (on the converter branch); use that once both are merged.
  */
-export function centernetHeatmapSpec(modelPath: string, outPath: string, minScore = 0.4, size = 512): DetectorSpec {
+export function centernetHeatmapSpec(modelPath: string, outPath: string, input = { width: 512, height: 512 }, minScore = 0.4): DetectorSpec {
   const stride = 4;
   return {
     modelPath,
     outPath,
     inputName: 'images',
-    inputWidth: size,
-    inputHeight: size,
+    inputWidth: input.width,
+    inputHeight: input.height,
     layout: 'nhwc',
     personBoxes: (outputs: Outputs): Box[] => {
       const h = floatOutput(outputs, 'heatmap', 'centernet');
       const wh = floatOutput(outputs, 'wh', 'centernet');
-      const [gh, gw] = [size / stride, size / stride];
+      const [gh, gw] = [input.height / stride, input.width / stride];
       const higherNeighbour = (x: number, y: number, v: number) => {
         for (let yy = Math.max(0, y - 1); yy <= Math.min(gh - 1, y + 1); yy++) {
           for (let xx = Math.max(0, x - 1); xx <= Math.min(gw - 1, x + 1); xx++) if (h[yy * gw + xx]! > v) return true;
@@ -104,7 +105,7 @@ class UsageError extends Error {}
 
 function parseArgs(argv: readonly string[]) {
   const flags = new Set(['--reduce-range', '--keep-means']);
-  const values = new Set(['--outputs', '--model', '--out', '--ops', '--exclude', '--exclude-from', '--percentile', '--runs', '--rounds', '--calib', '--check']);
+  const values = new Set(['--input', '--outputs', '--model', '--out', '--ops', '--exclude', '--exclude-from', '--percentile', '--runs', '--rounds', '--calib', '--check']);
   const got = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -128,8 +129,15 @@ function parseArgs(argv: readonly string[]) {
   };
   const outputs = got.get('--outputs') ?? 'detections';
   if (outputs !== 'detections' && outputs !== 'heatmap') throw new UsageError(`--outputs must be detections or heatmap, got ${outputs}`);
+  const size = /^(\d+)x(\d+)$/.exec(got.get('--input') ?? '512x512');
+  const input = { width: Number(size?.[1]), height: Number(size?.[2]) };
+  if (!size || input.width % 32 !== 0 || input.height % 32 !== 0 || input.width === 0 || input.height === 0) {
+    throw new UsageError(`--input must be WIDTHxHEIGHT in multiples of 32, got ${got.get('--input')}`);
+  }
+  if (outputs === 'detections' && (input.width !== 512 || input.height !== 512)) throw new UsageError('the detections model takes 512x512 only');
   return {
     outputs,
+    input,
     model: got.get('--model') ?? join(ROOT, 'models', 'centernet.onnx'),
     out: got.get('--out') ?? join(ROOT, 'models', 'centernet-int8.onnx'),
     method,
@@ -147,7 +155,7 @@ async function main(): Promise<void> {
   // Both sets spread over the whole video at different offsets; a check frame that is also a calibration frame is dropped.
   const calibrationFrames = spreadFrames(args.calib, 3, VTEST_LAST - 20);
   const checkFrames = spreadFrames(args.check, 14, VTEST_LAST).filter((f) => !calibrationFrames.includes(f));
-  const spec = args.outputs === 'heatmap' ? centernetHeatmapSpec(args.model, args.out) : centernetSpec(args.model, args.out);
+  const spec = args.outputs === 'heatmap' ? centernetHeatmapSpec(args.model, args.out, args.input) : centernetSpec(args.model, args.out);
   const report = await quantizeDetector(spec, {
     calibrationFrames,
     checkFrames,
