@@ -33,6 +33,8 @@ export class ConversionContext {
   private readonly relayouts = new Map<string, Value>();
   /** Set (from the input placeholder) when the conversion is size-free: see dynamic-size.ts. */
   dynamic: DynamicSpatial | null = null;
+  /** Convolutions converted with only these output channels (narrow-channels.ts). */
+  narrowed: ReadonlyMap<string, readonly [number, number]> = new Map();
 
   constructor(
     readonly graph: TfjsGraph,

@@ -5,6 +5,7 @@
  */
 import { ConversionContext, ConversionError, type Value } from './context.js';
 import { checkMultiple, checkSizeFree } from './dynamic-size.js';
+import { narrowableConvs } from './narrow-channels.js';
 import { OnnxGraphBuilder, type ValueDecl } from './onnx-writer.js';
 import { EXTRA_OPS } from './ops-extra.js';
 import { NN_OPS, type OpHandler } from './ops-nn.js';
@@ -52,6 +53,8 @@ export function convertTfjsGraph(graph: TfjsGraph, opts: ConvertOptions): Conver
   const out = new OnnxGraphBuilder();
   const ctx = new ConversionContext(graph, out);
   for (const name of [...opts.inputs, ...opts.outputs].map((io) => io.onnx)) ctx.reserve(name);
+  const narrowing = narrowableConvs(order, opts.outputs);
+  ctx.narrowed = narrowing.convs;
   const inputs: ValueDecl[] = [];
   const tfOps: Record<string, number> = {};
   for (const node of order) {
@@ -70,7 +73,8 @@ export function convertTfjsGraph(graph: TfjsGraph, opts: ConvertOptions): Conver
 
   const outputs: ValueDecl[] = opts.outputs.map(({ tf, onnx, channels }) => {
     let v = ctx.input({ name: '(graph output)', op: 'Output', inputs: [tf], attr: {} }, 0);
-    if (channels) v = sliceChannels(ctx, v, channels, onnx);
+    // A narrowed conv already computed just these channels; otherwise slice the finished output.
+    if (channels && !narrowing.outputs.has(tf)) v = sliceChannels(ctx, v, channels, onnx);
     v = ctx.as(v, 'NHWC');
     out.node('Identity', [v.name], [onnx]);
     const dynamic = ctx.dynamic !== null && v.shape.length === 4;

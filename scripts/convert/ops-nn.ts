@@ -83,6 +83,15 @@ function conv(depthwise: boolean): OpHandler {
       if (ci !== inC) throw new ConversionError(`node ${node.name}: filter expects ${ci} input channels, input has ${inC} (grouped conv unsupported)`);
       weight = permute(f.data as Float32Array, [kh, kw, ci, co], [3, 2, 0, 1]);
     }
+    // Only some output channels are used (narrow-channels.ts): OIHW rows begin..end, contiguous.
+    const keep = ctx.narrowed.get(node.name);
+    if (keep && !depthwise) {
+      const [b, e] = keep;
+      if (!(b >= 0 && e > b && e <= outC)) throw new ConversionError(`node ${node.name}: channels [${b}, ${e}) do not lie within its ${outC} channels`);
+      const row = ci * kh * kw;
+      weight = { data: weight.data.slice(b * row, e * row), shape: [e - b, ci, kh, kw] };
+      outC = e - b;
+    }
     const w = ctx.constant(`${node.inputs[1]}__oihw`, { dtype: 'float32', shape: weight.shape, data: weight.data }).name;
     const fused = node.op.startsWith('Fused') || node.op === '_FusedConv2D' ? attrStrings(node, 'fused_ops') : [];
     const inputs = [x.name, w];
@@ -90,8 +99,10 @@ function conv(depthwise: boolean): OpHandler {
       if (fused[0] !== 'BiasAdd') throw new ConversionError(`node ${node.name}: fused ops [${fused.join(', ')}] are not supported`);
       if (attrInt(node, 'num_args', 1) !== 1) throw new ConversionError(`node ${node.name}: BiasAdd with ${attrInt(node, 'num_args')} args`);
       const b = ctx.constInput(node, 2);
-      if (b.shape.length !== 1 || b.shape[0] !== outC) throw new ConversionError(`node ${node.name}: bias shape [${b.shape.join(',')}] ≠ [${outC}]`);
-      inputs.push(ctx.constant(`${node.inputs[2]}`, b).name);
+      const fullC = keep && !depthwise ? co : outC;
+      if (b.shape.length !== 1 || b.shape[0] !== fullC) throw new ConversionError(`node ${node.name}: bias shape [${b.shape.join(',')}] ≠ [${fullC}]`);
+      const bias = keep && !depthwise ? { dtype: b.dtype, shape: [outC], data: Array.from(b.data).slice(keep[0], keep[1]) } : b;
+      inputs.push(ctx.constant(`${node.inputs[2]}`, bias).name);
     }
     const geo = spatial(ctx, node, x, kh, kw);
     const convName = ctx.unique(fused.length > 1 ? `${node.name}/conv` : node.name);

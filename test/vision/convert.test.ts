@@ -3,6 +3,7 @@
  * checked against tfjs running the same graph — so a wrong padding side, channel order, resize
  * convention or layout shows up here without the real model.
  */
+import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { ConversionError, convertTfjsGraph, float16ToFloat32, parseTfjsGraph, type ConvertOptions } from '../../scripts/convert/index.js';
@@ -158,6 +159,35 @@ describe('convertTfjsGraph', () => {
       const [ad, bd] = [a?.data as Float32Array, b?.data as Float32Array];
       for (let p = 0; p < 6 * 4; p++) for (let c = 0; c < 3; c++) expect(bd[p * 3 + c]).toBe(ad[p * 8 + c + 2]);
       await Promise.all([all.release(), some.release()]);
+    });
+
+    it('computes only the kept channels of a conv + sigmoid head (no Slice), matching tfjs', async () => {
+      const result = dynamic(4, [{ tf: 'head', onnx: 'head', channels: [2, 4] }]);
+      const model = onnxProto.onnx.ModelProto.decode(result.bytes);
+      expect(model.graph?.node?.some((n) => n.opType === 'Slice')).toBe(false);
+      const convs = model.graph?.node?.filter((n) => n.opType === 'Conv') ?? [];
+      const lastWeight = model.graph?.initializer?.find((t) => t.name === convs.at(-1)?.input?.[1]);
+      expect(lastWeight?.dims?.map(Number)).toEqual([2, 8, 1, 1]);
+      const tf = await import('@tensorflow/tfjs');
+      await tf.setBackend('cpu');
+      const frozen = buildTinyGraph([8, 8]);
+      const ref = await tf.loadGraphModel({
+        load: () =>
+          Promise.resolve({
+            modelTopology: frozen.modelJson.modelTopology as object,
+            weightSpecs: (frozen.modelJson.weightsManifest as { weights: never[] }[])[0]?.weights,
+            weightData: frozen.weightData.slice().buffer,
+            format: 'graph-model',
+          }),
+      });
+      const input = Float32Array.from({ length: 8 * 8 * 3 }, (_, i) => ((i * 37) % 255) / 32 - 4);
+      const want = (ref.execute(tf.tensor4d(input, [1, 8, 8, 3]), 'head') as import('@tensorflow/tfjs').Tensor).dataSync() as Float32Array;
+      const session = await ort.InferenceSession.create(result.bytes);
+      const got = (await session.run({ images: new ort.Tensor('float32', input, [1, 8, 8, 3]) })).head;
+      await session.release();
+      expect(got?.dims).toEqual([1, 4, 4, 2]);
+      const data = got?.data as Float32Array;
+      for (let p = 0; p < 16; p++) for (let c = 0; c < 2; c++) expect(data[p * 2 + c]).toBeCloseTo(want[p * 6 + c + 2] as number, 5);
     });
 
     it('refuses ops that bake in the frozen size, naming them', () => {

@@ -147,6 +147,9 @@ export function buildTinyGraph(size: readonly [number, number] = [8, 8]): TinyGr
   const shifted = node('shifted', 'Sub', [slice, constF32('half', [], [0.5])]);
   const out = node('out', 'ConcatV2', [scoreE, clsF, shifted, constI32('out/axis', [], [-1])], { N: { i: '3' } });
   node('detections', 'Identity', [out]);
+  // A classification-style head: 1×1 conv to 6 channels, then a sigmoid (CenterNet's heatmap in miniature).
+  const c3 = node('c3', '_FusedConv2D', [feat, constF16('w3', [1, 1, 8, 6]), constF32('b3', [6], [0.5, -0.5, 0.25, -0.25, 0, 1])], conv([1, 1, 1, 1], 'SAME', ['BiasAdd']));
+  node('head', 'Sigmoid', [c3]);
 
   const modelJson = {
     format: 'graph-model',
