@@ -21,4 +21,3 @@ export { buildRegions, clusterBoxes, squareRegion, mapFromRegion, mergeDetection
 export { StationaryTracker, type StationaryOptions } from './stationary.js';
 export { motionBoxes } from './motion-boxes.js';
 export { DetectorPool, type PooledDetector } from './detector-pool.js';
-export { parseCpuFeatures, readCpuFeatures, preferInt8, type CpuFeatures, type Int8Choice } from './cpu-features.js';

@@ -2,11 +2,10 @@
  * `npx tsx scripts/models/quantize-centernet.ts`: writes models/centernet-int8.onnx from
  * models/centernet.onnx (static QDQ, per-channel weights, calibrated on 32 vtest.avi frames) and prints
  * a JSON report: sizes, fp32 vs int8 latency at 1 and 2 threads, and int8's person boxes vs fp32's on
- * 40 other frames. The only CenterNet-specific part is `centernetSpec` (input, and how the
- * `detections` output becomes person boxes); a model with other outputs needs only another spec.
+ * 40 other frames. The only CenterNet-specific part is `centernetHeatmapSpec` (input, and how the `heatmap` and `wh`
+ * outputs become person boxes); a model with other outputs needs only another spec.
  *
- *   --outputs detections|heatmap which CenterNet: today's `detections` rows (default) or the size-free heatmap + wh
- *   --input WxH                  the size-free model's input (default 512x512; the agent letterboxes 4:3 frames to 512x384)
+ *   --input WxH                  the model input measured (default 512x384, how the agent feeds a 4:3 frame)
  *   --model PATH --out PATH      fp32 in, int8 out (defaults: models/centernet.onnx, models/centernet-int8.onnx)
  *   --ops Conv,Relu,...          op types whose activations get Q/DQ (default: CENTERNET_QDQ's)
  *   --exclude NAME,NAME          nodes left in fp32
@@ -21,6 +20,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { floatOutput } from '../../agent/vision/onnx-session.js';
+import { CENTERNET_STRIDE, heatmapPeaks } from '../../agent/vision/postprocess.js';
 import type { CalibrationMethod, QdqOptions } from '../convert/quantize/index.js';
 import { quantizeDetector, spreadFrames, type DetectorSpec, type Outputs } from './quantize-detector.js';
 import type { Box } from './quantize-quality.js';
@@ -41,33 +41,11 @@ export const CENTERNET_QDQ: QdqOptions = {
 };
 const VTEST_LAST = 794;
 
-/** Today's CenterNet: `images` [1,512,512,3], `detections` [1,100,6] rows x1,y1,x2,y2,score,class; person = class 0. */
-export function centernetSpec(modelPath: string, outPath: string, minScore = 0.4): DetectorSpec {
-  return {
-    modelPath,
-    outPath,
-    inputName: 'images',
-    inputWidth: 512,
-    inputHeight: 512,
-    layout: 'nhwc',
-    personBoxes: (outputs: Outputs): Box[] => {
-      const d = floatOutput(outputs, 'detections', 'centernet');
-      const boxes: Box[] = [];
-      for (let i = 0; i + 5 < d.length; i += 6) {
-        if (Math.round(d[i + 5]!) === 0 && d[i + 4]! >= minScore) boxes.push({ x1: d[i]!, y1: d[i + 1]!, x2: d[i + 2]!, y2: d[i + 3]!, score: d[i + 4]! });
-      }
-      return boxes;
-    },
-  };
-}
-
 /**
  * The size-free CenterNet (outputs `heatmap` [1,h/4,w/4,1] after sigmoid and `wh` [1,h/4,w/4,4], left/top/right/
- * bottom distances in input pixels): peaks that are ≥ their 8 neighbours and ≥ minScore, best 100, box = cell·4 ± wh.
- * Restates agent/vision/postprocess.ts's heatmapPeaks (on the converter branch); use that once both are merged.
+ * bottom distances in input pixels), decoded by the agent's own heatmapPeaks.
  */
 export function centernetHeatmapSpec(modelPath: string, outPath: string, input = { width: 512, height: 512 }, minScore = 0.4): DetectorSpec {
-  const stride = 4;
   return {
     modelPath,
     outPath,
@@ -75,29 +53,11 @@ export function centernetHeatmapSpec(modelPath: string, outPath: string, input =
     inputWidth: input.width,
     inputHeight: input.height,
     layout: 'nhwc',
-    personBoxes: (outputs: Outputs): Box[] => {
-      const h = floatOutput(outputs, 'heatmap', 'centernet');
-      const wh = floatOutput(outputs, 'wh', 'centernet');
-      const [gh, gw] = [input.height / stride, input.width / stride];
-      const higherNeighbour = (x: number, y: number, v: number) => {
-        for (let yy = Math.max(0, y - 1); yy <= Math.min(gh - 1, y + 1); yy++) {
-          for (let xx = Math.max(0, x - 1); xx <= Math.min(gw - 1, x + 1); xx++) if (h[yy * gw + xx]! > v) return true;
-        }
-        return false;
-      };
-      const peaks: { cell: number; score: number }[] = [];
-      for (let y = 0; y < gh; y++) {
-        for (let x = 0; x < gw; x++) {
-          const v = h[y * gw + x]!;
-          if (v >= minScore && !higherNeighbour(x, y, v)) peaks.push({ cell: y * gw + x, score: v });
-        }
-      }
-      peaks.sort((a, b) => b.score - a.score || a.cell - b.cell);
-      return peaks.slice(0, 100).map(({ cell, score }) => {
-        const [cx, cy, k] = [(cell % gw) * stride, Math.floor(cell / gw) * stride, cell * 4];
-        return { x1: cx - wh[k]!, y1: cy - wh[k + 1]!, x2: cx + wh[k + 2]!, y2: cy + wh[k + 3]!, score };
-      });
-    },
+    personBoxes: (outputs: Outputs): Box[] =>
+      heatmapPeaks(
+        { heatmap: floatOutput(outputs, 'heatmap', 'centernet'), wh: floatOutput(outputs, 'wh', 'centernet'), gridH: input.height / CENTERNET_STRIDE, gridW: input.width / CENTERNET_STRIDE },
+        minScore,
+      ),
   };
 }
 
@@ -105,7 +65,7 @@ class UsageError extends Error {}
 
 function parseArgs(argv: readonly string[]) {
   const flags = new Set(['--reduce-range', '--keep-means']);
-  const values = new Set(['--input', '--outputs', '--model', '--out', '--ops', '--exclude', '--exclude-from', '--percentile', '--runs', '--rounds', '--calib', '--check']);
+  const values = new Set(['--input', '--model', '--out', '--ops', '--exclude', '--exclude-from', '--percentile', '--runs', '--rounds', '--calib', '--check']);
   const got = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -127,16 +87,12 @@ function parseArgs(argv: readonly string[]) {
     excludeFrom: got.get('--exclude-from') === 'none' ? [] : (list('--exclude-from') ?? CENTERNET_QDQ.excludeFrom),
     reduceRange: got.has('--reduce-range'),
   };
-  const outputs = got.get('--outputs') ?? 'detections';
-  if (outputs !== 'detections' && outputs !== 'heatmap') throw new UsageError(`--outputs must be detections or heatmap, got ${outputs}`);
-  const size = /^(\d+)x(\d+)$/.exec(got.get('--input') ?? '512x512');
+  const size = /^(\d+)x(\d+)$/.exec(got.get('--input') ?? '512x384');
   const input = { width: Number(size?.[1]), height: Number(size?.[2]) };
   if (!size || input.width % 32 !== 0 || input.height % 32 !== 0 || input.width === 0 || input.height === 0) {
     throw new UsageError(`--input must be WIDTHxHEIGHT in multiples of 32, got ${got.get('--input')}`);
   }
-  if (outputs === 'detections' && (input.width !== 512 || input.height !== 512)) throw new UsageError('the detections model takes 512x512 only');
   return {
-    outputs,
     input,
     model: got.get('--model') ?? join(ROOT, 'models', 'centernet.onnx'),
     out: got.get('--out') ?? join(ROOT, 'models', 'centernet-int8.onnx'),
@@ -155,7 +111,7 @@ async function main(): Promise<void> {
   // Both sets spread over the whole video at different offsets; a check frame that is also a calibration frame is dropped.
   const calibrationFrames = spreadFrames(args.calib, 3, VTEST_LAST - 20);
   const checkFrames = spreadFrames(args.check, 14, VTEST_LAST).filter((f) => !calibrationFrames.includes(f));
-  const spec = args.outputs === 'heatmap' ? centernetHeatmapSpec(args.model, args.out, args.input) : centernetSpec(args.model, args.out);
+  const spec = centernetHeatmapSpec(args.model, args.out, args.input);
   const report = await quantizeDetector(spec, {
     calibrationFrames,
     checkFrames,

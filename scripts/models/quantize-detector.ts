@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import { preferInt8, readCpuFeatures } from '../../agent/vision/cpu-features.js';
+import { preferInt8, readCpuFeatures } from '../convert/quantize/cpu-features.js';
 import type { LoadedModel } from '../../agent/vision/model-registry.js';
 import { createSession } from '../../agent/vision/onnx-session.js';
 import { letterbox, letterboxInto } from '../../agent/vision/preprocess.js';

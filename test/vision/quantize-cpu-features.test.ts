@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCpuFeatures, preferInt8, readCpuFeatures } from '../../agent/vision/cpu-features.js';
+import { parseCpuFeatures, preferInt8, readCpuFeatures } from '../../scripts/convert/quantize/cpu-features.js';
 
 // The real flags line of the machine this was developed on (AMD EPYC, 2 vCPUs), verbatim.
 const EPYC_ZEN4 = `processor	: 0
