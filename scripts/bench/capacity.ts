@@ -12,7 +12,7 @@
  * Levers (see `levers()`): `full` (whole frames behind the frame-level motion gate, the default before regions),
  * `regions`, `regions+stationary` (the agent's default), the same with 256 / 384 px regions, `full-threads1`,
  * `full-pool-session-per-core` and `regions+stationary-pool` (one single-threaded session per core under the scheduler's
- * maxInFlight), and `regions+stationary-int8` (the int8 model, when models.json has one). Levers that detect exactly
+ * maxInFlight); int8 is measured by scripts/models/quantize-centernet.ts, not here (not shipped). Levers that detect exactly
  * what another does (threads, pools) skip the quality rows. Quality rows per lever: the composited `crossings` scene
  * through the whole path, the model on the hand-labelled vtest frames, and persons reported on tree.avi (must be 0).
  *
@@ -73,7 +73,6 @@ export function levers(): Lever[] {
     { ...base, name: 'full-threads1', mode: 'full', gate: true, stationary: false, threads: 1, sameDetections: true, scenes: ['busy'] },
     { ...base, name: 'full-pool-session-per-core', mode: 'full', gate: true, stationary: false, threads: 1, sessions: cores, sameDetections: true, scenes: ['busy'] },
     { ...base, name: 'regions+stationary-pool', mode: 'regions', gate: false, stationary: true, threads: 1, sessions: cores, sameDetections: true },
-    { ...base, name: 'regions+stationary-int8', mode: 'regions', gate: false, stationary: true, model: 'centernet-int8' },
   ];
   const pick = process.env.CAPACITY_LEVERS?.split(',').map((s) => s.trim());
   return pick ? all.filter((l) => pick.includes(l.name)) : all;
