@@ -9,6 +9,7 @@ import {
   ModelRegistry,
   VisionScheduler,
   RegionDetector,
+  DetectorPool,
   defaultModelsDir,
   type FrameDetector,
   openVisionModels,
@@ -133,7 +134,14 @@ export class Agent {
     const detector = this.detectorFor(config);
     // Regions cameras gate themselves (no region, no run): the frame-level gate would skip frames the region
     // detector needs to see (its motion reference and stationary timing).
-    this.vision = new VisionScheduler({ detector, clock: this.clock, motion: {}, selfGated: (id) => this.regionCams.has(id) });
+    this.vision = new VisionScheduler({
+      detector,
+      clock: this.clock,
+      motion: {},
+      selfGated: (id) => this.regionCams.has(id),
+      // One frame per person session at a time (never two of one camera: the scheduler keeps each camera in order).
+      maxInFlight: this.models.personSessions.length,
+    });
 
     const keys = messageKeys(config);
     const embedded = await startEmbeddedHub(config, keys, { clock: this.clock, log: this.log, say: this.say }, (p) => {
@@ -181,7 +189,7 @@ export class Agent {
     for (const cam of cameras) this.pending.push(this.cameras.start(cam));
     this.say(
       `qmon ${AGENT_VERSION} running: facility ${config.facility.id}, ${cameras.length} camera(s), ` +
-        `model ${this.detector.model.name} (${this.detector.threads} thread(s)), hub ${config.hub.mode === 'embedded' ? `embedded at ${hubUrl}` : config.hub.url}`,
+        `model ${this.detector.model.name} (${this.models?.personSessions.length ?? 1} single-threaded session(s)), hub ${config.hub.mode === 'embedded' ? `embedded at ${hubUrl}` : config.hub.url}`,
     );
   }
 
@@ -262,9 +270,9 @@ export class Agent {
 
   /** The person detector behind the scheduler: whole frames, or regions for the cameras whose `detect.mode` says so. */
   private detectorFor(config: AppConfig): FrameDetector {
-    const person = this.models!.person;
+    const { person, personSessions } = this.models!;
     // Every run of the person model is timed for /metrics, also each region of a frame in regions mode.
-    const timed = this.metrics!.timed(person, person.model.name);
+    const timed = this.metrics!.timed(personSessions.length > 1 ? new DetectorPool(personSessions) : person, person.model.name);
     const regionCams = new Set(config.cameras.filter((c) => c.detect.mode === 'regions').map((c) => c.id));
     this.regionCams = regionCams;
     if (regionCams.size === 0) return timed;

@@ -12,7 +12,7 @@ import { BLAZEFACE_BACK_LAYERS, BLAZEFACE_ROW, decodeFaces, type AnchorLayer } f
 import type { ModelEntry } from './manifest.js';
 import { ModelError, squareNhwcInputSize } from './model-registry.js';
 import { chooseModel, OnnxModel, openSession, type ModelChoice } from './onnx-model.js';
-import { floatOutput } from './onnx-session.js';
+import { floatOutput, type ModelSession } from './onnx-session.js';
 
 export interface Face {
   /** Frame pixels, clipped to the frame. */
@@ -40,7 +40,7 @@ export class FaceDetector extends OnnxModel {
   private readonly input: Float32Array;
 
   private constructor(
-    session: ort.InferenceSession,
+    session: ModelSession,
     model: ModelEntry,
     readonly inputSize: number,
     readonly minScore: number,

@@ -10,7 +10,7 @@ import { cropResizeInto, squareAround } from './crop-resize.js';
 import type { ModelEntry } from './manifest.js';
 import { ModelError, squareNhwcInputSize } from './model-registry.js';
 import { chooseModel, OnnxModel, openSession, type ModelChoice } from './onnx-model.js';
-import { floatOutput } from './onnx-session.js';
+import { floatOutput, type ModelSession } from './onnx-session.js';
 
 /**
  * The crop is a square 1.2× the face box's longer side: BlazeFace boxes run from the brows to the
@@ -38,7 +38,7 @@ export class MaskClassifier extends OnnxModel {
   private readonly input: Float32Array;
 
   private constructor(
-    session: ort.InferenceSession,
+    session: ModelSession,
     model: ModelEntry,
     readonly inputSize: number,
     threads: number,

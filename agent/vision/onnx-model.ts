@@ -3,10 +3,10 @@
  * manifest entry, opening its session with checked threads, serialising calls (each model owns reusable input
  * buffers) and closing. Each model keeps only its own input checks, preprocessing and decoding.
  */
-import type * as ort from 'onnxruntime-node';
 import type { ModelEntry } from './manifest.js';
 import type { ModelRegistry } from './model-registry.js';
-import { checkThreads, createSession } from './onnx-session.js';
+import { checkThreads, createSession, sessionOptions, type ModelSession } from './onnx-session.js';
+import { WorkerSession } from './ort-worker.js';
 import { SerialRunner } from './serial-runner.js';
 
 /** Which model of models.json: by name, else the first with the model class's role. */
@@ -19,10 +19,19 @@ export function chooseModel(choice: ModelChoice, role: string): ModelEntry {
   return choice.model !== undefined ? choice.registry.get(choice.model) : choice.registry.forRole(role);
 }
 
-/** The session of a verified model file; a bad thread count fails before the file is read. */
-export async function openSession(registry: ModelRegistry, entry: ModelEntry, threads: number): Promise<ort.InferenceSession> {
+/**
+ * The session of a verified model file; a bad thread count fails before the file is read. `worker`: in its own worker
+ * thread (ort-worker.ts), so several such sessions run at once.
+ */
+export async function openSession(registry: ModelRegistry, entry: ModelEntry, threads: number, worker = false): Promise<ModelSession> {
   checkThreads(threads);
-  return createSession(await registry.load(entry.name), threads);
+  const model = await registry.load(entry.name);
+  if (worker) return WorkerSession.create(model.bytes, sessionOptions(threads), `model "${entry.name}"`);
+  const session = await createSession(model, threads);
+  return {
+    run: (feeds, outputs) => (outputs ? session.run(feeds, [...outputs]) : session.run(feeds)),
+    release: () => session.release(),
+  };
 }
 
 /** One onnxruntime session, one inference at a time; `close()` lets calls already made finish, then frees it. */
@@ -30,7 +39,7 @@ export abstract class OnnxModel {
   private readonly serial: SerialRunner;
 
   protected constructor(
-    protected readonly session: ort.InferenceSession,
+    protected readonly session: ModelSession,
     readonly model: ModelEntry,
     readonly threads: number,
     /** What it is, for the error a call after close gets, e.g. `face detector`. */

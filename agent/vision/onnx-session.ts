@@ -21,8 +21,22 @@ export function checkThreads(threads: number): number {
   return threads;
 }
 
+/**
+ * What the vision models need of a session: onnxruntime's own (`createSession`), or one in a worker thread
+ * (`ort-worker.ts`, for the person detector).
+ */
+export interface ModelSession {
+  run(feeds: Record<string, ort.Tensor>, outputs?: readonly string[]): Promise<Readonly<Record<string, { readonly data: unknown }>>>;
+  release(): Promise<void>;
+}
+
 export function createSession(model: LoadedModel, threads: number): Promise<ort.InferenceSession> {
-  const options: ort.InferenceSession.SessionOptions = {
+  return ort.InferenceSession.create(model.bytes, sessionOptions(threads));
+}
+
+/** The settings every model's session runs with, wherever it runs. */
+export function sessionOptions(threads: number): ort.InferenceSession.SessionOptions {
+  return {
     intraOpNumThreads: checkThreads(threads),
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
@@ -34,11 +48,10 @@ export function createSession(model: LoadedModel, threads: number): Promise<ort.
     // 81–85 ms not spinning (1 thread: 80–88 ms).
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
-  return ort.InferenceSession.create(model.bytes, options);
 }
 
 /** The named float32 output of a run, or an error naming the model and the output. */
-export function floatOutput(result: ort.InferenceSession.OnnxValueMapType, name: string, model: string): Float32Array {
+export function floatOutput(result: Readonly<Record<string, { readonly data: unknown }>>, name: string, model: string): Float32Array {
   const t = result[name];
   if (!t || !(t.data instanceof Float32Array)) throw new Error(`model "${model}" returned no float32 output "${name}"`);
   return t.data;

@@ -14,7 +14,7 @@ import type { Detections, Frame } from '../shared/types.js';
 import type { ModelEntry } from './manifest.js';
 import { ModelError } from './model-registry.js';
 import { chooseModel, OnnxModel, openSession, type ModelChoice } from './onnx-model.js';
-import { floatOutput } from './onnx-session.js';
+import { floatOutput, type ModelSession } from './onnx-session.js';
 import { CENTERNET_STRIDE, decodeHeatmap } from './postprocess.js';
 import { fitInputSize, letterbox, letterboxInto, type Letterbox } from './preprocess.js';
 
@@ -24,6 +24,8 @@ export interface PersonDetectorOptions extends ModelChoice {
   readonly threads?: number;
   /** Default: the model's `defaults.min_score` in models.json, else 0.4. */
   readonly minScore?: number;
+  /** Run the session in its own worker thread (ort-worker.ts), so several detectors infer at once. Default false. */
+  readonly worker?: boolean;
 }
 
 const PERSON_LABEL = 'person';
@@ -38,7 +40,7 @@ export class PersonDetector extends OnnxModel {
   private readonly maxWidth: number;
 
   private constructor(
-    session: ort.InferenceSession,
+    session: ModelSession,
     model: ModelEntry,
     readonly minScore: number,
     threads: number,
@@ -68,7 +70,7 @@ export class PersonDetector extends OnnxModel {
     const minScore = opts.minScore ?? entry.defaults?.min_score ?? FALLBACK_MIN_SCORE;
     if (!(minScore >= 0 && minScore <= 1)) throw new RangeError(`minScore must be within 0..1, got ${minScore}`);
     const threads = opts.threads ?? Math.min(2, availableParallelism());
-    const session = await openSession(opts.registry, entry, threads);
+    const session = await openSession(opts.registry, entry, threads, opts.worker ?? false);
     return new PersonDetector(session, entry, minScore, threads, entry.input.name, multiple);
   }
 

@@ -1,8 +1,10 @@
 /**
- * Opens the vision stage's models once for the whole agent: one onnxruntime session per model,
- * shared by every camera (the scheduler takes turns on the person detector; face and mask calls
- * are serialised per model). The person detector gets the intra-op threads the core count allows;
- * the face and mask models, which run on small crops, get one thread each.
+ * Opens the vision stage's models once for the whole agent, shared by every camera. The person detector is one
+ * single-threaded session per core (up to 4), used as a pool under the scheduler's `maxInFlight`: measured on the
+ * 2-core box (capacity bench, busy vtest cameras), two 1-thread sessions carried 8 cameras with nothing dropped at
+ * 13.8 % CPU each, where one 2-thread session carried 6 at 20–23 % (CenterNet's layers split badly across threads,
+ * and a woken thread costs more than it saves). Face and mask calls, on small crops, get one session of one thread
+ * each, serialised per model.
  */
 import { availableParallelism } from 'node:os';
 import { FaceDetector } from './face-detector.js';
@@ -12,7 +14,10 @@ import { defaultThreads } from './onnx-session.js';
 import { PersonDetector } from './person-detector.js';
 
 export interface VisionModels {
+  /** The first person session: what the model is, and its input sizing. */
   readonly person: PersonDetector;
+  /** Every person session (`person` first): a `DetectorPool` of them when there are more than one. */
+  readonly personSessions: readonly PersonDetector[];
   /** Null when opened with `attributes: false`. */
   readonly face: FaceDetector | null;
   readonly mask: MaskClassifier | null;
@@ -30,29 +35,38 @@ export interface OpenVisionModelsOptions {
 }
 
 export async function openVisionModels(opts: OpenVisionModelsOptions): Promise<VisionModels> {
-  const threads = defaultThreads(opts.cores ?? availableParallelism());
-  const person = await PersonDetector.create({
-    registry: opts.registry,
-    threads,
-    ...(opts.personMinScore !== undefined ? { minScore: opts.personMinScore } : {}),
-  });
+  const sessions = defaultThreads(opts.cores ?? availableParallelism());
+  const personSessions: PersonDetector[] = [];
   let face: FaceDetector | null = null;
   let mask: MaskClassifier | null = null;
+  const closeAll = () => Promise.all([...personSessions.map((p) => p.close()), face?.close(), mask?.close()]);
   try {
+    for (let i = 0; i < sessions; i++) {
+      personSessions.push(
+        await PersonDetector.create({
+          registry: opts.registry,
+          threads: 1,
+          // onnxruntime-node runs inference on the calling thread: more than one session only helps in workers.
+          worker: sessions > 1,
+          ...(opts.personMinScore !== undefined ? { minScore: opts.personMinScore } : {}),
+        }),
+      );
+    }
     if (opts.attributes !== false) {
       face = await FaceDetector.create({ registry: opts.registry, threads: 1 });
       mask = await MaskClassifier.create({ registry: opts.registry, threads: 1 });
     }
   } catch (e) {
-    await Promise.all([person.close(), face?.close()]);
+    await closeAll();
     throw e;
   }
   return {
-    person,
+    person: personSessions[0] as PersonDetector,
+    personSessions,
     face,
     mask,
     close: async () => {
-      await Promise.all([person.close(), face?.close(), mask?.close()]);
+      await closeAll();
     },
   };
 }

@@ -257,7 +257,10 @@ export async function benchCapacity(): Promise<CapacityRow[]> {
         process.stderr.write(`  capacity ${lever.name}: no model "${lever.model}" in models.json, skipped\n`);
         continue;
       }
-      for (let i = 0; i < lever.sessions; i++) person.push(await PersonDetector.create({ registry, threads: lever.threads, ...(lever.model !== undefined && { model: lever.model }) }));
+      for (let i = 0; i < lever.sessions; i++) {
+        // As the agent does it: several sessions only run at once in worker threads (agent/vision/ort-worker.ts).
+        person.push(await PersonDetector.create({ registry, threads: lever.threads, worker: lever.sessions > 1, ...(lever.model !== undefined && { model: lever.model }) }));
+      }
       for (const p of person) await p.detect(clips.busy[0] as Frame); // warm-up
       if (!lever.sameDetections) {
         rows.push({ scenario: 'capacity', kind: 'quality', lever: lever.name, scene: 'crossings', ...(await quality(lever, person, media)) });
