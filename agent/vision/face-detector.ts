@@ -4,7 +4,6 @@
  * 256×256 input, so a head that is 40 px in the frame is several times larger for the model, which
  * misses faces under about 20 input pixels. One session and one input buffer; calls are serialised.
  */
-import type * as ort from 'onnxruntime-node';
 import { Tensor } from 'onnxruntime-node';
 import type { Box, Frame } from '../shared/types.js';
 import { cropResizeInto, squareAround, type PixelNormalisation } from './crop-resize.js';

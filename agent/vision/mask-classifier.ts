@@ -3,7 +3,6 @@
  * scripts/mask/train-mask.ts, see models.json for how and on what). Input is a square crop around a
  * BlazeFace box, cut exactly as in training by `maskCropInto`; output is P(no mask).
  */
-import type * as ort from 'onnxruntime-node';
 import { Tensor } from 'onnxruntime-node';
 import type { Box, Frame } from '../shared/types.js';
 import { cropResizeInto, squareAround } from './crop-resize.js';
