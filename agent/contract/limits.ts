@@ -14,8 +14,8 @@ export const MAX_SNAPSHOT_BYTES = 1024 * KiB;
 export const MAX_COMMAND_BYTES = 4096;
 
 /**
- * Most cameras one agent reports in a heartbeat, and so runs: one box carries up to ~16 busy or ~24 quiet cameras
- * (agent/vision/README.md), so 32 leaves room; a facility with more cameras runs more agents.
+ * Most cameras one agent reports in a heartbeat, and so runs: a 2-core box carries about 10 busy or 24+ quiet
+ * cameras (agent/vision/README.md), so 32 leaves room; a facility with more cameras runs more agents.
  */
 export const MAX_AGENT_CAMERAS = 32;
 
