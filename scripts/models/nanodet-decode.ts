@@ -13,8 +13,9 @@
  * distance = softmax over its 11 bins · [0, 1, …, 10] · stride; box = centre ∓ distances, clipped to the input.
  * (human itself takes the arg-max bin and scales boxes by 2.5; that is not the model's definition.)
  */
-import type { Box, Detection, Frame } from '../../agent/shared/types.js';
+import type { Detection, Frame } from '../../agent/shared/types.js';
 import { cropResizeInto } from '../../agent/vision/crop-resize.js';
+import { iou } from '../../agent/vision/regions.js';
 
 export const NANODET_SIZE = 416;
 export const NANODET_CLASSES = 80;
@@ -83,19 +84,11 @@ function integral(v: Float32Array, at: number): number {
   return weighted / sum;
 }
 
-export function boxIou(a: Box, b: Box): number {
-  const w = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
-  const h = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  return inter / ((a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter);
-}
-
 /** Greedy NMS, best score first: a box overlapping a kept one by more than `maxIou` is dropped. */
 export function nms(dets: readonly Detection[], maxIou: number): Detection[] {
   const kept: Detection[] = [];
   for (const d of [...dets].sort((a, b) => b.score - a.score)) {
-    if (kept.every((k) => boxIou(k.box, d.box) <= maxIou)) kept.push(d);
+    if (kept.every((k) => iou(k.box, d.box) <= maxIou)) kept.push(d);
   }
   return kept;
 }

@@ -3,6 +3,8 @@
  * highest IoU (pairs taken best first); a pair counts at IoU ≥ the threshold. Recall and precision
  * are of int8 relative to fp32 (fp32 is the reference, not ground truth).
  */
+import { iou } from '../../agent/vision/regions.js';
+
 export interface Box {
   readonly x1: number;
   readonly y1: number;
@@ -27,13 +29,6 @@ export interface BoxComparison {
   extra_candidate_scores: number[];
 }
 
-export function iou(a: Box, b: Box): number {
-  const w = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
-  const h = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  return inter / ((a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter);
-}
 
 /** `reference[i]` and `candidate[i]` are the boxes of frame i. */
 export function compareBoxes(reference: readonly Box[][], candidate: readonly Box[][], iouThreshold: number): BoxComparison {

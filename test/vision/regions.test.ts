@@ -1,10 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { buildRegions, clusterBoxes, mapFromRegion, mergeDetections, squareRegion } from '../../agent/vision/regions.js';
+import { buildRegions, clusterBoxes, iou, mapFromRegion, mergeDetections, squareRegion } from '../../agent/vision/regions.js';
 import type { Box, Detection } from '../../agent/shared/types.js';
 
 const FRAME = { width: 768, height: 576 };
 const b = (x1: number, y1: number, x2: number, y2: number): Box => ({ x1, y1, x2, y2 });
 const d = (box: Box, score: number): Detection => ({ box, score, cls: 'person' });
+
+describe('iou (the one definition: regions, the labelled-set scoring, the int8 and NanoDet comparisons)', () => {
+  it('is the shared area over the joint area; 0 for boxes that only touch or are empty', () => {
+    expect(iou({ x1: 0, y1: 0, x2: 10, y2: 10 }, { x1: 5, y1: 0, x2: 15, y2: 10 })).toBeCloseTo(1 / 3, 9);
+    expect(iou({ x1: 0, y1: 0, x2: 10, y2: 10 }, { x1: 10, y1: 0, x2: 20, y2: 10 })).toBe(0);
+    expect(iou({ x1: 0, y1: 0, x2: 10, y2: 10 }, { x1: 0, y1: 0, x2: 10, y2: 10 })).toBe(1);
+    expect(iou({ x1: 0, y1: 0, x2: 0, y2: 0 }, { x1: 0, y1: 0, x2: 0, y2: 0 })).toBe(0);
+  });
+});
 
 describe('squareRegion (Frigate calculate_region)', () => {
   it.each([

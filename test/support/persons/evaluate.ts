@@ -4,6 +4,10 @@
  * unmatched a miss. Truth boxes marked `ignore` (mostly hidden) may absorb a detection but never count as misses.
  */
 import type { Box, Detection } from '../../../agent/shared/types.js';
+import { iou } from '../../../agent/vision/regions.js';
+
+/** The one IoU definition (the region merger's), re-exported for the bench and the tests. */
+export { iou };
 
 export interface TruthLike {
   readonly box: Box;
@@ -14,15 +18,6 @@ export interface Tally {
   tp: number;
   fp: number;
   fn: number;
-}
-
-export function iou(a: Box, b: Box): number {
-  const w = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
-  const h = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  const union = (a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter;
-  return union > 0 ? inter / union : 0;
 }
 
 /** Adds one frame's matches to `into` (a fresh tally by default) and returns it. */
