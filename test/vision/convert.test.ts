@@ -8,7 +8,22 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { ConversionError, convertTfjsGraph, float16ToFloat32, parseTfjsGraph, type ConvertOptions } from '../../scripts/convert/index.js';
 import { permute, tfPadding } from '../../scripts/convert/shape-math.js';
-import { buildTinyGraph } from './tiny-tfjs-graph.js';
+import { buildTinyGraph, type TinyGraph } from './tiny-tfjs-graph.js';
+
+/** The hand-written graph loaded by tfjs itself (cpu backend), the reference the conversion is checked against. */
+async function tinyInTfjs(g: TinyGraph) {
+  const tf = await import('@tensorflow/tfjs');
+  await tf.setBackend('cpu');
+  return tf.loadGraphModel({
+    load: () =>
+      Promise.resolve({
+        modelTopology: g.modelJson.modelTopology as object,
+        weightSpecs: (g.modelJson.weightsManifest as { weights: never[] }[])[0]?.weights,
+        weightData: g.weightData.slice().buffer,
+        format: 'graph-model',
+      }),
+  });
+}
 
 describe('float16ToFloat32', () => {
   it('decodes normal, subnormal, signed zero, infinite and NaN halves exactly', () => {
@@ -62,15 +77,7 @@ describe('convertTfjsGraph', () => {
 
     const tf = await import('@tensorflow/tfjs');
     await tf.setBackend('cpu');
-    const model = await tf.loadGraphModel({
-      load: () =>
-        Promise.resolve({
-          modelTopology: tiny.modelJson.modelTopology as object,
-          weightSpecs: (tiny.modelJson.weightsManifest as { weights: never[] }[])[0]?.weights,
-          weightData: tiny.weightData.slice().buffer,
-          format: 'graph-model',
-        }),
-    });
+    const model = await tinyInTfjs(tiny);
     const x = tf.tensor4d(input, tiny.inputShape);
     const ref = (model.execute(x, ['detections', 'feat']) as import('@tensorflow/tfjs').Tensor[]).map((t) => t.dataSync() as Float32Array);
 
@@ -123,15 +130,7 @@ describe('convertTfjsGraph', () => {
       await tf.setBackend('cpu');
       for (const size of [[8, 8], [12, 16], [4, 20]] as const) {
         const frozen = buildTinyGraph(size);
-        const model = await tf.loadGraphModel({
-          load: () =>
-            Promise.resolve({
-              modelTopology: frozen.modelJson.modelTopology as object,
-              weightSpecs: (frozen.modelJson.weightsManifest as { weights: never[] }[])[0]?.weights,
-              weightData: frozen.weightData.slice().buffer,
-              format: 'graph-model',
-            }),
-        });
+        const model = await tinyInTfjs(frozen);
         const input = new Float32Array(size[0] * size[1] * 3);
         for (let i = 0; i < input.length; i++) input[i] = ((i * 37) % 255) / 32 - 4;
         const x = tf.tensor4d(input, frozen.inputShape);
@@ -171,15 +170,7 @@ describe('convertTfjsGraph', () => {
       const tf = await import('@tensorflow/tfjs');
       await tf.setBackend('cpu');
       const frozen = buildTinyGraph([8, 8]);
-      const ref = await tf.loadGraphModel({
-        load: () =>
-          Promise.resolve({
-            modelTopology: frozen.modelJson.modelTopology as object,
-            weightSpecs: (frozen.modelJson.weightsManifest as { weights: never[] }[])[0]?.weights,
-            weightData: frozen.weightData.slice().buffer,
-            format: 'graph-model',
-          }),
-      });
+      const ref = await tinyInTfjs(frozen);
       const input = Float32Array.from({ length: 8 * 8 * 3 }, (_, i) => ((i * 37) % 255) / 32 - 4);
       const want = (ref.execute(tf.tensor4d(input, [1, 8, 8, 3]), 'head') as import('@tensorflow/tfjs').Tensor).dataSync() as Float32Array;
       const session = await ort.InferenceSession.create(result.bytes);

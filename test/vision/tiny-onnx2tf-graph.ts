@@ -6,23 +6,7 @@
  * Used by test/vision/convert-extra.test.ts to check scripts/convert/ops-extra.ts against tfjs.
  */
 
-type Attr = Record<string, unknown>;
-interface NodeJson {
-  name: string;
-  op: string;
-  input: string[];
-  attr: Attr;
-}
-interface WeightSpec {
-  name: string;
-  shape: number[];
-  dtype: 'float32' | 'int32';
-}
-
-const b64 = (s: string) => Buffer.from(s).toString('base64');
-const ints = (xs: number[]) => ({ list: { i: xs.map(String) } });
-const F = { type: 'DT_FLOAT' };
-const I = { type: 'DT_INT32' };
+import { b64, F, I, ints, type Attr, type NodeJson, type WeightSpec } from './tiny-tfjs-graph.js';
 
 export interface Onnx2tfGraphOptions {
   /** SplitV sizes of the head's 6 channels (default [2, -1]). */

@@ -6,24 +6,24 @@
  * converter against tfjs op by op, without the 144 MB model package.
  */
 
-type Attr = Record<string, unknown>;
-interface NodeJson {
+export type Attr = Record<string, unknown>;
+export interface NodeJson {
   name: string;
   op: string;
   input: string[];
   attr: Attr;
 }
-interface WeightSpec {
+export interface WeightSpec {
   name: string;
   shape: number[];
   dtype: 'float32' | 'int32';
   quantization?: { dtype: 'float16'; original_dtype: 'float32' };
 }
 
-const b64 = (s: string) => Buffer.from(s).toString('base64');
-const ints = (xs: number[]) => ({ list: { i: xs.map(String) } });
-const F = { type: 'DT_FLOAT' };
-const I = { type: 'DT_INT32' };
+export const b64 = (s: string) => Buffer.from(s).toString('base64');
+export const ints = (xs: number[]) => ({ list: { i: xs.map(String) } });
+export const F = { type: 'DT_FLOAT' };
+export const I = { type: 'DT_INT32' };
 
 /** float → IEEE half bits, for values exactly representable in half precision (k/64, |k| ≤ 64). */
 function toHalfBits(v: number): number {
