@@ -6,7 +6,7 @@
  *
  * The worker's code is a small CommonJS string (evaluated, so it runs the same from sources under tsx/vitest and from
  * the built package) that loads the same onnxruntime-node the agent resolved. A worker that dies fails the run in
- * progress and every later one with the reason; nothing waits forever.
+ * progress with the reason (nothing waits forever) and is started again for the next run (`restarts`).
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -50,42 +50,44 @@ interface Reply {
 export class WorkerSession implements ModelSession {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
+  /** Why the current worker is gone (null while it lives). */
   private dead: Error | null = null;
+  private released = false;
+  private worker: Worker;
+  private opening: Promise<unknown> | null = null;
+  /** Workers started again after one died (a native crash, an out-of-memory kill of the thread). */
+  restarts = 0;
 
   private constructor(
-    private readonly worker: Worker,
+    private readonly bytes: Uint8Array,
+    private readonly options: ort.InferenceSession.SessionOptions,
     private readonly what: string,
   ) {
-    worker.on('message', (r: Reply) => {
-      const p = this.pending.get(r.id);
-      if (!p) return;
-      this.pending.delete(r.id);
-      if (r.ok) p.resolve(r);
-      else p.reject(new Error(`${what}: ${r.error ?? 'failed'}`));
-    });
-    const fail = (e: Error) => {
-      this.dead ??= e;
-      for (const p of this.pending.values()) p.reject(this.dead);
-      this.pending.clear();
-    };
-    worker.on('error', (e) => fail(new Error(`${what}: its worker thread failed: ${e.message}`)));
-    worker.on('exit', (code) => fail(new Error(`${what}: its worker thread stopped (exit code ${code})`)));
+    this.worker = this.spawn();
   }
 
   /** A session of `modelBytes` with these options in a new worker thread. */
   static async create(modelBytes: Uint8Array, options: ort.InferenceSession.SessionOptions, what: string): Promise<WorkerSession> {
-    const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
-    const s = new WorkerSession(new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath } }), what);
+    const s = new WorkerSession(modelBytes, options, what);
     try {
-      await s.call({ kind: 'open', bytes: modelBytes, options });
+      await s.open();
     } catch (e) {
-      await s.worker.terminate();
+      await s.release();
       throw e;
     }
     return s;
   }
 
   async run(feeds: Record<string, ort.Tensor>, outputs?: readonly string[]): Promise<Readonly<Record<string, { readonly data: unknown }>>> {
+    // A worker that died is started again for this run: the run it was doing failed with the reason, later ones go on.
+    if (this.dead && !this.released) {
+      this.restarts++;
+      this.dead = null;
+      this.worker = this.spawn();
+      this.opening = null;
+    }
+    if (!this.opening) this.opening = this.open();
+    await this.opening;
     // Tensors do not cross threads; their type, data (copied by the structured clone) and dims do.
     const plain = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, { type: t.type, data: t.data, dims: t.dims }]));
     const reply = await this.call({ kind: 'run', feeds: plain, outputs: outputs ? [...outputs] : undefined });
@@ -93,8 +95,38 @@ export class WorkerSession implements ModelSession {
   }
 
   async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
     if (!this.dead) await this.call({ kind: 'release' }).catch(() => undefined);
+    this.dead ??= new Error(`${this.what}: released`);
     await this.worker.terminate();
+  }
+
+  private open(): Promise<Reply> {
+    const opened = this.call({ kind: 'open', bytes: this.bytes, options: this.options });
+    this.opening = opened;
+    return opened;
+  }
+
+  private spawn(): Worker {
+    const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath } });
+    worker.on('message', (r: Reply) => {
+      const p = this.pending.get(r.id);
+      if (!p) return;
+      this.pending.delete(r.id);
+      if (r.ok) p.resolve(r);
+      else p.reject(new Error(`${this.what}: ${r.error ?? 'failed'}`));
+    });
+    const fail = (e: Error) => {
+      if (worker !== this.worker) return; // an earlier worker's last words
+      this.dead ??= e;
+      for (const p of this.pending.values()) p.reject(this.dead);
+      this.pending.clear();
+    };
+    worker.on('error', (e) => fail(new Error(`${this.what}: its worker thread failed: ${e.message}`)));
+    worker.on('exit', (code) => fail(new Error(`${this.what}: its worker thread stopped (exit code ${code})`)));
+    return worker;
   }
 
   private call(message: Record<string, unknown>): Promise<Reply> {

@@ -27,8 +27,26 @@ describe('WorkerSession', () => {
     } finally {
       await Promise.all([local.release(), worker.release()]);
     }
-    // Released: the worker is gone, and a run says so instead of waiting.
-    await expect(worker.run({}, ['heatmap'])).rejects.toThrow(/model "centernet": its worker thread stopped/);
+    // Released: a run says so instead of waiting, and no worker is started again.
+    await expect(worker.run({}, ['heatmap'])).rejects.toThrow(/model "centernet": released/);
+    expect(worker.restarts).toBe(0);
+  }, 60_000);
+
+  it('a worker that dies fails the run it was doing with the reason, and the next run gets a new one', async () => {
+    const model = await ModelRegistry.open().load('centernet');
+    const worker = await WorkerSession.create(model.bytes, sessionOptions(1), 'model "centernet"');
+    const feeds = { images: new ort.Tensor('float32', new Float32Array(64 * 64 * 3), [1, 64, 64, 3]) };
+    try {
+      const running = worker.run(feeds, ['heatmap']);
+      // As a native crash would: the thread is gone mid-run (white-box: the test reaches the private worker).
+      void (worker as unknown as { worker: import('node:worker_threads').Worker }).worker.terminate();
+      await expect(running).rejects.toThrow(/model "centernet": its worker thread stopped/);
+      const again = await worker.run(feeds, ['heatmap']);
+      expect((again.heatmap?.data as Float32Array).length).toBe(16 * 16);
+      expect(worker.restarts).toBe(1);
+    } finally {
+      await worker.release();
+    }
   }, 60_000);
 
   it('a model that does not load is an error naming it, and its worker is gone', async () => {
