@@ -1,4 +1,5 @@
 import type { DashboardEvent } from '../store/index.js';
+import { isoMs } from '../contract/index.js';
 
 /** What the API calls an event: the hub contract's fields (snake_case) plus the guards' acknowledgement. */
 export interface EventJson {
@@ -26,7 +27,6 @@ export interface EventJson {
   readonly snoozed: boolean;
 }
 
-export const iso = (ms: number): string => new Date(ms).toISOString();
 
 export function toEventJson(e: DashboardEvent, cameraName: (id: string) => string | null): EventJson {
   const v = e.violation;
@@ -44,14 +44,14 @@ export function toEventJson(e: DashboardEvent, cameraName: (id: string) => strin
     direction: v.direction ?? null,
     people: v.people,
     confidence: v.confidence,
-    started_at: iso(v.startedAt),
-    ended_at: v.endedAt === null ? null : iso(v.endedAt),
-    ts: iso(v.updatedAt),
+    started_at: isoMs(v.startedAt),
+    ended_at: v.endedAt === null ? null : isoMs(v.endedAt),
+    ts: isoMs(v.updatedAt),
     reason: v.reason ?? null,
     // The local file path never leaves the process: the page asks for the picture by event id.
     snapshot: v.snapshot === null ? null : { url: `/api/snapshots/${v.eventId}`, w: v.snapshot.w, h: v.snapshot.h, bytes: v.snapshot.bytes },
     acked_by: e.ack?.by ?? null,
-    acked_at: e.ack ? iso(e.ack.at) : null,
+    acked_at: e.ack ? isoMs(e.ack.at) : null,
     note: e.ack?.note ?? null,
     snoozed: e.snoozed,
   };

@@ -1,5 +1,5 @@
 import { ADMINS, AUDITORS, EVERYONE, type Deps, type Request, type Route } from './context.js';
-import { iso } from './event-json.js';
+import { isoMs } from '../contract/index.js';
 import { HttpError, readJson, sendJson, stringField } from './http.js';
 import { hashPassword, isRole, passwordProblem, userNameProblem, PASSWORD_MAX, ROLES } from './passwords.js';
 
@@ -20,13 +20,13 @@ function health({ res }: Request, d: Deps): void {
   const oldest = h?.uplink.oldestPendingAt ?? null;
   sendJson(res, 200, {
     version: d.opts.version,
-    now: iso(now),
+    now: isoMs(now),
     uplink: h
       ? {
           connected: h.uplink.connected,
           hub_online: h.uplink.hubOnline,
           backlog: h.uplink.backlog,
-          oldest_pending_at: oldest === null ? null : iso(oldest),
+          oldest_pending_at: oldest === null ? null : isoMs(oldest),
           oldest_age_s: oldest === null ? null : Math.max(0, Math.round((now - oldest) / 1000)),
         }
       : null,
@@ -40,7 +40,7 @@ function health({ res }: Request, d: Deps): void {
 
 function listUsers({ res }: Request, d: Deps): void {
   const users = d.opts.store.dashboard('listing users', (q) => q.users());
-  sendJson(res, 200, { users: users.map((u) => ({ name: u.name, role: u.role, disabled: u.disabled, created_at: iso(u.createdAt) })) });
+  sendJson(res, 200, { users: users.map((u) => ({ name: u.name, role: u.role, disabled: u.disabled, created_at: isoMs(u.createdAt) })) });
 }
 
 async function addUser({ req, res, session }: Request, d: Deps): Promise<void> {
@@ -57,7 +57,7 @@ async function addUser({ req, res, session }: Request, d: Deps): Promise<void> {
   const now = d.opts.clock.wall();
   if (!d.opts.store.dashboard('adding a user', (q) => q.addUser(username, role, hash, now), true)) throw new HttpError(409, 'user exists already');
   d.audit(req, session.user, 'user_add', username, { role });
-  sendJson(res, 201, { name: username, role, disabled: false, created_at: iso(now) });
+  sendJson(res, 201, { name: username, role, disabled: false, created_at: isoMs(now) });
 }
 
 async function changeUser({ req, res, params, session }: Request, d: Deps): Promise<void> {
@@ -93,7 +93,7 @@ async function changeUser({ req, res, params, session }: Request, d: Deps): Prom
     ...(hash !== undefined && { password: 'changed' }),
   });
   const after = store.dashboard('reading a user', (q) => q.user(name))!;
-  sendJson(res, 200, { name: after.name, role: after.role, disabled: after.disabled, created_at: iso(after.createdAt) });
+  sendJson(res, 200, { name: after.name, role: after.role, disabled: after.disabled, created_at: isoMs(after.createdAt) });
 }
 
 function audit({ res, url }: Request, d: Deps): void {
@@ -104,7 +104,7 @@ function audit({ res, url }: Request, d: Deps): void {
   if (before !== undefined && !(Number.isSafeInteger(before) && before > 0)) throw new HttpError(400, 'before: expected an audit id');
   const entries = d.opts.store.dashboard('reading the audit log', (q) => q.auditPage(limit, before));
   sendJson(res, 200, {
-    entries: entries.map((e) => ({ ...e, at: iso(e.at) })),
+    entries: entries.map((e) => ({ ...e, at: isoMs(e.at) })),
     next_before: entries.length === limit ? entries[entries.length - 1]!.id : null,
   });
 }

@@ -1,7 +1,7 @@
 import type { CameraConfig } from '../config/index.js';
 import type { SnoozeRow } from '../store/index.js';
 import { GUARDS, type Deps, type Request, type Route } from './context.js';
-import { iso } from './event-json.js';
+import { isoMs } from '../contract/index.js';
 import { HttpError, readJson, sendBytes, sendJson, stringField } from './http.js';
 
 const CAMERA = '([a-z0-9-]{1,32})';
@@ -18,7 +18,7 @@ export const cameraRoutes: readonly Route[] = [
 ];
 
 export function snoozeJson(s: SnoozeRow): Record<string, unknown> {
-  return { camera_id: s.cameraId, until: iso(s.until), reason: s.reason, by: s.by, created_at: iso(s.createdAt) };
+  return { camera_id: s.cameraId, until: isoMs(s.until), reason: s.reason, by: s.by, created_at: isoMs(s.createdAt) };
 }
 
 function activeSnoozes(d: Deps): SnoozeRow[] {
@@ -42,7 +42,7 @@ export function cameraJson(d: Deps, cam: CameraConfig, snoozes: readonly SnoozeR
     enabled: cam.enabled,
     state: cam.enabled ? (st?.state ?? 'starting') : 'disabled',
     reason: st?.reason ?? null,
-    since: st?.since == null ? null : iso(st.since),
+    since: st?.since == null ? null : isoMs(st.since),
     quality: st?.quality ?? 'unknown',
     detect: { width: cam.detect.width, height: cam.detect.height },
     snooze: s ? snoozeJson(s) : null,

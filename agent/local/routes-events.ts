@@ -3,7 +3,8 @@ import type { EventFilter } from '../store/index.js';
 import { readSnapshotFile } from '../store/index.js';
 import { ADMINS, GUARDS, type Deps, type Request, type Route } from './context.js';
 import { csvLine } from './csv.js';
-import { iso, toEventJson, type EventJson } from './event-json.js';
+import { isoMs } from '../contract/index.js';
+import { toEventJson, type EventJson } from './event-json.js';
 import { HttpError, readJson, sendBytes, sendJson, stringField } from './http.js';
 
 const EVENT_ID = '([0-9a-fA-F-]{36})';
@@ -109,7 +110,7 @@ function exportCsv({ req, res, url, session }: Request, d: Deps): void {
   for (const e of events) out += csvLine(CSV_COLUMNS.map((c) => (c === 'rule_id' ? e.rule.id : e[c])));
   d.audit(req, session.user, 'export', null, { rows: events.length, filter: { ...f } });
   sendBytes(res, 'text/csv; charset=utf-8', Buffer.from(out, 'utf8'), {
-    'Content-Disposition': `attachment; filename="qmon-events-${iso(d.opts.clock.wall()).slice(0, 10)}.csv"`,
+    'Content-Disposition': `attachment; filename="qmon-events-${isoMs(d.opts.clock.wall()).slice(0, 10)}.csv"`,
   });
 }
 

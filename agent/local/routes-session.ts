@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { EVERYONE, type Deps, type Request, type Route } from './context.js';
-import { iso } from './event-json.js';
+import { isoMs } from '../contract/index.js';
 import { HttpError, clientIp, readJson, sendJson, stringField } from './http.js';
 import { dummyHash, hashPassword, passwordProblem, userNameProblem, verifyPassword, PASSWORD_MAX } from './passwords.js';
 import type { Session } from './sessions.js';
@@ -21,8 +21,8 @@ export function sessionJson(s: Session, d: Deps): Record<string, unknown> {
     user: s.user,
     role: s.role,
     csrf: s.csrf,
-    expires_at: iso(exp.absolute),
-    idle_expires_at: iso(exp.idle),
+    expires_at: isoMs(exp.absolute),
+    idle_expires_at: isoMs(exp.idle),
     facility: { id: facility.id, name: facility.name ?? null, timezone: facility.timezone },
     language: config.language,
     version,
