@@ -33,7 +33,7 @@ const FALLBACK_MIN_SCORE = 0.4;
 const OUTPUTS = ['heatmap', 'wh'] as const;
 
 export class PersonDetector extends OnnxModel {
-  /** Letterboxes by source and input size: cameras keep their size, so each is computed once. */
+  /** Letterbox (and so input size) by source size: cameras keep their size, so each is computed once. */
   private readonly letterboxes = new Map<string, Letterbox>();
   private readonly buffer: Float32Array;
   private readonly maxHeight: number;
@@ -76,8 +76,8 @@ export class PersonDetector extends OnnxModel {
 
   /** The model input a frame of this size is fed at. */
   inputSize(width: number, height: number): { width: number; height: number } {
-    if (this.multiple === 0) return { width: this.maxWidth, height: this.maxHeight };
-    return fitInputSize(width, height, this.maxWidth, this.maxHeight, this.multiple);
+    const lb = this.letterboxFor(width, height);
+    return { width: lb.dstWidth, height: lb.dstHeight };
   }
 
   /** Persons in `frame`, boxes in frame pixels, clipped to it, score ≥ minScore. */
@@ -85,16 +85,23 @@ export class PersonDetector extends OnnxModel {
     return this.serialised(() => this.detectNow(frame));
   }
 
-  private async detectNow(frame: Frame): Promise<Detections> {
-    const { width: w, height: h } = this.inputSize(frame.width, frame.height);
-    const key = `${frame.width}x${frame.height}>${w}x${h}`;
+  /** How a picture of this size is fed: scaled into its input size (`fitInputSize`, or the fixed shape). */
+  private letterboxFor(width: number, height: number): Letterbox {
+    const key = `${width}x${height}`;
     let lb = this.letterboxes.get(key);
     if (!lb) {
+      const size = this.multiple === 0 ? { width: this.maxWidth, height: this.maxHeight } : fitInputSize(width, height, this.maxWidth, this.maxHeight, this.multiple);
       // Bounded: a few sizes per camera (its frame, and region crops of a few sides).
       if (this.letterboxes.size > 256) this.letterboxes.clear();
-      lb = letterbox(frame.width, frame.height, w, h);
+      lb = letterbox(width, height, size.width, size.height);
       this.letterboxes.set(key, lb);
     }
+    return lb;
+  }
+
+  private async detectNow(frame: Frame): Promise<Detections> {
+    const lb = this.letterboxFor(frame.width, frame.height);
+    const [w, h] = [lb.dstWidth, lb.dstHeight];
     const input = this.buffer.subarray(0, w * h * 3);
     letterboxInto(frame, lb, input);
     const feeds = { [this.inputName]: new ort.Tensor('float32', input, [1, h, w, 3]) };

@@ -226,9 +226,13 @@ async function labelledQuality(person: PersonDetector): Promise<Record<string, u
   return { ...recallPrecision(tally), ...tally };
 }
 
+/** tree.avi decoded once for every lever. */
+let treeClip: ReturnType<typeof readVideoFrames> | null = null;
+
 /** Persons the lever's whole path reports on tree.avi (a swaying tree, no one there): must stay 0. */
 async function treePersons(lever: Lever, person: readonly PersonDetector[]): Promise<number> {
-  const t = await readVideoFrames(TREE_AVI, Array.from({ length: 68 }, (_, i) => i));
+  treeClip ??= readVideoFrames(TREE_AVI, Array.from({ length: 68 }, (_, i) => i));
+  const t = await treeClip;
   const { scheduler, regions } = visionFor(lever, person);
   let found = 0;
   for (const [i, pixels] of t.frames.entries()) {
