@@ -10,8 +10,8 @@
  * `stats.dropped`. Frames are decoded once up front, so ffmpeg's CPU is not in `cpu_pct_per_camera`.
  *
  * Levers (see `levers()`): `full` (whole frames behind the frame-level motion gate, the default before regions),
- * `regions`, `regions+stationary` (the agent's default), the same with 256 / 384 px regions, `full-threads1`,
- * `full-pool-session-per-core` and `regions+stationary-pool` (one single-threaded session per core under the scheduler's
+ * `regions`, `regions+stationary` (the agent's detection, one 2-thread session), the same with 256 / 384 px regions, `full-threads1`,
+ * `full-pool-session-per-core` and `regions+stationary-pool` (the agent as it runs: one single-threaded worker session per core under the scheduler's
  * maxInFlight); int8 is measured by scripts/models/quantize-centernet.ts, not here (not shipped). Levers that detect exactly
  * what another does (threads, pools) skip the quality rows. Quality rows per lever: the composited `crossings` scene
  * through the whole path, the model on the hand-labelled vtest frames, and persons reported on tree.avi (must be 0).
@@ -66,12 +66,13 @@ export function levers(): Lever[] {
     // Whole frames behind the frame-level motion gate: the agent's default before regions.
     { ...base, name: 'full', mode: 'full', gate: true, stationary: false },
     { ...base, name: 'regions', mode: 'regions', gate: false, stationary: false },
-    // The agent's default (detect.mode: regions).
+    // The agent's detection (detect.mode: regions) on one 2-thread session; the agent itself is `regions+stationary-pool`.
     { ...base, name: 'regions+stationary', mode: 'regions', gate: false, stationary: true },
     { ...base, name: 'regions+stationary-256', mode: 'regions', gate: false, stationary: true, regionSide: 256, scenes: ['quiet'] },
     { ...base, name: 'regions+stationary-384', mode: 'regions', gate: false, stationary: true, regionSide: 384, scenes: ['quiet'] },
     { ...base, name: 'full-threads1', mode: 'full', gate: true, stationary: false, threads: 1, sameDetections: true, scenes: ['busy'] },
     { ...base, name: 'full-pool-session-per-core', mode: 'full', gate: true, stationary: false, threads: 1, sessions: cores, sameDetections: true, scenes: ['busy'] },
+    // The agent as it runs: regions + stationary, one single-threaded worker session per core.
     { ...base, name: 'regions+stationary-pool', mode: 'regions', gate: false, stationary: true, threads: 1, sessions: cores, sameDetections: true },
   ];
   const pick = process.env.CAPACITY_LEVERS?.split(',').map((s) => s.trim());
