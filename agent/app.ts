@@ -9,9 +9,7 @@ import {
   ModelRegistry,
   VisionScheduler,
   RegionDetector,
-  DetectorPool,
   defaultModelsDir,
-  type FrameDetector,
   openVisionModels,
   type PersonDetector,
   type VisionModels,
@@ -36,6 +34,7 @@ import { createUplink } from './app/uplink-wiring.js';
 import { messageKeys } from './app/signing-keys.js';
 import { AgentMetrics } from './app/metrics.js';
 import { diffConfig, type ConfigDiff } from './app/config-diff.js';
+import { personVision } from './app/person-vision.js';
 
 // The service's systemd link (READY/WATCHDOG/STOPPING) is wiring too; `qmon run` reaches it through here.
 export { ServiceLink, PIPELINE_STUCK_MS } from './app/service.js';
@@ -73,8 +72,6 @@ export class Agent {
   private broker: EmbeddedBroker | null = null;
   private hub: ReferenceHub | null = null;
   private detector: PersonDetector | null = null;
-  /** Cameras with `detect.mode: regions` (fixed at start, as the detector stack is). */
-  private regionCams: ReadonlySet<string> = new Set();
   private models: VisionModels | null = null;
   private vision: VisionScheduler | null = null;
   private regions: RegionDetector | null = null;
@@ -131,17 +128,9 @@ export class Agent {
     this.detector = this.models.person;
     this.store = Store.open({ dir: config.storage.dir, clock: this.clock, logger: this.log });
     this.metrics = this.createMetrics();
-    const detector = this.detectorFor(config);
-    // Regions cameras gate themselves (no region, no run): the frame-level gate would skip frames the region
-    // detector needs to see (its motion reference and stationary timing).
-    this.vision = new VisionScheduler({
-      detector,
-      clock: this.clock,
-      motion: {},
-      selfGated: (id) => this.regionCams.has(id),
-      // One frame per person session at a time (never two of one camera: the scheduler keeps each camera in order).
-      maxInFlight: this.models.personSessions.length,
-    });
+    const vision = personVision(this.models, config, this.clock, (d, name) => this.metrics!.timed(d, name));
+    this.vision = vision.scheduler;
+    this.regions = vision.regions;
 
     const keys = messageKeys(config);
     const embedded = await startEmbeddedHub(config, keys, { clock: this.clock, log: this.log, say: this.say }, (p) => {
@@ -266,19 +255,6 @@ export class Agent {
     const cameras = this.cameras.stats();
     if (!this.store) throw new Error('agent not started');
     return { cameras, outbox: this.store.stats(), hub: this.hub?.stats() ?? null };
-  }
-
-  /** The person detector behind the scheduler: whole frames, or regions for the cameras whose `detect.mode` says so. */
-  private detectorFor(config: AppConfig): FrameDetector {
-    const { person, personSessions } = this.models!;
-    // Every run of the person model is timed for /metrics, also each region of a frame in regions mode.
-    const timed = this.metrics!.timed(personSessions.length > 1 ? new DetectorPool(personSessions) : person, person.model.name);
-    const regionCams = new Set(config.cameras.filter((c) => c.detect.mode === 'regions').map((c) => c.id));
-    this.regionCams = regionCams;
-    if (regionCams.size === 0) return timed;
-    const regions = new RegionDetector({ detector: timed, sizing: person });
-    this.regions = regions;
-    return { detect: (frame) => (regionCams.has(frame.cameraId) ? regions.detect(frame) : timed.detect(frame)) };
   }
 
   private createMetrics(): AgentMetrics {
