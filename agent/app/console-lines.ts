@@ -19,3 +19,8 @@ export function alarmLine(v: Violation): string {
 export function overloadLine(id: string, overloaded: boolean, fps: number, configured: number | undefined): string {
   return `camera    ${id} ${overloaded ? `overloaded: ${fps.toFixed(1)} of ${configured} detect-fps, frames dropped` : 'carries its detect-fps again'}`;
 }
+
+/** A camera-health violation (camera_offline) revision. */
+export function cameraAlarmLine(v: Violation): string {
+  return `ALERT     ${v.type} camera ${v.cameraId} (${v.reason ?? ''}) event ${v.eventId} rev ${v.rev} (${v.state})`;
+}

@@ -19,7 +19,6 @@
  * Bounded: each step runs CAPACITY_STEP_S seconds (default 8) at camera counts 2, 4, 6, 8, 10, 12, 16, 20, 24 until one
  * drops ≥ 1 %; CAPACITY_MAX_CAMERAS (default 24) caps it; CAPACITY_LEVERS (comma list) picks levers. All levers take about 15 min.
  */
-import { CameraPipeline } from '../../agent/app/camera-pipeline.js';
 import { LatestSlot } from '../../agent/decode/index.js';
 import { ViolationLifecycle } from '../../agent/events/index.js';
 import { silentLogger } from '../../agent/ops/index.js';
@@ -28,7 +27,8 @@ import { systemClock } from '../../agent/shared/clock.js';
 import type { Detections, Frame } from '../../agent/shared/types.js';
 import { Tracker } from '../../agent/track/index.js';
 import { DetectorPool, ModelRegistry, PersonDetector, RegionDetector, VisionScheduler, defaultThreads } from '../../agent/vision/index.js';
-import { FrameStep, type CameraPipelineStats } from '../../agent/app/frame-step.js';
+import { CameraPipeline, FrameStep } from '../../agent/pipeline/index.js';
+import { CameraMetrics, type CameraSummary } from '../../agent/shared/camera-metrics.js';
 import { loadPersonMedia, loadVtestLabels, SCENES, type PersonMedia } from '../../test/support/persons/catalog.js';
 import { iou, matchFrame, recallPrecision, type Tally } from '../../test/support/persons/evaluate.js';
 import { expectedCrossings } from '../../test/support/persons/scenes.js';
@@ -92,8 +92,11 @@ function visionFor(lever: Lever, persons: readonly PersonDetector[]): { schedule
 }
 
 function stepParts(cameraId: string, scheduler: VisionScheduler, regions: RegionDetector | null) {
+  const metrics = new CameraMetrics(cameraId);
+  scheduler.attach(metrics);
   return {
     cameraId,
+    metrics,
     vision: scheduler,
     attributes: null,
     tamperThumbHeight: 0,
@@ -101,7 +104,7 @@ function stepParts(cameraId: string, scheduler: VisionScheduler, regions: Region
     rules: RuleEngine.fromConfig({ lines: [LINE] }, { utcOffsetMin: 0 }),
     lifecycle: new ViolationLifecycle({ sink: { record: () => undefined } }),
     logger: silentLogger(),
-    snapshotter: null,
+    pictures: null,
     ...(regions && { observeTracks: (d: Detections) => regions.observe(d) }),
   };
 }
@@ -135,12 +138,13 @@ async function runStep(lever: Lever, person: readonly PersonDetector[], clip: re
   const cams = Array.from({ length: n }, (_, c) => {
     const slot = new LatestSlot<Frame>();
     const id = `cam-${c + 1}`;
+    const parts = stepParts(id, scheduler, regions);
     const pipeline = new CameraPipeline({
-      ...stepParts(id, scheduler, regions),
+      ...parts,
       supervisor: { start: () => undefined, stop: () => Promise.resolve(slot.close()), frames: () => slot[Symbol.asyncIterator]() },
       detectFps: FPS,
     });
-    return { id, slot, pipeline, offset: (c * 37) % clip.length, phase: (c * 1000) / FPS / n, sent: 0 };
+    return { id, slot, pipeline, metrics: parts.metrics, offset: (c * 37) % clip.length, phase: (c * 1000) / FPS / n, sent: 0 };
   });
   const total = Math.round(seconds * FPS);
   const cpu0 = nodeCpuMs();
@@ -153,7 +157,8 @@ async function runStep(lever: Lever, person: readonly PersonDetector[], clip: re
         const due = Math.min(total, Math.floor((now - start - c.phase) / (1000 / FPS)) + 1);
         for (; c.sent < due; c.sent++) {
           const src = clip[(c.offset + c.sent) % clip.length] as Frame;
-          c.slot.push({ ...src, cameraId: c.id, seq: c.sent, ts: now, wallTs: Date.now() });
+          // Counted as the camera supervisor counts it: a frame replaced unread in the hand-off.
+          if (c.slot.push({ ...src, cameraId: c.id, seq: c.sent, ts: now, wallTs: Date.now() })) c.metrics.dropped.handoff++;
         }
       }
       if (cams.every((c) => c.sent >= total)) resolve();
@@ -166,8 +171,8 @@ async function runStep(lever: Lever, person: readonly PersonDetector[], clip: re
   const wall = (systemClock.now() - start) / 1000;
   const cpu = nodeCpuMs() - cpu0;
   await scheduler.close();
-  const st = cams.map((c) => c.pipeline.stats);
-  const sum = (k: keyof CameraPipelineStats) => st.reduce((a, s) => a + s[k], 0);
+  const st = cams.map((c) => c.metrics.summary());
+  const sum = (k: keyof CameraSummary & ('dropped' | 'inferences' | 'regions' | 'gated' | 'stationarySkipped')) => st.reduce((a, s) => a + s[k], 0);
   const offered = n * total;
   const worst = Math.max(...st.map((s) => s.dropped / total));
   return {
@@ -215,8 +220,8 @@ async function quality(lever: Lever, person: readonly PersonDetector[], media: P
     crossings,
     crossings_expected: want.down + want.up,
     stander_tracked_share: round4(standerTracked / scene.frames),
-    inferences_per_frame: round4(step.stats.inferences / scene.frames),
-    regions_per_frame: round4(step.stats.regions / scene.frames),
+    inferences_per_frame: round4(step.metrics.inferred / scene.frames),
+    regions_per_frame: round4(step.metrics.regions / scene.frames),
   };
 }
 

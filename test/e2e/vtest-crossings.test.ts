@@ -34,7 +34,8 @@
  * the 3-frame-smoothed foot point moved over. Runtime ~13 s (110 detector calls) on 2 idle cores.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FrameStep } from '../../agent/app/frame-step.js';
+import { FrameStep } from '../../agent/pipeline/index.js';
+import { CameraMetrics } from '../../agent/shared/camera-metrics.js';
 import { ViolationLifecycle } from '../../agent/events/index.js';
 import type { Detections, RuleEvent } from '../../agent/shared/types.js';
 import { RuleEngine } from '../../agent/rules/index.js';
@@ -76,7 +77,7 @@ describe.each(['full', 'regions'] as const)('vtest.avi through ffmpeg → Center
     const log = capturingLogger();
     const lifecycle = new ViolationLifecycle({ sink: { record: () => undefined } });
     const step = new FrameStep({
-      cameraId: 'walkway', vision: null, attributes: null, tamperThumbHeight: 0, tracker, rules, lifecycle, logger: log.logger, snapshotter: null,
+      cameraId: 'walkway', metrics: new CameraMetrics('walkway'), vision: null, attributes: null, tamperThumbHeight: 0, tracker, rules, lifecycle, logger: log.logger, pictures: null,
       ...(regions && { observeTracks: (d: Detections) => regions.observe(d) }),
     });
     for await (const frame of vtestFrames({ cameraId: 'walkway', fromS: FROM_S, toS: TO_S })) {
@@ -84,7 +85,7 @@ describe.each(['full', 'regions'] as const)('vtest.avi through ffmpeg → Center
       const result = await step.process(frame, await (regions ?? det).detect(frame));
       for (const ev of result?.events ?? []) events.push({ t: videoTimeS(frame), ev });
     }
-    if (step.stats.errors > 0) throw new Error(`the frame step failed: ${log.errors().join('; ')}`);
+    if (step.metrics.errors > 0) throw new Error(`the frame step failed: ${log.errors().join('; ')}`);
   }, 240_000);
 
   afterAll(async () => {
