@@ -30,7 +30,7 @@ async function boundaryErrors(code: string, filePath: string): Promise<string[]>
 
 describe('stage boundaries lint rule', () => {
   it('rejects a deep import into another stage, naming the stage and its index', async () => {
-    const errors = await boundaryErrors("import { Outbox } from '../store/outbox.js';\n", 'agent/rules/x.ts');
+    const errors = await boundaryErrors("import { Outbox } from '../store/outbox.js';\n", 'agent/pipeline/x.ts');
     expect(errors).toEqual([`${RULE}: 'store' is a stage: import it through 'store/index.js', not 'store/outbox'`]);
   });
 
@@ -40,7 +40,7 @@ describe('stage boundaries lint rule', () => {
       "import type { Frame } from '../vision/preprocess.js';",
       "export const load = () => import('../track/tracker.js');",
     ].join('\n');
-    expect(await boundaryErrors(code, 'agent/rules/x.ts')).toHaveLength(3);
+    expect(await boundaryErrors(code, 'agent/app/x.ts')).toHaveLength(3);
     expect(await boundaryErrors("import { x } from '../../store/outbox.js';\n", 'agent/camera/onvif/x.ts')).toHaveLength(1);
     expect(await boundaryErrors("import { x } from './store/outbox.js';\n", 'agent/app.ts')).toHaveLength(1);
     expect(await boundaryErrors("import { x } from '../contract/topics.js';\n", 'agent/uplink/x.ts')).toHaveLength(1);
