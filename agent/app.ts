@@ -20,13 +20,13 @@ import type { BirthInfo } from './contract/index.js';
 import type { Uplink } from './uplink/index.js';
 import type { EmbeddedBroker, ReferenceHub, HubStats } from './hub/index.js';
 import { AgentMetrics, cameraProblems, type Logger, type LivenessReport } from './ops/index.js';
-import { CameraOfflineAlarm, CameraPreviews, CameraRates, PictureQueue, PictureWorker, ViolationRecorder } from './pipeline/index.js';
+import { CameraOfflineAlarm, CameraPreviews, CameraRates, DetectBudget, PictureQueue, PictureWorker, ViolationRecorder, overloadAlarmEvent, type SlowedCamera } from './pipeline/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import type { RuleEvent, Violation } from './shared/types.js';
 import { Cameras, type CameraStats } from './app/cameras.js';
-import { alarmLine, alertLine } from './app/console-lines.js';
+import { alarmLine, alertLine, overloadPolicyLine } from './app/console-lines.js';
 import { startEmbeddedHub } from './app/embedded-hub.js';
-import { Housekeeping } from './app/housekeeping.js';
+import { AGENT_CAMERA_ID, Housekeeping } from './app/housekeeping.js';
 import { utcOffsetMinutes } from './app/timezone.js';
 import { AGENT_VERSION } from './version.js';
 import { GuardDashboard } from './app/dashboard.js';
@@ -75,6 +75,8 @@ export class Agent {
   private vision: VisionScheduler | null = null;
   private regions: RegionDetector | null = null;
   private housekeeping: Housekeeping | null = null;
+  /** Whether the overload policy runs any camera below its detect fps (its agent_alarm is open). */
+  private slowedNow = false;
   /** The snapshot worker's queue: violation pictures first, dashboard previews last. */
   private pictures: PictureQueue | null = null;
   /** The agent's own lifecycles (disk/store alarms, camera health); each camera has its own. */
@@ -164,6 +166,7 @@ export class Agent {
       diskFreeMb: () => this.housekeeping?.retention.diskFreeMb() ?? null,
       models: () => (this.detector ? [{ name: this.detector.model.name, version: this.detector.model.version }] : []),
       metrics: () => this.metrics!.render(),
+      detection: () => this.cameras?.detection() ?? [],
     });
     this.say(`dashboard ${dashboardUrl}`);
     // What the start itself created (embedded hub database, TLS files) under a permissive umask.
@@ -187,6 +190,7 @@ export class Agent {
       uplink,
       dashboard,
       offline: new CameraOfflineAlarm(cameraHealth),
+      budget: new DetectBudget({ onChange: (slowed) => this.onBudget(alarms, slowed) }),
       ffmpegMajor: this.ffmpegMajor,
       utcOffsetMin: this.utcOffsetMin,
       onViolation: (v, ev) => this.onViolation(v, ev),
@@ -296,6 +300,22 @@ export class Agent {
       storageDir: this.config.storage.dir,
       wall: () => this.clock.wall(),
     });
+  }
+
+  /** The overload policy slowed cameras (or gave them their rate back): said, logged, and an agent_alarm while it lasts. */
+  private onBudget(alarms: ViolationLifecycle, slowed: readonly SlowedCamera[]): void {
+    const was = this.slowedNow;
+    this.slowedNow = slowed.length > 0;
+    this.say(overloadPolicyLine(slowed));
+    this.log.warn({ slowed }, 'overload policy: detect rates');
+    const ev = overloadAlarmEvent(was, slowed, { cameraId: AGENT_CAMERA_ID, ts: this.clock.now(), wallTs: this.clock.wall() });
+    if (!ev) return;
+    try {
+      const v = alarms.handle(ev);
+      if (v) this.say(alarmLine(v));
+    } catch (err) {
+      this.log.error({ err }, 'overload alarm could not be recorded');
+    }
   }
 
   private onViolation(v: Violation, ev: RuleEvent): void {

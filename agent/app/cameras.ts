@@ -17,6 +17,7 @@ import {
   CameraOfflineAlarm,
   CameraPipeline,
   ViolationPictures,
+  type DetectBudget,
   cameraStateLine,
   toCameraStatus,
   type PictureQueue,
@@ -27,6 +28,7 @@ import { CameraMetrics, type CameraSummary } from '../shared/camera-metrics.js';
 import type { Detections, RuleEvent, Violation } from '../shared/types.js';
 import { resolveCameraInput } from './camera-input.js';
 import type { GuardDashboard } from './dashboard.js';
+import type { CameraDetectionView } from '../local/index.js';
 import { cameraAlarmLine, overloadLine } from './console-lines.js';
 
 /** One running camera. */
@@ -62,6 +64,8 @@ export interface CameraDeps {
   readonly dashboard: GuardDashboard;
   /** Camera outages as `camera_offline` violations (the agent's camera-health lifecycle). */
   readonly offline: CameraOfflineAlarm;
+  /** Who gives way under overload (the cameras' priorities). */
+  readonly budget: DetectBudget;
   readonly ffmpegMajor: number | undefined;
   readonly utcOffsetMin: number;
   onViolation(v: Violation, ev: RuleEvent): void;
@@ -100,6 +104,26 @@ export class Cameras {
     const cameras: Record<string, CameraStats> = {};
     for (const [id, { supervisor }] of this.running) cameras[id] = { ...supervisor.metrics.summary(), state: supervisor.state.state };
     return cameras;
+  }
+
+  /** Each running camera's detection as the dashboard's health page shows it: its rate, what it lost and why, its pictures. */
+  detection(): CameraDetectionView[] {
+    const slowed = new Map(this.d.budget.slowed().map((s) => [s.id, s]));
+    const now = this.d.clock.now();
+    return [...this.running].map(([id, { pipeline, supervisor }]) => {
+      const m = supervisor.metrics;
+      const cfg = this.d.startConfig.cameras.find((c) => c.id === id);
+      return {
+        id,
+        priority: cfg?.priority ?? 'normal',
+        configuredFps: cfg?.detect.fps ?? 0,
+        effectiveFps: Math.round(pipeline.effectiveFps(now) * 10) / 10,
+        slowedToFps: slowed.get(id)?.fps ?? null,
+        decoded: m.decoded,
+        dropped: { ...m.dropped },
+        pictures: { ...m.pictures, cpuP95Ms: m.pictureCpuMs.quantile(0.95) },
+      };
+    });
   }
 
   /** Each running camera as /metrics reads it: its state and its counters (read at scrape time). */
@@ -141,6 +165,7 @@ export class Cameras {
     }
     const metrics = this.metricsOf(cam.id);
     d.vision.attach(metrics);
+    d.budget.register({ id: cam.id, priority: cam.priority, fps: cam.detect.fps, metrics });
     const supervisor = new CameraSupervisor({
       cameraId: cam.id,
       input,
@@ -195,6 +220,7 @@ export class Cameras {
       onViolation: (v, ev) => d.onViolation(v, ev),
       onDetected: (frame, found) => d.dashboard.frame(frame, found),
       detectFps: cam.detect.fps,
+      admit: (f) => d.budget.admit(cam.id, f.ts),
       ...(d.regions && cam.detect.mode === 'regions' && { observeTracks: (t: Detections) => d.regions?.observe(t) }),
       onOverload: (overloaded, fps) => this.onOverload(cam.id, supervisor, overloaded, fps, wallAt),
     });
@@ -208,6 +234,7 @@ export class Cameras {
     this.engines.delete(id);
     if (!entry) return;
     this.d.say(`camera    ${id} stopping: ${why}`);
+    this.d.budget.unregister(id);
     await entry.pipeline.stop();
     await entry.login?.stop();
     this.running.delete(id);

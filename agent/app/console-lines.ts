@@ -1,4 +1,5 @@
 /** The agent's human-readable console lines (the JSON log gets the same facts): one wording per kind of line. */
+import type { SlowedCamera } from '../pipeline/index.js';
 import type { RuleEvent, Violation } from '../shared/types.js';
 
 /** A violation revision as the guards read it on the console. */
@@ -23,4 +24,10 @@ export function overloadLine(id: string, overloaded: boolean, fps: number, confi
 /** A camera-health violation (camera_offline) revision. */
 export function cameraAlarmLine(v: Violation): string {
   return `ALERT     ${v.type} camera ${v.cameraId} (${v.reason ?? ''}) event ${v.eventId} rev ${v.rev} (${v.state})`;
+}
+
+/** The overload policy's detect rates: who runs slower to keep the more important cameras at theirs. */
+export function overloadPolicyLine(slowed: readonly SlowedCamera[]): string {
+  if (slowed.length === 0) return 'overload  every camera at its detect fps again';
+  return `overload  detect rate lowered by priority: ${slowed.map((s) => `${s.id} ${s.fps}/${s.configuredFps} fps (${s.priority})`).join(', ')}`;
 }

@@ -25,6 +25,8 @@ export interface DashboardSources {
   readonly models: () => HealthSource['models'];
   /** Prometheus text for `GET /metrics`. */
   readonly metrics?: () => Promise<{ contentType: string; body: string }>;
+  /** Per camera detection for the health page (the cameras' counters and the overload policy). */
+  readonly detection?: () => HealthSource['detection'];
 }
 
 /**
@@ -62,6 +64,7 @@ export class GuardDashboard {
           models: p.models(),
           // The agent does not read the NTP state yet; say so rather than guess.
           clock: { synced: null, source: 'unknown' },
+          ...(p.detection && { detection: p.detection() }),
         };
       },
     });

@@ -13,6 +13,7 @@ export type {
   LocalConfig,
   ModelsConfig,
   CameraConfig,
+  CameraPriority,
   CameraSource,
   RulesConfig,
   LineRuleConfig,

@@ -211,6 +211,7 @@ async function resolveCamera(cam: ParsedCamera, path: KeyPath, ctx: ResolveConte
     size,
     health: cam.health,
     hwaccel: cam.hwaccel,
+    priority: cam.priority,
     rules: scaleRules(cam.rules, size, detect),
   };
 }

@@ -142,6 +142,8 @@ export interface RulesConfig {
   readonly schedule: ScheduleConfig;
 }
 
+export type CameraPriority = 'high' | 'normal' | 'low';
+
 export interface CameraConfig {
   readonly id: string;
   readonly name?: string;
@@ -152,6 +154,8 @@ export interface CameraConfig {
   readonly size: readonly [number, number];
   readonly health: { readonly stall_s: number; readonly offline_after_s: number; readonly frozen_s: number };
   readonly hwaccel: 'auto' | 'none' | 'vaapi' | 'qsv';
+  /** Under overload, lower priorities lose detect rate first (agent/pipeline/README.md). */
+  readonly priority: CameraPriority;
   /** Coordinates already scaled from `size` to the detect size. */
   readonly rules: RulesConfig;
 }

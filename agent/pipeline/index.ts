@@ -13,3 +13,4 @@ export { PictureWorker, WorkerLostError, type PictureRunner, type PictureWorkerO
 export { ViolationPictures, SNAPSHOT_QUALITY, type ViolationPicturesOptions } from './pictures/violation-pictures.js';
 export { answerJob, renderPicture } from './pictures/render.js';
 export { PICTURE_PRIORITY, type PictureJob, type PictureJobKind, type PictureReply } from './pictures/jobs.js';
+export { DetectBudget, OVERLOAD_ALARM_RULE, overloadAlarmEvent, type BudgetCamera, type DetectBudgetOptions, type SlowedCamera } from './detect-budget.js';

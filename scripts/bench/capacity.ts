@@ -18,6 +18,11 @@
  *
  * Bounded: each step runs CAPACITY_STEP_S seconds (default 8) at camera counts 2, 4, 6, 8, 10, 12, 16, 20, 24 until one
  * drops ≥ 1 %; CAPACITY_MAX_CAMERAS (default 24) caps it; CAPACITY_LEVERS (comma list) picks levers. All levers take about 15 min.
+ *
+ * Then the agent as it runs (capacity-agent.ts): `qmon run` with decoding, rules firing, pictures, the dashboard and
+ * its previews, at the same camera counts for CAPACITY_AGENT_S seconds each (default 60) until one drops ≥ 1 %
+ * (CAPACITY_AGENT_SCENES, default busy,quiet; `none` skips it), and per scene the ratio of what the agent carries to
+ * what the harness's agent lever (`regions+stationary-pool`) carried in the same run. This harness is the upper bound.
  */
 import { LatestSlot } from '../../agent/decode/index.js';
 import { ViolationLifecycle } from '../../agent/events/index.js';
@@ -34,6 +39,10 @@ import { iou, matchFrame, recallPrecision, type Tally } from '../../test/support
 import { expectedCrossings } from '../../test/support/persons/scenes.js';
 import { readVideoFrames, TREE_AVI, VTEST_AVI } from '../../test/support/video-frames.js';
 import { nodeCpuMs } from './cpu.js';
+import { runAgentStep, sceneFile, type AgentScene } from './capacity-agent.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const FPS = 5;
 const STEPS = [2, 4, 6, 8, 10, 12, 16, 20, 24];
@@ -111,7 +120,7 @@ function stepParts(cameraId: string, scheduler: VisionScheduler, regions: Region
 
 export interface CapacityRow {
   scenario: 'capacity';
-  kind: 'step' | 'summary' | 'quality';
+  kind: 'step' | 'summary' | 'quality' | 'agent-step';
   lever: string;
   scene?: string;
   [k: string]: unknown;
@@ -256,6 +265,11 @@ export async function benchCapacity(): Promise<CapacityRow[]> {
   const stepS = Number(process.env.CAPACITY_STEP_S ?? 8);
   const maxN = Number(process.env.CAPACITY_MAX_CAMERAS ?? 24);
   if (!(stepS > 0) || !(maxN >= 1)) throw new RangeError('CAPACITY_STEP_S must be > 0 and CAPACITY_MAX_CAMERAS ≥ 1');
+  const agentS = Number(process.env.CAPACITY_AGENT_S ?? 60);
+  if (!(agentS >= 10)) throw new RangeError('CAPACITY_AGENT_S must be ≥ 10 (seconds per agent step)');
+  const agentScenes = (process.env.CAPACITY_AGENT_SCENES ?? 'busy,quiet').split(',').map((x) => x.trim()).filter((x) => x !== 'none');
+  const unknownScene = agentScenes.find((x) => x !== 'busy' && x !== 'quiet');
+  if (unknownScene !== undefined) throw new RangeError(`CAPACITY_AGENT_SCENES: unknown scene "${unknownScene}" (busy, quiet or none)`);
   const media = await loadPersonMedia();
   const clips = { busy: await busyClip(), quiet: Array.from({ length: SCENES.quiet.period }, (_, t) => media.renderer('quiet').render(t).frame) };
   const registry = ModelRegistry.open();
@@ -291,6 +305,40 @@ export async function benchCapacity(): Promise<CapacityRow[]> {
     } finally {
       for (const p of person) await p.close();
     }
+  }
+  rows.push(...(await agentCapacity(agentScenes as AgentScene[], maxN, agentS, rows)));
+  return rows;
+}
+
+/** The agent as it runs, per scene, until a step drops ≥ 1 %; then the agent / harness ratio where both were measured. */
+async function agentCapacity(scenes: readonly AgentScene[], maxN: number, seconds: number, harness: readonly CapacityRow[]): Promise<CapacityRow[]> {
+  const rows: CapacityRow[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'qmon-bench-scenes-'));
+  try {
+    for (const scene of scenes) {
+      const file = await sceneFile(scene, dir);
+      let best = 0;
+      for (const n of STEPS.filter((s) => s <= maxN)) {
+        const step = await runAgentStep(scene, n, seconds, file);
+        rows.push({ ...step, lever: 'agent' });
+        process.stderr.write(`  capacity agent ${scene} ${n} cameras: dropped ${step.dropped_share}, ${step.violations} violations, pictures p95 ${step.picture_cpu_p95_ms} ms\n`);
+        if (!step.sustained) break;
+        best = n;
+      }
+      const bound = harness.find((r) => r.kind === 'summary' && r.lever === 'regions+stationary-pool' && r.scene === scene)?.max_cameras_under_1pct_dropped;
+      rows.push({
+        scenario: 'capacity',
+        kind: 'summary',
+        lever: 'agent',
+        scene,
+        max_cameras_under_1pct_dropped: best,
+        tried_up_to: maxN,
+        harness_max_cameras: typeof bound === 'number' ? bound : null,
+        agent_vs_harness: typeof bound === 'number' && bound > 0 ? Math.round((best / bound) * 100) / 100 : null,
+      });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
   return rows;
 }
