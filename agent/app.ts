@@ -110,7 +110,7 @@ export class Agent {
     const registry = ModelRegistry.open(modelsDir);
     // Face and mask models in this process only for the mask rule; pictures' face checks run in the snapshot worker.
     const attributes = config.cameras.some((c) => c.enabled && c.rules.mask);
-    this.models = await openVisionModels({ registry, personMinScore: config.models.person.min_score, attributes });
+    this.models = await openVisionModels({ registry, personMinScore: config.models.person.min_score, personInputSide: config.models.person.input_side, attributes });
     this.detector = this.models.person;
     const store = Store.open({ dir: config.storage.dir, clock: this.clock, logger: this.log });
     this.store = store;

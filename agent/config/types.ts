@@ -76,7 +76,7 @@ export interface LocalConfig {
 }
 
 export interface ModelsConfig {
-  readonly person: { readonly min_score: number };
+  readonly person: { readonly min_score: number; readonly input_side: 320 | 384 | 448 | 512 };
   /** The rules' mask consensus, plus vision's smallest face worth classifying. */
   readonly mask: Rules.MaskConsensusConfig & { readonly min_face_px: number };
 }

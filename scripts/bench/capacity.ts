@@ -65,6 +65,10 @@ export interface Lever {
   readonly regionSide?: number;
   /** Person model by its models.json name; default the first with role person (the fp32 CenterNet). */
   readonly model?: string;
+  /** Longest side of the person model's input; default the model's (512). */
+  readonly inputSide?: number;
+  /** Person score threshold (detector and tracker); default the agent's (0.4). */
+  readonly minScore?: number;
 }
 
 export function levers(): Lever[] {
@@ -81,8 +85,11 @@ export function levers(): Lever[] {
     { ...base, name: 'regions+stationary-384', mode: 'regions', gate: false, stationary: true, regionSide: 384, scenes: ['quiet'] },
     { ...base, name: 'full-threads1', mode: 'full', gate: true, stationary: false, threads: 1, sameDetections: true, scenes: ['busy'] },
     { ...base, name: 'full-pool-session-per-core', mode: 'full', gate: true, stationary: false, threads: 1, sessions: cores, sameDetections: true, scenes: ['busy'] },
-    // The agent as it runs: regions + stationary, one single-threaded worker session per core.
-    { ...base, name: 'regions+stationary-pool', mode: 'regions', gate: false, stationary: true, threads: 1, sessions: cores, sameDetections: true },
+    // Regions + stationary, one single-threaded worker session per core, the model's whole 512 input (the agent before
+    // models.person.input_side).
+    { ...base, name: 'regions+stationary-pool-512', mode: 'regions', gate: false, stationary: true, threads: 1, sessions: cores, sameDetections: true },
+    // The agent as it runs: the same at its default input side 320 with the threshold measured for it.
+    { ...base, name: 'regions+stationary-pool', mode: 'regions', gate: false, stationary: true, threads: 1, sessions: cores, inputSide: 320, minScore: 0.32 },
   ];
   const pick = process.env.CAPACITY_LEVERS?.split(',').map((s) => s.trim());
   return pick ? all.filter((l) => pick.includes(l.name)) : all;
@@ -100,7 +107,7 @@ function visionFor(lever: Lever, persons: readonly PersonDetector[]): { schedule
   return { scheduler, regions };
 }
 
-function stepParts(cameraId: string, scheduler: VisionScheduler, regions: RegionDetector | null) {
+function stepParts(cameraId: string, scheduler: VisionScheduler, regions: RegionDetector | null, minScore = 0.4) {
   const metrics = new CameraMetrics(cameraId);
   scheduler.attach(metrics);
   return {
@@ -109,7 +116,7 @@ function stepParts(cameraId: string, scheduler: VisionScheduler, regions: Region
     vision: scheduler,
     attributes: null,
     tamperThumbHeight: 0,
-    tracker: new Tracker({ fps: FPS, high_score: 0.4 }),
+    tracker: new Tracker({ fps: FPS, high_score: minScore }),
     rules: RuleEngine.fromConfig({ lines: [LINE] }, { utcOffsetMin: 0 }),
     lifecycle: new ViolationLifecycle({ sink: { record: () => undefined } }),
     logger: silentLogger(),
@@ -147,7 +154,7 @@ async function runStep(lever: Lever, person: readonly PersonDetector[], clip: re
   const cams = Array.from({ length: n }, (_, c) => {
     const slot = new LatestSlot<Frame>();
     const id = `cam-${c + 1}`;
-    const parts = stepParts(id, scheduler, regions);
+    const parts = stepParts(id, scheduler, regions, lever.minScore);
     const pipeline = new CameraPipeline({
       ...parts,
       supervisor: { start: () => undefined, stop: () => Promise.resolve(slot.close()), frames: () => slot[Symbol.asyncIterator]() },
@@ -209,7 +216,7 @@ async function quality(lever: Lever, person: readonly PersonDetector[], media: P
   const { scheduler, regions } = visionFor(lever, person);
   let found: Detections | null = null;
   const vision = { submit: async (f: Frame) => (found = await scheduler.submit(f)) };
-  const step = new FrameStep({ ...stepParts('quality', scheduler, regions), vision });
+  const step = new FrameStep({ ...stepParts('quality', scheduler, regions, lever.minScore), vision });
   const tally: Tally = { tp: 0, fp: 0, fn: 0 };
   let crossings = 0;
   let standerTracked = 0;
@@ -283,7 +290,16 @@ export async function benchCapacity(): Promise<CapacityRow[]> {
       }
       for (let i = 0; i < lever.sessions; i++) {
         // As the agent does it: several sessions only run at once in worker threads (agent/vision/ort-worker.ts).
-        person.push(await PersonDetector.create({ registry, threads: lever.threads, worker: lever.sessions > 1, ...(lever.model !== undefined && { model: lever.model }) }));
+        person.push(
+          await PersonDetector.create({
+            registry,
+            threads: lever.threads,
+            worker: lever.sessions > 1,
+            ...(lever.model !== undefined && { model: lever.model }),
+            ...(lever.inputSide !== undefined && { inputSide: lever.inputSide }),
+            ...(lever.minScore !== undefined && { minScore: lever.minScore }),
+          }),
+        );
       }
       for (const p of person) await p.detect(clips.busy[0] as Frame); // warm-up
       if (!lever.sameDetections) {

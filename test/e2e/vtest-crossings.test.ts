@@ -41,8 +41,11 @@ import type { Detections, RuleEvent } from '../../agent/shared/types.js';
 import { RuleEngine } from '../../agent/rules/index.js';
 import { Tracker } from '../../agent/track/index.js';
 import { ModelRegistry, PersonDetector, RegionDetector } from '../../agent/vision/index.js';
+import { DEFAULT_PERSON_INPUT_SIDE, PERSON_MIN_SCORE_FOR_SIDE } from '../../agent/config/index.js';
 import { capturingLogger } from '../support/capturing-logger.js';
 import { videoTimeS, vtestFrames, VTEST_DETECT_FPS } from './vtest-frames.js';
+
+const PERSON = { min_score: PERSON_MIN_SCORE_FOR_SIDE[DEFAULT_PERSON_INPUT_SIDE] };
 
 const FROM_S = 14.0;
 const TO_S = 36.0;
@@ -69,9 +72,10 @@ describe.each(['full', 'regions'] as const)('vtest.avi through ffmpeg → Center
   let det: PersonDetector;
 
   beforeAll(async () => {
-    det = await PersonDetector.create({ registry: ModelRegistry.open() });
+    // As the agent runs by default: the model's input side and the threshold measured for it (config defaults).
+    det = await PersonDetector.create({ registry: ModelRegistry.open(), inputSide: DEFAULT_PERSON_INPUT_SIDE, minScore: PERSON.min_score });
     const regions = mode === 'regions' ? new RegionDetector({ detector: det, sizing: det }) : null;
-    const tracker = new Tracker({ fps: VTEST_DETECT_FPS });
+    const tracker = new Tracker({ fps: VTEST_DETECT_FPS, high_score: PERSON.min_score });
     const rules = RuleEngine.fromConfig({ lines: [LINE] }, { utcOffsetMin: 0 });
     // The agent's own per-frame step (what CameraPipeline runs), fed the detector's output for every frame in order.
     const log = capturingLogger();
