@@ -199,6 +199,10 @@ export class Cameras {
       logger: log,
       recordOutcome: (row) => d.store.recordPictureOutcome(row),
       allowed: d.picturesAllowed,
+      overlay: {
+        lines: cam.rules.lines.map((l) => ({ id: l.id, points: l.points, direction: l.direction })),
+        zones: cam.rules.zones.map((z) => ({ id: z.id, polygon: z.polygon })),
+      },
     });
     const pipeline = new CameraPipeline({
       cameraId: cam.id,
@@ -236,6 +240,7 @@ export class Cameras {
     this.d.say(`camera    ${id} stopping: ${why}`);
     this.d.budget.unregister(id);
     await entry.pipeline.stop();
+    entry.pictures.stop();
     await entry.login?.stop();
     this.running.delete(id);
     try {
@@ -248,8 +253,9 @@ export class Cameras {
   /** Stops every camera's pipeline and login; their open violations are the caller's to end (with the others). */
   async stopAll(): Promise<void> {
     await Promise.all(
-      [...this.running.values()].map(async ({ pipeline, login }) => {
+      [...this.running.values()].map(async ({ pipeline, pictures, login }) => {
         await pipeline.stop();
+        pictures.stop();
         await login?.stop();
       }),
     );

@@ -121,11 +121,11 @@ export class ViolationLifecycle {
   }
 
   /**
-   * Records the picture as a revision of its own: rev + 1 of the newest revision, `snapshot` set, nothing else
-   * changed (`new` becomes `update`; an ended violation stays ended). Null when no picture was awaited for
+   * Records the picture as a revision of its own: rev + 1 of the newest revision, `snapshot` (or, for the context
+   * picture, `context`) set, nothing else changed (`new` becomes `update`; an ended violation stays ended). Null when no picture was awaited for
    * `eventId`. Throws ViolationSinkError when the sink refused it (still awaited: the caller abandons it).
    */
-  attachPicture(eventId: string, snapshot: SnapshotRef, wallTs: EpochMs): Violation | null {
+  attachPicture(eventId: string, snapshot: SnapshotRef, wallTs: EpochMs, kind: 'snapshot' | 'context' = 'snapshot'): Violation | null {
     const a = this.awaiting.get(eventId);
     if (!a) return null;
     const latest = a.latest;
@@ -134,7 +134,7 @@ export class ViolationLifecycle {
       rev: latest.rev + 1,
       state: latest.state === 'new' ? 'update' : latest.state,
       updatedAt: Math.max(latest.updatedAt, wallTs),
-      snapshot,
+      ...(kind === 'snapshot' ? { snapshot } : { context: snapshot }),
     };
     const stillOpen = this.open.get(a.key)?.eventId === eventId;
     this.commit(v, stillOpen ? a.key : null);

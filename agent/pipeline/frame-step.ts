@@ -88,6 +88,7 @@ export class FrameStep {
       detections = this.p.attributes ? await this.p.attributes.annotate(frame, tracked.detections) : tracked.detections;
       this.p.attributes?.forget(frame.cameraId, expired);
       m.trackedPersons += detections.items.filter((d) => d.trackId !== undefined).length;
+      this.p.pictures?.observe(frame, detections);
       const thumb = this.p.tamperThumbHeight > 0 ? thumbnail(frame, this.p.tamperThumbHeight) : undefined;
       events = this.p.rules.update(detections, expired, thumb);
     } catch (err) {

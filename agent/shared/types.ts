@@ -161,5 +161,10 @@ export interface Violation {
   readonly updatedAt: EpochMs;
   readonly model: { readonly name: string; readonly version: string } | null;
   readonly snapshot: SnapshotRef | null;
+  /**
+   * The guard's context picture (the whole frame with the rule drawn and a strip around the moment), once made; absent
+   * or null until then. The snapshot (a crop of the people) stays the thumbnail.
+   */
+  readonly context?: SnapshotRef | null;
   readonly reason?: string;
 }

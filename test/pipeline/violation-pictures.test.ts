@@ -39,7 +39,7 @@ function event(phase: RuleEvent['phase'], over: Partial<RuleEvent> = {}): RuleEv
   };
 }
 
-function rig(over: { faces?: FaceFinder; allowed?: () => boolean; runner?: PictureRunner } = {}) {
+function rig(over: { faces?: FaceFinder; allowed?: () => boolean; runner?: PictureRunner; overlay?: boolean } = {}) {
   const t = tempDir('pictures');
   cleanups.push(t.cleanup);
   const log = capturingLogger();
@@ -57,9 +57,11 @@ function rig(over: { faces?: FaceFinder; allowed?: () => boolean; runner?: Pictu
     logger: log.logger,
     recordOutcome: (row) => outcomes.push({ outcome: row.outcome, reason: row.reason, file: row.file }),
     ...(over.allowed && { allowed: over.allowed }),
+    ...(over.overlay && { overlay: { lines: [{ id: 'door', points: [[320, 20], [320, 460]] as const, direction: 'both' as const }], zones: [] }, afterWaitMs: 2_000 }),
   });
   /** Records `ev` as the pipeline does, then asks for its picture. */
   const handle = (ev: RuleEvent, f: Frame = frame(5)): Violation | null => {
+    pictures.observe(f, found(f));
     const v = lifecycle.handle(ev);
     if (v) pictures.request(ev, v, f, found(f));
     return v;
@@ -146,5 +148,21 @@ describe('ViolationPictures', () => {
     expect(r.outcomes).toEqual([{ outcome: 'failed', reason: expect.stringMatching(/^render_failed: could not write snapshot/) as unknown, file: null }]);
     expect(r.metrics.pictures.failed).toBe(1);
     expect(r.log.errors()).toEqual([expect.stringContaining('picture could not be made')]);
+  });
+
+  it('a new violation also gets its context picture (the whole frame, the rule drawn, the moments around it) as a revision of its own', async () => {
+    const r = rig({ overlay: true });
+    for (let i = 0; i < 5; i++) r.pictures.observe(frame(i), found(frame(i))); // a second of moments before
+    const v = r.handle(event('instant', { type: 'line_cross', key: 'door:7:in:1', lineId: 'door', direction: 'in', zoneId: undefined }))!;
+    for (let i = 6; i < 20; i++) r.pictures.observe(frame(i), found(frame(i))); // and after it
+    await r.pictures.drain();
+    const last = r.recorded.at(-1)!;
+    expect(r.recorded.map((x) => x.rev)).toEqual([1, 2, 3]);
+    expect(last.snapshot?.file).toMatch(new RegExp(`^snapshots/${v.eventId}-p\\d+\\.jpg$`));
+    expect(last.context?.file).toMatch(new RegExp(`^snapshots/${v.eventId}-c\\d+\\.jpg$`));
+    const ctx = await sharp(readFileSync(join(r.dir, last.context!.file))).metadata();
+    // The whole 640×480 frame (not a crop), with a strip beneath.
+    expect([ctx.width, ctx.height > 480]).toEqual([640, true]);
+    expect(r.outcomes.map((o) => o.outcome)).toEqual(['made', 'made']);
   });
 });

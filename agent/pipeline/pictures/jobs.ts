@@ -2,6 +2,7 @@
  * The messages between the agent and its snapshot worker (a child process, see worker.ts): plain data that crosses
  * the IPC channel (V8 serialisation, so pixel buffers travel as bytes, not JSON).
  */
+import type { RuleOverlay } from '../../events/index.js';
 import type { Box, PixelFormat } from '../../shared/types.js';
 
 /** What a picture is for, in the order the worker serves them when it cannot serve all. */
@@ -30,6 +31,11 @@ export interface PictureJob {
   readonly quality: number;
   /** Where the worker writes the picture (file name inside `dir`); absent: the bytes come back (previews). */
   readonly file?: { readonly dir: string; readonly name: string };
+  /** For a context picture: the rule to draw and the moments around the frame (small copies, oldest first). */
+  readonly context?: {
+    readonly overlay: RuleOverlay;
+    readonly strip: readonly { readonly width: number; readonly height: number; readonly pixels: Uint8Array; readonly persons: readonly Box[]; readonly offsetMs: number }[];
+  };
 }
 
 /** The worker's answer for one job. */

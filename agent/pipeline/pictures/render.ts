@@ -3,7 +3,8 @@
  * found in the crop and every head pixelated before the encoder sees a pixel, the encoded bytes searched for faces
  * again), then, for a violation's picture, the atomic write. Runs in the worker process; tests run it in-process.
  */
-import { cropRect, renderSnapshot, SNAPSHOT_DEFAULTS, writeSnapshotAtomic, type FaceFinder } from '../../events/index.js';
+import sharp from 'sharp';
+import { cropRect, renderContext, renderSnapshot, SNAPSHOT_DEFAULTS, writeSnapshotAtomic, type FaceFinder, type StripFrame } from '../../events/index.js';
 import type { Box, Frame } from '../../shared/types.js';
 import type { PictureJob, PictureReply } from './jobs.js';
 
@@ -33,14 +34,20 @@ export async function renderPicture(job: PictureJob, faces: FaceFinder | null): 
     pixels: Buffer.from(job.frame.pixels.buffer, job.frame.pixels.byteOffset, job.frame.pixels.byteLength),
   };
   const found = faces ? await faces(frame, regionOf(cropRect(job.people, SNAPSHOT_DEFAULTS.margin, frame.width, frame.height))) : [];
-  const shot = await renderSnapshot({
-    frame,
-    people: job.people,
-    faces: found,
-    others: job.others,
-    quality: job.quality,
-    ...(faces ? { faceCheck: faces } : {}),
-  });
+  const check = faces ? { faceCheck: faces } : {};
+  const shot = job.context
+    ? await renderContext({
+        moment: frame,
+        people: job.people,
+        others: job.others,
+        // The whole frame is shown, so faces are searched in the whole frame (`people` empty: no crop).
+        faces: faces ? await faces(frame, regionOf(cropRect([], 0, frame.width, frame.height))) : [],
+        overlay: job.context.overlay,
+        strip: await stripAround(frame, job),
+        quality: job.quality,
+        ...check,
+      })
+    : await renderSnapshot({ frame, people: job.people, faces: found, others: job.others, quality: job.quality, ...check });
   if (job.file) await writeSnapshotAtomic(job.file.dir, job.file.name, shot.jpeg);
   const used = process.cpuUsage(started);
   return {
@@ -53,6 +60,28 @@ export async function renderPicture(job: PictureJob, faces: FaceFinder | null): 
     checkBlurred: shot.checkBlurred,
     cpuMs: (used.user + used.system) / 1000,
   };
+}
+
+/** The strip: the moments before, the frame itself (shrunk here), the moments after. */
+async function stripAround(frame: Frame, job: PictureJob): Promise<StripFrame[]> {
+  const kept = job.context?.strip ?? [];
+  const toStrip = (m: (typeof kept)[number]): StripFrame => ({
+    frame: { ...frame, width: m.width, height: m.height, format: 'rgb24', pixels: Buffer.from(m.pixels.buffer, m.pixels.byteOffset, m.pixels.byteLength) },
+    persons: m.persons,
+    offsetMs: m.offsetMs,
+  });
+  const w = kept[0]?.width ?? 160;
+  const h = Math.round((frame.height * w) / frame.width);
+  const k = w / frame.width;
+  const small = await sharp(frame.pixels, { raw: { width: frame.width, height: frame.height, channels: frame.format === 'gray' ? 1 : 3 } })
+    .resize(w, h, { fit: 'fill' })
+    .toColourspace('srgb')
+    .removeAlpha()
+    .raw()
+    .toBuffer();
+  const persons = [...job.people, ...job.others].map((b) => ({ x1: b.x1 * k, y1: b.y1 * k, x2: b.x2 * k, y2: b.y2 * k }));
+  const now: StripFrame = { frame: { ...frame, width: w, height: h, format: 'rgb24', pixels: small }, persons, offsetMs: 0 };
+  return [...kept.filter((m) => m.offsetMs < 0).map(toStrip), now, ...kept.filter((m) => m.offsetMs > 0).map(toStrip)];
 }
 
 function regionOf(r: { x: number; y: number; w: number; h: number }): Box {
