@@ -24,12 +24,14 @@ export function camera(id: string, name: string, extra: Partial<CameraConfig> = 
     health: { stall_s: 20, offline_after_s: 60, frozen_s: 60 },
     hwaccel: 'none',
     rules: {
-      lines: [{ id: 'door', points: [[10, 10], [10, 200]], direction: 'in', min_frames: 3, cooldown_s: 30 }],
-      zones: [{ id: 'room-1', polygon: [[0, 0], [100, 0], [100, 100]], intrusion: true, loitering_s: null, inertia: 3 }],
+      lines: [{ id: 'door', name: 'Cửa chính', points: [[10, 10], [10, 200]], direction: 'in', min_frames: 3, cooldown_s: 30, severity: 'critical' }],
+      zones: [{ id: 'room-1', name: 'Phòng 1', polygon: [[0, 0], [100, 0], [100, 100]], intrusion: true, loitering_s: null, inertia: 3, severity: null }],
       gathering: null,
       distancing: null,
       mask: false,
       tamper: true,
+      mask_severity: null,
+      tamper_severity: null,
       schedule: { allow_lines: [], allow_zones: [] },
     },
     ...extra,
@@ -66,7 +68,7 @@ export async function startRig(
   const said: string[] = [];
   const states = new Map<string, CameraStateView>();
   const server = new LocalServer({
-    config: { listen: '127.0.0.1:0', host: '127.0.0.1', port: 0, language: 'en', tls: 'off', public_hosts: ['qmon-pc.local'], session_idle_min: 30, session_max_h: 12, ...opts.local },
+    config: { listen: '127.0.0.1:0', host: '127.0.0.1', port: 0, language: 'en', tls: 'off', public_hosts: ['qmon-pc.local'], session_idle_min: 30, session_max_h: 12, review_window_s: 120, shift_h: 12, escalate_after_min: 5, mute_max_min: 60, ...opts.local },
     facility: { id: 'test-01', name: 'Test', timezone: 'Asia/Ho_Chi_Minh' },
     storageDir: tmp.dir,
     cameras: opts.cameras ?? [camera('cam-1', 'Gate 1')],
