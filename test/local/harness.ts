@@ -197,3 +197,50 @@ export function violation(extra: Partial<Violation> = {}, at = Date.UTC(2026, 5,
     ...extra,
   };
 }
+
+/** An open `/api/stream` of a session: every message kept, `next(cond)` waits (bounded) for the first one matching. */
+export function openStream(port: number, cookie: string) {
+  const messages: { id: string; event: string; data: string }[] = [];
+  const waiters: (() => void)[] = [];
+  let buf = '';
+  let resolveOpen!: () => void;
+  const opened = new Promise<void>((r) => (resolveOpen = r));
+  const req = request({ host: '127.0.0.1', port, path: '/api/stream', headers: { host: `127.0.0.1:${port}`, cookie } }, (res) => {
+    if (res.statusCode !== 200) throw new Error(`stream answered ${res.statusCode}`);
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      buf += chunk;
+      if (buf.startsWith('retry:')) resolveOpen();
+      let i: number;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        const m = { id: '', event: 'message', data: '' };
+        for (const line of block.split('\n')) {
+          if (line.startsWith('id: ')) m.id = line.slice(4);
+          else if (line.startsWith('event: ')) m.event = line.slice(7);
+          else if (line.startsWith('data: ')) m.data = line.slice(6);
+        }
+        if (m.data) messages.push(m);
+        for (const w of waiters.splice(0)) w();
+      }
+    });
+  });
+  req.end();
+  return {
+    opened,
+    close: () => req.destroy(),
+    next: (cond: (m: { id: string; event: string; data: string }) => boolean, timeoutMs = 5000) =>
+      new Promise<{ id: string; event: string; data: string }>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for an SSE message`)), timeoutMs);
+        const check = (): void => {
+          const m = messages.find(cond);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m);
+          } else waiters.push(check);
+        };
+        check();
+      }),
+  };
+}
