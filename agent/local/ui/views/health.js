@@ -2,12 +2,12 @@
 // Refreshed every 10 s while shown, so the TV stays current without anyone touching it.
 
 import { get } from '../api.js';
-import { h, fmtTime, fmtAge } from '../dom.js';
-import { t, currentLang } from '../i18n.js';
+import { h } from '../dom.js';
+import { fmtTime, fmtAge, fmtMb, fmtNum } from '../format.js';
+import { t, codeLabel, errorText } from '../i18n.js';
 
 /** null/undefined = not known yet (e.g. the hub has said nothing): shown as a dash, neither green nor red. */
 const yesNo = (v) => (v === undefined || v === null ? ['—', ''] : v ? [t('yes'), 'ok'] : [t('no'), 'bad']);
-const mb = (v) => (typeof v === 'number' ? `${v.toLocaleString()} MB` : '—');
 
 export function renderHealth(main) {
   const body = h('div', { class: 'health', id: 'health' }, h('p', {}, t('loading')));
@@ -15,7 +15,7 @@ export function renderHealth(main) {
   const load = () =>
     get('/api/health')
       .then((d) => body.replaceChildren(...sections(d ?? {})))
-      .catch((e) => body.replaceChildren(h('p', { class: 'error' }, t('error.generic', { msg: e.message }))));
+      .catch((e) => body.replaceChildren(h('p', { class: 'error' }, errorText(e))));
   load();
   const timer = setInterval(load, 10_000);
   return () => clearInterval(timer);
@@ -30,7 +30,6 @@ function panel(title, rows) {
 }
 
 function sections(d) {
-  const lang = currentLang();
   const up = d.uplink ?? {};
   const disk = d.disk ?? {};
   const clock = d.clock ?? {};
@@ -41,28 +40,28 @@ function sections(d) {
     panel(t('health.uplink'), [
       [t('health.connected'), ...yesNo(up.connected)],
       [t('health.hubOnline'), ...yesNo(up.hub_online)],
-      [t('health.backlog'), String(up.backlog ?? '—'), up.backlog > 0 ? 'warn' : ''],
-      [t('health.oldest'), up.oldest_pending_at ? `${fmtAge(up.oldest_age_s)} (${fmtTime(up.oldest_pending_at, lang)})` : '—'],
+      [t('health.backlog'), fmtNum(up.backlog, 0), up.backlog > 0 ? 'warn' : ''],
+      [t('health.oldest'), up.oldest_pending_at ? `${fmtAge(up.oldest_age_s)} (${fmtTime(up.oldest_pending_at)})` : '—'],
     ]),
     panel(t('health.disk'), [
-      [t('health.free'), mb(disk.free_mb), lowDisk ? 'bad' : 'ok'],
-      [t('health.minFree'), mb(disk.min_free_mb)],
-      [t('health.store'), mb(disk.store_mb)],
+      [t('health.free'), fmtMb(disk.free_mb), lowDisk ? 'bad' : 'ok'],
+      [t('health.minFree'), fmtMb(disk.min_free_mb)],
+      [t('health.store'), fmtMb(disk.store_mb)],
     ]),
     panel(
       t('health.models'),
       (d.models ?? []).map((m) => [m.name ?? '?', m.version ?? '']),
     ),
     panel(t('health.clock'), [
-      [t('health.clock'), ...yesNo(clock.synced)],
-      ['source', String(clock.source ?? '—')],
+      [t('health.clockSynced'), ...yesNo(clock.synced)],
+      [t('health.clockSource'), clock.source ? codeLabel('clock', clock.source) : '—'],
       [t('health.version'), String(d.version ?? '—')],
-      ['now', d.now ? fmtTime(d.now, lang) : '—'],
+      [t('health.now'), d.now ? fmtTime(d.now) : '—'],
     ]),
     panel(t('health.cameras'), [
-      ...['online', 'degraded', 'offline', 'disabled', 'starting'].map((s) => [t(`cam.state.${s}`), String(cams[s] ?? 0), s === 'offline' && cams[s] > 0 ? 'bad' : '']),
-      [t('health.sessions'), `${local.sessions ?? '—'} / ${local.sse_clients ?? '—'}${local.sse_dropped ? ` (dropped ${local.sse_dropped})` : ''}`],
-      [t('health.loginsRefused'), String(local.logins_refused ?? 0), local.logins_refused > 0 ? 'warn' : ''],
+      ...['online', 'degraded', 'offline', 'disabled', 'starting'].map((s) => [t(`cam.state.${s}`), fmtNum(cams[s] ?? 0, 0), s === 'offline' && cams[s] > 0 ? 'bad' : '']),
+      [t('health.sessions'), `${fmtNum(local.sessions, 0)} / ${fmtNum(local.sse_clients, 0)}${local.sse_dropped ? ` ${t('health.dropped', { n: fmtNum(local.sse_dropped, 0) })}` : ''}`],
+      [t('health.loginsRefused'), fmtNum(local.logins_refused ?? 0, 0), local.logins_refused > 0 ? 'warn' : ''],
     ]),
   ];
 }
