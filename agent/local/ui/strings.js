@@ -293,7 +293,7 @@ export const en = {
   'evidence.open': 'Click for the large picture',
   'evidence.close': 'Close',
   'evidence.context': 'Whole frame, faces blurred',
-  'evidence.snapshot': 'Crop of the person, faces blurred',
+  'evidence.snapshot': 'Cropped picture, faces blurred',
   'dir.in': 'inwards',
   'dir.out': 'outwards',
   'overlay.in': 'in',

@@ -1,5 +1,5 @@
 // The audit log (auditor): who did what, when, from where; newest first, paged with `next_before`. Actions and the
-// details' keys and codes are shown in the page's language; ids, names and notes' lengths as they are.
+// details' keys and codes are shown in the page's language; ids (events, cameras, rules) as they are, set as code.
 
 import { get, query } from '../api.js';
 import { h } from '../dom.js';
@@ -8,20 +8,18 @@ import { t, codeLabel, errorText } from '../i18n.js';
 
 const PAGE = 100;
 
-/** One detail value: roles and reason codes translated, yes/no for booleans, times and numbers formatted. */
+/** One detail value: roles and reason codes translated, yes/no for booleans, times and numbers formatted, ids as code. */
 function value(key, v) {
   if (typeof v === 'boolean') return t(v ? 'yes' : 'no');
   if (typeof v === 'number') return key === 'from' || key === 'to' ? fmtTime(v) : fmtNum(v, 0);
-  if (v && typeof v === 'object') return `(${details(v)})`;
+  if (v && typeof v === 'object') return ['(', details(v), ')'];
   if (key === 'role') return codeLabel('role', v);
   if (key === 'reason' || key === 'password') return codeLabel('audit.code', v);
-  return String(v ?? '');
+  return h('code', {}, String(v ?? ''));
 }
 
 function details(d) {
-  return Object.entries(d ?? {})
-    .map(([k, v]) => `${codeLabel('audit.key', k)}: ${value(k, v)}`)
-    .join(', ');
+  return Object.entries(d ?? {}).flatMap(([k, v], i) => [i ? ', ' : '', `${codeLabel('audit.key', k)}: `, value(k, v)]);
 }
 
 export function renderAudit(main) {
@@ -47,7 +45,7 @@ export function renderAudit(main) {
               h('td', {}, fmtTime(a.at)),
               h('td', {}, a.user === '(cli)' ? t('audit.cli') : (a.user ?? '')),
               h('td', { title: a.action }, codeLabel('audit.action', a.action)),
-              h('td', {}, a.target ?? ''),
+              h('td', {}, a.target ? h('code', {}, a.target) : ''),
               h('td', {}, details(a.detail)),
               h('td', {}, a.ip ?? ''),
             ),
