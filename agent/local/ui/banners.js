@@ -5,12 +5,14 @@
 import { post, del } from './api.js';
 import { h, clear } from './dom.js';
 import { fmtShortTime } from './format.js';
-import { t, errorText } from './i18n.js';
+import { t, currentLang, errorText } from './i18n.js';
 import { soundReady, enableSound } from './alarm.js';
 import { activeSnoozes, activeMutes, alarmNeeds, refreshSnoozes, refreshMutes, cameraName } from './review-store.js';
 
 const banners = document.getElementById('banners');
 let connectionDown = false;
+/** What the banners showed last: a flood of alerts must not rebuild them (and close the mute list a guard has open). */
+let drawn = '';
 
 export function setConnectionDown(down, session) {
   connectionDown = down;
@@ -18,6 +20,9 @@ export function setConnectionDown(down, session) {
 }
 
 export function drawBanners(session) {
+  const now = JSON.stringify([session.user, currentLang(), connectionDown, soundReady(), alarmNeeds().escalated, activeMutes(), activeSnoozes().map((s) => [s.camera_id, s.until, cameraName(s.camera_id)])]);
+  if (now === drawn) return;
+  drawn = now;
   clear(banners);
   if (!session.user) return;
   if (connectionDown) banners.append(h('div', { class: 'banner banner-red', id: 'conn-lost', role: 'alert' }, t('conn.lost')));

@@ -153,10 +153,14 @@ describe('the night shift in Chromium', () => {
     an = await loginPage(AN, 'an');
     binh = await loginPage(BINH, 'binh');
     await expect.poll(() => an.locator('#items article').count(), WAIT).toBe(0);
-    const burst = [];
-    for (let i = 0; i < 60; i++) burst.push(await rig.lineCross('corridor-a', { snapshot: i === 59 }));
+    const burst = [await rig.lineCross('corridor-a', { snapshot: false })];
+    // A guard starts typing a note on the first one; the 59 that follow must not take it away.
+    await item(an, burst[0]!.eventId).locator('input.note').fill('Đang kiểm');
+    for (let i = 1; i < 60; i++) burst.push(await rig.lineCross('corridor-a', { snapshot: i === 59 }));
     const card = item(an, burst[59]!.eventId);
     await card.waitFor(WAIT);
+    expect(await card.locator('input.note').inputValue()).toBe('Đang kiểm');
+    expect(await card.locator('input.note').evaluate((e: unknown) => e === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement)).toBe(true);
     await expect.poll(() => card.getAttribute('data-count'), WAIT).toBe('60');
     expect(await an.locator('#items article').count()).toBe(1);
     expect(await card.locator('.badge.count').textContent()).toBe('×60');

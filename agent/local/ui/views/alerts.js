@@ -38,9 +38,16 @@ export function renderAlerts(main, session, tab) {
       const sig = `${item.through}|${item.latest.rev}|${item.count}|${item.ongoing}|${item.snoozed || isSnoozed(item.camera_id)}|${currentLang()}`;
       let entry = cards.get(item.item_id);
       if (!entry || entry.sig !== sig) {
-        const typed = entry?.el.querySelector('input.note')?.value ?? '';
-        const el = openCard(item, typed, items);
+        // A new card (new alert, new picture), keeping what the guard is typing, and where: the focus and the caret.
+        const input = entry?.el.querySelector('input.note');
+        const focused = input !== undefined && input !== null && input === document.activeElement;
+        const el = openCard(item, input?.value ?? '');
         if (entry) entry.el.replaceWith(el);
+        if (focused) {
+          const fresh = el.querySelector('input.note');
+          fresh.focus();
+          fresh.setSelectionRange(input.selectionStart, input.selectionEnd);
+        }
         entry = { el, sig };
         cards.set(item.item_id, entry);
       }
@@ -122,7 +129,7 @@ function cardShell(item, extraClass, body) {
   );
 }
 
-function openCard(item, typed, items) {
+function openCard(item, typed) {
   const snoozed = item.snoozed || isSnoozed(item.camera_id);
   const note = h('input', { class: 'note', name: 'note', maxlength: '500', placeholder: t('alert.note'), value: typed });
   const ack = h('button', { type: 'submit', class: 'primary ack' }, t('alert.ack'));
@@ -134,7 +141,10 @@ function openCard(item, typed, items) {
     void acknowledge({ from: item.item_id, through: item.through, camera_id: item.camera_id, rule_id: item.rule_id }, note, ack, err);
   });
   camera.addEventListener('click', () => {
-    const through = items.filter((i) => i.camera_id === item.camera_id).reduce((max, i) => (i.through > max ? i.through : max), '');
+    // Up to the newest alert of this camera shown now (not when the card was drawn).
+    const through = sortedOpen()
+      .filter((i) => i.camera_id === item.camera_id)
+      .reduce((max, i) => (i.through > max ? i.through : max), '');
     void acknowledge({ camera_id: item.camera_id, through }, note, camera, err);
   });
   return cardShell(item, ` unacked${snoozed ? ' snoozed' : ''}`, form);
