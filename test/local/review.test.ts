@@ -114,6 +114,19 @@ describe('review items', () => {
     stream.close();
   });
 
+  it('acknowledges all of one camera, leaving the other cameras open', async () => {
+    rig = await startRig({ cameras: [camera('cam-1', 'A'), camera('cam-2', 'B')] });
+    await rig.addUser('an', 'guard');
+    const s = await login(rig.port, 'an');
+    burst(3, T0, 1_000);
+    burst(1, T0 + 10_000, 0, { rule: { id: 'room-1.intrusion', version: 1 }, type: 'zone_intrusion', lineId: undefined, zoneId: 'room-1' });
+    const other = burst(2, T0 + 500, 1_000, { cameraId: 'cam-2' });
+    const newest = burst(1, T0 + 20_000, 0, { cameraId: 'cam-2' })[0]!;
+    expect((await review(s)).total).toBe(3);
+    expect((await ack(s, { camera_id: 'cam-1', through: newest.eventId })).json()).toEqual({ acked: 4 });
+    expect((await review(s)).items.map((i) => [i.camera_id, i.count, i.item_id])).toEqual([['cam-2', 3, other[0]!.eventId]]);
+  });
+
   it('keeps done items for the shift (shift_h) only', async () => {
     rig = await startRig();
     await rig.addUser('an', 'guard');

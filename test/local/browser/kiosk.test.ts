@@ -1,8 +1,9 @@
 /**
  * The documented guard-room kiosk (packaging/kiosk/): Chromium started with exactly the flags of
  * packaging/kiosk/chromium-flags opens the dashboard after a "restart" (a stored session, no click at all) and sounds
- * the alarm for a critical alert, with no red "no sound" banner. Its counterpart, a browser without those flags
- * showing the banner, is in review.test.ts.
+ * the alarm for a critical alert, with no red "no sound" banner. Its counterpart, a page that may not play showing
+ * the banner, is in review.test.ts (there the policy is held by the page: Playwright's own waits run in the page as
+ * user gestures, so Chromium without these flags may or may not let a watched page play).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
