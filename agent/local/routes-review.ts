@@ -1,7 +1,7 @@
 import { isoMs } from '../contract/index.js';
 import type { ReviewSelection } from '../store/index.js';
 import { GUARDS, type Deps, type Request, type Route } from './context.js';
-import { HttpError, readJson, sendJson, stringField } from './http.js';
+import { HttpError, clientIp, readJson, sendJson, stringField } from './http.js';
 import { toReviewItemJson, type ReviewItemJson } from './review-json.js';
 import { NOTE_MAX } from './routes-events.js';
 
@@ -68,7 +68,7 @@ async function ackMany({ req, res, session }: Request, d: Deps): Promise<void> {
   if (from !== undefined && from > through) throw new HttpError(400, 'from: must not come after through');
   const sel: ReviewSelection = { through, ...(from !== undefined && { from }), ...(cameraId !== undefined && { cameraId }), ...(ruleId !== undefined && { ruleId }) };
   const at = d.opts.clock.wall();
-  const ip = req.socket.remoteAddress ?? null;
+  const ip = clientIp(req);
   const count = d.opts.store.dashboard(
     'acknowledging alerts',
     (q) =>
