@@ -7,7 +7,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PageErrors, VIEWPORTS, apiLogin, createAccounts, launchChromium, newPage, type Account } from './browser.js';
+import { PageErrors, VIEWPORTS, apiLogin, createAccounts, launchChromium, newPage, screenshot, type Account } from './browser.js';
 import { NAMES, startRig, type Rig } from './rig.js';
 import { englishWordsIn, loadStrings, type Strings } from '../ui-words.js';
 
@@ -299,7 +299,7 @@ describe('the night shift in Chromium', () => {
     expect(whole.length).toBeGreaterThanOrEqual(2);
     // The critical item is first, top left.
     expect(await tv.locator('#items article').first().getAttribute('data-severity')).toBe('critical');
-    await tv.screenshot({ path: '/tmp/qmon-tv-1366.png' });
+    await screenshot(tv, 'review-tv-1366');
   });
 
   it('renders every page in Vietnamese: no untranslated key, no English word, names not ids', async () => {
