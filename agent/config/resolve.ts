@@ -169,15 +169,17 @@ function scaleRules(rules: ParsedCamera['rules'], from: readonly [number, number
           floor: d.calibration.floor,
         };
   return {
-    lines: rules.lines.map((l) => ({ ...l, points: [sp(l.points[0]), sp(l.points[1])] as const })),
+    lines: rules.lines.map((l) => ({ ...l, name: l.name ?? null, severity: l.severity ?? null, points: [sp(l.points[0]), sp(l.points[1])] as const })),
     zones: rules.zones.map((z) => ({
       id: z.id,
+      name: z.name ?? null,
       polygon: z.polygon.map(sp),
       intrusion: z.intrusion,
       loitering_s: z.loitering_s ?? null,
       inertia: z.inertia,
+      severity: z.severity ?? null,
     })),
-    gathering: rules.gathering ?? null,
+    gathering: rules.gathering ? { ...rules.gathering, severity: rules.gathering.severity ?? null } : null,
     distancing:
       d === undefined
         ? null
@@ -185,11 +187,14 @@ function scaleRules(rules: ParsedCamera['rules'], from: readonly [number, number
             min_distance_m: d.min_distance_m,
             min_duration_s: d.min_duration_s,
             calibration,
+            severity: d.severity ?? null,
             enabled: calibration !== null,
             disabled_reason: calibration === null ? 'no calibration: distances in metres need 4 image points with their floor positions' : null,
           },
-    mask: rules.mask,
-    tamper: rules.tamper,
+    mask: rules.mask.enabled,
+    tamper: rules.tamper.enabled,
+    mask_severity: rules.mask.severity ?? null,
+    tamper_severity: rules.tamper.severity ?? null,
     schedule: {
       allow_lines: rules.schedule.allow_lines.map(parseTimeWindow),
       allow_zones: rules.schedule.allow_zones.map(parseTimeWindow),

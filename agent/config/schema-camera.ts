@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { describeValue } from './describe.js';
 import { redactText } from '../ops/index.js';
-import { seconds, text } from './schema-common.js';
+import { displayName, seconds, text } from './schema-common.js';
 import { rulesSchema } from './schema-rules.js';
 
 /** `rtsp://` or `rtsps://`, with a host and without credentials (those go beside it). */
@@ -134,7 +134,7 @@ export const cameraSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]{1,32}$/, {
     error: (iss) => `expected 1-32 lowercase letters, digits or "-", got ${describeValue(iss.input)}`,
   }),
-  name: text.optional(),
+  name: displayName.optional(),
   /** A disabled camera stays in the config (and is reported `disabled` to the hub) but is not opened. */
   enabled: z.boolean().default(true),
   source: sourceSchema,

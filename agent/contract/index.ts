@@ -63,8 +63,10 @@ export {
   encodePayload,
   decodePayload,
   encodeEvent,
+  violationFields,
   type Decoded,
   type EventContext,
+  type ViolationFields,
 } from './encode.js';
 export {
   buildStatus,

@@ -26,7 +26,7 @@ export interface ViolationLifecycleOptions {
   readonly sink: ViolationSink;
   /** Model behind a violation type, sent with it; null for types no model decides (camera health). */
   readonly modelFor?: (type: RuleType) => Violation['model'];
-  /** Per-type overrides of DEFAULT_SEVERITY. */
+  /** Per-type overrides of DEFAULT_SEVERITY, for events whose rule names no severity of its own (RuleEvent.severity). */
   readonly severity?: Partial<Record<RuleType, Severity>>;
   /** For tests; UUIDv7 from the violation's start time by default. */
   readonly newEventId?: (wallTs: EpochMs) => string;
@@ -181,7 +181,8 @@ export class ViolationLifecycle {
       rev: 1,
       state: 'new',
       type: ev.type,
-      severity: this.severity[ev.type],
+      // The rule's configured severity (set by the rule engine from the camera's config) wins over the type's.
+      severity: ev.severity ?? this.severity[ev.type],
       cameraId: ev.cameraId,
       rule: { id: ev.rule.id, version: ev.rule.version },
       ...details(ev),

@@ -5,3 +5,4 @@ export { LocalServer, LocalServerError } from './server.js';
 export type { LocalServerOptions, CameraStateView, HealthSource, CameraDetectionView } from './context.js';
 export { hashPassword, verifyPassword, passwordProblem, userNameProblem, isRole, ROLES, PASSWORD_MIN } from './passwords.js';
 export { csvCell } from './csv.js';
+export { TLS_DIR } from './tls-cert.js';

@@ -126,6 +126,11 @@ export interface RuleEvent {
   readonly direction?: CrossDirection;
   /** Free-form, machine-readable reason (e.g. `disk_low`, `covered`). */
   readonly reason?: string;
+  /**
+   * How urgent the rule that said it is, from the camera's config (`lines[].severity`, …); absent: the violation
+   * type's default (events' DEFAULT_SEVERITY). Set by the rule engine, never by a rule itself.
+   */
+  readonly severity?: Severity;
 }
 
 export interface SnapshotRef {

@@ -44,7 +44,7 @@ describe('unknown keys', () => {
     expect(errors).toEqual([
       f(
         '16:11',
-        'cameras[0].rules.lines[0].direktion: unknown key "direktion" (did you mean "direction"? allowed: id, points, direction, min_frames, cooldown_s)',
+        'cameras[0].rules.lines[0].direktion: unknown key "direktion" (did you mean "direction"? allowed: id, name, severity, points, direction, min_frames, cooldown_s)',
       ),
     ]);
   });

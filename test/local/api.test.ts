@@ -4,10 +4,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PASSWORD, call, camera, login, startRig, violation, type Rig } from './harness.js';
+import { PASSWORD, call, camera, login, openStream, startRig, violation, type Rig } from './harness.js';
 
 let rig: Rig;
 afterEach(async () => rig?.close());
@@ -382,8 +381,8 @@ describe('guards at work', () => {
       camera_id: 'cam-1',
       width: 320,
       height: 240,
-      lines: [{ id: 'door', points: [[10, 10], [10, 200]], direction: 'in' }],
-      zones: [{ id: 'room-1', polygon: [[0, 0], [100, 0], [100, 100]] }],
+      lines: [{ id: 'door', name: 'Cửa chính', points: [[10, 10], [10, 200]], direction: 'in' }],
+      zones: [{ id: 'room-1', name: 'Phòng 1', polygon: [[0, 0], [100, 0], [100, 100]] }],
     });
     expect((await call(rig.port, '/api/cameras/cam-1/preview.jpg', { cookie: s.cookie })).headers['content-type']).toBe('image/jpeg');
     expect((await call(rig.port, '/api/cameras/nope/overlay', { cookie: s.cookie })).status).toBe(404);
@@ -391,48 +390,3 @@ describe('guards at work', () => {
 });
 
 /** An SSE client over node:http that collects messages and waits for one matching a condition. */
-function openStream(port: number, cookie: string) {
-  const messages: { id: string; event: string; data: string }[] = [];
-  const waiters: (() => void)[] = [];
-  let buf = '';
-  let resolveOpen!: () => void;
-  const opened = new Promise<void>((r) => (resolveOpen = r));
-  const req = request({ host: '127.0.0.1', port, path: '/api/stream', headers: { host: `127.0.0.1:${port}`, cookie } }, (res) => {
-    if (res.statusCode !== 200) throw new Error(`stream answered ${res.statusCode}`);
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      buf += chunk;
-      if (buf.startsWith('retry:')) resolveOpen();
-      let i: number;
-      while ((i = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        const m = { id: '', event: 'message', data: '' };
-        for (const line of block.split('\n')) {
-          if (line.startsWith('id: ')) m.id = line.slice(4);
-          else if (line.startsWith('event: ')) m.event = line.slice(7);
-          else if (line.startsWith('data: ')) m.data = line.slice(6);
-        }
-        if (m.data) messages.push(m);
-        for (const w of waiters.splice(0)) w();
-      }
-    });
-  });
-  req.end();
-  return {
-    opened,
-    close: () => req.destroy(),
-    next: (cond: (m: { id: string; event: string; data: string }) => boolean, timeoutMs = 5000) =>
-      new Promise<{ id: string; event: string; data: string }>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('timed out waiting for an SSE message')), timeoutMs);
-        const check = (): void => {
-          const m = messages.find(cond);
-          if (m) {
-            clearTimeout(timer);
-            resolve(m);
-          } else waiters.push(check);
-        };
-        check();
-      }),
-  };
-}
