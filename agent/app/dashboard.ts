@@ -119,7 +119,7 @@ export function dashboardCounts(store: Store, sinceWall: number): DashboardCount
     acks: n('ack'),
     snoozes: n('snooze'),
     exports: n('export'),
-    snapshotViews: n('snapshot_view'),
+    snapshotViews: n('snapshot_view', 'context_view'),
     userChanges: n('user_add', 'user_change', 'setup'),
   };
 }

@@ -45,6 +45,8 @@ export const EventJson = EventPayload.omit({
   line_name: z.string().nullable(),
   zone_name: z.string().nullable(),
   snapshot: PictureJson.nullable(),
+  /** The whole frame with the rule drawn and the moments around it, once the snapshot worker made it. */
+  context: PictureJson.nullable(),
   acked_by: z.string().nullable(),
   acked_at: Timestamp.nullable(),
   note: z.string().nullable(),
@@ -65,6 +67,7 @@ export function toEventJson(e: DashboardEvent, names: Names): EventJson {
     line_name: names.line(v.cameraId, line_id),
     zone_name: names.zone(v.cameraId, zone_id),
     snapshot: pictureJson(v.snapshot, `/api/snapshots/${v.eventId}`),
+    context: pictureJson(v.context, `/api/events/${v.eventId}/context`),
     acked_by: e.ack?.by ?? null,
     acked_at: e.ack ? isoMs(e.ack.at) : null,
     note: e.ack?.note ?? null,

@@ -18,6 +18,7 @@ export const eventRoutes: readonly Route[] = [
   { method: 'GET', pattern: new RegExp(`^/api/events/${EVENT_ID}$`), roles: GUARDS, handle: one },
   { method: 'POST', pattern: new RegExp(`^/api/events/${EVENT_ID}/ack$`), roles: GUARDS, handle: ack },
   { method: 'GET', pattern: new RegExp(`^/api/snapshots/${EVENT_ID}$`), roles: GUARDS, handle: snapshot },
+  { method: 'GET', pattern: new RegExp(`^/api/events/${EVENT_ID}/context$`), roles: GUARDS, handle: context },
   { method: 'GET', pattern: /^\/api\/stream$/, roles: GUARDS, handle: stream },
 ];
 
@@ -97,6 +98,16 @@ function snapshot({ req, res, params, session }: Request, d: Deps): void {
   const bytes = v?.snapshot ? readSnapshotFile(d.opts.storageDir, v.snapshot.file) : null;
   if (!bytes) throw new HttpError(404, 'no snapshot for this event');
   d.audit(req, session.user, 'snapshot_view', eventId);
+  sendBytes(res, 'image/jpeg', bytes, { 'Cache-Control': 'private, no-store' });
+}
+
+function context({ req, res, params, session }: Request, d: Deps): void {
+  const eventId = params[0]!.toLowerCase();
+  // As for the snapshot: the file comes from the stored violation, never from the URL.
+  const v = d.opts.store.violation(eventId);
+  const bytes = v?.context ? readSnapshotFile(d.opts.storageDir, v.context.file) : null;
+  if (!bytes) throw new HttpError(404, 'no context picture for this event');
+  d.audit(req, session.user, 'context_view', eventId);
   sendBytes(res, 'image/jpeg', bytes, { 'Cache-Control': 'private, no-store' });
 }
 

@@ -255,6 +255,30 @@ describe('hostile input', () => {
       expect(a.status, path).toBe(404);
     }
   });
+
+  it('serves an event\'s context picture from the stored event (audited), 404 when it has none or it lies outside snapshots/', async () => {
+    rig = await startRig();
+    await rig.addUser('an', 'guard');
+    const s = await login(rig.port, 'an');
+    writeFileSync(join(rig.dir, 'secret.txt'), 'secret');
+    mkdirSync(join(rig.dir, 'snapshots'), { recursive: true });
+    writeFileSync(join(rig.dir, 'snapshots', 'e-c1.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xd9]));
+    const pic = (file: string) => ({ sha256: '0'.repeat(64), bytes: 4, w: 640, h: 577, redaction: 'faces-blurred' as const, file });
+    const none = violation();
+    const outside = violation({ context: pic('snapshots/../secret.txt') });
+    const good = violation({ context: pic('snapshots/e-c1.jpg') });
+    for (const v of [none, outside, good]) rig.record(v);
+    expect((await call(rig.port, `/api/events/${none.eventId}/context`, { cookie: s.cookie })).status).toBe(404);
+    const bad = await call(rig.port, `/api/events/${outside.eventId}/context`, { cookie: s.cookie });
+    expect([bad.status, bad.text.includes('secret')]).toEqual([404, false]);
+    const ok = await call(rig.port, `/api/events/${good.eventId}/context`, { cookie: s.cookie });
+    expect([ok.status, ok.headers['content-type']]).toEqual([200, 'image/jpeg']);
+    expect((await call(rig.port, `/api/events/${good.eventId}/context`)).status, 'no session').toBe(401);
+    expect(audit(rig).filter((e) => e.action === 'context_view').map((e) => e.target)).toEqual([good.eventId]);
+    const e = (await call(rig.port, `/api/events/${good.eventId}`, { cookie: s.cookie })).json();
+    expect(e.context).toEqual({ url: `/api/events/${good.eventId}/context`, w: 640, h: 577, bytes: 4 });
+    expect((await call(rig.port, `/api/events/${none.eventId}`, { cookie: s.cookie })).json().context).toBeNull();
+  });
 });
 
 describe('guards at work', () => {

@@ -55,7 +55,7 @@ describe('the translation table', () => {
       // CameraStateReason (agent/camera/camera-state.ts, with ffmpeg's kinds) and the pipeline's `overload`
       ...['starting', 'streaming', 'frozen', 'over_fps', 'stalled', 'ended', 'stopped', 'overload', 'auth_failed', 'not_found', 'refused', 'timeout', 'bad_stream', 'codec_unsupported', 'hwaccel_failed', 'spawn_failed', 'unknown'].map((c) => `reason.${c}`),
       // every action the server writes to the audit log
-      ...['login', 'login_failed', 'login_locked', 'logout', 'setup', 'setup_failed', 'snapshot_view', 'ack', 'ack_bulk', 'snooze', 'snooze_end', 'export', 'user_add', 'user_change', 'mute', 'unmute'].map((c) => `audit.action.${c}`),
+      ...['login', 'login_failed', 'login_locked', 'logout', 'setup', 'setup_failed', 'snapshot_view', 'context_view', 'ack', 'ack_bulk', 'snooze', 'snooze_end', 'export', 'user_add', 'user_change', 'mute', 'unmute'].map((c) => `audit.action.${c}`),
     ];
     expect(codes.filter((k) => !(k in s.vi))).toEqual([]);
   });
