@@ -43,6 +43,9 @@ export interface AgentStepRow {
   picture_cpu_p95_ms: number | null;
   events_streamed: number;
   previews_served: number;
+  /** Alert streamed → its context picture streamed (the revision that carries it), over the events that got one. */
+  context_after_alert_p50_ms: number | null;
+  context_after_alert_p95_ms: number | null;
   agent_rss_mb_max: number;
   snapshot_worker_rss_mb_max: number;
   ffmpeg_rss_mb_max: number;
@@ -182,7 +185,11 @@ export async function runAgentStep(scene: AgentScene, n: number, seconds: number
   const exited = new Promise<void>((resolve) => agent.once('exit', () => resolve()));
   const { cookie } = await api(url, '/api/session', { username: 'bench', password: PASSWORD });
   const streamed = new Map<string, number>();
-  const stream = await openStream(url, cookie, streamed);
+  const contextAt = new Map<string, number>();
+  const stream = await openStream(url, cookie, streamed, (msg, at) => {
+    const id = /"event_id":"([^"]+)"/.exec(msg)?.[1];
+    if (id && /"context":\{/.test(msg) && !contextAt.has(id)) contextAt.set(id, at);
+  });
   let previews = 0;
   const rss = { agent: 0, worker: 0, ffmpeg: 0 };
   let cpuStart: Map<number, number> | null = null;
@@ -222,6 +229,8 @@ export async function runAgentStep(scene: AgentScene, n: number, seconds: number
   if (cpuStart && cpuEnd) for (const [pid, ms] of cpuEnd) cpuMs += ms - (cpuStart.get(pid) ?? 0);
   const cpuWallS = (t1 - t0) / 1000;
   const cpuSamples = cams.map((c) => c.pictures.cpuP95Ms).filter((x): x is number => x !== null);
+  const contextLag = [...contextAt].flatMap(([id, at]) => (streamed.has(id) ? [at - streamed.get(id)!] : [])).sort((a, b) => a - b);
+  const pick = (q: number): number | null => (contextLag.length ? Math.round(contextLag[Math.min(contextLag.length - 1, Math.ceil(q * contextLag.length) - 1)]!) : null);
   const r1 = (x: number): number => Math.round(x * 10) / 10;
   const share = decoded > 0 ? dropped / decoded : 0;
   return {
@@ -241,6 +250,8 @@ export async function runAgentStep(scene: AgentScene, n: number, seconds: number
     picture_cpu_p95_ms: cpuSamples.length ? r1(Math.max(...cpuSamples)) : null,
     events_streamed: streamed.size,
     previews_served: previews,
+    context_after_alert_p50_ms: pick(0.5),
+    context_after_alert_p95_ms: pick(0.95),
     agent_rss_mb_max: r1(rss.agent),
     snapshot_worker_rss_mb_max: r1(rss.worker),
     ffmpeg_rss_mb_max: r1(rss.ffmpeg),

@@ -43,7 +43,7 @@ describe('npm run bench -- capacity', () => {
     expect(step).toMatchObject({ scenario: 'capacity', seconds: 15, host: { cpus: expect.any(Number) as number, cpu: expect.any(String) as string } });
     for (const k of ['frames_decoded', 'dropped_share', 'violations', 'agent_rss_mb_max', 'snapshot_worker_rss_mb_max', 'cpu_pct_per_camera', 'previews_served']) expect(typeof step[k], k).toBe('number');
     expect(step.frames_decoded).toBeGreaterThan(0);
-    expect(step.dropped_by).toEqual({ handoff: expect.any(Number), scheduler: expect.any(Number), budget: expect.any(Number) });
+    expect(step.dropped_by).toEqual({ handoff: expect.any(Number) as number, scheduler: expect.any(Number) as number, budget: expect.any(Number) as number });
     expect(rows[1]).toMatchObject({ harness_max_cameras: null, agent_vs_harness: null, tried_up_to: 2 });
   }, 150_000);
 
