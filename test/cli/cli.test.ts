@@ -30,10 +30,11 @@ function demoCopy(name: string, edit: (yaml: string) => string = (y) => y): stri
 const STACK = /^\s+at .+\(.+:\d+:\d+\)$/m;
 
 describe('qmon check-config', () => {
-  it('accepts the demo config', () => {
+  it('accepts the demo config, warning that its embedded hub reports to no national hub', () => {
     const r = qmon(['check-config', join(REPO, 'config/demo.yaml')]);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/demo\.yaml: ok \(1 camera/);
+    expect(r.out).toMatch(/demo\.yaml: ok \(1 camera, 1 warning\(s\)\)/);
+    expect(r.err).toMatch(/^warning: .*demo\.yaml:\d+:\d+: hub\.url: embedded is the demo's in-process hub: alerts stay on this machine and reach no national hub/m);
   });
 
   it('names file, line, key path and the expected value for a typo, and exits 1 without a stack', () => {

@@ -138,11 +138,15 @@ describe('doctor: hub', () => {
     expect(r.detail).toMatch(/\(-\d+ day\(s\)\)/);
     expect(r.fix).toMatch(/renew/);
   });
-  it('fails on a closed port, and reports an embedded hub as such', async () => {
+  it('fails on a closed port, and warns about an embedded hub (the demo\'s: a box that reports to nobody is not ok)', async () => {
     const closed = await closedPort();
     expect(await hubCheck(hub({ port: closed, tls: { ca } }))).toMatchObject({ status: 'fail', detail: expect.stringMatching(/ECONNREFUSED/) as unknown });
     expect(await hubCheck(hub({ mode: 'mqtt', port: closed }))).toMatchObject({ status: 'fail' });
-    expect(await hubCheck(hub({ mode: 'embedded' }))).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^embedded/) as unknown });
+    expect(await hubCheck(hub({ mode: 'embedded' }))).toMatchObject({
+      status: 'warn',
+      detail: expect.stringMatching(/^embedded is the demo's in-process hub: alerts .* reach no national hub/) as unknown,
+      fix: expect.stringMatching(/hub\.url/) as unknown,
+    });
   });
 });
 
