@@ -5,3 +5,5 @@ export { LocalServer, LocalServerError } from './server.js';
 export type { LocalServerOptions, CameraStateView, HealthSource } from './context.js';
 export { hashPassword, verifyPassword, passwordProblem, userNameProblem, isRole, ROLES, PASSWORD_MIN } from './passwords.js';
 export { csvCell } from './csv.js';
+export { dashboardUrl, machineUrl } from './urls.js';
+export type { MachineHealth } from './routes-machine.js';
