@@ -45,6 +45,18 @@ describe('qmon check-config', () => {
     expect(r.err).not.toMatch(STACK);
   });
 
+  it('reads env: secrets from the service\'s environment file, as the service does (--environment-file)', () => {
+    const file = demoCopy('secrets', (y) => y.replace('  language: en', '  language: en\n  metrics_token: env:QMON_TEST_METRICS_TOKEN'));
+    const without = qmon(['check-config', file, '--environment-file', join(dir, 'no-such.env')]);
+    expect(without.code).toBe(1);
+    expect(without.err).toMatch(/local\.metrics_token: .*QMON_TEST_METRICS_TOKEN/);
+    const envFile = join(dir, 'qmon.env');
+    writeFileSync(envFile, '# secrets\nQMON_TEST_METRICS_TOKEN="s3cret-token"\n', { mode: 0o600 });
+    const withFile = qmon(['check-config', file, '--environment-file', envFile]);
+    expect(withFile.err).not.toContain('s3cret-token');
+    expect(withFile.code, withFile.err).toBe(0);
+  });
+
   it('answers a missing file plainly', () => {
     const r = qmon(['check-config', join(dir, 'nope.yaml')]);
     expect(r.code).toBe(1);
