@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { checkConfig } from '../config/index.js';
-import { DEFAULT_ENV_FILE } from './doctor.js';
-import { readEnvFile } from './doctor/env-file.js';
+import { DEFAULT_ENV_FILE, serviceEnv } from './env-file.js';
 import { helpRequested, printHelp } from './help.js';
 import { UserError } from './user-error.js';
 
@@ -22,7 +21,7 @@ export async function checkConfigCommand(argv: string[]): Promise<number> {
   }
   const file = positionals[0];
   if (!file || positionals.length > 1) throw new UserError(USAGE, 2);
-  const env = await secretsEnv(envFile ?? DEFAULT_ENV_FILE);
+  const env = await serviceEnv(envFile ?? DEFAULT_ENV_FILE, 'check-config', (l) => process.stderr.write(`warning: ${l}\n`));
   const result = await checkConfig(file, { env });
   for (const e of result.errors) process.stderr.write(`error: ${e}\n`);
   for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
@@ -33,19 +32,4 @@ export async function checkConfigCommand(argv: string[]): Promise<number> {
   const cams = result.config?.cameras.length ?? 0;
   process.stdout.write(`${file}: ok (${cams} camera${cams === 1 ? '' : 's'}${result.warnings.length ? `, ${result.warnings.length} warning(s)` : ''})\n`);
   return 0;
-}
-
-/**
- * The service's EnvironmentFile under the process environment (which wins, as systemd's Environment= does). One this
- * user may not read is only warned about: under systemd the secrets arrive in the environment already.
- */
-async function secretsEnv(file: string): Promise<NodeJS.ProcessEnv> {
-  try {
-    return { ...(await readEnvFile(file)), ...process.env };
-  } catch (e) {
-    process.stderr.write(
-      `warning: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}): env: secrets only from the environment; run as root or the qmon user (runuser -u qmon -- qmon check-config …)\n`,
-    );
-    return process.env;
-  }
 }

@@ -15,11 +15,11 @@ import { hubCheck } from './doctor/hub.js';
 import { agentCheck, dashboardCheck } from './doctor/agent.js';
 import { cameraChecks } from './doctor/cameras.js';
 import { formatTable } from './doctor/table.js';
-import { readEnvFile } from './doctor/env-file.js';
+import { DEFAULT_ENV_FILE, readEnvFile } from './env-file.js';
 import { UserError } from './user-error.js';
 
 export const DEFAULT_CONFIG = '/etc/qmon/qmon.yaml';
-export const DEFAULT_ENV_FILE = '/etc/qmon/qmon.env';
+export { DEFAULT_ENV_FILE };
 
 const HELP = `usage: qmon doctor [--config FILE] [--environment-file FILE] [--models DIR] [--no-cameras] [--json]
 Checks ffmpeg, the models, the data dir, the clock, the hub, the running agent (its /healthz on this machine) and
