@@ -16,8 +16,9 @@ export const HELP = `qmon ${AGENT_VERSION} — edge video monitoring for quarant
 Usage:
   qmon run --config FILE [--duration SECONDS] [--log-level LEVEL] [--log-json]
       Run the agent. With --duration it stops by itself (demos, smoke tests).
-  qmon check-config FILE
-      Validate a facility config and exit (0 = valid, 1 = errors). Prints every error with file:line:col and key path.
+  qmon check-config FILE [--environment-file FILE]
+      Validate a facility config and exit (0 = valid, 1 = errors). Prints every error with file:line:col and key path;
+      env: secrets from the service's environment file (/etc/qmon/qmon.env), as the service reads them.
   qmon discover [--range CIDR|IP-IP]… [--interface NAME]… [--username U] [--password env:NAME|file:PATH]
                 [--check-default-passwords] [--write FILE] [--json]
       Find ONVIF cameras (WS-Discovery multicast, and unicast to the given ranges: discovery does not cross VLANs),
@@ -39,7 +40,8 @@ Usage:
   qmon user list | passwd NAME | disable NAME | enable NAME --config FILE
       Guard dashboard users (passwords from stdin, Argon2id); see qmon user --help.
   qmon doctor [--config FILE] [--json]
-      Check ffmpeg, models, data dir, clock, hub (TLS expiry) and every camera (one frame each); a fix for each problem.
+      Check ffmpeg, models, data dir, clock, hub (TLS expiry), the running agent (its /healthz) and every camera (one
+      frame each); print the dashboard's URL and a fix for each problem.
   qmon --version | --help
 `;
 
