@@ -5,6 +5,7 @@ export { configHash, redactConfig } from './hash.js';
 export { inTimeWindow } from './time-window.js';
 export { EDGE_MARGINS } from './semantic-camera.js';
 export { EMBEDDED_HUB_WARNING } from './semantic.js';
+export { DEFAULT_PERSON_INPUT_SIDE, PERSON_INPUT_SIDES, PERSON_MIN_SCORE_FOR_SIDE, type PersonInputSide } from './schema.js';
 export type {
   AppConfig,
   FacilityConfig,
@@ -14,6 +15,7 @@ export type {
   LocalConfig,
   ModelsConfig,
   CameraConfig,
+  CameraPriority,
   CameraSource,
   RulesConfig,
   LineRuleConfig,

@@ -6,7 +6,7 @@
 import { access, constants, stat } from 'node:fs/promises';
 import { REDACTED } from '../ops/index.js';
 import type { ParsedConfig } from './schema.js';
-import { loopbackListen, parseHubUrl, parseListen } from './schema.js';
+import { loopbackListen, PERSON_MIN_SCORE_FOR_SIDE, parseHubUrl, parseListen } from './schema.js';
 import type { ParsedCamera, ParsedSource } from './schema-camera.js';
 import type { IssueSink, KeyPath } from './issue-sink.js';
 import { parseSecretRef, readTextFile, resolvePath, resolveSecret, type SecretContext } from './secrets.js';
@@ -211,6 +211,7 @@ async function resolveCamera(cam: ParsedCamera, path: KeyPath, ctx: ResolveConte
     size,
     health: cam.health,
     hwaccel: cam.hwaccel,
+    priority: cam.priority,
     rules: scaleRules(cam.rules, size, detect),
   };
 }
@@ -239,7 +240,10 @@ export async function resolveConfig(cfg: ParsedConfig, ctx: ResolveContext): Pro
     hub: { ...hub, ...(hubKey !== undefined && { public_key: hubKey }) },
     storage: { ...cfg.storage, dir: resolvePath(ctx.baseDir, cfg.storage.dir) },
     local: localConfig(cfg.local, listen, localTls, metricsToken),
-    models: cfg.models,
+    models: {
+      ...cfg.models,
+      person: { input_side: cfg.models.person.input_side, min_score: cfg.models.person.min_score ?? PERSON_MIN_SCORE_FOR_SIDE[cfg.models.person.input_side] },
+    },
     cameras: cameras as CameraConfig[],
   };
 }

@@ -143,6 +143,11 @@ export const cameraSchema = z.strictObject({
   size: sizeSchema.optional(),
   health: healthSchema.prefault({}),
   hwaccel: z.enum(['auto', 'none', 'vaapi', 'qsv']).default('none'),
+  /**
+   * Who keeps the full detect rate when the box cannot carry every camera: `low` cameras are slowed first (evenly),
+   * then `normal`, `high` last (exit lines and perimeter cameras). See agent/pipeline/README.md.
+   */
+  priority: z.enum(['high', 'normal', 'low']).default('normal'),
   rules: rulesSchema.prefault({}),
 });
 

@@ -214,9 +214,34 @@ export const localSchema = z
     }
   });
 
+/** The person model's input sides with a measured threshold (agent/vision/README.md, `npm run bench -- capacity`). */
+export const PERSON_INPUT_SIDES = [320, 384, 448, 512] as const;
+export type PersonInputSide = (typeof PERSON_INPUT_SIDES)[number];
+/**
+ * The person score threshold that goes with each input side: the lowest with precision 1.0 on the hand-labelled vtest
+ * frames and the composited crossings, and no person on tree.avi (measured on CenterNet, see agent/vision/README.md).
+ */
+export const PERSON_MIN_SCORE_FOR_SIDE: Readonly<Record<PersonInputSide, number>> = { 320: 0.32, 384: 0.34, 448: 0.4, 512: 0.4 };
+export const DEFAULT_PERSON_INPUT_SIDE: PersonInputSide = 320;
+
 /** Threshold overrides; the model files themselves come from models/models.json. */
 export const modelsSchema = z.strictObject({
-  person: z.strictObject({ min_score: fraction.default(0.4) }).prefault({}),
+  person: z
+    .strictObject({
+      /** Default: the threshold measured to go with `input_side` (PERSON_MIN_SCORE_FOR_SIDE). */
+      min_score: fraction.optional(),
+      /**
+       * Longest side of the person model's input for pictures up to 4:3: smaller is cheaper in proportion to the
+       * pixels, and people look smaller to the model, so their scores drop; each side has its measured threshold
+       * (agent/vision/README.md). Wider pictures always get the model's whole 512×512.
+       */
+      input_side: z
+        .union(PERSON_INPUT_SIDES.map((v) => z.literal(v)) as unknown as [z.ZodLiteral<320>, z.ZodLiteral<384>, z.ZodLiteral<448>, z.ZodLiteral<512>], {
+          error: (iss) => `expected one of ${PERSON_INPUT_SIDES.join(', ')} (the sides with a measured threshold), got ${describeValue(iss.input)}`,
+        })
+        .default(DEFAULT_PERSON_INPUT_SIDE),
+    })
+    .prefault({}),
   mask: z
     .strictObject({
       // The consensus is the rules stage's (no-mask.ts); min_face_px is vision's face-size floor.

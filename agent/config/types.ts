@@ -81,7 +81,7 @@ export interface LocalConfig {
 }
 
 export interface ModelsConfig {
-  readonly person: { readonly min_score: number };
+  readonly person: { readonly min_score: number; readonly input_side: 320 | 384 | 448 | 512 };
   /** The rules' mask consensus, plus vision's smallest face worth classifying. */
   readonly mask: Rules.MaskConsensusConfig & { readonly min_face_px: number };
 }
@@ -147,6 +147,8 @@ export interface RulesConfig {
   readonly schedule: ScheduleConfig;
 }
 
+export type CameraPriority = 'high' | 'normal' | 'low';
+
 export interface CameraConfig {
   readonly id: string;
   readonly name?: string;
@@ -157,6 +159,8 @@ export interface CameraConfig {
   readonly size: readonly [number, number];
   readonly health: { readonly stall_s: number; readonly offline_after_s: number; readonly frozen_s: number };
   readonly hwaccel: 'auto' | 'none' | 'vaapi' | 'qsv';
+  /** Under overload, lower priorities lose detect rate first (agent/pipeline/README.md). */
+  readonly priority: CameraPriority;
   /** Coordinates already scaled from `size` to the detect size. */
   readonly rules: RulesConfig;
 }

@@ -23,6 +23,22 @@ export interface HealthSource {
   readonly minFreeMb: number;
   readonly models: readonly { readonly name: string; readonly version: string }[];
   readonly clock: { readonly synced: boolean | null; readonly source: string };
+  /** Per running camera: its detection rate, what it lost and why, its pictures (the camera's counters). */
+  readonly detection?: readonly CameraDetectionView[];
+}
+
+/** One camera's detection as the health page shows it. */
+export interface CameraDetectionView {
+  readonly id: string;
+  readonly priority: 'high' | 'normal' | 'low';
+  readonly configuredFps: number;
+  /** Frames answered per second over the last minute. */
+  readonly effectiveFps: number;
+  /** The rate the overload policy runs it at, or null when it runs at its configured rate. */
+  readonly slowedToFps: number | null;
+  readonly decoded: number;
+  readonly dropped: { readonly handoff: number; readonly scheduler: number; readonly budget: number };
+  readonly pictures: { readonly made: number; readonly failed: number; readonly skipped: number; readonly cpuP95Ms: number | null };
 }
 
 export interface LocalServerOptions {

@@ -34,6 +34,17 @@ function health({ res }: Request, d: Deps): void {
     models: h?.models ?? [],
     clock: h ? { synced: h.clock.synced, source: h.clock.source } : null,
     cameras: counts,
+    detection: (h?.detection ?? []).map((c) => ({
+      camera_id: c.id,
+      name: d.cameraName(c.id),
+      priority: c.priority,
+      configured_fps: c.configuredFps,
+      detect_fps: c.effectiveFps,
+      slowed_to_fps: c.slowedToFps,
+      frames: c.decoded,
+      dropped: c.dropped,
+      pictures: { made: c.pictures.made, failed: c.pictures.failed, skipped: c.pictures.skipped, cpu_p95_ms: c.pictures.cpuP95Ms === null ? null : Math.round(c.pictures.cpuP95Ms) },
+    })),
     local: { sessions: d.sessions.count(), sse_clients: d.sse.size, sse_dropped: d.sse.dropped, logins_refused: d.limiter.refused },
   });
 }

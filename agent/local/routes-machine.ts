@@ -39,6 +39,9 @@ export function machineHealth(d: Deps, dashboardUrl: string): MachineHealth {
     if (s && (s.state === 'offline' || s.state === 'degraded')) problems.push(`camera ${c.id} ${s.state}${s.reason ? `: ${s.reason}` : ''}`);
   }
   const h = d.opts.health?.();
+  for (const c of h?.detection ?? []) {
+    if (c.slowedToFps !== null) problems.push(`camera ${c.id} slowed to ${c.slowedToFps} of ${c.configuredFps} detect-fps (overload: the box cannot carry every camera)`);
+  }
   if (h && !h.uplink.connected) problems.push(`not connected to the hub (${h.uplink.backlog} alert revision(s) waiting on disk)`);
   if (h && h.diskFreeMb !== null && h.diskFreeMb < h.minFreeMb) problems.push(`disk: ${h.diskFreeMb} MB free, below storage.min_free_mb ${h.minFreeMb}`);
   return {

@@ -84,7 +84,7 @@ class ServerProcess {
   }
 }
 
-async function api(url: string, path: string, body: unknown, cookie = '', csrf = ''): Promise<{ cookie: string; json: Record<string, unknown> }> {
+export async function api(url: string, path: string, body: unknown, cookie = '', csrf = ''): Promise<{ cookie: string; json: Record<string, unknown> }> {
   const res = await fetch(new URL(path, url), {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...(cookie && { Cookie: cookie }), ...(csrf && { 'X-CSRF-Token': csrf }) },
@@ -95,7 +95,7 @@ async function api(url: string, path: string, body: unknown, cookie = '', csrf =
 }
 
 /** An open /api/stream; `seen` gets the receive time of each event id's first message. */
-async function openStream(url: string, cookie: string, seen: Map<string, number> | null): Promise<AbortController> {
+export async function openStream(url: string, cookie: string, seen: Map<string, number> | null): Promise<AbortController> {
   const ctl = new AbortController();
   const res = await fetch(new URL('/api/stream', url), { headers: { Cookie: cookie, Accept: 'text/event-stream' }, signal: ctl.signal });
   if (!res.ok || !res.body) throw new Error(`GET /api/stream: ${res.status}`);

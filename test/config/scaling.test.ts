@@ -71,7 +71,7 @@ describe('scaling from size to detect size', () => {
       session_max_h: 12,
     });
     expect(cfg.models).toEqual({
-      person: { min_score: 0.4 },
+      person: { min_score: 0.32, input_side: 320 },
       mask: { threshold: 0.8, min_samples: 3, agreement: 0.6, min_face_px: 24, clear_s: 10 },
     });
     expect(cfg.storage).toEqual({ dir: `${dir}/data`, snapshot_retention_days: 14, event_retention_days: 90, min_free_mb: 500 });

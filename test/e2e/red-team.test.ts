@@ -83,7 +83,7 @@ describe('no size, no parse', () => {
     expect(HUB_MAX_PACKET_BYTES).toBeLessThan(MB10);
     expect(await otherEventAckedIn()).toBeLessThan(SERVICE_BOUND_MS);
     await until(() => expect(hub.stats().dropped.oversized).toBe(before + 1));
-    agent.uplink.enqueue(violation(1));
+    agent.recorder.record(violation(1));
     await until(() => expect(agent.store.stats()).toMatchObject({ pending: 0, sent: 0 }), SERVICE_BOUND_MS);
     expect(hub.stats().invalid).toBe(0); // dropped before any parse, not "invalid after parsing"
   });
@@ -110,7 +110,7 @@ describe('trust: what one forged message can no longer do', () => {
   it('an ACK from a client that is not the hub cannot confirm rows that were never sent', async () => {
     await hub.setAccepting(false); // the backlog waits: its rows stay unsent
     await agent.uplink.stop();
-    const seqs = agent.uplink.enqueueMany([violation(20), violation(21), violation(22)]).map((r) => r.seq);
+    const seqs = agent.recorder.recordMany([violation(20), violation(21), violation(22)]).map((r) => r.seq);
     const up = new Promise<void>((r) => agent.uplink.once('connected', () => r()));
     agent.uplink.start();
     await up;
@@ -160,7 +160,7 @@ describe('trust: what one forged message can no longer do', () => {
     await attacker.publishAsync(topics.evt(FID), eventOf(FID, 99, Number.MAX_SAFE_INTEGER), { qos: 1 });
     await until(() => expect(hub.stats().dropped.seq_jump).toBe(1));
     const v = violation(30);
-    agent.uplink.enqueue(v); // the real agent goes on; its seq is tracked as before
+    agent.recorder.record(v); // the real agent goes on; its seq is tracked as before
     await until(() => expect(hub.facilities().find((f) => f.fid === FID)?.maxSeq).toBe(realMax + 1));
     expect(hub.deliveredSeqs(FID)).not.toContain(Number.MAX_SAFE_INTEGER);
     expect(acksSeen).not.toContain(Number.MAX_SAFE_INTEGER);

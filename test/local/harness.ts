@@ -23,6 +23,7 @@ export function camera(id: string, name: string, extra: Partial<CameraConfig> = 
     size: [320, 240],
     health: { stall_s: 20, offline_after_s: 60, frozen_s: 60 },
     hwaccel: 'none',
+    priority: 'normal',
     rules: {
       lines: [{ id: 'door', points: [[10, 10], [10, 200]], direction: 'in', min_frames: 3, cooldown_s: 30 }],
       zones: [{ id: 'room-1', polygon: [[0, 0], [100, 0], [100, 100]], intrusion: true, loitering_s: null, inertia: 3 }],

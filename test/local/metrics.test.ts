@@ -149,15 +149,29 @@ describe('/metrics and /healthz on this machine while the dashboard listens on a
     }
   });
 
-  it('/healthz lists what is wrong: an offline camera, no hub connection, a full disk', async () => {
+  it('/healthz lists what is wrong: an offline camera, an overloaded one, no hub connection, a full disk', async () => {
     rig = await startRig({
       metrics,
-      health: () => ({ uplink: { connected: false, hubOnline: null, backlog: 3, oldestPendingAt: null }, diskFreeMb: 50, minFreeMb: 500, models: [], clock: { synced: null, source: 'unknown' } }),
+      health: () => ({
+        uplink: { connected: false, hubOnline: null, backlog: 3, oldestPendingAt: null },
+        diskFreeMb: 50,
+        minFreeMb: 500,
+        models: [],
+        clock: { synced: null, source: 'unknown' },
+        detection: [
+          { id: 'cam-1', priority: 'low', configuredFps: 5, effectiveFps: 2.5, slowedToFps: 2.5, decoded: 100, dropped: { handoff: 0, scheduler: 0, budget: 50 }, pictures: { made: 0, failed: 0, skipped: 0, cpuP95Ms: null } },
+        ],
+      }),
     });
     rig.states.set('cam-1', { state: 'offline', reason: 'connection refused', since: 0, quality: 'unknown' });
     const h = (await call(rig.port, '/healthz')).json<{ healthy: boolean; problems: string[]; cameras: Record<string, number> }>();
     expect(h.healthy).toBe(false);
-    expect(h.problems).toEqual(['camera cam-1 offline: connection refused', 'not connected to the hub (3 alert revision(s) waiting on disk)', 'disk: 50 MB free, below storage.min_free_mb 500']);
+    expect(h.problems).toEqual([
+      'camera cam-1 offline: connection refused',
+      'camera cam-1 slowed to 2.5 of 5 detect-fps (overload: the box cannot carry every camera)',
+      'not connected to the hub (3 alert revision(s) waiting on disk)',
+      'disk: 50 MB free, below storage.min_free_mb 500',
+    ]);
     expect(h.cameras).toMatchObject({ offline: 1 });
   });
 });

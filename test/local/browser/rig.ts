@@ -137,12 +137,13 @@ export async function startRig(): Promise<Rig> {
   });
   const { url } = await server.start(0);
 
+  let shots = 0;
   async function snapshotFor(ev: RuleEvent): Promise<SnapshotRef | null> {
-    const id = lifecycle.revisionFor(ev);
-    if (!id) return null;
+    if (ev.phase === 'end') return null;
+    shots++;
     // The whole frame (no crop): the rig's boxes are rough, and a guard-like picture matters more here than the crop.
-    const shot = await renderSnapshot({ frame: frame(id.rev, ev.cameraId), people: [], faces: [], others: people });
-    const name = snapshotFileName(id.eventId, id.rev);
+    const shot = await renderSnapshot({ frame: frame(shots, ev.cameraId), people: [], faces: [], others: people });
+    const name = snapshotFileName(`rig-${ev.cameraId}`, shots);
     await writeSnapshotAtomic(join(config.storage.dir, SNAPSHOT_DIR), name, shot.jpeg);
     return toSnapshotRef(shot, `${SNAPSHOT_DIR}/${name}`);
   }

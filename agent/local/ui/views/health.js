@@ -29,6 +29,25 @@ function panel(title, rows) {
   return h('section', { class: 'panel' }, h('h2', {}, title), kv(rows));
 }
 
+/**
+ * Each camera's detection: the rate it runs at against its configured one (a camera the overload policy slowed says
+ * so, with its priority), frames lost, and its violation pictures. Cameras at their full rate without losses are
+ * summed up in one line, so the panel names only what needs a look.
+ */
+function detection(cams) {
+  const behind = cams.filter((c) => c.slowed_to_fps !== null || c.detect_fps < 0.9 * c.configured_fps || c.pictures.failed > 0);
+  const rows = behind.map((c) => {
+    const lost = c.dropped.handoff + c.dropped.scheduler + c.dropped.budget;
+    const parts = [t('health.detectRate', { fps: c.detect_fps, configured: c.configured_fps })];
+    if (c.slowed_to_fps !== null) parts.push(t('health.slowed', { priority: t(`priority.${c.priority}`) }));
+    if (lost > 0) parts.push(t('health.lost', { n: lost }));
+    parts.push(t('health.pictures', c.pictures));
+    return [c.name ?? c.camera_id, parts.join(' · '), c.slowed_to_fps !== null ? 'warn' : ''];
+  });
+  if (rows.length === 0) rows.push([t('health.detectionAllFull'), '', 'ok']);
+  return panel(t('health.detection'), rows);
+}
+
 function sections(d) {
   const lang = currentLang();
   const up = d.uplink ?? {};
@@ -59,6 +78,7 @@ function sections(d) {
       [t('health.version'), String(d.version ?? '—')],
       ['now', d.now ? fmtTime(d.now, lang) : '—'],
     ]),
+    detection(d.detection ?? []),
     panel(t('health.cameras'), [
       ...['online', 'degraded', 'offline', 'disabled', 'starting'].map((s) => [t(`cam.state.${s}`), String(cams[s] ?? 0), s === 'offline' && cams[s] > 0 ? 'bad' : '']),
       [t('health.sessions'), `${local.sessions ?? '—'} / ${local.sse_clients ?? '—'}${local.sse_dropped ? ` (dropped ${local.sse_dropped})` : ''}`],
