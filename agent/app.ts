@@ -14,14 +14,14 @@ import {
   type PersonDetector,
   type VisionModels,
 } from './vision/index.js';
-import { ViolationLifecycle } from './events/index.js';
+import { ViolationLifecycle, type FaceSearch } from './events/index.js';
 import { Store, makePrivateDir, securePrivateTree } from './store/index.js';
 import type { BirthInfo } from './contract/index.js';
 import type { Uplink } from './uplink/index.js';
 import type { EmbeddedBroker, ReferenceHub, HubStats } from './hub/index.js';
 import { cameraProblems, type Logger, type LivenessReport } from './ops/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
-import type { Box, Frame, RuleEvent, Violation } from './shared/types.js';
+import type { RuleEvent, Violation } from './shared/types.js';
 import { CameraRates } from './app/camera-health.js';
 import { Cameras, type CameraStats } from './app/cameras.js';
 import { alarmLine, alertLine } from './app/console-lines.js';
@@ -108,7 +108,7 @@ export class Agent {
       uplink: () => this.uplink,
       dashboard: () => this.dashboard,
       housekeeping: () => this.housekeeping,
-      faceFinder: () => this.faceFinder(),
+      faceSearch: () => this.faceSearch(),
       ffmpegMajor: () => this.ffmpegMajor,
       utcOffsetMin: () => this.utcOffsetMin,
       recordViolation: (v) => this.recordViolation(v),
@@ -141,7 +141,7 @@ export class Agent {
     const alarms = new ViolationLifecycle({ sink: { record: (v) => this.recordViolation(v) } });
     const cameraHealth = new ViolationLifecycle({ sink: { record: (v) => this.recordViolation(v) } });
     this.lifecycles.push(alarms, cameraHealth);
-    this.dashboard = new GuardDashboard({ clock: this.clock, logger: this.log.child({ stage: 'local' }), say: this.say, faceFinder: this.faceFinder(), cameraHealth });
+    this.dashboard = new GuardDashboard({ clock: this.clock, logger: this.log.child({ stage: 'local' }), say: this.say, faceSearch: this.faceSearch(), cameraHealth });
     const uplink = createUplink(config, {
       url: hubUrl,
       store: this.store,
@@ -284,10 +284,10 @@ export class Agent {
     this.log.info({ violation: v }, 'violation recorded');
   }
 
-  /** Face boxes in a region for snapshot blurring; null when no face model is loaded (head-region blur still applies). */
-  private faceFinder(): ((frame: Frame, region: Box) => Promise<readonly Box[]>) | null {
+  /** Every face in a picture, the check snapshots and previews pass; null without a face model (head blur still applies). */
+  private faceSearch(): FaceSearch | null {
     const face = this.models?.face;
-    return face ? async (frame, region) => (await face.detect(frame, region)).map((f) => f.box) : null;
+    return face ? async (picture) => (await face.search(picture)).map((f) => f.box) : null;
   }
 
   private birth(): BirthInfo {

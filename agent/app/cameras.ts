@@ -8,11 +8,11 @@ import { CameraSupervisor, RtspAuthProxy } from '../camera/index.js';
 import { PersonAttributes, type RegionDetector, type VisionModels, type VisionScheduler } from '../vision/index.js';
 import { Tracker } from '../track/index.js';
 import { RuleEngine } from '../rules/index.js';
-import { ViolationLifecycle } from '../events/index.js';
+import { ViolationLifecycle, type FaceSearch } from '../events/index.js';
 import type { Uplink } from '../uplink/index.js';
 import type { CameraLiveness, Logger } from '../ops/index.js';
 import type { Clock } from '../shared/clock.js';
-import type { Box, Detections, Frame, RuleEvent, Violation } from '../shared/types.js';
+import type { Detections, RuleEvent, Violation } from '../shared/types.js';
 import { CameraPipeline, type CameraPipelineStats } from './camera-pipeline.js';
 import type { CameraMetricsSource } from './metrics.js';
 import { cameraStateLine, toCameraStatus } from './camera-health.js';
@@ -50,7 +50,7 @@ export interface CameraWiring {
   uplink(): Uplink | null;
   dashboard(): GuardDashboard | null;
   housekeeping(): Housekeeping | null;
-  faceFinder(): ((frame: Frame, region: Box) => Promise<readonly Box[]>) | null;
+  faceSearch(): FaceSearch | null;
   ffmpegMajor(): number | undefined;
   utcOffsetMin(): number;
   /** Every violation revision (stored, then shown); throws when not stored. */
@@ -169,7 +169,7 @@ export class Cameras {
       tracker: new Tracker({ fps: cam.detect.fps, high_score: config.models.person.min_score }),
       rules,
       lifecycle,
-      snapshotter: new Snapshotter(config.storage.dir, log, w.faceFinder(), () => w.housekeeping()?.retention.snapshotsAllowed() ?? true),
+      snapshotter: new Snapshotter(config.storage.dir, log, w.faceSearch(), () => w.housekeeping()?.retention.snapshotsAllowed() ?? true),
       logger: log,
       onViolation: (v, ev) => w.onViolation(v, ev),
       onDetected: (frame, found) => w.dashboard()?.frame(frame, found),

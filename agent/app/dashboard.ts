@@ -1,10 +1,10 @@
 import type { CameraState } from '../camera/index.js';
 import type { AppConfig } from '../config/index.js';
-import type { ViolationLifecycle } from '../events/index.js';
+import type { FaceSearch, ViolationLifecycle } from '../events/index.js';
 import { LocalServer, type CameraStateView, type HealthSource } from '../local/index.js';
 import type { Logger } from '../ops/index.js';
 import type { Clock } from '../shared/clock.js';
-import type { Box, Detections, Frame, Violation } from '../shared/types.js';
+import type { Detections, Frame, Violation } from '../shared/types.js';
 import type { Store } from '../store/index.js';
 import type { CameraStatus, DashboardCounts } from '../contract/index.js';
 import type { Uplink } from '../uplink/index.js';
@@ -17,7 +17,7 @@ export interface GuardDashboardOptions {
   readonly logger: Logger;
   readonly say: (line: string) => void;
   /** Faces in a region, for blurring previews; null without a face model (head regions are still blurred). */
-  readonly faceFinder: ((frame: Frame, region: Box) => Promise<readonly Box[]>) | null;
+  readonly faceSearch: FaceSearch | null;
   /** Where camera_offline violations are made (its sink stores them and calls `published`). */
   readonly cameraHealth: ViolationLifecycle;
 }
@@ -44,7 +44,7 @@ export class GuardDashboard {
   private readonly offline: CameraOfflineAlarm;
 
   constructor(private readonly o: GuardDashboardOptions) {
-    this.previews = new CameraPreviews(() => o.clock.now(), o.faceFinder);
+    this.previews = new CameraPreviews(() => o.clock.now(), o.faceSearch);
     this.offline = new CameraOfflineAlarm(o.cameraHealth);
   }
 

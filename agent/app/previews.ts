@@ -1,4 +1,4 @@
-import { renderSnapshot } from '../events/index.js';
+import { renderSnapshot, type FaceSearch } from '../events/index.js';
 import type { Box, Detections, Frame } from '../shared/types.js';
 
 export const PREVIEW_MAX_AGE_MS = 2000;
@@ -14,17 +14,17 @@ interface Latest {
 /**
  * The dashboard's camera previews: the pipeline hands over its latest frame and person boxes (a reference, no
  * copy: frames are never reused), and a preview is encoded only when someone asks, at most once per camera every
- * 2 s. Encoding is the snapshot renderer on the whole frame: every face found and every person's head region is
- * pixelated before the JPEG encoder sees the pixels, and the encoded preview is searched for faces again (anything
- * found is pixelated too), so no unblurred face leaves the process.
+ * 2 s. Encoding is the snapshot renderer on the whole frame: every person's head region is pixelated before the JPEG
+ * encoder sees the pixels, and the encoded preview is searched for faces (anything found is pixelated too, until the
+ * search finds nothing), so no unblurred face leaves the process.
  */
 export class CameraPreviews {
   private readonly latest = new Map<string, Latest>();
 
   constructor(
     private readonly now: () => number,
-    /** Faces in a region (null: no face model; head regions are still blurred). */
-    private readonly faceFinder: ((frame: Frame, region: Box) => Promise<readonly Box[]>) | null,
+    /** Every face in a picture (null: no face model; head regions are still blurred). */
+    private readonly faceSearch: FaceSearch | null,
   ) {}
 
   offer(frame: Frame, dets: Detections | null): void {
@@ -45,9 +45,8 @@ export class CameraPreviews {
 
   private async encode(l: Latest): Promise<Buffer> {
     const { frame, people } = l;
-    const faces = this.faceFinder ? await this.faceFinder(frame, { x1: 0, y1: 0, x2: frame.width, y2: frame.height }) : [];
-    const check = this.faceFinder ? { faceCheck: this.faceFinder } : {};
-    const shot = await renderSnapshot({ frame, people: [], faces, others: people, quality: 70, ...check });
+    const check = this.faceSearch ? { faceCheck: this.faceSearch } : {};
+    const shot = await renderSnapshot({ frame, people: [], faces: [], others: people, quality: 70, ...check });
     l.jpeg = shot.jpeg;
     l.encodedAt = this.now();
     return shot.jpeg;

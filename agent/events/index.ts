@@ -9,7 +9,7 @@ export {
 } from './lifecycle.js';
 export { DEFAULT_SEVERITY } from './severity.js';
 export { renderSnapshot, toSnapshotRef, cropRect, SNAPSHOT_DEFAULTS, type SnapshotInput, type RenderedSnapshot } from './snapshot.js';
-export { facesInJpeg, searchTiles, FACE_CHECK_DEFAULTS, type FaceFinder } from './face-check.js';
+export { facesInJpeg, type FaceFinder, type FaceSearch } from './face-check.js';
 export { blurRegions, headRegion, BLUR_DEFAULTS, type RawImage, type Rect } from './blur.js';
 export { writeSnapshotAtomic, snapshotFileName, SnapshotWriteError } from './snapshot-file.js';
 export { SnapshotPolicy, SNAPSHOT_POLICY_DEFAULTS, type SnapshotCandidate, type SnapshotPolicyOptions } from './snapshot-policy.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import type { Box, Frame, SnapshotRef } from '../shared/types.js';
 import { blurRegions, grow, headRegion, toRect, type RawImage, type Rect } from './blur.js';
-import { facesInJpeg, type FaceFinder } from './face-check.js';
+import { facesInJpeg, type FaceSearch } from './face-check.js';
 
 export interface SnapshotInput {
   /** The violation's best frame, rgb24 or gray; never modified. */
@@ -18,10 +18,10 @@ export interface SnapshotInput {
   /** JPEG quality 1..100. Default 80. */
   readonly quality?: number;
   /**
-   * The face detector for the check every snapshot passes before it is returned: the encoded JPEG is searched in
-   * overlapping tiles and whatever it reports is pixelated too, until it reports nothing. Absent: no check (no model).
+   * The face search for the check every snapshot passes before it is returned: the encoded JPEG, decoded, is searched
+   * whole and whatever it reports is pixelated too, until it reports nothing. Absent: no check (no model).
    */
-  readonly faceCheck?: FaceFinder;
+  readonly faceCheck?: FaceSearch;
 }
 
 export interface RenderedSnapshot {
@@ -34,6 +34,8 @@ export interface RenderedSnapshot {
   readonly crop: Rect;
   /** Regions pixelated because the face check still found a face in the encoded picture (0 without a check). */
   readonly checkBlurred: number;
+  /** Searches of the encoded picture the check made: 1 when the first found nothing (0 without a check). */
+  readonly checkSearches: number;
 }
 
 export const SNAPSHOT_DEFAULTS = {
@@ -42,7 +44,10 @@ export const SNAPSHOT_DEFAULTS = {
   faceGrow: 0.2,
   /** A region the face check reports is grown by this much before it is pixelated (its box is tight). */
   checkGrow: 0.5,
-  /** Check-and-blur rounds before the whole crop is flattened to its mean colour (never seen needing more than 2). */
+  /**
+   * Check-and-blur rounds before the whole crop is flattened to its mean colour. Measured on 130 vtest person crops:
+   * 101 pass the first search, 24 need a second, 5 a third, none more.
+   */
   checkRounds: 4,
 } as const;
 
@@ -85,12 +90,16 @@ export async function renderSnapshot(input: SnapshotInput): Promise<RenderedSnap
   await blurRegions(raw, regions);
   let jpeg = await encode(raw, quality);
   let checkBlurred = 0;
+  let checkSearches = 0;
   if (input.faceCheck) {
     // Boxes handed in miss faces: people the person detector missed, faces too small for one search over the crop.
-    // What leaves must pass the detector itself, searched on the bytes that leave. Non-faces it reports (legs, a
-    // sign) are pixelated as well: a blurred shoe costs less than a face that leaves.
+    // What leaves must pass the detector itself, searched on the bytes that leave. Non-faces it reports (a torso, a
+    // sign) are pixelated as well: a blurred shoe costs less than a face that leaves. Every round searches the whole
+    // picture again: BlazeFace's answer for a spot depends on ±240 model px around it (measured), more than a small
+    // crop is wide, so no part of it is unaffected by a change elsewhere.
     for (let round = 0; ; round++) {
       const found = await facesInJpeg(jpeg, input.faceCheck);
+      checkSearches++;
       if (found.length === 0) break;
       if (round === SNAPSHOT_DEFAULTS.checkRounds + 1) throw new Error(`snapshot: the face check still finds ${found.length} face(s) in a flattened crop`);
       const more = found.map((b) => toRect(grow(b, SNAPSHOT_DEFAULTS.checkGrow), crop.w, crop.h)).filter((r): r is Rect => r !== null);
@@ -100,7 +109,7 @@ export async function renderSnapshot(input: SnapshotInput): Promise<RenderedSnap
       jpeg = await encode(raw, quality);
     }
   }
-  return { jpeg, w: crop.w, h: crop.h, sha256: createHash('sha256').update(jpeg).digest('hex'), crop, checkBlurred };
+  return { jpeg, w: crop.w, h: crop.h, sha256: createHash('sha256').update(jpeg).digest('hex'), crop, checkBlurred, checkSearches };
 }
 
 async function encode(raw: RawImage, quality: number): Promise<Buffer> {
