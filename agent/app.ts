@@ -6,6 +6,7 @@ import type { AppConfig } from './config/index.js';
 import { configHash } from './config/index.js';
 import { checkFfmpeg } from './decode/index.js';
 import {
+  FACE_SEARCH,
   ModelRegistry,
   VisionScheduler,
   RegionDetector,
@@ -141,7 +142,7 @@ export class Agent {
     const alarms = new ViolationLifecycle({ sink: { record: (v) => this.recordViolation(v) } });
     const cameraHealth = new ViolationLifecycle({ sink: { record: (v) => this.recordViolation(v) } });
     this.lifecycles.push(alarms, cameraHealth);
-    this.dashboard = new GuardDashboard({ clock: this.clock, logger: this.log.child({ stage: 'local' }), say: this.say, faceSearch: this.faceSearch(), cameraHealth });
+    this.dashboard = new GuardDashboard({ clock: this.clock, logger: this.log.child({ stage: 'local' }), say: this.say, faceSearch: this.faceSearch(FACE_SEARCH.previewTopZoom), cameraHealth });
     const uplink = createUplink(config, {
       url: hubUrl,
       store: this.store,
@@ -284,10 +285,13 @@ export class Agent {
     this.log.info({ violation: v }, 'violation recorded');
   }
 
-  /** Every face in a picture, the check snapshots and previews pass; null without a face model (head blur still applies). */
-  private faceSearch(): FaceSearch | null {
+  /**
+   * Every face in a picture, the check snapshots (and, from ×1, previews) pass; null without a face model (head blur
+   * still applies).
+   */
+  private faceSearch(topZoom: number = FACE_SEARCH.topZoom): FaceSearch | null {
     const face = this.models?.face;
-    return face ? async (picture) => (await face.search(picture)).map((f) => f.box) : null;
+    return face ? async (picture) => (await face.search(picture, topZoom)).map((f) => f.box) : null;
   }
 
   private birth(): BirthInfo {

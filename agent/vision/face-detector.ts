@@ -93,16 +93,16 @@ export class FaceDetector extends OnnxModel {
 
   /**
    * Every face in the whole picture, picture pixels, best first: BlazeFace run over the picture at each zoom of
-   * `faceSearchPlan` (one pass per level, or overlapping windows for a very large one; padding black), faces of all
-   * passes merged by weighted NMS. Needs the size-free model; a fixed-size one is refused (ModelError).
+   * `faceSearchPlan` from `topZoom` down (one pass per level, or overlapping windows for a large one; padding black),
+   * faces of all passes merged by weighted NMS. Needs the size-free model; a fixed-size one is refused (ModelError).
    */
-  search(picture: Frame): Promise<Face[]> {
+  search(picture: Frame, topZoom: number = FACE_SEARCH.topZoom): Promise<Face[]> {
     if (!this.sizeFree) {
       return Promise.reject(
         new ModelError(`model "${this.model.name}" takes only ${this.inputSize}x${this.inputSize} (no multiple_of ${FACE_SEARCH.multiple} in models.json); a whole-picture search needs the size-free model \`npm run models\` builds`),
       );
     }
-    return this.serialised(() => this.searchNow(picture));
+    return this.serialised(() => this.searchNow(picture, topZoom));
   }
 
   private async detectNow(frame: Frame, region: Box): Promise<Face[]> {
@@ -114,9 +114,9 @@ export class FaceDetector extends OnnxModel {
     return toFrame(raw, frame, sq.x1, sq.y1, k);
   }
 
-  private async searchNow(picture: Frame): Promise<Face[]> {
+  private async searchNow(picture: Frame, topZoom: number): Promise<Face[]> {
     const found: RawFace[] = [];
-    for (const level of faceSearchPlan(picture.width, picture.height)) {
+    for (const level of faceSearchPlan(picture.width, picture.height, topZoom)) {
       for (const win of level.windows) {
         const input = new Float32Array(win.width * win.height * 3);
         fillWindow(picture, level.zoom, win, input);

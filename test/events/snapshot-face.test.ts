@@ -197,8 +197,8 @@ describe('snapshots of real photos: the face detector finds no face in what is w
  * blown up 5×), and one pass over the whole crop at the same ×5 found only 23 of its 60 detections at heads. BlazeFace
  * finds small faces best at ×1.5–×2.5 and no better above (face-api and masked-crowd faces scaled down to 6 / 8 / 10 px:
  * 10 / 29 / 43 of 83 found at ×2, 4 / 15 / 39 at ×5, 0 / 3 / 27 at ×1), so ×2 sees every face it can see at all, in one
- * run for a vtest crop. Of those 130 crops, with every head pixelated and no check, 29 still had a detection at ×2
- * (bodies 20, background 6, pixelated heads 4; 0.52–0.77); unblurred, 34 had one, 21 of them in the head.
+ * run for a vtest crop. Of those 130 crops, with every head pixelated and no check, 30 still had a detection at ×2
+ * (bodies 19, background 7, pixelated heads 4; 0.51–0.76); unblurred, 34 had one, 21 of them in the head.
  * These two are from 5.8 s and 8.0 s.
  */
 describe('snapshots of a low-resolution video: the face check leaves nothing the face search reports', () => {

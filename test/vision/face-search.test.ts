@@ -58,6 +58,15 @@ describe('faceSearchPlan', () => {
     for (const l of faceSearchPlan(1920, 1080)) checkWindows(l);
   });
 
+  it('starts at another zoom when asked (previews: ×1), its levels a quarter each', () => {
+    expect(faceSearchPlan(768, 576, FACE_SEARCH.previewTopZoom).map((l) => [l.zoom, l.width, l.height, l.windows.length])).toEqual([
+      [1, 768, 576, 1],
+      [0.25, 192, 160, 1],
+    ]);
+    expect(() => faceSearchPlan(10, 10, 0)).toThrow(/top zoom must be above 0 and at most 8, got 0/);
+    expect(() => faceSearchPlan(10, 10, Number.NaN)).toThrow(/top zoom/);
+  });
+
   it('refuses a size that is not a picture', () => {
     expect(() => faceSearchPlan(0, 10)).toThrow(/picture size 0x10 is not a picture/);
     expect(() => faceSearchPlan(10.5, 10)).toThrow(/not a picture/);
