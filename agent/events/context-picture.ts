@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import type { Box, Frame } from '../shared/types.js';
 import { blurRegions, grow, headRegion, toRect, type RawImage, type Rect } from './blur.js';
-import type { FaceFinder } from './face-check.js';
+import type { FaceSearch } from './face-check.js';
 import { checkedEncode, SNAPSHOT_DEFAULTS } from './snapshot.js';
 
 /** What the rule looked at, in the moment frame's pixels: drawn over the picture. */
@@ -39,7 +39,12 @@ export interface ContextInput {
   /** JPEG quality. Default 80. */
   readonly quality?: number;
   /** The face check every picture passes on its own encoded bytes (absent: no model). */
-  readonly faceCheck?: FaceFinder;
+  readonly faceCheck?: FaceSearch;
+  /**
+   * The check of the strip beneath, on its own: its frames are small (people in them a few times smaller than in
+   * the moment), so it is searched from a closer zoom than the whole picture. Absent: `faceCheck` covers it.
+   */
+  readonly stripCheck?: FaceSearch;
 }
 
 export interface RenderedContext {
@@ -57,8 +62,11 @@ export const CONTEXT_DEFAULTS = { width: 640, quality: 80, stripGap: 4 } as cons
  * The guard's context picture of a violation: the whole frame, downscaled to `width`, with every face and every
  * person's head pixelated before anything is encoded, the people of the violation boxed, the rule's lines (with an
  * arrow to their `in` side) and zones drawn; beneath it a strip of the moments around it (each frame's heads
- * pixelated the same way). The encoded picture then passes the same face check as a snapshot, on its own bytes: what
- * the check reports is pixelated until it reports nothing (a picture that never converges is flattened, then refused).
+ * pixelated the same way). The frame at its shown size is searched for faces before anything is pixelated (the
+ * heads cover faces only where the person detector boxed the person well), and the picture passes the same face check
+ * as a snapshot twice: before the drawing (a line across a face can hide it from the detector, not from a person) and
+ * on the encoded bytes that leave; what the check reports is pixelated until it reports nothing (a picture that never
+ * converges is flattened, then refused).
  */
 export async function renderContext(input: ContextInput): Promise<RenderedContext> {
   const width = input.width ?? CONTEXT_DEFAULTS.width;
@@ -68,7 +76,11 @@ export async function renderContext(input: ContextInput): Promise<RenderedContex
   const scale = Math.min(1, width / m.width);
   const mw = Math.round(m.width * scale);
   const mh = Math.round(m.height * scale);
-  const moment = await pixelatedResized(m, [...input.faces.map((f) => grow(f, SNAPSHOT_DEFAULTS.faceGrow))], [...input.people, ...input.others], mw, mh);
+  // The whole frame is shown, faces of people the person detector missed or boxed loosely included (a portrait's
+  // box starts at the hair, so its head region can end above the mouth): the shown size is searched for faces first,
+  // and what is found is pixelated with the heads, at full resolution, before anything is encoded.
+  const seen = input.faceCheck ? await facesAtSize(m, mw, mh, input.faceCheck) : [];
+  const moment = await pixelatedResized(m, [...input.faces, ...seen].map((f) => grow(f, SNAPSHOT_DEFAULTS.faceGrow)), [...input.people, ...input.others], mw, mh);
 
   const n = input.strip.length;
   const gap = CONTEXT_DEFAULTS.stripGap;
@@ -80,19 +92,48 @@ export async function renderContext(input: ContextInput): Promise<RenderedContex
   }
   const stripH = strips.reduce((a, s) => Math.max(a, s.h), 0);
   const h = mh + (n > 0 ? gap + stripH : 0);
-  const overlay = Buffer.from(overlaySvg(input, scale, mw, mh));
   const composed = await sharp({ create: { width: mw, height: h, channels: 3, background: { r: 24, g: 24, b: 24 } } })
     .composite([
       { input: moment, raw: { width: mw, height: mh, channels: 3 }, left: 0, top: 0 },
-      { input: overlay, left: 0, top: 0 },
       ...strips.map((s, i) => ({ input: s.raw, raw: { width: s.w, height: s.h, channels: 3 as const }, left: i * (sw + gap), top: mh + gap })),
     ])
     .removeAlpha()
     .raw()
     .toBuffer();
-  const raw: RawImage = { data: composed, width: mw, height: h, channels: 3 };
-  const { jpeg, checkBlurred } = await checkedEncode(raw, quality, input.faceCheck, 'context picture');
+  const plain: RawImage = { data: composed, width: mw, height: h, channels: 3 };
+  const stripTop = mh + gap;
+  const check = input.faceCheck && n > 0 && input.stripCheck ? withStrip(input.faceCheck, input.stripCheck, stripTop) : input.faceCheck;
+  // Checked twice: first without the drawing, because a line or a box drawn across a face would change what the face
+  // detector sees there without hiding the face from a person; what this finds is pixelated under the drawing. Then
+  // the picture that leaves, on its own bytes.
+  const first = await checkedEncode(plain, quality, check, 'context picture');
+  const drawn = await sharp(plain.data, { raw: { width: mw, height: h, channels: 3 } })
+    .composite([{ input: Buffer.from(overlaySvg(input, scale, mw, mh)), left: 0, top: 0 }])
+    .removeAlpha()
+    .raw()
+    .toBuffer();
+  const raw: RawImage = { data: drawn, width: mw, height: h, channels: 3 };
+  const last = await checkedEncode(raw, quality, check, 'context picture');
+  const jpeg = last.jpeg;
+  const checkBlurred = first.checkBlurred + last.checkBlurred;
   return { jpeg, w: mw, h, sha256: createHash('sha256').update(jpeg).digest('hex'), checkBlurred };
+}
+
+/** The whole picture searched with `whole`, and the strip band below `top` searched on its own with `strip`. */
+function withStrip(whole: FaceSearch, strip: FaceSearch, top: number): FaceSearch {
+  return async (picture) => {
+    const rowBytes = picture.width * 3;
+    const band: Frame = { ...picture, height: picture.height - top, pixels: picture.pixels.subarray(top * rowBytes) };
+    const inBand = (await strip(band)).map((b) => ({ x1: b.x1, y1: b.y1 + top, x2: b.x2, y2: b.y2 + top }));
+    return [...(await whole(picture)), ...inBand];
+  };
+}
+
+/** Faces `search` finds in `f` shown at `w`×`h`, in `f`'s pixels. */
+async function facesAtSize(f: Frame, w: number, h: number, search: FaceSearch): Promise<Box[]> {
+  const shown = f.width === w && f.height === h ? f.pixels : await sharp(f.pixels, { raw: { width: f.width, height: f.height, channels: 3 } }).resize(w, h, { fit: 'fill' }).raw().toBuffer();
+  const [kx, ky] = [f.width / w, f.height / h];
+  return (await search({ ...f, width: w, height: h, pixels: shown })).map((b) => ({ x1: b.x1 * kx, y1: b.y1 * ky, x2: b.x2 * kx, y2: b.y2 * ky }));
 }
 
 /** A copy of `f` with `faces` and every person's head pixelated at full resolution, then resized to `w`×`h`. */

@@ -1,37 +1,24 @@
 import sharp from 'sharp';
 import type { Box, Frame } from '../shared/types.js';
 
-/** Faces a face detector finds in `region` of `frame` (frame pixels). */
+/** Faces a face detector finds in `region` of `frame` (frame pixels): the search for the faces handed to a snapshot. */
 export type FaceFinder = (frame: Frame, region: Box) => Promise<readonly Box[]>;
 
-export const FACE_CHECK_DEFAULTS = {
-  /** Search tiles are this part of the picture's shorter side (a face detector sees small faces only in small tiles)… */
-  tileFraction: 0.5,
-  /** …and at least this many pixels. */
-  minTilePx: 16,
-} as const;
+/**
+ * Every face a face detector finds anywhere in `picture` (picture pixels): in the agent, vision's
+ * `FaceDetector.search`, BlazeFace over the whole picture at the zooms where it finds the smallest faces it can find
+ * at all (agent/vision/face-search.ts). The check every snapshot passes.
+ */
+export type FaceSearch = (picture: Frame) => Promise<readonly Box[]>;
 
 /**
- * Overlapping square tiles over a `width × height` picture, each half the shorter side (at least 16 px), stepping by
- * half a tile, clipped to the picture: every face up to about a tile's size lies wholly inside one of them.
+ * Every face `search` finds in the encoded picture `jpeg`, decoded: the check a snapshot passes before it may leave
+ * the process, made on the very bytes that would leave.
  */
-export function searchTiles(width: number, height: number): Box[] {
-  const side = Math.max(FACE_CHECK_DEFAULTS.minTilePx, Math.min(width, height) * FACE_CHECK_DEFAULTS.tileFraction);
-  const out: Box[] = [];
-  for (let y = 0; y < height; y += side / 2) {
-    for (let x = 0; x < width; x += side / 2) out.push({ x1: x, y1: y, x2: Math.min(width, x + side), y2: Math.min(height, y + side) });
-  }
-  return out;
-}
-
-/**
- * Every face `find` reports in the encoded picture `jpeg`, searched tile by tile (`searchTiles`): the check a
- * snapshot passes before it may leave the process, made on the very bytes that would leave.
- */
-export async function facesInJpeg(jpeg: Buffer, find: FaceFinder): Promise<Box[]> {
+export async function facesInJpeg(jpeg: Buffer, search: FaceSearch): Promise<readonly Box[]> {
   const { data, info } = await sharp(jpeg).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   if (info.channels !== 1 && info.channels !== 3) throw new Error(`face check: decoded snapshot has ${info.channels} channels`);
-  const frame: Frame = {
+  const picture: Frame = {
     cameraId: 'snapshot-check',
     seq: 0,
     ts: 0,
@@ -41,7 +28,5 @@ export async function facesInJpeg(jpeg: Buffer, find: FaceFinder): Promise<Box[]
     format: info.channels === 1 ? 'gray' : 'rgb24',
     pixels: data,
   };
-  const found: Box[] = [];
-  for (const tile of searchTiles(info.width, info.height)) found.push(...(await find(frame, tile)));
-  return found;
+  return search(picture);
 }

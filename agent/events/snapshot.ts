@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import type { Box, Frame, SnapshotRef } from '../shared/types.js';
 import { blurRegions, grow, headRegion, toRect, type RawImage, type Rect } from './blur.js';
-import { facesInJpeg, type FaceFinder } from './face-check.js';
+import { facesInJpeg, type FaceSearch } from './face-check.js';
 
 export interface SnapshotInput {
   /** The violation's best frame, rgb24 or gray; never modified. */
@@ -18,10 +18,10 @@ export interface SnapshotInput {
   /** JPEG quality 1..100. Default 80. */
   readonly quality?: number;
   /**
-   * The face detector for the check every snapshot passes before it is returned: the encoded JPEG is searched in
-   * overlapping tiles and whatever it reports is pixelated too, until it reports nothing. Absent: no check (no model).
+   * The face search for the check every snapshot passes before it is returned: the encoded JPEG, decoded, is searched
+   * whole and whatever it reports is pixelated too, until it reports nothing. Absent: no check (no model).
    */
-  readonly faceCheck?: FaceFinder;
+  readonly faceCheck?: FaceSearch;
 }
 
 export interface RenderedSnapshot {
@@ -34,6 +34,8 @@ export interface RenderedSnapshot {
   readonly crop: Rect;
   /** Regions pixelated because the face check still found a face in the encoded picture (0 without a check). */
   readonly checkBlurred: number;
+  /** Searches of the encoded picture the check made: 1 when the first found nothing (0 without a check). */
+  readonly checkSearches: number;
 }
 
 export const SNAPSHOT_DEFAULTS = {
@@ -42,7 +44,10 @@ export const SNAPSHOT_DEFAULTS = {
   faceGrow: 0.2,
   /** A region the face check reports is grown by this much before it is pixelated (its box is tight). */
   checkGrow: 0.5,
-  /** Check-and-blur rounds before the whole crop is flattened to its mean colour (never seen needing more than 2). */
+  /**
+   * Check-and-blur rounds before the whole crop is flattened to its mean colour. Measured on 130 vtest person crops:
+   * 100 pass the first search, 23 need a second, 7 a third, none more.
+   */
   checkRounds: 4,
 } as const;
 
@@ -83,24 +88,33 @@ export async function renderSnapshot(input: SnapshotInput): Promise<RenderedSnap
     .filter((r): r is Rect => r !== null);
   const raw: RawImage = { data, width: crop.w, height: crop.h, channels };
   await blurRegions(raw, regions);
-  const { jpeg, checkBlurred } = await checkedEncode(raw, quality, input.faceCheck, 'snapshot');
-  return { jpeg, w: crop.w, h: crop.h, sha256: createHash('sha256').update(jpeg).digest('hex'), crop, checkBlurred };
+  const { jpeg, checkBlurred, checkSearches } = await checkedEncode(raw, quality, input.faceCheck, 'snapshot');
+  return { jpeg, w: crop.w, h: crop.h, sha256: createHash('sha256').update(jpeg).digest('hex'), crop, checkBlurred, checkSearches };
 }
 
 /**
- * Encodes `raw` and, with a face finder, checks the encoded bytes: what the finder still reports is pixelated (grown a
+ * Encodes `raw` and, with a face search, checks the encoded bytes: what the search still reports is pixelated (grown a
  * little) and the picture encoded again, until it reports nothing; after `checkRounds` the whole picture is flattened
- * to its mean colour, and if the finder reports a face even then, no picture is made (throws). Boxes handed in miss
+ * to its mean colour, and if the search reports a face even then, no picture is made (throws). Boxes handed in miss
  * faces (people the person detector missed, faces too small for one search): what leaves must pass the detector
- * itself, on the bytes that leave. Non-faces it reports (legs, a sign) are pixelated as well: a blurred shoe costs
- * less than a face that leaves. `raw` is modified in place.
+ * itself, searched on the bytes that leave. Non-faces it reports (a torso, a sign) are pixelated as well: a blurred
+ * shoe costs less than a face that leaves. Every round searches the whole picture again: BlazeFace's answer for a spot
+ * depends on ±240 model px around it (measured), more than a small crop is wide, so no part of it is unaffected by a
+ * change elsewhere. `raw` is modified in place. Shared by snapshots, previews and context pictures.
  */
-export async function checkedEncode(raw: RawImage, quality: number, faceCheck: FaceFinder | undefined, what: string): Promise<{ jpeg: Buffer; checkBlurred: number }> {
+export async function checkedEncode(
+  raw: RawImage,
+  quality: number,
+  faceCheck: FaceSearch | undefined,
+  what: string,
+): Promise<{ jpeg: Buffer; checkBlurred: number; checkSearches: number }> {
   let jpeg = await encode(raw, quality);
   let checkBlurred = 0;
-  if (!faceCheck) return { jpeg, checkBlurred };
+  let checkSearches = 0;
+  if (!faceCheck) return { jpeg, checkBlurred, checkSearches };
   for (let round = 0; ; round++) {
     const found = await facesInJpeg(jpeg, faceCheck);
+    checkSearches++;
     if (found.length === 0) break;
     if (round === SNAPSHOT_DEFAULTS.checkRounds + 1) throw new Error(`${what}: the face check still finds ${found.length} face(s) in a flattened picture`);
     const more = found.map((b) => toRect(grow(b, SNAPSHOT_DEFAULTS.checkGrow), raw.width, raw.height)).filter((r): r is Rect => r !== null);
@@ -109,7 +123,7 @@ export async function checkedEncode(raw: RawImage, quality: number, faceCheck: F
     checkBlurred += more.length;
     jpeg = await encode(raw, quality);
   }
-  return { jpeg, checkBlurred };
+  return { jpeg, checkBlurred, checkSearches };
 }
 
 async function encode(raw: RawImage, quality: number): Promise<Buffer> {

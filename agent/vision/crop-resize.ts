@@ -120,3 +120,63 @@ function taps(start: number, length: number, dst: number, src: number): Taps {
   }
   return { i0, i1, w };
 }
+
+/**
+ * Writes a `dstWidth` × `dstHeight` window of `frame` shrunk by the whole number `factor` into `out` (NHWC floats,
+ * like cropResizeInto): output pixel (i, j) is the mean of the frame's pixels in the `factor` × `factor` block at
+ * ((x0 + i)·factor, (y0 + j)·factor), the part of the block inside the frame; a block wholly outside gets `fill`.
+ * An area average, so a picture shrunk 8× keeps its shapes instead of the aliasing a bilinear sample would give.
+ */
+export function boxShrinkInto(
+  frame: Frame,
+  factor: number,
+  x0: number,
+  y0: number,
+  dstWidth: number,
+  dstHeight: number,
+  out: Float32Array,
+  norm: PixelNormalisation = RAW_PIXELS,
+  fill = 0,
+): void {
+  checkFrame(frame);
+  if (!Number.isInteger(factor) || factor < 1) throw new RangeError(`boxShrinkInto: factor must be a whole number >= 1, got ${factor}`);
+  if (out.length !== dstWidth * dstHeight * 3) {
+    throw new Error(`boxShrinkInto: output holds ${out.length} floats, ${dstWidth}x${dstHeight}x3 needs ${dstWidth * dstHeight * 3}`);
+  }
+  const ch = frame.format === 'gray' ? 1 : 3;
+  const src = frame.pixels;
+  const { scale, offset } = norm;
+  const fillValue = fill * scale + offset;
+  const sums = new Float64Array(3);
+  let o = 0;
+  for (let j = 0; j < dstHeight; j++) {
+    const ya = (y0 + j) * factor;
+    const yb = Math.min(frame.height, ya + factor);
+    for (let i = 0; i < dstWidth; i++) {
+      const xa = (x0 + i) * factor;
+      const xb = Math.min(frame.width, xa + factor);
+      if (ya >= frame.height || xa >= frame.width || ya < 0 || xa < 0) {
+        out[o++] = fillValue;
+        out[o++] = fillValue;
+        out[o++] = fillValue;
+        continue;
+      }
+      sums.fill(0);
+      for (let y = ya; y < yb; y++) {
+        let p = (y * frame.width + xa) * ch;
+        for (let x = xa; x < xb; x++, p += ch) {
+          sums[0] = (sums[0] as number) + (src[p] as number);
+          if (ch === 3) {
+            sums[1] = (sums[1] as number) + (src[p + 1] as number);
+            sums[2] = (sums[2] as number) + (src[p + 2] as number);
+          }
+        }
+      }
+      const n = (yb - ya) * (xb - xa);
+      const r = (sums[0] as number) / n;
+      out[o++] = r * scale + offset;
+      out[o++] = (ch === 3 ? (sums[1] as number) / n : r) * scale + offset;
+      out[o++] = (ch === 3 ? (sums[2] as number) / n : r) * scale + offset;
+    }
+  }
+}

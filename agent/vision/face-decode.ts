@@ -1,23 +1,29 @@
 /**
- * Decodes MediaPipe BlazeFace ("back", 256×256) outputs into face boxes. Anchors sit on a 16×16 grid
- * (2 per cell, 16 px cells) and an 8×8 grid (6 per cell, 32 px cells), at the cell centres; each
- * anchor predicts a score logit and 16 numbers: box centre offset x, y, width, height and six key
- * points (eyes, nose, mouth, ears), all in input pixels relative to the anchor. Overlapping boxes are
- * merged by weighted NMS (MediaPipe's blending), which is steadier from frame to frame than plain NMS.
+ * Decodes MediaPipe BlazeFace ("back") outputs into face boxes. Anchors sit at the cell centres of a grid of 16 px
+ * cells (2 per cell) and one of 32 px cells (6 per cell): 16×16 and 8×8 at the original 256×256, (H/16)×(W/16) and
+ * (H/32)×(W/32) for the size-free model at H×W, cells row by row. Each anchor predicts a score logit and 16 numbers:
+ * box centre offset x, y, width, height and six key points (eyes, nose, mouth, ears), all in input pixels relative to
+ * the anchor. Overlapping boxes are merged by weighted NMS (MediaPipe's blending), which is steadier from frame to
+ * frame than plain NMS.
  */
 import type { Box } from '../shared/types.js';
 
-/** One anchor layer: `cells` × `cells` grid with `perCell` anchors per cell. */
+/** One anchor layer: a grid of `stride`-pixel cells over the input with `perCell` anchors per cell. */
 export interface AnchorLayer {
-  readonly cells: number;
+  readonly stride: number;
   readonly perCell: number;
 }
 
-/** The "back" model's two output heads, in the order of its outputs (512 then 384 anchors). */
+/** The "back" model's two output heads, in the order of its outputs (512 then 384 anchors at 256×256). */
 export const BLAZEFACE_BACK_LAYERS: readonly AnchorLayer[] = [
-  { cells: 16, perCell: 2 },
-  { cells: 8, perCell: 6 },
+  { stride: 16, perCell: 2 },
+  { stride: 32, perCell: 6 },
 ];
+
+/** Anchors of `layer` over a `width` × `height` input (both multiples of its stride). */
+export function anchorCount(layer: AnchorLayer, width: number, height: number): number {
+  return (width / layer.stride) * (height / layer.stride) * layer.perCell;
+}
 
 /** Values per anchor in the box outputs: centre x, y, w, h, then six (x, y) key points. */
 export const BLAZEFACE_ROW = 16;
@@ -32,8 +38,9 @@ export interface RawFace {
 }
 
 export interface FaceDecodeOptions {
-  /** Square input side in pixels (256 for the back model). */
-  readonly inputSize: number;
+  /** Input width and height in pixels (256 × 256 for the original back model; multiples of 32 for the size-free one). */
+  readonly inputWidth: number;
+  readonly inputHeight: number;
   /** Probability (after sigmoid) a face must reach. */
   readonly minScore: number;
   /** Boxes overlapping a kept face by at least this IoU are merged into it. */
@@ -57,25 +64,30 @@ export function decodeFaces(
   }
   // Thresholding on the logit avoids an exp() for the thousands of anchors that are clearly empty.
   const minLogit = Math.log(opts.minScore / (1 - opts.minScore));
-  const size = opts.inputSize;
+  const { inputWidth, inputHeight } = opts;
   const candidates: RawFace[] = [];
   layers.forEach((layer, li) => {
     const s = scores[li] as Float32Array;
     const b = boxes[li] as Float32Array;
-    const anchors = layer.cells * layer.cells * layer.perCell;
+    const cols = inputWidth / layer.stride;
+    const rows = inputHeight / layer.stride;
+    if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols < 1 || rows < 1) {
+      throw new Error(`face decoder: a ${inputWidth}x${inputHeight} input is not a whole number of layer ${li}'s ${layer.stride} px cells`);
+    }
+    const anchors = anchorCount(layer, inputWidth, inputHeight);
     if (s.length !== anchors || b.length !== anchors * BLAZEFACE_ROW) {
       throw new Error(
-        `face decoder: layer ${li} (${layer.cells}x${layer.cells}x${layer.perCell}) needs ${anchors} scores and ` +
+        `face decoder: layer ${li} (${rows}x${cols}x${layer.perCell}) needs ${anchors} scores and ` +
           `${anchors * BLAZEFACE_ROW} box values, got ${s.length} and ${b.length}`,
       );
     }
-    const cell = size / layer.cells;
+    const cell = layer.stride;
     for (let i = 0; i < anchors; i++) {
       const logit = s[i] as number;
       if (!(logit >= minLogit)) continue;
       const c = Math.floor(i / layer.perCell);
-      const ax = ((c % layer.cells) + 0.5) * cell;
-      const ay = (Math.floor(c / layer.cells) + 0.5) * cell;
+      const ax = ((c % cols) + 0.5) * cell;
+      const ay = (Math.floor(c / cols) + 0.5) * cell;
       const r = i * BLAZEFACE_ROW;
       const cx = ax + (b[r] as number);
       const cy = ay + (b[r + 1] as number);

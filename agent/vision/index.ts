@@ -3,6 +3,7 @@ export { PersonDetector, type PersonDetectorOptions } from './person-detector.js
 export { ModelRegistry, ModelError, MODELS_FIX, defaultModelsDir, type LoadedModel } from './model-registry.js';
 export type { ModelEntry } from './manifest.js';
 export { FaceDetector, type Face, type FaceDetectorOptions } from './face-detector.js';
+export { FACE_SEARCH, faceSearchPlan, planPixels, type SearchLevel, type SearchWindow } from './face-search.js';
 export { MaskClassifier, type MaskClassifierOptions } from './mask-classifier.js';
 export { defaultThreads } from './onnx-session.js';
 export { openVisionModels, type VisionModels, type OpenVisionModelsOptions } from './vision-models.js';

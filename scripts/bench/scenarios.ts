@@ -7,6 +7,7 @@ import { benchCapacity } from './capacity.js';
 import { benchHub } from './hub.js';
 import { benchOutbox } from './outbox.js';
 import { benchOverhead } from './overhead.js';
+import { benchSnapshot } from './snapshot.js';
 import { benchCameras, benchFaceMask, benchVisionStage } from './vision.js';
 
 export interface Scenario {
@@ -45,6 +46,11 @@ export const scenarios: readonly Scenario[] = [
     name: 'face-mask',
     description: 'face search + mask classification per person (BlazeFace + project mask classifier)',
     run: async () => [{ ...(await benchFaceMask()) }],
+  },
+  {
+    name: 'snapshot',
+    description: 'CPU per privacy-safe picture with the face check: vtest crops, a face-api sample, a 768x576 preview, a 640x480 context frame; the tile check before, for comparison',
+    run: async () => (await benchSnapshot()).map((r) => ({ ...r })),
   },
   {
     name: 'vision',

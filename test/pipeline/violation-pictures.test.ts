@@ -11,8 +11,8 @@ import { ViolationLifecycle } from '../../agent/events/index.js';
 import { PictureQueue, ViolationPictures, answerJob, type PictureRunner } from '../../agent/pipeline/index.js';
 import { systemClock } from '../../agent/shared/clock.js';
 import { CameraMetrics } from '../../agent/shared/camera-metrics.js';
-import type { Box, Frame, RuleEvent, Violation } from '../../agent/shared/types.js';
-import type { FaceFinder } from '../../agent/events/index.js';
+import type { Frame, RuleEvent, Violation } from '../../agent/shared/types.js';
+import type { ZoomedFaceSearch } from '../../agent/pipeline/pictures/render.js';
 import { capturingLogger } from '../support/capturing-logger.js';
 import { tempDir } from '../store/fixtures.js';
 import { STANDING, found, frame } from './frames.js';
@@ -39,7 +39,7 @@ function event(phase: RuleEvent['phase'], over: Partial<RuleEvent> = {}): RuleEv
   };
 }
 
-function rig(over: { faces?: FaceFinder; allowed?: () => boolean; runner?: PictureRunner; overlay?: boolean } = {}) {
+function rig(over: { faces?: ZoomedFaceSearch; allowed?: () => boolean; runner?: PictureRunner; overlay?: boolean } = {}) {
   const t = tempDir('pictures');
   cleanups.push(t.cleanup);
   const log = capturingLogger();
@@ -91,25 +91,21 @@ describe('ViolationPictures', () => {
     expect(r.log.errors()).toEqual([]);
   });
 
-  it('asks the face finder about the crop region, so faces of people the detector missed are blurred too', async () => {
-    const regions: Box[] = [];
-    let checks = 0;
+  it('searches the encoded snapshot whole, from ×2, and pixelates what it finds (a face the person detector missed)', async () => {
+    const searches: { w: number; h: number; zoom: number }[] = [];
     const r = rig({
-      faces: (searched, region) => {
-        // The encoded picture is searched again before it is written (its own pixels); it shows no face.
-        if (searched.cameraId !== 'hall') return (checks++, Promise.resolve([]));
-        regions.push(region);
-        return Promise.resolve([{ x1: 465, y1: 255, x2: 495, y2: 285 }]);
+      faces: (picture, zoom) => {
+        searches.push({ w: picture.width, h: picture.height, zoom });
+        return Promise.resolve(searches.length === 1 ? [{ x1: 5, y1: 5, x2: 25, y2: 25 }] : []);
       },
     });
     r.handle(event('start'));
     await r.pictures.drain();
-    expect(r.recorded).toHaveLength(2);
-    expect(regions).toHaveLength(1);
-    expect(checks, 'the encoded picture was searched for faces before it was written').toBeGreaterThan(0);
-    const g = regions[0]!;
-    // The crop around the person box (455..505 × 250..400) grown by the margin, inside the frame.
-    expect([g.x1 <= 455, g.x2 >= 505, g.y1 <= 250, g.y2 >= 400, g.x1 >= 0, g.x2 <= 640]).toEqual([true, true, true, true, true, true]);
+    const pic = r.recorded[1]!;
+    expect(searches).toEqual([
+      { w: pic.snapshot!.w, h: pic.snapshot!.h, zoom: 2 },
+      { w: pic.snapshot!.w, h: pic.snapshot!.h, zoom: 2 },
+    ]);
   });
 
   it('asks for a new picture only when a revision improves on the last one, and none for ends or tamper alarms', async () => {

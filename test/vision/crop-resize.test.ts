@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../../agent/shared/types.js';
-import { cropResizeInto, squareAround } from '../../agent/vision/crop-resize.js';
+import { boxShrinkInto, cropResizeInto, squareAround } from '../../agent/vision/crop-resize.js';
 
 /** A 4x3 rgb frame whose pixel (x, y) is (10x + y, 100 + 10x + y, 200 + y). */
 function frame(format: Frame['format'] = 'rgb24'): Frame {
@@ -71,5 +71,32 @@ describe('squareAround', () => {
   it('makes a square on the longer side around the centre, optionally grown', () => {
     expect(squareAround({ x1: 10, y1: 20, x2: 30, y2: 60 })).toEqual({ x1: 0, y1: 20, x2: 40, y2: 60 });
     expect(squareAround({ x1: 0, y1: 0, x2: 10, y2: 10 }, 1.2)).toEqual({ x1: -1, y1: -1, x2: 11, y2: 11 });
+  });
+});
+
+describe('boxShrinkInto', () => {
+  it('averages each factor × factor block; a block cut by the edge averages what is inside, one outside is filled', () => {
+    // The 4x3 frame shrunk 2×: blocks x 0–1, 2–3 and rows 0–1, then row 2 alone; a third column lies outside.
+    const out = new Float32Array(3 * 2 * 3);
+    boxShrinkInto(frame(), 2, 0, 0, 3, 2, out, undefined, 7);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const want = [
+      [mean([0, 10, 1, 11]), mean([100, 110, 101, 111]), 200.5],
+      [mean([20, 30, 21, 31]), mean([120, 130, 121, 131]), 200.5],
+      [7, 7, 7],
+      [mean([2, 12]), mean([102, 112]), 202],
+      [mean([22, 32]), mean([122, 132]), 202],
+      [7, 7, 7],
+    ].flat();
+    out.forEach((v, i) => expect(v).toBeCloseTo(want[i] as number, 6));
+  });
+
+  it('starts at a window of the shrunk picture, replicates gray to three channels, normalises, refuses bad arguments', () => {
+    const out = new Float32Array(1 * 1 * 3);
+    boxShrinkInto(frame('gray'), 2, 1, 0, 1, 1, out, { scale: 1 / 127.5, offset: -1 });
+    const v = (20 + 30 + 21 + 31) / 4 / 127.5 - 1;
+    expect(Array.from(out).map((x) => +x.toFixed(6))).toEqual([v, v, v].map((x) => +x.toFixed(6)));
+    expect(() => boxShrinkInto(frame(), 1.5, 0, 0, 1, 1, out)).toThrow(/factor must be a whole number >= 1, got 1.5/);
+    expect(() => boxShrinkInto(frame(), 2, 0, 0, 2, 1, out)).toThrow(/output holds 3 floats, 2x1x3 needs 6/);
   });
 });

@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { BLAZEFACE_BACK_LAYERS, decodeFaces, iou, sigmoid, weightedNms, type RawFace } from '../../agent/vision/face-decode.js';
+import { anchorCount, BLAZEFACE_BACK_LAYERS, decodeFaces, iou, sigmoid, weightedNms, type RawFace } from '../../agent/vision/face-decode.js';
 
-const OPTS = { inputSize: 256, minScore: 0.5, iouThreshold: 0.3 };
+const OPTS = { inputWidth: 256, inputHeight: 256, minScore: 0.5, iouThreshold: 0.3 };
 
-/** Empty outputs (all logits −10) for the two layers of the back model. */
-function outputs() {
-  const scores = BLAZEFACE_BACK_LAYERS.map((l) => new Float32Array(l.cells * l.cells * l.perCell).fill(-10));
-  const boxes = BLAZEFACE_BACK_LAYERS.map((l) => new Float32Array(l.cells * l.cells * l.perCell * 16));
-  return { scores, boxes };
+/** Empty outputs (all logits −10) for the two layers of the back model at `w` × `h`. */
+function outputs(w = 256, h = 256) {
+  const scores = BLAZEFACE_BACK_LAYERS.map((l) => new Float32Array(anchorCount(l, w, h)).fill(-10));
+  const boxes = BLAZEFACE_BACK_LAYERS.map((l) => new Float32Array(anchorCount(l, w, h) * 16));
+  return { scores, boxes, w };
 }
 
 /** Sets anchor `a` of cell (col,row) in `layer` to a face with centre offset (dx,dy), size w×h and a key point at the anchor. */
 function put(o: ReturnType<typeof outputs>, layer: number, col: number, row: number, a: number, logit: number, box: [number, number, number, number]) {
   const l = BLAZEFACE_BACK_LAYERS[layer]!;
-  const i = (row * l.cells + col) * l.perCell + a;
+  const i = (row * (o.w / l.stride) + col) * l.perCell + a;
   o.scores[layer]![i] = logit;
   o.boxes[layer]!.set(box, i * 16);
 }
@@ -35,6 +35,20 @@ describe('decodeFaces (BlazeFace back anchors)', () => {
     put(o, 1, 7, 0, 5, 3, [0, 0, 64, 64]); // cell (7,0): centre (240, 16)
     const [f] = decodeFaces(o.scores, o.boxes, BLAZEFACE_BACK_LAYERS, OPTS);
     expect(f!.box).toEqual({ x1: 208, y1: -16, x2: 272, y2: 48 });
+  });
+
+  it('at any multiple of 32 (the size-free model): cells row by row over (H/16)×(W/16) and (H/32)×(W/32)', () => {
+    const o = outputs(384, 224); // 24×14 cells of 16 px, 12×7 of 32 px
+    put(o, 0, 23, 13, 1, 2, [0, 0, 20, 20]); // the last 16 px cell: centre (376, 216)
+    put(o, 1, 2, 6, 0, 2, [0, 0, 40, 40]); // 32 px cell (2,6): centre (80, 208)
+    const faces = decodeFaces(o.scores, o.boxes, BLAZEFACE_BACK_LAYERS, { ...OPTS, inputWidth: 384, inputHeight: 224 });
+    const round = (b: RawFace['box']) => ({ x1: +b.x1.toFixed(6), y1: +b.y1.toFixed(6), x2: +b.x2.toFixed(6), y2: +b.y2.toFixed(6) });
+    expect(faces.map((f) => round(f.box)).sort((a, b) => a.x1 - b.x1)).toEqual([
+      { x1: 60, y1: 188, x2: 100, y2: 228 },
+      { x1: 366, y1: 206, x2: 386, y2: 226 },
+    ]);
+    expect(() => decodeFaces(o.scores, o.boxes, BLAZEFACE_BACK_LAYERS, OPTS)).toThrow(/layer 0 \(16x16x2\) needs 512 scores and 8192 box values, got 672/);
+    expect(() => decodeFaces(o.scores, o.boxes, BLAZEFACE_BACK_LAYERS, { ...OPTS, inputWidth: 300 })).toThrow(/a 300x256 input is not a whole number of layer 0's 16 px cells/);
   });
 
   it('keeps only anchors at or above minScore, and drops boxes of no size', () => {

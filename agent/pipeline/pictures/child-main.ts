@@ -3,9 +3,8 @@
  * a job that fails is answered with its error, never with an unchecked picture.
  */
 import { FaceDetector, ModelRegistry } from '../../vision/index.js';
-import type { FaceFinder } from '../../events/index.js';
 import type { JobMessage, WorkerMessage } from './jobs.js';
-import { answerJob } from './render.js';
+import { answerJob, type ZoomedFaceSearch } from './render.js';
 
 function send(m: WorkerMessage): void {
   process.send?.(m);
@@ -15,12 +14,13 @@ async function main(): Promise<void> {
   const modelsDir = process.env.QMON_MODELS_DIR;
   let detector: FaceDetector;
   try {
+    // The size-free face model: one pass over a whole picture per zoom (FaceDetector.search).
     detector = await FaceDetector.create({ registry: ModelRegistry.open(modelsDir || undefined), threads: 1 });
   } catch (e) {
     send({ fatal: `snapshot worker: face model could not be loaded: ${e instanceof Error ? e.message : String(e)}` });
     process.exit(1);
   }
-  const faces: FaceFinder = async (frame, region) => (await detector.detect(frame, region)).map((f) => f.box);
+  const faces: ZoomedFaceSearch = async (picture, topZoom) => (await detector.search(picture, topZoom)).map((f) => f.box);
   // One job at a time, in arrival order: the agent sends the next only after this one's reply.
   let chain = Promise.resolve();
   process.on('message', (m: JobMessage) => {

@@ -4,12 +4,27 @@
  * again), then, for a violation's picture, the atomic write. Runs in the worker process; tests run it in-process.
  */
 import sharp from 'sharp';
-import { cropRect, renderContext, renderSnapshot, SNAPSHOT_DEFAULTS, writeSnapshotAtomic, type FaceFinder, type StripFrame } from '../../events/index.js';
+import { renderContext, renderSnapshot, writeSnapshotAtomic, type FaceSearch, type StripFrame } from '../../events/index.js';
 import type { Box, Frame } from '../../shared/types.js';
+import { FACE_SEARCH } from '../../vision/index.js';
 import type { PictureJob, PictureReply } from './jobs.js';
 
+/**
+ * The face detector's search of a whole picture from a first zoom (vision's `FaceDetector.search`): snapshots are
+ * searched from ×2 (the smallest faces BlazeFace finds, on a small crop), whole frames (previews, context pictures)
+ * from ×1 (faces from ~12 px, a quarter of the cost: agent/vision/README.md, "Searching a whole picture for faces").
+ */
+export type ZoomedFaceSearch = (picture: Frame, topZoom: number) => Promise<readonly Box[]>;
+
+/** First zooms of the face check by picture kind (vision's FACE_SEARCH.topZoom and previewTopZoom). */
+export const CHECK_TOP_ZOOM: Readonly<Record<PictureJob['kind'], number>> = {
+  snapshot: FACE_SEARCH.topZoom,
+  context: FACE_SEARCH.previewTopZoom,
+  preview: FACE_SEARCH.previewTopZoom,
+};
+
 /** The worker's answer to `job`: the picture, or the error that kept it from being made (never a partial picture). */
-export async function answerJob(job: PictureJob, faces: FaceFinder | null): Promise<PictureReply> {
+export async function answerJob(job: PictureJob, faces: ZoomedFaceSearch | null): Promise<PictureReply> {
   try {
     return await renderPicture(job, faces);
   } catch (e) {
@@ -18,10 +33,12 @@ export async function answerJob(job: PictureJob, faces: FaceFinder | null): Prom
 }
 
 /**
- * Renders `job`. `faces` is the face detector (null without a face model: heads are still pixelated, nothing is
- * checked, which the agent never ships: it loads the model). Throws what the render or the write throws.
+ * Renders `job`. `faces` is the face detector's search (null without a face model: heads are still pixelated, nothing
+ * is checked, which the agent never ships: it loads the model). The check searches the encoded picture, so no search
+ * of the raw frame comes before it (what it would find, the check finds on the bytes that leave). Throws what the
+ * render or the write throws.
  */
-export async function renderPicture(job: PictureJob, faces: FaceFinder | null): Promise<Extract<PictureReply, { ok: true }>> {
+export async function renderPicture(job: PictureJob, faces: ZoomedFaceSearch | null): Promise<Extract<PictureReply, { ok: true }>> {
   const started = process.cpuUsage();
   const frame: Frame = {
     cameraId: job.cameraId,
@@ -33,21 +50,23 @@ export async function renderPicture(job: PictureJob, faces: FaceFinder | null): 
     format: job.frame.format,
     pixels: Buffer.from(job.frame.pixels.buffer, job.frame.pixels.byteOffset, job.frame.pixels.byteLength),
   };
-  const found = faces ? await faces(frame, regionOf(cropRect(job.people, SNAPSHOT_DEFAULTS.margin, frame.width, frame.height))) : [];
-  const check = faces ? { faceCheck: faces } : {};
+  const zoom = CHECK_TOP_ZOOM[job.kind];
+  const search: FaceSearch | null = faces ? (picture) => faces(picture, zoom) : null;
+  const check = search ? { faceCheck: search } : {};
   const shot = job.context
     ? await renderContext({
         moment: frame,
         people: job.people,
         others: job.others,
-        // The whole frame is shown, so faces are searched in the whole frame (`people` empty: no crop).
-        faces: faces ? await faces(frame, regionOf(cropRect([], 0, frame.width, frame.height))) : [],
+        faces: [],
         overlay: job.context.overlay,
         strip: await stripAround(frame, job),
         quality: job.quality,
         ...check,
+        // The strip's frames are a fifth of the moment's width: searched from the snapshots' closer zoom.
+        ...(faces ? { stripCheck: (picture: Frame) => faces(picture, FACE_SEARCH.topZoom) } : {}),
       })
-    : await renderSnapshot({ frame, people: job.people, faces: found, others: job.others, quality: job.quality, ...check });
+    : await renderSnapshot({ frame, people: job.people, faces: [], others: job.others, quality: job.quality, ...check });
   if (job.file) await writeSnapshotAtomic(job.file.dir, job.file.name, shot.jpeg);
   const used = process.cpuUsage(started);
   return {
@@ -84,6 +103,3 @@ async function stripAround(frame: Frame, job: PictureJob): Promise<StripFrame[]>
   return [...kept.filter((m) => m.offsetMs < 0).map(toStrip), now, ...kept.filter((m) => m.offsetMs > 0).map(toStrip)];
 }
 
-function regionOf(r: { x: number; y: number; w: number; h: number }): Box {
-  return { x1: r.x, y1: r.y, x2: r.x + r.w, y2: r.y + r.h };
-}
