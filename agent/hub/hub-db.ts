@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { EventPayload } from '../contract/index.js';
 import { FacilityRegistry, REGISTRY_DDL } from './registry.js';
+import { openHubSqlite } from './sqlite-file.js';
 import { facilitySummaries, recentEvents, type FacilityRecord, type FacilitySummary, type RecentEvent } from './summary.js';
 
 /** One stored event: the highest revision the hub has of (fid, event_id). */
@@ -66,11 +67,8 @@ export class HubDb {
   /** Opens (and creates) the hub's database; `readonly` opens an existing one for `qmon hub status`. */
   constructor(file: string, opts: { readonly?: boolean } = {}) {
     if (opts.readonly && (file === ':memory:' || !existsSync(file))) throw new Error(`hub database ${file} does not exist`);
-    this.db = new Database(file, { readonly: opts.readonly === true });
-    if (!opts.readonly && file !== ':memory:') {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
-    }
+    this.db = openHubSqlite(file, { readonly: opts.readonly === true });
+    if (!opts.readonly && file !== ':memory:') this.db.pragma('synchronous = FULL');
     if (!opts.readonly) this.createTables();
     const hasTables = this.db.prepare(`SELECT count(*) FROM sqlite_master WHERE name IN ('events', 'deliveries', 'facilities')`).pluck().get();
     if (hasTables !== 3) {

@@ -11,6 +11,7 @@ import {
   topics,
   type Signer,
 } from '../contract/index.js';
+import { makePrivateDir, securePrivateTree } from '../shared/permissions.js';
 import { AckBatch } from './ack-batch.js';
 import { Admission } from './admission.js';
 import { connectHubClient } from './hub-client.js';
@@ -66,6 +67,11 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     }
     this.admission = new Admission(this.store.registry, this.tracker, opts);
     if (opts.snapshotDir !== undefined && !(this.store instanceof SqliteHubStore)) throw new Error('snapshot collection needs the SQLite store (not yet on PostgreSQL)');
+    if (opts.snapshotDir !== undefined) {
+      // Images of people: the folder 0700 and everything in it private, also what an older version left readable.
+      makePrivateDir(opts.snapshotDir);
+      securePrivateTree(opts.snapshotDir, opts.logger);
+    }
     this.snapshots =
       opts.snapshotDir === undefined ? null : new HubSnapshots(this.local().db, opts.snapshotDir, (...a) => this.noteSnapshot(...a), opts.uploadUrl);
     this.inbound = new HubInbound({

@@ -1,6 +1,5 @@
-import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { PRIVATE_FILE_MODE, makePrivateDir } from './permissions.js';
+import { makePrivateDir, makeSqliteFilesPrivate } from '../shared/permissions.js';
 import Database from 'better-sqlite3';
 import type { Clock } from '../shared/clock.js';
 import type { EpochMs, Violation } from '../shared/types.js';
@@ -76,9 +75,7 @@ export class Store {
       const { from, to } = migrate(db, file);
       if (from !== to) opts.logger.info({ file, from, to }, 'store schema migrated');
       if (!fresh) convertToIncrementalVacuum(db, file, opts.logger);
-      // SQLite creates its files 0644 & ~umask, and the -wal/-shm files with the database file's mode: 0600 on
-      // the database keeps all three private whatever the umask.
-      for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, PRIVATE_FILE_MODE);
+      makeSqliteFilesPrivate(file);
     } catch (e) {
       db.close();
       if (e instanceof StoreError) throw e;
