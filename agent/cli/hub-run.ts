@@ -15,6 +15,7 @@ import {
   startHubHttp,
   startHubUpload,
   type HubHttp,
+  type HubTls,
   type HubUpload,
 } from '../hub/index.js';
 import { createLogger, redactText, type Logger } from '../ops/index.js';
@@ -30,6 +31,10 @@ export const HB_STALE_MS = 180_000;
 export interface HubServiceOptions {
   /** `mqtt://` / `mqtts://` URL of an existing broker; or null with `embeddedPort` set. */
   readonly broker: string | null;
+  /** For an `mqtts://` broker: the pinned CA and the hub's client certificate and key (read from files). */
+  readonly tls?: HubTls;
+  /** A password listener's password (from QMON_HUB_BROKER_PASSWORD; the username may be in the URL). */
+  readonly brokerPassword?: string;
   readonly embeddedPort?: number;
   readonly db: string;
   readonly http?: { readonly host: string; readonly port: number };
@@ -98,6 +103,8 @@ export async function startHubService(opts: HubServiceOptions): Promise<HubServi
       hbStaleMs: HB_STALE_MS,
       ...(opts.shared !== undefined && { shared: opts.shared }),
       ...(opts.clientId !== undefined && { clientId: opts.clientId }),
+      ...(opts.tls && { tls: opts.tls }),
+      ...(opts.brokerPassword !== undefined && { password: opts.brokerPassword }),
       ...(opts.snapshotDir !== undefined && { snapshotDir: opts.snapshotDir }),
       ...(upload && { uploadUrl: opts.upload?.url ?? upload.url }),
       ...(opts.facilities !== undefined && { facilities: opts.facilities }),
@@ -178,16 +185,37 @@ function uploadOptions(listen?: string, cert?: string, key?: string, url?: strin
   const at = parseHostPort(listen);
   if (at === null) throw new UserError(`--upload-listen: expected HOST:PORT, got "${listen}"`, 2);
   if (url !== undefined && !/^https:\/\/[^/?#\s]+$/.test(url)) throw new UserError(`--upload-url: expected https://HOST[:PORT] with nothing after, got "${redactText(url)}"`, 2);
-  const read = (file: string, flag: string): Buffer => {
-    try {
-      return readFileSync(file);
-    } catch (e) {
-      throw new UserError(`${flag}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 2);
-    }
-  };
-  return { ...at, cert: read(cert, '--upload-cert'), key: read(key, '--upload-key'), ...(url !== undefined && { url }) };
+  return { ...at, cert: readFlagFile(cert, '--upload-cert'), key: readFlagFile(key, '--upload-key'), ...(url !== undefined && { url }) };
 }
 
+
+/** Where a password listener's password comes from (never argv, see `--broker`). */
+const BROKER_PASSWORD_ENV = 'QMON_HUB_BROKER_PASSWORD';
+
+/**
+ * `--ca FILE --cert FILE --key FILE`: the hub connects to a TLS broker like an agent does, the broker's CA pinned
+ * and a client certificate (CN = the hub's identity in the ACL) instead of a password. `--cert` and `--key` go
+ * together, and only with mqtts://.
+ */
+function brokerTls(broker: string | undefined, ca?: string, cert?: string, key?: string): HubTls | undefined {
+  if (ca === undefined && cert === undefined && key === undefined) return undefined;
+  if (broker === undefined || !broker.startsWith('mqtts://')) throw new UserError('--ca, --cert and --key are for a TLS broker: give --broker mqtts://HOST:PORT', 2);
+  if ((cert === undefined) !== (key === undefined)) throw new UserError('--cert and --key go together (the hub\'s client certificate and its private key)', 2);
+  return {
+    ...(ca !== undefined && { ca: readFlagFile(ca, '--ca') }),
+    ...(cert !== undefined && { cert: readFlagFile(cert, '--cert') }),
+    ...(key !== undefined && { key: readFlagFile(key, '--key') }),
+  };
+}
+
+/** A file named by a flag, or a usage error naming the flag, the file and why (never a stack trace). */
+function readFlagFile(file: string, flag: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new UserError(`${flag}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 2);
+  }
+}
 
 /** `qmon hub run`: parses the flags, runs the service until SIGINT/SIGTERM or --duration, prints the counters. */
 export async function runHub(argv: string[], usage: string): Promise<number> {
@@ -211,10 +239,19 @@ export async function runHub(argv: string[], usage: string): Promise<number> {
     'signing-key': { type: 'string' },
     'allow-unsigned': { type: 'boolean' },
     'http-host': { type: 'string', multiple: true },
+    ca: { type: 'string' },
+    cert: { type: 'string' },
+    key: { type: 'string' },
   });
   if ((v.broker === undefined) === (v.embedded !== true)) throw new UserError('give exactly one of --broker URL or --embedded', 2);
   if (v.broker !== undefined && !/^mqtts?:\/\/[^/]+/.test(v.broker)) {
     throw new UserError(`--broker must be an mqtt:// or mqtts:// URL (got "${redactText(v.broker)}")`, 2);
+  }
+  if (v.broker !== undefined && /^mqtts?:\/\/[^/@]*:[^/@]*@/.test(v.broker)) {
+    throw new UserError(
+      `--broker: a password in the URL is visible to every user (ps); connect with the hub's client certificate (--ca, --cert, --key) or put the password in ${BROKER_PASSWORD_ENV}`,
+      2,
+    );
   }
   if (v.port !== undefined && v.embedded !== true) throw new UserError('--port only goes with --embedded', 2);
   const port = v.port === undefined ? undefined : Number(v.port);
@@ -224,6 +261,8 @@ export async function runHub(argv: string[], usage: string): Promise<number> {
   const duration = v.duration === undefined ? null : Number(v.duration);
   if (duration !== null && !(duration > 0)) throw new UserError(`--duration: expected a number of seconds > 0, got "${v.duration}"`, 2);
 
+  const tls = brokerTls(v.broker, v.ca, v.cert, v.key);
+  const brokerPassword = process.env[BROKER_PASSWORD_ENV] || undefined;
   const upload = uploadOptions(v['upload-listen'], v['upload-cert'], v['upload-key'], v['upload-url'], v.snapshots);
 
   const signingKey = v['signing-key'] === undefined ? undefined : readSigningKey(v['signing-key']);
@@ -231,6 +270,8 @@ export async function runHub(argv: string[], usage: string): Promise<number> {
   const say = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)}  hub: ${redactText(line)}\n`);
   const service = await startHubService({
     broker: v.broker ?? null,
+    ...(tls && { tls }),
+    ...(brokerPassword !== undefined && { brokerPassword }),
     ...(port !== undefined && { embeddedPort: port }),
     db: v.db ?? DEFAULT_DB,
     ...(http !== undefined && { http }),

@@ -6,6 +6,7 @@ import type { EventPayload, StatusPayload } from '../contract/index.js';
 import type { HubDrop } from './admission.js';
 import type { ResendRange } from './facilities.js';
 import type { HubStore } from './store.js';
+import type { HubTls } from './hub-client.js';
 
 export interface ReferenceHubOptions {
   readonly url: string;
@@ -22,6 +23,11 @@ export interface ReferenceHubOptions {
    */
   readonly shared?: boolean;
   readonly clientId?: string;
+  /** For an `mqtts://` broker: the pinned CA and the hub's client certificate (its identity in the broker's ACL). */
+  readonly tls?: HubTls;
+  /** For a password listener; from the environment, never from the command line. */
+  readonly username?: string;
+  readonly password?: string;
   /** 5 by default, with a fall back to 4 when the broker refuses 5 (aedes speaks 3.1.1). */
   readonly protocolVersion?: 4 | 5;
   readonly reconnectMs?: number;

@@ -249,6 +249,9 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
         isCurrent: (client) => this.client === client,
         signer: this.signer,
         onReplaced: (client) => (this.client = client),
+        ...(this.opts.tls && { tls: this.opts.tls }),
+        ...(this.opts.username !== undefined && { username: this.opts.username }),
+        ...(this.opts.password !== undefined && { password: this.opts.password }),
       },
       version,
     );
