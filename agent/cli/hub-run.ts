@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { readFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
-import { parsePrivateKey } from '../contract/index.js';
+import { facilityBudget, MIN_REPLAY_RATE_PER_S, parsePrivateKey, type FacilityBudget } from '../contract/index.js';
 import {
   ApiAccess,
   EmbeddedBroker,
@@ -22,7 +22,7 @@ import { createLogger, redactText, type Logger } from '../ops/index.js';
 import { systemClock } from '../shared/clock.js';
 import { openPgStore, refusePasswordInUrl } from './hub-pg.js';
 import { helpRequested, printHelp } from './help.js';
-import { UserError } from './user-error.js';
+import { readFlagFile, UserError } from './user-error.js';
 
 const DEFAULT_DB = 'qmon-hub.db';
 /** A facility whose heartbeat is older than this shows stale (here and in `qmon hub status`). */
@@ -35,6 +35,8 @@ export interface HubServiceOptions {
   readonly tls?: HubTls;
   /** A password listener's password (from QMON_HUB_BROKER_PASSWORD; the username may be in the URL). */
   readonly brokerPassword?: string;
+  /** Each facility's budget (`facilityBudget()` by default); null: none (to measure its cost). */
+  readonly facilityBudget?: FacilityBudget | null;
   readonly embeddedPort?: number;
   readonly db: string;
   readonly http?: { readonly host: string; readonly port: number };
@@ -105,6 +107,7 @@ export async function startHubService(opts: HubServiceOptions): Promise<HubServi
       ...(opts.clientId !== undefined && { clientId: opts.clientId }),
       ...(opts.tls && { tls: opts.tls }),
       ...(opts.brokerPassword !== undefined && { password: opts.brokerPassword }),
+      ...(opts.facilityBudget !== undefined && { facilityBudget: opts.facilityBudget }),
       ...(opts.snapshotDir !== undefined && { snapshotDir: opts.snapshotDir }),
       ...(upload && { uploadUrl: opts.upload?.url ?? upload.url }),
       ...(opts.facilities !== undefined && { facilities: opts.facilities }),
@@ -208,13 +211,20 @@ function brokerTls(broker: string | undefined, ca?: string, cert?: string, key?:
   };
 }
 
-/** A file named by a flag, or a usage error naming the flag, the file and why (never a stack trace). */
-function readFlagFile(file: string, flag: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    throw new UserError(`${flag}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 2);
+/**
+ * Each facility's budget: the contract's (`facilityBudget`) for agents replaying at most `--replay-rate` rows a
+ * second (their config's `hub.replay_rate_per_s`, default 5); `--no-facility-budget` turns it off, for measuring
+ * what it costs (never in production: one facility could then stall the hub for everyone).
+ */
+function budgetOf(replayRate: string | undefined, off: boolean): FacilityBudget | null {
+  if (off) {
+    if (replayRate !== undefined) throw new UserError('--replay-rate sizes the facility budget: it does not go with --no-facility-budget', 2);
+    return null;
   }
+  if (replayRate === undefined) return facilityBudget();
+  const r = Number(replayRate);
+  if (!(r >= MIN_REPLAY_RATE_PER_S && r <= 1000)) throw new UserError(`--replay-rate: expected ${MIN_REPLAY_RATE_PER_S}..1000 rows per second, got "${replayRate.slice(0, 40)}"`, 2);
+  return facilityBudget(r);
 }
 
 /** `qmon hub run`: parses the flags, runs the service until SIGINT/SIGTERM or --duration, prints the counters. */
@@ -242,6 +252,8 @@ export async function runHub(argv: string[], usage: string): Promise<number> {
     ca: { type: 'string' },
     cert: { type: 'string' },
     key: { type: 'string' },
+    'replay-rate': { type: 'string' },
+    'no-facility-budget': { type: 'boolean' },
   });
   if ((v.broker === undefined) === (v.embedded !== true)) throw new UserError('give exactly one of --broker URL or --embedded', 2);
   if (v.broker !== undefined && !/^mqtts?:\/\/[^/]+/.test(v.broker)) {
@@ -262,6 +274,7 @@ export async function runHub(argv: string[], usage: string): Promise<number> {
   if (duration !== null && !(duration > 0)) throw new UserError(`--duration: expected a number of seconds > 0, got "${v.duration}"`, 2);
 
   const tls = brokerTls(v.broker, v.ca, v.cert, v.key);
+  const budget = budgetOf(v['replay-rate'], v['no-facility-budget'] === true);
   const brokerPassword = process.env[BROKER_PASSWORD_ENV] || undefined;
   const upload = uploadOptions(v['upload-listen'], v['upload-cert'], v['upload-key'], v['upload-url'], v.snapshots);
 
@@ -272,6 +285,7 @@ export async function runHub(argv: string[], usage: string): Promise<number> {
     broker: v.broker ?? null,
     ...(tls && { tls }),
     ...(brokerPassword !== undefined && { brokerPassword }),
+    facilityBudget: budget,
     ...(port !== undefined && { embeddedPort: port }),
     db: v.db ?? DEFAULT_DB,
     ...(http !== undefined && { http }),
@@ -309,12 +323,7 @@ export async function runHub(argv: string[], usage: string): Promise<number> {
 }
 
 function readSigningKey(file: string): KeyObject {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UserError(`--signing-key: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 2);
-  }
+  const text = readFlagFile(file, '--signing-key').toString('utf8');
   try {
     return parsePrivateKey(text);
   } catch (e) {

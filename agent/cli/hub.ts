@@ -16,7 +16,8 @@ const USAGE = `Usage:
   qmon hub run (--broker URL [--ca FILE] [--cert FILE --key FILE] | --embedded [--port N])
                [--db FILE | --db postgres://HOST[:PORT]/DB] [--http HOST:PORT] [--shared] [--client-id ID]
                [--snapshots DIR [--upload-listen HOST:PORT --upload-cert FILE --upload-key FILE [--upload-url URL]]]
-               [--signing-key FILE] [--allow-unsigned] [--open-registry] [--duration SECONDS] [--log-level LEVEL]
+               [--signing-key FILE] [--allow-unsigned] [--open-registry] [--replay-rate R] [--no-facility-budget]
+               [--duration SECONDS] [--log-level LEVEL]
       Run the reference hub consumer: store every event (de-duplicated), ACK it after the commit, publish the
       retained qmon/v1/hub/state, and serve GET /facilities and GET /events?fid=&limit= as JSON.
       --broker mqtts://HOST:PORT --ca FILE --cert FILE --key FILE connects to a TLS broker (the national template,
@@ -33,6 +34,10 @@ const USAGE = `Usage:
       listening address is not what agents reach) instead of sending them over MQTT. Agents PUT only to port
       8443 of the broker's host unless their config says otherwise (hub.upload_port): listen there.
       Only registered facilities are accepted (qmon hub facility add); others are dropped and counted.
+      Each facility has a budget of messages and bytes per second (every camera's events, the backlog replay
+      rate, heartbeats; the burst of a reconnect): more is dropped and counted, and facilities are served in
+      turn, so one facility flooding delays nobody else. --replay-rate R: the highest replay_rate_per_s your
+      agents use (default 5). --no-facility-budget turns the budget off (to measure its cost; not for production).
       --open-registry accepts and registers ANY facility that posts: for the demo and tests only.
       --signing-key FILE: the hub's Ed25519 private key (qmon hub keys generate); every ACK, command and hub/state
       is signed with it, and agents that pin its public key ignore anything else. Events (and status, birth,

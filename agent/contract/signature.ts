@@ -1,4 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { z } from 'zod';
 
 /**
  * Message signatures of the contract (docs/hub-contract.md, "Signatures"). Ed25519 over
@@ -20,8 +21,31 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sig
 
 export const SIG_ALG = 'ed25519';
 const DOMAIN = 'qmon-sig/1\n';
-/** `,"sig":{...}}` at the very end: kid is 16 hex, an Ed25519 signature is 64 bytes = 86 base64url chars. */
-const SUFFIX_RE = /,"sig":\{"alg":"ed25519","kid":"([0-9a-f]{16})","value":"([A-Za-z0-9_-]{86})"\}\}$/;
+/** A key id (16 hex) and a signature value (an Ed25519 signature is 64 bytes = 86 base64url characters). */
+const KID = '[0-9a-f]{16}';
+const VALUE = '[A-Za-z0-9_-]{86}';
+/** `,"sig":{...}}` at the very end. */
+const SUFFIX_RE = new RegExp(`,"sig":\\{"alg":"ed25519","kid":"(${KID})","value":"(${VALUE})"\\}\\}$`);
+/** A signed empty object: `{"sig":{...}}` (no comma before sig). */
+const BARE_RE = new RegExp(`^\\{"sig":\\{"alg":"ed25519","kid":"(${KID})","value":"(${VALUE})"\\}\\}$`);
+
+/**
+ * The `sig` member as the published JSON Schemas describe it (json-schemas.ts): the same shape the verifier cuts
+ * off. Its order (alg, kid, value) and the absence of whitespace are part of the format, which JSON Schema cannot
+ * say; the verifier checks them.
+ */
+export const SignatureMember = z
+  .strictObject({
+    alg: z.literal(SIG_ALG),
+    kid: z.string().regex(new RegExp(`^${KID}$`)),
+    value: z.string().regex(new RegExp(`^${VALUE}$`)),
+  })
+  .meta({
+    description:
+      'The message signature, appended by the signer as the LAST member: Ed25519 over "qmon-sig/1\\n" + topic + "\\n" + ' +
+      'the payload bytes without sig; kid = first 16 hex digits of sha256 of the raw public key. Verify over the RAW ' +
+      'received bytes, never by re-serialising (docs/hub-contract.md, "Signatures"). Absent when the sender has no key.',
+  });
 /** The longest suffix the regex can match; only this many trailing bytes are looked at. */
 const SUFFIX_MAX = ',"sig":{"alg":"ed25519","kid":"","value":""}}'.length + 16 + 86;
 
@@ -127,7 +151,7 @@ export function openSigned(topic: string, payload: Buffer, trusted: ReadonlyMap<
   let cut = m ? tailStart + m.index : -1;
   if (!m) {
     // `{"sig":{...}}`: a signed empty object (no comma before sig).
-    const bare = /^\{"sig":\{"alg":"ed25519","kid":"([0-9a-f]{16})","value":"([A-Za-z0-9_-]{86})"\}\}$/.exec(payload.toString('latin1'));
+    const bare = BARE_RE.exec(payload.toString('latin1'));
     if (!bare) return { ok: false, problem: 'unsigned' };
     m = bare;
     cut = 1;

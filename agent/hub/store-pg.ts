@@ -5,8 +5,9 @@ import { assessGaps, expand, gapQuery, type GapRow } from './gaps.js';
 import type { HubEventRow, IngestResult } from './hub-db.js';
 import { migrate } from './pg-migrations.js';
 import { kidOf, type RegisteredFacility } from './registry.js';
-import { facilityFromRow } from './store-sqlite.js';
-import type { FacilityState, HubStore, RegistryView, ResendRange } from './store.js';
+import { cameraFreshness, facilityFromRow } from './store-sqlite.js';
+import type { SeqBase } from './facilities.js';
+import type { FacilityState, HubStore, LivenessOutcome, RegistryView, ResendRange } from './store.js';
 import type { EventScope, FacilitySummary, RecentEvent } from './summary.js';
 import type { KeyObject } from 'node:crypto';
 import { fidProblem, parsePublicKey } from '../contract/index.js';
@@ -30,22 +31,45 @@ const MAX_BATCH = 500;
 /** Deadlock or serialization failure: the statement is retried (each is one short transaction). */
 const RETRYABLE = new Set(['40P01', '40001']);
 
-const INGEST = `
-  WITH d AS (
-    INSERT INTO deliveries (fid, seq, event_id, rev, replay, received_at) VALUES ($1, $2, $3, $4, $5, $10)
-    ON CONFLICT DO NOTHING RETURNING 1
+/**
+ * The deliveries a batch names that the hub already holds: a duplicate (the same revision again: ACK it again) or
+ * a reused seq (another revision: the agent's store went back).
+ */
+const PRIOR = `SELECT d.fid, d.seq, d.event_id, d.rev FROM unnest($1::text[], $2::bigint[]) AS i(fid, seq) JOIN deliveries d USING (fid, seq)`;
+
+/**
+ * A whole batch of new deliveries in ONE statement (arrays, `unnest`): the `deliveries` rows, each event upserted at
+ * the highest `rev` of the batch keeping the highest `rev` stored, and `seq_state` on a facility's first delivery.
+ * One round trip and one plan for up to MAX_BATCH events, where a statement per event made the hub spend most of
+ * its time in `writev` and waiting for PostgreSQL. Returns the delivered (fid, seq) and the (fid, event_id, rev) now
+ * stored; a (fid, seq) a concurrent process inserted first is not returned (a duplicate).
+ */
+const INGEST_MANY = `
+  WITH i AS (
+    SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::boolean[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[])
+      AS t(fid, seq, event_id, rev, replay, state, type, camera_id, payload, received_at, started_at)
+  ), d AS (
+    INSERT INTO deliveries (fid, seq, event_id, rev, replay, received_at)
+    SELECT fid, seq, event_id, rev, replay, received_at FROM i
+    ON CONFLICT DO NOTHING RETURNING fid, seq
+  ), top AS (
+    SELECT DISTINCT ON (fid, event_id) * FROM i ORDER BY fid, event_id, rev DESC
   ), e AS (
     INSERT INTO events (fid, event_id, started_month, rev, seq, state, type, camera_id, replay, started_at, payload, received_at)
-    VALUES ($1, $3, date_trunc('month', $11::timestamptz AT TIME ZONE 'UTC')::date, $4, $2, $6, $7, $8, $5, $11::timestamptz, $9::jsonb, $10)
+    SELECT fid, event_id, date_trunc('month', started_at::timestamptz AT TIME ZONE 'UTC')::date, rev, seq, state, type, camera_id,
+           replay, started_at::timestamptz, payload::jsonb, received_at FROM top
     ON CONFLICT (fid, event_id, started_month) DO UPDATE SET
       rev = excluded.rev, seq = excluded.seq, state = excluded.state, type = excluded.type, camera_id = excluded.camera_id,
       replay = excluded.replay, payload = excluded.payload, received_at = excluded.received_at
     WHERE excluded.rev > events.rev
-    RETURNING 1
+    RETURNING fid, event_id, rev
   ), s AS (
-    INSERT INTO seq_state (fid, first_seq, contiguous_upto) VALUES ($1, $2, $2) ON CONFLICT (fid) DO NOTHING RETURNING 1
+    INSERT INTO seq_state (fid, first_seq, contiguous_upto)
+    SELECT DISTINCT ON (fid) fid, seq, seq FROM i ORDER BY fid, seq
+    ON CONFLICT (fid) DO NOTHING
   )
-  SELECT (SELECT count(*) FROM d)::int AS fresh, (SELECT count(*) FROM e)::int AS latest, (SELECT count(*) FROM s)::int AS first`;
+  SELECT 'd' AS k, fid, seq, NULL AS event_id, NULL::int AS rev FROM d
+  UNION ALL SELECT 'e', fid, NULL, event_id, rev FROM e`;
 
 const FACILITY_SELECT = `SELECT f.fid, f.session, f.status, f.birth, f.heartbeat, f.heartbeat_at, f.cameras,
     (SELECT max(seq) FROM deliveries d WHERE d.fid = f.fid) AS max_seq, s.contiguous_upto
@@ -193,17 +217,7 @@ export class PgHubStore implements HubStore {
   private async commitBatch(batch: PgHubStore['queue']): Promise<void> {
     try {
       for (const b of batch) await this.ensurePartition(new Date(b.e.started_at).toISOString());
-      const results = await this.inTransaction(async (c) => {
-        const out: IngestResult[] = [];
-        for (const { e, at } of batch) {
-          const r = await c.query<{ fresh: number; latest: number }>(INGEST, [
-            e.fid, e.seq, e.event_id, e.rev, e.replay, e.state, e.type, e.camera_id, JSON.stringify(e), at, e.started_at,
-          ]);
-          const row = r.rows[0]!;
-          out.push({ duplicate: row.fresh === 0, latest: row.latest === 1 });
-        }
-        return out;
-      });
+      const results = await this.inTransaction(async (c) => ingestBatch(c, batch));
       batch.forEach((b, i) => b.resolve(results[i]!));
     } catch (err) {
       for (const b of batch) b.reject(err as Error);
@@ -234,38 +248,60 @@ export class PgHubStore implements HubStore {
     await this.q(`INSERT INTO facilities (fid, session, status, updated_at) VALUES ($1, 0, 'unknown', $2) ON CONFLICT DO NOTHING`, [fid, at]);
   }
 
-  async applyStatus(s: StatusPayload, at: EpochMs): Promise<boolean> {
+  /** Not applied: from an older session than the stored one, or a replay within it (see LivenessOutcome). */
+  private async notApplied(fid: string, session: number): Promise<LivenessOutcome> {
+    const stored = (await this.q<{ session: number }>('SELECT session FROM facilities WHERE fid = $1', [fid])).rows[0]?.session;
+    return stored !== undefined && stored > session ? 'older' : 'stale';
+  }
+
+  async applyStatus(s: StatusPayload, at: EpochMs): Promise<LivenessOutcome> {
     await this.ensure(s.fid, at);
-    const r = await this.q('UPDATE facilities SET session = $2, status = $3, updated_at = $4 WHERE fid = $1 AND session <= $2', [s.fid, s.session, s.state, at]);
-    return r.rowCount === 1;
+    const r = await this.q(
+      `UPDATE facilities SET session = $2, status = $3, status_n = $5, updated_at = $4
+       WHERE fid = $1 AND (session < $2 OR (session = $2 AND ($3 = 'offline'
+         OR (status <> 'offline' AND ($5::bigint IS NULL OR status_n IS NULL OR $5 > status_n)))))`,
+      [s.fid, s.session, s.state, at, s.n ?? null],
+    );
+    return r.rowCount === 1 ? 'applied' : this.notApplied(s.fid, s.session);
   }
 
-  async applyBirth(b: BirthPayload, at: EpochMs): Promise<void> {
+  async applyBirth(b: BirthPayload, at: EpochMs): Promise<LivenessOutcome> {
     await this.ensure(b.fid, at);
-    await this.q(
-      `UPDATE facilities SET status = CASE WHEN $2 > session THEN 'online' ELSE status END, session = greatest(session, $2),
-         birth = $3::jsonb, updated_at = $4 WHERE fid = $1 AND session <= $2`,
-      [b.fid, b.session, JSON.stringify(b), at],
+    const r = await this.q(
+      `UPDATE facilities SET status = CASE WHEN $2 > session THEN 'online' ELSE status END,
+         status_n = CASE WHEN $2 > session THEN NULL ELSE status_n END,
+         session = greatest(session, $2), birth = $3::jsonb, updated_at = $4
+       WHERE fid = $1 AND (session < $2 OR (session = $2 AND ($5::bigint IS NULL OR birth IS NULL
+         OR (birth->>'session')::bigint < $2 OR birth->>'n' IS NULL OR $5 > (birth->>'n')::bigint)))`,
+      [b.fid, b.session, JSON.stringify(b), at, b.n ?? null],
     );
+    return r.rowCount === 1 ? 'applied' : this.notApplied(b.fid, b.session);
   }
 
-  async applyHeartbeat(h: HeartbeatPayload, at: EpochMs): Promise<void> {
-    await this.q(
-      `INSERT INTO facilities (fid, session, status, heartbeat, heartbeat_at, updated_at) VALUES ($1, 0, 'unknown', $2::jsonb, $3, $3)
-       ON CONFLICT (fid) DO UPDATE SET heartbeat = excluded.heartbeat, heartbeat_at = excluded.heartbeat_at, updated_at = excluded.updated_at
-       WHERE facilities.heartbeat_at IS NULL OR facilities.heartbeat_at <= excluded.heartbeat_at`,
-      [h.fid, JSON.stringify(h), at],
+  async applyHeartbeat(h: HeartbeatPayload, at: EpochMs): Promise<LivenessOutcome> {
+    await this.ensure(h.fid, at);
+    const r = await this.q(
+      `UPDATE facilities SET heartbeat = $2::jsonb, heartbeat_at = $3, updated_at = $3
+       WHERE fid = $1 AND (heartbeat_at IS NULL OR heartbeat_at <= $3)
+         AND $4 >= session AND NOT ($4 = session AND status = 'offline')
+         AND (heartbeat IS NULL OR $4 > (heartbeat->>'session')::bigint OR ($4 = (heartbeat->>'session')::bigint
+           AND ($5::bigint IS NULL OR heartbeat->>'n' IS NULL OR $5 > (heartbeat->>'n')::bigint)))`,
+      [h.fid, JSON.stringify(h), at, h.session, h.n ?? null],
     );
+    return r.rowCount === 1 ? 'applied' : this.notApplied(h.fid, h.session);
   }
 
-  async applyCamera(c: CamStatusPayload, at: EpochMs): Promise<void> {
+  async applyCamera(c: CamStatusPayload, at: EpochMs): Promise<LivenessOutcome> {
     await this.ensure(c.fid, at);
-    await this.q(
-      `UPDATE facilities SET updated_at = $3, cameras = coalesce(
-         (SELECT jsonb_agg(x) FROM jsonb_array_elements(cameras) x WHERE x->>'camera_id' <> $2), '[]'::jsonb) || jsonb_build_array($4::jsonb)
-       WHERE fid = $1`,
-      [c.fid, c.camera_id, at, JSON.stringify(c)],
-    );
+    return this.inTransaction(async (tx) => {
+      const row = (await tx.query<{ cameras: CamStatusPayload[] }>('SELECT cameras FROM facilities WHERE fid = $1 FOR UPDATE', [c.fid])).rows[0];
+      const cams = row?.cameras ?? [];
+      const outcome = cameraFreshness(cams.find((x) => x.camera_id === c.camera_id), c);
+      if (outcome !== 'applied') return outcome;
+      const next = [...cams.filter((x) => x.camera_id !== c.camera_id), c];
+      await tx.query('UPDATE facilities SET cameras = $2::jsonb, updated_at = $3 WHERE fid = $1', [c.fid, JSON.stringify(next), at]);
+      return 'applied';
+    });
   }
 
   private async assess(fid: string, now: EpochMs, graceMs: number): Promise<ReturnType<typeof assessGaps> | null> {
@@ -327,10 +363,10 @@ export class PgHubStore implements HubStore {
     return (await this.q<{ seq: number }>('SELECT seq FROM deliveries WHERE fid = $1 ORDER BY seq', [fid])).rows.map((r) => r.seq);
   }
 
-  async bases(): Promise<{ maxSeqs: Map<string, number>; sessions: Map<string, number> }> {
-    const seqs = await this.q<{ fid: string; s: number }>('SELECT fid, max(seq) AS s FROM deliveries GROUP BY fid');
+  async bases(): Promise<{ maxSeqs: Map<string, SeqBase>; sessions: Map<string, number> }> {
+    const seqs = await this.q<{ fid: string; seq: number; at: number }>('SELECT DISTINCT ON (fid) fid, seq, received_at AS at FROM deliveries ORDER BY fid, seq DESC');
     const sess = await this.q<{ fid: string; session: number }>('SELECT fid, session FROM facilities');
-    return { maxSeqs: new Map(seqs.rows.map((r) => [r.fid, r.s])), sessions: new Map(sess.rows.map((r) => [r.fid, r.session])) };
+    return { maxSeqs: new Map(seqs.rows.map((r) => [r.fid, { seq: r.seq, at: r.at }])), sessions: new Map(sess.rows.map((r) => [r.fid, r.session])) };
   }
 
   async registered(): Promise<RegisteredFacility[]> {
@@ -372,4 +408,49 @@ export class PgHubStore implements HubStore {
     while (this.queue.length > 0 || this.flushing > 0) await new Promise((r) => setTimeout(r, 10));
     await this.pool.end();
   }
+}
+
+/**
+ * One batch of events on one transaction's connection: which deliveries exist already (duplicates, reused seqs),
+ * then every new one in ONE statement. Results in the batch's order. Within a batch the first of two events with
+ * the same (fid, seq) wins; a later one is a duplicate when it is the same revision, a reused seq otherwise.
+ */
+async function ingestBatch(c: pg.PoolClient, batch: readonly { e: EventPayload; at: EpochMs }[]): Promise<IngestResult[]> {
+  const key = (fid: string, seq: number) => `${fid}\u0000${seq}`;
+  const prior = new Map<string, { event_id: string; rev: number }>();
+  const priorRows = await c.query<{ fid: string; seq: number; event_id: string; rev: number }>(PRIOR, [batch.map((b) => b.e.fid), batch.map((b) => b.e.seq)]);
+  for (const r of priorRows.rows) prior.set(key(r.fid, r.seq), r);
+  const results: (IngestResult | null)[] = [];
+  const fresh: EventPayload[] = [];
+  const at: EpochMs[] = [];
+  for (const { e, at: receivedAt } of batch) {
+    const k = key(e.fid, e.seq);
+    const p = prior.get(k);
+    if (p) {
+      results.push(p.event_id === e.event_id && p.rev === e.rev ? { duplicate: true, latest: false } : { duplicate: false, latest: false, reused: true });
+      continue;
+    }
+    prior.set(k, { event_id: e.event_id, rev: e.rev }); // a second one of this (fid, seq) in the batch is judged against this one
+    results.push(null);
+    fresh.push(e);
+    at.push(receivedAt);
+  }
+  if (fresh.length === 0) return results as IngestResult[];
+  const col = <T>(f: (e: EventPayload, i: number) => T) => fresh.map(f);
+  const r = await c.query<{ k: 'd' | 'e'; fid: string; seq: number | null; event_id: string | null; rev: number | null }>(INGEST_MANY, [
+    col((e) => e.fid), col((e) => e.seq), col((e) => e.event_id), col((e) => e.rev), col((e) => e.replay), col((e) => e.state),
+    col((e) => e.type), col((e) => e.camera_id), col((e) => JSON.stringify(e)), col((_e, i) => at[i]), col((e) => e.started_at),
+  ]);
+  const delivered = new Set<string>();
+  const stored = new Set<string>();
+  for (const row of r.rows) {
+    if (row.k === 'd') delivered.add(key(row.fid, row.seq!));
+    else stored.add(`${row.fid}\u0000${row.event_id!}\u0000${row.rev!}`);
+  }
+  let j = 0;
+  return results.map((res) => {
+    if (res !== null) return res;
+    const e = fresh[j++]!;
+    return { duplicate: !delivered.has(key(e.fid, e.seq)), latest: stored.has(`${e.fid}\u0000${e.event_id}\u0000${e.rev}`) };
+  });
 }

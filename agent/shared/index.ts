@@ -4,4 +4,5 @@ export { uuidv7, UUID_V7_RE } from './ids.js';
 export { noDelay } from './net.js';
 export { Backoff, BACKOFF_DEFAULTS, fullJitterDelay, type BackoffOptions } from './backoff.js';
 export { realTimers, type Timers } from './timers.js';
+export { TokenBucket } from './token-bucket.js';
 export { DropLog, DROP_LOG_QUIET_MS, type WarnLogger } from './drop-log.js';

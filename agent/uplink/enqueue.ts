@@ -1,6 +1,5 @@
 import type { Violation } from '../shared/types.js';
-import type { Logger } from '../ops/index.js';
-import { StoreFullError, type Lane, type Store } from '../store/index.js';
+import type { Lane, Store } from '../store/index.js';
 import { encodeEvent, maybeSign, topics, type ClockInfo, type Signer } from '../contract/index.js';
 
 export interface RecordContext {
@@ -27,19 +26,4 @@ export function recordEvents(store: Store, vs: readonly Violation[], ctx: Record
   const first = items[0];
   const seqs = items.length === 1 && first ? [store.recordViolation(first.violation, first.encode, { lane: ctx.lane })] : store.recordViolations(items);
   return seqs.map(({ seq }) => ({ seq, lane: ctx.lane }));
-}
-
-/**
- * The next MQTT session number, persisted. On a full disk it is kept in memory only (one more than
- * any seen), so the agent can still reach the hub, and report the disk, instead of failing every
- * connection attempt.
- */
-export function nextSession(store: Store, current: number, logger: Logger): number {
-  try {
-    return store.nextSession();
-  } catch (e) {
-    if (!(e instanceof StoreFullError)) throw e;
-    logger.warn('store full: MQTT session counter not persisted this time');
-    return Math.max(current, store.currentSession()) + 1;
-  }
 }

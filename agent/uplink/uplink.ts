@@ -7,11 +7,12 @@ import { DropLog } from '../shared/index.js';
 import type { Lane } from '../store/index.js';
 import { Announcer } from './announce.js';
 import { responseBytes, runCommand } from './commands.js';
-import { nextSession, recordEvents } from './enqueue.js';
+import { recordEvents } from './enqueue.js';
+import { nextSession } from './session.js';
 import { clampedTimers } from './clamp-timers.js';
 import { routeMessage, type InboxDrop } from './inbox.js';
 import { assertHubUrl, isAuthRefusal, isProtocolRefusal, openLink, type Link, type ProtocolVersion } from './link.js';
-import { assertFid, maybeSign, topics, type CameraStatus } from '../contract/index.js';
+import { assertFid, maybeSign, reseqEvent, topics, type CameraStatus } from '../contract/index.js';
 import { PolicyState, policyResult, type Policy } from './policy.js';
 import { Backoff, ReconnectLoop, raceTimeout, realTimers, type Connected, type Timers } from './reconnect.js';
 import { Relay } from './relay.js';
@@ -143,13 +144,21 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     const lane: Lane = this.live ? 'live' : 'backlog';
     const out = recordEvents(this.opts.store, vs, {
       fid: this.opts.fid,
-      session: this.session,
+      session: this.sessionForEvents(),
       lane,
       clock: this.announcer.clockInfo(),
       signer: this.opts.signer ?? null,
     });
     this.relay.pump();
     return out;
+  }
+
+  /**
+   * The session an event recorded now is encoded with (`qmon.event/1` `session`): the current connection's, or the
+   * last one's while disconnected. Whoever records events (and their outbox rows) takes it from here.
+   */
+  sessionForEvents(): number {
+    return this.session;
   }
 
   /** The policy in force: the config's defaults with the hub's (persisted) set-policy overrides. */
@@ -225,7 +234,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   }
 
   private open(): Promise<Link> {
-    this.session = nextSession(this.opts.store, this.session, this.opts.logger);
+    this.session = nextSession(this.opts.store, this.session, this.opts.clock.wall(), this.opts.logger);
     const fid = this.opts.fid;
     return openLink(
       {
@@ -235,7 +244,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
         keepaliveS: 30,
         sessionExpiryS: this.opts.sessionExpiryS ?? 86_400,
         connectTimeoutMs: 30_000,
-        will: { topic: topics.status(fid), payload: this.announcer.statusPayload('offline', this.session), delayS: WILL_DELAY_S },
+        will: { topic: topics.status(fid), payload: this.announcer.statusPayload('offline', this.session, true), delayS: WILL_DELAY_S },
         ...(this.opts.tls && { tls: this.opts.tls }),
         ...(this.opts.username !== undefined && { username: this.opts.username }),
         ...(this.opts.password !== undefined && { password: this.opts.password }),
@@ -310,6 +319,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       setPolicy: (cmd) => policyResult(this.applyPolicy(cmd)),
       snapshot: (cmd) =>
         deliverSnapshot(client, link, cmd, { store: this.opts.store, files: this.opts.snapshotFiles, allowed: this.policyState.get().snapshotUpload }),
+      rebase: (cmd) => this.rebase(cmd.session, cmd.seq),
     }).then((outcome) => {
       const log = outcome.ok ? this.opts.logger.info.bind(this.opts.logger) : this.opts.logger.warn.bind(this.opts.logger);
       log({ cmd: name.slice(0, 64), ok: outcome.ok, error: outcome.error }, 'hub command');
@@ -321,6 +331,34 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       const topic = topics.res(this.opts.fid);
       client.publish(topic, maybeSign(this.opts.signer, topic, response), { qos: 1, ...(correlationData && { properties: { correlationData } }) });
     });
+  }
+
+  /**
+   * `cmd/rebase`: the hub has seen this facility with `session` and seqs up to `seq`, above this store (it was
+   * replaced). The session counter goes to at least `session` and, when the current session is not above it, the
+   * link is dropped once the response is out, so the next connection announces a newer one; rows the hub never
+   * acknowledged with a seq at or below `seq` are renumbered above it (re-encoded, re-signed) and sent again.
+   */
+  private rebase(session: number, seq: number): Record<string, number | boolean> {
+    this.opts.store.raiseSession(session);
+    const moves = this.opts.store.rebaseSeqs(seq, (payload, to) => {
+      const topic = topics.evt(this.opts.fid);
+      return maybeSign(this.opts.signer, topic, reseqEvent(payload, to));
+    });
+    const reconnect = this.session <= session || moves.length > 0;
+    this.opts.logger.warn({ session, seq, renumbered: moves.length, reconnect }, 'hub says this facility was above this store: re-based');
+    this.emit('rebased', { session, seq, renumbered: moves.length });
+    // After the response is published (the caller publishes it next): the relay must not hold the old seqs.
+    if (reconnect) setImmediate(() => this.dropLink());
+    return { session: Math.max(this.session, session), seq: Math.max(seq, this.opts.store.lastSeq()), renumbered: moves.length, reconnect };
+  }
+
+  /**
+   * Ends the current connection cleanly (what is queued is written first, and the broker sends no Will); the
+   * reconnect loop then opens the next one, with a new session.
+   */
+  private dropLink(): void {
+    this.link?.client.end(false);
   }
 
   private applyPolicy(cmd: Parameters<PolicyState['set']>[0]): Policy {

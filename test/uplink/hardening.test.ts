@@ -10,7 +10,7 @@ import { ManualClock } from '../../agent/shared/clock.js';
 import { clampTimerMs, clampedTimers } from '../../agent/uplink/clamp-timers.js';
 import { routeMessage, type HubKeys, type InboxDrop, type InboxHandlers } from '../../agent/uplink/inbox.js';
 import { POLICY_META_KEY, PolicyRefused, PolicyState } from '../../agent/uplink/policy.js';
-import { TokenBucket } from '../../agent/uplink/token-bucket.js';
+import { TokenBucket } from '../../agent/shared/token-bucket.js';
 import { topics } from '../../agent/contract/index.js';
 import { FakeTimers } from './fake-timers.js';
 import { FID } from './identity.js';
