@@ -116,8 +116,9 @@ export class HubInbound {
         const outcome = await w.store.applyStatus(s, wall);
         this.liveness(outcome, fid, 'status', s.session);
         if (outcome === 'applied') w.tracker.status(s);
-        // An online status of an older session: the agent's session went back (its store was replaced).
-        else if (outcome === 'older' && s.state !== 'offline') void w.rebaser.ask(fid, 'older_session');
+        // An online status not newer than the stored session: its session went back (the store was replaced), or
+        // a replay (then the rebase is a no-op for the agent, and rate-limited).
+        else if (s.state !== 'offline') void w.rebaser.ask(fid, outcome === 'older' ? 'older_session' : 'same_session');
         w.events.emit('status', { fid, state: s.state, session: s.session, ignored: outcome !== 'applied' });
         return;
       }
