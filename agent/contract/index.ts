@@ -132,6 +132,7 @@ export {
   signerOf,
   maybeSign,
   openSigned,
+  openSignedAsync,
   trustedKeys,
   type Signer,
   type Opened,

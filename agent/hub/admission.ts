@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { facilityBudget, inboundProblem, openSigned, trustedKeys, type FacilityBudget, type InboundKind } from '../contract/index.js';
+import { facilityBudget, inboundProblem, openSignedAsync, trustedKeys, type FacilityBudget, type InboundKind } from '../contract/index.js';
 import type { Logger } from '../ops/index.js';
 import { DropLog, TokenBucket, type Clock } from '../shared/index.js';
 import type { BirthPayload } from '../contract/index.js';
@@ -118,23 +118,18 @@ export class Admission {
   }
 
   /**
-   * The signature against the facility's registered keys, over the raw bytes. Returns the bytes to parse (the
-   * payload without its `sig`), or null when the message is refused (counted, logged). Snapshot images (`snap`)
-   * are not signed: the signed event names their sha256.
+   * The signature against the facility's registered keys, over the raw bytes, verified on the thread pool (see
+   * openSignedAsync). Resolves with the bytes to parse (the payload without its `sig`), or null when the message is
+   * refused (counted, logged). Snapshot images (`snap`) are not signed: the signed event names their sha256.
    */
-  verify(kind: InboundKind, fid: string, topic: string, payload: Buffer): Buffer | null {
+  async verify(kind: InboundKind, fid: string, topic: string, payload: Buffer): Promise<Buffer | null> {
     if (kind === 'snap') return payload;
     const keys = this.registry.keys(fid);
     if (keys.length === 0 && this.opts.requireSignatures !== true) return payload; // the tolerant reader drops any sig
-    const opened = openSigned(topic, payload, this.trustedFor(fid, keys));
+    const opened = await openSignedAsync(topic, payload, this.trustedFor(fid, keys));
     if (opened.ok) return opened.body;
     this.drops.drop(opened.problem, { fid, topic: topic.slice(0, 200) });
     return null;
-  }
-
-  /** Both checks at once (for callers that do not schedule between them). */
-  admit(kind: InboundKind, fid: string, topic: string, payload: Buffer): Buffer | null {
-    return this.gate(kind, fid, topic, payload) ? this.verify(kind, fid, topic, payload) : null;
   }
 
   private trustedFor(fid: string, keys: readonly KeyObject[]): ReadonlyMap<string, KeyObject> {

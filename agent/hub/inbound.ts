@@ -88,9 +88,9 @@ export class HubInbound {
     if (!this.w.admission.gate(kind, fid, topic, payload)) return;
     const queued = this.queue.push(fid, {
       exclusive: kind !== 'evt', // liveness keeps its arrival order; events commit in parallel
-      run: () => {
-        const body = this.w.admission.verify(kind, fid, topic, payload);
-        return body === null ? undefined : this.handle(kind, eventId, topic, fid, body);
+      run: async () => {
+        const body = await this.w.admission.verify(kind, fid, topic, payload);
+        if (body !== null) await this.handle(kind, eventId, topic, fid, body);
       },
     });
     if (!queued) this.w.admission.drop('queue_full', { fid });
@@ -116,9 +116,9 @@ export class HubInbound {
         const outcome = await w.store.applyStatus(s, wall);
         this.liveness(outcome, fid, 'status', s.session);
         if (outcome === 'applied') w.tracker.status(s);
-        // An online status not newer than the stored session: its session went back (the store was replaced), or
-        // a replay (then the rebase is a no-op for the agent, and rate-limited).
-        else if (s.state !== 'offline') void w.rebaser.ask(fid, outcome === 'older' ? 'older_session' : 'same_session');
+        // An online status of an older or an ended session: the agent's session went back (its store was replaced
+        // within the same second of its clock), or a replay (then the re-base is a no-op for the agent, rate-limited).
+        else if (s.state !== 'offline' && outcome !== 'duplicate') void w.rebaser.ask(fid, outcome === 'older' ? 'older_session' : 'same_session');
         w.events.emit('status', { fid, state: s.state, session: s.session, ignored: outcome !== 'applied' });
         return;
       }
@@ -128,8 +128,9 @@ export class HubInbound {
         const highest = w.tracker.highestSeq(fid);
         const outcome = await w.store.applyBirth(b, wall);
         this.liveness(outcome, fid, 'birth', b.session);
+        // Only a birth this hub has not seen: a retained one delivered again (a hub restart) is old by nature.
         if (outcome === 'older') void w.rebaser.ask(fid, 'older_session');
-        else if (b.last_seq < highest) void w.rebaser.ask(fid, 'seq_went_back');
+        else if (outcome === 'applied' && b.last_seq < highest) void w.rebaser.ask(fid, 'seq_went_back');
         return;
       }
       case 'hb': {

@@ -5,9 +5,10 @@ import { assessGaps, expand, gapQuery, type GapRow } from './gaps.js';
 import type { HubEventRow, IngestResult } from './hub-db.js';
 import { migrate } from './pg-migrations.js';
 import { kidOf, type RegisteredFacility } from './registry.js';
-import { cameraFreshness, facilityFromRow } from './store-sqlite.js';
+import { facilityFromRow } from './store-sqlite.js';
+import { cameraFreshness, notAppliedOutcome, type LivenessKind, type LivenessOutcome, type LivenessRow } from './freshness.js';
 import type { SeqBase } from './facilities.js';
-import type { FacilityState, HubStore, LivenessOutcome, RegistryView, ResendRange } from './store.js';
+import type { FacilityState, HubStore, RegistryView, ResendRange } from './store.js';
 import type { EventScope, FacilitySummary, RecentEvent } from './summary.js';
 import type { KeyObject } from 'node:crypto';
 import { fidProblem, parsePublicKey } from '../contract/index.js';
@@ -248,10 +249,16 @@ export class PgHubStore implements HubStore {
     await this.q(`INSERT INTO facilities (fid, session, status, updated_at) VALUES ($1, 0, 'unknown', $2) ON CONFLICT DO NOTHING`, [fid, at]);
   }
 
-  /** Not applied: from an older session than the stored one, or a replay within it (see LivenessOutcome). */
-  private async notApplied(fid: string, session: number): Promise<LivenessOutcome> {
-    const stored = (await this.q<{ session: number }>('SELECT session FROM facilities WHERE fid = $1', [fid])).rows[0]?.session;
-    return stored !== undefined && stored > session ? 'older' : 'stale';
+  /** Why a liveness message was not applied (see freshness.ts). */
+  private async notApplied(kind: LivenessKind, fid: string, session: number, n: number | undefined): Promise<LivenessOutcome> {
+    const row = (
+      await this.q<LivenessRow>(
+        `SELECT session, status, status_n AS "statusN", (birth->>'session')::bigint AS "birthSession", (birth->>'n')::bigint AS "birthN",
+           (heartbeat->>'session')::bigint AS "hbSession", (heartbeat->>'n')::bigint AS "hbN" FROM facilities WHERE fid = $1`,
+        [fid],
+      )
+    ).rows[0];
+    return notAppliedOutcome(kind, row, session, n);
   }
 
   async applyStatus(s: StatusPayload, at: EpochMs): Promise<LivenessOutcome> {
@@ -262,7 +269,7 @@ export class PgHubStore implements HubStore {
          OR (status <> 'offline' AND ($5::bigint IS NULL OR status_n IS NULL OR $5 > status_n)))))`,
       [s.fid, s.session, s.state, at, s.n ?? null],
     );
-    return r.rowCount === 1 ? 'applied' : this.notApplied(s.fid, s.session);
+    return r.rowCount === 1 ? 'applied' : this.notApplied('status', s.fid, s.session, s.n);
   }
 
   async applyBirth(b: BirthPayload, at: EpochMs): Promise<LivenessOutcome> {
@@ -275,7 +282,7 @@ export class PgHubStore implements HubStore {
          OR (birth->>'session')::bigint < $2 OR birth->>'n' IS NULL OR $5 > (birth->>'n')::bigint)))`,
       [b.fid, b.session, JSON.stringify(b), at, b.n ?? null],
     );
-    return r.rowCount === 1 ? 'applied' : this.notApplied(b.fid, b.session);
+    return r.rowCount === 1 ? 'applied' : this.notApplied('birth', b.fid, b.session, b.n);
   }
 
   async applyHeartbeat(h: HeartbeatPayload, at: EpochMs): Promise<LivenessOutcome> {
@@ -288,7 +295,7 @@ export class PgHubStore implements HubStore {
            AND ($5::bigint IS NULL OR heartbeat->>'n' IS NULL OR $5 > (heartbeat->>'n')::bigint)))`,
       [h.fid, JSON.stringify(h), at, h.session, h.n ?? null],
     );
-    return r.rowCount === 1 ? 'applied' : this.notApplied(h.fid, h.session);
+    return r.rowCount === 1 ? 'applied' : this.notApplied('hb', h.fid, h.session, h.n);
   }
 
   async applyCamera(c: CamStatusPayload, at: EpochMs): Promise<LivenessOutcome> {

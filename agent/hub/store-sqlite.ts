@@ -4,7 +4,8 @@ import { assessGaps, expand, gapQuery, type GapRow } from './gaps.js';
 import { HubDb, type HubEventRow, type IngestItem, type IngestResult } from './hub-db.js';
 import type { SeqBase } from './facilities.js';
 import type { RegisteredFacility } from './registry.js';
-import type { FacilityState, HubStore, LivenessOutcome, ResendRange } from './store.js';
+import type { FacilityState, HubStore, ResendRange } from './store.js';
+import { cameraFreshness, notAppliedOutcome, type LivenessKind, type LivenessOutcome, type LivenessRow } from './freshness.js';
 import type { EventScope, FacilityRow, FacilitySummary, RecentEvent } from './summary.js';
 
 interface FacilityDbRow extends FacilityRow {
@@ -82,10 +83,15 @@ export class SqliteHubStore implements HubStore {
       .run(fid, at);
   }
 
-  /** Not applied: from an older session than the stored one, or a replay within it (see LivenessOutcome). */
-  private notApplied(fid: string, session: number): LivenessOutcome {
-    const stored = this.sql.prepare('SELECT session FROM facilities WHERE fid = ?').pluck().get(fid) as number | undefined;
-    return stored !== undefined && stored > session ? 'older' : 'stale';
+  /** Why a liveness message was not applied (see freshness.ts). */
+  private notApplied(kind: LivenessKind, fid: string, session: number, n: number | undefined): LivenessOutcome {
+    const row = this.sql
+      .prepare(
+        `SELECT session, status, status_n AS statusN, json_extract(birth, '$.session') AS birthSession, json_extract(birth, '$.n') AS birthN,
+           json_extract(heartbeat, '$.session') AS hbSession, json_extract(heartbeat, '$.n') AS hbN FROM facilities WHERE fid = ?`,
+      )
+      .get(fid) as LivenessRow | undefined;
+    return notAppliedOutcome(kind, row, session, n);
   }
 
   applyStatus(s: StatusPayload, at: EpochMs): Promise<LivenessOutcome> {
@@ -100,7 +106,7 @@ export class SqliteHubStore implements HubStore {
                OR (status <> 'offline' AND (@n IS NULL OR status_n IS NULL OR @n > status_n)))))`,
           )
           .run({ fid: s.fid, session: s.session, state: s.state, n, at }).changes;
-        return changed === 1 ? 'applied' : this.notApplied(s.fid, s.session);
+        return changed === 1 ? 'applied' : this.notApplied('status', s.fid, s.session, s.n);
       })(),
     );
   }
@@ -118,7 +124,7 @@ export class SqliteHubStore implements HubStore {
                OR json_extract(birth, '$.session') < @session OR json_extract(birth, '$.n') IS NULL OR @n > json_extract(birth, '$.n'))))`,
           )
           .run({ fid: b.fid, session: b.session, n: b.n ?? null, birth: JSON.stringify(b), at }).changes;
-        return changed === 1 ? 'applied' : this.notApplied(b.fid, b.session);
+        return changed === 1 ? 'applied' : this.notApplied('birth', b.fid, b.session, b.n);
       })(),
     );
   }
@@ -136,7 +142,7 @@ export class SqliteHubStore implements HubStore {
                  AND (@n IS NULL OR json_extract(heartbeat, '$.n') IS NULL OR @n > json_extract(heartbeat, '$.n'))))`,
           )
           .run({ fid: h.fid, session: h.session, n: h.n ?? null, hb: JSON.stringify(h), at }).changes;
-        return changed === 1 ? 'applied' : this.notApplied(h.fid, h.session);
+        return changed === 1 ? 'applied' : this.notApplied('hb', h.fid, h.session, h.n);
       })(),
     );
   }
@@ -260,12 +266,3 @@ export class SqliteHubStore implements HubStore {
   }
 }
 
-/**
- * Whether a camera status is newer than the one stored for that camera: a later session, or the same session and
- * a higher `n` (either side without `n`, an older agent: accepted as before). Both stores decide with it.
- */
-export function cameraFreshness(stored: CamStatusPayload | undefined, c: CamStatusPayload): LivenessOutcome {
-  if (stored === undefined || c.session > stored.session) return 'applied';
-  if (c.session < stored.session) return 'older';
-  return c.n === undefined || stored.n === undefined || c.n > stored.n ? 'applied' : 'stale';
-}

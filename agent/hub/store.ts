@@ -5,6 +5,9 @@ import type { HubEventRow, IngestResult } from './hub-db.js';
 import type { RegisteredFacility } from './registry.js';
 import type { EventScope, FacilitySummary, RecentEvent } from './summary.js';
 import type { SeqBase } from './facilities.js';
+import type { LivenessOutcome } from './freshness.js';
+
+export type { LivenessOutcome } from './freshness.js';
 
 /** A run of seqs the hub asks an agent to resend (`cmd/resend {from, to}`). */
 export interface ResendRange {
@@ -28,13 +31,6 @@ export interface FacilityState {
   /** Delivered seqs are contiguous from the facility's first seq up to here (the gap watermark). */
   readonly contiguousUpto: number;
 }
-
-/**
- * What became of a liveness message (status, birth, heartbeat, camera status): `applied`; `older`, from an older
- * session than the one stored (a late Will: normal, ignored); `stale`, of the stored session but not newer than
- * what was accepted (its `n`), or of a session that already ended (`offline`): a replay, refused and counted.
- */
-export type LivenessOutcome = 'applied' | 'older' | 'stale';
 
 /** The registry as admission reads it: synchronous (the PostgreSQL store answers from a refreshed cache). */
 export interface RegistryView {

@@ -120,10 +120,12 @@ describe.each([
     expect(await a.applyBirth(birth(S, 1), T)).toBe('applied');
     expect(await a.applyStatus(status('online', S, 2), T)).toBe('applied');
     expect(await b.applyHeartbeat(hb(0, S, 3), T + 1000)).toBe('applied');
-    expect(await b.applyHeartbeat(hb(0, S, 3), T + 2000)).toBe('stale'); // the same heartbeat again
-    expect(await a.applyHeartbeat(hb(0, S, 2), T + 2000)).toBe('stale'); // an older one
-    expect(await a.applyStatus(status('online', S, 2), T)).toBe('stale');
-    expect(await b.applyBirth(birth(S, 1), T)).toBe('stale');
+    expect(await a.applyHeartbeat(hb(0, S, 2), T + 2000)).toBe('stale'); // an older one: a replay
+    // The very message again (every hub process gets every status and birth): not applied, not a replay either.
+    expect(await b.applyHeartbeat(hb(0, S, 3), T + 2000)).toBe('duplicate');
+    expect(await a.applyStatus(status('online', S, 2), T)).toBe('duplicate');
+    expect(await b.applyBirth(birth(S, 1), T)).toBe('duplicate');
+    expect(await b.applyStatus(status('online', S, 1), T)).toBe('stale');
     expect(await a.applyHeartbeat(hb(0, S, 4), T + 3000)).toBe('applied');
     expect((await b.facility(FID))?.heartbeatAt).toBe(T + 3000);
     // The agent dies: its Will (n 0, written before the session's first message) ends the session.
@@ -141,7 +143,8 @@ describe.each([
 
   it('judges each camera’s status by its own (session, n)', async () => {
     expect(await a.applyCamera(cam(7, 3, 'offline'), T)).toBe('applied');
-    expect(await b.applyCamera(cam(7, 3, 'online'), T)).toBe('stale');
+    expect(await b.applyCamera(cam(7, 3, 'online'), T)).toBe('duplicate');
+    expect(await b.applyCamera(cam(7, 2, 'online'), T)).toBe('stale');
     expect(await b.applyCamera(cam(6, 9, 'online'), T)).toBe('older');
     expect((await a.facility(FID))?.cameras).toMatchObject([{ camera_id: 'corridor-a', state: 'offline' }]);
     expect(await b.applyCamera(cam(7, 4, 'online'), T)).toBe('applied');
