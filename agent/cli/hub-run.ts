@@ -1,7 +1,6 @@
 /** `qmon hub run`: the reference hub as a service (broker or embedded broker, database, HTTP API, snapshot uploads). */
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { readFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import { facilityBudget, MIN_REPLAY_RATE_PER_S, parsePrivateKey, type FacilityBudget } from '../contract/index.js';
 import {

@@ -52,20 +52,18 @@ export function standardValidator(): StandardValidator {
   let ajv: AjvLike;
   let name: string;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional: present only once ajv 8 is a devDependency
+    // Optional: present only once ajv 8 is a devDependency.
     const Ajv2020 = (require('ajv/dist/2020') as { default: new (o: object) => AjvLike }).default;
     ajv = new Ajv2020({ allErrors: true, strict: true });
     name = 'ajv 8, JSON Schema 2020-12';
     // ajv 8 keeps formats in ajv-formats; without it date-time is an unknown format in strict mode.
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional, with ajv 8
       (require('ajv-formats') as (a: AjvLike) => void)(ajv);
     } catch {
       ajv = new Ajv2020({ allErrors: true, strict: true, validateFormats: false });
       name += ' (formats not checked: ajv-formats missing; the patterns still are)';
     }
   } catch {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- ajv 6 is CommonJS
     const Ajv6 = require('ajv') as new (o: object) => AjvLike;
     const version = (require('ajv/package.json') as { version: string }).version;
     if (!version.startsWith('6.')) throw new Error(`ajv ${version} without ajv/dist/2020: expected ajv 6 or 8`);

@@ -34,7 +34,7 @@ import { tempDir, violation } from '../store/fixtures.js';
 import { FID, makeAgent, makeHub } from '../uplink/harness.js';
 import { Mosquitto, freePort } from '../uplink/mosquitto.js';
 import { agentAt, sleep, until } from './faults-harness.js';
-import { AGENT_A, AGENT_B, DeployedRig, FLOODER, SIM_FIDS, SIM_PREFIX } from './red-team-rig.js';
+import { AGENT_A, AGENT_B, DeployedRig, FLOODER, SIM_FIDS, SIM_PREFIX, type Captured } from './red-team-rig.js';
 
 /** Another registered facility: what "everyone else" sees while one topic is attacked. */
 const OTHER = 'hn-0002';
@@ -373,8 +373,9 @@ describe('the hub as deployed: template broker, qmon hub run --ca/--cert/--key (
     const stale = signerOf(rig.hubKey.privateKey).sign(topics.hubState, buildHubState(false, false, Date.now() - 3_600_000));
     const t0 = Date.now();
     await observer.publishAsync(topics.hubState, stale, { qos: 1, retain: true });
-    await until(() => expect(rig.captured.some((m) => m.topic === topics.hubState && m.at >= t0 && JSON.parse(m.payload.toString()).online === true)).toBe(true), 10_000);
-    const corrected = rig.captured.find((m) => m.topic === topics.hubState && m.at >= t0 && (JSON.parse(m.payload.toString()) as { online: boolean }).online)!;
+    const isCorrection = (m: Captured) => m.topic === topics.hubState && m.at >= t0 && (JSON.parse(m.payload.toString()) as { online: boolean }).online;
+    await until(() => expect(rig.captured.some(isCorrection), 'the hub’s own hub/state after the replay').toBe(true), 10_000);
+    const corrected = rig.captured.find(isCorrection)!;
     expect(corrected.at - t0).toBeLessThan(heartbeatMs);
     await until(() => expect(agentB.uplink.stats().hubState).toEqual({ online: true, accepting: true }));
     // A backlog is not held: a row recorded while disconnected goes out.
