@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import type { KeyObject } from 'node:crypto';
-import { facilityBudget, MIN_REPLAY_RATE_PER_S, parsePrivateKey, type FacilityBudget } from '../contract/index.js';
+import type { FacilityBudget } from '../contract/index.js';
 import {
   ApiAccess,
   EmbeddedBroker,
@@ -21,7 +21,8 @@ import { createLogger, redactText, type Logger } from '../ops/index.js';
 import { systemClock } from '../shared/clock.js';
 import { openPgStore, refusePasswordInUrl } from './hub-pg.js';
 import { helpRequested, printHelp } from './help.js';
-import { readFlagFile, UserError } from './user-error.js';
+import { BROKER_PASSWORD_ENV, brokerTls, budgetOf, readSigningKey, uploadOptions } from './hub-run-options.js';
+import { UserError } from './user-error.js';
 
 const DEFAULT_DB = 'qmon-hub.db';
 /** A facility whose heartbeat is older than this shows stale (here and in `qmon hub status`). */
@@ -180,52 +181,6 @@ async function openPostgres(opts: HubServiceOptions): Promise<PgHubStore> {
   return openPgStore(opts.db);
 }
 
-function uploadOptions(listen?: string, cert?: string, key?: string, url?: string, snapshots?: string): HubServiceOptions['upload'] {
-  if (listen === undefined && cert === undefined && key === undefined && url === undefined) return undefined;
-  if (listen === undefined || cert === undefined || key === undefined) throw new UserError('--upload-listen, --upload-cert and --upload-key go together', 2);
-  if (snapshots === undefined) throw new UserError('--upload-* needs --snapshots DIR (where the images are kept)', 2);
-  const at = parseHostPort(listen);
-  if (at === null) throw new UserError(`--upload-listen: expected HOST:PORT, got "${listen}"`, 2);
-  if (url !== undefined && !/^https:\/\/[^/?#\s]+$/.test(url)) throw new UserError(`--upload-url: expected https://HOST[:PORT] with nothing after, got "${redactText(url)}"`, 2);
-  return { ...at, cert: readFlagFile(cert, '--upload-cert'), key: readFlagFile(key, '--upload-key'), ...(url !== undefined && { url }) };
-}
-
-
-/** Where a password listener's password comes from (never argv, see `--broker`). */
-const BROKER_PASSWORD_ENV = 'QMON_HUB_BROKER_PASSWORD';
-
-/**
- * `--ca FILE --cert FILE --key FILE`: the hub connects to a TLS broker like an agent does, the broker's CA pinned
- * and a client certificate (CN = the hub's identity in the ACL) instead of a password. `--cert` and `--key` go
- * together, and only with mqtts://.
- */
-function brokerTls(broker: string | undefined, ca?: string, cert?: string, key?: string): HubTls | undefined {
-  if (ca === undefined && cert === undefined && key === undefined) return undefined;
-  if (broker === undefined || !broker.startsWith('mqtts://')) throw new UserError('--ca, --cert and --key are for a TLS broker: give --broker mqtts://HOST:PORT', 2);
-  if ((cert === undefined) !== (key === undefined)) throw new UserError('--cert and --key go together (the hub\'s client certificate and its private key)', 2);
-  return {
-    ...(ca !== undefined && { ca: readFlagFile(ca, '--ca') }),
-    ...(cert !== undefined && { cert: readFlagFile(cert, '--cert') }),
-    ...(key !== undefined && { key: readFlagFile(key, '--key') }),
-  };
-}
-
-/**
- * Each facility's budget: the contract's (`facilityBudget`) for agents replaying at most `--replay-rate` rows a
- * second (their config's `hub.replay_rate_per_s`, default 5); `--no-facility-budget` turns it off, for measuring
- * what it costs (never in production: one facility could then stall the hub for everyone).
- */
-function budgetOf(replayRate: string | undefined, off: boolean): FacilityBudget | null {
-  if (off) {
-    if (replayRate !== undefined) throw new UserError('--replay-rate sizes the facility budget: it does not go with --no-facility-budget', 2);
-    return null;
-  }
-  if (replayRate === undefined) return facilityBudget();
-  const r = Number(replayRate);
-  if (!(r >= MIN_REPLAY_RATE_PER_S && r <= 1000)) throw new UserError(`--replay-rate: expected ${MIN_REPLAY_RATE_PER_S}..1000 rows per second, got "${replayRate.slice(0, 40)}"`, 2);
-  return facilityBudget(r);
-}
-
 /** `qmon hub run`: parses the flags, runs the service until SIGINT/SIGTERM or --duration, prints the counters. */
 export async function runHub(argv: string[], usage: string): Promise<number> {
   if (helpRequested(argv)) return printHelp(usage);
@@ -319,15 +274,6 @@ export async function runHub(argv: string[], usage: string): Promise<number> {
   say(`${s.received} events received, ${s.duplicates} duplicates, ${s.invalid} invalid, ${s.acked} seqs acked, ${s.snapshots} snapshots kept, ${s.storeErrors} database write failures${dropped ? `; dropped: ${dropped}` : ''}`);
   logger.flush();
   return 0;
-}
-
-function readSigningKey(file: string): KeyObject {
-  const text = readFlagFile(file, '--signing-key').toString('utf8');
-  try {
-    return parsePrivateKey(text);
-  } catch (e) {
-    throw new UserError(`--signing-key: ${file}: ${(e as Error).message} (make one with qmon hub keys generate)`, 2);
-  }
 }
 
 /** The flags of one `qmon hub` subcommand; a bad one is a usage error (exit 2) with the usage. */

@@ -8,11 +8,12 @@ import type { Lane } from '../store/index.js';
 import { Announcer } from './announce.js';
 import { responseBytes, runCommand } from './commands.js';
 import { recordEvents } from './enqueue.js';
+import { rebaseStore } from './rebase.js';
 import { nextSession } from './session.js';
 import { clampedTimers } from './clamp-timers.js';
 import { routeMessage, type InboxDrop } from './inbox.js';
 import { assertHubUrl, isAuthRefusal, isProtocolRefusal, openLink, type Link, type ProtocolVersion } from './link.js';
-import { assertFid, maybeSign, reseqEvent, topics, type CameraStatus } from '../contract/index.js';
+import { assertFid, maybeSign, topics, type CameraStatus } from '../contract/index.js';
 import { PolicyState, policyResult, type Policy } from './policy.js';
 import { Backoff, ReconnectLoop, raceTimeout, realTimers, type Connected, type Timers } from './reconnect.js';
 import { Relay } from './relay.js';
@@ -333,32 +334,14 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     });
   }
 
-  /**
-   * `cmd/rebase`: the hub has seen this facility with `session` and seqs up to `seq`, above this store (it was
-   * replaced). The session counter goes to at least `session` and, when the current session is not above it, the
-   * link is dropped once the response is out, so the next connection announces a newer one; rows the hub never
-   * acknowledged with a seq at or below `seq` are renumbered above it (re-encoded, re-signed) and sent again.
-   */
+  /** `cmd/rebase` (see rebase.ts); the connection is ended after the response when a new session is needed. */
   private rebase(session: number, seq: number): Record<string, number | boolean> {
-    this.opts.store.raiseSession(session);
-    const moves = this.opts.store.rebaseSeqs(seq, (payload, to) => {
-      const topic = topics.evt(this.opts.fid);
-      return maybeSign(this.opts.signer, topic, reseqEvent(payload, to));
-    });
-    const reconnect = this.session <= session || moves.length > 0;
-    this.opts.logger.warn({ session, seq, renumbered: moves.length, reconnect }, 'hub says this facility was above this store: re-based');
-    this.emit('rebased', { session, seq, renumbered: moves.length });
-    // After the response is published (the caller publishes it next): the relay must not hold the old seqs.
-    if (reconnect) setImmediate(() => this.dropLink());
-    return { session: Math.max(this.session, session), seq: Math.max(seq, this.opts.store.lastSeq()), renumbered: moves.length, reconnect };
-  }
-
-  /**
-   * Ends the current connection cleanly (what is queued is written first, and the broker sends no Will); the
-   * reconnect loop then opens the next one, with a new session.
-   */
-  private dropLink(): void {
-    this.link?.client.end(false);
+    const r = rebaseStore(this.opts.store, this.opts.fid, this.opts.signer ?? null, this.session, session, seq);
+    this.opts.logger.warn({ session, seq, renumbered: r.renumbered, reconnect: r.reconnect }, 'hub says this facility was above this store: re-based');
+    this.emit('rebased', { session, seq, renumbered: r.renumbered });
+    // After the response is published (the caller publishes it next): a clean end, the broker sends no Will.
+    if (r.reconnect) setImmediate(() => this.link?.client.end(false));
+    return { ...r };
   }
 
   private applyPolicy(cmd: Parameters<PolicyState['set']>[0]): Policy {
