@@ -19,20 +19,19 @@ import { Store, makePrivateDir, securePrivateTree } from './store/index.js';
 import type { BirthInfo } from './contract/index.js';
 import type { Uplink } from './uplink/index.js';
 import type { EmbeddedBroker, ReferenceHub, HubStats } from './hub/index.js';
-import { cameraProblems, type Logger, type LivenessReport } from './ops/index.js';
+import { AgentMetrics, cameraProblems, type Logger, type LivenessReport } from './ops/index.js';
+import { CameraOfflineAlarm, CameraPreviews, CameraRates, DetectBudget, PictureQueue, PictureWorker, ViolationRecorder, overloadAlarmEvent, type SlowedCamera } from './pipeline/index.js';
 import { systemClock, type Clock } from './shared/clock.js';
-import type { Box, Frame, RuleEvent, Violation } from './shared/types.js';
-import { CameraRates } from './app/camera-health.js';
+import type { RuleEvent, Violation } from './shared/types.js';
 import { Cameras, type CameraStats } from './app/cameras.js';
-import { alarmLine, alertLine } from './app/console-lines.js';
+import { alarmLine, alertLine, overloadPolicyLine } from './app/console-lines.js';
 import { startEmbeddedHub } from './app/embedded-hub.js';
-import { Housekeeping } from './app/housekeeping.js';
+import { AGENT_CAMERA_ID, Housekeeping } from './app/housekeeping.js';
 import { utcOffsetMinutes } from './app/timezone.js';
 import { AGENT_VERSION } from './version.js';
 import { GuardDashboard } from './app/dashboard.js';
 import { createUplink } from './app/uplink-wiring.js';
 import { messageKeys } from './app/signing-keys.js';
-import { AgentMetrics } from './app/metrics.js';
 import { diffConfig, type ConfigDiff } from './app/config-diff.js';
 import { personVision } from './app/person-vision.js';
 
@@ -58,8 +57,8 @@ export class Agent {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly say: (line: string) => void;
-  /** The running cameras (started at start and by reloads). */
-  private readonly cameras: Cameras;
+  /** The running cameras (made at start, once every part they use exists; started again by reloads). */
+  private cameras: Cameras | null = null;
   /** The config in force: the start's, with the cameras of the latest accepted reload. */
   private config: AppConfig;
   /** Set at start, for cameras started later by a reload. */
@@ -76,6 +75,10 @@ export class Agent {
   private vision: VisionScheduler | null = null;
   private regions: RegionDetector | null = null;
   private housekeeping: Housekeeping | null = null;
+  /** Whether the overload policy runs any camera below its detect fps (its agent_alarm is open). */
+  private slowedNow = false;
+  /** The snapshot worker's queue: violation pictures first, dashboard previews last. */
+  private pictures: PictureQueue | null = null;
   /** The agent's own lifecycles (disk/store alarms, camera health); each camera has its own. */
   private readonly lifecycles: ViolationLifecycle[] = [];
   private finalStats: AgentStats | null = null;
@@ -95,25 +98,6 @@ export class Agent {
     this.rates = new CameraRates(this.clock);
     this.log = opts.logger;
     this.say = opts.say ?? (() => undefined);
-    this.cameras = new Cameras({
-      clock: this.clock,
-      log: this.log,
-      say: this.say,
-      signal: this.stopping.signal,
-      config: () => this.config,
-      startConfig: opts.config,
-      vision: () => this.vision!,
-      models: () => this.models,
-      regions: () => this.regions,
-      uplink: () => this.uplink,
-      dashboard: () => this.dashboard,
-      housekeeping: () => this.housekeeping,
-      faceFinder: () => this.faceFinder(),
-      ffmpegMajor: () => this.ffmpegMajor,
-      utcOffsetMin: () => this.utcOffsetMin,
-      recordViolation: (v) => this.recordViolation(v),
-      onViolation: (v, ev) => this.onViolation(v, ev),
-    });
   }
 
   async start(): Promise<void> {
@@ -122,15 +106,23 @@ export class Agent {
     makePrivateDir(config.storage.dir);
     securePrivateTree(config.storage.dir, this.log.child({ stage: 'store' }));
     const ffmpeg = await checkFfmpeg();
-    const registry = ModelRegistry.open(this.opts.modelsDir ?? defaultModelsDir());
-    // Face and mask models are small; the face model is needed for snapshots on every camera, not only mask rules.
-    this.models = await openVisionModels({ registry, personMinScore: config.models.person.min_score, attributes: true });
+    const modelsDir = this.opts.modelsDir ?? defaultModelsDir();
+    const registry = ModelRegistry.open(modelsDir);
+    // Face and mask models in this process only for the mask rule; pictures' face checks run in the snapshot worker.
+    const attributes = config.cameras.some((c) => c.enabled && c.rules.mask);
+    this.models = await openVisionModels({ registry, personMinScore: config.models.person.min_score, personInputSide: config.models.person.input_side, attributes });
     this.detector = this.models.person;
-    this.store = Store.open({ dir: config.storage.dir, clock: this.clock, logger: this.log });
+    const store = Store.open({ dir: config.storage.dir, clock: this.clock, logger: this.log });
+    this.store = store;
     this.metrics = this.createMetrics();
     const vision = personVision(this.models, config, this.clock, (d, name) => this.metrics!.timed(d, name));
     this.vision = vision.scheduler;
     this.regions = vision.regions;
+    this.pictures = new PictureQueue({
+      runner: new PictureWorker({ logger: this.log.child({ stage: 'pictures' }), modelsDir }),
+      clock: this.clock,
+      logger: this.log.child({ stage: 'pictures' }),
+    });
 
     const keys = messageKeys(config);
     const embedded = await startEmbeddedHub(config, keys, { clock: this.clock, log: this.log, say: this.say }, (p) => {
@@ -138,13 +130,9 @@ export class Agent {
       this.hub = p.hub ?? null;
     });
     const hubUrl = embedded?.url ?? config.hub.url;
-    const alarms = new ViolationLifecycle({ sink: { record: (v) => this.recordViolation(v) } });
-    const cameraHealth = new ViolationLifecycle({ sink: { record: (v) => this.recordViolation(v) } });
-    this.lifecycles.push(alarms, cameraHealth);
-    this.dashboard = new GuardDashboard({ clock: this.clock, logger: this.log.child({ stage: 'local' }), say: this.say, faceFinder: this.faceFinder(), cameraHealth });
     const uplink = createUplink(config, {
       url: hubUrl,
-      store: this.store,
+      store,
       clock: this.clock,
       log: this.log,
       say: this.say,
@@ -155,18 +143,30 @@ export class Agent {
       openStore: () => this.store,
     });
     this.uplink = uplink;
-    this.housekeeping = new Housekeeping(this.store, config.storage, this.clock, this.log.child({ stage: 'store' }), alarms, (v) =>
-      this.say(alarmLine(v)),
-    );
+    const recorder = new ViolationRecorder({ store, fid: config.facility.id, signer: keys.signer, context: () => uplink.outboxContext() });
+    const previews = new CameraPreviews(() => this.clock.now(), (job) => this.pictures!.submit(job, null));
+    const dashboard = new GuardDashboard({ clock: this.clock, logger: this.log.child({ stage: 'local' }), say: this.say, previews });
+    this.dashboard = dashboard;
+    // Stored first; then relayed, counted and shown.
+    recorder.onRecorded((v) => {
+      uplink.pump();
+      if (v.state === 'new') this.metrics?.violationOpened(v.type);
+      dashboard.published(v);
+    });
+    const alarms = new ViolationLifecycle({ sink: recorder });
+    const cameraHealth = new ViolationLifecycle({ sink: recorder });
+    this.lifecycles.push(alarms, cameraHealth);
+    this.housekeeping = new Housekeeping(store, config.storage, this.clock, this.log.child({ stage: 'store' }), alarms, (v) => this.say(alarmLine(v)));
     await this.housekeeping.start();
     uplink.start();
-    const dashboardUrl = await this.dashboard.start({
+    const dashboardUrl = await dashboard.start({
       config,
-      store: this.store,
+      store,
       uplink,
       diskFreeMb: () => this.housekeeping?.retention.diskFreeMb() ?? null,
       models: () => (this.detector ? [{ name: this.detector.model.name, version: this.detector.model.version }] : []),
       metrics: () => this.metrics!.render(),
+      detection: () => this.cameras?.detection() ?? [],
     });
     this.say(`dashboard ${dashboardUrl}`);
     // What the start itself created (embedded hub database, TLS files) under a permissive umask.
@@ -174,11 +174,33 @@ export class Agent {
 
     this.utcOffsetMin = utcOffsetMinutes(config.facility.timezone, this.clock.wall());
     this.ffmpegMajor = ffmpeg.major ?? undefined;
-    const cameras = config.cameras.filter((c) => c.enabled);
-    for (const cam of cameras) this.pending.push(this.cameras.start(cam));
+    const cameras = new Cameras({
+      clock: this.clock,
+      log: this.log,
+      say: this.say,
+      signal: this.stopping.signal,
+      startConfig: config,
+      vision: this.vision,
+      models: this.models,
+      regions: this.regions,
+      recorder,
+      store,
+      pictures: this.pictures,
+      picturesAllowed: () => this.housekeeping?.retention.snapshotsAllowed() ?? true,
+      uplink,
+      dashboard,
+      offline: new CameraOfflineAlarm(cameraHealth),
+      budget: new DetectBudget({ onChange: (slowed) => this.onBudget(alarms, slowed) }),
+      ffmpegMajor: this.ffmpegMajor,
+      utcOffsetMin: this.utcOffsetMin,
+      onViolation: (v, ev) => this.onViolation(v, ev),
+    });
+    this.cameras = cameras;
+    const enabled = config.cameras.filter((c) => c.enabled);
+    for (const cam of enabled) this.pending.push(cameras.start(cam));
     this.say(
-      `qmon ${AGENT_VERSION} running: facility ${config.facility.id}, ${cameras.length} camera(s), ` +
-        `model ${this.detector.model.name} (${this.models?.personSessions.length ?? 1} single-threaded session(s)), hub ${config.hub.mode === 'embedded' ? `embedded at ${hubUrl}` : config.hub.url}`,
+      `qmon ${AGENT_VERSION} running: facility ${config.facility.id}, ${enabled.length} camera(s), ` +
+        `model ${this.detector.model.name} (${this.models.personSessions.length} single-threaded session(s)), hub ${config.hub.mode === 'embedded' ? `embedded at ${hubUrl}` : config.hub.url}`,
     );
   }
 
@@ -195,15 +217,16 @@ export class Agent {
 
   private async applyReload(next: AppConfig): Promise<ConfigDiff> {
     const diff = diffConfig(this.config, next);
-    if (this.stopping.signal.aborted) return diff;
-    for (const id of diff.removed) await this.cameras.stop(id, 'removed from the config');
+    const cameras = this.cameras;
+    if (this.stopping.signal.aborted || !cameras) return diff;
+    for (const id of diff.removed) await cameras.stop(id, 'removed from the config');
     for (const cam of diff.changed) {
       const why = diff.rulesOnly.includes(cam.id) ? 'its rules changed; restarting the camera to apply them' : 'its config changed; restarting it';
-      await this.cameras.stop(cam.id, why);
+      await cameras.stop(cam.id, why);
     }
     // The new camera list is in force before the cameras start (birth lists them as they come up).
     this.config = { ...this.config, cameras: next.cameras };
-    await Promise.all([...diff.changed, ...diff.added].map((cam) => this.cameras.start(cam)));
+    await Promise.all([...diff.changed, ...diff.added].map((cam) => cameras.start(cam)));
     for (const s of diff.needRestart) this.say(`config    ${s}: changed; takes effect after a restart (the running agent keeps the old ${s})`);
     this.say(
       `config    reloaded: ${diff.unchanged.length} camera(s) unchanged, ${diff.changed.length} restarted, ` +
@@ -220,10 +243,13 @@ export class Agent {
     this.stopping.abort();
     await this.reloading;
     await Promise.all(this.pending);
-    await this.cameras.stopAll();
+    await this.cameras?.stopAll();
+    // Pictures already asked for are made (or skipped, counted) before the store closes; none waits for more.
+    await this.pictures?.close();
+    await this.cameras?.drainPictures();
     // Conditions still open (none for line crossings) are ended so the hub does not keep them open forever.
     const wall = this.clock.wall();
-    for (const lc of [...this.lifecycles, ...this.cameras.lifecycles()]) {
+    for (const lc of [...this.lifecycles, ...(this.cameras?.lifecycles() ?? [])]) {
       try {
         lc.closeAll(wall);
       } catch (err) {
@@ -244,7 +270,7 @@ export class Agent {
 
   /** What the service watchdog checks each tick: every pipeline handling frames (or knowingly not), the store answering. */
   liveness(stuckMs: number): LivenessReport {
-    const problems = cameraProblems(this.cameras.liveness(), this.clock.now(), stuckMs);
+    const problems = cameraProblems(this.cameras?.liveness() ?? [], this.clock.now(), stuckMs);
     if (!this.store?.alive()) problems.push('the store does not answer SELECT 1');
     return { problems };
   }
@@ -252,16 +278,20 @@ export class Agent {
   /** Live counters while running; after stop(), the counters as they were at the end. */
   stats(): AgentStats {
     if (!this.store && this.finalStats) return this.finalStats;
-    const cameras = this.cameras.stats();
     if (!this.store) throw new Error('agent not started');
+    const cameras = this.cameras?.stats() ?? {};
     return { cameras, outbox: this.store.stats(), hub: this.hub?.stats() ?? null };
   }
 
   private createMetrics(): AgentMetrics {
     return new AgentMetrics({
-      cameras: () =>
-        this.cameras.metricsSources(),
-      vision: () => this.vision?.stats() ?? [],
+      cameras: () => this.cameras?.metricsSources() ?? [],
+      detectFps: () => this.vision?.stats() ?? [],
+      workerRestarts: () => ({
+        person: this.models?.personSessions.reduce((n, p) => n + p.restarts, 0) ?? 0,
+        snapshot: this.pictures?.restarts ?? 0,
+      }),
+      pictureQueue: () => this.pictures?.length ?? 0,
       outbox: () => this.store?.stats() ?? null,
       uplink: () => {
         const u = this.uplink?.stats();
@@ -272,22 +302,25 @@ export class Agent {
     });
   }
 
-  /** Every violation revision: stored with its outbox row (throws when not stored), then shown to the guards. */
-  private recordViolation(v: Violation): void {
-    this.uplink!.enqueue(v);
-    if (v.state === 'new') this.metrics?.violationOpened(v.type);
-    this.dashboard?.published(v);
+  /** The overload policy slowed cameras (or gave them their rate back): said, logged, and an agent_alarm while it lasts. */
+  private onBudget(alarms: ViolationLifecycle, slowed: readonly SlowedCamera[]): void {
+    const was = this.slowedNow;
+    this.slowedNow = slowed.length > 0;
+    this.say(overloadPolicyLine(slowed));
+    this.log.warn({ slowed }, 'overload policy: detect rates');
+    const ev = overloadAlarmEvent(was, slowed, { cameraId: AGENT_CAMERA_ID, ts: this.clock.now(), wallTs: this.clock.wall() });
+    if (!ev) return;
+    try {
+      const v = alarms.handle(ev);
+      if (v) this.say(alarmLine(v));
+    } catch (err) {
+      this.log.error({ err }, 'overload alarm could not be recorded');
+    }
   }
 
   private onViolation(v: Violation, ev: RuleEvent): void {
     this.say(alertLine(v, ev));
     this.log.info({ violation: v }, 'violation recorded');
-  }
-
-  /** Face boxes in a region for snapshot blurring; null when no face model is loaded (head-region blur still applies). */
-  private faceFinder(): ((frame: Frame, region: Box) => Promise<readonly Box[]>) | null {
-    const face = this.models?.face;
-    return face ? async (frame, region) => (await face.detect(frame, region)).map((f) => f.box) : null;
   }
 
   private birth(): BirthInfo {
@@ -299,12 +332,13 @@ export class Agent {
       // Rule ids are unique per camera only, so the hub sees them as `camera:rule`.
       rules: config.cameras
         .filter((c) => c.enabled)
-        .flatMap((c) => (this.cameras.engine(c.id)?.describe() ?? []).map((r) => ({ ...r, id: `${c.id}:${r.id}` }))),
+        .flatMap((c) => (this.cameras?.engine(c.id)?.describe() ?? []).map((r) => ({ ...r, id: `${c.id}:${r.id}` }))),
       models: this.detector ? [{ name: this.detector.model.name, version: this.detector.model.version }] : [],
     };
   }
 
   private cameraHealth(): ReturnType<CameraRates['sample']>[] {
-    return [...this.cameras.entries()].map(([id, { pipeline, supervisor }]) => this.rates.sample(id, supervisor, pipeline.stats, pipeline.lastFrameAt, pipeline.overloaded));
+    if (!this.cameras) return [];
+    return [...this.cameras.entries()].map(([id, { pipeline, supervisor }]) => this.rates.sample(id, supervisor, pipeline.metrics, pipeline.lastFrameAt, pipeline.overloaded));
   }
 }

@@ -14,6 +14,7 @@ import { keysCommand } from './cli/keys.js';
 import { simCommand } from './cli/sim.js';
 import { userCommand } from './cli/user.js';
 import { doctorCommand } from './cli/doctor.js';
+import { dashboardCommand } from './cli/dashboard.js';
 import { UserError } from './cli/user-error.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -44,6 +45,8 @@ Usage:
   qmon user add NAME --role guard|admin|auditor --config FILE --password-stdin
   qmon user list | passwd NAME | disable NAME | enable NAME --config FILE
       Guard dashboard users (passwords from stdin, Argon2id); see qmon user --help.
+  qmon dashboard cert --config FILE [--out FILE.crt]
+      The dashboard's TLS certificate and its SHA-256 fingerprint, for the guard-room browser to trust.
   qmon doctor [--config FILE] [--json]
       Check ffmpeg, models, data dir, clock, hub (TLS expiry) and every camera (one frame each); a fix for each problem.
   qmon --version | --help
@@ -60,6 +63,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   sim: simCommand,
   user: userCommand,
   doctor: (argv) => doctorCommand(argv),
+  dashboard: dashboardCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

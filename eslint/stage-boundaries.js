@@ -1,4 +1,5 @@
-// Local ESLint plugin: a stage (a folder under agent/) is used by others only through its index.ts.
+// Local ESLint plugin: a stage (a folder under agent/) is used by others only through its index.ts, and only by the
+// stages after it in the data flow (README: Architecture), so "data flows one way" is checked, not a convention.
 // `no-restricted-imports` matches the import text alone, so it cannot tell `../store/outbox.js` written in agent/rules/
 // (a deep import into another stage) from `../backoff.js` written in agent/camera/onvif/ (inside its own stage);
 // this rule resolves each relative import against the importing file and judges the path it lands on.
@@ -6,6 +7,15 @@ import path from 'node:path';
 
 /** Folders every stage may reach into: cross-cutting types and helpers that belong to no one stage. */
 const OPEN_FOLDERS = new Set(['shared']);
+
+/** What every stage may import (through its index): the value types, the hub contract, logging and metrics, the version. */
+export const OPEN_STAGES = new Set(['shared', 'contract', 'ops', 'version']);
+
+/**
+ * The stages in the order data flows through them (README: Architecture): a stage imports only stages before it.
+ * The national hub and its simulator come after the agent's own stages; the wiring (app) and the command (cli) last.
+ */
+export const STAGE_ORDER = ['decode', 'camera', 'vision', 'track', 'rules', 'config', 'events', 'store', 'pipeline', 'uplink', 'local', 'hub', 'sim', 'app', 'cli'];
 
 /**
  * The stage a path under agent/ belongs to: its first folder, or for a top-level file (agent/app.ts, agent/cli.ts,
@@ -25,6 +35,12 @@ function violation(source, target) {
   const from = stageOf(source);
   const to = stageOf(target);
   if (from === to) return null; // inside its own stage anything goes
+  if (!OPEN_STAGES.has(to)) {
+    const i = STAGE_ORDER.indexOf(from);
+    const j = STAGE_ORDER.indexOf(to);
+    if (j < 0) return `'${to}' is in no place of the stage order (eslint/stage-boundaries.js STAGE_ORDER): add it where its data flows`;
+    if (i >= 0 && j > i) return `'${from}' may not import '${to}': data flows ${STAGE_ORDER.join(' → ')}, and a stage imports only the stages before it (plus shared/, contract/, ops/)`;
+  }
   if (target.length === 1) return null; // a top-level entry file (agent/app.ts, agent/version.ts)
   if (OPEN_FOLDERS.has(to)) return null;
   if (target.length === 2 && target[1] === 'index') return null;

@@ -1,25 +1,20 @@
-import type { CameraState } from '../camera/index.js';
 import type { AppConfig } from '../config/index.js';
-import type { ViolationLifecycle } from '../events/index.js';
 import { LocalServer, type CameraStateView, type HealthSource } from '../local/index.js';
 import type { Logger } from '../ops/index.js';
+import type { CameraPreviews } from '../pipeline/index.js';
 import type { Clock } from '../shared/clock.js';
-import type { Box, Detections, Frame, Violation } from '../shared/types.js';
+import type { Detections, Frame, Violation } from '../shared/types.js';
 import type { Store } from '../store/index.js';
 import type { CameraStatus, DashboardCounts } from '../contract/index.js';
 import type { Uplink } from '../uplink/index.js';
 import { AGENT_VERSION } from '../version.js';
-import { CameraOfflineAlarm } from './camera-offline.js';
-import { CameraPreviews } from './previews.js';
 
 export interface GuardDashboardOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly say: (line: string) => void;
-  /** Faces in a region, for blurring previews; null without a face model (head regions are still blurred). */
-  readonly faceFinder: ((frame: Frame, region: Box) => Promise<readonly Box[]>) | null;
-  /** Where camera_offline violations are made (its sink stores them and calls `published`). */
-  readonly cameraHealth: ViolationLifecycle;
+  /** The cameras' blurred previews, made by the snapshot worker on demand. */
+  readonly previews: CameraPreviews;
 }
 
 export interface DashboardSources {
@@ -30,23 +25,20 @@ export interface DashboardSources {
   readonly models: () => HealthSource['models'];
   /** Prometheus text for `GET /metrics`. */
   readonly metrics?: () => Promise<{ contentType: string; body: string }>;
+  /** Per camera detection for the health page (the cameras' counters and the overload policy). */
+  readonly detection?: () => HealthSource['detection'];
 }
 
 /**
  * The agent's side of the guard dashboard: feeds the local stage what the pipeline knows (recorded violations,
- * camera states, the latest frames for previews) and turns camera outages into camera_offline violations.
- * Nothing here can fail the pipeline: a dashboard problem is logged, the alert is stored and sent regardless.
+ * camera states, the latest frames for previews). Nothing here can fail the pipeline: a dashboard problem is
+ * logged, the alert is stored and sent regardless.
  */
 export class GuardDashboard {
   private server: LocalServer | null = null;
   private readonly states = new Map<string, CameraStateView>();
-  private readonly previews: CameraPreviews;
-  private readonly offline: CameraOfflineAlarm;
 
-  constructor(private readonly o: GuardDashboardOptions) {
-    this.previews = new CameraPreviews(() => o.clock.now(), o.faceFinder);
-    this.offline = new CameraOfflineAlarm(o.cameraHealth);
-  }
+  constructor(private readonly o: GuardDashboardOptions) {}
 
   /** Starts the server on `local.listen`; returns its URL. */
   async start(p: DashboardSources): Promise<string> {
@@ -60,7 +52,7 @@ export class GuardDashboard {
       logger: this.o.logger,
       version: AGENT_VERSION,
       cameraState: (id) => this.states.get(id) ?? null,
-      preview: (id) => this.previews.jpeg(id),
+      preview: (id) => this.o.previews.jpeg(id),
       say: this.o.say,
       ...(p.metrics && { metrics: p.metrics }),
       health: () => {
@@ -72,6 +64,7 @@ export class GuardDashboard {
           models: p.models(),
           // The agent does not read the NTP state yet; say so rather than guess.
           clock: { synced: null, source: 'unknown' },
+          ...(p.detection && { detection: p.detection() }),
         };
       },
     });
@@ -95,32 +88,21 @@ export class GuardDashboard {
     }
   }
 
-  /** The supervisor's new state (and the hub contract's view of it); may open or end a camera_offline violation. */
-  cameraState(cameraId: string, s: CameraState, status: CameraStatus | null, quality: string): void {
+  /** A camera's status as the hub contract sees it (null: not announced yet), for the camera view. */
+  cameraState(cameraId: string, status: CameraStatus | null, quality: string): void {
     if (status) this.states.set(cameraId, { state: status.state, reason: status.reason ?? null, since: status.since, quality });
     this.server?.cameraChanged(cameraId);
-    this.alarm(() => this.offline.onState(cameraId, s));
   }
 
   /** The camera could not even be started (e.g. ONVIF failed): offline from the start. */
   cannotStart(cameraId: string, reason: string): void {
     this.states.set(cameraId, { state: 'offline', reason, since: this.o.clock.wall(), quality: 'unknown' });
     this.server?.cameraChanged(cameraId);
-    this.alarm(() => this.offline.cannotStart(cameraId, reason, this.o.clock.now(), this.o.clock.wall()));
   }
 
   /** The latest detected frame of a camera, for its preview (a reference; encoded only when asked). */
   frame(frame: Frame, found: Detections): void {
-    this.previews.offer(frame, found);
-  }
-
-  private alarm(fn: () => Violation | null): void {
-    try {
-      const v = fn();
-      if (v) this.o.say(`ALERT     ${v.type} camera ${v.cameraId} (${v.reason ?? ''}) event ${v.eventId} rev ${v.rev} (${v.state})`);
-    } catch (err) {
-      this.o.logger.error({ err }, 'camera offline violation could not be recorded');
-    }
+    this.o.previews.offer(frame, found);
   }
 }
 
@@ -137,7 +119,7 @@ export function dashboardCounts(store: Store, sinceWall: number): DashboardCount
     acks: n('ack'),
     snoozes: n('snooze'),
     exports: n('export'),
-    snapshotViews: n('snapshot_view'),
+    snapshotViews: n('snapshot_view', 'context_view'),
     userChanges: n('user_add', 'user_change', 'setup'),
   };
 }

@@ -28,21 +28,6 @@ export interface CameraState {
   readonly detail?: string;
 }
 
-export interface CameraCounters {
-  /** Frames received from ffmpeg, across restarts. */
-  frames: number;
-  /** Frames replaced unread in a `frames()` reader's mailbox (consumer slower than the camera). */
-  dropped: number;
-  /** ffmpeg processes started after the first. */
-  restarts: number;
-  /** Restarts forced because no frame arrived for `stall_s`. */
-  stalls: number;
-  /** Runs that delivered frames again after an earlier run had (blips the camera recovered from). */
-  reconnects: number;
-  /** Restarts forced because frames came far faster than the detect fps. */
-  overFps: number;
-}
-
 /** Emitted when a failed run is followed by a scheduled retry. */
 export interface RestartPlan {
   /** 0 for the first retry after a healthy stretch. */

@@ -10,7 +10,6 @@ export {
   type CameraState,
   type CameraStateName,
   type CameraStateReason,
-  type CameraCounters,
   type CameraHealthSettings,
   type RestartPlan,
   CAMERA_BACKOFF,

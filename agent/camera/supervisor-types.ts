@@ -1,4 +1,5 @@
 /** The supervisor's options, events and the shapes it reports; the class is in supervisor.ts. */
+import type { CameraMetrics } from '../shared/camera-metrics.js';
 import type {
   FfmpegInput,
   FfmpegOutput,
@@ -46,6 +47,8 @@ export interface CameraSupervisorOptions {
   readonly stopGraceMs?: number;
   /** Seam for other source kinds later (e.g. a GStreamer pipeline); ffmpeg by default. */
   readonly createSource?: (opts: FrameSourceOptions) => FrameSourceLike;
+  /** The camera's one set of counters, shared with the stages after this one; a new one by default. */
+  readonly metrics?: CameraMetrics;
 }
 
 /** The quality grade with the counts it rests on (the last hour). */

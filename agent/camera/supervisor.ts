@@ -1,12 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { buildFfmpegArgs, FfmpegFrameSource, FrozenDetector, LatestSlot, type FrameSourceExit, type HwAccel } from '../decode/index.js';
 import { silentLogger, type Logger } from '../ops/index.js';
+import { CameraMetrics } from '../shared/camera-metrics.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { Frame, MonoMs } from '../shared/types.js';
 import { Backoff, realTimers, type Timers } from '../shared/index.js';
 import {
   HEALTH_DEFAULTS,
-  type CameraCounters,
   type CameraHealthSettings,
   type CameraState,
   type CameraStateName,
@@ -32,7 +32,8 @@ import { CAMERA_BACKOFF } from './camera-state.js';
  * restarts.
  */
 export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
-  readonly counters: CameraCounters = { frames: 0, dropped: 0, restarts: 0, stalls: 0, reconnects: 0, overFps: 0 };
+  /** The camera's counters: this supervisor writes the decode side (decoded, hand-off drops, restarts, stalls…). */
+  readonly metrics: CameraMetrics;
 
   private readonly clock: Clock;
   private readonly timers: Timers;
@@ -61,6 +62,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
 
   constructor(private readonly opts: CameraSupervisorOptions) {
     super();
+    this.metrics = opts.metrics ?? new CameraMetrics(opts.cameraId);
     this.clock = opts.clock ?? systemClock;
     this.timers = opts.timers ?? realTimers;
     this.log = (opts.logger ?? silentLogger()).child({ cameraId: opts.cameraId });
@@ -150,7 +152,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       logger: this.log,
       stopGraceMs: o.stopGraceMs,
     });
-    if (this.hadSpawned) this.counters.restarts++;
+    if (this.hadSpawned) this.metrics.restarts++;
     this.hadSpawned = true;
     this.source = src;
     this.sourceStartedAt = this.clock.now();
@@ -168,7 +170,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     if (src !== this.source || this.phase !== 'running' || this.killReason) return;
     const now = this.clock.now();
     if (this.overFps?.update(now)) {
-      this.counters.overFps++;
+      this.metrics.overFps++;
       this.incidents.record('over_fps', now);
       const detail = `more than ${this.overFps.limit} frames within ${this.overFps.windowMs / 1000} s at ${this.opts.output.fps} detect-fps; ffmpeg restarted`;
       this.setState('degraded', 'over_fps', detail);
@@ -176,10 +178,10 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       return;
     }
     this.lastFrameAt = now;
-    this.counters.frames++;
+    this.metrics.decoded++;
     if (this.framesThisRun++ === 0) {
       if (this.hadFrames) {
-        this.counters.reconnects++;
+        this.metrics.reconnects++;
         this.incidents.record('reconnect', now);
       }
       this.hadFrames = true;
@@ -189,10 +191,8 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     if (this.frozen.update(f.pixels, now)) this.setState('degraded', 'frozen');
     else this.setState('online', 'streaming');
     const out: Frame = { ...f, seq: this.seq++ };
-    for (const slot of this.slots) {
-      if (slot.pending) this.counters.dropped++;
-      slot.push(out);
-    }
+    // The one place a frame replaced unread in the hand-off is counted (the agent has one reader per camera).
+    for (const slot of this.slots) if (slot.push(out)) this.metrics.dropped.handoff++;
   }
 
   private onExit(src: FrameSourceLike, exit: FrameSourceExit): void {
@@ -284,7 +284,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     const now = this.clock.now();
     const src = this.source;
     if (src && now >= this.stallDeadline()) {
-      this.counters.stalls++;
+      this.metrics.stalls++;
       this.incidents.record('stall', now);
       this.kill('stalled', { pid: src.pid, stall_s: this.health.stall_s }, 'no frames; stopping stalled ffmpeg');
     }

@@ -128,11 +128,17 @@ function waitForStop(durationS: number | null, say: (l: string) => void): Promis
   });
 }
 
+const ms = (v: number | null): string => (v === null ? '-' : `${Math.round(v)} ms`);
+
 function summarise(stats: ReturnType<Agent['stats']>, say: (l: string) => void): void {
   for (const [id, c] of Object.entries(stats.cameras)) {
+    const d = c.droppedBy;
+    const p = c.pictures;
     say(
-      `camera ${id}: ${c.frames} frames, ${c.inferences} inferences (${c.regions} regions), ${c.gated} gated, ` +
-        `${c.stationarySkipped} stationary skipped, ${c.dropped} dropped, ${c.persons} person boxes, ${c.violations} violations, ${c.restarts} restarts`,
+      `camera ${id}: ${c.decoded} frames decoded, ${c.inferences} inferences (${c.regions} regions), ${c.gated} gated, ` +
+        `${c.stationarySkipped} stationary skipped, ${c.dropped} dropped (hand-off ${d.handoff}, scheduler ${d.scheduler}, budget ${d.budget}), ` +
+        `${c.persons} person boxes, ${c.violations} violations, pictures ${p.made} made / ${p.failed} failed / ${p.skipped} skipped ` +
+        `(${p.deferred} waited; CPU p50 ${ms(p.cpuP50Ms)}, p95 ${ms(p.cpuP95Ms)}), ${c.errors} errors, ${c.restarts} restarts`,
     );
   }
   const o = stats.outbox;

@@ -6,7 +6,7 @@
 import { access, constants, stat } from 'node:fs/promises';
 import { REDACTED } from '../ops/index.js';
 import type { ParsedConfig } from './schema.js';
-import { parseHubUrl, parseListen } from './schema.js';
+import { PERSON_MIN_SCORE_FOR_SIDE, parseHubUrl, parseListen } from './schema.js';
 import type { ParsedCamera, ParsedSource } from './schema-camera.js';
 import type { IssueSink, KeyPath } from './issue-sink.js';
 import { parseSecretRef, readTextFile, resolvePath, resolveSecret, type SecretContext } from './secrets.js';
@@ -169,15 +169,17 @@ function scaleRules(rules: ParsedCamera['rules'], from: readonly [number, number
           floor: d.calibration.floor,
         };
   return {
-    lines: rules.lines.map((l) => ({ ...l, points: [sp(l.points[0]), sp(l.points[1])] as const })),
+    lines: rules.lines.map((l) => ({ ...l, name: l.name ?? null, severity: l.severity ?? null, points: [sp(l.points[0]), sp(l.points[1])] as const })),
     zones: rules.zones.map((z) => ({
       id: z.id,
+      name: z.name ?? null,
       polygon: z.polygon.map(sp),
       intrusion: z.intrusion,
       loitering_s: z.loitering_s ?? null,
       inertia: z.inertia,
+      severity: z.severity ?? null,
     })),
-    gathering: rules.gathering ?? null,
+    gathering: rules.gathering ? { ...rules.gathering, severity: rules.gathering.severity ?? null } : null,
     distancing:
       d === undefined
         ? null
@@ -185,11 +187,14 @@ function scaleRules(rules: ParsedCamera['rules'], from: readonly [number, number
             min_distance_m: d.min_distance_m,
             min_duration_s: d.min_duration_s,
             calibration,
+            severity: d.severity ?? null,
             enabled: calibration !== null,
             disabled_reason: calibration === null ? 'no calibration: distances in metres need 4 image points with their floor positions' : null,
           },
-    mask: rules.mask,
-    tamper: rules.tamper,
+    mask: rules.mask.enabled,
+    tamper: rules.tamper.enabled,
+    mask_severity: rules.mask.severity ?? null,
+    tamper_severity: rules.tamper.severity ?? null,
     schedule: {
       allow_lines: rules.schedule.allow_lines.map(parseTimeWindow),
       allow_zones: rules.schedule.allow_zones.map(parseTimeWindow),
@@ -211,6 +216,7 @@ async function resolveCamera(cam: ParsedCamera, path: KeyPath, ctx: ResolveConte
     size,
     health: cam.health,
     hwaccel: cam.hwaccel,
+    priority: cam.priority,
     rules: scaleRules(cam.rules, size, detect),
   };
 }
@@ -233,7 +239,10 @@ export async function resolveConfig(cfg: ParsedConfig, ctx: ResolveContext): Pro
     hub: { ...hub, ...(hubKey !== undefined && { public_key: hubKey }) },
     storage: { ...cfg.storage, dir: resolvePath(ctx.baseDir, cfg.storage.dir) },
     local: { ...cfg.local, ...listen, tls: localTls, ...(metricsToken !== undefined ? { metrics_token: metricsToken } : {}) },
-    models: cfg.models,
+    models: {
+      ...cfg.models,
+      person: { input_side: cfg.models.person.input_side, min_score: cfg.models.person.min_score ?? PERSON_MIN_SCORE_FOR_SIDE[cfg.models.person.input_side] },
+    },
     cameras: cameras as CameraConfig[],
   };
 }

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { describeValue } from './describe.js';
 import { redactText } from '../ops/index.js';
-import { seconds, text } from './schema-common.js';
+import { displayName, seconds, text } from './schema-common.js';
 import { rulesSchema } from './schema-rules.js';
 
 /** `rtsp://` or `rtsps://`, with a host and without credentials (those go beside it). */
@@ -134,7 +134,7 @@ export const cameraSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]{1,32}$/, {
     error: (iss) => `expected 1-32 lowercase letters, digits or "-", got ${describeValue(iss.input)}`,
   }),
-  name: text.optional(),
+  name: displayName.optional(),
   /** A disabled camera stays in the config (and is reported `disabled` to the hub) but is not opened. */
   enabled: z.boolean().default(true),
   source: sourceSchema,
@@ -143,6 +143,11 @@ export const cameraSchema = z.strictObject({
   size: sizeSchema.optional(),
   health: healthSchema.prefault({}),
   hwaccel: z.enum(['auto', 'none', 'vaapi', 'qsv']).default('none'),
+  /**
+   * Who keeps the full detect rate when the box cannot carry every camera: `low` cameras are slowed first (evenly),
+   * then `normal`, `high` last (exit lines and perimeter cameras). See agent/pipeline/README.md.
+   */
+  priority: z.enum(['high', 'normal', 'low']).default('normal'),
   rules: rulesSchema.prefault({}),
 });
 

@@ -41,6 +41,26 @@ export const fraction = z.number().min(0).max(1);
 /** A non-empty string; used for names and for secrets, which may be `env:NAME` or `file:PATH`. */
 export const text = z.string().min(1, { error: 'expected a non-empty string' });
 
+/** Longest display name (facility, camera, line, zone): one line on a guard's card, never a paragraph. */
+export const NAME_MAX = 80;
+
+/**
+ * A name shown to people (guards' dashboard, exports): any language (Vietnamese with its diacritics), at most
+ * NAME_MAX characters, no markup characters and no control characters. The dashboard inserts names as text anyway;
+ * refusing `<`/`>` here means a name that looks like HTML is caught by the installer, not shown as tags to a guard.
+ */
+export const displayName = z
+  .string()
+  .min(1, { error: 'expected a non-empty name' })
+  .max(NAME_MAX)
+  .refine((v) => v.trim().length > 0, { error: 'expected a name with something other than spaces' })
+  .refine((v) => !/[<>\p{Cc}]/u.test(v), {
+    error: (iss) => `a name is shown to guards as plain text: "<", ">" and control characters are not allowed, got ${describeValue(iss.input)}`,
+  });
+
+/** How urgent a rule's alerts are: `critical` sounds until acknowledged, `warning` beeps once, `info` is silent. */
+export const severity = z.enum(['critical', 'warning', 'info']);
+
 /** Rule item ids: what events, the dashboard and the hub call a line or a zone. */
 export const ruleId = z
   .string()

@@ -4,10 +4,14 @@
  */
 import { z } from 'zod';
 import { DISTANCING_DEFAULTS, GATHERING_DEFAULTS, LINE_DEFAULTS, WHOLE_FRAME, ZONE_DEFAULTS } from '../rules/index.js';
-import { fourPoints, twoPoints, polygon, ruleId, seconds, text, timeWindow } from './schema-common.js';
+import { displayName, fourPoints, twoPoints, polygon, ruleId, seconds, severity, text, timeWindow } from './schema-common.js';
 
 export const lineSchema = z.strictObject({
   id: ruleId,
+  /** What guards read (Vietnamese welcome); the id stays in tooltips, exports and the hub. */
+  name: displayName.optional(),
+  /** Absent: `warning` (an internal corridor line); an exit line is `critical`. */
+  severity: severity.optional(),
   points: twoPoints,
   /** `in` = moving to the left-hand side of first→second as drawn on screen (y grows downwards). */
   direction: z.enum(['in', 'out', 'both']).default('both'),
@@ -17,6 +21,9 @@ export const lineSchema = z.strictObject({
 
 export const zoneSchema = z.strictObject({
   id: ruleId,
+  name: displayName.optional(),
+  /** Of the zone's intrusion and loitering alerts; absent: `critical` for intrusion, `info` for loitering. */
+  severity: severity.optional(),
   polygon,
   /** Any person in the zone is a violation (exit, staff-only area). */
   intrusion: z.boolean().default(false),
@@ -32,6 +39,7 @@ export const gatheringSchema = z.strictObject({
   max_people: z.number().int().min(1),
   min_duration_s: seconds.default(GATHERING_DEFAULTS.min_duration_s),
   clear_s: seconds.default(GATHERING_DEFAULTS.clear_s),
+  severity: severity.optional(),
 });
 
 export const calibrationSchema = z.strictObject({
@@ -46,6 +54,7 @@ export const distancingSchema = z.strictObject({
   min_duration_s: seconds.default(DISTANCING_DEFAULTS.min_duration_s),
   /** Without it the rule is disabled (a warning says so): pixels are not metres. */
   calibration: calibrationSchema.optional(),
+  severity: severity.optional(),
 });
 
 export const scheduleSchema = z.strictObject({
@@ -55,13 +64,26 @@ export const scheduleSchema = z.strictObject({
   allow_zones: z.array(timeWindow).default([]),
 });
 
+/**
+ * A camera-wide rule switched on or off (`mask: true`), or switched on with its severity (`mask: { severity: warning }`);
+ * `{ enabled: false }` is the same as `false`.
+ */
+function switchRule(on: boolean) {
+  return z
+    .preprocess(
+      (v) => (typeof v === 'boolean' ? { enabled: v } : v),
+      z.strictObject({ enabled: z.boolean().default(true), severity: severity.optional() }),
+    )
+    .prefault(on);
+}
+
 export const rulesSchema = z.strictObject({
   lines: z.array(lineSchema).default([]),
   zones: z.array(zoneSchema).default([]),
   gathering: gatheringSchema.optional(),
   distancing: distancingSchema.optional(),
-  mask: z.boolean().default(false),
-  tamper: z.boolean().default(true),
+  mask: switchRule(false),
+  tamper: switchRule(true),
   schedule: scheduleSchema.prefault({}),
 });
 

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { describeValue } from './describe.js';
 import { redactText } from '../ops/index.js';
 import { NO_MASK_DEFAULTS } from '../rules/index.js';
-import { fraction, seconds, text } from './schema-common.js';
+import { displayName, fraction, seconds, text } from './schema-common.js';
 import { cameraSchema } from './schema-camera.js';
 import { DEFAULT_UPLOAD_PORT, MAX_AGENT_CAMERAS, MIN_REPLAY_RATE_PER_S } from '../contract/index.js';
 
@@ -19,7 +19,7 @@ export const facilitySchema = z.strictObject({
     })
     // `hub` is the topic segment of the hub's own messages (qmon/v1/hub/state).
     .refine((id) => id !== 'hub', { error: '"hub" is reserved for the hub itself' }),
-  name: text.optional(),
+  name: displayName.optional(),
   /** `file:PATH` of the facility's Ed25519 private key (PEM, 0600); see keys.ts. */
   signing_key: text.optional(),
   /** IANA zone the schedule windows are read in. */
@@ -172,6 +172,14 @@ export const localSchema = z
     public_hosts: z.array(hostName).default([]),
     session_idle_min: z.number().int().min(1).max(24 * 60).default(30),
     session_max_h: z.number().min(1).max(7 * 24).default(12),
+    /** Consecutive alerts of one camera and rule, each within this many seconds of the one before, are one review item. */
+    review_window_s: z.number().int().min(1).max(3600).default(120),
+    /** How long acknowledged items stay on the "done" tab (a shift). */
+    shift_h: z.number().min(1).max(24).default(12),
+    /** A critical item unacknowledged this long escalates: louder, faster, on every screen, through a mute. */
+    escalate_after_min: z.number().int().min(1).max(240).default(5),
+    /** Longest a guard may mute the alarm for (per user, on the server, ended by logout). */
+    mute_max_min: z.number().int().min(5).max(480).default(60),
     /** Bearer token a Prometheus server off this machine sends for `GET /metrics` (`env:NAME`/`file:PATH`); loopback needs none. */
     metrics_token: text.optional(),
   })
@@ -186,9 +194,34 @@ export const localSchema = z
     }
   });
 
+/** The person model's input sides with a measured threshold (agent/vision/README.md, `npm run bench -- capacity`). */
+export const PERSON_INPUT_SIDES = [320, 384, 448, 512] as const;
+export type PersonInputSide = (typeof PERSON_INPUT_SIDES)[number];
+/**
+ * The person score threshold that goes with each input side: the lowest with precision 1.0 on the hand-labelled vtest
+ * frames and the composited crossings, and no person on tree.avi (measured on CenterNet, see agent/vision/README.md).
+ */
+export const PERSON_MIN_SCORE_FOR_SIDE: Readonly<Record<PersonInputSide, number>> = { 320: 0.32, 384: 0.34, 448: 0.4, 512: 0.4 };
+export const DEFAULT_PERSON_INPUT_SIDE: PersonInputSide = 320;
+
 /** Threshold overrides; the model files themselves come from models/models.json. */
 export const modelsSchema = z.strictObject({
-  person: z.strictObject({ min_score: fraction.default(0.4) }).prefault({}),
+  person: z
+    .strictObject({
+      /** Default: the threshold measured to go with `input_side` (PERSON_MIN_SCORE_FOR_SIDE). */
+      min_score: fraction.optional(),
+      /**
+       * Longest side of the person model's input for pictures up to 4:3: smaller is cheaper in proportion to the
+       * pixels, and people look smaller to the model, so their scores drop; each side has its measured threshold
+       * (agent/vision/README.md). Wider pictures always get the model's whole 512×512.
+       */
+      input_side: z
+        .union(PERSON_INPUT_SIDES.map((v) => z.literal(v)) as unknown as [z.ZodLiteral<320>, z.ZodLiteral<384>, z.ZodLiteral<448>, z.ZodLiteral<512>], {
+          error: (iss) => `expected one of ${PERSON_INPUT_SIDES.join(', ')} (the sides with a measured threshold), got ${describeValue(iss.input)}`,
+        })
+        .default(DEFAULT_PERSON_INPUT_SIDE),
+    })
+    .prefault({}),
   mask: z
     .strictObject({
       // The consensus is the rules stage's (no-mask.ts); min_face_px is vision's face-size floor.

@@ -4,6 +4,7 @@
  */
 
 import type * as Rules from '../rules/index.js';
+import type { Severity } from '../shared/types.js';
 
 /** `[x, y]`; in detect pixels once loaded (unless stated otherwise). */
 export type Point = Rules.Point;
@@ -71,12 +72,20 @@ export interface LocalConfig {
   readonly public_hosts: readonly string[];
   readonly session_idle_min: number;
   readonly session_max_h: number;
+  /** Alerts of one camera and rule, each within this many seconds of the previous, form one review item. */
+  readonly review_window_s: number;
+  /** Hours an acknowledged item stays on the dashboard's "done" tab. */
+  readonly shift_h: number;
+  /** Minutes a critical item may stay unacknowledged before the alarm escalates. */
+  readonly escalate_after_min: number;
+  /** Longest mute a guard may set. */
+  readonly mute_max_min: number;
   /** Resolved secret: `Authorization: Bearer` value that opens `GET /metrics` to non-loopback scrapers. */
   readonly metrics_token?: string;
 }
 
 export interface ModelsConfig {
-  readonly person: { readonly min_score: number };
+  readonly person: { readonly min_score: number; readonly input_side: 320 | 384 | 448 | 512 };
   /** The rules' mask consensus, plus vision's smallest face worth classifying. */
   readonly mask: Rules.MaskConsensusConfig & { readonly min_face_px: number };
 }
@@ -105,11 +114,16 @@ export type CameraSource =
 // The rule settings are the rules stage's types (one definition, config depends on rules); the loaded config has
 // every default filled in, hence `Required`.
 
-/** One corridor line, detect pixels; see rules' `LineRuleConfig`. */
-export type LineRuleConfig = Required<Rules.LineRuleConfig>;
+/** What guards read for a line or zone (`name` in the YAML); null = none given, the dashboard shows the id. */
+interface Named {
+  readonly name: string | null;
+}
+
+/** One corridor line, detect pixels; see rules' `LineRuleConfig`; `severity` null = the type's default. */
+export type LineRuleConfig = Required<Rules.LineRuleConfig> & Named;
 
 /** One zone, detect pixels; `loitering_s` null = no loitering rule on this zone. */
-export type ZoneRuleConfig = Required<Rules.ZoneRuleConfig>;
+export type ZoneRuleConfig = Required<Rules.ZoneRuleConfig> & Named;
 
 export type GatheringRuleConfig = Required<Rules.GatheringRuleConfig>;
 
@@ -139,8 +153,13 @@ export interface RulesConfig {
   readonly distancing: DistancingRuleConfig | null;
   readonly mask: boolean;
   readonly tamper: boolean;
+  /** From `mask: { severity }` / `tamper: { severity }`; null = the type's default. */
+  readonly mask_severity: Severity | null;
+  readonly tamper_severity: Severity | null;
   readonly schedule: ScheduleConfig;
 }
+
+export type CameraPriority = 'high' | 'normal' | 'low';
 
 export interface CameraConfig {
   readonly id: string;
@@ -152,6 +171,8 @@ export interface CameraConfig {
   readonly size: readonly [number, number];
   readonly health: { readonly stall_s: number; readonly offline_after_s: number; readonly frozen_s: number };
   readonly hwaccel: 'auto' | 'none' | 'vaapi' | 'qsv';
+  /** Under overload, lower priorities lose detect rate first (agent/pipeline/README.md). */
+  readonly priority: CameraPriority;
   /** Coordinates already scaled from `size` to the detect size. */
   readonly rules: RulesConfig;
 }

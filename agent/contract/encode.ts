@@ -61,17 +61,16 @@ export interface EventContext {
   readonly clock: ClockInfo;
 }
 
+/** The part of `qmon.event/1` that describes the violation itself (not the envelope: who sent it, when, in what order). */
+export type ViolationFields = Omit<EventPayload, 'schema' | 'fid' | 'session' | 'seq' | 'clock' | 'replay'>;
+
 /**
- * Builds `qmon.event/1` for one violation revision and validates it. Fields are picked one by one,
- * so nothing the hub must not see (the snapshot's local `file` path, free-text reasons) can ride
- * along by accident.
+ * A violation revision as the contract names its fields. Fields are picked one by one, so nothing the hub must not
+ * see (the snapshot's local `file` path) can ride along by accident. The hub event (`encodeEvent`) and the guard
+ * dashboard's local API (`agent/local/event-json.ts`) both start from it, so the two cannot drift apart.
  */
-export function encodeEvent(v: Violation, ctx: EventContext): Buffer {
-  const payload: EventPayload = {
-    schema: 'qmon.event/1',
-    fid: ctx.fid,
-    session: ctx.session,
-    seq: ctx.seq,
+export function violationFields(v: Violation): ViolationFields {
+  return {
     event_id: v.eventId,
     rev: v.rev,
     state: v.state,
@@ -86,8 +85,6 @@ export function encodeEvent(v: Violation, ctx: EventContext): Buffer {
     started_at: isoMs(v.startedAt),
     ended_at: v.endedAt === null ? null : isoMs(v.endedAt),
     ts: isoMs(v.updatedAt),
-    clock: { synced: ctx.clock.synced, source: ctx.clock.source },
-    replay: ctx.replay,
     rule: { id: v.rule.id, version: v.rule.version },
     model: v.model === null ? null : { name: v.model.name, version: v.model.version },
     snapshot:
@@ -101,6 +98,19 @@ export function encodeEvent(v: Violation, ctx: EventContext): Buffer {
             redaction: v.snapshot.redaction,
           },
     ...(v.reason !== undefined && { reason: v.reason }),
+  };
+}
+
+/** Builds `qmon.event/1` for one violation revision (its fields and the envelope) and validates it. */
+export function encodeEvent(v: Violation, ctx: EventContext): Buffer {
+  const payload: EventPayload = {
+    schema: 'qmon.event/1',
+    fid: ctx.fid,
+    session: ctx.session,
+    seq: ctx.seq,
+    ...violationFields(v),
+    clock: { synced: ctx.clock.synced, source: ctx.clock.source },
+    replay: ctx.replay,
   };
   return encodePayload(EventPayload, `qmon.event/1 (event ${v.eventId} rev ${v.rev})`, payload);
 }

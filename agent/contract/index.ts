@@ -76,8 +76,10 @@ export {
   decodePayload,
   encodeEvent,
   reseqEvent,
+  violationFields,
   type Decoded,
   type EventContext,
+  type ViolationFields,
 } from './encode.js';
 export {
   buildStatus,

@@ -14,7 +14,6 @@ import { ffmpegEnv } from './child-env.js';
 import { classifyFfmpegExit, spawnFailedError, urlSecrets, type FfmpegError } from './ffmpeg-errors.js';
 import { FrameSlicer } from './frame-slicer.js';
 import { hwaccelCanFail, type HwAccel } from './hwaccel.js';
-import { LatestSlot } from './latest-slot.js';
 import { StderrTail } from './stderr-tail.js';
 
 export interface FrameSourceOptions {
@@ -38,8 +37,6 @@ export interface FrameSourceOptions {
 
 export interface FrameSourceStats {
   frames: number;
-  /** Frames replaced in a `frames()` reader's mailbox before it read them. */
-  dropped: number;
   bytes: number;
 }
 
@@ -62,12 +59,12 @@ interface SourceEvents {
 }
 
 /**
- * One ffmpeg process decoding one camera into raw frames at the detect size and rate. Frames are
- * emitted as `frame` events (for a supervisor) and offered through `frames()` with latest-wins
- * hand-off (for a direct consumer). Single use: start() once; make a new source to restart.
+ * One ffmpeg process decoding one camera into raw frames at the detect size and rate, emitted as `frame` events.
+ * The latest-wins hand-off to a slower consumer is the camera supervisor's (one place, where a frame replaced unread
+ * is counted). Single use: start() once; make a new source to restart.
  */
 export class FfmpegFrameSource extends EventEmitter<SourceEvents> {
-  readonly stats: FrameSourceStats = { frames: 0, dropped: 0, bytes: 0 };
+  readonly stats: FrameSourceStats = { frames: 0, bytes: 0 };
   readonly exited: Promise<FrameSourceExit>;
 
   private readonly clock: Clock;
@@ -80,7 +77,6 @@ export class FfmpegFrameSource extends EventEmitter<SourceEvents> {
   private stopRequested = false;
   private startedAt = 0;
   private seq = 0;
-  private readonly readers = new Set<LatestSlot<Frame>>();
   private resolveExit!: (e: FrameSourceExit) => void;
 
   constructor(private readonly opts: FrameSourceOptions) {
@@ -103,13 +99,6 @@ export class FfmpegFrameSource extends EventEmitter<SourceEvents> {
 
   get pid(): number | undefined {
     return this.child?.pid;
-  }
-
-  /** Frames delivered to `frames()` mailboxes but not yet read: at most one per reader. */
-  get buffered(): number {
-    let n = 0;
-    for (const r of this.readers) n += r.pending;
-    return n;
   }
 
   get running(): boolean {
@@ -140,30 +129,6 @@ export class FfmpegFrameSource extends EventEmitter<SourceEvents> {
       this.finish(code, signal, undefined);
     });
     this.log.debug({ cameraId: this.opts.cameraId, pid: child.pid }, 'ffmpeg started');
-  }
-
-  /**
-   * Latest-wins stream of this run's frames; ends when ffmpeg exits. A slow reader gets the
-   * newest frame each time it asks, never a queue; the ones it missed count as `stats.dropped`.
-   */
-  async *frames(): AsyncGenerator<Frame, void, undefined> {
-    const slot = new LatestSlot<Frame>();
-    const onFrame = (f: Frame): void => {
-      if (slot.pending) this.stats.dropped++;
-      slot.push(f);
-    };
-    const onExit = (): void => slot.close();
-    this.on('frame', onFrame);
-    this.once('exit', onExit);
-    this.readers.add(slot);
-    if (this.exitInfo) slot.close();
-    try {
-      yield* slot;
-    } finally {
-      this.readers.delete(slot);
-      this.off('frame', onFrame);
-      this.off('exit', onExit);
-    }
   }
 
   /**

@@ -8,21 +8,23 @@ export class LatestSlot<T extends NonNullable<unknown>> {
   private hasValue = false;
   private waiter: ((v: T | undefined) => void) | null = null;
   private closed = false;
-  /** Values replaced before anyone read them. */
-  dropped = 0;
 
-  /** Offer a value; replaces (and counts) an unread one. Ignored after close(). */
-  push(v: T): void {
-    if (this.closed) return;
+  /**
+   * Offer a value; it replaces an unread one. Returns true when it did (the owner counts what its consumer lost:
+   * the slot itself keeps no count). Ignored after close().
+   */
+  push(v: T): boolean {
+    if (this.closed) return false;
     if (this.waiter) {
       const w = this.waiter;
       this.waiter = null;
       w(v);
-      return;
+      return false;
     }
-    if (this.hasValue) this.dropped++;
+    const replaced = this.hasValue;
     this.value = v;
     this.hasValue = true;
+    return replaced;
   }
 
   /** Values waiting to be read: 0 or 1. */

@@ -8,7 +8,8 @@ export {
   type ViolationSink,
 } from './lifecycle.js';
 export { DEFAULT_SEVERITY } from './severity.js';
-export { renderSnapshot, toSnapshotRef, cropRect, SNAPSHOT_DEFAULTS, type SnapshotInput, type RenderedSnapshot } from './snapshot.js';
+export { renderSnapshot, checkedEncode, toSnapshotRef, cropRect, SNAPSHOT_DEFAULTS, type SnapshotInput, type RenderedSnapshot } from './snapshot.js';
+export { renderContext, CONTEXT_DEFAULTS, type ContextInput, type RenderedContext, type RuleOverlay, type StripFrame } from './context-picture.js';
 export { facesInJpeg, searchTiles, FACE_CHECK_DEFAULTS, type FaceFinder } from './face-check.js';
 export { blurRegions, headRegion, BLUR_DEFAULTS, type RawImage, type Rect } from './blur.js';
 export { writeSnapshotAtomic, snapshotFileName, SnapshotWriteError } from './snapshot-file.js';

@@ -26,7 +26,7 @@ export interface ViolationLifecycleOptions {
   readonly sink: ViolationSink;
   /** Model behind a violation type, sent with it; null for types no model decides (camera health). */
   readonly modelFor?: (type: RuleType) => Violation['model'];
-  /** Per-type overrides of DEFAULT_SEVERITY. */
+  /** Per-type overrides of DEFAULT_SEVERITY, for events whose rule names no severity of its own (RuleEvent.severity). */
   readonly severity?: Partial<Record<RuleType, Severity>>;
   /** For tests; UUIDv7 from the violation's start time by default. */
   readonly newEventId?: (wallTs: EpochMs) => string;
@@ -45,13 +45,17 @@ export interface ViolationLifecycleOptions {
  * - a `snapshot` handed with an event goes into that revision; for an open violation a new
  *   snapshot is itself a material change (a better picture is worth a revision). Later revisions
  *   keep the last snapshot.
+ * - pictures made later (the pipeline's snapshot worker, off the per-frame path): `awaitPicture(v)` keeps the
+ *   violation's newest revision known until its picture arrives, even after it ended (a crossing ends at once);
+ *   `attachPicture` then records rev + 1 with the snapshot and nothing else changed. Its state is the one before,
+ *   except that `new` becomes `update`. `abandonPicture` forgets a picture that will not come.
  * A revision becomes state only after the sink took it, so a refused revision is retried with the
  * same rev on the next change. Times are the events' wall times.
  */
 export class ViolationLifecycle {
   private readonly open = new Map<string, Violation>();
-  /** Event ids handed out by `revisionFor` for violations not recorded yet, by violation key. */
-  private readonly reserved = new Map<string, string>();
+  /** Violations with pictures still to come, by event id: their newest revision and how many pictures. */
+  private readonly awaiting = new Map<string, { latest: Violation; key: string; pictures: number }>();
   private readonly sink: ViolationSink;
   private readonly severity: Readonly<Record<RuleType, Severity>>;
   private readonly modelFor: (type: RuleType) => Violation['model'];
@@ -78,10 +82,10 @@ export class ViolationLifecycle {
     const prev = this.open.get(k);
     switch (ev.phase) {
       case 'instant':
-        return this.commit(this.first(ev, k, ev.wallTs, snapshot), null, false, k);
+        return this.commit(this.first(ev, ev.wallTs, snapshot), null);
       case 'start':
       case 'update':
-        if (!prev) return this.commit(this.first(ev, k, null, snapshot), k, false, k);
+        if (!prev) return this.commit(this.first(ev, null, snapshot), k);
         if (!materialChange(prev, ev) && snapshot === null) return null;
         return this.commit(
           {
@@ -102,24 +106,45 @@ export class ViolationLifecycle {
     }
   }
 
+  /** Keeps `v` (a revision just recorded) known until a picture for it arrives or is abandoned. */
+  awaitPicture(v: Violation, ev: RuleEvent): void {
+    const a = this.awaiting.get(v.eventId);
+    if (a) a.pictures++;
+    else this.awaiting.set(v.eventId, { latest: v, key: violationKey(ev), pictures: 1 });
+  }
+
+  /** Pictures still to come (bounded by the caller's picture queue). */
+  awaitingPictures(): number {
+    let n = 0;
+    for (const a of this.awaiting.values()) n += a.pictures;
+    return n;
+  }
+
   /**
-   * The event id and rev the revision `handle(ev)` would record, so that its snapshot file can be
-   * named (`snapshotFileName(eventId, rev)`) and written before the revision is. A new violation's
-   * id is reserved until `handle` records it. Null when `ev` would record nothing (an `end` for a
-   * violation that is not open). An update that turns out immaterial records nothing either, so
-   * call this only for revisions that will carry a snapshot.
+   * Records the picture as a revision of its own: rev + 1 of the newest revision, `snapshot` (or, for the context
+   * picture, `context`) set, nothing else changed (`new` becomes `update`; an ended violation stays ended). Null when no picture was awaited for
+   * `eventId`. Throws ViolationSinkError when the sink refused it (still awaited: the caller abandons it).
    */
-  revisionFor(ev: RuleEvent): { eventId: string; rev: number } | null {
-    const k = violationKey(ev);
-    const prev = this.open.get(k);
-    if (prev) return { eventId: prev.eventId, rev: prev.rev + 1 };
-    if (ev.phase === 'end') return null;
-    let id = this.reserved.get(k);
-    if (id === undefined) {
-      id = this.newEventId(ev.wallTs);
-      this.reserved.set(k, id);
-    }
-    return { eventId: id, rev: 1 };
+  attachPicture(eventId: string, snapshot: SnapshotRef, wallTs: EpochMs, kind: 'snapshot' | 'context' = 'snapshot'): Violation | null {
+    const a = this.awaiting.get(eventId);
+    if (!a) return null;
+    const latest = a.latest;
+    const v: Violation = {
+      ...latest,
+      rev: latest.rev + 1,
+      state: latest.state === 'new' ? 'update' : latest.state,
+      updatedAt: Math.max(latest.updatedAt, wallTs),
+      ...(kind === 'snapshot' ? { snapshot } : { context: snapshot }),
+    };
+    const stillOpen = this.open.get(a.key)?.eventId === eventId;
+    this.commit(v, stillOpen ? a.key : null);
+    this.settle(eventId);
+    return v;
+  }
+
+  /** A picture that will not come (failed, skipped): forgets it. */
+  abandonPicture(eventId: string): void {
+    this.settle(eventId);
   }
 
   /** Whether the violation `ev` belongs to is open (so a `start`/`update` would revise it). */
@@ -129,7 +154,6 @@ export class ViolationLifecycle {
 
   /** Ends every open violation (shutdown). Tries them all; throws an AggregateError if any failed. */
   closeAll(wallTs: EpochMs): Violation[] {
-    this.reserved.clear();
     const ended: Violation[] = [];
     const failed: ViolationSinkError[] = [];
     for (const [k, v] of [...this.open]) {
@@ -146,13 +170,19 @@ export class ViolationLifecycle {
     return ended;
   }
 
-  private first(ev: RuleEvent, key: string, endedAt: EpochMs | null, snapshot: SnapshotRef | null): Violation {
+  private settle(eventId: string): void {
+    const a = this.awaiting.get(eventId);
+    if (a && --a.pictures <= 0) this.awaiting.delete(eventId);
+  }
+
+  private first(ev: RuleEvent, endedAt: EpochMs | null, snapshot: SnapshotRef | null): Violation {
     return {
-      eventId: this.reserved.get(key) ?? this.newEventId(ev.wallTs),
+      eventId: this.newEventId(ev.wallTs),
       rev: 1,
       state: 'new',
       type: ev.type,
-      severity: this.severity[ev.type],
+      // The rule's configured severity (set by the rule engine from the camera's config) wins over the type's.
+      severity: ev.severity ?? this.severity[ev.type],
       cameraId: ev.cameraId,
       rule: { id: ev.rule.id, version: ev.rule.version },
       ...details(ev),
@@ -172,18 +202,15 @@ export class ViolationLifecycle {
     return { ...v, rev: v.rev + 1, state: 'end', endedAt, updatedAt: endedAt };
   }
 
-  /**
-   * Records, then (and only then) makes the revision the state of `key`. `reservedKey`: the
-   * revision used an id reserved by `revisionFor`, released once recorded (a refused one keeps it,
-   * so its retry gets the same id and snapshot name).
-   */
-  private commit(v: Violation, key: string | null, closes = false, reservedKey: string | null = null): Violation {
+  /** Records, then (and only then) makes the revision the state of `key` (and of a picture awaited for it). */
+  private commit(v: Violation, key: string | null, closes = false): Violation {
     try {
       this.sink.record(v);
     } catch (e) {
       throw new ViolationSinkError(v, e);
     }
-    if (reservedKey !== null) this.reserved.delete(reservedKey);
+    const a = this.awaiting.get(v.eventId);
+    if (a) a.latest = v;
     if (key !== null) {
       if (closes) this.open.delete(key);
       else this.open.set(key, v);

@@ -9,9 +9,9 @@ export class SnapshotWriteError extends Error {
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 
-/** `<event id>-r<rev>.jpg`: one file per revision that got a snapshot. */
-export function snapshotFileName(eventId: string, rev: number): string {
-  return `${eventId}-r${rev}.jpg`;
+/** `<event id>-p<n>.jpg`: the n-th picture made for a violation (each picture its own file). */
+export function snapshotFileName(eventId: string, n: number): string {
+  return `${eventId}-p${n}.jpg`;
 }
 
 /**

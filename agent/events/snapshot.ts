@@ -83,24 +83,33 @@ export async function renderSnapshot(input: SnapshotInput): Promise<RenderedSnap
     .filter((r): r is Rect => r !== null);
   const raw: RawImage = { data, width: crop.w, height: crop.h, channels };
   await blurRegions(raw, regions);
+  const { jpeg, checkBlurred } = await checkedEncode(raw, quality, input.faceCheck, 'snapshot');
+  return { jpeg, w: crop.w, h: crop.h, sha256: createHash('sha256').update(jpeg).digest('hex'), crop, checkBlurred };
+}
+
+/**
+ * Encodes `raw` and, with a face finder, checks the encoded bytes: what the finder still reports is pixelated (grown a
+ * little) and the picture encoded again, until it reports nothing; after `checkRounds` the whole picture is flattened
+ * to its mean colour, and if the finder reports a face even then, no picture is made (throws). Boxes handed in miss
+ * faces (people the person detector missed, faces too small for one search): what leaves must pass the detector
+ * itself, on the bytes that leave. Non-faces it reports (legs, a sign) are pixelated as well: a blurred shoe costs
+ * less than a face that leaves. `raw` is modified in place.
+ */
+export async function checkedEncode(raw: RawImage, quality: number, faceCheck: FaceFinder | undefined, what: string): Promise<{ jpeg: Buffer; checkBlurred: number }> {
   let jpeg = await encode(raw, quality);
   let checkBlurred = 0;
-  if (input.faceCheck) {
-    // Boxes handed in miss faces: people the person detector missed, faces too small for one search over the crop.
-    // What leaves must pass the detector itself, searched on the bytes that leave. Non-faces it reports (legs, a
-    // sign) are pixelated as well: a blurred shoe costs less than a face that leaves.
-    for (let round = 0; ; round++) {
-      const found = await facesInJpeg(jpeg, input.faceCheck);
-      if (found.length === 0) break;
-      if (round === SNAPSHOT_DEFAULTS.checkRounds + 1) throw new Error(`snapshot: the face check still finds ${found.length} face(s) in a flattened crop`);
-      const more = found.map((b) => toRect(grow(b, SNAPSHOT_DEFAULTS.checkGrow), crop.w, crop.h)).filter((r): r is Rect => r !== null);
-      if (round === SNAPSHOT_DEFAULTS.checkRounds) flatten(raw);
-      else await blurRegions(raw, more);
-      checkBlurred += more.length;
-      jpeg = await encode(raw, quality);
-    }
+  if (!faceCheck) return { jpeg, checkBlurred };
+  for (let round = 0; ; round++) {
+    const found = await facesInJpeg(jpeg, faceCheck);
+    if (found.length === 0) break;
+    if (round === SNAPSHOT_DEFAULTS.checkRounds + 1) throw new Error(`${what}: the face check still finds ${found.length} face(s) in a flattened picture`);
+    const more = found.map((b) => toRect(grow(b, SNAPSHOT_DEFAULTS.checkGrow), raw.width, raw.height)).filter((r): r is Rect => r !== null);
+    if (round === SNAPSHOT_DEFAULTS.checkRounds) flatten(raw);
+    else await blurRegions(raw, more);
+    checkBlurred += more.length;
+    jpeg = await encode(raw, quality);
   }
-  return { jpeg, w: crop.w, h: crop.h, sha256: createHash('sha256').update(jpeg).digest('hex'), crop, checkBlurred };
+  return { jpeg, checkBlurred };
 }
 
 async function encode(raw: RawImage, quality: number): Promise<Buffer> {

@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CameraConfig, FacilityConfig, LocalConfig } from '../config/index.js';
 import type { Logger } from '../ops/index.js';
 import type { Clock } from '../shared/clock.js';
-import type { Store, UserRole } from '../store/index.js';
+import { USER_ROLES, type Store, type UserRole } from '../store/index.js';
+import type { Mutes } from './mutes.js';
+import type { Names } from './names.js';
 import type { LoginLimiter } from './rate-limit.js';
 import type { Session, Sessions } from './sessions.js';
 import type { SetupCode } from './setup-code.js';
@@ -23,6 +25,22 @@ export interface HealthSource {
   readonly minFreeMb: number;
   readonly models: readonly { readonly name: string; readonly version: string }[];
   readonly clock: { readonly synced: boolean | null; readonly source: string };
+  /** Per running camera: its detection rate, what it lost and why, its pictures (the camera's counters). */
+  readonly detection?: readonly CameraDetectionView[];
+}
+
+/** One camera's detection as the health page shows it. */
+export interface CameraDetectionView {
+  readonly id: string;
+  readonly priority: 'high' | 'normal' | 'low';
+  readonly configuredFps: number;
+  /** Frames answered per second over the last minute. */
+  readonly effectiveFps: number;
+  /** The rate the overload policy runs it at, or null when it runs at its configured rate. */
+  readonly slowedToFps: number | null;
+  readonly decoded: number;
+  readonly dropped: { readonly handoff: number; readonly scheduler: number; readonly budget: number };
+  readonly pictures: { readonly made: number; readonly failed: number; readonly skipped: number; readonly cpuP95Ms: number | null };
 }
 
 export interface LocalServerOptions {
@@ -58,8 +76,11 @@ export interface Deps {
   readonly cookieName: string;
   /** Cameras with a snooze active as far as the streams were told (to announce one that ends by itself). */
   readonly snoozed: Set<string>;
-  audit(req: IncomingMessage, user: string | null, action: string, target: string | null, detail?: Record<string, unknown>): void;
-  cameraName(id: string): string | null;
+  /** Per-user alarm mutes (in memory, like the sessions: a restart logs everyone out and so unmutes them). */
+  readonly mutes: Mutes;
+  /** Names of cameras, lines and zones from the config. */
+  readonly names: Names;
+  audit(req: IncomingMessage | null, user: string | null, action: string, target: string | null, detail?: Record<string, unknown>): void;
 }
 
 export interface Request {
@@ -80,7 +101,19 @@ export interface Route {
   readonly handle: (r: Request, d: Deps) => Promise<void> | void;
 }
 
-export const GUARDS: readonly UserRole[] = ['guard', 'admin'];
-export const ADMINS: readonly UserRole[] = ['admin'];
-export const AUDITORS: readonly UserRole[] = ['auditor'];
-export const EVERYONE: readonly UserRole[] = ['guard', 'admin', 'auditor'];
+// Who may use what, in terms of the one list of roles (USER_ROLES, the store's).
+export const EVERYONE: readonly UserRole[] = USER_ROLES;
+/** Those who watch the cameras and act on alerts: everyone but the auditor, who reads the audit log only. */
+export const GUARDS: readonly UserRole[] = USER_ROLES.filter((r) => r !== 'auditor');
+export const ADMINS: readonly UserRole[] = USER_ROLES.filter((r) => r === 'admin');
+export const AUDITORS: readonly UserRole[] = USER_ROLES.filter((r) => r === 'auditor');
+
+/** The page's views and who may open each (sent with the session, so the page draws only what the API allows). */
+export const VIEWS: Readonly<Record<string, readonly UserRole[]>> = {
+  alerts: GUARDS,
+  cameras: GUARDS,
+  history: GUARDS,
+  health: EVERYONE,
+  users: ADMINS,
+  audit: AUDITORS,
+};

@@ -2,6 +2,7 @@
 // stream), and the user rules the `qmon user` CLI shares with it. Fed by app.ts: `publish(violation)` after each
 // recorded revision, `cameraChanged(id)`, and the read-only sources in its options.
 export { LocalServer, LocalServerError } from './server.js';
-export type { LocalServerOptions, CameraStateView, HealthSource } from './context.js';
+export type { LocalServerOptions, CameraStateView, HealthSource, CameraDetectionView } from './context.js';
 export { hashPassword, verifyPassword, passwordProblem, userNameProblem, isRole, ROLES, PASSWORD_MIN } from './passwords.js';
 export { csvCell } from './csv.js';
+export { TLS_DIR } from './tls-cert.js';

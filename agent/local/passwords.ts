@@ -1,5 +1,5 @@
 import { hash, verify } from '@node-rs/argon2';
-import type { UserRole } from '../store/index.js';
+import { USER_ROLES, type UserRole } from '../store/index.js';
 
 /**
  * Argon2id at OWASP's first recommended setting (19 MiB, 2 passes, 1 lane). Hashing takes ~50 ms on the
@@ -10,7 +10,8 @@ const ARGON2 = { algorithm: 2, memoryCost: 19 * 1024, timeCost: 2, parallelism: 
 
 export const PASSWORD_MIN = 10;
 export const PASSWORD_MAX = 256;
-export const ROLES: readonly UserRole[] = ['guard', 'admin', 'auditor'];
+/** The roles (the store's one list), re-exported for the `qmon user` CLI. */
+export const ROLES: readonly UserRole[] = USER_ROLES;
 
 /** Why `name` is not a valid user name, or null. */
 export function userNameProblem(name: string): string | null {

@@ -2,6 +2,7 @@ import { ADMINS, AUDITORS, EVERYONE, type Deps, type Request, type Route } from 
 import { isoMs } from '../contract/index.js';
 import { HttpError, readJson, sendJson, stringField } from './http.js';
 import { hashPassword, isRole, passwordProblem, userNameProblem, PASSWORD_MAX, ROLES } from './passwords.js';
+import { endMute } from './routes-mute.js';
 
 /** Health (everyone logged in), users (admin), the audit log (auditor). */
 export const adminRoutes: readonly Route[] = [
@@ -34,6 +35,17 @@ function health({ res }: Request, d: Deps): void {
     models: h?.models ?? [],
     clock: h ? { synced: h.clock.synced, source: h.clock.source } : null,
     cameras: counts,
+    detection: (h?.detection ?? []).map((c) => ({
+      camera_id: c.id,
+      name: d.names.camera(c.id),
+      priority: c.priority,
+      configured_fps: c.configuredFps,
+      detect_fps: c.effectiveFps,
+      slowed_to_fps: c.slowedToFps,
+      frames: c.decoded,
+      dropped: c.dropped,
+      pictures: { made: c.pictures.made, failed: c.pictures.failed, skipped: c.pictures.skipped, cpu_p95_ms: c.pictures.cpuP95Ms === null ? null : Math.round(c.pictures.cpuP95Ms) },
+    })),
     local: { sessions: d.sessions.count(), sse_clients: d.sse.size, sse_dropped: d.sse.dropped, logins_refused: d.limiter.refused },
   });
 }
@@ -87,6 +99,7 @@ async function changeUser({ req, res, params, session }: Request, d: Deps): Prom
   // Any change takes effect now: that user's sessions end (the request check compares the row's updated_at too).
   d.sessions.endUser(name);
   d.sse.close((s) => s.user === name);
+  endMute(d, req, session.user, name, 'account_changed');
   d.audit(req, session.user, 'user_change', name, {
     ...(role !== undefined && { role }),
     ...(disabled !== undefined && { disabled }),

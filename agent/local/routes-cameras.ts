@@ -67,8 +67,8 @@ function overlay({ res, params }: Request, d: Deps): void {
     camera_id: cam.id,
     width: cam.detect.width,
     height: cam.detect.height,
-    lines: cam.rules.lines.map((l) => ({ id: l.id, points: l.points, direction: l.direction })),
-    zones: cam.rules.zones.map((z) => ({ id: z.id, polygon: z.polygon })),
+    lines: cam.rules.lines.map((l) => ({ id: l.id, name: l.name, points: l.points, direction: l.direction })),
+    zones: cam.rules.zones.map((z) => ({ id: z.id, name: z.name, polygon: z.polygon })),
   });
 }
 

@@ -18,13 +18,14 @@ export const eventRoutes: readonly Route[] = [
   { method: 'GET', pattern: new RegExp(`^/api/events/${EVENT_ID}$`), roles: GUARDS, handle: one },
   { method: 'POST', pattern: new RegExp(`^/api/events/${EVENT_ID}/ack$`), roles: GUARDS, handle: ack },
   { method: 'GET', pattern: new RegExp(`^/api/snapshots/${EVENT_ID}$`), roles: GUARDS, handle: snapshot },
+  { method: 'GET', pattern: new RegExp(`^/api/events/${EVENT_ID}/context$`), roles: GUARDS, handle: context },
   { method: 'GET', pattern: /^\/api\/stream$/, roles: GUARDS, handle: stream },
 ];
 
 /** One event as the API shows it, or undefined. */
 export function eventJson(d: Deps, eventId: string): EventJson | undefined {
   const e = d.opts.store.dashboard('reading an event', (q) => q.event(eventId));
-  return e && toEventJson(e, (id) => d.cameraName(id));
+  return e && toEventJson(e, d.names);
 }
 
 function filterFrom(url: URL, maxLimit: number, defaultLimit: number): EventFilter {
@@ -64,7 +65,7 @@ function filterFrom(url: URL, maxLimit: number, defaultLimit: number): EventFilt
 
 function list({ url, res }: Request, d: Deps): void {
   const f = filterFrom(url, 500, 50);
-  const events = d.opts.store.dashboard('listing events', (q) => q.events(f)).map((e) => toEventJson(e, (id) => d.cameraName(id)));
+  const events = d.opts.store.dashboard('listing events', (q) => q.events(f)).map((e) => toEventJson(e, d.names));
   sendJson(res, 200, { events, next_before: events.length === f.limit ? events[events.length - 1]!.event_id : null });
 }
 
@@ -85,6 +86,8 @@ async function ack({ req, res, params, session }: Request, d: Deps): Promise<voi
   d.audit(req, session.user, 'ack', eventId, { note_chars: note?.length ?? 0 });
   const e = eventJson(d, eventId)!;
   d.sse.send(e);
+  // The event left its open review item: the screens reload their lists.
+  d.sse.send({ acked: 1, by: session.user }, 'review');
   sendJson(res, 200, e);
 }
 
@@ -98,14 +101,24 @@ function snapshot({ req, res, params, session }: Request, d: Deps): void {
   sendBytes(res, 'image/jpeg', bytes, { 'Cache-Control': 'private, no-store' });
 }
 
+function context({ req, res, params, session }: Request, d: Deps): void {
+  const eventId = params[0]!.toLowerCase();
+  // As for the snapshot: the file comes from the stored violation, never from the URL.
+  const v = d.opts.store.violation(eventId);
+  const bytes = v?.context ? readSnapshotFile(d.opts.storageDir, v.context.file) : null;
+  if (!bytes) throw new HttpError(404, 'no context picture for this event');
+  d.audit(req, session.user, 'context_view', eventId);
+  sendBytes(res, 'image/jpeg', bytes, { 'Cache-Control': 'private, no-store' });
+}
+
 const CSV_COLUMNS = [
   'event_id', 'type', 'state', 'severity', 'camera_id', 'camera_name', 'rule_id', 'line_id', 'zone_id', 'direction',
-  'people', 'confidence', 'started_at', 'ended_at', 'acked_by', 'acked_at', 'note',
+  'people', 'confidence', 'started_at', 'ended_at', 'acked_by', 'acked_at', 'note', 'line_name', 'zone_name',
 ] as const;
 
 function exportCsv({ req, res, url, session }: Request, d: Deps): void {
   const f = filterFrom(url, 10_000, 1000);
-  const events = d.opts.store.dashboard('exporting events', (q) => q.events(f)).map((e) => toEventJson(e, (id) => d.cameraName(id)));
+  const events = d.opts.store.dashboard('exporting events', (q) => q.events(f)).map((e) => toEventJson(e, d.names));
   let out = csvLine(CSV_COLUMNS);
   for (const e of events) out += csvLine(CSV_COLUMNS.map((c) => (c === 'rule_id' ? e.rule.id : e[c])));
   d.audit(req, session.user, 'export', null, { rows: events.length, filter: { ...f } });

@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import { EVERYONE, type Deps, type Request, type Route } from './context.js';
+import { EVERYONE, VIEWS, type Deps, type Request, type Route } from './context.js';
+import { USER_ROLES } from '../store/index.js';
+import { endMute, muteJson } from './routes-mute.js';
 import { isoMs } from '../contract/index.js';
 import { HttpError, clientIp, readJson, sendJson, stringField } from './http.js';
 import { dummyHash, hashPassword, passwordProblem, userNameProblem, verifyPassword, PASSWORD_MAX } from './passwords.js';
@@ -26,6 +28,10 @@ export function sessionJson(s: Session, d: Deps): Record<string, unknown> {
     facility: { id: facility.id, name: facility.name ?? null, timezone: facility.timezone },
     language: config.language,
     version,
+    roles: USER_ROLES,
+    views: Object.keys(VIEWS).filter((v) => VIEWS[v]!.includes(s.role)),
+    alarm: { escalate_after_min: config.escalate_after_min, mute_max_min: config.mute_max_min, review_window_s: config.review_window_s, shift_h: config.shift_h },
+    mute: ((m) => (m ? muteJson(m) : null))(d.mutes.get(s.user)),
   };
 }
 
@@ -65,6 +71,8 @@ function logout({ req, res, session }: Request, d: Deps): void {
   d.sessions.delete(session.id);
   d.sse.close((s) => s.id === session.id);
   d.audit(req, session.user, 'logout', session.user);
+  // A mute is the guard's decision for their own watch: it does not pass to whoever logs in next.
+  endMute(d, req, session.user, session.user, 'logout');
   res.writeHead(204, { 'Set-Cookie': `${d.cookieName}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0${d.tls ? '; Secure' : ''}`, 'Cache-Control': 'no-store' });
   res.end();
 }

@@ -6,10 +6,14 @@ import { toEventJson } from './event-json.js';
 import { allowedHosts, hostAllowed, originAllowed } from './host-check.js';
 import { HttpError, clientIp, securityHeaders, sendJson } from './http.js';
 import { metricsAllowed } from './metrics-access.js';
+import { Mutes } from './mutes.js';
+import { Names } from './names.js';
 import { LoginLimiter } from './rate-limit.js';
 import { adminRoutes } from './routes-admin.js';
 import { cameraJson, cameraRoutes } from './routes-cameras.js';
 import { eventRoutes } from './routes-events.js';
+import { muteRoutes } from './routes-mute.js';
+import { openItemOf, reviewRoutes } from './routes-review.js';
 import { sessionRoutes, setupNeeded } from './routes-session.js';
 import { Sessions, csrfMatches, readCookie, type Session } from './sessions.js';
 import { SetupCode } from './setup-code.js';
@@ -22,7 +26,7 @@ export class LocalServerError extends Error {
   override readonly name = 'LocalServerError';
 }
 
-const ROUTES: readonly Route[] = [...sessionRoutes, ...eventRoutes, ...cameraRoutes, ...adminRoutes];
+const ROUTES: readonly Route[] = [...sessionRoutes, ...eventRoutes, ...reviewRoutes, ...muteRoutes, ...cameraRoutes, ...adminRoutes];
 const MAX_URL = 2048;
 const SNOOZE_CHECK_MS = 10_000;
 
@@ -43,7 +47,6 @@ export class LocalServer {
 
   constructor(private readonly opts: LocalServerOptions) {
     const tls = opts.config.tls !== 'off';
-    const cameraNames = new Map(opts.cameras.map((c) => [c.id, c.name ?? null]));
     const sessions = new Sessions(opts.clock, { idleMs: opts.config.session_idle_min * 60_000, maxMs: opts.config.session_max_h * 3_600_000 });
     this.deps = {
       opts,
@@ -55,8 +58,9 @@ export class LocalServer {
       setup: new SetupCode(opts.clock),
       sse: new SseHub(undefined, (sess) => sessions.get(sess.id) !== undefined && this.accountUnchanged(sess)),
       audit: (req, user, action, target, detail = {}) =>
-        opts.store.dashboard('writing the audit log', (q) => q.audit({ at: opts.clock.wall(), user, action, target, detail, ip: clientIp(req) }), true),
-      cameraName: (id) => cameraNames.get(id) ?? null,
+        opts.store.dashboard('writing the audit log', (q) => q.audit({ at: opts.clock.wall(), user, action, target, detail, ip: req && clientIp(req) }), true),
+      mutes: new Mutes(opts.clock),
+      names: new Names(opts.cameras),
     };
     this.files = new StaticFiles(opts.uiDir);
   }
@@ -111,10 +115,16 @@ export class LocalServer {
     });
   }
 
-  /** A violation revision was recorded: every open stream gets it (with its acknowledgement, if any). */
+  /**
+   * A violation revision was recorded: every open stream gets it (with its acknowledgement, if any), and, while it
+   * is unacknowledged, the open review item it now belongs to (a new item, or one whose count and picture grew).
+   */
   publish(v: Violation): void {
     const e = this.opts.store.dashboard('reading an event', (q) => q.event(v.eventId));
-    if (e) this.deps.sse.send(toEventJson(e, (id) => this.deps.cameraName(id)));
+    if (!e) return;
+    this.deps.sse.send(toEventJson(e, this.deps.names));
+    const item = e.ack ? undefined : openItemOf(this.deps, v.eventId);
+    if (item) this.deps.sse.send({ tab: 'open', item }, 'item');
   }
 
   /** A camera's state changed: the streams get its new view. */
@@ -123,7 +133,7 @@ export class LocalServer {
     if (cam) this.deps.sse.send(cameraJson(this.deps, cam), 'camera');
   }
 
-  /** Snoozes that ended by themselves since the last look are announced on the stream (the banner goes). */
+  /** Snoozes and mutes that ended by themselves since the last look are announced on the stream (the banners go). */
   checkSnoozes(): void {
     const now = this.snoozedCameras();
     for (const id of [...this.deps.snoozed]) {
@@ -131,6 +141,7 @@ export class LocalServer {
       this.deps.snoozed.delete(id);
       this.deps.sse.send({ camera_id: id, snooze: null }, 'snooze');
     }
+    for (const m of this.deps.mutes.expire()) this.deps.sse.send({ user: m.user, mute: null }, 'mute');
   }
 
   stats(): { sessions: number; sseClients: number; sseDropped: number; failures: number } {

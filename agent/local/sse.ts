@@ -106,6 +106,8 @@ export class SseHub {
   }
 
   private write(c: Client, text: string): void {
+    // Ended (logout) but not yet closed: it leaves the set on 'close'; nothing more goes to it.
+    if (c.res.writableEnded) return;
     if (c.res.writableLength > SSE.maxQueuedBytes) {
       this.dropped++;
       this.clients.delete(c);

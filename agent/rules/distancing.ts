@@ -1,4 +1,4 @@
-import type { Box, Detections, EpochMs, MonoMs, RuleEvent } from '../shared/types.js';
+import type { Box, Detections, EpochMs, MonoMs, RuleEvent, Severity } from '../shared/types.js';
 import { RuleConfigError } from './errors.js';
 import { COMMON_DEFAULTS, confirmed, ruleEvent, type CommonRuleOptions } from './emit.js';
 import { bottomCentre, type Point } from './geometry.js';
@@ -21,6 +21,7 @@ export interface DistancingRuleConfig {
   readonly min_duration_s?: number;
   /** Without it the rule cannot run: pixels are not metres. */
   readonly calibration: CalibrationConfig | null;
+  readonly severity?: Severity | null;
 }
 
 export interface DistancingOptions extends CommonRuleOptions {

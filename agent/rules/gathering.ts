@@ -1,4 +1,4 @@
-import type { Detections, EpochMs, MonoMs, RuleEvent } from '../shared/types.js';
+import type { Detections, EpochMs, MonoMs, RuleEvent, Severity } from '../shared/types.js';
 import { RuleConfigError } from './errors.js';
 import { COMMON_DEFAULTS, confirmed, mean, ruleEvent, type CommonRuleOptions, type Tracked } from './emit.js';
 import { bottomCentre, pointInPolygon, type Point } from './geometry.js';
@@ -17,6 +17,7 @@ export interface GatheringRuleConfig {
   readonly max_people: number;
   readonly min_duration_s?: number;
   readonly clear_s?: number;
+  readonly severity?: Severity | null;
 }
 
 export interface GatheringOptions extends CommonRuleOptions {

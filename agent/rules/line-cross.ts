@@ -1,4 +1,4 @@
-import type { Box, Detection, Detections, EpochMs, MonoMs, RuleEvent } from '../shared/types.js';
+import type { Box, Detection, Detections, EpochMs, MonoMs, RuleEvent, Severity } from '../shared/types.js';
 import { RuleConfigError } from './errors.js';
 import { bottomCentre, LEFT, segmentsIntersect, sideOf, type Point, type Side } from './geometry.js';
 import type { Rule } from './rule.js';
@@ -33,6 +33,8 @@ export interface LineRuleConfig {
   readonly min_frames?: number;
   /** A track reports at most one crossing per direction per this many seconds. */
   readonly cooldown_s?: number;
+  /** How urgent its crossings are; null/absent: the type's default (see RuleEngine). */
+  readonly severity?: Severity | null;
 }
 
 export interface LineCrossOptions {

@@ -1,4 +1,4 @@
-import type { Detections, RuleEvent, RuleType } from '../shared/types.js';
+import type { Detections, RuleEvent, RuleType, Severity } from '../shared/types.js';
 import { DistancingRule, type DistancingOptions, type DistancingRuleConfig } from './distancing.js';
 import { RuleConfigError } from './errors.js';
 import { GatheringRule, WHOLE_FRAME, type GatheringOptions, type GatheringRuleConfig } from './gathering.js';
@@ -27,6 +27,9 @@ export interface CameraRulesConfig {
     | null;
   readonly mask?: boolean;
   readonly tamper?: boolean;
+  /** Severity of the camera-wide mask and tamper rules; null/absent: the type's default. */
+  readonly mask_severity?: Severity | null;
+  readonly tamper_severity?: Severity | null;
   /** Daily windows (facility local time) in which crossing lines / being in zones is allowed. */
   readonly schedule?: { readonly allow_lines?: readonly WindowInput[]; readonly allow_zones?: readonly WindowInput[] };
 }
@@ -60,6 +63,8 @@ export class RuleEngine {
     readonly rules: readonly Rule[],
     /** Configured but not running (e.g. distancing without a calibration). */
     readonly disabled: readonly DisabledRule[] = [],
+    /** The configured severity of a rule, by rule id; a rule not named here leaves its events' severity unset. */
+    private readonly severities: ReadonlyMap<string, Severity> = new Map(),
   ) {
     const ids = new Set<string>();
     for (const r of rules) {
@@ -79,28 +84,33 @@ export class RuleEngine {
     const zoneActive = activeOutsideWindows(config.schedule?.allow_zones ?? [], options.utcOffsetMin, 'schedule.allow_zones');
     const rules: Rule[] = [];
     const disabled: DisabledRule[] = [];
-    for (const line of config.lines ?? []) rules.push(new LineCrossRule(line, { activeAt: lineActive }));
+    const severities = new Map<string, Severity>();
+    const add = (rule: Rule, severity: Severity | null | undefined): void => {
+      rules.push(rule);
+      if (severity) severities.set(rule.id, severity);
+    };
+    for (const line of config.lines ?? []) add(new LineCrossRule(line, { activeAt: lineActive }), line.severity);
     const zones = config.zones ?? [];
     for (const zone of zones) {
-      if (zone.intrusion === true) rules.push(new ZoneIntrusionRule(zone, { activeAt: zoneActive }));
-      if (zone.loitering_s !== undefined && zone.loitering_s !== null) rules.push(new LoiteringRule(zone, { activeAt: zoneActive }));
+      if (zone.intrusion === true) add(new ZoneIntrusionRule(zone, { activeAt: zoneActive }), zone.severity);
+      if (zone.loitering_s !== undefined && zone.loitering_s !== null) add(new LoiteringRule(zone, { activeAt: zoneActive }), zone.severity);
     }
     const g = config.gathering;
     if (g) {
       const area = g.zone === WHOLE_FRAME ? null : (zones.find((z) => z.id === g.zone)?.polygon ?? null);
-      rules.push(new GatheringRule(g, area, options.gathering));
+      add(new GatheringRule(g, area, options.gathering), g.severity);
     }
     const d = config.distancing;
     if (d) {
       if (d.enabled === false || !d.calibration) {
         disabled.push({ type: 'distancing', reason: d.disabled_reason ?? 'no calibration: distances in metres need 4 image points with their floor positions' });
       } else {
-        rules.push(new DistancingRule(d, options.distancing));
+        add(new DistancingRule(d, options.distancing), d.severity);
       }
     }
-    if (config.mask === true) rules.push(new NoMaskRule(options.mask, options.noMask));
-    if (config.tamper === true) rules.push(new TamperRule(options.tamper));
-    return new RuleEngine(rules, disabled);
+    if (config.mask === true) add(new NoMaskRule(options.mask, options.noMask), config.mask_severity);
+    if (config.tamper === true) add(new TamperRule(options.tamper), config.tamper_severity);
+    return new RuleEngine(rules, disabled, severities);
   }
 
   /**
@@ -118,7 +128,13 @@ export class RuleEngine {
     const events: RuleEvent[] = [];
     for (const r of this.rules) events.push(...r.update(dets, thumbnail));
     if (expired.length > 0) for (const r of this.rules) events.push(...r.endTracks(expired, dets));
-    return events;
+    return this.severities.size === 0 ? events : events.map((e) => this.withSeverity(e));
+  }
+
+  /** The event with its rule's configured severity (the lifecycle gives the violation that severity). */
+  private withSeverity(e: RuleEvent): RuleEvent {
+    const severity = this.severities.get(e.rule.id);
+    return severity === undefined ? e : { ...e, severity };
   }
 
   /** The running rules as the hub's birth message lists them. */

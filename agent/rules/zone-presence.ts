@@ -1,4 +1,4 @@
-import type { Box, MonoMs } from '../shared/types.js';
+import type { Box, MonoMs, Severity } from '../shared/types.js';
 import { RuleConfigError } from './errors.js';
 import { bottomCentre, pointInPolygon, type Point } from './geometry.js';
 import { isPoint, positiveInt } from './validate.js';
@@ -14,6 +14,8 @@ export interface ZoneRuleConfig {
   readonly loitering_s?: number | null;
   /** Frames the feet must be inside (or outside) in a row before the person counts as in (or out). */
   readonly inertia?: number;
+  /** How urgent the zone's intrusion and loitering alerts are; null/absent: each type's default. */
+  readonly severity?: Severity | null;
 }
 
 export const ZONE_DEFAULTS = { inertia: 3 } as const;

@@ -126,6 +126,11 @@ export interface RuleEvent {
   readonly direction?: CrossDirection;
   /** Free-form, machine-readable reason (e.g. `disk_low`, `covered`). */
   readonly reason?: string;
+  /**
+   * How urgent the rule that said it is, from the camera's config (`lines[].severity`, …); absent: the violation
+   * type's default (events' DEFAULT_SEVERITY). Set by the rule engine, never by a rule itself.
+   */
+  readonly severity?: Severity;
 }
 
 export interface SnapshotRef {
@@ -161,5 +166,10 @@ export interface Violation {
   readonly updatedAt: EpochMs;
   readonly model: { readonly name: string; readonly version: string } | null;
   readonly snapshot: SnapshotRef | null;
+  /**
+   * The guard's context picture (the whole frame with the rule drawn and a strip around the moment), once made; absent
+   * or null until then. The snapshot (a crop of the people) stays the thumbnail.
+   */
+  readonly context?: SnapshotRef | null;
   readonly reason?: string;
 }

@@ -1,8 +1,10 @@
-import type { EpochMs, RuleType, Violation } from '../shared/types.js';
+import type { EpochMs, RuleType, Severity, Violation } from '../shared/types.js';
 
 /** The rows the guard dashboard reads and writes (agent/local), kept apart from the queries that make them. */
 
-export type UserRole = 'guard' | 'admin' | 'auditor';
+/** The dashboard's roles, the one list (the `users.role` CHECK of migration 3 spells the same three). */
+export const USER_ROLES = ['guard', 'admin', 'auditor'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
 
 export interface UserRow {
   readonly name: string;
@@ -64,3 +66,37 @@ export interface AuditEntry {
 }
 
 export type AuditInput = Omit<AuditEntry, 'id'>;
+
+/**
+ * One review item: consecutive violations of one camera and one rule, each within the review window of the one
+ * before; open (unacknowledged) or done (acknowledged in the shift). The violations stay separate rows.
+ */
+export interface ReviewGroup {
+  /** The first violation's event id. */
+  readonly itemId: string;
+  readonly cameraId: string;
+  readonly ruleId: string;
+  /** The newest violation's event id (an acknowledgement "through" it leaves later arrivals open). */
+  readonly lastId: string;
+  readonly count: number;
+  readonly firstAt: EpochMs;
+  readonly lastAt: EpochMs;
+  /** The highest severity among its violations. */
+  readonly severity: Severity;
+  /** One of its violations is still going on (no end yet). */
+  readonly ongoing: boolean;
+  /** Every one of its violations began while the camera was snoozed. */
+  readonly snoozed: boolean;
+  /** Latest acknowledgement time (done items); null for open ones. */
+  readonly ackedAt: EpochMs | null;
+  /** The newest violation, with its acknowledgement: its picture is the item's. */
+  readonly latest: DashboardEvent;
+}
+
+/** Which unacknowledged violations a bulk acknowledgement takes: event ids up to `through` (and from `from`). */
+export interface ReviewSelection {
+  readonly through: string;
+  readonly from?: string;
+  readonly cameraId?: string;
+  readonly ruleId?: string;
+}

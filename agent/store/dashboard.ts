@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { EpochMs, Violation } from '../shared/types.js';
 import type { AckRow, AuditEntry, AuditInput, DashboardEvent, EventFilter, SnoozeRow, UserRole, UserRow } from './dashboard-types.js';
+import { ReviewQueries, SNOOZED_SQL } from './review-queries.js';
 
 interface UserDb {
   name: string;
@@ -38,9 +39,7 @@ interface AuditDb {
 }
 
 /** The event columns every listing selects: the violation, its acknowledgement, and whether it began snoozed. */
-const EVENT_SELECT = `SELECT v.json, a.by AS ack_by, a.at AS ack_at, a.note,
-  EXISTS (SELECT 1 FROM snoozes s WHERE s.camera_id = v.camera_id AND s.created_at <= v.started_at
-          AND v.started_at < coalesce(min(s.ended_at, s.until), s.until)) AS snoozed
+const EVENT_SELECT = `SELECT v.json, a.by AS ack_by, a.at AS ack_at, a.note, ${SNOOZED_SQL} AS snoozed
   FROM violations v LEFT JOIN acks a ON a.event_id = v.event_id`;
 
 /**
@@ -49,6 +48,8 @@ const EVENT_SELECT = `SELECT v.json, a.by AS ack_by, a.at AS ack_at, a.note,
  */
 export class DashboardQueries {
   private readonly s;
+  /** Review items (grouped alerts) and bulk acknowledgement. */
+  readonly review: ReviewQueries;
 
   constructor(private readonly db: Database.Database) {
     this.s = {
@@ -69,6 +70,7 @@ export class DashboardQueries {
       auditPage: db.prepare('SELECT * FROM audit WHERE id < ? ORDER BY id DESC LIMIT ?'),
       auditCounts: db.prepare('SELECT action, count(*) AS n FROM audit WHERE at >= ? GROUP BY action'),
     };
+    this.review = new ReviewQueries(db, (id) => this.event(id));
   }
 
   user(name: string): UserRow | undefined {

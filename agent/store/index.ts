@@ -24,9 +24,14 @@ export {
 } from './retention.js';
 export type { SweepResult } from './janitor.js';
 export { diskAlarmRuleEvent, DISK_ALARM_RULE_VERSION } from './alarm.js';
+export type { PictureKind, PictureOutcomeRow } from './pictures.js';
 export { SNAPSHOT_DIR, snapshotPathProblem, readSnapshotFile } from './snapshot-paths.js';
 export type { DashboardQueries } from './dashboard.js';
+export type { ReviewQueries } from './review-queries.js';
+export { USER_ROLES } from './dashboard-types.js';
 export type {
+  ReviewGroup,
+  ReviewSelection,
   UserRole,
   UserRow,
   AckRow,

@@ -119,6 +119,24 @@ const MIGRATIONS: readonly string[] = [
 
   CREATE INDEX violations_camera ON violations (camera_id, event_id);
   `,
+  // 4: what became of each picture the pipeline asked for (made, or why not), so that every violation that should
+  // have one shows either its picture or a recorded reason; forgotten with its violation.
+  `
+  CREATE TABLE pictures (
+    event_id TEXT NOT NULL,
+    n        INTEGER NOT NULL CHECK (n >= 1),
+    kind     TEXT NOT NULL CHECK (kind IN ('snapshot', 'context')),
+    outcome  TEXT NOT NULL CHECK (outcome IN ('made', 'failed', 'skipped')),
+    reason   TEXT,
+    file     TEXT,
+    at       INTEGER NOT NULL,
+    PRIMARY KEY (event_id, n)
+  ) STRICT;
+  CREATE TRIGGER pictures_follow_violations AFTER DELETE ON violations
+  BEGIN
+    DELETE FROM pictures WHERE event_id = old.event_id;
+  END;
+  `,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

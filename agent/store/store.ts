@@ -11,6 +11,7 @@ import { RetentionQueries } from './retention-queries.js';
 import { convertToIncrementalVacuum, databaseBytes, reclaimPages } from './space.js';
 import { ViolationQueries } from './violations.js';
 import { DashboardQueries } from './dashboard.js';
+import { PictureQueries, type PictureOutcomeRow } from './pictures.js';
 import type { RecordItem, RecordOptions, StoreOptions, StoreSettings } from './store-types.js';
 
 export const DB_FILE = 'qmon.db';
@@ -25,6 +26,7 @@ const BUSY_TIMEOUT_MS = 5_000;
 export class Store {
   private readonly outbox: OutboxQueries;
   private readonly violations: ViolationQueries;
+  private readonly pictures: PictureQueries;
   private readonly retention: RetentionQueries;
   private readonly dash: DashboardQueries;
   private readonly metaGet;
@@ -41,6 +43,7 @@ export class Store {
   ) {
     this.outbox = new OutboxQueries(db);
     this.violations = new ViolationQueries(db);
+    this.pictures = new PictureQueries(db);
     this.retention = new RetentionQueries(db);
     this.dash = new DashboardQueries(db);
     this.metaGet = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
@@ -320,6 +323,20 @@ export class Store {
    */
   dashboard<T>(operation: string, fn: (q: DashboardQueries) => T, grows = false): T {
     return this.write(operation, () => fn(this.dash), grows);
+  }
+
+  /**
+   * Records what became of a picture the pipeline asked for (made, failed or skipped, and why), so a violation
+   * without a picture always says why. Returns its number within the violation.
+   */
+  recordPictureOutcome(row: Omit<PictureOutcomeRow, 'n' | 'at'>): number {
+    const at = this.clock.wall();
+    return this.write(`picture outcome of ${row.eventId}`, () => this.pictures.insert({ ...row, at }), true);
+  }
+
+  /** The picture outcomes of one violation, oldest first. */
+  pictureOutcomes(eventId: string): PictureOutcomeRow[] {
+    return this.pictures.list(eventId);
   }
 
   /** Checkpoints the WAL into the main file and closes; safe to call twice. */

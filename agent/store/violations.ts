@@ -48,10 +48,15 @@ export class ViolationQueries {
       json: JSON.stringify(v),
     });
     if (res.changes === 0) throw new StaleRevisionError(v.eventId, v.rev, this.revStmt.get(v.eventId) as number);
-    if (v.snapshot === null) return null;
-    const problem = snapshotPathProblem(v.snapshot.file);
-    // A later revision often carries the same snapshot as the one before: tracked once.
-    if (problem === null) this.trackSnapshotStmt.run(v.snapshot.file, v.eventId, v.rev, v.snapshot.bytes, now);
+    let problem: string | null = null;
+    // The snapshot and the context picture, kept by the same retention rules. A later revision often carries the same
+    // files as the one before: tracked once.
+    for (const ref of [v.snapshot, v.context ?? null]) {
+      if (ref === null) continue;
+      const p = snapshotPathProblem(ref.file);
+      if (p === null) this.trackSnapshotStmt.run(ref.file, v.eventId, v.rev, ref.bytes, now);
+      else problem ??= p;
+    }
     return problem;
   }
 

@@ -1,19 +1,17 @@
 import { EventEmitter } from 'node:events';
 import type { IPublishPacket, MqttClient } from 'mqtt';
-import type { Violation } from '../shared/types.js';
 import { AGENT_MAX_PACKET_BYTES, DEFAULT_UPLOAD_PORT, WILL_DELAY_S } from '../contract/index.js';
 import { redactText } from '../ops/index.js';
 import { DropLog } from '../shared/index.js';
 import type { Lane } from '../store/index.js';
 import { Announcer } from './announce.js';
 import { responseBytes, runCommand } from './commands.js';
-import { recordEvents } from './enqueue.js';
 import { rebaseStore } from './rebase.js';
 import { nextSession } from './session.js';
 import { clampedTimers } from './clamp-timers.js';
 import { routeMessage, type InboxDrop } from './inbox.js';
 import { assertHubUrl, isAuthRefusal, isProtocolRefusal, openLink, type Link, type ProtocolVersion } from './link.js';
-import { assertFid, maybeSign, topics, type CameraStatus } from '../contract/index.js';
+import { assertFid, maybeSign, topics, type CameraStatus, type ClockInfo } from '../contract/index.js';
 import { PolicyState, policyResult, type Policy } from './policy.js';
 import { Backoff, ReconnectLoop, raceTimeout, realTimers, type Connected, type Timers } from './reconnect.js';
 import { Relay } from './relay.js';
@@ -128,38 +126,17 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   }
 
   /**
-   * Records a violation revision for sending. The lane (and with it the payload's `replay` flag,
-   * part of the stored bytes) is fixed now: `live` if connected, else `backlog`. Throws what the
-   * store throws (StoreFullError on a full disk: nothing recorded).
+   * What an event stored now must carry (the pipeline's recorder asks while writing the row): the lane (and with
+   * it the payload's `replay` flag, part of the stored bytes) is `live` if connected, else `backlog`; the session
+   * and clock are the ones announced.
    */
-  enqueue(v: Violation): { seq: number; lane: Lane } {
-    const [out] = this.enqueueMany([v]);
-    return out!;
+  outboxContext(): { lane: Lane; session: number; clock: ClockInfo } {
+    return { lane: this.live ? 'live' : 'backlog', session: this.session, clock: this.announcer.clockInfo() };
   }
 
-  /**
-   * Records many revisions in ONE store transaction (one fsync): all or nothing. For bursts (and
-   * replays of a long outage) where a commit per revision would be the bottleneck.
-   */
-  enqueueMany(vs: readonly Violation[]): { seq: number; lane: Lane }[] {
-    const lane: Lane = this.live ? 'live' : 'backlog';
-    const out = recordEvents(this.opts.store, vs, {
-      fid: this.opts.fid,
-      session: this.sessionForEvents(),
-      lane,
-      clock: this.announcer.clockInfo(),
-      signer: this.opts.signer ?? null,
-    });
+  /** New rows were stored: send what the relay may send now (live lane at once, backlog at its rate). */
+  pump(): void {
     this.relay.pump();
-    return out;
-  }
-
-  /**
-   * The session an event recorded now is encoded with (`qmon.event/1` `session`): the current connection's, or the
-   * last one's while disconnected. Whoever records events (and their outbox rows) takes it from here.
-   */
-  sessionForEvents(): number {
-    return this.session;
   }
 
   /** The policy in force: the config's defaults with the hub's (persisted) set-policy overrides. */

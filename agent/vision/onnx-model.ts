@@ -48,6 +48,11 @@ export abstract class OnnxModel {
     this.serial = new SerialRunner(`${what} (${model.name})`, () => session.release());
   }
 
+  /** Times its worker thread was started again after one died (0 for a session on the calling thread). */
+  get restarts(): number {
+    return this.session.restarts ?? 0;
+  }
+
   /** Runs `fn` after the calls made before it (they share the input buffers); rejected once closed. */
   protected serialised<T>(fn: () => Promise<T>): Promise<T> {
     return this.serial.run(fn);

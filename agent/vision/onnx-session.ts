@@ -28,6 +28,8 @@ export function checkThreads(threads: number): number {
 export interface ModelSession {
   run(feeds: Record<string, ort.Tensor>, outputs?: readonly string[]): Promise<Readonly<Record<string, { readonly data: unknown }>>>;
   release(): Promise<void>;
+  /** Worker threads started again after one died (a session in a worker only). */
+  readonly restarts?: number;
 }
 
 export function createSession(model: LoadedModel, threads: number): Promise<ort.InferenceSession> {

@@ -16,7 +16,7 @@ import { ModelError } from './model-registry.js';
 import { chooseModel, OnnxModel, openSession, type ModelChoice } from './onnx-model.js';
 import { floatOutput, type ModelSession } from './onnx-session.js';
 import { CENTERNET_STRIDE, decodeHeatmap } from './postprocess.js';
-import { fitInputSize, letterbox, letterboxInto, type Letterbox } from './preprocess.js';
+import { fitInputSize, letterbox, letterboxInto, MAX_FIT_ASPECT, type Letterbox } from './preprocess.js';
 
 /** `model`: its name in models.json; default: the first model with role `person`. */
 export interface PersonDetectorOptions extends ModelChoice {
@@ -26,6 +26,12 @@ export interface PersonDetectorOptions extends ModelChoice {
   readonly minScore?: number;
   /** Run the session in its own worker thread (ort-worker.ts), so several detectors infer at once. Default false. */
   readonly worker?: boolean;
+  /**
+   * Longest side of the model input a picture is fed at (a multiple of the model's step, at most its input shape):
+   * smaller is cheaper in proportion to the pixels, and people are smaller to the model (scores drop: see
+   * agent/vision/README.md for the threshold that goes with each). Default: the model's input shape (512).
+   */
+  readonly inputSide?: number;
 }
 
 const PERSON_LABEL = 'person';
@@ -36,8 +42,12 @@ export class PersonDetector extends OnnxModel {
   /** Letterbox (and so input size) by source size: cameras keep their size, so each is computed once. */
   private readonly letterboxes = new Map<string, Letterbox>();
   private readonly buffer: Float32Array;
+  /** Input bounds for pictures up to 4:3 (the configured input side)… */
   private readonly maxHeight: number;
   private readonly maxWidth: number;
+  /** …and for more elongated ones, which keep the model's whole square (see MAX_FIT_ASPECT). */
+  private readonly fullHeight: number;
+  private readonly fullWidth: number;
 
   private constructor(
     session: ModelSession,
@@ -47,10 +57,14 @@ export class PersonDetector extends OnnxModel {
     private readonly inputName: string,
     /** Input size step; 0 for a fixed-size model. */
     private readonly multiple: number,
+    side?: number,
   ) {
     super(session, model, threads, 'person detector');
-    [, this.maxHeight, this.maxWidth] = model.input.shape as [number, number, number, number];
-    this.buffer = new Float32Array(this.maxHeight * this.maxWidth * 3);
+    const [, h, w] = model.input.shape as [number, number, number, number];
+    [this.fullHeight, this.fullWidth] = [h, w];
+    this.maxHeight = Math.min(h, side ?? h);
+    this.maxWidth = Math.min(w, side ?? w);
+    this.buffer = new Float32Array(this.fullHeight * this.fullWidth * 3);
   }
 
   static async create(opts: PersonDetectorOptions): Promise<PersonDetector> {
@@ -69,9 +83,13 @@ export class PersonDetector extends OnnxModel {
     }
     const minScore = opts.minScore ?? entry.defaults?.min_score ?? FALLBACK_MIN_SCORE;
     if (!(minScore >= 0 && minScore <= 1)) throw new RangeError(`minScore must be within 0..1, got ${minScore}`);
+    const side = opts.inputSide;
+    if (side !== undefined && (multiple === 0 || !Number.isInteger(side) || side % multiple !== 0 || side < multiple || side > Math.min(shape[1] as number, shape[2] as number))) {
+      throw new RangeError(`person input side must be a multiple of ${multiple || 'the model step'} up to ${Math.min(shape[1] as number, shape[2] as number)}, got ${side}`);
+    }
     const threads = opts.threads ?? Math.min(2, availableParallelism());
     const session = await openSession(opts.registry, entry, threads, opts.worker ?? false);
-    return new PersonDetector(session, entry, minScore, threads, entry.input.name, multiple);
+    return new PersonDetector(session, entry, minScore, threads, entry.input.name, multiple, side);
   }
 
   /** The model input a frame of this size is fed at. */
@@ -90,7 +108,11 @@ export class PersonDetector extends OnnxModel {
     const key = `${width}x${height}`;
     let lb = this.letterboxes.get(key);
     if (!lb) {
-      const size = this.multiple === 0 ? { width: this.maxWidth, height: this.maxHeight } : fitInputSize(width, height, this.maxWidth, this.maxHeight, this.multiple);
+      // A smaller input side is for pictures up to 4:3, where people fill the frame's height; a wider picture keeps
+      // the model's whole square letterboxed, as the wide crowd photos needed (preprocess.ts, MAX_FIT_ASPECT).
+      const wide = Math.max(width / height, height / width) > MAX_FIT_ASPECT + 1e-9;
+      const [maxW, maxH] = wide ? [this.fullWidth, this.fullHeight] : [this.maxWidth, this.maxHeight];
+      const size = this.multiple === 0 ? { width: maxW, height: maxH } : fitInputSize(width, height, maxW, maxH, this.multiple);
       // Bounded: a few sizes per camera (its frame, and region crops of a few sides).
       if (this.letterboxes.size > 256) this.letterboxes.clear();
       lb = letterbox(width, height, size.width, size.height);

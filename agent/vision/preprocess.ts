@@ -159,8 +159,22 @@ interface Taps {
   w: Float32Array;
 }
 
+/** Taps by `dst:src`: a camera's sizes never change, so each pair is computed once (bounded: a few per camera). */
+const tapsCache = new Map<string, Taps>();
+
 /** For each destination index: the two source indices and the weight of the second. */
 function axisTaps(dst: number, src: number): Taps {
+  const key = `${dst}:${src}`;
+  let t = tapsCache.get(key);
+  if (!t) {
+    if (tapsCache.size > 256) tapsCache.clear();
+    t = computeTaps(dst, src);
+    tapsCache.set(key, t);
+  }
+  return t;
+}
+
+function computeTaps(dst: number, src: number): Taps {
   const i0 = new Int32Array(dst);
   const i1 = new Int32Array(dst);
   const w = new Float32Array(dst);

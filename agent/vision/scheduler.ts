@@ -8,10 +8,13 @@
  *   every camera's detect rate degrades by the same share when the machine is overloaded.
  * - Motion gate (optional): a frame in which nothing moved since the last detector run gets the
  *   last detections again without a run (see motion-gate.ts).
- * - Reported: per camera, submitted/detected/gated/dropped frames and rates over a sliding window,
- *   and whether the camera is degraded (dropping more than 1 % of its frames).
+ * - Counted: a frame replaced before the detector got to it is counted here, and only here, as the camera's
+ *   `dropped.scheduler` (its CameraMetrics, see `attach`); what answered a frame (a run, or the gate) the pipeline
+ *   counts from `Detections.work`. `stats()` gives rates over a sliding window (the detect-fps gauge, latency) and
+ *   whether the camera is degraded (dropping more than 1 % of its frames).
  */
 import type { Clock } from '../shared/clock.js';
+import { CameraMetrics } from '../shared/camera-metrics.js';
 import type { DetectWork, Detections, Frame } from '../shared/types.js';
 import { MotionGate, type GateDecision, type GateReason, type MotionGateOptions } from './motion-gate.js';
 
@@ -41,17 +44,9 @@ export interface SchedulerOptions {
   readonly maxInFlight?: number;
 }
 
+/** One camera's rates over the scheduler's window (totals are the camera's CameraMetrics). */
 export interface CameraVisionStats {
   readonly cameraId: string;
-  /** Totals since the camera's first frame. */
-  readonly submitted: number;
-  /** Frames the detector ran on. */
-  readonly detected: number;
-  /** Frames answered with the previous detections because nothing moved. */
-  readonly gated: number;
-  /** Frames replaced by a newer one before the detector got to them (resolved null). */
-  readonly dropped: number;
-  readonly errors: number;
   /** Rates over the window, frames per second. */
   readonly inputFps: number;
   /** Frames answered (detected + gated) per second: the camera's effective detect-fps. */
@@ -83,7 +78,8 @@ interface CameraState {
   waiting: Waiting | null;
   inFlight: Promise<Detections> | null;
   last: Detections | null;
-  totals: Record<Outcome | 'submitted' | 'errors', number>;
+  /** The camera's counters: the scheduler writes `dropped.scheduler`, nothing else. */
+  readonly metrics: CameraMetrics;
   /** (time, outcome) of recent frames, oldest first; latency only for detector runs. */
   recent: { at: number; outcome: Outcome | 'submitted'; latency?: number }[];
 }
@@ -117,13 +113,11 @@ export class VisionScheduler {
     if (this.closed) return Promise.reject(new Error('vision scheduler is closed'));
     const cam = this.camera(frame.cameraId);
     const now = this.opts.clock.now();
-    cam.totals.submitted++;
     this.note(cam, now, 'submitted');
     let decision: GateDecision | null;
     try {
       decision = cam.gate ? cam.gate.check(frame) : null;
     } catch (e) {
-      cam.totals.errors++;
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
     if (decision && !decision.run && cam.last) return this.reuse(cam, frame, decision.reason);
@@ -132,6 +126,16 @@ export class VisionScheduler {
       cam.waiting = { frame, decision, submittedAt: now, resolve, reject };
       this.pump();
     });
+  }
+
+  /**
+   * Registers a camera's counters before its first frame, so the scheduler's drops land in the object the rest of
+   * the agent reads. A camera never attached gets counters of its own (tests, tools).
+   */
+  attach(metrics: CameraMetrics): void {
+    const existing = this.cameras.get(metrics.cameraId);
+    if (existing && existing.metrics !== metrics) throw new Error(`vision scheduler: camera ${metrics.cameraId} already has other counters`);
+    this.camera(metrics.cameraId, metrics);
   }
 
   stats(): CameraVisionStats[] {
@@ -147,7 +151,7 @@ export class VisionScheduler {
     await Promise.all([...this.inFlight]);
   }
 
-  private camera(id: string): CameraState {
+  private camera(id: string, metrics?: CameraMetrics): CameraState {
     let c = this.cameras.get(id);
     if (!c) {
       c = {
@@ -156,7 +160,7 @@ export class VisionScheduler {
         waiting: null,
         inFlight: null,
         last: null,
-        totals: { submitted: 0, detected: 0, gated: 0, dropped: 0, errors: 0 },
+        metrics: metrics ?? new CameraMetrics(id),
         recent: [],
       };
       this.cameras.set(id, c);
@@ -170,14 +174,13 @@ export class VisionScheduler {
     if (cam.waiting) this.drop(cam, cam.waiting, this.opts.clock.now());
     if (cam.inFlight) await cam.inFlight.catch(() => undefined);
     const last = cam.last as Detections;
-    cam.totals.gated++;
     this.note(cam, this.opts.clock.now(), 'gated');
     return { ...last, frameSeq: frame.seq, ts: frame.ts, wallTs: frame.wallTs, work: GATED };
   }
 
   private drop(cam: CameraState, w: Waiting, now: number): void {
     cam.waiting = null;
-    cam.totals.dropped++;
+    cam.metrics.dropped.scheduler++;
     this.note(cam, now, 'dropped');
     w.resolve(null);
   }
@@ -215,12 +218,10 @@ export class VisionScheduler {
       // A detector that ran on regions says so itself; otherwise this was one full-frame pass.
       const d: Detections = found.work ? found : { ...found, work: FULL_FRAME };
       cam.last = d;
-      cam.totals.detected++;
       const now = this.opts.clock.now();
       this.note(cam, now, 'detected', now - w.submittedAt);
       w.resolve(d);
     } catch (e) {
-      cam.totals.errors++;
       // The reference frame never got detections: let the next frame run instead of reusing stale ones.
       cam.gate?.reset();
       w.reject(e);
@@ -252,11 +253,6 @@ export class VisionScheduler {
     const droppedShare = submitted > 0 ? dropped / submitted : 0;
     return {
       cameraId: c.id,
-      submitted: c.totals.submitted,
-      detected: c.totals.detected,
-      gated: c.totals.gated,
-      dropped: c.totals.dropped,
-      errors: c.totals.errors,
       inputFps: perSec(submitted),
       outputFps: perSec(count('detected') + count('gated')),
       detectorFps: perSec(count('detected')),

@@ -28,6 +28,8 @@ export interface OpenVisionModelsOptions {
   readonly registry: ModelRegistry;
   /** Person detector threshold; default the manifest's. */
   readonly personMinScore?: number;
+  /** Longest side of the person model's input; default the model's. */
+  readonly personInputSide?: number;
   /** Default: the machine's. */
   readonly cores?: number;
   /** Open the face and mask models too (needed for the no_mask rule). Default true. */
@@ -49,6 +51,7 @@ export async function openVisionModels(opts: OpenVisionModelsOptions): Promise<V
           // onnxruntime-node runs inference on the calling thread: more than one session only helps in workers.
           worker: sessions > 1,
           ...(opts.personMinScore !== undefined ? { minScore: opts.personMinScore } : {}),
+          ...(opts.personInputSide !== undefined ? { inputSide: opts.personInputSide } : {}),
         }),
       );
     }

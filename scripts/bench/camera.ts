@@ -203,7 +203,7 @@ async function rampStep(server: RtspTestServer, url: string, n: number, seconds:
       fps_min: round(fpsMin),
       fps_mean: round(fps.reduce((a, b) => a + b, 0) / n),
       missed_pct_max: round(Math.max(0, 1 - fpsMin / DETECT.fps) * 100),
-      restarts: cams.reduce((s, c) => s + c.sup.counters.restarts, 0),
+      restarts: cams.reduce((s, c) => s + c.sup.metrics.restarts, 0),
       cpu_pct_per_camera: round(((cpu1 - cpu0) / wall - idleMs) / 10 / n, 1),
       server_cpu_pct: round((srv1 - srv0) / wall / 10, 1),
     };

@@ -18,8 +18,12 @@
  *
  * Bounded: each step runs CAPACITY_STEP_S seconds (default 8) at camera counts 2, 4, 6, 8, 10, 12, 16, 20, 24 until one
  * drops ≥ 1 %; CAPACITY_MAX_CAMERAS (default 24) caps it; CAPACITY_LEVERS (comma list) picks levers. All levers take about 15 min.
+ *
+ * Then the agent as it runs (capacity-agent.ts): `qmon run` with decoding, rules firing, pictures, the dashboard and
+ * its previews, at the same camera counts for CAPACITY_AGENT_S seconds each (default 60) until one drops ≥ 1 %
+ * (CAPACITY_AGENT_SCENES, default busy,quiet; `none` skips it), and per scene the ratio of what the agent carries to
+ * what the harness's agent lever (`regions+stationary-pool`) carried in the same run. This harness is the upper bound.
  */
-import { CameraPipeline } from '../../agent/app/camera-pipeline.js';
 import { LatestSlot } from '../../agent/decode/index.js';
 import { ViolationLifecycle } from '../../agent/events/index.js';
 import { silentLogger } from '../../agent/ops/index.js';
@@ -28,12 +32,17 @@ import { systemClock } from '../../agent/shared/clock.js';
 import type { Detections, Frame } from '../../agent/shared/types.js';
 import { Tracker } from '../../agent/track/index.js';
 import { DetectorPool, ModelRegistry, PersonDetector, RegionDetector, VisionScheduler, defaultThreads } from '../../agent/vision/index.js';
-import { FrameStep, type CameraPipelineStats } from '../../agent/app/frame-step.js';
+import { CameraPipeline, FrameStep } from '../../agent/pipeline/index.js';
+import { CameraMetrics, type CameraSummary } from '../../agent/shared/camera-metrics.js';
 import { loadPersonMedia, loadVtestLabels, SCENES, type PersonMedia } from '../../test/support/persons/catalog.js';
 import { iou, matchFrame, recallPrecision, type Tally } from '../../test/support/persons/evaluate.js';
 import { expectedCrossings } from '../../test/support/persons/scenes.js';
 import { readVideoFrames, TREE_AVI, VTEST_AVI } from '../../test/support/video-frames.js';
 import { nodeCpuMs } from './cpu.js';
+import { runAgentStep, sceneFile, type AgentScene } from './capacity-agent.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const FPS = 5;
 const STEPS = [2, 4, 6, 8, 10, 12, 16, 20, 24];
@@ -56,6 +65,10 @@ export interface Lever {
   readonly regionSide?: number;
   /** Person model by its models.json name; default the first with role person (the fp32 CenterNet). */
   readonly model?: string;
+  /** Longest side of the person model's input; default the model's (512). */
+  readonly inputSide?: number;
+  /** Person score threshold (detector and tracker); default the agent's (0.4). */
+  readonly minScore?: number;
 }
 
 export function levers(): Lever[] {
@@ -72,8 +85,11 @@ export function levers(): Lever[] {
     { ...base, name: 'regions+stationary-384', mode: 'regions', gate: false, stationary: true, regionSide: 384, scenes: ['quiet'] },
     { ...base, name: 'full-threads1', mode: 'full', gate: true, stationary: false, threads: 1, sameDetections: true, scenes: ['busy'] },
     { ...base, name: 'full-pool-session-per-core', mode: 'full', gate: true, stationary: false, threads: 1, sessions: cores, sameDetections: true, scenes: ['busy'] },
-    // The agent as it runs: regions + stationary, one single-threaded worker session per core.
-    { ...base, name: 'regions+stationary-pool', mode: 'regions', gate: false, stationary: true, threads: 1, sessions: cores, sameDetections: true },
+    // Regions + stationary, one single-threaded worker session per core, the model's whole 512 input (the agent before
+    // models.person.input_side).
+    { ...base, name: 'regions+stationary-pool-512', mode: 'regions', gate: false, stationary: true, threads: 1, sessions: cores, sameDetections: true },
+    // The agent as it runs: the same at its default input side 320 with the threshold measured for it.
+    { ...base, name: 'regions+stationary-pool', mode: 'regions', gate: false, stationary: true, threads: 1, sessions: cores, inputSide: 320, minScore: 0.32 },
   ];
   const pick = process.env.CAPACITY_LEVERS?.split(',').map((s) => s.trim());
   return pick ? all.filter((l) => pick.includes(l.name)) : all;
@@ -91,24 +107,27 @@ function visionFor(lever: Lever, persons: readonly PersonDetector[]): { schedule
   return { scheduler, regions };
 }
 
-function stepParts(cameraId: string, scheduler: VisionScheduler, regions: RegionDetector | null) {
+function stepParts(cameraId: string, scheduler: VisionScheduler, regions: RegionDetector | null, minScore = 0.4) {
+  const metrics = new CameraMetrics(cameraId);
+  scheduler.attach(metrics);
   return {
     cameraId,
+    metrics,
     vision: scheduler,
     attributes: null,
     tamperThumbHeight: 0,
-    tracker: new Tracker({ fps: FPS, high_score: 0.4 }),
+    tracker: new Tracker({ fps: FPS, high_score: minScore }),
     rules: RuleEngine.fromConfig({ lines: [LINE] }, { utcOffsetMin: 0 }),
     lifecycle: new ViolationLifecycle({ sink: { record: () => undefined } }),
     logger: silentLogger(),
-    snapshotter: null,
+    pictures: null,
     ...(regions && { observeTracks: (d: Detections) => regions.observe(d) }),
   };
 }
 
 export interface CapacityRow {
   scenario: 'capacity';
-  kind: 'step' | 'summary' | 'quality';
+  kind: 'step' | 'summary' | 'quality' | 'agent-step';
   lever: string;
   scene?: string;
   [k: string]: unknown;
@@ -135,12 +154,13 @@ async function runStep(lever: Lever, person: readonly PersonDetector[], clip: re
   const cams = Array.from({ length: n }, (_, c) => {
     const slot = new LatestSlot<Frame>();
     const id = `cam-${c + 1}`;
+    const parts = stepParts(id, scheduler, regions, lever.minScore);
     const pipeline = new CameraPipeline({
-      ...stepParts(id, scheduler, regions),
+      ...parts,
       supervisor: { start: () => undefined, stop: () => Promise.resolve(slot.close()), frames: () => slot[Symbol.asyncIterator]() },
       detectFps: FPS,
     });
-    return { id, slot, pipeline, offset: (c * 37) % clip.length, phase: (c * 1000) / FPS / n, sent: 0 };
+    return { id, slot, pipeline, metrics: parts.metrics, offset: (c * 37) % clip.length, phase: (c * 1000) / FPS / n, sent: 0 };
   });
   const total = Math.round(seconds * FPS);
   const cpu0 = nodeCpuMs();
@@ -153,7 +173,8 @@ async function runStep(lever: Lever, person: readonly PersonDetector[], clip: re
         const due = Math.min(total, Math.floor((now - start - c.phase) / (1000 / FPS)) + 1);
         for (; c.sent < due; c.sent++) {
           const src = clip[(c.offset + c.sent) % clip.length] as Frame;
-          c.slot.push({ ...src, cameraId: c.id, seq: c.sent, ts: now, wallTs: Date.now() });
+          // Counted as the camera supervisor counts it: a frame replaced unread in the hand-off.
+          if (c.slot.push({ ...src, cameraId: c.id, seq: c.sent, ts: now, wallTs: Date.now() })) c.metrics.dropped.handoff++;
         }
       }
       if (cams.every((c) => c.sent >= total)) resolve();
@@ -166,8 +187,8 @@ async function runStep(lever: Lever, person: readonly PersonDetector[], clip: re
   const wall = (systemClock.now() - start) / 1000;
   const cpu = nodeCpuMs() - cpu0;
   await scheduler.close();
-  const st = cams.map((c) => c.pipeline.stats);
-  const sum = (k: keyof CameraPipelineStats) => st.reduce((a, s) => a + s[k], 0);
+  const st = cams.map((c) => c.metrics.summary());
+  const sum = (k: keyof CameraSummary & ('dropped' | 'inferences' | 'regions' | 'gated' | 'stationarySkipped')) => st.reduce((a, s) => a + s[k], 0);
   const offered = n * total;
   const worst = Math.max(...st.map((s) => s.dropped / total));
   return {
@@ -195,7 +216,7 @@ async function quality(lever: Lever, person: readonly PersonDetector[], media: P
   const { scheduler, regions } = visionFor(lever, person);
   let found: Detections | null = null;
   const vision = { submit: async (f: Frame) => (found = await scheduler.submit(f)) };
-  const step = new FrameStep({ ...stepParts('quality', scheduler, regions), vision });
+  const step = new FrameStep({ ...stepParts('quality', scheduler, regions, lever.minScore), vision });
   const tally: Tally = { tp: 0, fp: 0, fn: 0 };
   let crossings = 0;
   let standerTracked = 0;
@@ -215,8 +236,8 @@ async function quality(lever: Lever, person: readonly PersonDetector[], media: P
     crossings,
     crossings_expected: want.down + want.up,
     stander_tracked_share: round4(standerTracked / scene.frames),
-    inferences_per_frame: round4(step.stats.inferences / scene.frames),
-    regions_per_frame: round4(step.stats.regions / scene.frames),
+    inferences_per_frame: round4(step.metrics.inferred / scene.frames),
+    regions_per_frame: round4(step.metrics.regions / scene.frames),
   };
 }
 
@@ -251,6 +272,11 @@ export async function benchCapacity(): Promise<CapacityRow[]> {
   const stepS = Number(process.env.CAPACITY_STEP_S ?? 8);
   const maxN = Number(process.env.CAPACITY_MAX_CAMERAS ?? 24);
   if (!(stepS > 0) || !(maxN >= 1)) throw new RangeError('CAPACITY_STEP_S must be > 0 and CAPACITY_MAX_CAMERAS ≥ 1');
+  const agentS = Number(process.env.CAPACITY_AGENT_S ?? 60);
+  if (!(agentS >= 10)) throw new RangeError('CAPACITY_AGENT_S must be ≥ 10 (seconds per agent step)');
+  const agentScenes = (process.env.CAPACITY_AGENT_SCENES ?? 'busy,quiet').split(',').map((x) => x.trim()).filter((x) => x !== 'none');
+  const unknownScene = agentScenes.find((x) => x !== 'busy' && x !== 'quiet');
+  if (unknownScene !== undefined) throw new RangeError(`CAPACITY_AGENT_SCENES: unknown scene "${unknownScene}" (busy, quiet or none)`);
   const media = await loadPersonMedia();
   const clips = { busy: await busyClip(), quiet: Array.from({ length: SCENES.quiet.period }, (_, t) => media.renderer('quiet').render(t).frame) };
   const registry = ModelRegistry.open();
@@ -264,7 +290,16 @@ export async function benchCapacity(): Promise<CapacityRow[]> {
       }
       for (let i = 0; i < lever.sessions; i++) {
         // As the agent does it: several sessions only run at once in worker threads (agent/vision/ort-worker.ts).
-        person.push(await PersonDetector.create({ registry, threads: lever.threads, worker: lever.sessions > 1, ...(lever.model !== undefined && { model: lever.model }) }));
+        person.push(
+          await PersonDetector.create({
+            registry,
+            threads: lever.threads,
+            worker: lever.sessions > 1,
+            ...(lever.model !== undefined && { model: lever.model }),
+            ...(lever.inputSide !== undefined && { inputSide: lever.inputSide }),
+            ...(lever.minScore !== undefined && { minScore: lever.minScore }),
+          }),
+        );
       }
       for (const p of person) await p.detect(clips.busy[0] as Frame); // warm-up
       if (!lever.sameDetections) {
@@ -286,6 +321,40 @@ export async function benchCapacity(): Promise<CapacityRow[]> {
     } finally {
       for (const p of person) await p.close();
     }
+  }
+  rows.push(...(await agentCapacity(agentScenes as AgentScene[], maxN, agentS, rows)));
+  return rows;
+}
+
+/** The agent as it runs, per scene, until a step drops ≥ 1 %; then the agent / harness ratio where both were measured. */
+async function agentCapacity(scenes: readonly AgentScene[], maxN: number, seconds: number, harness: readonly CapacityRow[]): Promise<CapacityRow[]> {
+  const rows: CapacityRow[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'qmon-bench-scenes-'));
+  try {
+    for (const scene of scenes) {
+      const file = await sceneFile(scene, dir);
+      let best = 0;
+      for (const n of STEPS.filter((s) => s <= maxN)) {
+        const step = await runAgentStep(scene, n, seconds, file);
+        rows.push({ ...step, lever: 'agent' });
+        process.stderr.write(`  capacity agent ${scene} ${n} cameras: dropped ${step.dropped_share}, ${step.violations} violations, pictures p95 ${step.picture_cpu_p95_ms} ms\n`);
+        if (!step.sustained) break;
+        best = n;
+      }
+      const bound = harness.find((r) => r.kind === 'summary' && r.lever === 'regions+stationary-pool' && r.scene === scene)?.max_cameras_under_1pct_dropped;
+      rows.push({
+        scenario: 'capacity',
+        kind: 'summary',
+        lever: 'agent',
+        scene,
+        max_cameras_under_1pct_dropped: best,
+        tried_up_to: maxN,
+        harness_max_cameras: typeof bound === 'number' ? bound : null,
+        agent_vs_harness: typeof bound === 'number' && bound > 0 ? Math.round((best / bound) * 100) / 100 : null,
+      });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
   return rows;
 }

@@ -84,7 +84,7 @@ class ServerProcess {
   }
 }
 
-async function api(url: string, path: string, body: unknown, cookie = '', csrf = ''): Promise<{ cookie: string; json: Record<string, unknown> }> {
+export async function api(url: string, path: string, body: unknown, cookie = '', csrf = ''): Promise<{ cookie: string; json: Record<string, unknown> }> {
   const res = await fetch(new URL(path, url), {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...(cookie && { Cookie: cookie }), ...(csrf && { 'X-CSRF-Token': csrf }) },
@@ -94,8 +94,8 @@ async function api(url: string, path: string, body: unknown, cookie = '', csrf =
   return { cookie: (res.headers.get('set-cookie') ?? cookie).split(';')[0]!, json: (await res.json()) as Record<string, unknown> };
 }
 
-/** An open /api/stream; `seen` gets the receive time of each event id's first message. */
-async function openStream(url: string, cookie: string, seen: Map<string, number> | null): Promise<AbortController> {
+/** An open /api/stream; `seen` gets the receive time of each event id's first message; `each` sees every message. */
+export async function openStream(url: string, cookie: string, seen: Map<string, number> | null, each?: (msg: string, at: number) => void): Promise<AbortController> {
   const ctl = new AbortController();
   const res = await fetch(new URL('/api/stream', url), { headers: { Cookie: cookie, Accept: 'text/event-stream' }, signal: ctl.signal });
   if (!res.ok || !res.body) throw new Error(`GET /api/stream: ${res.status}`);
@@ -113,6 +113,7 @@ async function openStream(url: string, cookie: string, seen: Map<string, number>
         buf = buf.slice(end + 2);
         const id = /"event_id":"([^"]+)"/.exec(msg)?.[1];
         if (seen && id && !seen.has(id)) seen.set(id, now);
+        each?.(msg, now);
       }
     }
   })();

@@ -22,6 +22,7 @@ import { silentLogger } from '../../agent/ops/index.js';
 import { Store } from '../../agent/store/index.js';
 import { encodeEvent } from '../../agent/contract/index.js';
 import { Uplink, type UplinkOptions } from '../../agent/uplink/index.js';
+import { ViolationRecorder } from '../../agent/pipeline/index.js';
 import { ReferenceHub } from '../../agent/hub/index.js';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
@@ -94,7 +95,9 @@ function agent(dir: string, url: string, clock: Clock, over: Partial<UplinkOptio
     tickMs: 50,
     ...over,
   });
-  return { store, uplink };
+  const recorder = new ViolationRecorder({ store, fid: FID, signer: over.signer ?? null, context: () => uplink.outboxContext() });
+  recorder.onRecorded(() => uplink.pump());
+  return { store, uplink, recorder };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -140,7 +143,7 @@ async function benchDrain(dir: string, url: string): Promise<Row[]> {
   // This measures the agent's drain, as fast as it goes: the hub's per-facility budget (a real facility's rate) is off.
   const hub = new ReferenceHub({ url, dbFile: join(dir, 'hub-drain.db'), clock: systemClock, logger: silentLogger(), clientId: 'bench-hub-1', facilities: [FID], facilityBudget: null });
   await hub.start();
-  const { store, uplink } = agent(join(dir, 'drain'), url, systemClock);
+  const { store, uplink, recorder } = agent(join(dir, 'drain'), url, systemClock);
   try {
     const up = new Promise<void>((r) => uplink.once('connected', () => r()));
     uplink.start();
@@ -150,7 +153,7 @@ async function benchDrain(dir: string, url: string): Promise<Row[]> {
     let acked = 0;
     uplink.on('acked', (a) => (acked += a.acked));
     const t0 = performance.now();
-    for (let b = 0; b < n / 500; b++) uplink.enqueueMany(Array.from({ length: 500 }, (_, k) => violation(b * 500 + k)));
+    for (let b = 0; b < n / 500; b++) recorder.recordMany(Array.from({ length: 500 }, (_, k) => violation(b * 500 + k)));
     const enqueuedS = (performance.now() - t0) / 1000;
     while (acked < n) await sleep(5);
     const s = (performance.now() - t0) / 1000;
@@ -170,11 +173,11 @@ async function benchBacklog(dir: string, url: string): Promise<Row[]> {
   // Default cap (5/s) and window (16): the agent's defaults.
   // tickMs 2: the relay's own wake-up timer is real time while its token bucket runs on the simulated clock;
   // the tick is what notices a simulated second has passed.
-  const { store, uplink } = agent(join(dir, 'backlog'), url, clock, { ackTimeoutMs: 60_000, tickMs: 2 });
+  const { store, uplink, recorder } = agent(join(dir, 'backlog'), url, clock, { ackTimeoutMs: 60_000, tickMs: 2 });
   try {
     const n = 10_000;
     // Recorded before the uplink starts, so every row is on the backlog lane (replay: true).
-    for (let b = 0; b < n / 1_000; b++) uplink.enqueueMany(Array.from({ length: 1_000 }, (_, k) => violation(b * 1_000 + k)));
+    for (let b = 0; b < n / 1_000; b++) recorder.recordMany(Array.from({ length: 1_000 }, (_, k) => violation(b * 1_000 + k)));
     let acked = 0;
     uplink.on('acked', (a) => (acked += a.acked));
     const up = new Promise<void>((r) => uplink.once('connected', () => r()));
@@ -217,14 +220,14 @@ async function benchOutageRss(dir: string): Promise<Row[]> {
   };
   const clock = new ManualClock(0, T0);
   // A port nobody listens on: the broker is down for the whole outage; the reconnect loop keeps trying.
-  const { store, uplink } = agent(join(dir, 'outage'), `mqtt://127.0.0.1:${await freePort()}`, clock);
+  const { store, uplink, recorder } = agent(join(dir, 'outage'), `mqtt://127.0.0.1:${await freePort()}`, clock);
   uplink.start();
   try {
     const perS = 2;
     const samples: number[] = [];
     let i = 0;
     for (let min = 0; min < 360; min++) {
-      uplink.enqueueMany(Array.from({ length: perS * 60 }, () => violation(i++)));
+      recorder.recordMany(Array.from({ length: perS * 60 }, () => violation(i++)));
       clock.advance(60_000);
       if (min % 30 === 0 || min === 359) samples.push(rssMb());
       if (min % 10 === 0) await sleep(1);

@@ -2,6 +2,7 @@
 import { benchDetector } from './detector.js';
 import { benchCamera } from './camera.js';
 import { benchDashboard } from './dashboard.js';
+import { runAgentStep, sceneFile } from './capacity-agent.js';
 import { benchCapacity } from './capacity.js';
 import { benchHub, benchHubCommit, benchHubFleet } from './hub.js';
 import { benchOutbox } from './outbox.js';
@@ -15,6 +16,24 @@ export interface Scenario {
 }
 
 type Row = Record<string, unknown> & { scenario: string };
+
+/** Alert streamed → its context picture streamed, the agent as it runs with busy cameras (the pipeline issue's load). */
+async function benchContextLatency(): Promise<Row> {
+  const n = Number(process.env.DASHBOARD_CONTEXT_CAMERAS ?? 8);
+  if (!(Number.isInteger(n) && n >= 1 && n <= 32)) throw new RangeError('DASHBOARD_CONTEXT_CAMERAS must be an integer 1..32');
+  const step = await runAgentStep('busy', n, 60, await sceneFile('busy', ''));
+  return {
+    scenario: 'dashboard',
+    kind: 'context-latency',
+    cameras: n,
+    violations: step.violations,
+    context_after_alert_p50_ms: step.context_after_alert_p50_ms,
+    context_after_alert_p95_ms: step.context_after_alert_p95_ms,
+    pictures: step.pictures,
+    dropped_share: step.dropped_share,
+    note: 'qmon run with N vtest cameras and a line across the walkway, one logged-in event stream; the time from an alert on the stream to the revision that carries its context picture (made at least 2 s after the alert, when the moments after it are there)',
+  };
+}
 
 export const scenarios: readonly Scenario[] = [
   {
@@ -65,8 +84,10 @@ export const scenarios: readonly Scenario[] = [
   },
   {
     name: 'dashboard',
-    description: 'guard dashboard: violation recorded → SSE message and → card drawn in Chromium (p50/p95), server RSS with 20 open streams',
-    run: () => benchDashboard(),
+    description:
+      'guard dashboard: violation recorded → SSE message and → card drawn in Chromium (p50/p95), server RSS with 20 open streams; ' +
+      'then alert → its context picture on the stream, with the agent as it runs under the busy load (DASHBOARD_CONTEXT_CAMERAS, default 8 vtest cameras, 60 s)',
+    run: async () => [...(await benchDashboard()), await benchContextLatency()],
   },
   {
     name: 'hub',

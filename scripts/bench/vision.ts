@@ -8,6 +8,7 @@
  *   motion gate.
  */
 import { systemClock } from '../../agent/shared/clock.js';
+import { CameraMetrics } from '../../agent/shared/camera-metrics.js';
 import type { Detections, Frame } from '../../agent/shared/types.js';
 import { Tracker } from '../../agent/track/index.js';
 import { FaceDetector, MaskClassifier, ModelRegistry, MotionGate, PersonAttributes, PersonDetector, VisionScheduler, defaultThreads } from '../../agent/vision/index.js';
@@ -220,7 +221,9 @@ async function runCameras(
   const start = systemClock.now();
   const pending: Promise<unknown>[] = [];
   // Cameras are staggered within one frame interval, as independent cameras would be.
-  const cams = Array.from({ length: n }, (_, c) => ({ id: `cam-${c + 1}`, offset: (c * 37) % clip.length, phase: (c * interval) / n, sent: 0 }));
+  const cams = Array.from({ length: n }, (_, c) => ({ id: `cam-${c + 1}`, offset: (c * 37) % clip.length, phase: (c * interval) / n, sent: 0, metrics: new CameraMetrics(`cam-${c + 1}`) }));
+  for (const cam of cams) scheduler.attach(cam.metrics);
+  let gated = 0;
   await new Promise<void>((resolve) => {
     const tick = () => {
       const now = systemClock.now();
@@ -228,7 +231,7 @@ async function runCameras(
         const due = Math.min(total, Math.floor((now - start - cam.phase) / interval) + 1);
         for (; cam.sent < due; cam.sent++) {
           const src = clip[(cam.offset + cam.sent) % clip.length] as Frame;
-          pending.push(scheduler.submit({ ...src, cameraId: cam.id, seq: cam.sent, ts: now, wallTs: Date.now() }));
+          pending.push(scheduler.submit({ ...src, cameraId: cam.id, seq: cam.sent, ts: now, wallTs: Date.now() }).then((d) => void (d?.work?.gated && gated++)));
         }
       }
       if (cams.every((c) => c.sent >= total)) resolve();
@@ -239,9 +242,9 @@ async function runCameras(
   await Promise.allSettled(pending);
   const st = scheduler.stats();
   await scheduler.close();
-  const submitted = st.reduce((a, s) => a + s.submitted, 0);
-  const dropped = st.reduce((a, s) => a + s.dropped, 0);
-  const worst = Math.max(...st.map((s) => s.dropped / Math.max(1, s.submitted)));
+  const submitted = cams.reduce((a, c) => a + c.sent, 0);
+  const dropped = cams.reduce((a, c) => a + c.metrics.dropped.scheduler, 0);
+  const worst = Math.max(...cams.map((c) => c.metrics.dropped.scheduler / Math.max(1, c.sent)));
   const lat = st.flatMap((s) => (s.latencyP50Ms === null ? [] : [s.latencyP50Ms]));
   return {
     scenario: 'cameras',
@@ -252,7 +255,7 @@ async function runCameras(
     seconds: opts.seconds,
     submitted,
     dropped,
-    gated: st.reduce((a, s) => a + s.gated, 0),
+    gated,
     dropped_share: Math.round((dropped / submitted) * 10_000) / 10_000,
     worst_camera_dropped_share: Math.round(worst * 10_000) / 10_000,
     latency_p50_ms: lat.length ? round(quantile(lat, 0.5)) : null,

@@ -72,7 +72,7 @@ async function main(): Promise<void> {
       label,
       hours: clock.now() / 3_600_000,
       spawns: made,
-      restarts: sup.counters.restarts,
+      restarts: sup.metrics.restarts,
       heap: m.heap,
       rss: m.rss,
       timers: timers.delays().length,
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   gc();
   const alive = sample.filter((w) => w.deref() !== undefined).length;
   process.stdout.write(
-    `${JSON.stringify({ marks, maxTimers, delivered, stateChanges, sampled: sample.length, sampledAlive: alive, state: sup.state.state, counters: sup.counters })}\n`,
+    `${JSON.stringify({ marks, maxTimers, delivered, stateChanges, sampled: sample.length, sampledAlive: alive, state: sup.state.state, counters: { decoded: sup.metrics.decoded, restarts: sup.metrics.restarts } })}\n`,
   );
 }
 

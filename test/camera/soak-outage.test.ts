@@ -28,7 +28,7 @@ interface SoakResult {
   sampled: number;
   sampledAlive: number;
   state: string;
-  counters: { frames: number; restarts: number };
+  counters: { decoded: number; restarts: number };
 }
 
 function runSoak(days: number): Promise<SoakResult> {
@@ -59,7 +59,7 @@ describe('a camera down for a simulated week', () => {
     expect(r.maxTimers).toBeLessThanOrEqual(2); // restart + watchdog at most
     expect(r.sampled).toBeGreaterThan(30);
     expect(r.sampledAlive).toBe(0); // every sampled old source was garbage-collected
-    expect(r.delivered).toBe(r.counters.frames); // the reader saw every frame: nothing queued or lost
+    expect(r.delivered).toBe(r.counters.decoded); // the reader saw every frame: nothing queued or lost
     // After GC, 6 more days (~3,400 cycles) grow the heap by well under 1 MB (measured: ~0.2 MB of
     // V8 bookkeeping that levels off; one leaked source per cycle would be several MB).
     expect(day7.heap - day1.heap).toBeLessThan(1024 * 1024);

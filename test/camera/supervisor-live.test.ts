@@ -35,7 +35,7 @@ describe('CameraSupervisor on a looping clip (real time)', () => {
     } finally {
       await sup.stop();
     }
-    expect(sup.counters).toMatchObject({ restarts: 0, stalls: 0 });
+    expect(sup.metrics).toMatchObject({ restarts: 0, stalls: 0 });
     expect(sup.state.state).toBe('stopped');
     expect(isAlive(pid)).toBe(false);
     expect(frames.every((f) => f.pixels.length === 160 * 120 * 3 && f.cameraId === 'loop')).toBe(true);

@@ -43,7 +43,7 @@ describe('over-fps', () => {
     const src = r.f.last();
     for (let i = 0; i < 400; i++) src.frame(i); // 400 frames at one instant: far above 5 fps
     expect(src.stopped).toBe(true);
-    expect(r.sup.counters).toMatchObject({ overFps: 1, frames: 150 });
+    expect(r.sup.metrics).toMatchObject({ overFps: 1, decoded: 150 });
     expect(r.sup.state).toMatchObject({ state: 'degraded', reason: 'over_fps' });
     expect(r.sup.state.detail).toMatch(/more than 150 frames within 10 s at 5 detect-fps/);
     await settle();
@@ -69,7 +69,7 @@ describe('over-fps', () => {
     const r = rig({ overFps: false });
     r.sup.start();
     for (let i = 0; i < 400; i++) r.f.last().frame(i);
-    expect(r.sup.counters).toMatchObject({ overFps: 0, frames: 400 });
+    expect(r.sup.metrics).toMatchObject({ overFps: 0, decoded: 400 });
     void r.sup.stop();
   });
 });
@@ -103,7 +103,7 @@ describe('hardware decode fallback', () => {
     r.timers.advance(5000);
     await settle();
     expect(r.fallbacks).toEqual([{ from: 'qsv', to: 'none', reason: 'stalled' }]);
-    expect(r.sup.counters.stalls).toBe(1);
+    expect(r.sup.metrics.stalls).toBe(1);
     await r.sup.stop();
   });
 
@@ -152,7 +152,7 @@ describe('quality grade', () => {
     // A stall: no frame for stall_s, restart, frames again.
     r.timers.advance(10_000);
     await settle();
-    expect(r.sup.counters.stalls).toBe(1);
+    expect(r.sup.metrics.stalls).toBe(1);
     r.timers.advance(r.plans.at(-1)!.delayMs);
     stream(r, 1000);
     expect(r.sup.quality()).toMatchObject({ grade: 'poor', reconnects: 6, stalls: 1 });

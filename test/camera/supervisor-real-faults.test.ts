@@ -52,11 +52,11 @@ describe('hardware decode that fails for real', () => {
     await waitFor(() => r.fallbacks.length > 0, 'the hwaccel fallback');
     expect(r.fallbacks).toEqual([{ from: hwaccel, to: 'none', reason: 'hwaccel_failed' }]);
     r.timers.advance(0); // the immediate software retry
-    await waitFor(() => r.sup.counters.frames >= 3, 'frames from the software decoder');
+    await waitFor(() => r.sup.metrics.decoded >= 3, 'frames from the software decoder');
     expect(r.sup.hwaccel).toBe('none');
     expect(r.sup.state).toMatchObject({ state: 'online', reason: 'streaming' });
     expect(r.plans).toEqual([]);
-    expect(r.sup.counters.restarts).toBe(1);
+    expect(r.sup.metrics.restarts).toBe(1);
   });
 });
 
@@ -69,7 +69,7 @@ describe('over-fps with a real ffmpeg', () => {
     const pid = r.sup.pid!;
     await waitFor(() => r.plans.length > 0, 'the over-fps restart');
     expect(r.plans[0]).toMatchObject({ reason: 'over_fps', attempt: 0, delayMs: 1000 });
-    expect(r.sup.counters).toMatchObject({ overFps: 1, frames: 150 });
+    expect(r.sup.metrics).toMatchObject({ overFps: 1, decoded: 150 });
     expect(r.sup.state).toMatchObject({ state: 'degraded', reason: 'over_fps' });
     expect(isAlive(pid)).toBe(false);
   });

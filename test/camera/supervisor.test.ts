@@ -67,7 +67,7 @@ async function nextPlan(r: Rig, n: number): Promise<RestartPlan> {
 
 /** Wait (really) for more frames than `n`. */
 async function framesBeyond(r: Rig, n: number): Promise<void> {
-  await waitFor(() => r.sup.counters.frames > n, `frame #${n + 1}`);
+  await waitFor(() => r.sup.metrics.decoded > n, `frame #${n + 1}`);
 }
 
 describe('CameraSupervisor restart schedule', () => {
@@ -84,7 +84,7 @@ describe('CameraSupervisor restart schedule', () => {
       if (r.sup.pid) pids.add(r.sup.pid);
     }
     expect(pids.size).toBe(expected.length); // a fresh ffmpeg for every attempt
-    expect(r.sup.counters.restarts).toBe(expected.length);
+    expect(r.sup.metrics.restarts).toBe(expected.length);
     const offline = r.states.filter((s) => s.state === 'offline');
     expect(offline).toHaveLength(1);
     expect(offline[0]).toMatchObject({ reason: 'not_found', since: 60_000 });
@@ -113,10 +113,10 @@ describe('CameraSupervisor stall detection', () => {
     const first = r.sup.pid!;
     expect(isAlive(first)).toBe(true);
     r.timers.advance(19_999);
-    expect(r.sup.counters.stalls).toBe(0);
+    expect(r.sup.metrics.stalls).toBe(0);
     expect(isAlive(first)).toBe(true);
     r.timers.advance(1);
-    expect(r.sup.counters.stalls).toBe(1);
+    expect(r.sup.metrics.stalls).toBe(1);
     const plan = await nextPlan(r, 0); // ffmpeg blocked in open() needs the SIGKILL fallback
     expect(plan).toMatchObject({ reason: 'stalled', attempt: 0, delayMs: 1000 });
     expect(isAlive(first)).toBe(false);
@@ -125,7 +125,7 @@ describe('CameraSupervisor stall detection', () => {
     const second = r.sup.pid!;
     expect(second).not.toBe(first);
     expect(isAlive(second)).toBe(true);
-    expect(r.sup.counters.restarts).toBe(1);
+    expect(r.sup.metrics.restarts).toBe(1);
     await r.sup.stop();
     expect(isAlive(second)).toBe(false);
   });
@@ -134,11 +134,11 @@ describe('CameraSupervisor stall detection', () => {
     const r = rig({ kind: 'file', path: loopClip, loop: true });
     r.sup.start();
     for (let step = 0; step < 6; step++) {
-      await framesBeyond(r, r.sup.counters.frames);
+      await framesBeyond(r, r.sup.metrics.decoded);
       r.timers.advance(15_000); // 90 s in all, never 20 s without a frame
     }
-    expect(r.sup.counters.stalls).toBe(0);
-    expect(r.sup.counters.restarts).toBe(0);
+    expect(r.sup.metrics.stalls).toBe(0);
+    expect(r.sup.metrics.restarts).toBe(0);
     expect(r.states.map((s) => s.state)).toEqual(['online']);
   });
 });
@@ -153,7 +153,7 @@ describe('CameraSupervisor blips, offline and recovery', () => {
     expect(r.sup.state).toMatchObject({ state: 'online', since: 0 });
     r.timers.advance(1000); // t = 1 s: reconnects and streams again
     await nextPlan(r, 1);
-    expect(r.sup.counters.reconnects).toBe(1);
+    expect(r.sup.metrics.reconnects).toBe(1);
     expect(r.sup.state.state).toBe('online');
 
     rmSync(path); // now the camera is really gone; the last frame was at t = 1 s
@@ -166,11 +166,11 @@ describe('CameraSupervisor blips, offline and recovery', () => {
     expect(r.sup.state).toMatchObject({ state: 'offline', reason: 'not_found', since: 61_000 });
 
     copyFileSync(shortClip, path); // back
-    const before = r.sup.counters.frames;
+    const before = r.sup.metrics.decoded;
     r.timers.advance(r.plans[n - 1]!.delayMs);
     await framesBeyond(r, before);
     expect(r.sup.state).toMatchObject({ state: 'online', reason: 'streaming' });
-    expect(r.sup.counters.reconnects).toBe(2);
+    expect(r.sup.metrics.reconnects).toBe(2);
   });
 
   it('resets the backoff after a healthy minute of frames, not before', async () => {
@@ -188,10 +188,10 @@ describe('CameraSupervisor blips, offline and recovery', () => {
 
     r.timers.advance(16_000);
     for (let step = 0; step < 5; step++) {
-      await framesBeyond(r, r.sup.counters.frames);
+      await framesBeyond(r, r.sup.metrics.decoded);
       r.timers.advance(15_000);
     }
-    await framesBeyond(r, r.sup.counters.frames); // a frame 75 s into the run
+    await framesBeyond(r, r.sup.metrics.decoded); // a frame 75 s into the run
     process.kill(r.sup.pid!, 'SIGKILL');
     expect(await nextPlan(r, 5)).toMatchObject({ attempt: 0, delayMs: 1000 });
   });
@@ -202,11 +202,11 @@ describe('CameraSupervisor frozen picture', () => {
     const r = rig({ kind: 'file', path: stillClip, loop: true });
     r.sup.start();
     for (let step = 0; step < 4; step++) {
-      await framesBeyond(r, r.sup.counters.frames);
+      await framesBeyond(r, r.sup.metrics.decoded);
       expect(r.sup.state.state).toBe('online'); // frames at 0, 15, 30, 45 s: not yet frozen_s
       r.timers.advance(15_000);
     }
-    await framesBeyond(r, r.sup.counters.frames); // a frame at 60 s, same picture
+    await framesBeyond(r, r.sup.metrics.decoded); // a frame at 60 s, same picture
     expect(r.sup.state).toMatchObject({ state: 'degraded', reason: 'frozen', since: 60_000 });
   });
 
@@ -214,10 +214,10 @@ describe('CameraSupervisor frozen picture', () => {
     const r = rig({ kind: 'file', path: loopClip, loop: true });
     r.sup.start();
     for (let step = 0; step < 5; step++) {
-      await framesBeyond(r, r.sup.counters.frames);
+      await framesBeyond(r, r.sup.metrics.decoded);
       r.timers.advance(15_000);
     }
-    await framesBeyond(r, r.sup.counters.frames);
+    await framesBeyond(r, r.sup.metrics.decoded);
     expect(r.sup.state.state).toBe('online');
   });
 });
@@ -250,7 +250,7 @@ describe('CameraSupervisor stop', () => {
     await r.sup.stop();
     r.timers.advance(10 * 60_000);
     expect(r.sup.pid).toBeUndefined();
-    expect(r.sup.counters.restarts).toBe(0);
+    expect(r.sup.metrics.restarts).toBe(0);
   });
 
   it('rejects bad health settings with the key named', () => {

@@ -44,7 +44,7 @@ describe('unknown keys', () => {
     expect(errors).toEqual([
       f(
         '16:11',
-        'cameras[0].rules.lines[0].direktion: unknown key "direktion" (did you mean "direction"? allowed: id, points, direction, min_frames, cooldown_s)',
+        'cameras[0].rules.lines[0].direktion: unknown key "direktion" (did you mean "direction"? allowed: id, name, severity, points, direction, min_frames, cooldown_s)',
       ),
     ]);
   });
@@ -53,7 +53,7 @@ describe('unknown keys', () => {
     const text = edit(BASE, '    detect: { fps: 5,', '    colour: red\n    detect: { fpss: 5, fps: 5,');
     const { errors, f } = await errorsOf(text);
     expect(errors).toEqual([
-      f(at(text, 'colour'), 'cameras[0].colour: unknown key "colour" (allowed: id, name, enabled, source, detect, size, health, hwaccel, rules)'),
+      f(at(text, 'colour'), 'cameras[0].colour: unknown key "colour" (allowed: id, name, enabled, source, detect, size, health, hwaccel, priority, rules)'),
       f(at(text, 'fpss'), 'cameras[0].detect.fpss: unknown key "fpss" (did you mean "fps"? allowed: fps, width, height, mode)'),
     ]);
   });

@@ -20,6 +20,10 @@ describe('local', () => {
       public_hosts: [],
       session_idle_min: 30,
       session_max_h: 12,
+      review_window_s: 120,
+      shift_h: 12,
+      escalate_after_min: 5,
+      mute_max_min: 60,
     });
   });
 

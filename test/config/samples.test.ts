@@ -26,7 +26,7 @@ describe('config/demo.yaml', () => {
     expect(cam.source).toEqual({ kind: 'file', path: VTEST, loop: true });
     expect(cam.detect).toEqual({ fps: 5, width: 768, height: 576, mode: 'regions' });
     expect(cam.rules.lines).toEqual([
-      { id: 'walkway-centre', points: [[380, 150], [380, 560]], direction: 'both', min_frames: 3, cooldown_s: 30 },
+      { id: 'walkway-centre', name: 'Giữa lối đi', severity: null, points: [[380, 150], [380, 560]], direction: 'both', min_frames: 3, cooldown_s: 30 },
     ]);
   });
 });
@@ -75,10 +75,15 @@ describe('config/example.yaml', () => {
       min_distance_m: 1,
       min_duration_s: 10,
       calibration: { image: [[80, 400], [680, 400], [560, 208], [200, 208]], floor: [[0, 0], [10, 0], [10, 14], [0, 14]] },
+      severity: null,
       enabled: true,
       disabled_reason: null,
     });
-    expect(yard!.rules.gathering).toEqual({ zone: 'yard-centre', max_people: 4, min_duration_s: 10, clear_s: 10 });
+    expect(yard!.rules.gathering).toEqual({ zone: 'yard-centre', max_people: 4, min_duration_s: 10, clear_s: 10, severity: null });
+    // Names guards read, and the exit line's and stairwell's severity; the mask rule keeps its default (info).
+    expect(a!.rules.lines[0]).toMatchObject({ id: 'corridor-a-exit', name: 'Lối ra cầu thang A', severity: 'critical' });
+    expect(a!.rules.zones[0]).toMatchObject({ id: 'stairwell', name: 'Cầu thang A', severity: 'critical' });
+    expect(a!.rules).toMatchObject({ mask: true, mask_severity: null, tamper: true, tamper_severity: 'critical' });
     expect(configHash(cfg)).toMatch(/^[0-9a-f]{64}$/);
   });
 

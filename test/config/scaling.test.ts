@@ -58,8 +58,8 @@ describe('scaling from size to detect size', () => {
     expect(cam.health).toEqual({ stall_s: 20, offline_after_s: 60, frozen_s: 60 });
     expect(cam.hwaccel).toBe('none');
     expect(cam.enabled).toBe(true);
-    expect(cam.rules).toMatchObject({ mask: false, tamper: true, zones: [], gathering: null, distancing: null, schedule: { allow_lines: [], allow_zones: [] } });
-    expect(cam.rules.lines[0]).toEqual({ id: 'l1', points: [[320, 100], [320, 470]], direction: 'in', min_frames: 3, cooldown_s: 30 });
+    expect(cam.rules).toMatchObject({ mask: false, tamper: true, mask_severity: null, tamper_severity: null, zones: [], gathering: null, distancing: null, schedule: { allow_lines: [], allow_zones: [] } });
+    expect(cam.rules.lines[0]).toEqual({ id: 'l1', name: null, severity: null, points: [[320, 100], [320, 470]], direction: 'in', min_frames: 3, cooldown_s: 30 });
     expect(cfg.local).toEqual({
       listen: '127.0.0.1:8080',
       host: '127.0.0.1',
@@ -69,9 +69,13 @@ describe('scaling from size to detect size', () => {
       public_hosts: [],
       session_idle_min: 30,
       session_max_h: 12,
+      review_window_s: 120,
+      shift_h: 12,
+      escalate_after_min: 5,
+      mute_max_min: 60,
     });
     expect(cfg.models).toEqual({
-      person: { min_score: 0.4 },
+      person: { min_score: 0.32, input_side: 320 },
       mask: { threshold: 0.8, min_samples: 3, agreement: 0.6, min_face_px: 24, clear_s: 10 },
     });
     expect(cfg.storage).toEqual({ dir: `${dir}/data`, snapshot_retention_days: 14, event_retention_days: 90, min_free_mb: 500 });

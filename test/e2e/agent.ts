@@ -4,6 +4,7 @@ import type { Clock } from '../../agent/shared/clock.js';
 import { silentLogger } from '../../agent/ops/index.js';
 import { Store } from '../../agent/store/index.js';
 import { Uplink, type UplinkOptions } from '../../agent/uplink/index.js';
+import { ViolationRecorder } from '../../agent/pipeline/index.js';
 
 import { BIRTH, FID } from '../uplink/identity.js';
 
@@ -24,11 +25,13 @@ export function agentAt(dir: string, url: string, clock: Clock, over: Partial<Up
     ackTimeoutMs: 3_000,
     ...over,
   });
+  const recorder = new ViolationRecorder({ store, fid: over.fid ?? FID, signer: over.signer ?? null, context: () => uplink.outboxContext() });
+  recorder.onRecorded(() => uplink.pump());
   const connected = () => new Promise<void>((resolve) => uplink.once('connected', () => resolve()));
   const close = async () => {
     await uplink.stop();
     store.close();
   };
-  return { store, uplink, connected, close };
+  return { store, uplink, recorder, connected, close };
 }
 

@@ -69,20 +69,32 @@ describe('demo pipeline end to end (ffmpeg → ONNX → tracker → line rule �
 
   it('stored each violation with its outbox row, and the hub ACKed it after its commit', () => {
     const db = new Database(join(dir, 'qmon.db'), { readonly: true });
-    const violations = db.prepare('SELECT event_id, type FROM violations').all() as { event_id: string; type: string }[];
-    const outbox = db.prepare('SELECT seq, event_id, status FROM outbox ORDER BY seq').all() as { seq: number; event_id: string; status: string }[];
+    const violations = db.prepare('SELECT event_id, type, rev FROM violations').all() as { event_id: string; type: string; rev: number }[];
+    const outbox = db.prepare('SELECT seq, event_id, rev, status FROM outbox ORDER BY seq').all() as { seq: number; event_id: string; rev: number; status: string }[];
+    const outcomes = db.prepare('SELECT event_id, outcome FROM pictures').all() as { event_id: string; outcome: string }[];
     db.close();
     expect(violations.length).toBeGreaterThanOrEqual(1);
     expect(violations.every((v) => v.type === 'line_cross')).toBe(true);
-    // One outbox row per revision; line crossings are complete at rev 1.
-    expect(outbox.map((r) => r.event_id).sort()).toEqual(violations.map((v) => v.event_id).sort());
+    // One outbox row per revision: a crossing is complete at rev 1, and each of its pictures made (the snapshot, the
+    // context picture) is a revision of its own after it.
+    const revs = (id: string): number[] => outbox.filter((r) => r.event_id === id).map((r) => r.rev);
+    for (const v of violations) {
+      const made = outcomes.filter((o) => o.event_id === v.event_id && o.outcome === 'made').length;
+      expect(revs(v.event_id), `revisions of ${v.event_id}`).toEqual(Array.from({ length: 1 + made }, (_, i) => i + 1));
+      expect(v.rev).toBe(1 + made);
+    }
     expect(outbox.filter((r) => r.status === 'acked').length).toBeGreaterThanOrEqual(1);
 
     const hub = new Database(join(dir, 'hub.db'), { readonly: true });
-    const atHub = hub.prepare('SELECT event_id, seq FROM events WHERE fid = ?').all('demo-01') as { event_id: string; seq: number }[];
+    // Every revision the hub acknowledged it committed: one delivery per seq, and the event at its newest revision.
+    const delivered = hub.prepare('SELECT event_id, seq FROM deliveries WHERE fid = ?').all('demo-01') as { event_id: string; seq: number }[];
+    const atHub = hub.prepare('SELECT event_id, rev FROM events WHERE fid = ?').all('demo-01') as { event_id: string; rev: number }[];
     hub.close();
     const acked = outbox.filter((r) => r.status === 'acked');
-    for (const row of acked) expect(atHub).toContainEqual({ event_id: row.event_id, seq: row.seq });
+    for (const row of acked) {
+      expect(delivered).toContainEqual({ event_id: row.event_id, seq: row.seq });
+      expect(atHub.find((e) => e.event_id === row.event_id)?.rev).toBeGreaterThanOrEqual(row.rev);
+    }
     expect(stats.hub!.received).toBeGreaterThanOrEqual(acked.length);
   });
 

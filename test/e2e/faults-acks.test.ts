@@ -54,7 +54,7 @@ it('counts late, duplicate and unknown ACKs, changes nothing wrongly, and ignore
   const record = (from: number, to: number) => {
     for (let i = from; i < to; i++) {
       const v = violation(i);
-      agent.uplink.enqueue(v);
+      agent.recorder.record(v);
       recorded.set(v.eventId, 1);
     }
   };

@@ -3,10 +3,11 @@
  * the dev sandbox), so free space comes from statfs, snapshot writes fail with a real ENOSPC, and SQLite's own
  * writes fail with a real SQLITE_FULL. Where mounting is not permitted the test is skipped, visibly, with the
  * reason in its name (an emulated quota would not exercise the agent's own writers).
- * The agent's parts as `agent/app.ts` wires them: rule events go through the real `Snapshotter` (cropping,
- * blurring, encoding and writing the JPEG atomically; asked `retention.snapshotsAllowed()` before each) and the
- * real `ViolationLifecycle`, whose sink is the uplink's `enqueue`. Around it: Debian's mosquitto and the
- * reference hub (its database outside the small filesystem).
+ * The agent's parts as `agent/app.ts` wires them: rule events go through the real `ViolationLifecycle`, whose sink is
+ * the pipeline's recorder, and each recorded revision asks the real `ViolationPictures` for its picture (the snapshot
+ * worker's render, run in-process here: cropping, blurring, encoding and writing the JPEG atomically; asked
+ * `retention.snapshotsAllowed()` before each), which follows as a revision of its own. Around it: Debian's mosquitto
+ * and the reference hub (its database outside the small filesystem).
  * Counted, not timed: every event whose recording returned is at the hub exactly once, `seq` has no gap,
  * no un-acked event was deleted, no snapshot was written while snapshots were stopped, the disk alarm went
  * on and off again, and the agent never stopped.
@@ -16,8 +17,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Snapshotter } from '../../agent/app/snapshotter.js';
-import { snapshotFileName, ViolationLifecycle, ViolationSinkError } from '../../agent/events/index.js';
+import { ViolationLifecycle, ViolationSinkError } from '../../agent/events/index.js';
+import { PictureQueue, ViolationPictures, answerJob, type PictureResult } from '../../agent/pipeline/index.js';
+import { CameraMetrics } from '../../agent/shared/camera-metrics.js';
 import type { ReferenceHub } from '../../agent/hub/index.js';
 import { silentLogger } from '../../agent/ops/index.js';
 import { systemClock } from '../../agent/shared/clock.js';
@@ -25,7 +27,7 @@ import type { Detections, Frame, RuleEvent, SnapshotRef } from '../../agent/shar
 import { RetentionManager, SNAPSHOT_DIR, Store, StoreFullError, type DiskAlarmState } from '../../agent/store/index.js';
 import { Uplink } from '../../agent/uplink/index.js';
 import { tempDir } from '../store/fixtures.js';
-import { makeHub } from '../uplink/harness.js';
+import { makeHub, recorderFor } from '../uplink/harness.js';
 import { BIRTH, FID } from '../uplink/identity.js';
 import { Mosquitto, freePort } from '../uplink/mosquitto.js';
 import { until } from './faults-harness.js';
@@ -114,11 +116,33 @@ it.skipIf(!mounted)(`survives a full disk: evicts acked data first, stops snapsh
       hardFloorMb: 0.5,
       onAlarm: (_k, st) => alarms.push(st),
     });
-    const lifecycle = new ViolationLifecycle({ sink: { record: (v) => void uplink.enqueue(v) } });
-    const snapshotter = new Snapshotter(dataDir, silentLogger(), null, () => retention.snapshotsAllowed());
-    return { store, uplink, retention, lifecycle, snapshotter };
+    const lifecycle = new ViolationLifecycle({ sink: recorderFor(uplink, store) });
+    const settled = new Map<string, PictureResult>();
+    const pictures = new ViolationPictures({
+      storageDir: dataDir,
+      // The worker's own render, in this process (no face model: the frame is noise).
+      queue: new PictureQueue({
+        runner: { run: (job) => answerJob(job, null), restarts: 0, close: () => Promise.resolve() },
+        clock: systemClock,
+        logger: silentLogger(),
+      }),
+      lifecycle,
+      metrics: new CameraMetrics(FRAME.cameraId),
+      clock: systemClock,
+      logger: silentLogger(),
+      recordOutcome: (row) => {
+        try {
+          store.recordPictureOutcome(row);
+        } catch (e) {
+          if (!(e instanceof StoreFullError)) throw e;
+        }
+      },
+      allowed: () => retention.snapshotsAllowed(),
+      onSettled: (eventId, r) => settled.set(eventId, r),
+    });
+    return { store, uplink, retention, lifecycle, pictures, settled };
   };
-  const { store, uplink, retention, lifecycle, snapshotter } = openAgent();
+  const { store, uplink, retention, lifecycle, pictures, settled } = openAgent();
   let hub: ReferenceHub | null = makeHub(mosq.url, { clientId: 'hub-disk', dbFile: join(tmp.dir, 'hub.db') });
   await hub.start();
   const recorded = new Map<string, number>();
@@ -132,18 +156,24 @@ it.skipIf(!mounted)(`survives a full disk: evicts acked data first, stops snapsh
   const step = async (acked = false): Promise<SnapshotRef | null> => {
     const ev = crossing(i++);
     const stopped = !retention.snapshotsAllowed();
-    const snapshot = await snapshotter.forEvent(ev, FRAME, NO_OTHERS, lifecycle);
-    const id = lifecycle.revisionFor(ev);
-    // The file itself, not the returned ref: while snapshots are stopped the Snapshotter must not write at all.
-    if (stopped && id && existsSync(join(dataDir, SNAPSHOT_DIR, snapshotFileName(id.eventId, id.rev)))) totals.shotsWhileStopped++;
-    if (snapshot === null) totals.noSnapshot++;
+    const filesBefore = readdirSync(join(dataDir, SNAPSHOT_DIR)).length;
+    let snapshot: SnapshotRef | null = null;
     try {
-      const v = lifecycle.handle(ev, snapshot);
-      if (v) recorded.set(v.eventId, 1);
+      const v = lifecycle.handle(ev);
+      if (v) {
+        recorded.set(v.eventId, 1);
+        pictures.request(ev, v, FRAME, NO_OTHERS);
+        await pictures.drain();
+        const r = settled.get(v.eventId);
+        if (r?.outcome === 'made') snapshot = store.violation(v.eventId)?.snapshot ?? null;
+      }
     } catch (e) {
       if (!(e instanceof ViolationSinkError && e.cause instanceof StoreFullError)) throw e;
       totals.full++;
     }
+    // The folder itself, not the outcome: while snapshots are stopped no picture may be written at all.
+    if (stopped && readdirSync(join(dataDir, SNAPSHOT_DIR)).length > filesBefore) totals.shotsWhileStopped++;
+    if (snapshot === null) totals.noSnapshot++;
     if (i % 10 === 0) {
       if (acked) await until(() => expect(store.stats()).toMatchObject({ pending: 0, sent: 0 }));
       const r = await retention.run();
@@ -204,7 +234,7 @@ it.skipIf(!mounted)(`survives a full disk: evicts acked data first, stops snapsh
     expect(store.fullSince()).toBeNull();
     await until(async () => expect((await retention.run()).state).toMatchObject({ active: false, level: 'ok', storeFull: false }));
     expect(alarms.at(-1)).toMatchObject({ active: false });
-    // Snapshots resume with the space: the Snapshotter writes the next one again.
+    // Snapshots resume with the space: the next violation's picture is written again.
     const resumed = await step();
     expect(resumed).not.toBeNull();
     expect(existsSync(join(dataDir, resumed!.file))).toBe(true);

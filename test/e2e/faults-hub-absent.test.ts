@@ -50,7 +50,7 @@ it('holds the backlog, drops nothing, while no hub consumer is there (0x10) or t
     // 1. Nobody subscribes to events: every PUBACK says 0x10. The rows stay pending and are retried with backoff.
     for (let i = 0; i < 20; i++) {
       const v = violation(i);
-      expect(agent.uplink.enqueue(v).lane).toBe('live');
+      expect(agent.recorder.record(v).lane).toBe('live');
       recorded.set(v.eventId, 1);
     }
     await until(() => expect(noSubscribers).toHaveLength(20));
@@ -76,7 +76,7 @@ it('holds the backlog, drops nothing, while no hub consumer is there (0x10) or t
     await down;
     for (let i = 20; i < 50; i++) {
       const v = violation(i);
-      expect(agent.uplink.enqueue(v).lane).toBe('backlog');
+      expect(agent.recorder.record(v).lane).toBe('backlog');
       recorded.set(v.eventId, 1);
     }
     const back = agent.connected();

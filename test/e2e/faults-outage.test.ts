@@ -2,7 +2,7 @@
  * Broker down while 100,000 events are produced, then back. Real parts: Debian's mosquitto (killed with SIGKILL,
  * persistence off), the agent's SQLite file, the reference hub. The agent's clock is a ManualClock: the outage
  * spans ~2.8 simulated hours and the drain's rate cap is checked against simulated time, so nothing is timed.
- * Events are recorded with `enqueueMany` (1,000 per transaction): with a commit per event, synchronous=FULL
+ * Events are recorded with the recorder's `recordMany` (1,000 per transaction): with a commit per event, synchronous=FULL
  * would make producing them alone take longer than this test's budget on CI.
  * Asserted: no publish call at all while the broker is down; every event at the hub exactly once with no seq
  * gap, all flagged `replay: true`; the backlog never went faster than the cap; RSS roughly flat while the
@@ -63,7 +63,7 @@ it('holds 100,000 events through a broker outage with no publish and flat RSS, t
     await up;
     for (let i = 0; i < 10; i++) {
       const v = violation(i);
-      expect(agent.uplink.enqueue(v).lane).toBe('live');
+      expect(agent.recorder.record(v).lane).toBe('live');
       recorded.set(v.eventId, 1);
     }
     await until(() => expect(agent.store.stats().acked).toBe(10));
@@ -83,7 +83,7 @@ it('holds 100,000 events through a broker outage with no publish and flat RSS, t
         vs.push(v);
         recorded.set(v.eventId, 1);
       }
-      const out = agent.uplink.enqueueMany(vs);
+      const out = agent.recorder.recordMany(vs);
       expect(out.every((o) => o.lane === 'backlog')).toBe(true);
       clock.advance(BATCH * 100); // one event every 100 ms of simulated time
       if (b % 10 === 9) rss.push(rssMb());

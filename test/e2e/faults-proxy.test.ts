@@ -46,11 +46,11 @@ it('loses and doubles nothing when the link stalls, drops, and is reset mid-PUBL
   agent.uplink.on('disconnected', () => disconnects++);
   const record = (i: number) => {
     const v = violation(i);
-    agent.uplink.enqueue(v);
+    agent.recorder.record(v);
     recorded.set(v.eventId, 1);
     // Every third violation gets a second revision: two outbox rows, one event at the hub (rev 2).
     if (i % 3 === 0) {
-      agent.uplink.enqueue({ ...v, rev: 2, state: 'end', updatedAt: v.updatedAt + 1_000 });
+      agent.recorder.record({ ...v, rev: 2, state: 'end', updatedAt: v.updatedAt + 1_000 });
       recorded.set(v.eventId, 2);
     }
   };

@@ -18,7 +18,8 @@
  * unknown (no face found). Violation `new` on frame 3 (the third counted sample), never ended.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FrameStep } from '../../agent/app/frame-step.js';
+import { FrameStep } from '../../agent/pipeline/index.js';
+import { CameraMetrics } from '../../agent/shared/camera-metrics.js';
 import { ViolationLifecycle } from '../../agent/events/index.js';
 import { RuleEngine } from '../../agent/rules/index.js';
 import type { Box, Detections, RuleEvent, Violation } from '../../agent/shared/types.js';
@@ -68,7 +69,7 @@ describe('img3.jpg as a still camera: ffmpeg → persons → tracks → face + m
     const input = { kind: 'file', path: maskedCrowd('img3.jpg'), loop: true } as const;
     // The agent's own per-frame step (what CameraPipeline runs), fed the detector's output for every frame in order.
     const log = capturingLogger();
-    const step = new FrameStep({ cameraId: CAMERA, vision: null, attributes, tamperThumbHeight: 0, tracker, rules, lifecycle, logger: log.logger, snapshotter: null });
+    const step = new FrameStep({ cameraId: CAMERA, metrics: new CameraMetrics(CAMERA), vision: null, attributes, tamperThumbHeight: 0, tracker, rules, lifecycle, logger: log.logger, pictures: null });
     for await (const frame of orderedFrames({ cameraId: CAMERA, input, width: 800, height: 514, fps: FPS, first: 0, end: FRAMES })) {
       frames++;
       const result = await step.process(frame, await person.detect(frame));
@@ -76,7 +77,7 @@ describe('img3.jpg as a still camera: ffmpeg → persons → tracks → face + m
       perFrame.push(result.detections);
       events.push(...result.events);
     }
-    if (step.stats.errors > 0) throw new Error(`the frame step failed: ${log.errors().join('; ')}`);
+    if (step.metrics.errors > 0) throw new Error(`the frame step failed: ${log.errors().join('; ')}`);
   }, 120_000);
 
   afterAll(async () => {

@@ -27,4 +27,4 @@ agent.uplink.on('acked', ({ acked }) => {
 });
 agent.uplink.start();
 let i = 10_000;
-setInterval(() => agent.uplink.enqueue(violation(i++)), 200);
+setInterval(() => agent.recorder.record(violation(i++)), 200);

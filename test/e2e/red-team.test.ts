@@ -99,7 +99,7 @@ describe('no size, no parse', () => {
     expect(HUB_MAX_PACKET_BYTES).toBeLessThan(MB10);
     expect(await otherEventAckedIn()).toBeLessThan(SERVICE_BOUND_MS);
     await until(() => expect(hub.stats().dropped.oversized).toBe(before + 1));
-    agent.uplink.enqueue(violation(1));
+    agent.recorder.record(violation(1));
     await until(() => expect(agent.store.stats()).toMatchObject({ pending: 0, sent: 0 }), SERVICE_BOUND_MS);
     expect(hub.stats().invalid).toBe(0); // dropped before any parse, not "invalid after parsing"
   });
@@ -126,7 +126,7 @@ describe('trust: what one forged message can no longer do', () => {
   it('an ACK from a client that is not the hub cannot confirm rows that were never sent', async () => {
     await hub.setAccepting(false); // the backlog waits: its rows stay unsent
     await agent.uplink.stop();
-    const seqs = agent.uplink.enqueueMany([violation(20), violation(21), violation(22)]).map((r) => r.seq);
+    const seqs = agent.recorder.recordMany([violation(20), violation(21), violation(22)]).map((r) => r.seq);
     const up = new Promise<void>((r) => agent.uplink.once('connected', () => r()));
     agent.uplink.start();
     await up;
@@ -176,7 +176,7 @@ describe('trust: what one forged message can no longer do', () => {
     await attacker.publishAsync(topics.evt(FID), eventOf(FID, 99, Number.MAX_SAFE_INTEGER), { qos: 1 });
     await until(() => expect(hub.stats().dropped.seq_jump).toBe(1));
     const v = violation(30);
-    agent.uplink.enqueue(v); // the real agent goes on; its seq is tracked as before
+    agent.recorder.record(v); // the real agent goes on; its seq is tracked as before
     await until(() => expect(hub.facilities().find((f) => f.fid === FID)?.maxSeq).toBe(realMax + 1));
     expect(hub.deliveredSeqs(FID)).not.toContain(Number.MAX_SAFE_INTEGER);
     expect(acksSeen).not.toContain(Number.MAX_SAFE_INTEGER);
@@ -280,7 +280,7 @@ describe('the hub as deployed: template broker, qmon hub run --ca/--cert/--key (
     expect(openSigned(topics.hubState, state.payload, trustedKeys([rig.hubKey.publicKey])).ok).toBe(true);
     expect(JSON.parse(state.payload.toString())).toMatchObject({ online: true, accepting: true });
     expect(await fleet).toMatchObject({ drained: true, unacked: 0, duplicate_acks: 0 });
-    const { seq } = agentB.uplink.enqueue(violation(bIndex++));
+    const { seq } = agentB.recorder.record(violation(bIndex++));
     await until(() => expect(agentB.store.rows({ fromSeq: seq, toSeq: seq })[0]?.status).toBe('acked'));
     // Private whatever the umask: its folder (made by the hub), the database and its WAL and shared memory.
     const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
@@ -334,7 +334,7 @@ describe('the hub as deployed: template broker, qmon hub run --ca/--cert/--key (
     })();
     const others = (async () => {
       while (sent < payloads.length) {
-        sentAt.set(agentB.uplink.enqueue(violation(bIndex++)).seq, performance.now());
+        sentAt.set(agentB.recorder.record(violation(bIndex++)).seq, performance.now());
         httpMs.push((await rig.get('/facilities')).ms);
         await sleep(50);
       }
@@ -380,7 +380,7 @@ describe('the hub as deployed: template broker, qmon hub run --ca/--cert/--key (
     await until(() => expect(agentB.uplink.stats().hubState).toEqual({ online: true, accepting: true }));
     // A backlog is not held: a row recorded while disconnected goes out.
     await agentB.uplink.stop();
-    const { seq } = agentB.uplink.enqueue(violation(bIndex++));
+    const { seq } = agentB.recorder.record(violation(bIndex++));
     const up = agentB.connected();
     agentB.uplink.start();
     await up;
@@ -394,13 +394,13 @@ describe('the hub as deployed: template broker, qmon hub run --ca/--cert/--key (
     await agentB.close();
     agentB = bAgent('agent-b-new-disk'); // a disk swap: an empty data dir, the same identity and keys
     const fresh = [violation(bIndex++), violation(bIndex++), violation(bIndex++)];
-    agentB.uplink.enqueueMany(fresh); // recorded before it reaches the hub: seqs 1..3, long delivered from the old disk
+    agentB.recorder.recordMany(fresh); // recorded before it reaches the hub: seqs 1..3, long delivered from the old disk
     const up = agentB.connected();
     agentB.uplink.start();
     await up;
     const live = violation(bIndex++);
     await until(() => expect(agentB.uplink.isLive()).toBe(true));
-    agentB.uplink.enqueue(live);
+    agentB.recorder.record(live);
     await until(() => expect(agentB.store.stats()).toMatchObject({ pending: 0, sent: 0, acked: 4 }), 30_000);
     await until(async () => expect(await rig.facility(AGENT_B)).toMatchObject({ status: 'online', deliveries: before.deliveries + 4 }));
     const after = (await rig.facility(AGENT_B))!;

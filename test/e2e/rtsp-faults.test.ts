@@ -103,7 +103,7 @@ describe('something on the port that is not a camera', () => {
       await waitFor(() => w.plans.length >= 2, 'two restart plans', 20_000);
       expect(w.plans.slice(0, 2).map((p) => p.reason)).toEqual(['stalled', 'stalled']);
       expectBackoff(w, 2);
-      expect(w.sup.counters.stalls).toBeGreaterThanOrEqual(2);
+      expect(w.sup.metrics.stalls).toBeGreaterThanOrEqual(2);
     } finally {
       await stopAll([w]);
       await g.close();
@@ -122,13 +122,13 @@ describe('a stream that stalls', () => {
       const pausedAt = w.frames.length;
       await waitFor(() => w.plans.length >= 1, 'the stall restart', 15_000);
       expect(w.plans[0]).toMatchObject({ reason: 'stalled', attempt: 0 });
-      expect(w.sup.counters.stalls).toBe(1);
+      expect(w.sup.metrics.stalls).toBe(1);
       expect(w.frames.length - pausedAt).toBeLessThanOrEqual(5); // what was in flight, then nothing
       own.resume();
       await moreFrames(w, 5, 20_000);
       expect(w.sup.state).toMatchObject({ state: 'online', reason: 'streaming' });
-      expect(w.sup.counters.reconnects).toBe(1);
-      expect(w.sup.quality()).toMatchObject({ stalls: w.sup.counters.stalls, reconnects: 1 });
+      expect(w.sup.metrics.reconnects).toBe(1);
+      expect(w.sup.quality()).toMatchObject({ stalls: w.sup.metrics.stalls, reconnects: 1 });
     } finally {
       await stopAll([w]);
       await own.stop();

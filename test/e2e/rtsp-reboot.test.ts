@@ -60,7 +60,7 @@ describe('camera reboot', () => {
       expect(offline.reason).toBe('refused');
       expect(offline.detail).toMatch(/could not connect to the camera/);
       expect(w.sup.state).toMatchObject({ state: 'online', reason: 'streaming' });
-      expect(w.sup.counters.reconnects).toBe(1);
+      expect(w.sup.metrics.reconnects).toBe(1);
       expect(w.sup.quality()).toMatchObject({ reconnects: 1 });
     } finally {
       await stopAll([w]);

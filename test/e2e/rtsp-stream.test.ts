@@ -61,7 +61,7 @@ describe('a camera streaming normally', () => {
       const distinct = new Set(run.map((f) => f.pixels.toString('base64'))).size;
       expect(distinct).toBeGreaterThan(15); // testsrc moves every frame
       expect(w.sup.state).toMatchObject({ state: 'online', reason: 'streaming' });
-      expect(w.sup.counters).toMatchObject({ restarts: 0, stalls: 0, overFps: 0 });
+      expect(w.sup.metrics).toMatchObject({ restarts: 0, stalls: 0, overFps: 0 });
       expect(w.sup.quality().grade).toBe('excellent');
     } finally {
       await stopAll([w]);
@@ -107,7 +107,7 @@ describe('frozen picture', () => {
       const before = still.frames.length;
       await moreFrames(still, 3); // frames keep coming: it is the picture that is stuck
       expect(still.frames.length).toBeGreaterThan(before);
-      expect(still.sup.counters.restarts).toBe(0);
+      expect(still.sup.metrics.restarts).toBe(0);
       await moreFrames(moving, 5);
       expect(moving.sup.state).toMatchObject({ state: 'online', reason: 'streaming' });
     } finally {

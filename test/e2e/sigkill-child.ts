@@ -20,10 +20,10 @@ let i = Number(startText);
 const tick = (): void => {
   for (let k = 0; k < 3; k++) {
     const v = violation(i++);
-    const a = agent.uplink.enqueue(v);
+    const a = agent.recorder.record(v);
     process.stdout.write(`${v.eventId} 1 ${a.seq}\n`);
     if (i % 4 === 0) {
-      const b = agent.uplink.enqueue({ ...v, rev: 2, state: 'end', updatedAt: v.updatedAt + 500 });
+      const b = agent.recorder.record({ ...v, rev: 2, state: 'end', updatedAt: v.updatedAt + 500 });
       process.stdout.write(`${v.eventId} 2 ${b.seq}\n`);
     }
   }

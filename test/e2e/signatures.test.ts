@@ -107,7 +107,7 @@ describe('forged events are neither stored nor ACKed', () => {
     agent.uplink.start();
     await up;
     const vs = Array.from({ length: REAL_EVENTS }, (_, i) => violation(i + 1));
-    agent.uplink.enqueueMany(vs);
+    agent.recorder.recordMany(vs);
     await until(() => expect(agent.store.stats()).toMatchObject({ pending: 0, sent: 0, acked: REAL_EVENTS }), 15_000);
     const stored = hub.events(FID);
     expect(stored.map((e) => e.eventId).sort()).toEqual(vs.map((v) => v.eventId).sort());
@@ -123,7 +123,7 @@ describe('the agent ignores what the hub did not sign', () => {
     await attacker.subscribeAsync(topics.res(FID), { qos: 1 });
     await hub.setAccepting(false); // the backlog waits, so its rows stay pending while the forgeries arrive
     await agent.uplink.stop();
-    const seqs = agent.uplink.enqueueMany([violation(40), violation(41)]).map((r) => r.seq);
+    const seqs = agent.recorder.recordMany([violation(40), violation(41)]).map((r) => r.seq);
     const up = new Promise<void>((r) => agent.uplink.once('connected', () => r()));
     agent.uplink.start();
     await up;

@@ -34,14 +34,18 @@
  * the 3-frame-smoothed foot point moved over. Runtime ~13 s (110 detector calls) on 2 idle cores.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FrameStep } from '../../agent/app/frame-step.js';
+import { FrameStep } from '../../agent/pipeline/index.js';
+import { CameraMetrics } from '../../agent/shared/camera-metrics.js';
 import { ViolationLifecycle } from '../../agent/events/index.js';
 import type { Detections, RuleEvent } from '../../agent/shared/types.js';
 import { RuleEngine } from '../../agent/rules/index.js';
 import { Tracker } from '../../agent/track/index.js';
 import { ModelRegistry, PersonDetector, RegionDetector } from '../../agent/vision/index.js';
+import { DEFAULT_PERSON_INPUT_SIDE, PERSON_MIN_SCORE_FOR_SIDE } from '../../agent/config/index.js';
 import { capturingLogger } from '../support/capturing-logger.js';
 import { videoTimeS, vtestFrames, VTEST_DETECT_FPS } from './vtest-frames.js';
+
+const PERSON = { min_score: PERSON_MIN_SCORE_FOR_SIDE[DEFAULT_PERSON_INPUT_SIDE] };
 
 const FROM_S = 14.0;
 const TO_S = 36.0;
@@ -68,15 +72,16 @@ describe.each(['full', 'regions'] as const)('vtest.avi through ffmpeg → Center
   let det: PersonDetector;
 
   beforeAll(async () => {
-    det = await PersonDetector.create({ registry: ModelRegistry.open() });
+    // As the agent runs by default: the model's input side and the threshold measured for it (config defaults).
+    det = await PersonDetector.create({ registry: ModelRegistry.open(), inputSide: DEFAULT_PERSON_INPUT_SIDE, minScore: PERSON.min_score });
     const regions = mode === 'regions' ? new RegionDetector({ detector: det, sizing: det }) : null;
-    const tracker = new Tracker({ fps: VTEST_DETECT_FPS });
+    const tracker = new Tracker({ fps: VTEST_DETECT_FPS, high_score: PERSON.min_score });
     const rules = RuleEngine.fromConfig({ lines: [LINE] }, { utcOffsetMin: 0 });
     // The agent's own per-frame step (what CameraPipeline runs), fed the detector's output for every frame in order.
     const log = capturingLogger();
     const lifecycle = new ViolationLifecycle({ sink: { record: () => undefined } });
     const step = new FrameStep({
-      cameraId: 'walkway', vision: null, attributes: null, tamperThumbHeight: 0, tracker, rules, lifecycle, logger: log.logger, snapshotter: null,
+      cameraId: 'walkway', metrics: new CameraMetrics('walkway'), vision: null, attributes: null, tamperThumbHeight: 0, tracker, rules, lifecycle, logger: log.logger, pictures: null,
       ...(regions && { observeTracks: (d: Detections) => regions.observe(d) }),
     });
     for await (const frame of vtestFrames({ cameraId: 'walkway', fromS: FROM_S, toS: TO_S })) {
@@ -84,7 +89,7 @@ describe.each(['full', 'regions'] as const)('vtest.avi through ffmpeg → Center
       const result = await step.process(frame, await (regions ?? det).detect(frame));
       for (const ev of result?.events ?? []) events.push({ t: videoTimeS(frame), ev });
     }
-    if (step.stats.errors > 0) throw new Error(`the frame step failed: ${log.errors().join('; ')}`);
+    if (step.metrics.errors > 0) throw new Error(`the frame step failed: ${log.errors().join('; ')}`);
   }, 240_000);
 
   afterAll(async () => {

@@ -66,41 +66,54 @@ describe('ViolationLifecycle with snapshots', () => {
     expect(violationKey(ev('update'))).not.toBe(violationKey(ev('update', { cameraId: 'hall-2' })));
   });
 
-  it('names the revision before it is recorded, so its snapshot file can be written first', () => {
+  it('records a picture made later as a revision of its own, for an open violation and for a crossing that ended at once', () => {
     const { recorded, life } = setup();
-    const first = life.revisionFor(ev('start'))!;
-    expect(first.rev).toBe(1);
-    expect(life.revisionFor(ev('start'))).toEqual(first); // asking twice reserves nothing new
-    expect(life.handle(ev('start'), ref(1))).toMatchObject({ eventId: first.eventId, rev: 1 });
-    expect(life.revisionFor(ev('update', { people: 5 }))).toEqual({ eventId: first.eventId, rev: 2 });
-    expect(life.handle(ev('update', { people: 5 }), ref(2))).toMatchObject({ eventId: first.eventId, rev: 2 });
-    expect(life.revisionFor(ev('end', { key: 'unknown' }))).toBeNull();
-    // Instant violations: each crossing its own id.
-    const a = ev('instant', { type: 'line_cross', key: 'exit:1:in:1', zoneId: undefined });
-    const b = { ...a, key: 'exit:1:in:2' };
-    const ida = life.revisionFor(a)!.eventId;
-    const idb = life.revisionFor(b)!.eventId;
-    expect(ida).not.toBe(idb);
-    expect(life.handle(b)!.eventId).toBe(idb);
-    expect(life.handle(a)!.eventId).toBe(ida);
-    expect(recorded).toHaveLength(4);
+    const open = life.handle(ev('start'))!;
+    life.awaitPicture(open, ev('start'));
+    life.handle(ev('update', { people: 4, wallTs: T0 + 500 }));
+    // The picture arrives after a later revision: it revises the newest one, and later revisions keep it.
+    expect(life.attachPicture(open.eventId, ref(1), T0 + 700)).toMatchObject({ eventId: open.eventId, rev: 3, state: 'update', people: 4, snapshot: ref(1), updatedAt: T0 + 700 });
+    expect(life.handle(ev('end', { wallTs: T0 + 2000 }))).toMatchObject({ rev: 4, state: 'end', snapshot: ref(1) });
+
+    const cross = ev('instant', { type: 'line_cross', key: 'exit:1:in:1', lineId: 'exit', direction: 'in', zoneId: undefined, wallTs: T0 + 3000 });
+    const c = life.handle(cross)!;
+    life.awaitPicture(c, cross);
+    const pic = life.attachPicture(c.eventId, ref(2), T0 + 2500)!;
+    expect(pic).toMatchObject({ rev: 2, state: 'update', startedAt: T0 + 3000, endedAt: T0 + 3000, snapshot: ref(2) });
+    expect(pic.updatedAt, 'never earlier than the revision it follows').toBe(T0 + 3000);
+    expect(life.awaitingPictures()).toBe(0);
+    expect(life.attachPicture(c.eventId, ref(3), T0 + 4000), 'no second picture was awaited').toBeNull();
+    expect(recorded.map((v) => [v.eventId === open.eventId ? 'open' : 'cross', v.rev, v.state])).toEqual([
+      ['open', 1, 'new'],
+      ['open', 2, 'update'],
+      ['open', 3, 'update'],
+      ['open', 4, 'end'],
+      ['cross', 1, 'new'],
+      ['cross', 2, 'update'],
+    ]);
   });
 
-  it('keeps a reserved id through a refused write, so the retry matches the snapshot already written', () => {
-    let fail = true;
+  it('an ended violation stays ended with its picture; an abandoned picture is forgotten; a refused one can be abandoned', () => {
+    let fail = false;
     const recorded: Violation[] = [];
     const life = new ViolationLifecycle({
       sink: {
         record: (v) => {
-          if (fail) throw new Error('SQLITE_BUSY');
+          if (fail) throw new Error('SQLITE_FULL');
           recorded.push(v);
         },
       },
     });
-    const { eventId } = life.revisionFor(ev('start'))!;
-    expect(() => life.handle(ev('start'), ref(1))).toThrow(/could not record gathering violation/);
-    fail = false;
-    expect(life.handle(ev('start'), ref(1))).toMatchObject({ eventId, rev: 1, snapshot: ref(1) });
-    expect(recorded).toHaveLength(1);
+    const v = life.handle(ev('start'))!;
+    life.awaitPicture(v, ev('start'));
+    life.awaitPicture(v, ev('start'));
+    life.handle(ev('end', { wallTs: T0 + 1000 }));
+    expect(life.attachPicture(v.eventId, ref(1), T0 + 1500)).toMatchObject({ rev: 3, state: 'end', endedAt: T0 + 1000 });
+    fail = true;
+    expect(() => life.attachPicture(v.eventId, ref(2), T0 + 1600)).toThrow(/could not record gathering violation/);
+    expect(life.awaitingPictures()).toBe(1);
+    life.abandonPicture(v.eventId);
+    expect(life.awaitingPictures()).toBe(0);
+    expect(recorded.map((r) => r.rev)).toEqual([1, 2, 3]);
   });
 });

@@ -162,6 +162,14 @@ describe('ViolationLifecycle', () => {
     expect(life.handle(ev('end', { wallTs: T0 - 60_000 }))).toMatchObject({ endedAt: T0, updatedAt: T0 });
   });
 
+  it('gives a violation its rule’s configured severity (on the rule event) over the type’s', () => {
+    const life = new ViolationLifecycle({ sink: new MemorySink(), severity: { line_cross: 'info' } });
+    expect(life.handle({ ...crossing, severity: 'critical' })!.severity).toBe('critical');
+    expect(life.handle({ ...crossing, key: 'other' })!.severity).toBe('info');
+    // Masks are info unless their rule says otherwise: shown to guards, never sounded.
+    expect(DEFAULT_SEVERITY.no_mask).toBe('info');
+  });
+
   it('applies severity overrides and keeps the defaults for the rest', () => {
     const sink = new MemorySink();
     const life = new ViolationLifecycle({ sink, severity: { line_cross: 'critical' } });

@@ -56,7 +56,7 @@ describe('writeSnapshotAtomic', () => {
     expect(readdirSync(dir)).toEqual(['taken.jpg']);
   });
 
-  it('names files by event id and revision', () => {
-    expect(snapshotFileName('0194f3c2-7b1a-7c3d-8e4f-0123456789ab', 3)).toBe('0194f3c2-7b1a-7c3d-8e4f-0123456789ab-r3.jpg');
+  it('names files by event id and picture number', () => {
+    expect(snapshotFileName('0194f3c2-7b1a-7c3d-8e4f-0123456789ab', 3)).toBe('0194f3c2-7b1a-7c3d-8e4f-0123456789ab-p3.jpg');
   });
 });

@@ -60,7 +60,7 @@ describe('hub service: embedded broker, reference hub, JSON endpoint', () => {
     agent.uplink.start();
     await up;
     const vs = [1, 2, 3].map((i) => violation(i));
-    for (const v of vs) agent.uplink.enqueue(v);
+    for (const v of vs) agent.recorder.record(v);
     await waitFor(() => expect(agent!.store.stats().acked).toBe(3));
     await waitFor(async () => expect((await service!.hub.summaries())[0]?.last_heartbeat_at).not.toBeNull());
     expect(lines.some((l) => /^event bg-0137 seq 3 line_cross new rev 1 camera corridor-a$/.test(l))).toBe(true);
@@ -242,7 +242,7 @@ describe('qmon hub: user mistakes get one clear line', () => {
     await service.connected;
     agent = makeAgent(service.brokerUrl);
     agent.uplink.start();
-    agent.uplink.enqueue(violation(1));
+    agent.recorder.record(violation(1));
     await waitFor(() => expect(service!.hub.stats().dropped.unregistered).toBeGreaterThanOrEqual(2)); // birth, status, event …
     expect(await service.hub.summaries()).toEqual([]);
     expect(agent.store.stats().acked).toBe(0);
@@ -254,7 +254,7 @@ describe('qmon hub: user mistakes get one clear line', () => {
     expect(lines.join('\n')).toMatch(/WARNING: --open-registry/);
     agent = makeAgent(service.brokerUrl);
     agent.uplink.start();
-    agent.uplink.enqueue(violation(2));
+    agent.recorder.record(violation(2));
     await waitFor(() => expect(agent!.store.stats().acked).toBeGreaterThanOrEqual(1));
     expect((await run(['facility', 'list', '--db', db])).out).toMatch(new RegExp(`^${FID}\t`));
   });

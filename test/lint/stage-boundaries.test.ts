@@ -30,7 +30,7 @@ async function boundaryErrors(code: string, filePath: string): Promise<string[]>
 
 describe('stage boundaries lint rule', () => {
   it('rejects a deep import into another stage, naming the stage and its index', async () => {
-    const errors = await boundaryErrors("import { Outbox } from '../store/outbox.js';\n", 'agent/rules/x.ts');
+    const errors = await boundaryErrors("import { Outbox } from '../store/outbox.js';\n", 'agent/pipeline/x.ts');
     expect(errors).toEqual([`${RULE}: 'store' is a stage: import it through 'store/index.js', not 'store/outbox'`]);
   });
 
@@ -40,15 +40,15 @@ describe('stage boundaries lint rule', () => {
       "import type { Frame } from '../vision/preprocess.js';",
       "export const load = () => import('../track/tracker.js');",
     ].join('\n');
-    expect(await boundaryErrors(code, 'agent/rules/x.ts')).toHaveLength(3);
+    expect(await boundaryErrors(code, 'agent/app/x.ts')).toHaveLength(3);
     expect(await boundaryErrors("import { x } from '../../store/outbox.js';\n", 'agent/camera/onvif/x.ts')).toHaveLength(1);
     expect(await boundaryErrors("import { x } from './store/outbox.js';\n", 'agent/app.ts')).toHaveLength(1);
     expect(await boundaryErrors("import { x } from '../contract/topics.js';\n", 'agent/uplink/x.ts')).toHaveLength(1);
   });
 
-  it('accepts another stage through its index, agent/shared/, its own stage, and packages', async () => {
+  it('accepts an earlier stage through its index, agent/shared/, its own stage, and packages', async () => {
     const code = [
-      "import { Store } from '../store/index.js';",
+      "import { Tracker } from '../track/index.js';",
       "import { ids } from '../shared/ids.js';",
       "import { contract } from '../contract/index.js';",
       "import { Rule } from './rule.js';",
@@ -57,8 +57,19 @@ describe('stage boundaries lint rule', () => {
     ].join('\n');
     expect(await boundaryErrors(code, 'agent/rules/x.ts')).toEqual([]);
     expect(await boundaryErrors("import { Backoff } from '../backoff.js';\n", 'agent/camera/onvif/x.ts')).toEqual([]);
-    expect(await boundaryErrors("import { CameraPipeline } from './app/camera-pipeline.js';\n", 'agent/app.ts')).toEqual([]);
+    expect(await boundaryErrors("import { Cameras } from './app/cameras.js';\n", 'agent/app.ts')).toEqual([]);
     expect(await boundaryErrors("import { Agent } from '../app.js';\n", 'agent/cli/run.ts')).toEqual([]);
+  });
+
+  it('rejects a stage importing a later stage (data flows one way), also through its index', async () => {
+    const later = await boundaryErrors("import { Uplink } from '../uplink/index.js';\n", 'agent/pipeline/x.ts');
+    expect(later).toEqual([expect.stringMatching(/^qmon\/stage-boundaries: 'pipeline' may not import 'uplink': data flows decode → camera → .* → store → pipeline → uplink → /) as unknown]);
+    expect(await boundaryErrors("import { Store } from '../store/index.js';\n", 'agent/rules/x.ts')).toHaveLength(1);
+    expect(await boundaryErrors("import { Agent } from '../app.js';\n", 'agent/store/x.ts')).toHaveLength(1);
+    // The open ones go everywhere; the earlier ones are fine.
+    const fine = ["import { encodeEvent } from '../contract/index.js';", "import { createLogger } from '../ops/index.js';", "import { Store } from '../store/index.js';"].join('\n');
+    expect(await boundaryErrors(fine, 'agent/pipeline/x.ts')).toEqual([]);
+    expect(await boundaryErrors("import { x } from '../newstage/index.js';\n", 'agent/rules/x.ts')).toEqual([expect.stringContaining("'newstage' is in no place of the stage order") as unknown]);
   });
 
   it('is switched on by the project config for agent/ and off for tests and scripts', async () => {

@@ -4,10 +4,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PASSWORD, call, camera, login, startRig, violation, type Rig } from './harness.js';
+import { PASSWORD, call, camera, login, openStream, startRig, violation, type Rig } from './harness.js';
 
 let rig: Rig;
 afterEach(async () => rig?.close());
@@ -256,6 +255,30 @@ describe('hostile input', () => {
       expect(a.status, path).toBe(404);
     }
   });
+
+  it('serves an event\'s context picture from the stored event (audited), 404 when it has none or it lies outside snapshots/', async () => {
+    rig = await startRig();
+    await rig.addUser('an', 'guard');
+    const s = await login(rig.port, 'an');
+    writeFileSync(join(rig.dir, 'secret.txt'), 'secret');
+    mkdirSync(join(rig.dir, 'snapshots'), { recursive: true });
+    writeFileSync(join(rig.dir, 'snapshots', 'e-c1.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xd9]));
+    const pic = (file: string) => ({ sha256: '0'.repeat(64), bytes: 4, w: 640, h: 577, redaction: 'faces-blurred' as const, file });
+    const none = violation();
+    const outside = violation({ context: pic('snapshots/../secret.txt') });
+    const good = violation({ context: pic('snapshots/e-c1.jpg') });
+    for (const v of [none, outside, good]) rig.record(v);
+    expect((await call(rig.port, `/api/events/${none.eventId}/context`, { cookie: s.cookie })).status).toBe(404);
+    const bad = await call(rig.port, `/api/events/${outside.eventId}/context`, { cookie: s.cookie });
+    expect([bad.status, bad.text.includes('secret')]).toEqual([404, false]);
+    const ok = await call(rig.port, `/api/events/${good.eventId}/context`, { cookie: s.cookie });
+    expect([ok.status, ok.headers['content-type']]).toEqual([200, 'image/jpeg']);
+    expect((await call(rig.port, `/api/events/${good.eventId}/context`)).status, 'no session').toBe(401);
+    expect(audit(rig).filter((e) => e.action === 'context_view').map((e) => e.target)).toEqual([good.eventId]);
+    const e = (await call(rig.port, `/api/events/${good.eventId}`, { cookie: s.cookie })).json();
+    expect(e.context).toEqual({ url: `/api/events/${good.eventId}/context`, w: 640, h: 577, bytes: 4 });
+    expect((await call(rig.port, `/api/events/${none.eventId}`, { cookie: s.cookie })).json().context).toBeNull();
+  });
 });
 
 describe('guards at work', () => {
@@ -382,8 +405,8 @@ describe('guards at work', () => {
       camera_id: 'cam-1',
       width: 320,
       height: 240,
-      lines: [{ id: 'door', points: [[10, 10], [10, 200]], direction: 'in' }],
-      zones: [{ id: 'room-1', polygon: [[0, 0], [100, 0], [100, 100]] }],
+      lines: [{ id: 'door', name: 'Cửa chính', points: [[10, 10], [10, 200]], direction: 'in' }],
+      zones: [{ id: 'room-1', name: 'Phòng 1', polygon: [[0, 0], [100, 0], [100, 100]] }],
     });
     expect((await call(rig.port, '/api/cameras/cam-1/preview.jpg', { cookie: s.cookie })).headers['content-type']).toBe('image/jpeg');
     expect((await call(rig.port, '/api/cameras/nope/overlay', { cookie: s.cookie })).status).toBe(404);
@@ -391,48 +414,3 @@ describe('guards at work', () => {
 });
 
 /** An SSE client over node:http that collects messages and waits for one matching a condition. */
-function openStream(port: number, cookie: string) {
-  const messages: { id: string; event: string; data: string }[] = [];
-  const waiters: (() => void)[] = [];
-  let buf = '';
-  let resolveOpen!: () => void;
-  const opened = new Promise<void>((r) => (resolveOpen = r));
-  const req = request({ host: '127.0.0.1', port, path: '/api/stream', headers: { host: `127.0.0.1:${port}`, cookie } }, (res) => {
-    if (res.statusCode !== 200) throw new Error(`stream answered ${res.statusCode}`);
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      buf += chunk;
-      if (buf.startsWith('retry:')) resolveOpen();
-      let i: number;
-      while ((i = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        const m = { id: '', event: 'message', data: '' };
-        for (const line of block.split('\n')) {
-          if (line.startsWith('id: ')) m.id = line.slice(4);
-          else if (line.startsWith('event: ')) m.event = line.slice(7);
-          else if (line.startsWith('data: ')) m.data = line.slice(6);
-        }
-        if (m.data) messages.push(m);
-        for (const w of waiters.splice(0)) w();
-      }
-    });
-  });
-  req.end();
-  return {
-    opened,
-    close: () => req.destroy(),
-    next: (cond: (m: { id: string; event: string; data: string }) => boolean, timeoutMs = 5000) =>
-      new Promise<{ id: string; event: string; data: string }>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('timed out waiting for an SSE message')), timeoutMs);
-        const check = (): void => {
-          const m = messages.find(cond);
-          if (m) {
-            clearTimeout(timer);
-            resolve(m);
-          } else waiters.push(check);
-        };
-        check();
-      }),
-  };
-}

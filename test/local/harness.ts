@@ -23,13 +23,16 @@ export function camera(id: string, name: string, extra: Partial<CameraConfig> = 
     size: [320, 240],
     health: { stall_s: 20, offline_after_s: 60, frozen_s: 60 },
     hwaccel: 'none',
+    priority: 'normal',
     rules: {
-      lines: [{ id: 'door', points: [[10, 10], [10, 200]], direction: 'in', min_frames: 3, cooldown_s: 30 }],
-      zones: [{ id: 'room-1', polygon: [[0, 0], [100, 0], [100, 100]], intrusion: true, loitering_s: null, inertia: 3 }],
+      lines: [{ id: 'door', name: 'Cửa chính', points: [[10, 10], [10, 200]], direction: 'in', min_frames: 3, cooldown_s: 30, severity: 'critical' }],
+      zones: [{ id: 'room-1', name: 'Phòng 1', polygon: [[0, 0], [100, 0], [100, 100]], intrusion: true, loitering_s: null, inertia: 3, severity: null }],
       gathering: null,
       distancing: null,
       mask: false,
       tamper: true,
+      mask_severity: null,
+      tamper_severity: null,
       schedule: { allow_lines: [], allow_zones: [] },
     },
     ...extra,
@@ -66,7 +69,7 @@ export async function startRig(
   const said: string[] = [];
   const states = new Map<string, CameraStateView>();
   const server = new LocalServer({
-    config: { listen: '127.0.0.1:0', host: '127.0.0.1', port: 0, language: 'en', tls: 'off', public_hosts: ['qmon-pc.local'], session_idle_min: 30, session_max_h: 12, ...opts.local },
+    config: { listen: '127.0.0.1:0', host: '127.0.0.1', port: 0, language: 'en', tls: 'off', public_hosts: ['qmon-pc.local'], session_idle_min: 30, session_max_h: 12, review_window_s: 120, shift_h: 12, escalate_after_min: 5, mute_max_min: 60, ...opts.local },
     facility: { id: 'test-01', name: 'Test', timezone: 'Asia/Ho_Chi_Minh' },
     storageDir: tmp.dir,
     cameras: opts.cameras ?? [camera('cam-1', 'Gate 1')],
@@ -193,5 +196,52 @@ export function violation(extra: Partial<Violation> = {}, at = Date.UTC(2026, 5,
     model: null,
     snapshot: null,
     ...extra,
+  };
+}
+
+/** An open `/api/stream` of a session: every message kept, `next(cond)` waits (bounded) for the first one matching. */
+export function openStream(port: number, cookie: string) {
+  const messages: { id: string; event: string; data: string }[] = [];
+  const waiters: (() => void)[] = [];
+  let buf = '';
+  let resolveOpen!: () => void;
+  const opened = new Promise<void>((r) => (resolveOpen = r));
+  const req = request({ host: '127.0.0.1', port, path: '/api/stream', headers: { host: `127.0.0.1:${port}`, cookie } }, (res) => {
+    if (res.statusCode !== 200) throw new Error(`stream answered ${res.statusCode}`);
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      buf += chunk;
+      if (buf.startsWith('retry:')) resolveOpen();
+      let i: number;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        const m = { id: '', event: 'message', data: '' };
+        for (const line of block.split('\n')) {
+          if (line.startsWith('id: ')) m.id = line.slice(4);
+          else if (line.startsWith('event: ')) m.event = line.slice(7);
+          else if (line.startsWith('data: ')) m.data = line.slice(6);
+        }
+        if (m.data) messages.push(m);
+        for (const w of waiters.splice(0)) w();
+      }
+    });
+  });
+  req.end();
+  return {
+    opened,
+    close: () => req.destroy(),
+    next: (cond: (m: { id: string; event: string; data: string }) => boolean, timeoutMs = 5000) =>
+      new Promise<{ id: string; event: string; data: string }>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for an SSE message`)), timeoutMs);
+        const check = (): void => {
+          const m = messages.find(cond);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m);
+          } else waiters.push(check);
+        };
+        check();
+      }),
   };
 }

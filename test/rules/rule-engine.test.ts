@@ -40,6 +40,18 @@ describe('RuleEngine', () => {
     ]);
   });
 
+  it('puts each rule’s configured severity on its events, and none where the config names none', () => {
+    const engine = RuleEngine.fromConfig(
+      { lines: [{ ...config.lines![0]!, severity: 'critical' }, { ...config.lines![1]!, severity: null }] },
+      { utcOffsetMin: 420 },
+    );
+    const fired = play(engine, single(1, toRight));
+    expect(fired.map((f) => [f.event.lineId, f.event.severity])).toEqual([
+      ['exit-a', 'critical'],
+      ['exit-b', undefined],
+    ]);
+  });
+
   it('evicts ended tracks from every rule, keeping state flat over 10,000 tracks', () => {
     // 10,000 people, 5 on screen at a time, each crosses both lines; the tracker reports each one
     // ended 8 frames (1.6 s) after its last frame.

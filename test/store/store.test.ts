@@ -80,6 +80,8 @@ describe('Store.open', () => {
     raw.exec('DROP TABLE snapshot_files; DROP INDEX outbox_acked_at;');
     // …nor the dashboard's tables (schema 3).
     raw.exec('DROP TABLE users; DROP TABLE acks; DROP TABLE snoozes; DROP TABLE audit; DROP INDEX violations_camera; DROP TRIGGER acks_follow_violations;');
+    // …nor the pictures' outcomes (schema 4).
+    raw.exec('DROP TABLE pictures; DROP TRIGGER pictures_follow_violations;');
     raw.pragma('user_version = 1');
     raw.pragma('auto_vacuum = NONE');
     raw.exec('VACUUM');

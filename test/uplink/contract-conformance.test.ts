@@ -55,7 +55,7 @@ describe('what the agent and the reference hub publish matches the contract tabl
     await up;
     expect(agent.uplink.stats().protocolVersion).toBe(5);
     agent.uplink.setCameraStatus('corridor-a', { state: 'offline', reason: 'stall', since: Date.now() });
-    agent.uplink.enqueue(violation(1));
+    agent.recorder.record(violation(1));
     await probe.publishAsync(topics.cmd(FID, 'rebirth'), JSON.stringify({ id: 'c1' }), { qos: 1 });
     const names = ['status', 'birth', 'hb', 'cam-status', 'event', 'ack', 'hub-state', 'cmd-rebirth', 'res'];
     await waitFor(() => expect(new Set(seen.map((s) => s.name))).toEqual(new Set(names)));

@@ -4,6 +4,7 @@ import { systemClock } from '../../agent/shared/clock.js';
 import { silentLogger } from '../../agent/ops/index.js';
 import { Store } from '../../agent/store/index.js';
 import { Uplink, type UplinkOptions } from '../../agent/uplink/index.js';
+import { ViolationRecorder } from '../../agent/pipeline/index.js';
 import { ReferenceHub, type ReferenceHubOptions } from '../../agent/hub/index.js';
 import { tempDir } from '../store/fixtures.js';
 
@@ -29,12 +30,23 @@ export function makeAgent(url: string, over: Partial<UplinkOptions> = {}) {
     ackTimeoutMs: 3_000,
     ...over,
   });
+  const recorder = recorderFor(uplink, store, over);
   const close = async () => {
     await uplink.stop();
     store.close();
     tmp.cleanup();
   };
-  return { store, uplink, close };
+  return { store, uplink, recorder, close };
+}
+
+/**
+ * Where the agent's violations are recorded (the pipeline's recorder: violation + outbox row with the contract's
+ * bytes, signed with the uplink's key), with the uplink relaying what is stored, as the agent wires them.
+ */
+export function recorderFor(uplink: Uplink, store: Store, over: Partial<UplinkOptions> = {}): ViolationRecorder {
+  const recorder = new ViolationRecorder({ store, fid: over.fid ?? FID, signer: over.signer ?? null, context: () => uplink.outboxContext() });
+  recorder.onRecorded(() => uplink.pump());
+  return recorder;
 }
 
 export function makeHub(url: string, over: Partial<ReferenceHubOptions> = {}): ReferenceHub {

@@ -42,7 +42,7 @@ describe('uplink + hub over mosquitto', () => {
       for (let i = 0; i < 200; i++) {
         const v = violation(i);
         ids.add(v.eventId);
-        agent.uplink.enqueue(v);
+        agent.recorder.record(v);
         if (i === 80) await mosq.stop(); // SIGKILL while rows are in flight
         if (i === 130) await mosq.start(); // no persistence: sessions and retained messages are gone
         await sleep(3);
@@ -75,7 +75,7 @@ describe('uplink + hub over mosquitto', () => {
       const up = new Promise<void>((resolve) => agent.uplink.once('connected', () => resolve()));
       agent.uplink.start();
       await up;
-      agent.uplink.enqueue(violation(1));
+      agent.recorder.record(violation(1));
       await waitFor(() => expect(noSubs).toEqual([1]));
       expect(agent.store.rows({ fromSeq: 1, toSeq: 1 })[0]).toMatchObject({ status: 'pending', attempts: 1 });
       hub = makeHub(mosq.url, { clientId: 'hub-late' });
@@ -100,7 +100,7 @@ describe('uplink + hub over mosquitto', () => {
       const up = new Promise<void>((resolve) => agent.uplink.once('connected', () => resolve()));
       agent.uplink.start();
       await up;
-      for (let i = 0; i < 40; i++) agent.uplink.enqueue(violation(i));
+      for (let i = 0; i < 40; i++) agent.recorder.record(violation(i));
       await waitFor(() => expect(agent.store.stats()).toMatchObject({ pending: 0, sent: 0, acked: 40 }));
       const a = hubA.deliveredSeqs(FID);
       const b = hubB.deliveredSeqs(FID);
@@ -169,7 +169,7 @@ describe('uplink + hub over mosquitto', () => {
       const up = new Promise<void>((resolve) => agent.uplink.once('connected', () => resolve()));
       agent.uplink.start();
       await up;
-      agent.uplink.enqueue(v);
+      agent.recorder.record(v);
       await waitFor(() => expect(hub.snapshot(fid, v.eventId)?.sha256).toBe(v.snapshot.sha256), 15_000);
       expect(readFileSync(join(files.dir, 'hub', hub.snapshot(fid, v.eventId)!.file))).toEqual(image);
       await waitFor(() => expect(seen).toHaveLength(1));

@@ -38,7 +38,7 @@ describe('a facility whose store was replaced', () => {
     first.uplink.start();
     await up;
     const old = Array.from({ length: 5 }, (_, i) => violation(i + 1));
-    first.uplink.enqueueMany(old);
+    first.recorder.recordMany(old);
     await until(() => expect(first.store.stats()).toMatchObject({ pending: 0, sent: 0, acked: 5 }));
     const oldSession = first.uplink.stats().session;
     await first.close(); // the disk is swapped: a clean stop, then a new empty data dir
@@ -47,7 +47,7 @@ describe('a facility whose store was replaced', () => {
     const rebased: { session: number; seq: number; renumbered: number }[] = [];
     second.uplink.on('rebased', (r) => rebased.push(r));
     const fresh = Array.from({ length: 3 }, (_, i) => violation(100 + i));
-    second.uplink.enqueueMany(fresh); // recorded before the hub was reached: seqs 1..3, the old store's seqs
+    second.recorder.recordMany(fresh); // recorded before the hub was reached: seqs 1..3, the old store's seqs
     up = second.connected();
     second.uplink.start();
     await up;
@@ -55,7 +55,7 @@ describe('a facility whose store was replaced', () => {
     await until(() => expect(rebased[0], 'the cmd/rebase of the hub').toMatchObject({ session: oldSession, seq: 5 }), 10_000);
     const live = violation(200);
     await until(() => expect(second.uplink.stats().session).toBeGreaterThan(oldSession));
-    second.uplink.enqueue(live);
+    second.recorder.record(live);
     await until(() => expect(second.store.stats()).toMatchObject({ pending: 0, sent: 0, acked: 4 }), 20_000);
     // Exactly once, no gap, nothing counted twice: seqs 1..5 of the old store, 6..9 of the new one.
     expect(hub.deliveredSeqs(FID)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);

@@ -83,7 +83,7 @@ describe('snapshot upload over a one-time HTTPS URL', () => {
     await start((u) => u, pki.ca);
     const image = randomBytes(50_000);
     const v = withImage(0, image);
-    agent!.uplink.enqueue(v);
+    agent!.recorder.record(v);
     await waitFor(() => expect(hub.snapshot(FID, v.eventId)?.sha256).toBe(sha(image)));
     expect(readFileSync(join(tmp.dir, 'hub', hub.snapshot(FID, v.eventId)!.file))).toEqual(image);
     await waitFor(() => expect(commands).toHaveLength(1));
@@ -95,7 +95,7 @@ describe('snapshot upload over a one-time HTTPS URL', () => {
     await start((u) => u, pki.otherCa);
     const image = randomBytes(1_000);
     const v = withImage(0, image);
-    agent!.uplink.enqueue(v);
+    agent!.recorder.record(v);
     await waitFor(() => expect(hub.snapshot(FID, v.eventId)?.sha256).toBe(sha(image)));
     expect(commands[0]).toMatchObject({ ok: true, result: { via: 'mqtt', upload_error: expect.stringMatching(/certificate/) as unknown } });
     expect(commands[0]!.result!.upload_error).not.toMatch(/token=/);
@@ -105,7 +105,7 @@ describe('snapshot upload over a one-time HTTPS URL', () => {
   it('refuses an upload URL on another host than the hub’s, and sends nothing anywhere', async () => {
     await start((u) => u.replace('127.0.0.1', 'localhost'), pki.ca);
     const v = withImage(0, randomBytes(1_000));
-    agent!.uplink.enqueue(v);
+    agent!.recorder.record(v);
     await waitFor(() => expect(commands).toHaveLength(1));
     expect(commands[0]).toMatchObject({ ok: false, error: expect.stringMatching(/host localhost is not the hub's \(127\.0\.0\.1\)/) as unknown });
     expect(hub.snapshot(FID, v.eventId)).toBeUndefined();
@@ -117,7 +117,7 @@ describe('snapshot upload over a one-time HTTPS URL', () => {
     try {
       await start(() => decoy.url, pki.ca);
       const v = withImage(0, randomBytes(1_000));
-      agent!.uplink.enqueue(v);
+      agent!.recorder.record(v);
       await waitFor(() => expect(commands).toHaveLength(1));
       const decoyPort = new URL(decoy.url).port;
       expect(commands[0]).toMatchObject({ ok: false, error: expect.stringMatching(new RegExp(`port ${decoyPort} is not the hub's upload port`)) as unknown });

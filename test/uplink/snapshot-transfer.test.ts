@@ -72,7 +72,7 @@ describe('snapshot transfer (cmd/snapshot → snap/{event_id})', () => {
     await start();
     const images = [0, 1, 2].map(() => randomBytes(20_000));
     const vs = images.map((b, i) => withImage(i, b));
-    for (const v of vs) agent.uplink.enqueue(v);
+    for (const v of vs) agent.recorder.record(v);
     await waitFor(() => expect(received.filter((r) => r.ok)).toHaveLength(3));
     vs.forEach((v, i) => {
       const row = hub.snapshot(FID, v.eventId);
@@ -100,11 +100,11 @@ describe('snapshot transfer (cmd/snapshot → snap/{event_id})', () => {
   it('a revision with a better image makes the hub fetch that one and replace the old', async () => {
     await start();
     const first = withImage(0, randomBytes(5_000));
-    agent.uplink.enqueue(first);
+    agent.recorder.record(first);
     await waitFor(() => expect(hub.snapshot(FID, first.eventId)?.sha256).toBe(first.snapshot!.sha256));
     const better = randomBytes(6_000);
     const rev2 = withImage(0, better, { eventId: first.eventId, rev: 2, state: 'update' });
-    agent.uplink.enqueue(rev2);
+    agent.recorder.record(rev2);
     await waitFor(() => expect(hub.snapshot(FID, first.eventId)?.sha256).toBe(sha(better)));
     expect(readFileSync(join(hubFiles.dir, hub.snapshot(FID, first.eventId)!.file))).toEqual(better);
   });
@@ -118,7 +118,7 @@ describe('snapshot transfer (cmd/snapshot → snap/{event_id})', () => {
     probe.on('message', (t) => seen.push(t));
     await probe.subscribeAsync([`qmon/v1/${FID}/snap/+`, topics.res(FID)], { qos: 1 });
     const v = withImage(0, randomBytes(1_000));
-    agent.uplink.enqueue(v);
+    agent.recorder.record(v);
     await waitFor(() => expect(commands).toHaveLength(1));
     expect(commands[0]).toMatchObject({ name: 'snapshot', ok: false, error: expect.stringMatching(/snapshot_upload=false/) as unknown });
     await waitFor(() => expect(seen).toContain(topics.res(FID)));
@@ -131,7 +131,7 @@ describe('snapshot transfer (cmd/snapshot → snap/{event_id})', () => {
     await start();
     const v = withImage(0, randomBytes(1_000));
     rmSync(join(agentFiles.dir, v.snapshot!.file));
-    agent.uplink.enqueue(v);
+    agent.recorder.record(v);
     await waitFor(() => expect(commands).toHaveLength(1));
     expect(commands[0]!.error).toMatch(/is gone/);
     expect(received).toEqual([]);
@@ -140,7 +140,7 @@ describe('snapshot transfer (cmd/snapshot → snap/{event_id})', () => {
   it('the hub keeps no image it cannot verify: a forged one for a stored event, or one for an unknown event', async () => {
     await start({ snapshotUpload: false }); // the real agent sends nothing, so only the forgeries arrive
     const v = withImage(0, randomBytes(1_000));
-    agent.uplink.enqueue(v);
+    agent.recorder.record(v);
     await waitFor(() => expect(hub.events(FID)).toHaveLength(1));
     probe = await probeClient(url);
     await probe.publishAsync(topics.snap(FID, v.eventId), randomBytes(1_000), { qos: 1 });
@@ -157,7 +157,7 @@ describe('snapshot transfer (cmd/snapshot → snap/{event_id})', () => {
     await start();
     const image = randomBytes(2_000);
     const v = withImage(0, image);
-    agent.uplink.enqueue(v);
+    agent.recorder.record(v);
     await waitFor(() => expect(hub.snapshot(FID, v.eventId)).toBeDefined());
     const http = await startHubHttp(hub, '127.0.0.1', 0);
     try {

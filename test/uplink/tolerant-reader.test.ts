@@ -44,7 +44,7 @@ afterEach(async () => {
 
 describe('the agent reads what the hub sends tolerantly', () => {
   it('applies an ACK that carries an extra "ts" field (and ignores one with a wrong type)', async () => {
-    for (let i = 0; i < 3; i++) agent.uplink.enqueue(violation(i));
+    for (let i = 0; i < 3; i++) agent.recorder.record(violation(i));
     await waitFor(() => expect(events.map((e) => e.seq).sort()).toEqual([1, 2, 3]));
     await waitFor(() => expect(agent.store.stats()).toMatchObject({ pending: 0, sent: 3, acked: 0 }));
 
@@ -58,7 +58,7 @@ describe('the agent reads what the hub sends tolerantly', () => {
   it('takes a hub/state with extra fields, so the backlog flows', async () => {
     // Enqueued while not live would need a disconnect; instead the backlog lane is entered through
     // a resend, which the hub asks for with an extra field of its own.
-    agent.uplink.enqueue(violation(0));
+    agent.recorder.record(violation(0));
     await waitFor(() => expect(events).toHaveLength(1));
     await publish(topics.ack(FID), { schema: 'qmon.ack/1', seqs: [1], ts: TS });
     await waitFor(() => expect(agent.store.stats().acked).toBe(1));

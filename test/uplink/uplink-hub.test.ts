@@ -45,8 +45,8 @@ describe('uplink → hub over the embedded broker', () => {
     for (let i = 0; i < 30; i++) {
       const v = violation(i);
       ids.push(v.eventId);
-      expect(agent.uplink.enqueue(v).lane).toBe('live');
-      if (i % 3 === 0) agent.uplink.enqueue({ ...v, rev: 2, state: 'end', people: 2, updatedAt: v.updatedAt + 5_000 });
+      expect(agent.recorder.record(v).lane).toBe('live');
+      if (i % 3 === 0) agent.recorder.record({ ...v, rev: 2, state: 'end', people: 2, updatedAt: v.updatedAt + 5_000 });
     }
     await waitFor(() => expect(agent.store.stats()).toMatchObject({ pending: 0, sent: 0, acked: 40 }));
     expect(hub.deliveredSeqs(FID)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
@@ -75,14 +75,14 @@ describe('uplink → hub over the embedded broker', () => {
       const up = connected();
       agent.uplink.start();
       await up;
-      agent.uplink.enqueue(violation(0));
+      agent.recorder.record(violation(0));
       await waitFor(() => expect(agent.store.stats().acked).toBe(1));
 
       const down = new Promise<void>((resolve) => agent.uplink.once('disconnected', () => resolve()));
       await broker.stop();
       await down;
       expect(agent.uplink.isLive()).toBe(false);
-      const held = [1, 2, 3, 4, 5].map((i) => agent.uplink.enqueue(violation(i)));
+      const held = [1, 2, 3, 4, 5].map((i) => agent.recorder.record(violation(i)));
       expect(held.every((h) => h.lane === 'backlog')).toBe(true);
       const failedBefore = failedAttempts;
       await waitFor(() => expect(failedAttempts - failedBefore, 'failed reconnect attempts').toBeGreaterThanOrEqual(3));
@@ -116,7 +116,7 @@ describe('uplink → hub over the embedded broker', () => {
       };
       const markSent = vi.spyOn(agent.store, 'markSentMany').mockImplementation(full);
       const markAcked = vi.spyOn(agent.store, 'markAcked').mockImplementation(full);
-      for (let i = 0; i < 5; i++) agent.uplink.enqueue(violation(i));
+      for (let i = 0; i < 5; i++) agent.recorder.record(violation(i));
       await waitFor(() => expect(hub.deliveredSeqs(FID)).toEqual([1, 2, 3, 4, 5]));
       await timers.ticks(10); // over 400 ms of ticks, each of which would republish if nothing paused
       // Without the pause, each failed `sent` mark would republish its row at once, in a tight loop.
@@ -136,8 +136,8 @@ describe('uplink → hub over the embedded broker', () => {
     const up = connected();
     agent.uplink.start();
     await up;
-    agent.uplink.enqueue(violation(1));
-    agent.uplink.enqueue(violation(2));
+    agent.recorder.record(violation(1));
+    agent.recorder.record(violation(2));
     await waitFor(() => expect(agent.store.stats().acked).toBe(2));
     probe = await probeClient(url);
     const results: { acked: number; duplicate: number; unknown: number; unsent: number }[] = [];
@@ -148,7 +148,7 @@ describe('uplink → hub over the embedded broker', () => {
     await waitFor(() => expect(results).toEqual([{ seqs: [1, 1, 2, 999_999], acked: 0, duplicate: 3, unknown: 1, unsent: 0 }]));
     await waitFor(() => expect(agent.uplink.stats().dropped).toEqual({ malformed: 2 }));
     expect(agent.store.stats()).toMatchObject({ pending: 0, sent: 0, acked: 2, lastSeq: 2 });
-    agent.uplink.enqueue(violation(3));
+    agent.recorder.record(violation(3));
     await waitFor(() => expect(agent.store.stats().acked).toBe(3));
     expect(hub.deliveredSeqs(FID)).toEqual([1, 2, 3]);
   });
@@ -157,7 +157,7 @@ describe('uplink → hub over the embedded broker', () => {
     const up = connected();
     agent.uplink.start();
     await up;
-    for (let i = 1; i <= 3; i++) agent.uplink.enqueue(violation(i));
+    for (let i = 1; i <= 3; i++) agent.recorder.record(violation(i));
     await waitFor(() => expect(agent.store.stats().acked).toBe(3));
     probe = await probeClient(url);
     const responses: Record<string, unknown>[] = [];
@@ -187,7 +187,7 @@ describe('uplink → hub over the embedded broker', () => {
     await waitFor(() => expect(hub.stats()).toMatchObject({ received: 5, duplicates: 2 }));
     await waitFor(() => expect(agent.store.stats()).toMatchObject({ pending: 0, sent: 0, acked: 3 }));
     expect(hub.events(FID)).toHaveLength(3);
-    agent.uplink.enqueue(violation(4));
+    agent.recorder.record(violation(4));
     await waitFor(() => expect(hub.deliveredSeqs(FID)).toEqual([1, 2, 3, 4]));
   });
 
@@ -202,12 +202,12 @@ describe('uplink → hub over the embedded broker', () => {
     const down = new Promise<void>((resolve) => agent.uplink.once('disconnected', () => resolve()));
     await broker.stop();
     await down;
-    for (let i = 1; i <= 4; i++) expect(agent.uplink.enqueue(violation(i)).lane).toBe('backlog');
+    for (let i = 1; i <= 4; i++) expect(agent.recorder.record(violation(i)).lane).toBe('backlog');
     const back = connected();
     await broker.start();
     await back;
     await waitFor(() => expect(agent.uplink.stats().hubState).toEqual({ online: true, accepting: false }));
-    expect(agent.uplink.enqueue(violation(5)).lane).toBe('live');
+    expect(agent.recorder.record(violation(5)).lane).toBe('live');
     await waitFor(() => expect(hub.deliveredSeqs(FID)).toEqual([5]));
     await timers.ticks(5); // ticks pass; the backlog must stay put
     expect(hub.deliveredSeqs(FID)).toEqual([5]);

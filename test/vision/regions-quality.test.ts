@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FrameStep } from '../../agent/app/frame-step.js';
+import { FrameStep } from '../../agent/pipeline/index.js';
+import { CameraMetrics } from '../../agent/shared/camera-metrics.js';
 import { ViolationLifecycle } from '../../agent/events/index.js';
 import { RuleEngine } from '../../agent/rules/index.js';
 import { ManualClock } from '../../agent/shared/clock.js';
@@ -31,7 +32,7 @@ describe('regions + stationary on the composited crossings (real detector, track
     let found: Detections | null = null;
     const log = capturingLogger();
     const step = new FrameStep({
-      cameraId: 'crossings',
+      cameraId: 'crossings', metrics: new CameraMetrics('crossings'),
       vision: { submit: async (f: Frame) => (found = await scheduler.submit(f)) },
       attributes: null,
       tamperThumbHeight: 0,
@@ -39,7 +40,7 @@ describe('regions + stationary on the composited crossings (real detector, track
       rules: RuleEngine.fromConfig({}, { utcOffsetMin: 0 }),
       lifecycle: new ViolationLifecycle({ sink: { record: () => undefined } }),
       logger: log.logger,
-      snapshotter: null,
+      pictures: null,
       observeTracks: (d) => regions.observe(d),
     });
     const r = media.renderer('crossings');
@@ -55,8 +56,8 @@ describe('regions + stationary on the composited crossings (real detector, track
     const rp = recallPrecision(tally);
     expect(rp.recall, JSON.stringify(tally)).toBeGreaterThanOrEqual(0.93);
     expect(rp.precision, JSON.stringify(tally)).toBeGreaterThanOrEqual(0.93);
-    expect(step.stats.errors).toBe(0);
-    expect(step.stats.inferences + step.stats.gated).toBe(60);
+    expect(step.metrics.errors).toBe(0);
+    expect(step.metrics.inferred + step.metrics.gated).toBe(60);
     // The person standing at (700, 430) all clip has a confirmed track in the last frame.
     expect(last?.items.some((d) => d.trackId !== undefined && d.box.x1 > 660 && d.box.x2 < 740 && d.box.y2 > 400)).toBe(true);
   }, 120_000);

@@ -1,14 +1,19 @@
-// The audible alarm: Web Audio oscillator beeps (no sound file to fetch, works offline), repeated while any
-// unacknowledged alert is shown. Browsers only let audio start after a user gesture, so while the AudioContext is
-// suspended the page shows an "enable sound" button. State is published on <body data-alarm> for people and tests:
-// off | on (beeping) | blocked (needs the button) | muted.
+// The audible alarm: Web Audio oscillator tones (no sound file to fetch, works offline), on every page.
+// - an open critical item: two tones every 3 s until it is acknowledged (or its camera snoozed);
+// - a critical item past its escalation time: three louder tones every second, on every screen, through a mute;
+// - a new warning item: one tone, once; info items are silent.
+// Browsers start audio only after a gesture unless told otherwise (the kiosk's --autoplay-policy flag, README); while
+// this page cannot play sound it says so in a red banner (app.js), and any click or key on the page unlocks it.
+// State on <body>: data-alarm off | on | escalated | muted | blocked, data-sound ok | blocked, data-beeps (a count).
 
-const MUTE_KEY = 'qmon.muteUntil';
 const REPEAT_MS = 3000;
+const ESCALATED_MS = 1000;
 
 let ctx = null;
-let wanted = false;
+let needs = { critical: false, escalated: false };
+let mutedUntilMs = 0;
 let timer = null;
+let timerMode = null;
 let beeps = 0;
 const listeners = new Set();
 
@@ -16,20 +21,25 @@ export function onAlarmChange(fn) {
   listeners.add(fn);
 }
 
-export function mutedUntil() {
-  const v = Number(localStorage.getItem(MUTE_KEY));
-  return Number.isFinite(v) && v > Date.now() ? v : 0;
-}
-
-/** Mutes sound until `until` (epoch ms): the rest of this guard's shift. Visual alerts go on. */
-export function muteUntil(until) {
-  localStorage.setItem(MUTE_KEY, String(until));
+/** What the open items ask for (review-store's alarmNeeds()). */
+export function setAlarmNeeds(next) {
+  needs = { critical: Boolean(next.critical), escalated: Boolean(next.escalated) };
   update();
 }
 
-export function unmute() {
-  localStorage.removeItem(MUTE_KEY);
+/** This user's mute on the server ends at `until` (epoch ms, this device's clock); 0 = not muted. */
+export function setMutedUntil(until) {
+  mutedUntilMs = until > Date.now() ? until : 0;
   update();
+}
+
+export function muted() {
+  return mutedUntilMs > Date.now();
+}
+
+/** Whether the browser lets this page play sound now. */
+export function soundReady() {
+  return ctx !== null && ctx.state === 'running';
 }
 
 /** Called from a click: creating/resuming the context inside a gesture is what browsers allow. */
@@ -39,21 +49,17 @@ export async function enableSound() {
   update();
 }
 
-/** Whether alerts needing attention exist; the alarm follows this. */
-export function setAlarmWanted(on) {
-  wanted = on;
-  update();
-}
-
-/** Whether the browser lets this page play sound now (false until a gesture on a fresh page load). */
-export function soundReady() {
-  return ctx !== null && ctx.state === 'running';
+/** One tone for a new warning item (not while muted, not when the page cannot play). */
+export function chime() {
+  if (!soundReady() || muted()) return;
+  tones([880], 0.25);
 }
 
 export function alarmState() {
-  if (!wanted) return 'off';
-  if (mutedUntil()) return 'muted';
-  if (!ctx || ctx.state !== 'running') return 'blocked';
+  if (!needs.critical && !needs.escalated) return 'off';
+  if (!soundReady()) return 'blocked';
+  if (needs.escalated) return 'escalated';
+  if (muted()) return 'muted';
   return 'on';
 }
 
@@ -66,30 +72,41 @@ function ensureContext() {
 }
 
 function update() {
-  // Creating the context early lets a page that already had a gesture (the login click) play without another one.
+  // Creating the context early lets a page that already had a gesture (the login click), or a kiosk allowed to play,
+  // sound without another one.
   ensureContext();
   const state = alarmState();
-  if (state === 'on' && timer === null) {
-    beep();
-    timer = setInterval(() => (alarmState() === 'on' ? beep() : update()), REPEAT_MS);
-  } else if (state !== 'on' && timer !== null) {
+  const mode = state === 'on' || state === 'escalated' ? state : null;
+  if (mode !== timerMode) {
     clearInterval(timer);
     timer = null;
+    timerMode = mode;
+    if (mode) {
+      ring(mode);
+      timer = setInterval(() => ring(mode), mode === 'escalated' ? ESCALATED_MS : REPEAT_MS);
+    }
   }
   document.body.dataset.alarm = state;
+  document.body.dataset.sound = soundReady() ? 'ok' : 'blocked';
   for (const fn of listeners) fn(state);
 }
 
-/** Two short tones, high then low: distinct from phone ring tones, audible across a guard room. */
-function beep() {
+function ring(mode) {
+  if (mode === 'escalated') tones([988, 740, 988], 0.6);
+  else tones([880, 660], 0.3);
+}
+
+/** Short square-wave tones one after the other: distinct from phone ring tones, audible across a guard room. */
+function tones(freqs, gainPeak) {
+  if (!soundReady()) return;
   const t0 = ctx.currentTime;
-  for (const [i, freq] of [880, 660].entries()) {
+  for (const [i, freq] of freqs.entries()) {
     const osc = ctx.createOscillator();
     const gain = ctx.createGain();
     osc.type = 'square';
     osc.frequency.value = freq;
     gain.gain.setValueAtTime(0.0001, t0 + i * 0.35);
-    gain.gain.exponentialRampToValueAtTime(0.3, t0 + i * 0.35 + 0.02);
+    gain.gain.exponentialRampToValueAtTime(gainPeak, t0 + i * 0.35 + 0.02);
     gain.gain.exponentialRampToValueAtTime(0.0001, t0 + i * 0.35 + 0.3);
     osc.connect(gain).connect(ctx.destination);
     osc.start(t0 + i * 0.35);
@@ -106,7 +123,5 @@ for (const type of ['pointerdown', 'keydown']) {
   });
 }
 
-// A mute that expires must give the sound back without a reload.
-setInterval(() => {
-  if (wanted) update();
-}, 30_000);
+// A mute or an escalation time that passes must change the sound without anything else happening.
+setInterval(update, 5_000);

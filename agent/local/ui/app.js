@@ -1,12 +1,14 @@
-// Entry point: decides between setup, login and the app, draws the shell (nav, banners), routes by hash and keeps
-// the live feed running. Views live in views/*.js and render into <main>.
+// Entry point: decides between setup, login and the app, draws the shell (nav with the open count, banners), routes
+// by hash and keeps the live feed running on every page. Views live in views/*.js and render into <main>.
 
 import { get, del, setCsrf, onUnauthorized, ApiError } from './api.js';
-import { h, clear, setTimeZone, fmtShortTime } from './dom.js';
-import { t, setLang, currentLang } from './i18n.js';
+import { h, clear } from './dom.js';
+import { setTimeZone } from './format.js';
+import { t, setLang, currentLang, errorText } from './i18n.js';
 import { startStream } from './stream.js';
-import { upsert, reloadAlerts, onAlertsChange, needsAttention, activeSnoozes, refreshSnoozes } from './alerts-store.js';
-import { setAlarmWanted, onAlarmChange, enableSound, muteUntil, unmute, mutedUntil, soundReady } from './alarm.js';
+import { reloadOpen, upsertItem, onReviewChange, openCount, alarmNeeds, refreshSnoozes, refreshMutes, setMute, activeMutes, serverNow, loadCameraNames } from './review-store.js';
+import { setAlarmNeeds, onAlarmChange, chime, setMutedUntil } from './alarm.js';
+import { drawBanners, setConnectionDown } from './banners.js';
 import { renderLogin, renderSetup } from './views/login.js';
 import { renderAlerts } from './views/alerts.js';
 import { renderCameras, renderCamera } from './views/cameras.js';
@@ -15,41 +17,41 @@ import { renderHealth } from './views/health.js';
 import { renderUsers } from './views/users.js';
 import { renderAudit } from './views/audit.js';
 
-const SHIFT_MS = 8 * 3600_000;
 /** Set while this browser holds a session cookie (HttpOnly, so the page cannot see it): no pointless 401 on a fresh one. */
 const HAS_SESSION = 'qmon.hasSession';
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
-const banners = document.getElementById('banners');
-export const session = { user: '', role: '', facility: '' };
-let stopStream = null;
+export const session = { user: '', role: '', facility: '', roles: [], views: [], alarm: {} };
 let viewCleanup = null;
 
-const OPS = ['guard', 'admin'];
 const routes = [
-  { re: /^#\/alerts$/, nav: 'alerts', roles: OPS, render: () => renderAlerts(main) },
-  { re: /^#\/cameras$/, nav: 'cameras', roles: OPS, render: () => renderCameras(main) },
-  { re: /^#\/cameras\/([^/]+)$/, nav: 'cameras', roles: OPS, render: (m) => renderCamera(main, decodeURIComponent(m[1])) },
-  { re: /^#\/history$/, nav: 'history', roles: OPS, render: () => renderHistory(main, session) },
+  { re: /^#\/alerts(?:\/(done))?$/, nav: 'alerts', render: (m) => renderAlerts(main, session, m[1] === 'done' ? 'done' : 'open') },
+  { re: /^#\/cameras$/, nav: 'cameras', render: () => renderCameras(main) },
+  { re: /^#\/cameras\/([^/]+)$/, nav: 'cameras', render: (m) => renderCamera(main, decodeURIComponent(m[1])) },
+  { re: /^#\/history$/, nav: 'history', render: () => renderHistory(main, session) },
   { re: /^#\/health$/, nav: 'health', render: () => renderHealth(main) },
-  { re: /^#\/users$/, nav: 'users', roles: ['admin'], render: () => renderUsers(main) },
-  { re: /^#\/audit$/, nav: 'audit', roles: ['auditor'], render: () => renderAudit(main) },
+  { re: /^#\/users$/, nav: 'users', render: () => renderUsers(main, session) },
+  { re: /^#\/audit$/, nav: 'audit', render: () => renderAudit(main) },
 ];
 
-// ?tv=1 (the guard-room TV): large type, no navigation needed; remembered on that device.
+// ?tv=1 (the guard-room TV): large type, one status line, the open items fill the screen; remembered on that device.
 const params = new URLSearchParams(location.search);
 if (params.has('tv')) localStorage.setItem('qmon.tv', params.get('tv') === '0' ? '' : '1');
 document.documentElement.classList.toggle('tv', localStorage.getItem('qmon.tv') === '1');
 
+const mayOpen = (view) => session.views.includes(view);
+const watches = () => mayOpen('alerts');
+
 function route() {
   if (!session.user) return;
-  if (!location.hash || location.hash === '#/' || location.hash === '#') location.hash = session.role === 'auditor' ? '#/audit' : '#/alerts';
+  const home = watches() ? '#/alerts' : `#/${session.views[session.views.length - 1] ?? 'health'}`;
+  if (!location.hash || location.hash === '#/' || location.hash === '#') location.hash = home;
   const r = routes.find((x) => x.re.test(location.hash)) ?? routes[0];
   viewCleanup?.();
   viewCleanup = null;
   clear(main);
   drawNav(r.nav);
-  if (r.roles && !r.roles.includes(session.role)) {
+  if (!mayOpen(r.nav)) {
     main.append(h('p', { class: 'error' }, t('error.forbidden')));
     return;
   }
@@ -59,8 +61,17 @@ function route() {
 
 function drawNav(active) {
   clear(nav);
-  const items = routes.filter((r) => !r.roles || r.roles.includes(session.role)).map((r) => r.nav);
-  const links = [...new Set(items)].map((k) => h('a', { href: `#/${k}`, class: k === active ? 'active' : '', dataset: { nav: k } }, t(`nav.${k}`)));
+  const links = routes
+    .map((r) => r.nav)
+    .filter((k, i, all) => all.indexOf(k) === i && mayOpen(k))
+    .map((k) =>
+      h(
+        'a',
+        { href: `#/${k}`, class: k === active ? 'active' : '', dataset: { nav: k } },
+        h('span', { class: 'nav-label' }, t(`nav.${k}`)),
+        k === 'alerts' ? h('span', { class: 'open-count', id: 'open-count', 'aria-label': t('nav.openCount') }) : null,
+      ),
+    );
   nav.append(
     h('span', { class: 'brand' }, 'qmon', session.facility && h('small', {}, ` ${session.facility}`)),
     h('span', { class: 'links' }, links),
@@ -68,7 +79,18 @@ function drawNav(active) {
     h('button', { type: 'button', class: 'lang', id: 'lang-switch', onclick: switchLang }, t('lang.switch')),
     h('button', { type: 'button', class: 'logout', onclick: logout }, t('nav.logout')),
   );
-  drawBanners();
+  drawCount();
+  drawBanners(session);
+}
+
+/** The open count on the nav, on every page (and the TV's status line). */
+function drawCount() {
+  const el = document.getElementById('open-count');
+  if (!el) return;
+  const n = openCount();
+  el.textContent = String(n);
+  el.dataset.count = String(n);
+  el.classList.toggle('hot', n > 0);
 }
 
 function switchLang() {
@@ -84,63 +106,27 @@ async function logout() {
   location.reload();
 }
 
-/** Connection, sound and snooze banners; redrawn on every change that can affect them. */
-let connectionDown = false;
-function drawBanners() {
-  clear(banners);
-  if (!session.user) return;
-  if (connectionDown) banners.append(h('div', { class: 'banner banner-down', id: 'conn-lost', role: 'alert' }, t('conn.lost')));
-  const sound = h('div', { class: 'banner banner-sound' });
-  if (session.role === 'auditor') return;
-  if (!soundReady()) sound.append(h('button', { type: 'button', class: 'big', id: 'enable-sound', onclick: () => enableSound() }, t('sound.enable')));
-  const until = mutedUntil();
-  if (until) {
-    sound.append(h('span', {}, t('sound.mutedUntil', { at: fmtShortTime(until, currentLang()) })), ' ');
-    sound.append(h('button', { type: 'button', id: 'unmute', onclick: () => unmute() }, t('sound.unmute')));
-  } else {
-    sound.append(h('button', { type: 'button', id: 'mute', onclick: () => muteUntil(Date.now() + SHIFT_MS) }, t('sound.mute')));
-  }
-  banners.append(sound);
-  for (const s of activeSnoozes()) {
-    banners.append(
-      h(
-        'div',
-        { class: 'banner banner-snooze', dataset: { camera: s.camera_id } },
-        h('span', {}, t('snooze.banner', { cam: s.camera_id, until: fmtShortTime(s.until, currentLang()), reason: s.reason ?? '' })),
-        ' ',
-        h('button', { type: 'button', onclick: () => endSnooze(s.camera_id) }, t('snooze.end')),
-      ),
-    );
-  }
-}
-
-async function endSnooze(cameraId) {
-  await del(`/api/cameras/${encodeURIComponent(cameraId)}/snooze`).catch(() => {});
-  await refreshSnoozes();
-}
-
 function startLive() {
-  stopStream?.();
-  stopStream = startStream({
-    names: ['snooze', 'camera'],
+  return startStream({
+    names: ['snooze', 'camera', 'item', 'review', 'mute'],
     onEvent: (data, kind) => {
       if (kind === 'snooze') return void refreshSnoozes();
       if (kind === 'camera') return void window.dispatchEvent(new CustomEvent('qmon:camera', { detail: data }));
-      upsert(data);
+      if (kind === 'review') return void reloadOpen().catch(() => {});
+      if (kind === 'mute') return void setMute(data?.user, data?.mute ?? null);
+      if (kind === 'item' && data?.tab === 'open' && upsertItem(data.item) && data.item.severity === 'warning' && !data.item.snoozed) chime();
     },
     onUp: (wasDown) => {
-      connectionDown = false;
+      setConnectionDown(false, session);
       document.body.dataset.stream = 'up';
-      drawBanners();
-      if (wasDown) reloadAlerts().catch(() => {});
+      if (wasDown) void Promise.all([reloadOpen(), refreshSnoozes(), refreshMutes()]).catch(() => {});
     },
     // EventSource hides the status of a refused stream: ask the session route, whose 401 (the agent restarted, or
     // the session expired) brings the login view instead of an endless "reconnecting".
     onRetry: () => void get('/api/session').catch(() => {}),
     onDown: () => {
-      connectionDown = true;
+      setConnectionDown(true, session);
       document.body.dataset.stream = 'down';
-      drawBanners();
     },
   });
 }
@@ -164,7 +150,7 @@ async function boot() {
     await started(await get('/api/session'));
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return renderLogin(main, started);
-    main.append(h('p', { class: 'error' }, t('error.generic', { msg: e.message })));
+    main.append(h('p', { class: 'error' }, errorText(e)));
   }
 }
 
@@ -173,24 +159,37 @@ async function started(s) {
   if (!s?.user) return renderLogin(main, started);
   localStorage.setItem(HAS_SESSION, '1');
   clear(main);
-  session.user = typeof s.user === 'string' ? s.user : (s.user.username ?? '');
-  session.role = s.role ?? 'guard';
-  session.facility = s.facility?.name ?? s.facility?.id ?? '';
+  Object.assign(session, {
+    user: String(s.user),
+    role: s.role ?? 'guard',
+    facility: s.facility?.name ?? s.facility?.id ?? '',
+    roles: Array.isArray(s.roles) ? s.roles : [],
+    views: Array.isArray(s.views) ? s.views : [],
+    alarm: s.alarm ?? {},
+  });
   setCsrf(s.csrf);
   setTimeZone(s.facility?.timezone);
   if (s.language && !localStorage.getItem('qmon.lang')) setLang(s.language, false);
   document.body.dataset.user = session.user;
-
-  onAlarmChange(() => drawBanners());
-  onAlertsChange(() => setAlarmWanted(needsAttention()));
   window.addEventListener('hashchange', route);
   route();
-  if (session.role === 'auditor') return void (document.body.dataset.ready = '1'); // auditors read the audit log only
+  if (!watches()) return void (document.body.dataset.ready = '1'); // auditors read the audit log only
+  onAlarmChange(() => drawBanners(session));
+  onReviewChange(() => {
+    drawCount();
+    // This user's mute, from the server's list (its times are the agent's clock, the alarm's this device's).
+    const mine = activeMutes().find((m) => m.user === session.user);
+    setMutedUntil(mine ? Date.parse(mine.until) - (serverNow() - Date.now()) : 0);
+    setAlarmNeeds(alarmNeeds());
+    drawBanners(session);
+  });
+  if (s.mute) setMute(session.user, s.mute);
   startLive();
-  await Promise.all([reloadAlerts().catch(() => {}), refreshSnoozes()]);
+  await Promise.all([reloadOpen().catch(() => {}), refreshSnoozes(), refreshMutes(), loadCameraNames()]);
   setInterval(refreshSnoozes, 30_000);
-  setInterval(() => setAlarmWanted(needsAttention()), 15_000); // a snooze ending by itself brings the alarm back
-  drawBanners();
+  // Escalation times and snoozes ending by themselves change what the alarm must do without any message.
+  setInterval(() => setAlarmNeeds(alarmNeeds()), 5_000);
+  drawBanners(session);
   document.body.dataset.ready = '1';
 }
 

@@ -16,11 +16,40 @@ export const VIEWPORTS = {
   phone: { width: 390, height: 844 },
 } as const;
 
-export function launchChromium(): Promise<Browser> {
+/** Chromium for one test file; `extra` flags after the test's own (e.g. an autoplay policy, the kiosk's flags). */
+export function launchChromium(extra: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...extra],
   });
+}
+
+export interface Account {
+  readonly username: string;
+  readonly password: string;
+}
+
+/**
+ * Logs `who` in through the API of the context (its cookie jar gets the session) and marks the page's storage as
+ * holding one, as after a browser restart: the page then opens logged in, without any click (no user gesture).
+ */
+export async function apiLogin(ctx: BrowserContext, who: Account): Promise<void> {
+  const r = await ctx.request.post('/api/session', { data: who });
+  if (!r.ok()) throw new Error(`login of ${who.username} through the API answered ${r.status()}: ${await r.text()}`);
+  await ctx.addInitScript(() => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('qmon.hasSession', '1'));
+}
+
+/** The first admin (with the printed setup code) and the given users, through the API, as a script would. */
+export async function createAccounts(url: string, code: string, admin: Account, users: readonly (Account & { role: string })[]): Promise<void> {
+  const post = async (path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> => {
+    const r = await fetch(new URL(path, url), { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    if (!r.ok) throw new Error(`POST ${path}: ${r.status} ${await r.text()}`);
+    return r;
+  };
+  const setup = await post('/api/setup', { code, ...admin });
+  const cookie = (setup.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const { csrf } = (await setup.json()) as { csrf: string };
+  for (const u of users) await post('/api/users', u, { Cookie: cookie, 'X-CSRF-Token': csrf });
 }
 
 /** Console errors and uncaught page errors seen on every page opened through `watch`. */

@@ -1,13 +1,15 @@
 /**
  * The guard dashboard in a real Chromium against the real local server, store and violation lifecycle (rig.ts):
- * first-run setup, users, login, live alerts with the alarm, acknowledgement seen by a second guard, history filters,
- * CSV export, the camera overlay, languages and the three layouts. Every test fails on a console or page error.
+ * first-run setup, users, login, live alerts (review items) with the alarm, acknowledgement seen by a second guard,
+ * history filters, CSV export, the camera overlay, languages and the three layouts. Every test fails on a console or
+ * page error. The night shift's features (grouping, bulk acknowledgement, severity, mute, TV, translations) are in
+ * review.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PageErrors, VIEWPORTS, fontSizePx, horizontalOverflow, imageWidth, launchChromium, loadedImages, newPage, redPixels, screenshot } from './browser.js';
-import { TIMEZONE, startRig, type Rig } from './rig.js';
+import { NAMES, TIMEZONE, startRig, type Rig } from './rig.js';
 
 const ADMIN = { username: 'admin', password: 'admin-password-1' };
 const GUARD1 = { username: 'an', password: 'guard-password-1' };
@@ -37,11 +39,12 @@ async function login(page: Page, who: { username: string; password: string }): P
   await page.waitForSelector('body[data-ready="1"]', WAIT);
 }
 
-const card = (page: Page, eventId: string) => page.locator(`article.alert-card[data-event-id="${eventId}"]`);
+/** The review item whose newest alert is `eventId`. */
+const card = (page: Page, eventId: string) => page.locator(`article.review-item[data-event-id="${eventId}"]`);
 
-/** The event ids of the alert cards matching `selector`, in page order. */
-async function eventIds(page: Page, selector: string): Promise<string[]> {
-  const ids = await Promise.all((await page.locator(selector).all()).map((l) => l.getAttribute('data-event-id')));
+/** The item ids of the review items matching `selector`, in page order. */
+async function itemIds(page: Page, selector: string): Promise<string[]> {
+  const ids = await Promise.all((await page.locator(selector).all()).map((l) => l.getAttribute('data-item-id')));
   return ids.map((id) => id ?? '');
 }
 
@@ -75,7 +78,7 @@ describe('guard dashboard in Chromium', () => {
     await adminPage.fill('#setup-form input[name=username]', ADMIN.username);
     await adminPage.fill('#setup-form input[name=password]', ADMIN.password);
     await adminPage.click('#setup-form button[type=submit]');
-    await expect.poll(() => adminPage.textContent('#setup-form .error'), WAIT).toContain('invalid or expired setup code');
+    await expect.poll(() => adminPage.textContent('#setup-form .error'), WAIT).toContain('Mã thiết lập sai hoặc đã hết hạn.');
     errors.take(); // the refused attempt's 403 is the browser's own resource error line, expected here
     await adminPage.fill('#setup-form input[name=code]', rig.setupCode());
     await adminPage.click('#setup-form button[type=submit]');
@@ -116,11 +119,17 @@ describe('guard dashboard in Chromium', () => {
     await guard2.waitForSelector('body[data-stream="up"]', WAIT);
     // Browsers start audio only after a gesture; the login click was one, so no "enable sound" button is needed.
     expect(await guard1.locator('#enable-sound').count()).toBe(0);
-    const v = await rig.lineCross('corridor-a');
+    // The exit gate's line is critical: it sounds until acknowledged.
+    const v = await rig.lineCross('exit-gate');
     for (const p of [guard1, guard2]) await card(p, v.eventId).waitFor(WAIT);
     const c = card(guard1, v.eventId);
     expect(await c.locator('.rule').textContent()).toContain('Vượt vạch');
-    expect(await c.locator('.camera').textContent()).toContain('corridor-a-line');
+    expect(await c.locator('.rule').textContent()).toContain('Nghiêm trọng');
+    // Names, not ids: the camera and the line as the config names them, the ids in the tooltips.
+    expect(await c.locator('.camera').textContent()).toContain(NAMES['exit-gate'].camera);
+    expect(await c.locator('.camera').textContent()).toContain(NAMES['exit-gate'].line);
+    expect(await c.locator('.camera').textContent()).not.toContain('exit-gate-line');
+    expect(await c.locator('.camera .where-line').getAttribute('title')).toBe('exit-gate-line');
     expect(await c.locator('.camera').textContent()).toContain('đi vào');
     expect(await c.locator('.meta').textContent()).toContain('1 người');
     // Shown in the facility's time zone, whatever the browser's own is.
@@ -131,12 +140,15 @@ describe('guard dashboard in Chromium', () => {
     await guard1.waitForSelector('body[data-alarm="on"]', WAIT);
     await expect.poll(async () => Number((await guard1.getAttribute('body', 'data-beeps')) ?? 0), WAIT).toBeGreaterThan(0);
     await screenshot(guard1, 'alerts-desktop-1366');
-    // Muting for the shift silences the sound (the card stays); unmuting brings it back.
+    // Muting (on the server, for this user) silences the sound (the card stays) and shows on the other guard's
+    // screen; unmuting brings it back.
     await guard1.click('#mute');
     await guard1.waitForSelector('body[data-alarm="muted"]', WAIT);
-    expect(await guard1.textContent('.banner-sound')).toContain('Đã tắt tiếng đến');
+    expect(await guard1.textContent('.banner-sound')).toContain('Bạn đã tắt tiếng đến');
+    await guard2.locator('.banner-sound .mute-other[data-user="an"]').waitFor(WAIT);
     await guard1.click('#unmute');
     await guard1.waitForSelector('body[data-alarm="on"]', WAIT);
+    await expect.poll(() => guard2.locator('.mute-other').count(), WAIT).toBe(0);
   });
 
   it('a violation that is still open updates its card in place instead of adding another', async () => {
@@ -151,26 +163,32 @@ describe('guard dashboard in Chromium', () => {
   });
 
   it('acknowledging with a note stops the alarm and the note shows on the second guard’s screen', async () => {
-    const ids = await eventIds(guard1, 'article.alert-card.unacked');
+    const ids = await itemIds(guard1, 'article.review-item.unacked');
     expect(ids.length).toBe(2);
+    // The critical item comes first, whatever arrived later.
+    expect(await guard1.locator('#items article').first().getAttribute('data-severity')).toBe('critical');
     for (const [i, id] of ids.entries()) {
-      const c = card(guard1, id);
+      const c = guard1.locator(`article.review-item[data-item-id="${id}"]`);
       await c.locator('input.note').fill(i === 0 ? 'Đã kiểm tra <b>phòng 12</b>' : '');
       await c.locator('button.ack').click();
-      await c.locator('.acked-by').waitFor(WAIT);
+      // An acknowledged item leaves the open list (on every screen).
+      await c.waitFor({ ...WAIT, state: 'detached' });
     }
     await guard1.waitForSelector('body[data-alarm="off"]', WAIT);
-    const other = card(guard2, ids[0]!).locator('.acked-by');
+    await expect.poll(() => guard2.locator('#items article').count(), WAIT).toBe(0);
+    await guard2.click('#tab-done');
+    const other = guard2.locator(`#items article[data-item-id="${ids[0]}"] .acked-by`);
     await other.waitFor(WAIT);
     const text = await other.textContent();
     expect(text).toContain('Đã xác nhận bởi an');
     // The note is text, never markup.
     expect(text).toContain('Đã kiểm tra <b>phòng 12</b>');
-    expect(await card(guard2, ids[0]!).locator('b').count()).toBe(0);
-    // Acknowledged cards go below unacknowledged ones.
+    expect(await guard2.locator('#items b').count()).toBe(0);
+    // A new alert is on the open tab, on top.
+    await guard2.click('#tab-open');
     const v = await rig.lineCross('exit-gate');
     await card(guard2, v.eventId).waitFor(WAIT);
-    expect(await guard2.locator('#alerts article').first().getAttribute('data-event-id')).toBe(v.eventId);
+    expect(await guard2.locator('#items article').first().getAttribute('data-event-id')).toBe(v.eventId);
   });
 
   it('history filters by type and acknowledgement', async () => {
@@ -185,10 +203,13 @@ describe('guard dashboard in Chromium', () => {
     await guard2.selectOption('#history-filters select[name=acked]', 'false');
     await guard2.click('#history-filters button[type=submit]');
     await expect.poll(() => guard2.locator('#history-rows tr').count(), WAIT).toBe(1);
-    expect(await guard2.textContent('#history-rows tr td:nth-child(2)')).toContain('exit-gate');
-    // A time range is read in the facility's zone (UTC+7 here), whatever the browser's zone: from one minute ago
-    // keeps the rows, up to one minute ago leaves none.
-    const wall = (ms: number) => new Intl.DateTimeFormat('sv-SE', { timeZone: TIMEZONE, dateStyle: 'short', timeStyle: 'short' }).format(ms).replace(' ', 'T');
+    expect(await guard2.textContent('#history-rows tr td:nth-child(2)')).toContain(NAMES['exit-gate'].camera);
+    // A time range is typed as the page shows dates (dd/mm/yyyy hh:mm) and read in the facility's zone (UTC+7 here),
+    // whatever the browser's zone and locale: from one minute ago keeps the rows, up to one minute ago leaves none.
+    const wall = (ms: number) => new Intl.DateTimeFormat('en-GB', { timeZone: TIMEZONE, dateStyle: 'short', timeStyle: 'short' }).format(ms).replace(',', '');
+    await guard2.fill('#history-filters input[name=from]', '31/02/2026 08:00');
+    await guard2.click('#history-filters button[type=submit]');
+    await expect.poll(() => guard2.textContent('#history-filters ~ p.empty'), WAIT).toContain('Ngày giờ không hợp lệ');
     await guard2.fill('#history-filters input[name=from]', wall(Date.now() - 120_000));
     await guard2.click('#history-filters button[type=submit]');
     await expect.poll(() => guard2.locator('#history-rows tr').count(), WAIT).toBe(1);
@@ -227,6 +248,9 @@ describe('guard dashboard in Chromium', () => {
     const painted = await redPixels(guard1.locator('#overlay'));
     expect(painted.width).toBeGreaterThan(0);
     expect(painted.red).toBeGreaterThan(500); // the line and its arrow
+    // Labelled with the names and the arrow's word in Vietnamese, not the ids and "in".
+    expect((await guard1.getAttribute('#overlay', 'data-labels'))?.split('|')).toEqual([NAMES['corridor-b'].zone, 'vào', NAMES['corridor-b'].line]);
+    expect(await guard1.textContent('#camera-title')).toBe(NAMES['corridor-b'].camera);
     await screenshot(guard1, 'camera-overlay-desktop-1366');
   });
 
@@ -251,11 +275,12 @@ describe('guard dashboard in Chromium', () => {
     await card(guard1, v.eventId).waitFor(WAIT);
     expect(await card(guard1, v.eventId).getAttribute('class')).toContain('snoozed');
     // exit-gate's alert is still unacknowledged, so ack it: then only the snoozed one is left, and it is silent.
-    const loud = await eventIds(guard1, 'article.alert-card.unacked:not(.snoozed)');
+    const loud = await itemIds(guard1, 'article.review-item.unacked:not(.snoozed)');
     expect(loud.length).toBeGreaterThan(0);
     for (const id of loud) {
-      await card(guard1, id).locator('button.ack').click();
-      await card(guard1, id).locator('.acked-by').waitFor(WAIT);
+      const c = guard1.locator(`article.review-item[data-item-id="${id}"]`);
+      await c.locator('button.ack').click();
+      await c.waitFor({ ...WAIT, state: 'detached' });
     }
     await guard1.waitForSelector('body[data-alarm="off"]', WAIT);
     await guard1.click('.banner-snooze button');
@@ -266,9 +291,9 @@ describe('guard dashboard in Chromium', () => {
     await guard2.goto('/#/alerts');
     await guard2.waitForSelector('body[data-ready="1"]', WAIT);
     await guard2.click('#lang-switch');
-    await expect.poll(() => guard2.textContent('#nav a[data-nav="alerts"]'), WAIT).toBe('Alerts');
+    await expect.poll(() => guard2.textContent('#nav a[data-nav="alerts"] .nav-label'), WAIT).toBe('Alerts');
     expect(await guard2.getAttribute('html', 'lang')).toBe('en');
-    expect(await guard2.locator('.alert-card .rule').first().textContent()).toMatch(/Line crossed|Gathering/);
+    expect(await guard2.locator('.review-item .rule').first().textContent()).toMatch(/Line crossed|Gathering/);
     await guard2.reload();
     await guard2.waitForSelector('body[data-ready="1"]', WAIT);
     expect(await guard2.textContent('#nav a[data-nav="history"]')).toBe('History');
@@ -281,7 +306,7 @@ describe('guard dashboard in Chromium', () => {
     expect(auditor.url()).toContain('#/audit');
     await auditor.locator('#audit tr').first().waitFor(WAIT);
     const actions = await auditor.locator('#audit tr').evaluateAll((rows: unknown[]) => rows.map((r) => (r as { dataset: { action: string } }).dataset.action));
-    expect(actions).toEqual(expect.arrayContaining(['setup', 'user_add', 'login', 'login_failed', 'ack', 'snooze', 'export']));
+    expect(actions).toEqual(expect.arrayContaining(['setup', 'user_add', 'login', 'login_failed', 'ack_bulk', 'mute', 'unmute', 'snooze', 'export']));
     expect(await auditor.locator('#nav a[data-nav="alerts"]').count()).toBe(0);
     expect(await auditor.locator('#enable-sound').count()).toBe(0);
     await screenshot(auditor, 'audit-desktop-1366');

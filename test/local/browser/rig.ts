@@ -22,29 +22,39 @@ import { VTEST_AVI, readVideoFrames } from '../../support/video-frames.js';
 export const epochNow = (): number => performance.timeOrigin + performance.now();
 
 export const CAMERAS = ['corridor-a', 'corridor-b', 'exit-gate', 'yard'] as const;
+/** What guards read for each camera (and its line and zone); the exit gate's line is critical, the others warnings. */
+export const NAMES: Readonly<Record<(typeof CAMERAS)[number], { camera: string; line: string; zone: string }>> = {
+  'corridor-a': { camera: 'Hành lang tầng 2 - dãy A', line: 'Giữa hành lang A', zone: 'Chiếu nghỉ A' },
+  'corridor-b': { camera: 'Hành lang tầng 2 - dãy B', line: 'Giữa hành lang B', zone: 'Chiếu nghỉ B' },
+  'exit-gate': { camera: 'Cổng ra', line: 'Lối ra cổng chính', zone: 'Sân trước cổng' },
+  yard: { camera: 'Sân trong', line: 'Giữa sân', zone: 'Góc sân' },
+};
 export const TIMEZONE = 'Asia/Ho_Chi_Minh';
 const W = 768;
 const H = 576;
 
-/** Four cameras on the demo clip (never started: the rig feeds violations itself), each with a line and a zone. */
-function configYaml(dir: string): string {
+/**
+ * Four cameras on the demo clip (never started: the rig feeds violations itself), each with a named line and zone;
+ * `local` adds keys to the `local` section (e.g. `escalate_after_min: 1`).
+ */
+function configYaml(dir: string, local: string): string {
   const cams = CAMERAS.map(
-    (id, i) => `  - id: ${id}
-    name: "Camera ${i + 1} / ${id}"
+    (id) => `  - id: ${id}
+    name: "${NAMES[id].camera}"
     source: { file: ${VTEST_AVI} }
     detect: { fps: 5, width: ${W}, height: ${H} }
     size: [${W}, ${H}]
     rules:
       lines:
-        - { id: ${id}-line, points: [[380, 150], [380, 560]], direction: in }
+        - { id: ${id}-line, name: "${NAMES[id].line}", points: [[380, 150], [380, 560]], direction: in${id === 'exit-gate' ? ', severity: critical' : ''} }
       zones:
-        - { id: ${id}-zone, polygon: [[40, 300], [300, 300], [300, 560], [40, 560]], intrusion: true }
+        - { id: ${id}-zone, name: "${NAMES[id].zone}", polygon: [[40, 300], [300, 300], [300, 560], [40, 560]], intrusion: true }
       gathering: { zone: whole-frame, max_people: 3 }`,
   );
   return `facility: { id: test-01, name: "Khu cách ly thử", timezone: ${TIMEZONE} }
 hub: { url: embedded }
 storage: { dir: ${dir}/data }
-local: { listen: "127.0.0.1:8080", tls: "off", language: vi }
+local: { listen: "127.0.0.1:8080", tls: "off", language: vi${local ? `, ${local}` : ''} }
 cameras:
 ${cams.join('\n')}
 `;
@@ -69,10 +79,10 @@ export interface Rig {
   stop(): Promise<void>;
 }
 
-export async function startRig(): Promise<Rig> {
+export async function startRig(opts: { local?: string } = {}): Promise<Rig> {
   const dir = mkdtempSync(join(tmpdir(), 'qmon-dash-'));
   const file = join(dir, 'qmon.yaml');
-  writeFileSync(file, configYaml(dir));
+  writeFileSync(file, configYaml(dir, opts.local ?? ''));
   const config = await loadConfig(file);
   const store = Store.open({ dir: config.storage.dir, clock: systemClock, logger: silentLogger() });
   const { frames } = await readVideoFrames(VTEST_AVI, [120, 400]);
@@ -137,12 +147,13 @@ export async function startRig(): Promise<Rig> {
   });
   const { url } = await server.start(0);
 
+  let shots = 0;
   async function snapshotFor(ev: RuleEvent): Promise<SnapshotRef | null> {
-    const id = lifecycle.revisionFor(ev);
-    if (!id) return null;
+    if (ev.phase === 'end') return null;
+    shots++;
     // The whole frame (no crop): the rig's boxes are rough, and a guard-like picture matters more here than the crop.
-    const shot = await renderSnapshot({ frame: frame(id.rev, ev.cameraId), people: [], faces: [], others: people });
-    const name = snapshotFileName(id.eventId, id.rev);
+    const shot = await renderSnapshot({ frame: frame(shots, ev.cameraId), people: [], faces: [], others: people });
+    const name = snapshotFileName(`rig-${ev.cameraId}`, shots);
     await writeSnapshotAtomic(join(config.storage.dir, SNAPSHOT_DIR), name, shot.jpeg);
     return toSnapshotRef(shot, `${SNAPSHOT_DIR}/${name}`);
   }
@@ -163,7 +174,10 @@ export async function startRig(): Promise<Rig> {
       return m[1]!;
     },
     lineCross: async (camera, opts = {}) => {
+      // As the rule engine does: the line's configured severity goes on its events.
+      const line = config.cameras.find((c) => c.id === camera)?.rules.lines[0];
       const ev: RuleEvent = {
+        ...(line?.severity && { severity: line.severity }),
         ...base(camera, opts.wallTs ?? Date.now()),
         type: 'line_cross',
         phase: 'instant',

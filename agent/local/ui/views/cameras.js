@@ -1,20 +1,21 @@
 // Cameras: a grid of state + preview (refreshed while shown), and one camera's view with its configured lines
-// (arrow towards "in") and zones drawn on a canvas over the current frame, plus the snooze form.
+// (arrow towards "in") and zones drawn on a canvas over the current frame, plus the snooze form. Cameras, lines and
+// zones are shown by name; their ids are in the tooltips.
 
 import { get, post } from '../api.js';
-import { h, fmtTime } from '../dom.js';
-import { t, currentLang } from '../i18n.js';
-import { isSnoozed, refreshSnoozes } from '../alerts-store.js';
+import { h } from '../dom.js';
+import { fmtTime } from '../format.js';
+import { t, codeLabel, errorText } from '../i18n.js';
+import { isSnoozed, refreshSnoozes } from '../review-store.js';
 import { drawOverlay } from './overlay.js';
 
 const PREVIEW_REFRESH_MS = 10_000;
 
 const previewUrl = (id) => `/api/cameras/${encodeURIComponent(id)}/preview.jpg?t=${Date.now()}`;
-const camList = (data) => (Array.isArray(data) ? data : (data?.cameras ?? []));
-const camId = (c) => c.id ?? c.camera_id;
+const camList = (data) => data?.cameras ?? [];
 
-function preview(id) {
-  const img = h('img', { class: 'preview', alt: id, src: previewUrl(id) });
+function preview(c) {
+  const img = h('img', { class: 'preview', alt: c.name ?? c.id, src: previewUrl(c.id) });
   const none = h('div', { class: 'preview none', hidden: true }, t('cam.noPreview'));
   img.addEventListener('error', () => ((img.hidden = true), (none.hidden = false)));
   img.addEventListener('load', () => ((img.hidden = false), (none.hidden = true)));
@@ -22,15 +23,14 @@ function preview(id) {
 }
 
 function stateLine(c) {
-  const lang = currentLang();
   const state = c.state ?? 'offline';
   return h(
     'p',
     { class: 'cam-state' },
-    h('span', { class: `state state-${state}` }, t(`cam.state.${state}`)),
-    c.reason ? ` — ${c.reason}` : '',
-    c.since ? ` · ${t('cam.since', { at: fmtTime(c.since, lang) })}` : '',
-    c.quality ? ` · ${t('cam.quality', { q: t(`q.${c.quality}`) })}` : '',
+    h('span', { class: `state state-${state}` }, codeLabel('cam.state', state)),
+    c.reason ? h('span', { class: 'reason', title: c.reason }, ` — ${codeLabel('reason', c.reason)}`) : '',
+    c.since ? ` · ${t('cam.since', { at: fmtTime(c.since) })}` : '',
+    c.quality ? ` · ${t('cam.quality', { q: codeLabel('q', c.quality) })}` : '',
   );
 }
 
@@ -41,11 +41,11 @@ export function renderCameras(main) {
   const lines = new Map(); // camera id → its state line, replaced when the stream says the state changed
   const onCamera = (e) => {
     const c = e.detail;
-    const old = lines.get(camId(c ?? {}));
+    const old = lines.get(c?.id);
     if (!old) return;
     const fresh = stateLine(c);
     old.replaceWith(fresh);
-    lines.set(camId(c), fresh);
+    lines.set(c.id, fresh);
     fresh.parentElement.className = tileClass(c);
   };
   window.addEventListener('qmon:camera', onCamera);
@@ -53,39 +53,34 @@ export function renderCameras(main) {
     .then((data) => {
       grid.replaceChildren();
       for (const c of camList(data)) {
-        const id = camId(c);
-        const p = preview(id);
-        imgs.push([id, p.img]);
+        const p = preview(c);
+        imgs.push([c.id, p.img]);
         const line = stateLine(c);
-        lines.set(id, line);
-        grid.append(h('a', { class: tileClass(c), href: `#/cameras/${encodeURIComponent(id)}`, dataset: { camera: id } }, p.img, p.none, h('h2', {}, c.name ?? id), line));
+        lines.set(c.id, line);
+        grid.append(h('a', { class: tileClass(c), href: `#/cameras/${encodeURIComponent(c.id)}`, title: c.id, dataset: { camera: c.id } }, p.img, p.none, h('h2', {}, c.name ?? c.id), line));
       }
     })
-    .catch((e) => grid.replaceChildren(h('p', { class: 'error' }, t('error.generic', { msg: e.message }))));
+    .catch((e) => grid.replaceChildren(h('p', { class: 'error' }, errorText(e))));
   const timer = setInterval(() => imgs.forEach(([id, img]) => (img.src = previewUrl(id))), PREVIEW_REFRESH_MS);
   return () => (clearInterval(timer), window.removeEventListener('qmon:camera', onCamera));
 }
 
-const tileClass = (c) => `cam-tile state-${c.state ?? 'offline'}${c.snooze || isSnoozed(camId(c)) ? ' snoozed' : ''}`;
+const tileClass = (c) => `cam-tile state-${c.state ?? 'offline'}${c.snooze || isSnoozed(c.id) ? ' snoozed' : ''}`;
 
 export function renderCamera(main, id) {
-  const canvas = h('canvas', { class: 'overlay', id: 'overlay' });
-  const img = h('img', { class: 'frame', alt: id });
+  const canvas = h('canvas', { class: 'overlay', id: 'overlay', role: 'img' });
+  const img = h('img', { class: 'frame', alt: '' });
   const stage = h('div', { class: 'overlay-stage' }, img, canvas);
   const info = h('div', { class: 'cam-info' });
-  main.append(
-    h('div', { class: 'view-head' }, h('a', { href: '#/cameras', class: 'back' }, t('cam.back')), h('h1', {}, id)),
-    info,
-    h('h2', {}, t('cam.overlay')),
-    stage,
-    snoozeForm(id),
-  );
+  const title = h('h1', { title: id, id: 'camera-title' }, id);
+  main.append(h('div', { class: 'view-head' }, h('a', { href: '#/cameras', class: 'back' }, t('cam.back')), title), info, h('h2', {}, t('cam.overlay')), stage, snoozeForm(id));
   let geometry = null;
+  const labels = { in: t('overlay.in'), out: t('overlay.out') };
   // Without a frame yet (camera offline) the lines are still drawn, on black at the detect size.
   const redraw = () => {
     if (!geometry) return;
     stage.classList.toggle('no-frame', !img.naturalWidth);
-    drawOverlay(canvas, img, geometry, stage.clientWidth);
+    drawOverlay(canvas, img, geometry, stage.clientWidth, labels);
   };
   img.addEventListener('load', redraw);
   img.addEventListener('error', () => {
@@ -95,11 +90,14 @@ export function renderCamera(main, id) {
   window.addEventListener('resize', redraw);
   get(`/api/cameras/${encodeURIComponent(id)}/overlay`)
     .then((g) => ((geometry = g), redraw()))
-    .catch((e) => info.append(h('p', { class: 'error' }, t('error.generic', { msg: e.message }))));
+    .catch((e) => info.append(h('p', { class: 'error' }, errorText(e))));
   get('/api/cameras')
     .then((data) => {
-      const c = camList(data).find((x) => camId(x) === id);
-      if (c) info.prepend(stateLine(c));
+      const c = camList(data).find((x) => x.id === id);
+      if (!c) return;
+      title.textContent = c.name ?? c.id;
+      img.alt = c.name ?? c.id;
+      info.prepend(stateLine(c));
     })
     .catch(() => {});
   img.src = previewUrl(id);
@@ -116,7 +114,7 @@ function snoozeForm(id) {
     { class: 'panel snooze-form', id: 'snooze-form' },
     h('h2', {}, t('snooze.title')),
     h('label', { class: 'field' }, h('span', {}, t('snooze.duration')), minutes),
-    h('label', { class: 'field' }, h('span', {}, t('snooze.reason')), reason),
+    h('label', { class: 'field' }, h('span', {}, t('snooze.reasonLabel')), reason),
     h('button', { type: 'submit', class: 'primary' }, t('snooze.submit')),
     msg,
   );
@@ -128,7 +126,7 @@ function snoozeForm(id) {
       reason.value = '';
       await refreshSnoozes();
     } catch (x) {
-      msg.textContent = t('error.generic', { msg: x.message });
+      msg.textContent = errorText(x);
     }
   });
   return form;

@@ -2,7 +2,7 @@
 
 import { post, ApiError } from '../api.js';
 import { h, clear } from '../dom.js';
-import { t, setLang, currentLang } from '../i18n.js';
+import { t, setLang, currentLang, errorText } from '../i18n.js';
 
 function field(label, input) {
   return h('label', { class: 'field' }, h('span', {}, label), input);
@@ -32,7 +32,7 @@ export function renderLogin(main, done) {
     try {
       done(await post('/api/session', { username: user.value, password: pass.value }));
     } catch (err) {
-      msg.textContent = err instanceof ApiError && err.status === 429 ? t('login.locked') : err instanceof ApiError && err.status === 401 ? t('login.failed') : t('error.generic', { msg: err.message });
+      msg.textContent = err instanceof ApiError && err.status === 429 ? t('login.locked') : err instanceof ApiError && err.status === 401 ? t('login.failed') : errorText(err);
     }
   });
   main.append(form);
@@ -62,7 +62,7 @@ export function renderSetup(main, done) {
     try {
       done(await post('/api/setup', { code: code.value.trim(), username: user.value, password: pass.value }));
     } catch (err) {
-      msg.textContent = t('setup.failed', { msg: err.message });
+      msg.textContent = err instanceof ApiError && err.status === 403 ? t('setup.badCode') : t('setup.failed', { msg: errorText(err) });
     }
   });
   main.append(form);

@@ -1,12 +1,13 @@
 // Draws a camera's lines (with an arrow towards the "in" side, and/or "out") and zone polygons on a canvas laid over
-// the preview image. Geometry comes in detect-size pixels and is scaled to the image as displayed.
+// the preview image, labelled with their names and the arrows' words in the page's language (`labels`). Geometry
+// comes in detect-size pixels and is scaled to the image as displayed.
 
 const LINE = '#ff3b30';
 const ZONE = '#ffd60a';
 
 const pts = (p) => (Array.isArray(p) ? p.map((q) => (Array.isArray(q) ? q : [q.x, q.y])) : []);
 
-export function drawOverlay(canvas, img, g, maxWidth) {
+export function drawOverlay(canvas, img, g, maxWidth, labels = { in: 'in', out: 'out' }) {
   const srcW = g.width || img.naturalWidth || 640;
   const srcH = g.height || img.naturalHeight || 480;
   const shown = img.naturalWidth > 0 && img.clientWidth > 0;
@@ -26,6 +27,8 @@ export function drawOverlay(canvas, img, g, maxWidth) {
   ctx.font = `${Math.round(14 * u)}px sans-serif`;
   ctx.lineJoin = 'round';
   let shapes = 0;
+  const texts = [];
+  const label = (text, x, y, colour) => (texts.push(text), drawLabel(ctx, text, x, y, colour));
   for (const z of g.zones ?? []) {
     const p = pts(z.polygon ?? z.points).map(([x, y]) => [x * sx, y * sy]);
     if (p.length < 3) continue;
@@ -37,7 +40,7 @@ export function drawOverlay(canvas, img, g, maxWidth) {
     ctx.strokeStyle = ZONE;
     ctx.lineWidth = 2 * u;
     ctx.stroke();
-    label(ctx, `${z.id}`, p[0][0] + 4 * u, p[0][1] + 16 * u, ZONE);
+    label(String(z.name ?? z.id), p[0][0] + 4 * u, p[0][1] + 16 * u, ZONE);
     shapes++;
   }
   for (const l of g.lines ?? []) {
@@ -56,15 +59,18 @@ export function drawOverlay(canvas, img, g, maxWidth) {
     const n = [(b[1] - a[1]) / len, -(b[0] - a[0]) / len];
     const mid = [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
     const dir = l.direction ?? 'both';
-    if (dir === 'in' || dir === 'both') arrow(ctx, mid, n, 'in', u);
-    if (dir === 'out' || dir === 'both') arrow(ctx, mid, [-n[0], -n[1]], 'out', u);
-    label(ctx, `${l.id}`, a[0] + 6 * u, a[1] + 16 * u, LINE);
+    if (dir === 'in' || dir === 'both') arrow(ctx, mid, n, labels.in, u, label);
+    if (dir === 'out' || dir === 'both') arrow(ctx, mid, [-n[0], -n[1]], labels.out, u, label);
+    label(String(l.name ?? l.id), a[0] + 6 * u, a[1] + 16 * u, LINE);
     shapes++;
   }
   canvas.dataset.shapes = String(shapes);
+  // What was written on the picture, for people using a screen reader and for the tests.
+  canvas.dataset.labels = texts.join('|');
+  canvas.setAttribute('aria-label', texts.join(', '));
 }
 
-function arrow(ctx, from, dir, text, u) {
+function arrow(ctx, from, dir, text, u, label) {
   const len = 48 * u;
   const head = 14 * u;
   const tip = [from[0] + dir[0] * len, from[1] + dir[1] * len];
@@ -83,10 +89,10 @@ function arrow(ctx, from, dir, text, u) {
   ctx.closePath();
   ctx.fillStyle = LINE;
   ctx.fill();
-  label(ctx, text, tip[0] + dir[0] * 8 * u - 8 * u, tip[1] + dir[1] * 8 * u + 5 * u, LINE);
+  label(text, tip[0] + dir[0] * 8 * u - 8 * u, tip[1] + dir[1] * 8 * u + 5 * u, LINE);
 }
 
-function label(ctx, text, x, y, colour) {
+function drawLabel(ctx, text, x, y, colour) {
   ctx.lineWidth = 3;
   ctx.strokeStyle = 'rgba(0,0,0,0.8)';
   ctx.strokeText(text, x, y);

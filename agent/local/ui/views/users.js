@@ -3,15 +3,16 @@
 
 import { api, get, post } from '../api.js';
 import { h } from '../dom.js';
-import { t } from '../i18n.js';
+import { fmtTime } from '../format.js';
+import { t, errorText } from '../i18n.js';
 
-const ROLES = ['guard', 'admin', 'auditor'];
-
-export function renderUsers(main) {
+export function renderUsers(main, session) {
+  // The roles are the server's one list (GET /api/session), not a copy kept here.
+  const roles = session.roles;
   const list = h('tbody', { id: 'users' });
   const username = h('input', { name: 'username', required: true, autocomplete: 'off' });
   const password = h('input', { name: 'password', type: 'password', required: true, autocomplete: 'new-password', minlength: '10' });
-  const role = h('select', { name: 'role' }, ...ROLES.map((r) => h('option', { value: r }, t(`role.${r}`))));
+  const role = h('select', { name: 'role' }, ...roles.map((r) => h('option', { value: r }, t(`role.${r}`))));
   const msg = h('p', { role: 'status', id: 'users-msg' });
   const form = h(
     'form',
@@ -34,13 +35,13 @@ export function renderUsers(main) {
       await api('PATCH', `/api/users/${encodeURIComponent(name)}`, body);
       msg.textContent = t('users.changed', { u: name });
     } catch (e) {
-      msg.textContent = t('error.generic', { msg: e.message });
+      msg.textContent = errorText(e);
     }
     load();
   };
 
   const row = (u) => {
-    const roleSel = h('select', { name: 'role', onchange: () => change(u.name, { role: roleSel.value }) }, ...ROLES.map((r) => h('option', { value: r, selected: r === u.role }, t(`role.${r}`))));
+    const roleSel = h('select', { name: 'role', onchange: () => change(u.name, { role: roleSel.value }) }, ...roles.map((r) => h('option', { value: r, selected: r === u.role }, t(`role.${r}`))));
     const pw = h('input', { type: 'password', autocomplete: 'new-password', minlength: '10', placeholder: t('users.newPassword', { u: u.name }) });
     const pwForm = h('form', { class: 'inline' }, pw, h('button', { type: 'submit' }, t('users.setPassword')));
     pwForm.addEventListener('submit', (e) => {
@@ -50,7 +51,7 @@ export function renderUsers(main) {
     return h(
       'tr',
       { dataset: { user: u.name }, class: u.disabled ? 'disabled' : '' },
-      h('td', {}, u.name, u.disabled ? h('span', { class: 'badge' }, ` ${t('users.disabled')}`) : null),
+      h('td', {}, u.name, u.disabled ? h('span', { class: 'badge' }, ` ${t('users.disabled')}`) : null, h('small', { class: 'since' }, ` ${t('users.since', { at: fmtTime(u.created_at) })}`)),
       h('td', {}, roleSel),
       h(
         'td',
@@ -64,7 +65,7 @@ export function renderUsers(main) {
   const load = () =>
     get('/api/users')
       .then((d) => list.replaceChildren(...(d?.users ?? []).map(row)))
-      .catch((e) => (msg.textContent = t('error.generic', { msg: e.message })));
+      .catch((e) => (msg.textContent = errorText(e)));
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -75,7 +76,7 @@ export function renderUsers(main) {
       password.value = '';
       load();
     } catch (x) {
-      msg.textContent = t('error.generic', { msg: x.message });
+      msg.textContent = errorText(x);
     }
   });
   load();

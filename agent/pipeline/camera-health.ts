@@ -1,7 +1,7 @@
 import type { CameraSupervisor, CameraState as SupervisorState } from '../camera/index.js';
 import type { CameraHealth, CameraStatus, CameraWork } from '../contract/index.js';
 import type { Clock } from '../shared/clock.js';
-import type { CameraPipelineStats } from './camera-pipeline.js';
+import type { CameraMetrics } from '../shared/camera-metrics.js';
 
 /**
  * Maps the supervisor's states onto the hub contract's (`online | degraded | offline | disabled`). `starting` is
@@ -40,16 +40,16 @@ export class CameraRates {
   /** `overloaded`: the pipeline loses frames and runs below its detect fps; an online camera is then reported degraded. */
   sample(
     id: string,
-    sup: Pick<CameraSupervisor, 'counters' | 'state' | 'quality'>,
-    stats: CameraPipelineStats,
+    sup: Pick<CameraSupervisor, 'state' | 'quality'>,
+    metrics: CameraMetrics,
     lastFrameAt: number | null,
     overloaded = false,
   ): CameraHealth {
     const now = this.clock.now();
     const prev = this.last.get(id);
-    // counters.frames counts every frame ffmpeg delivered, the ones later replaced in the hand-off included.
-    const framesIn = sup.counters.frames;
-    const work = workOf(stats);
+    // Every frame ffmpeg delivered, the ones later replaced in the hand-off included.
+    const framesIn = metrics.decoded;
+    const work = workOf(metrics);
     this.last.set(id, { at: now, frames: framesIn, work });
     const dt = prev ? (now - prev.at) / 1000 : 0;
     const base = toCameraStatus(sup.state, (m) => m)?.state ?? 'offline';
@@ -70,10 +70,9 @@ export class CameraRates {
 
 const answered = (w: CameraWork): number => w.inferences + w.gated;
 
-function workOf(s: CameraPipelineStats): CameraWork {
-  // Frames lost in the hand-off never reached the step; they are frames of the camera all the same.
-  const frames = s.frames + s.dropped - s.skipped;
-  return { frames, inferences: s.inferences, regions: s.regions, gated: s.gated, stationarySkipped: s.stationarySkipped, dropped: s.dropped };
+/** The heartbeat's `work{}` read off the camera's counters: `frames` are those ffmpeg delivered. */
+export function workOf(m: CameraMetrics): CameraWork {
+  return { frames: m.decoded, inferences: m.inferred, regions: m.regions, gated: m.gated, stationarySkipped: m.stationarySkipped, dropped: m.droppedTotal() };
 }
 
 function diff(a: CameraWork, b: CameraWork): CameraWork {

@@ -4,7 +4,11 @@
  */
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { CameraPreviews, PREVIEW_MAX_AGE_MS } from '../../agent/app/previews.js';
+import { CameraPreviews, PREVIEW_MAX_AGE_MS } from '../../agent/pipeline/previews.js';
+import { renderPicture } from '../../agent/pipeline/pictures/render.js';
+import type { PictureJob } from '../../agent/pipeline/pictures/jobs.js';
+import type { PictureResult } from '../../agent/pipeline/pictures/queue.js';
+import type { FaceFinder } from '../../agent/events/index.js';
 import type { Box, Detections, Frame } from '../../agent/shared/types.js';
 
 const W = 160;
@@ -35,13 +39,19 @@ async function detail(jpeg: Buffer, x1: number, y1: number, x2: number, y2: numb
   return sum / n;
 }
 
+/** The snapshot worker's own render, run in-process with `finder` as its face detector. */
+const maker =
+  (finder: FaceFinder) =>
+  async (job: PictureJob): Promise<PictureResult> => ({ outcome: 'made', reply: await renderPicture(job, finder) });
+
 describe('CameraPreviews', () => {
   it('pixelates the head of every detected person and the faces found, and leaves the rest of the picture', async () => {
     const faces: Box[] = [{ x1: 110, y1: 60, x2: 140, y2: 90 }];
     const checked: Frame[] = [];
     const f = frame(1);
     // Faces in the camera's frame; the encoded preview, searched again before it is handed out, has none left.
-    const previews = new CameraPreviews(() => 0, (fr) => (fr === f ? Promise.resolve(faces) : (checked.push(fr), Promise.resolve([]))));
+    // The job's copy of the frame is the camera's pixels; the check searches the decoded JPEG (other pixels).
+    const previews = new CameraPreviews(() => 0, maker((fr) => (fr.pixels.buffer === f.pixels.buffer ? Promise.resolve(faces) : (checked.push(fr), Promise.resolve([])))));
     previews.offer(f, dets(f));
     const jpeg = (await previews.jpeg('cam'))!;
     expect(checked.length, 'the encoded preview is searched for faces').toBeGreaterThan(0);
@@ -60,10 +70,10 @@ describe('CameraPreviews', () => {
     let encodes = 0;
     const previews = new CameraPreviews(
       () => now,
-      (fr) => {
+      maker((fr) => {
         if (fr.cameraId === 'cam') encodes++; // the camera's frame, not the check of the encoded preview
         return Promise.resolve([]);
-      },
+      }),
     );
     expect(await previews.jpeg('cam')).toBeNull();
     previews.offer(frame(1), dets(frame(1)));
@@ -74,5 +84,21 @@ describe('CameraPreviews', () => {
     now += 1;
     expect(await previews.jpeg('cam')).not.toBe(a);
     expect(encodes).toBe(2);
+  });
+
+  it('keeps showing the previous preview while the worker is too busy to make a new one', async () => {
+    let now = 0;
+    let busy = false;
+    const render = maker(() => Promise.resolve([]));
+    const previews = new CameraPreviews(
+      () => now,
+      (job) => (busy ? Promise.resolve({ outcome: 'skipped', reason: 'queue_full' }) : render(job)),
+    );
+    previews.offer(frame(1), dets(frame(1)));
+    const a = await previews.jpeg('cam');
+    expect(a).not.toBeNull();
+    busy = true;
+    now += PREVIEW_MAX_AGE_MS;
+    expect(await previews.jpeg('cam')).toBe(a);
   });
 });

@@ -8,7 +8,7 @@ import { CameraSupervisor } from '../../agent/camera/index.js';
 import { ViolationLifecycle } from '../../agent/events/index.js';
 import { ManualClock } from '../../agent/shared/clock.js';
 import type { Violation } from '../../agent/shared/types.js';
-import { CameraOfflineAlarm } from '../../agent/app/camera-offline.js';
+import { CameraOfflineAlarm } from '../../agent/pipeline/index.js';
 import { fakeFactory, settle } from '../camera/fake-source.js';
 import { ManualTimers } from '../camera/manual-timers.js';
 

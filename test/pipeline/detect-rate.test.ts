@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DetectRateMonitor } from '../../agent/app/detect-rate.js';
+import { DetectRateMonitor } from '../../agent/pipeline/index.js';
 
 /** Feeds `seconds` of frames at `inFps`, losing every `loseEvery`-th one (0: none). */
 function feed(m: DetectRateMonitor, fromMs: number, seconds: number, inFps: number, loseEvery = 0): { changes: boolean[]; endMs: number } {

@@ -1,22 +1,25 @@
 import { statfsSync } from 'node:fs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { CameraCounters, CameraStateName } from '../camera/index.js';
-import type { CameraVisionStats } from '../vision/index.js';
-import type { CameraPipelineStats } from './camera-pipeline.js';
+import { FRAME_DROP_CAUSES, type CameraMetrics, type PictureOutcome } from '../shared/camera-metrics.js';
 import type { Detections, Frame } from '../shared/types.js';
 
-/** One running camera as the metrics read it, at scrape time. */
+/** One running camera as the metrics read it, at scrape time: its state and its one set of counters. */
 export interface CameraMetricsSource {
   readonly id: string;
-  readonly state: CameraStateName;
-  readonly counters: Readonly<CameraCounters>;
-  readonly pipeline: Readonly<CameraPipelineStats>;
+  /** The supervisor's state name (`starting`, `online`, `degraded`, `offline`, `stopped`). */
+  readonly state: string;
+  readonly metrics: CameraMetrics;
 }
 
 /** Where the numbers come from: read at every scrape, never copied on the frame path. */
 export interface MetricsSources {
   cameras(): Iterable<CameraMetricsSource>;
-  vision(): readonly CameraVisionStats[];
+  /** Frames answered per second over the scheduler's last 10 s, per camera. */
+  detectFps(): readonly { readonly cameraId: string; readonly outputFps: number }[];
+  /** Worker processes and threads started again after one was lost, by worker kind (`person`, `snapshot`). */
+  workerRestarts(): Readonly<Record<string, number>>;
+  /** Pictures waiting for the snapshot worker. */
+  pictureQueue(): number;
   /** Null before the store is open or after it closed. */
   outbox(): { readonly pending: number; readonly sent: number; readonly oldestPendingAt: number | null } | null;
   uplink(): { readonly connected: boolean; readonly hubOnline: boolean | null } | null;
@@ -26,7 +29,8 @@ export interface MetricsSources {
   wall(): number;
 }
 
-const STATES: readonly CameraStateName[] = ['starting', 'online', 'degraded', 'offline', 'stopped'];
+const STATES = ['starting', 'online', 'degraded', 'offline', 'stopped'] as const;
+const OUTCOMES: readonly PictureOutcome[] = ['made', 'failed', 'skipped'];
 
 /** Buckets for one person-detector run, seconds: 5 ms (GPU) to 5 s (an overloaded CPU). */
 const INFERENCE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 5];
@@ -60,15 +64,52 @@ export class AgentMetrics {
         });
       };
     const cameraCounter = perCamera<CameraMetricsSource>(() => sources.cameras(), (c) => c.id);
-    cameraCounter('qmon_camera_frames_in_total', 'Frames received from ffmpeg, across restarts.', (c) => c.counters.frames);
-    cameraCounter('qmon_camera_frames_dropped_total', 'Frames replaced unread because the pipeline was slower than the camera.', (c) => c.counters.dropped);
-    cameraCounter('qmon_camera_frames_lost_total', 'Frames lost anywhere between ffmpeg and the rules (hand-off and scheduler together).', (c) => c.pipeline.dropped);
-    cameraCounter('qmon_camera_detect_regions_total', 'Regions the person detector ran on (regions mode).', (c) => c.pipeline.regions);
-    cameraCounter('qmon_camera_stationary_skipped_total', 'Persons not re-detected because they stood still (regions mode).', (c) => c.pipeline.stationarySkipped);
-    cameraCounter('qmon_camera_reconnects_total', 'Times the camera delivered frames again after an outage.', (c) => c.counters.reconnects);
-    cameraCounter('qmon_camera_stalls_total', 'ffmpeg restarts forced because no frame arrived for stall_s.', (c) => c.counters.stalls);
-    cameraCounter('qmon_camera_restarts_total', 'ffmpeg processes started after the first.', (c) => c.counters.restarts);
-    cameraCounter('qmon_camera_frame_errors_total', 'Frames whose processing failed (logged; the camera goes on).', (c) => c.pipeline.errors);
+    cameraCounter('qmon_camera_frames_in_total', 'Frames received from ffmpeg, across restarts.', (c) => c.metrics.decoded);
+    cameraCounter('qmon_camera_frames_handed_off_total', 'Frames the pipeline took from the decode hand-off.', (c) => c.metrics.handedOff);
+    cameraCounter('qmon_camera_frames_inferred_total', 'Frames a person-detector run answered (whole frame or regions).', (c) => c.metrics.inferred);
+    cameraCounter('qmon_camera_frames_gated_total', 'Frames answered with the previous detections because nothing moved.', (c) => c.metrics.gated);
+    cameraCounter('qmon_camera_detect_regions_total', 'Regions the person detector ran on (regions mode).', (c) => c.metrics.regions);
+    cameraCounter('qmon_camera_stationary_skipped_total', 'Persons not re-detected because they stood still (regions mode).', (c) => c.metrics.stationarySkipped);
+    cameraCounter('qmon_camera_reconnects_total', 'Times the camera delivered frames again after an outage.', (c) => c.metrics.reconnects);
+    cameraCounter('qmon_camera_stalls_total', 'ffmpeg restarts forced because no frame arrived for stall_s.', (c) => c.metrics.stalls);
+    cameraCounter('qmon_camera_restarts_total', 'ffmpeg processes started after the first.', (c) => c.metrics.restarts);
+    cameraCounter('qmon_camera_frame_errors_total', 'Frames whose processing failed and revisions the store refused (logged; the camera goes on).', (c) => c.metrics.errors);
+    cameraCounter('qmon_camera_pictures_deferred_total', 'Violation pictures that waited because the snapshot worker was busy.', (c) => c.metrics.picturesDeferred);
+    new Counter({
+      name: 'qmon_camera_frames_dropped_total',
+      help: 'Frames lost between ffmpeg and the rules, by cause: handoff (replaced unread), scheduler (replaced before the detector ran), budget (left out by the overload policy).',
+      labelNames: ['camera', 'cause'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const c of sources.cameras()) for (const cause of FRAME_DROP_CAUSES) this.inc({ camera: c.id, cause }, c.metrics.dropped[cause]);
+      },
+    });
+    new Counter({
+      name: 'qmon_camera_pictures_total',
+      help: 'Violation pictures asked of the snapshot worker, by outcome (made, failed, skipped); the reason of each is in the store.',
+      labelNames: ['camera', 'outcome'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const c of sources.cameras()) for (const outcome of OUTCOMES) this.inc({ camera: c.id, outcome }, c.metrics.pictures[outcome]);
+      },
+    });
+    new Gauge({
+      name: 'qmon_camera_picture_cpu_seconds',
+      help: 'CPU the snapshot worker spent per violation picture made (render and privacy check), over the last 256: median and 95th percentile.',
+      labelNames: ['camera', 'quantile'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const c of sources.cameras()) {
+          for (const q of [0.5, 0.95]) {
+            const v = c.metrics.pictureCpuMs.quantile(q);
+            if (v !== null) this.set({ camera: c.id, quantile: String(q) }, v / 1000);
+          }
+        }
+      },
+    });
     new Gauge({
       name: 'qmon_camera_state',
       help: 'The camera supervisor state: 1 for the current one.',
@@ -79,10 +120,6 @@ export class AgentMetrics {
         for (const c of sources.cameras()) for (const s of STATES) this.set({ camera: c.id, state: s }, c.state === s ? 1 : 0);
       },
     });
-    const visionCounter = perCamera<CameraVisionStats>(() => sources.vision(), (v) => v.cameraId);
-    visionCounter('qmon_detect_frames_detected_total', 'Frames the person detector ran on.', (v) => v.detected);
-    visionCounter('qmon_detect_frames_gated_total', 'Frames answered with the previous detections because nothing moved (motion gate).', (v) => v.gated);
-    visionCounter('qmon_detect_frames_dropped_total', 'Frames replaced by a newer one before the detector got to them (overload).', (v) => v.dropped);
     new Gauge({
       name: 'qmon_detect_fps',
       help: 'Frames answered (detected + gated) per second over the last 10 s: the effective detect fps.',
@@ -90,7 +127,25 @@ export class AgentMetrics {
       registers: [r],
       collect() {
         this.reset();
-        for (const v of sources.vision()) this.set({ camera: v.cameraId }, v.outputFps);
+        for (const v of sources.detectFps()) this.set({ camera: v.cameraId }, v.outputFps);
+      },
+    });
+    new Counter({
+      name: 'qmon_worker_restarts_total',
+      help: 'Worker threads (person detection) and processes (snapshot) started again after one was lost.',
+      labelNames: ['worker'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const [worker, n] of Object.entries(sources.workerRestarts())) this.inc({ worker }, n);
+      },
+    });
+    new Gauge({
+      name: 'qmon_picture_queue_length',
+      help: 'Pictures (violations first, then previews) waiting for the snapshot worker.',
+      registers: [r],
+      collect() {
+        this.set(sources.pictureQueue());
       },
     });
     this.inference = new Histogram({

@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AgentMetrics, type CameraMetricsSource, type MetricsSources } from '../../agent/app/metrics.js';
-import { newPipelineStats } from '../../agent/app/frame-step.js';
-import type { CameraVisionStats } from '../../agent/vision/index.js';
+import { AgentMetrics, type CameraMetricsSource, type MetricsSources } from '../../agent/ops/metrics.js';
+import { CameraMetrics } from '../../agent/shared/camera-metrics.js';
 import type { Detections, Frame } from '../../agent/shared/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qmon-metrics-'));
@@ -13,25 +12,20 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const WALL = Date.UTC(2026, 5, 1, 8);
 
 function camera(id: string, frames: number, state: CameraMetricsSource['state']): CameraMetricsSource {
-  return {
-    id,
-    state,
-    counters: { frames, dropped: 3, restarts: 2, stalls: 1, reconnects: 4, overFps: 0 },
-    pipeline: { ...newPipelineStats(), frames, errors: 5 },
-  };
-}
-
-function vision(cameraId: string): CameraVisionStats {
-  return {
-    cameraId, submitted: 100, detected: 60, gated: 30, dropped: 10, errors: 0, inputFps: 5, outputFps: 4.5, detectorFps: 3,
-    droppedShare: 0.1, degraded: true, latencyP50Ms: 40, latencyMaxMs: 90,
-  };
+  const m = new CameraMetrics(id);
+  Object.assign(m, { decoded: frames, handedOff: frames - 3, inferred: 60, gated: 30, restarts: 2, stalls: 1, reconnects: 4, errors: 5, picturesDeferred: 2 });
+  Object.assign(m.dropped, { handoff: 3, scheduler: 10, budget: 1 });
+  Object.assign(m.pictures, { made: 7, failed: 1, skipped: 2 });
+  for (const ms of [20, 30, 40, 200]) m.pictureCpuMs.add(ms);
+  return { id, state, metrics: m };
 }
 
 function sources(over: Partial<MetricsSources> = {}): MetricsSources {
   return {
     cameras: () => [camera('gate-1', 1200, 'online'), camera('ward-2', 7, 'offline')],
-    vision: () => [vision('gate-1')],
+    detectFps: () => [{ cameraId: 'gate-1', outputFps: 4.5 }],
+    workerRestarts: () => ({ person: 1, snapshot: 0 }),
+    pictureQueue: () => 3,
     outbox: () => ({ pending: 2, sent: 1, oldestPendingAt: WALL - 90_000 }),
     uplink: () => ({ connected: true, hubOnline: null }),
     storageDir: dir,
@@ -52,17 +46,36 @@ describe('AgentMetrics (Prometheus text, read from the stages at scrape time)', 
     expect(samples(body, 'qmon_camera_frames_in_total')).toEqual(['qmon_camera_frames_in_total{camera="gate-1"} 1200', 'qmon_camera_frames_in_total{camera="ward-2"} 7']);
     expect(samples(body, 'qmon_camera_reconnects_total')).toContain('qmon_camera_reconnects_total{camera="gate-1"} 4');
     expect(samples(body, 'qmon_camera_stalls_total')).toContain('qmon_camera_stalls_total{camera="gate-1"} 1');
-    expect(samples(body, 'qmon_camera_frames_dropped_total')).toContain('qmon_camera_frames_dropped_total{camera="gate-1"} 3');
+    expect(samples(body, 'qmon_camera_frames_dropped_total').filter((l) => l.includes('gate-1'))).toEqual([
+      'qmon_camera_frames_dropped_total{camera="gate-1",cause="handoff"} 3',
+      'qmon_camera_frames_dropped_total{camera="gate-1",cause="scheduler"} 10',
+      'qmon_camera_frames_dropped_total{camera="gate-1",cause="budget"} 1',
+    ]);
     expect(samples(body, 'qmon_camera_state')).toContain('qmon_camera_state{camera="ward-2",state="offline"} 1');
     expect(samples(body, 'qmon_camera_state')).toContain('qmon_camera_state{camera="ward-2",state="online"} 0');
     expect(body).toMatch(/# TYPE qmon_camera_frames_in_total counter/);
   });
 
-  it('reports detect fps, gated and dropped frames from the vision scheduler', async () => {
+  it('reports detect fps, inferred and gated frames, pictures by outcome with their CPU, worker restarts and the picture queue', async () => {
     const { body } = await new AgentMetrics(sources()).render();
     expect(samples(body, 'qmon_detect_fps')).toEqual(['qmon_detect_fps{camera="gate-1"} 4.5']);
-    expect(samples(body, 'qmon_detect_frames_gated_total')).toEqual(['qmon_detect_frames_gated_total{camera="gate-1"} 30']);
-    expect(samples(body, 'qmon_detect_frames_dropped_total')).toEqual(['qmon_detect_frames_dropped_total{camera="gate-1"} 10']);
+    expect(samples(body, 'qmon_camera_frames_gated_total')).toContain('qmon_camera_frames_gated_total{camera="gate-1"} 30');
+    expect(samples(body, 'qmon_camera_frames_inferred_total')).toContain('qmon_camera_frames_inferred_total{camera="gate-1"} 60');
+    expect(samples(body, 'qmon_camera_frames_handed_off_total')).toContain('qmon_camera_frames_handed_off_total{camera="gate-1"} 1197');
+    expect(samples(body, 'qmon_camera_pictures_total').filter((l) => l.includes('gate-1'))).toEqual([
+      'qmon_camera_pictures_total{camera="gate-1",outcome="made"} 7',
+      'qmon_camera_pictures_total{camera="gate-1",outcome="failed"} 1',
+      'qmon_camera_pictures_total{camera="gate-1",outcome="skipped"} 2',
+    ]);
+    expect(samples(body, 'qmon_camera_picture_cpu_seconds').filter((l) => l.includes('gate-1'))).toEqual([
+      'qmon_camera_picture_cpu_seconds{camera="gate-1",quantile="0.5"} 0.03',
+      'qmon_camera_picture_cpu_seconds{camera="gate-1",quantile="0.95"} 0.2',
+    ]);
+    expect(samples(body, 'qmon_camera_pictures_deferred_total')).toContain('qmon_camera_pictures_deferred_total{camera="gate-1"} 2');
+    expect(samples(body, 'qmon_worker_restarts_total')).toEqual(['qmon_worker_restarts_total{worker="person"} 1', 'qmon_worker_restarts_total{worker="snapshot"} 0']);
+    expect(samples(body, 'qmon_picture_queue_length')).toEqual(['qmon_picture_queue_length 3']);
+    // One series per fact: the scheduler's old copies of these counts are gone.
+    expect(body).not.toMatch(/qmon_detect_frames_|qmon_camera_frames_lost_total/);
   });
 
   it('reports outbox depth and oldest age, hub state, disk free, process CPU and RSS', async () => {

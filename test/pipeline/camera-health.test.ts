@@ -1,29 +1,28 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CameraRates, cameraStateLine, toCameraStatus } from '../../agent/app/camera-health.js';
-import { newPipelineStats, type CameraPipelineStats } from '../../agent/app/frame-step.js';
-import { CameraSupervisor, type CameraCounters, type CameraState } from '../../agent/camera/index.js';
+import { CameraRates, cameraStateLine, toCameraStatus } from '../../agent/pipeline/camera-health.js';
+import { CameraSupervisor, type CameraState } from '../../agent/camera/index.js';
+import { CameraMetrics } from '../../agent/shared/camera-metrics.js';
 import { silentLogger } from '../../agent/ops/index.js';
 import { tempDir, waitFor } from '../decode/media.js';
 import { ManualClock } from '../../agent/shared/clock.js';
 
-/** The parts of a CameraSupervisor the rates read, with counters the test moves. */
+/** The parts of a CameraSupervisor the rates read. */
 function fakeSupervisor(state: CameraState['state'] = 'online') {
-  const counters: CameraCounters = { frames: 0, dropped: 0, restarts: 0, stalls: 0, reconnects: 0, overFps: 0 };
   return {
-    counters,
     state: { state, reason: state === 'online' ? 'streaming' : 'stalled', since: 0, sinceWall: 0 } satisfies CameraState,
     quality: () => ({ grade: 'fair' as const, reconnects: 1, stalls: 0, overFps: 0, windowS: 3600 }),
   };
 }
 
-const stats = (inferences: number, over: Partial<CameraPipelineStats> = {}): CameraPipelineStats => ({
-  ...newPipelineStats(),
-  frames: inferences,
-  inferences,
-  ...over,
-});
+/** A camera's counters at some moment: `decoded` frames from ffmpeg, `inferred` detector runs, and the rest. */
+function metrics(decoded: number, inferred: number, over: Partial<Pick<CameraMetrics, 'gated' | 'regions' | 'stationarySkipped'>> & { dropped?: Partial<CameraMetrics['dropped']> } = {}): CameraMetrics {
+  const m = new CameraMetrics('a');
+  Object.assign(m, { decoded, inferred, gated: over.gated ?? 0, regions: over.regions ?? 0, stationarySkipped: over.stationarySkipped ?? 0 });
+  Object.assign(m.dropped, over.dropped ?? {});
+  return m;
+}
 
 describe('CameraRates', () => {
   it('reports frame rates in and through the detector since the previous sample, on the injected clock', () => {
@@ -31,12 +30,11 @@ describe('CameraRates', () => {
     const rates = new CameraRates(clock);
     const sup = fakeSupervisor();
     // The first sample has nothing to compare with: rates 0, not a guess.
-    expect(rates.sample('hall', sup, stats(0), 4_000)).toMatchObject({ id: 'hall', state: 'online', fpsIn: 0, fpsDetect: 0, lastFrameAgeS: 1, quality: 'fair' });
+    expect(rates.sample('hall', sup, metrics(0, 0), 4_000)).toMatchObject({ id: 'hall', state: 'online', fpsIn: 0, fpsDetect: 0, lastFrameAgeS: 1, quality: 'fair' });
 
     clock.advance(60_000); // one heartbeat later: 10 fps decoded (a tenth of them dropped latest-wins), 5 fps detected
-    sup.counters.frames += 600; // every frame ffmpeg delivered, the dropped ones included
-    sup.counters.dropped += 60;
-    const h = rates.sample('hall', sup, stats(300), clock.now() - 250);
+    // Every frame ffmpeg delivered counts, the dropped ones included.
+    const h = rates.sample('hall', sup, metrics(600, 300, { dropped: { handoff: 60 } }), clock.now() - 250);
     expect(h).toMatchObject({ fpsIn: 10, fpsDetect: 5, lastFrameAgeS: 0.3 });
   });
 
@@ -45,21 +43,19 @@ describe('CameraRates', () => {
     const rates = new CameraRates(clock);
     const a = fakeSupervisor();
     const b = fakeSupervisor('offline');
-    rates.sample('a', a, stats(0), null);
-    rates.sample('b', b, stats(0), null);
+    rates.sample('a', a, metrics(0, 0), null);
+    rates.sample('b', b, metrics(0, 0), null);
     clock.advance(10_000);
-    a.counters.frames += 50;
-    expect(rates.sample('a', a, stats(25), clock.now())).toMatchObject({ fpsIn: 5, fpsDetect: 2.5, lastFrameAgeS: 0 });
-    expect(rates.sample('b', b, stats(0), null)).toMatchObject({ state: 'offline', fpsIn: 0, fpsDetect: 0, lastFrameAgeS: null });
+    expect(rates.sample('a', a, metrics(50, 25), clock.now())).toMatchObject({ fpsIn: 5, fpsDetect: 2.5, lastFrameAgeS: 0 });
+    expect(rates.sample('b', b, metrics(0, 0), null)).toMatchObject({ state: 'offline', fpsIn: 0, fpsDetect: 0, lastFrameAgeS: null });
   });
 
   it('gives 0 rather than dividing by zero when two samples come at the same instant', () => {
     const clock = new ManualClock();
     const rates = new CameraRates(clock);
     const sup = fakeSupervisor();
-    rates.sample('a', sup, stats(0), null);
-    sup.counters.frames += 10;
-    expect(rates.sample('a', sup, stats(3), null)).toMatchObject({ fpsIn: 0, fpsDetect: 0 });
+    rates.sample('a', sup, metrics(0, 0), null);
+    expect(rates.sample('a', sup, metrics(10, 3), null)).toMatchObject({ fpsIn: 0, fpsDetect: 0 });
   });
 });
 
@@ -68,11 +64,11 @@ describe('CameraRates: the detector work and overload', () => {
     const clock = new ManualClock();
     const rates = new CameraRates(clock);
     const sup = fakeSupervisor();
-    const first = rates.sample('a', sup, stats(10, { frames: 14, gated: 2, skipped: 2, dropped: 5, regions: 12, stationarySkipped: 3 }), null);
-    // 14 frames reached the step, 3 more were lost in the hand-off before it: 17 frames of the camera.
+    // 17 frames decoded: 3 lost in the hand-off, 2 to the scheduler, 10 detector runs, 2 gated.
+    const first = rates.sample('a', sup, metrics(17, 10, { gated: 2, dropped: { handoff: 3, scheduler: 2 }, regions: 12, stationarySkipped: 3 }), null);
     expect(first.work).toEqual({ frames: 17, inferences: 10, regions: 12, gated: 2, stationarySkipped: 3, dropped: 5 });
     clock.advance(10_000);
-    const next = rates.sample('a', sup, stats(20, { frames: 40, gated: 16, skipped: 2, dropped: 5, regions: 30, stationarySkipped: 3 }), null);
+    const next = rates.sample('a', sup, metrics(43, 20, { gated: 16, dropped: { handoff: 3, scheduler: 2 }, regions: 30, stationarySkipped: 3 }), null);
     expect(next.work).toEqual({ frames: 26, inferences: 10, regions: 18, gated: 14, stationarySkipped: 0, dropped: 0 });
     expect(next.fpsDetect).toBe(2.4); // (10 runs + 14 gated answers) / 10 s
   });
@@ -80,10 +76,10 @@ describe('CameraRates: the detector work and overload', () => {
   it('reports an online camera that is overloaded as degraded (overload), but never turns offline into degraded', () => {
     const clock = new ManualClock();
     const rates = new CameraRates(clock);
-    expect(rates.sample('a', fakeSupervisor(), stats(0), null, true)).toMatchObject({ state: 'degraded', reason: 'overload' });
-    expect(rates.sample('a', fakeSupervisor(), stats(0), null, false)).not.toHaveProperty('reason');
-    expect(rates.sample('b', fakeSupervisor('offline'), stats(0), null, true)).toMatchObject({ state: 'offline' });
-    expect(rates.sample('b', fakeSupervisor('offline'), stats(0), null, true)).not.toHaveProperty('reason');
+    expect(rates.sample('a', fakeSupervisor(), metrics(0, 0), null, true)).toMatchObject({ state: 'degraded', reason: 'overload' });
+    expect(rates.sample('a', fakeSupervisor(), metrics(0, 0), null, false)).not.toHaveProperty('reason');
+    expect(rates.sample('b', fakeSupervisor('offline'), metrics(0, 0), null, true)).toMatchObject({ state: 'offline' });
+    expect(rates.sample('b', fakeSupervisor('offline'), metrics(0, 0), null, true)).not.toHaveProperty('reason');
   });
 });
 

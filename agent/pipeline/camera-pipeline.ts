@@ -1,12 +1,11 @@
 import type { CameraSupervisor } from '../camera/index.js';
+import type { CameraMetrics } from '../shared/camera-metrics.js';
 import { DetectRateMonitor } from './detect-rate.js';
-import { FrameStep, type CameraPipelineStats, type FrameDetector, type FrameStepParts } from './frame-step.js';
-
-export type { CameraPipelineStats };
+import { FrameStep, type FrameDetector, type FrameStepParts } from './frame-step.js';
 
 export interface CameraPipelineParts extends FrameStepParts {
   readonly supervisor: Pick<CameraSupervisor, 'start' | 'stop' | 'frames'>;
-  /** Shared across cameras: motion gate, latest-wins per camera, fair round-robin over one person model. */
+  /** Shared across cameras: motion gate, latest-wins per camera, fair round-robin over the person sessions. */
   readonly vision: FrameDetector;
   /** The camera's configured detect fps: below ~90 % of it while losing frames, the camera is overloaded. */
   readonly detectFps?: number;
@@ -16,15 +15,14 @@ export interface CameraPipelineParts extends FrameStepParts {
 
 /**
  * One camera's frames through the per-frame step (frame-step.ts). The supervisor hands frames over latest-wins, so
- * while the detector is busy older frames are dropped rather than queued; each one dropped there shows as a gap in
- * the supervisor's `seq` and is counted in `stats.dropped`.
+ * while the detector is busy older frames are dropped rather than queued (the supervisor counts them, as the
+ * `handoff` cause); each frame taken here is `handedOff`.
  */
 export class CameraPipeline {
   /** Monotonic time of the newest frame seen, for the heartbeat's frame age. */
   lastFrameAt: number | null = null;
   private readonly step: FrameStep;
   private readonly rate: DetectRateMonitor | null;
-  private lastSeq: number | null = null;
   private loop: Promise<void> | null = null;
 
   constructor(private readonly p: CameraPipelineParts) {
@@ -32,13 +30,18 @@ export class CameraPipeline {
     this.rate = p.detectFps ? new DetectRateMonitor({ fps: p.detectFps }) : null;
   }
 
-  get stats(): CameraPipelineStats {
-    return this.step.stats;
+  get metrics(): CameraMetrics {
+    return this.p.metrics;
   }
 
   /** True while the camera loses frames inside the agent and is answered below its configured detect fps. */
   get overloaded(): boolean {
     return this.rate?.overloaded ?? false;
+  }
+
+  /** Frames answered per second over the last minute (0 before the first). */
+  effectiveFps(now: number): number {
+    return this.rate?.effectiveFps(now) ?? 0;
   }
 
   start(): void {
@@ -53,17 +56,13 @@ export class CameraPipeline {
   }
 
   private async run(): Promise<void> {
-    const s = this.step.stats;
+    const m = this.p.metrics;
     for await (const frame of this.p.supervisor.frames()) {
       this.lastFrameAt = frame.ts;
-      // The supervisor numbers frames per camera across restarts; a gap is frames its mailbox replaced unread.
-      const gap = this.lastSeq === null ? 0 : frame.seq - this.lastSeq - 1;
-      this.lastSeq = frame.seq;
-      const before = { dropped: s.dropped, answered: s.inferences + s.gated };
-      this.step.countLostBefore(gap);
+      m.handedOff++;
+      const before = { dropped: m.droppedTotal(), answered: m.answered() };
       await this.step.process(frame);
-      const answered = s.inferences + s.gated > before.answered;
-      if (this.rate?.note(frame.ts, answered, s.dropped - before.dropped)) {
+      if (this.rate?.note(frame.ts, m.answered() > before.answered, m.droppedTotal() - before.dropped)) {
         this.p.onOverload?.(this.rate.overloaded, this.rate.effectiveFps(frame.ts));
       }
     }

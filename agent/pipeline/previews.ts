@@ -1,30 +1,32 @@
-import { renderSnapshot } from '../events/index.js';
 import type { Box, Detections, Frame } from '../shared/types.js';
+import type { PictureJob } from './pictures/jobs.js';
+import type { PictureResult } from './pictures/queue.js';
 
 export const PREVIEW_MAX_AGE_MS = 2000;
+export const PREVIEW_QUALITY = 70;
 
 interface Latest {
   frame: Frame;
   people: readonly Box[];
   jpeg: Buffer | null;
   encodedAt: number;
-  encoding: Promise<Buffer> | null;
+  encoding: Promise<Buffer | null> | null;
 }
 
 /**
  * The dashboard's camera previews: the pipeline hands over its latest frame and person boxes (a reference, no
- * copy: frames are never reused), and a preview is encoded only when someone asks, at most once per camera every
- * 2 s. Encoding is the snapshot renderer on the whole frame: every face found and every person's head region is
- * pixelated before the JPEG encoder sees the pixels, and the encoded preview is searched for faces again (anything
- * found is pixelated too), so no unblurred face leaves the process.
+ * copy: frames are never reused), and a preview is made only when someone asks, at most once per camera every
+ * 2 s, by the snapshot worker at the lowest priority (a violation's picture always goes first): the whole frame with
+ * every face found and every person's head pixelated before encoding, the encoded preview searched for faces again.
+ * When the worker cannot make one now (busy with violations), the previous preview is shown.
  */
 export class CameraPreviews {
   private readonly latest = new Map<string, Latest>();
 
   constructor(
     private readonly now: () => number,
-    /** Faces in a region (null: no face model; head regions are still blurred). */
-    private readonly faceFinder: ((frame: Frame, region: Box) => Promise<readonly Box[]>) | null,
+    /** Makes a picture (the picture queue's `submit`, uncounted per camera: previews are no violation pictures). */
+    private readonly make: (job: PictureJob) => Promise<PictureResult>,
   ) {}
 
   offer(frame: Frame, dets: Detections | null): void {
@@ -43,13 +45,19 @@ export class CameraPreviews {
     return l.encoding;
   }
 
-  private async encode(l: Latest): Promise<Buffer> {
+  private async encode(l: Latest): Promise<Buffer | null> {
     const { frame, people } = l;
-    const faces = this.faceFinder ? await this.faceFinder(frame, { x1: 0, y1: 0, x2: frame.width, y2: frame.height }) : [];
-    const check = this.faceFinder ? { faceCheck: this.faceFinder } : {};
-    const shot = await renderSnapshot({ frame, people: [], faces, others: people, quality: 70, ...check });
-    l.jpeg = shot.jpeg;
+    const r = await this.make({
+      kind: 'preview',
+      cameraId: frame.cameraId,
+      frame: { width: frame.width, height: frame.height, format: frame.format, pixels: frame.pixels },
+      people: [],
+      others: people,
+      quality: PREVIEW_QUALITY,
+    });
+    if (r.outcome !== 'made' || !r.reply.jpeg) return l.jpeg;
+    l.jpeg = Buffer.from(r.reply.jpeg.buffer, r.reply.jpeg.byteOffset, r.reply.jpeg.byteLength);
     l.encodedAt = this.now();
-    return shot.jpeg;
+    return l.jpeg;
   }
 }
