@@ -6,7 +6,9 @@ import path from 'node:path';
 import stageBoundaries from './eslint/stage-boundaries.js';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'models/**', 'data/**', '.cache/**', 'coverage/**'] },
+  // Build output is never linted, wherever it lies: dist/ anywhere (a package's staged tree carries one), deb-out/
+  // (npm run package), test output.
+  { ignores: ['**/dist/**', 'deb-out/**', 'node_modules/**', 'models/**', 'data/**', '.cache/**', 'coverage/**', '.test-out/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -15,7 +15,9 @@ Multicast WS-Discovery reaches only this machine's own subnets (on all interface
 cameras on other VLANs are found with --range (addresses, CIDR blocks or a-b ranges, comma-separated).
 In --range, ADDRESS:PORT names the WS-Discovery UDP port (default 3702: simulators, port forwards), NOT the camera's
 web/ONVIF port; to reach a camera at a known web port, use qmon probe ADDRESS:PORT instead.
-Each device is listed with the address it advertised (XAddrs) and the address its answer came from.
+Each device is listed with the address it advertised (XAddrs) and the address its answer came from. When they
+differ, the probe tries the advertised one first (only a LAN address: private, link-local or this machine's subnets),
+then the one the answer came from, and says which worked; --write writes that one.
 Without --username only the camera clocks are read. Without --password, $${PASSWORD_ENV} is used, else you are asked.
 --check-default-passwords also tries well-known vendor passwords; each wrong try counts towards the camera's lockout.
 Exit status: 0 found and probed, 1 nothing found or some device failed, 2 usage error.
@@ -86,8 +88,9 @@ export async function discoverCommand(argv: string[], io: Io = processIo()): Pro
   }
   io.stderr.write(`found ${found.devices.length} ONVIF device(s)${found.rejected ? `; ignored ${found.rejected} answer(s) that were not valid ProbeMatches` : ''}\n`);
   for (const d of found.devices) {
-    // The address used is picked from what the camera advertised, preferring the one its answer came from: show both.
-    io.stderr.write(`  ${d.address}:${d.port}${d.path}: answered from ${d.from}, advertised ${d.xaddrs.join(' ') || '(no address)'}\n`);
+    // What the camera advertised and where its answer came from can differ (multi-homed, or a changed address): show both.
+    const tries = d.advertised ? `${d.advertised.address}:${d.advertised.port}${d.advertised.path}, then ${d.address}:${d.port}${d.path}` : `${d.address}:${d.port}${d.path}`;
+    io.stderr.write(`  ${tries}: answered from ${d.from}, advertised ${d.xaddrs.join(' ') || '(no address)'}\n`);
   }
   if (found.devices.length === 0) io.stderr.write('nothing answered: check that ONVIF (and "discovery mode") is on in the cameras, and use --range for other subnets\n');
   // ADDRESS:PORT with a port other than WS-Discovery's that got no answer: most likely the camera's web port.
@@ -99,13 +102,16 @@ export async function discoverCommand(argv: string[], io: Io = processIo()): Pro
     );
   }
   if (found.devices.length === 0 && !values.json) return 1;
-  const targets: ProbeTarget[] = found.devices.map((d) => ({
-    address: d.address,
-    port: d.port,
-    path: d.path,
-    endpoint: d.endpoint,
-    ...(d.name !== undefined && { scopeName: d.name }),
-  }));
+  // The advertised address first (where the camera says it is), the one its answer came from as the fallback.
+  const targets: ProbeTarget[] = found.devices.map((d) => {
+    const answered = { address: d.address, port: d.port, path: d.path };
+    return {
+      ...(d.advertised ?? answered),
+      ...(d.advertised !== undefined && { fallback: answered }),
+      endpoint: d.endpoint,
+      ...(d.name !== undefined && { scopeName: d.name }),
+    };
+  });
   const reports = await probeAll(
     targets,
     { ...(values.username !== undefined && { username: values.username }), ...(password !== undefined && { password }), timeoutMs, checkDefaultPasswords: values['check-default-passwords'] ?? false },

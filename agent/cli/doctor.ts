@@ -12,18 +12,19 @@ import { modelChecks } from './doctor/models.js';
 import { dataDirChecks } from './doctor/data-dir.js';
 import { clockCheck } from './doctor/clock.js';
 import { hubCheck } from './doctor/hub.js';
+import { agentCheck, dashboardCheck } from './doctor/agent.js';
 import { cameraChecks } from './doctor/cameras.js';
 import { formatTable } from './doctor/table.js';
-import { readEnvFile } from './doctor/env-file.js';
+import { DEFAULT_ENV_FILE, readEnvFile } from './env-file.js';
 import { UserError } from './user-error.js';
 
 export const DEFAULT_CONFIG = '/etc/qmon/qmon.yaml';
-export const DEFAULT_ENV_FILE = '/etc/qmon/qmon.env';
+export { DEFAULT_ENV_FILE };
 
 const HELP = `usage: qmon doctor [--config FILE] [--environment-file FILE] [--models DIR] [--no-cameras] [--json]
-Checks ffmpeg, the models, the data dir, the clock, the hub and every enabled camera (one frame read from each),
-and prints a fix for each problem. Secrets referenced as env:NAME are read from --environment-file (default ${DEFAULT_ENV_FILE})
-and the environment, as the service does. Run it as the agent's user: sudo -u qmon qmon doctor
+Checks ffmpeg, the models, the data dir, the clock, the hub, the running agent (its /healthz on this machine) and
+every enabled camera (one frame read from each), prints the dashboard's address and a fix for each problem. Secrets referenced as env:NAME are read from --environment-file (default ${DEFAULT_ENV_FILE})
+and the environment, as the service does. Run it as the agent's user (as root: runuser -u qmon -- qmon doctor)
 Exit status: 0 no failures (warnings allowed), 1 something failed, 2 usage error.
 `;
 
@@ -83,6 +84,8 @@ async function runChecks(run: DoctorRun): Promise<CheckResult[]> {
   if (!config) return results;
   results.push(...(await dataDirChecks(config.storage.dir, config.storage.min_free_mb)));
   results.push(await hubCheck(config.hub));
+  results.push(dashboardCheck(config.local));
+  results.push(await agentCheck(config.local, config.facility.id));
   if (run.cameras && ffmpeg.result.status === 'ok') {
     results.push(...(await cameraChecks(config.cameras, { ...(ffmpeg.major !== undefined && { ffmpegMajor: ffmpeg.major }) })));
   }
@@ -94,7 +97,7 @@ async function configCheck(run: DoctorRun): Promise<{ config: AppConfig | null; 
   try {
     env = { ...(await readEnvFile(run.envFile)), ...process.env };
   } catch (e) {
-    return { config: null, result: fail('config', `cannot read ${run.envFile}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, `run as root or the qmon user (sudo -u qmon qmon doctor)`) };
+    return { config: null, result: fail('config', `cannot read ${run.envFile}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, `run as root or the qmon user (as root: runuser -u qmon -- qmon doctor)`) };
   }
   try {
     const config = await loadConfig(run.configFile, { env });

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ApiAccess, isPostgresUrl, type ApiAccessStore } from '../hub/index.js';
 import { openPgStore } from './hub-pg.js';
+import { helpRequested, printHelp } from './help.js';
 import { UserError } from './user-error.js';
 
 export const TOKEN_USAGE = `Usage:
@@ -22,6 +23,7 @@ export async function hubTokenCommand(argv: string[], now: () => number = Date.n
     return verb === undefined ? 2 : 0;
   }
   if (verb !== 'add' && verb !== 'list' && verb !== 'revoke') throw new UserError(`unknown hub token subcommand "${verb.slice(0, 40)}"\n${TOKEN_USAGE}`, 2);
+  if (helpRequested(rest)) return printHelp(TOKEN_USAGE);
   let parsed;
   try {
     parsed = parseArgs({ args: rest, options: { db: { type: 'string' }, tier: { type: 'string' }, scope: { type: 'string' } }, allowPositionals: true });

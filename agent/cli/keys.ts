@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateSigningKey, keyId, parsePrivateKey, publicKeyBase64 } from '../contract/index.js';
+import { helpRequested, printHelp } from './help.js';
 import { UserError } from './user-error.js';
 
 /** Message-signing keys (docs/hub-contract.md, "Signatures"): one command for the facility side and the hub side. */
@@ -37,6 +38,7 @@ export function keysCommand(argv: string[], side: 'facility' | 'hub'): number {
     process.stdout.write(`${usage}\n`);
     return verb === undefined ? 2 : 0;
   }
+  if (helpRequested(rest)) return printHelp(usage);
   let values: { out?: string | undefined; key?: string | undefined };
   try {
     values = parseArgs({ args: rest, options: { out: { type: 'string' }, key: { type: 'string' } }, allowPositionals: false }).values;

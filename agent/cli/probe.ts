@@ -115,8 +115,7 @@ export async function probeAll(targets: readonly ProbeTarget[], run: ProbeRun, i
   let finished = 0;
   const worker = async (): Promise<void> => {
     for (let k = next++; k < targets.length; k = next++) {
-      const t = targets[k]!;
-      const report = await probeDevice(t, {
+      const report = await probeDevice(targets[k]!, {
         ...(run.username !== undefined && { username: run.username }),
         ...(run.password !== undefined && { password: run.password }),
         timeoutMs: run.timeoutMs,
@@ -124,7 +123,8 @@ export async function probeAll(targets: readonly ProbeTarget[], run: ProbeRun, i
       });
       reports[k] = report;
       finished++;
-      io.stderr.write(`probed ${finished}/${targets.length} ${t.address}:${t.port ?? 80}: ${report.error ? report.error.code : 'ok'}\n`);
+      // The address that answered (discovery may have given two: advertised, and where its answer came from).
+      io.stderr.write(`probed ${finished}/${targets.length} ${report.address}:${report.port}: ${report.error ? report.error.code : 'ok'}\n`);
     }
   };
   await Promise.all(Array.from({ length: Math.min(8, targets.length) }, worker));

@@ -10,13 +10,14 @@ import { StoreError } from '../store/index.js';
 import { RuleConfigError } from '../rules/index.js';
 import { LocalServerError } from '../local/index.js';
 import { createLogger, redactText } from '../ops/index.js';
+import { consoleLines, logTarget } from './console.js';
 import { helpRequested, printHelp } from './help.js';
 import { UserError } from './user-error.js';
 
 const USAGE = `usage: qmon run --config FILE [--duration SECONDS] [--log-level LEVEL] [--log-json]
   Run the agent until SIGINT/SIGTERM (or for --duration seconds). SIGHUP reloads the config file.
-  On a terminal: readable lines on the console, the JSON log in DATA_DIR/logs/qmon.jsonl; else (--log-json,
-  a service) the JSON log on stdout.`;
+  Readable lines on stdout, in the facility's time, and the JSON log in DATA_DIR/logs/qmon.jsonl; with --log-json
+  (the service; also under systemd's journal) the JSON log on stdout and the readable lines on stderr.`;
 
 /** Errors a user fixes by changing config or the machine: shown as one line, no stack. */
 const USER_FIXABLE = [ConfigError, FfmpegCheckError, ModelError, StoreError, RuleConfigError, LocalServerError];
@@ -45,18 +46,16 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (duration !== null && !(duration > 0)) throw new UserError(`--duration: expected a number of seconds > 0, got "${values.duration}"`, 2);
 
   const config = await loadConfig(values.config).catch(rethrowUserFixable);
-  // Interactive: readable lines on the terminal, JSON log in a file. Service/CI: JSON on stdout (journald).
-  const interactive = process.stdout.isTTY && !values['log-json'];
+  // A console (terminal or pipe): readable lines, JSON log in a file. The journal: JSON on stdout (console.ts).
+  const interactive = logTarget(values['log-json'] === true) === 'console';
   const logFile = join(config.storage.dir, 'logs', 'qmon.jsonl');
   if (interactive) mkdirSync(join(config.storage.dir, 'logs'), { recursive: true, mode: 0o700 });
   const logger = createLogger({
     level: values['log-level'],
     destination: interactive ? pino.destination({ dest: logFile, append: true, sync: false, mkdir: true, mode: 0o600 }) : undefined,
   });
-  const out = interactive ? process.stdout : process.stderr;
-  const say = (line: string): void => {
-    out.write(`${new Date().toISOString().slice(11, 19)}  ${redactText(line)}\n`);
-  };
+  const line = consoleLines(interactive ? process.stdout : process.stderr, config.facility.timezone);
+  const say = (text: string): void => line(redactText(text));
   for (const w of (await analyseConfig(values.config)).warnings) {
     say(`config warning: ${w.path}: ${w.message}`);
     logger.warn({ path: w.path }, `config warning: ${w.message}`);

@@ -4,19 +4,22 @@ import { hashPassword, isRole, passwordProblem, userNameProblem, ROLES } from '.
 import { createLogger } from '../ops/index.js';
 import { systemClock } from '../shared/clock.js';
 import { Store, StoreError, type UserRole } from '../store/index.js';
+import { DEFAULT_ENV_FILE, serviceEnv } from './env-file.js';
 import { UserError } from './user-error.js';
 
 const HELP = `Usage:
   qmon user add NAME --role guard|admin|auditor --config FILE --password-stdin
       Create a dashboard user; the password (10-256 characters) is read from stdin, e.g.
-      printf '%s' "$PW" | qmon user add an --role guard --config /etc/qmon/qmon.yaml --password-stdin
+      printf '%s' "$PW" | runuser -u qmon -- qmon user add an --role guard --config /etc/qmon/qmon.yaml --password-stdin
   qmon user list --config FILE [--json]
       Every user with role, state and creation time (never the password hashes).
   qmon user passwd NAME --config FILE --password-stdin
       Set a new password (read from stdin); the user's open dashboard sessions end.
   qmon user disable NAME --config FILE      |  qmon user enable NAME --config FILE
       Lock a user out (or let them back in). Works while the agent runs (the store is shared, WAL).
-Every change is written to the dashboard's audit log as done by "(cli)".
+Every change is written to the dashboard's audit log as done by "(cli)". On the box, run it as root or the agent's
+user (runuser -u qmon -- qmon user …): the config's env: secrets are read from --environment-file (default
+${DEFAULT_ENV_FILE}, if it exists) and the environment, as the service does.
 `;
 
 const SUBCOMMANDS = ['add', 'list', 'passwd', 'disable', 'enable'] as const;
@@ -34,6 +37,7 @@ export async function userCommand(argv: string[]): Promise<number> {
         role: { type: 'string' },
         'password-stdin': { type: 'boolean' },
         json: { type: 'boolean' },
+        'environment-file': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -61,7 +65,9 @@ export async function userCommand(argv: string[]): Promise<number> {
   }
   const wantsPassword = sub === 'add' || sub === 'passwd';
   if (wantsPassword && !values['password-stdin']) throw new UserError('--password-stdin is required: the password is read from stdin (never from arguments)', 2);
-  const config = await loadConfig(values.config).catch((e: unknown) => {
+  // The config's env: secrets (camera passwords) must resolve for it to load: from the service's env file, as it does.
+  const env = await serviceEnv(values['environment-file'] ?? DEFAULT_ENV_FILE, 'user', (l) => process.stderr.write(`warning: ${l}\n`));
+  const config = await loadConfig(values.config, { env }).catch((e: unknown) => {
     throw e instanceof ConfigError ? new UserError(e.message) : e;
   });
   let password: string | undefined;

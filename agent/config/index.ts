@@ -4,6 +4,7 @@ export { ConfigError, formatIssue, type ConfigIssue } from './errors.js';
 export { configHash, redactConfig } from './hash.js';
 export { inTimeWindow } from './time-window.js';
 export { EDGE_MARGINS } from './semantic-camera.js';
+export { EMBEDDED_HUB_WARNING } from './semantic.js';
 export { DEFAULT_PERSON_INPUT_SIDE, PERSON_INPUT_SIDES, PERSON_MIN_SCORE_FOR_SIDE, type PersonInputSide } from './schema.js';
 export type {
   AppConfig,

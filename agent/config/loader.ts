@@ -17,6 +17,11 @@ import { makeErrorMap, unknownKeyMessage, type AllowedKeys } from './zod-message
 export interface LoadOptions {
   /** Where `env:NAME` secrets are looked up; defaults to `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Check the file as a facility box's config (`qmon check-config`, `qmon doctor`): settings that are only the
+   * demo's (`hub: embedded`) are warned about. `qmon run` leaves it off, so the demo starts without the warning.
+   */
+  readonly facilityBox?: boolean;
 }
 
 export interface ConfigReport {
@@ -89,7 +94,7 @@ export async function analyseConfig(file: string, opts: LoadOptions = {}): Promi
   if (zod.parsed === undefined) return { errors: sortIssues(zod.errors), warnings: yaml.warnings };
 
   const found = new IssueList();
-  checkSemantics(zod.parsed, found);
+  checkSemantics(zod.parsed, found, { facilityBox: opts.facilityBox ?? false });
   if (found.errors.length > 0) {
     return { errors: sortIssues(place(src, found.errors)), warnings: [...yaml.warnings, ...sortIssues(place(src, found.warnings))] };
   }
@@ -112,9 +117,9 @@ export async function loadConfig(file: string, opts: LoadOptions = {}): Promise<
   return report.config;
 }
 
-/** For `qmon check-config FILE`: errors and warnings as printable lines. */
+/** For `qmon check-config FILE`: errors and warnings as printable lines, checked as a facility box's config by default. */
 export async function checkConfig(file: string, opts: LoadOptions = {}): Promise<CheckResult> {
-  const report = await analyseConfig(file, opts);
+  const report = await analyseConfig(file, { facilityBox: true, ...opts });
   return {
     ok: report.config !== undefined,
     ...(report.config !== undefined && { config: report.config }),

@@ -6,7 +6,7 @@
 import { access, constants, stat } from 'node:fs/promises';
 import { REDACTED } from '../ops/index.js';
 import type { ParsedConfig } from './schema.js';
-import { PERSON_MIN_SCORE_FOR_SIDE, parseHubUrl, parseListen } from './schema.js';
+import { loopbackListen, PERSON_MIN_SCORE_FOR_SIDE, parseHubUrl, parseListen } from './schema.js';
 import type { ParsedCamera, ParsedSource } from './schema-camera.js';
 import type { IssueSink, KeyPath } from './issue-sink.js';
 import { parseSecretRef, readTextFile, resolvePath, resolveSecret, type SecretContext } from './secrets.js';
@@ -221,6 +221,12 @@ async function resolveCamera(cam: ParsedCamera, path: KeyPath, ctx: ResolveConte
   };
 }
 
+function localConfig(local: ParsedConfig['local'], listen: { host: string; port: number }, tls: LocalConfig['tls'], metricsToken: string | undefined): LocalConfig {
+  const { metrics_listen: machineSpec, metrics_token: _tokenRef, ...rest } = local;
+  const machine = loopbackListen(listen, machineSpec);
+  return { ...rest, ...listen, tls, ...(metricsToken !== undefined && { metrics_token: metricsToken }), ...(machine !== null && { metrics_listen: machine }) };
+}
+
 /** The loaded config, or undefined when something could not be resolved (reported to `ctx.sink`). */
 export async function resolveConfig(cfg: ParsedConfig, ctx: ResolveContext): Promise<AppConfig | undefined> {
   const hub = await resolveHub(cfg.hub, ctx);
@@ -238,7 +244,7 @@ export async function resolveConfig(cfg: ParsedConfig, ctx: ResolveContext): Pro
     facility: { ...facility, ...(signingKey !== undefined && { signing_key: signingKey }) },
     hub: { ...hub, ...(hubKey !== undefined && { public_key: hubKey }) },
     storage: { ...cfg.storage, dir: resolvePath(ctx.baseDir, cfg.storage.dir) },
-    local: { ...cfg.local, ...listen, tls: localTls, ...(metricsToken !== undefined ? { metrics_token: metricsToken } : {}) },
+    local: localConfig(cfg.local, listen, localTls, metricsToken),
     models: {
       ...cfg.models,
       person: { input_side: cfg.models.person.input_side, min_score: cfg.models.person.min_score ?? PERSON_MIN_SCORE_FOR_SIDE[cfg.models.person.input_side] },

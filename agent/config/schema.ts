@@ -149,6 +149,20 @@ export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
+/** Listen hosts that answer on 127.0.0.1 themselves: a scraper on the box reaches the dashboard listener there. */
+const ANSWERS_ON_127_0_0_1 = new Set(['127.0.0.1', 'localhost', '0.0.0.0', '::']);
+
+/**
+ * Where this machine reaches `GET /metrics` and `GET /healthz` besides the dashboard listener: `metrics_listen` as
+ * written (`off` = nowhere), else 127.0.0.1 on the dashboard's port when `listen` does not answer on 127.0.0.1
+ * itself (a LAN address refuses 127.0.0.1, and a scrape to the LAN address comes from a LAN address: 401).
+ */
+export function loopbackListen(listen: { host: string; port: number }, metricsListen: string | undefined): { host: string; port: number } | null {
+  if (metricsListen === 'off') return null;
+  if (metricsListen !== undefined) return parseListen(metricsListen) ?? null;
+  return ANSWERS_ON_127_0_0_1.has(listen.host) ? null : { host: '127.0.0.1', port: listen.port };
+}
+
 /** A host name for the `Host` header check: a DNS name or an IP (no port, no scheme). */
 const hostName = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253})$/, {
   error: (iss) => `expected a host name or IP such as qmon-pc.local, got ${describeValue(iss.input)}`,
@@ -182,9 +196,23 @@ export const localSchema = z
     mute_max_min: z.number().int().min(5).max(480).default(60),
     /** Bearer token a Prometheus server off this machine sends for `GET /metrics` (`env:NAME`/`file:PATH`); loopback needs none. */
     metrics_token: text.optional(),
+    /**
+     * A second listener for this machine only (plain HTTP on a loopback address): `GET /metrics` and `GET /healthz`.
+     * `off`, or `host:port` on loopback; unset: 127.0.0.1 on the dashboard's port when `listen` does not answer there.
+     */
+    metrics_listen: z
+      .string()
+      .refine((v) => v === 'off' || isLoopbackHost(parseListen(v)?.host ?? ''), {
+        error: (iss) => `expected off or a loopback host:port such as 127.0.0.1:9464 (plain HTTP, this machine only), got ${describeValue(iss.input)}`,
+      })
+      .optional(),
   })
   .superRefine((local, ctx) => {
     const listen = parseListen(local.listen);
+    const machine = local.metrics_listen === undefined || local.metrics_listen === 'off' ? undefined : parseListen(local.metrics_listen);
+    if (listen && machine && machine.port !== 0 && machine.port === listen.port && (machine.host === listen.host || ANSWERS_ON_127_0_0_1.has(listen.host))) {
+      ctx.addIssue({ code: 'custom', path: ['metrics_listen'], message: `${local.metrics_listen} is taken by local.listen (${local.listen}), which answers this machine already; leave metrics_listen out` });
+    }
     if (listen && local.tls === 'off' && !isLoopbackHost(listen.host)) {
       ctx.addIssue({
         code: 'custom',

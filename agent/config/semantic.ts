@@ -10,7 +10,11 @@ import type { IssueSink } from './issue-sink.js';
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|::1)$/;
 
-export function checkSemantics(cfg: ParsedConfig, sink: IssueSink): void {
+/** The warning for `hub: embedded` on a facility box: the in-process hub is the demo's, and it reports to nobody. */
+export const EMBEDDED_HUB_WARNING =
+  "embedded is the demo's in-process hub: alerts stay on this machine and reach no national hub; a facility box needs the hub's mqtts:// URL (config/README.md, hub)";
+
+export function checkSemantics(cfg: ParsedConfig, sink: IssueSink, opts: { readonly facilityBox?: boolean } = {}): void {
   const seen = new Map<string, number>();
   cfg.cameras.forEach((cam, i) => {
     const first = seen.get(cam.id);
@@ -35,6 +39,7 @@ export function checkSemantics(cfg: ParsedConfig, sink: IssueSink): void {
     }
   }
   if (hub?.mode === 'embedded') {
+    if (opts.facilityBox) sink.warn(['hub', 'url'], EMBEDDED_HUB_WARNING);
     for (const k of ['ca', 'cert', 'key', 'username', 'password'] as const) {
       if (cfg.hub[k] !== undefined) sink.warn(['hub', k], 'ignored with url: embedded');
     }

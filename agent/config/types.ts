@@ -82,6 +82,11 @@ export interface LocalConfig {
   readonly mute_max_min: number;
   /** Resolved secret: `Authorization: Bearer` value that opens `GET /metrics` to non-loopback scrapers. */
   readonly metrics_token?: string;
+  /**
+   * The loopback listener for `/metrics` and `/healthz` (plain HTTP), resolved from `metrics_listen` and `listen`;
+   * absent when the dashboard listener answers on 127.0.0.1 itself or `metrics_listen: off`.
+   */
+  readonly metrics_listen?: { readonly host: string; readonly port: number };
 }
 
 export interface ModelsConfig {

@@ -6,3 +6,5 @@ export type { LocalServerOptions, CameraStateView, HealthSource, CameraDetection
 export { hashPassword, verifyPassword, passwordProblem, userNameProblem, isRole, ROLES, PASSWORD_MIN } from './passwords.js';
 export { csvCell } from './csv.js';
 export { TLS_DIR } from './tls-cert.js';
+export { dashboardUrl, machineUrl } from './urls.js';
+export type { MachineHealth } from './routes-machine.js';

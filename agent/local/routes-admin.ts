@@ -1,6 +1,7 @@
 import { ADMINS, AUDITORS, EVERYONE, type Deps, type Request, type Route } from './context.js';
 import { isoMs } from '../contract/index.js';
 import { HttpError, readJson, sendJson, stringField } from './http.js';
+import { cameraCounts } from './routes-machine.js';
 import { hashPassword, isRole, passwordProblem, userNameProblem, PASSWORD_MAX, ROLES } from './passwords.js';
 import { endMute } from './routes-mute.js';
 
@@ -16,8 +17,7 @@ export const adminRoutes: readonly Route[] = [
 function health({ res }: Request, d: Deps): void {
   const now = d.opts.clock.wall();
   const h = d.opts.health?.();
-  const counts = { online: 0, degraded: 0, offline: 0, disabled: 0, starting: 0 };
-  for (const c of d.opts.cameras) counts[c.enabled ? (d.opts.cameraState?.(c.id)?.state ?? 'starting') : 'disabled']++;
+  const counts = cameraCounts(d);
   const oldest = h?.uplink.oldestPendingAt ?? null;
   sendJson(res, 200, {
     version: d.opts.version,

@@ -5,11 +5,12 @@ import { type Deps, type LocalServerOptions, type Request, type Route } from './
 import { toEventJson } from './event-json.js';
 import { allowedHosts, hostAllowed, originAllowed } from './host-check.js';
 import { HttpError, clientIp, securityHeaders, sendJson } from './http.js';
-import { metricsAllowed } from './metrics-access.js';
 import { Mutes } from './mutes.js';
 import { Names } from './names.js';
+import { LoopbackListener } from './loopback-listener.js';
 import { LoginLimiter } from './rate-limit.js';
 import { adminRoutes } from './routes-admin.js';
+import { serveMachineRoute } from './routes-machine.js';
 import { cameraJson, cameraRoutes } from './routes-cameras.js';
 import { eventRoutes } from './routes-events.js';
 import { muteRoutes } from './routes-mute.js';
@@ -20,6 +21,7 @@ import { SetupCode } from './setup-code.js';
 import { SseHub } from './sse.js';
 import { StaticFiles } from './static.js';
 import { selfSignedCert } from './tls-cert.js';
+import { dashboardUrl } from './urls.js';
 
 /** The dashboard cannot start (port taken, certificate not made): something the operator fixes. */
 export class LocalServerError extends Error {
@@ -38,6 +40,9 @@ const SNOOZE_CHECK_MS = 10_000;
  */
 export class LocalServer {
   private server: Server | null = null;
+  /** `local.metrics_listen`: /metrics and /healthz for this machine, when the dashboard listener does not answer 127.0.0.1. */
+  private loopback: LoopbackListener | null = null;
+  private url = '';
   private readonly deps: Deps;
   private readonly files: StaticFiles;
   private hosts = new Set<string>();
@@ -65,8 +70,11 @@ export class LocalServer {
     this.files = new StaticFiles(opts.uiDir);
   }
 
-  /** Binds `local.listen` (or `port` for tests) and returns the URL; prints the setup code when no admin exists. */
-  async start(port = this.opts.config.port): Promise<{ url: string }> {
+  /**
+   * Binds `local.listen` (or `port` for tests), and `local.metrics_listen` when set; returns the dashboard's URL and
+   * the loopback listener's. Prints the setup code when no admin exists.
+   */
+  async start(port = this.opts.config.port): Promise<{ url: string; loopbackUrl?: string }> {
     const { config } = this.opts;
     const handler = (req: IncomingMessage, res: ServerResponse): void => void this.handle(req, res);
     let server: Server;
@@ -90,8 +98,9 @@ export class LocalServer {
     const addr = server.address();
     const bound = addr && typeof addr === 'object' ? addr.port : port;
     this.hosts = allowedHosts(config.host, bound, config.public_hosts, this.deps.tls);
-    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    const url = `${this.deps.tls ? 'https' : 'http'}://${host}:${bound}/`;
+    const url = dashboardUrl(config, bound);
+    this.url = url;
+    const loopbackUrl = config.metrics_listen ? await this.startLoopback(config.metrics_listen) : undefined;
     if (setupNeeded(this.deps)) {
       const code = this.deps.setup.issue();
       this.opts.say?.(`dashboard no admin yet: open ${url} and create the first admin with the one-time setup code ${code} (valid 30 min)`);
@@ -100,11 +109,27 @@ export class LocalServer {
     for (const id of this.snoozedCameras()) this.deps.snoozed.add(id);
     this.snoozeTimer = setInterval(() => this.checkSnoozes(), SNOOZE_CHECK_MS);
     this.snoozeTimer.unref();
-    return { url };
+    return { url, ...(loopbackUrl !== undefined && { loopbackUrl }) };
+  }
+
+  private async startLoopback(at: { host: string; port: number }): Promise<string> {
+    const listener = new LoopbackListener((path, req, res) => serveMachineRoute(path, req, res, this.deps, this.url), this.opts.logger);
+    let url: string;
+    try {
+      url = await listener.start(at.host, at.port);
+    } catch (e) {
+      await this.stop();
+      throw new LocalServerError(`cannot listen on ${at.host}:${at.port} for /metrics and /healthz (local.metrics_listen; off turns it off): ${(e as Error).message}`);
+    }
+    this.loopback = listener;
+    this.opts.say?.(`dashboard this machine's /metrics and /healthz: ${url}metrics, ${url}healthz (local.metrics_listen)`);
+    return url;
   }
 
   async stop(): Promise<void> {
     if (this.snoozeTimer) clearInterval(this.snoozeTimer);
+    await this.loopback?.stop();
+    this.loopback = null;
     this.deps.sse.stop();
     const server = this.server;
     this.server = null;
@@ -178,20 +203,6 @@ export class LocalServer {
     }
   }
 
-  /** Prometheus scrape: no session, but only from loopback or with the configured bearer token (Host checked before). */
-  private async metrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const source = this.opts.metrics;
-    if (!source) throw new HttpError(404, 'not found');
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method not allowed', { Allow: 'GET, HEAD' });
-    if (!metricsAllowed(req.socket.remoteAddress, req.headers.authorization, this.opts.config.metrics_token)) {
-      throw new HttpError(401, 'metrics need a loopback client or Authorization: Bearer <local.metrics_token>', { 'WWW-Authenticate': 'Bearer' });
-    }
-    const { contentType, body } = await source();
-    const bytes = Buffer.from(body, 'utf8');
-    res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': bytes.length, 'Cache-Control': 'no-store' });
-    res.end(req.method === 'HEAD' ? undefined : bytes);
-  }
-
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!hostAllowed(this.hosts, req.headers.host)) throw new HttpError(421, 'unknown Host');
     const raw = req.url ?? '/';
@@ -203,7 +214,7 @@ export class LocalServer {
       throw new HttpError(400, 'malformed URL');
     }
     const path = url.pathname;
-    if (path === '/metrics') return this.metrics(req, res);
+    if (await serveMachineRoute(path, req, res, this.deps, this.url)) return;
     if (!path.startsWith('/api/')) {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method not allowed', { Allow: 'GET, HEAD' });
       if (!this.files.serve(req, res, path)) throw new HttpError(404, 'not found');

@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { LoadedModel } from './model-registry.js';
+import { disableOrtTelemetry } from './ort-env.js';
 
 /**
  * Intra-op threads for a model: all cores up to 4 (beyond that, small models gain little and
@@ -36,8 +37,12 @@ export function createSession(model: LoadedModel, threads: number): Promise<ort.
   return ort.InferenceSession.create(model.bytes, sessionOptions(threads));
 }
 
-/** The settings every model's session runs with, wherever it runs. */
+/**
+ * The settings every model's session runs with, wherever it runs. Both paths to a session (here and the worker
+ * threads) come through this on the main thread first, so onnxruntime's telemetry is switched off before it starts.
+ */
 export function sessionOptions(threads: number): ort.InferenceSession.SessionOptions {
+  disableOrtTelemetry();
   return {
     intraOpNumThreads: checkThreads(threads),
     interOpNumThreads: 1,

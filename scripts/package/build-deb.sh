@@ -7,6 +7,9 @@ cd "$(dirname "$0")/../.."
 ROOT_DIR=$PWD
 OUT=${QMON_DEB_OUT:-$ROOT_DIR/deb-out}
 STAGE=$OUT/stage
+# The staged tree (~175 MB) is only the .deb's input: removed when the script ends, built or not (dpkg-deb -e and
+# -x give its contents back); left behind, it filled the disk and `npm run check` linted its dist/.
+trap 'rm -rf "$STAGE"' EXIT
 VERSION=$(node -p 'require("./package.json").version')
 PKG=$STAGE/root
 LIB=$PKG/usr/lib/qmon

@@ -30,10 +30,11 @@ function demoCopy(name: string, edit: (yaml: string) => string = (y) => y): stri
 const STACK = /^\s+at .+\(.+:\d+:\d+\)$/m;
 
 describe('qmon check-config', () => {
-  it('accepts the demo config', () => {
+  it('accepts the demo config, warning that its embedded hub reports to no national hub', () => {
     const r = qmon(['check-config', join(REPO, 'config/demo.yaml')]);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/demo\.yaml: ok \(1 camera/);
+    expect(r.out).toMatch(/demo\.yaml: ok \(1 camera, 1 warning\(s\)\)/);
+    expect(r.err).toMatch(/^warning: .*demo\.yaml:\d+:\d+: hub\.url: embedded is the demo's in-process hub: alerts stay on this machine and reach no national hub/m);
   });
 
   it('names file, line, key path and the expected value for a typo, and exits 1 without a stack', () => {
@@ -42,6 +43,18 @@ describe('qmon check-config', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/typo\.yaml:\d+:\d+: cameras\[0\]\.rules\.lines\[0\]\.direktion: unknown key "direktion" \(did you mean "direction"\?/);
     expect(r.err).not.toMatch(STACK);
+  });
+
+  it('reads env: secrets from the service\'s environment file, as the service does (--environment-file)', () => {
+    const file = demoCopy('secrets', (y) => y.replace('  language: en', '  language: en\n  metrics_token: env:QMON_TEST_METRICS_TOKEN'));
+    const without = qmon(['check-config', file, '--environment-file', join(dir, 'no-such.env')]);
+    expect(without.code).toBe(1);
+    expect(without.err).toMatch(/local\.metrics_token: .*QMON_TEST_METRICS_TOKEN/);
+    const envFile = join(dir, 'qmon.env');
+    writeFileSync(envFile, '# secrets\nQMON_TEST_METRICS_TOKEN="s3cret-token"\n', { mode: 0o600 });
+    const withFile = qmon(['check-config', file, '--environment-file', envFile]);
+    expect(withFile.err).not.toContain('s3cret-token');
+    expect(withFile.code, withFile.err).toBe(0);
   });
 
   it('answers a missing file plainly', () => {

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CameraConfig, HubConfig } from '../../agent/config/index.js';
+import { createServer as createHttpServer } from 'node:http';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CameraConfig, HubConfig, LocalConfig } from '../../agent/config/index.js';
 import { ffmpegCheck } from '../../agent/cli/doctor/ffmpeg.js';
 import { modelChecks } from '../../agent/cli/doctor/models.js';
 import { dataDirChecks } from '../../agent/cli/doctor/data-dir.js';
@@ -14,6 +15,8 @@ import { clockCheck, type CommandRunner } from '../../agent/cli/doctor/clock.js'
 import { hubCheck } from '../../agent/cli/doctor/hub.js';
 import { cameraChecks } from '../../agent/cli/doctor/cameras.js';
 import { doctorCommand } from '../../agent/cli/doctor.js';
+import { agentCheck, dashboardCheck } from '../../agent/cli/doctor/agent.js';
+import { startRig, type Rig } from '../local/harness.js';
 import { RtspTestServer } from '../support/rtsp-server.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'qmon-doctor-'));
@@ -80,8 +83,17 @@ describe('doctor: models', () => {
 });
 
 describe('doctor: data dir', () => {
-  it('fails for a missing dir, an unwritable one, one open to other users, and too little free space', async () => {
-    expect((await dataDirChecks(join(tmp, 'missing'), 1))[0]).toMatchObject({ status: 'fail', detail: expect.stringMatching(/does not exist/) as unknown });
+  it('a dir that does not exist yet is fine when the agent can create it at first start: its parent is checked', async () => {
+    const missing = join(tmp, 'missing', 'deeper');
+    const r = await dataDirChecks(missing, 1);
+    expect(r[0]).toMatchObject({ check: 'data dir', status: 'ok', detail: `${missing} does not exist yet: the agent creates it at its first start (${tmp} is writable)` });
+    expect(r.find((c) => c.check === 'free space')?.status).toBe('ok');
+    // Under a parent nobody may write to (root included: /proc/1), it cannot be made: that fails, with the fix.
+    const cannot = await dataDirChecks('/proc/1/qmon-data', 1);
+    expect(cannot).toEqual([expect.objectContaining({ status: 'fail', detail: expect.stringMatching(/^\/proc\/1\/qmon-data does not exist, and uid \d+ cannot create it in \/proc\/1/) as unknown, fix: expect.stringContaining('install -d -o qmon -g qmon -m 0750 /proc/1/qmon-data') as unknown })]);
+  });
+
+  it('fails for an unwritable dir, one open to other users, and too little free space', async () => {
     // Root writes anywhere a mode allows nothing; /proc/1 refuses everyone.
     const unwritable = await dataDirChecks('/proc/1', 1);
     expect(unwritable.find((r) => r.check === 'data dir')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/is not writable/) as unknown });
@@ -138,11 +150,15 @@ describe('doctor: hub', () => {
     expect(r.detail).toMatch(/\(-\d+ day\(s\)\)/);
     expect(r.fix).toMatch(/renew/);
   });
-  it('fails on a closed port, and reports an embedded hub as such', async () => {
+  it('fails on a closed port, and warns about an embedded hub (the demo\'s: a box that reports to nobody is not ok)', async () => {
     const closed = await closedPort();
     expect(await hubCheck(hub({ port: closed, tls: { ca } }))).toMatchObject({ status: 'fail', detail: expect.stringMatching(/ECONNREFUSED/) as unknown });
     expect(await hubCheck(hub({ mode: 'mqtt', port: closed }))).toMatchObject({ status: 'fail' });
-    expect(await hubCheck(hub({ mode: 'embedded' }))).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^embedded/) as unknown });
+    expect(await hubCheck(hub({ mode: 'embedded' }))).toMatchObject({
+      status: 'warn',
+      detail: expect.stringMatching(/^embedded is the demo's in-process hub: alerts .* reach no national hub/) as unknown,
+      fix: expect.stringMatching(/hub\.url/) as unknown,
+    });
   });
 });
 
@@ -186,3 +202,62 @@ describe('qmon doctor --json', () => {
     expect(report.checks.map((c) => c.check)).toEqual(expect.arrayContaining(['ffmpeg', 'clock']));
   }, 60_000);
 });
+
+describe('doctor: the running agent and the dashboard address', () => {
+  let rig: Rig | undefined;
+  afterEach(async () => {
+    await rig?.close();
+    rig = undefined;
+  });
+  const local = (over: Partial<LocalConfig> = {}): LocalConfig => ({
+    listen: '127.0.0.1:8080', host: '127.0.0.1', port: 8080, language: 'en', tls: 'off', public_hosts: [], session_idle_min: 30, session_max_h: 12,
+    review_window_s: 120, shift_h: 12, escalate_after_min: 5, mute_max_min: 60, ...over,
+  });
+
+  it('not running: a warning that says what answers nothing and how to start it', async () => {
+    const port = await closedPort();
+    const r = await agentCheck(local({ listen: `127.0.0.1:${port}`, port }), 'test-01');
+    expect(r).toMatchObject({ check: 'agent', status: 'warn', detail: `not running: nothing answers http://127.0.0.1:${port}/healthz (ECONNREFUSED)`, fix: expect.stringMatching(/^systemctl start qmon/) as unknown });
+  });
+
+  it('running and healthy: ok; with an offline camera: a warning naming it; another facility: a warning', async () => {
+    rig = await startRig();
+    const at = local({ listen: `127.0.0.1:${rig.port}`, port: rig.port });
+    expect(await agentCheck(at, 'test-01')).toMatchObject({ status: 'ok', detail: `running (0.0.0-test), healthy (http://127.0.0.1:${rig.port}/healthz)` });
+    rig.states.set('cam-1', { state: 'offline', reason: 'no frames for 20 s', since: 0, quality: 'unknown' });
+    expect(await agentCheck(at, 'test-01')).toMatchObject({ status: 'warn', detail: 'running (0.0.0-test), with problems: camera cam-1 offline: no frames for 20 s' });
+    expect(await agentCheck(at, 'other-02')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/is a qmon agent of facility test-01, not other-02/) as unknown });
+  });
+
+  it('asks the loopback listener when the dashboard is on a LAN address (127.0.0.2 standing in for one), and HTTPS dashboards too', async () => {
+    rig = await startRig({ local: { host: '127.0.0.2', listen: '127.0.0.2:0', metrics_listen: { host: '127.0.0.1', port: 0 } } });
+    const port = Number(new URL(rig.loopbackUrl!).port);
+    expect(await agentCheck(local({ host: '127.0.0.2', listen: '127.0.0.2:0', port: rig.port, metrics_listen: { host: '127.0.0.1', port } }), 'test-01')).toMatchObject({ status: 'ok' });
+    await rig.close();
+    rig = await startRig({ local: { tls: 'generate' } });
+    expect(await agentCheck(local({ listen: `127.0.0.1:${rig.port}`, port: rig.port, tls: 'generate' }), 'test-01')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringContaining(`https://127.0.0.1:${rig.port}/healthz`) as unknown,
+    });
+  });
+
+  it('something else on the port is not taken for the agent', async () => {
+    const other = createHttpServer((_req, res) => res.end('<html>router login</html>'));
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const port = (other.address() as { port: number }).port;
+    try {
+      expect(await agentCheck(local({ listen: `127.0.0.1:${port}`, port }), 'test-01')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/answered 200, not as a qmon agent/) as unknown });
+    } finally {
+      await new Promise<void>((r) => other.close(() => r()));
+    }
+  });
+
+  it('prints the dashboard URL the guards open: scheme, address, port; the public names; a wildcard as 127.0.0.1 or the first public name', () => {
+    expect(dashboardCheck(local({ listen: '192.168.10.5:8443', host: '192.168.10.5', port: 8443, tls: 'generate', public_hosts: ['qmon-pc.local'] })).detail).toMatch(
+      /^https:\/\/192\.168\.10\.5:8443\/; also by qmon-pc\.local /,
+    );
+    expect(dashboardCheck(local({ listen: '0.0.0.0:8443', host: '0.0.0.0', port: 8443, tls: 'generate', public_hosts: ['qmon-pc.local'] })).detail).toMatch(/^https:\/\/qmon-pc\.local:8443\//);
+    expect(dashboardCheck(local()).detail).toMatch(/^http:\/\/127\.0\.0\.1:8080\//);
+  });
+});
+

@@ -54,6 +54,18 @@ describe('qmon user', () => {
     expect(out.join('')).toContain('qmon user add NAME --role guard|admin|auditor --config FILE --password-stdin');
   });
 
+  it("loads a config whose secrets are env: references from the service's env file, as the service does", () => {
+    // A real box's config names its camera passwords env:NAME; they live in /etc/qmon/qmon.env, not in root's shell.
+    const withSecret = join(dir, 'secret.yaml');
+    writeFileSync(withSecret, readFileSync(config, 'utf8').replace('  language: en', '  language: en\n  metrics_token: env:QMON_TEST_USER_TOKEN'));
+    const missing = qmon(['list', '--config', withSecret, '--environment-file', join(dir, 'none.env')]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/QMON_TEST_USER_TOKEN/);
+    const envFile = join(dir, 'qmon.env');
+    writeFileSync(envFile, 'QMON_TEST_USER_TOKEN=tok-123\n', { mode: 0o600 });
+    expect(qmon(['list', '--config', withSecret, '--environment-file', envFile])).toMatchObject({ code: 0 });
+  });
+
   it('adds users with the password from stdin (Argon2id), lists them without hashes, changes and disables them, audited', { timeout: 120_000 }, async () => {
     expect(qmon(['add', 'boss', '--role', 'admin', '--config', config, '--password-stdin'], 'first admin password\n')).toMatchObject({ code: 0 });
     expect(qmon(['add', 'an', '--role', 'guard', '--config', config, '--password-stdin'], 'guard password 1')).toMatchObject({ code: 0 });

@@ -52,4 +52,30 @@ describe('local', () => {
       expect.stringMatching(/local\.session_idle_min/),
     ]);
   });
+
+  describe('metrics_listen: where this machine reaches /metrics and /healthz', () => {
+    const machine = async (local: string) => (await loadConfig(writeConfig(dir, withLocal(local)), { env: {} })).local.metrics_listen;
+
+    it('is 127.0.0.1 on the dashboard port when listen is a LAN address (127.0.0.1 refuses there), none when listen answers 127.0.0.1', async () => {
+      expect(await machine('  listen: 192.168.10.5:8080\n')).toEqual({ host: '127.0.0.1', port: 8080 });
+      expect(await machine('  listen: "[fd00::5]:8443"\n')).toEqual({ host: '127.0.0.1', port: 8443 });
+      expect(await machine('  listen: 127.0.0.2:8080\n  tls: off\n')).toEqual({ host: '127.0.0.1', port: 8080 });
+      for (const listen of ['127.0.0.1:8080', 'localhost:8080', '0.0.0.0:8443', '"[::]:8443"']) {
+        expect(await machine(`  listen: ${listen}\n`), listen).toBeUndefined();
+      }
+    });
+
+    it('can be set to another loopback address or port, or off', async () => {
+      expect(await machine('  listen: 192.168.10.5:8080\n  metrics_listen: 127.0.0.1:9464\n')).toEqual({ host: '127.0.0.1', port: 9464 });
+      expect(await machine('  listen: 0.0.0.0:8443\n  metrics_listen: "[::1]:9464"\n')).toEqual({ host: '::1', port: 9464 });
+      expect(await machine('  listen: 192.168.10.5:8080\n  metrics_listen: off\n')).toBeUndefined();
+    });
+
+    it("refuses a non-loopback address (plain HTTP, no login) and the dashboard's own address", async () => {
+      const lan = await checkConfig(writeConfig(dir, withLocal('  listen: 192.168.10.5:8080\n  metrics_listen: 192.168.10.5:9464\n')), { env: {} });
+      expect(lan.errors).toEqual([expect.stringMatching(/:\d+:\d+: local\.metrics_listen: expected off or a loopback host:port such as 127\.0\.0\.1:9464 .*got "192\.168\.10\.5:9464"/)]);
+      const same = await checkConfig(writeConfig(dir, withLocal('  listen: 0.0.0.0:8443\n  metrics_listen: 127.0.0.1:8443\n')), { env: {} });
+      expect(same.errors).toEqual([expect.stringMatching(/local\.metrics_listen: 127\.0\.0\.1:8443 is taken by local\.listen \(0\.0\.0\.0:8443\)/)]);
+    });
+  });
 });

@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkConfig, configHash, loadConfig } from '../../agent/config/index.js';
+import { analyseConfig, checkConfig, configHash, loadConfig } from '../../agent/config/index.js';
 import { at, tempDir } from './helpers.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -11,9 +11,15 @@ const VTEST = '/usr/share/doc/opencv-doc/examples/data/vtest.avi';
 
 describe('config/demo.yaml', () => {
   it('loads with no errors or warnings and points at the sample clip', async () => {
+    // As `qmon run` loads it: the demo starts without warnings.
+    expect((await analyseConfig(join(repo, 'config/demo.yaml'))).warnings).toEqual([]);
+    // As `qmon check-config` checks it (a facility box's config): its embedded hub is the demo's, and said so.
     const r = await checkConfig(join(repo, 'config/demo.yaml'));
     expect(r.errors).toEqual([]);
-    expect(r.warnings).toEqual([]);
+    const text = readFileSync(join(repo, 'config/demo.yaml'), 'utf8');
+    expect(r.warnings).toEqual([
+      `${join(repo, 'config/demo.yaml')}:${at(text, 'url: embedded')}: hub.url: embedded is the demo's in-process hub: alerts stay on this machine and reach no national hub; a facility box needs the hub's mqtts:// URL (config/README.md, hub)`,
+    ]);
     expect(r.ok).toBe(true);
     const cfg = r.config!;
     expect(cfg.facility.id).toBe('demo-01');

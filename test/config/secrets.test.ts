@@ -92,11 +92,15 @@ describe('secrets in the loaded config', () => {
   });
 });
 
+// These configs use the embedded hub (helpers.ts BASE): checked as `qmon run` loads them, so the embedded-hub
+// warning of a facility box's check (samples.test.ts) does not hide the one under test.
+const AS_RUN = { env: {}, facilityBox: false } as const;
+
 describe('checkConfig warnings', () => {
   it('a literal password works but is flagged', async () => {
     const text = rtsp('hunter2');
     const file = writeConfig(dir, text);
-    const r = await checkConfig(file, { env: {} });
+    const r = await checkConfig(file, AS_RUN);
     expect(r.ok).toBe(true);
     expect(r.warnings).toEqual([`${file}:${at(text, 'password')}: cameras[0].source.password: literal password in the config file; use env:NAME or file:/path`]);
     expect(r.warnings.join()).not.toContain('hunter2');
@@ -109,7 +113,7 @@ describe('checkConfig warnings', () => {
       '      distancing: { min_distance_m: 1.5 }\n      zones:\n        - id: idle\n          polygon: [[0, 400], [300, 400], [300, 700]]\n      lines:',
     ).replace('[[320, 100], [320, 470]]', '[[640, 200], [640, 700]]');
     const file = writeConfig(dir, text);
-    const r = await checkConfig(file, { env: {} });
+    const r = await checkConfig(file, AS_RUN);
     expect(r.errors).toEqual([]);
     expect(r.warnings).toEqual([
       `${file}:${at(text, 'detect')}: cameras[0].detect: detect size 640x480 has a different shape from size [1280, 720]; the picture will be stretched (people look wider or thinner to the detector)`,

@@ -4,7 +4,7 @@
  */
 import { request } from 'node:http';
 import type { CameraConfig, LocalConfig } from '../../agent/config/index.js';
-import { LocalServer, hashPassword, type CameraStateView } from '../../agent/local/index.js';
+import { LocalServer, hashPassword, type CameraStateView, type HealthSource } from '../../agent/local/index.js';
 import { silentLogger } from '../../agent/ops/index.js';
 import { ManualClock } from '../../agent/shared/clock.js';
 import type { Violation } from '../../agent/shared/types.js';
@@ -45,6 +45,8 @@ export interface Rig {
   readonly clock: ManualClock;
   readonly dir: string;
   readonly port: number;
+  /** The loopback listener for /metrics and /healthz (`local.metrics_listen`), when the config gives one. */
+  readonly loopbackUrl: string | undefined;
   readonly said: string[];
   readonly states: Map<string, CameraStateView>;
   addUser(name: string, role: UserRole): Promise<void>;
@@ -59,6 +61,9 @@ export async function startRig(
     preview?: (id: string) => Promise<Buffer | null>;
     dir?: string;
     metrics?: () => Promise<{ contentType: string; body: string }>;
+    health?: () => HealthSource;
+    /** The dashboard's port (0: any free one). */
+    port?: number;
   } = {},
 ): Promise<Rig> {
   // A given dir (a restart over the same data) belongs to the caller and is not removed.
@@ -80,9 +85,10 @@ export async function startRig(
     cameraState: (id) => states.get(id) ?? null,
     ...(opts.preview && { preview: opts.preview }),
     ...(opts.metrics && { metrics: opts.metrics }),
+    ...(opts.health && { health: opts.health }),
     say: (l) => said.push(l),
   });
-  const { url } = await server.start(0);
+  const { url, loopbackUrl } = await server.start(opts.port ?? 0);
   const port = Number(new URL(url).port);
   return {
     server,
@@ -90,6 +96,7 @@ export async function startRig(
     clock,
     dir: tmp.dir,
     port,
+    loopbackUrl,
     said,
     states,
     addUser: async (name, role) => {

@@ -49,7 +49,7 @@ describe('PictureWorker (a real child process)', () => {
     // Nothing of the agent's environment reaches it but what rendering needs.
     // (Node adds its IPC channel's own NODE_CHANNEL_* variables.)
     const env = readFileSync(`/proc/${w.pid!}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => kv.split('=')[0]!);
-    expect(env.filter((k) => !k.startsWith('NODE_CHANNEL_') && !['PATH', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'TZ', 'QMON_MODELS_DIR'].includes(k))).toEqual([]);
+    expect(env.filter((k) => !k.startsWith('NODE_CHANNEL_') && !['PATH', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'TZ', 'TSX_DISABLE_CACHE', 'QMON_MODELS_DIR'].includes(k))).toEqual([]);
     expect(w.restarts).toBe(0);
   }, 60_000);
 

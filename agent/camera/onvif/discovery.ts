@@ -5,6 +5,7 @@
  * and dropped, never fatal.
  */
 import dgram from 'node:dgram';
+import { isIPv4 } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { silentLogger, type Logger } from '../../ops/index.js';
 import { DEFAULT_DEVICE_PATH } from './device.js';
@@ -13,12 +14,25 @@ import { MAX_DATAGRAM_BYTES, newMessageId, parseProbeReply, PROBE_TYPES, probeMe
 
 export const WS_DISCOVERY_GROUP = '239.255.255.250';
 
-export interface DiscoveredDevice {
-  readonly endpoint: string;
-  /** Host, port and path of the device service picked from XAddrs. */
+/** Where a device service is: host, port and path. */
+export interface ServiceAddress {
   readonly address: string;
   readonly port: number;
   readonly path: string;
+}
+
+export interface DiscoveredDevice extends ServiceAddress {
+  readonly endpoint: string;
+  /** Host (the address the answer came from), port and path of the device service picked from XAddrs. */
+  readonly address: string;
+  readonly port: number;
+  readonly path: string;
+  /**
+   * The device service the device advertised on another host than the one its answer came from (a multi-homed
+   * camera, or one configured with an address other than where it answers), when that host may be followed
+   * (`followable`). The probe tries it first and falls back to `address`.
+   */
+  readonly advertised?: ServiceAddress;
   readonly xaddrs: readonly string[];
   /** Where the answer came from. */
   readonly from: string;
@@ -83,12 +97,44 @@ export function multicastInterfaces(spec: readonly string[] | 'all'): string[] {
   });
 }
 
+/** IPv4 ranges a LAN camera may advertise: private, shared (CGNAT), link-local and loopback. */
+const LAN_RANGES: readonly (readonly [string, number])[] = [
+  ['10.0.0.0', 8],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+  ['100.64.0.0', 10],
+  ['169.254.0.0', 16],
+  ['127.0.0.0', 8],
+];
+
+const v4 = (a: string): number => a.split('.').reduce((n, p) => n * 256 + Number(p), 0);
+const inRange = (addr: string, base: string, bits: number): boolean => bits === 0 || Math.floor(v4(addr) / 2 ** (32 - bits)) === Math.floor(v4(base) / 2 ** (32 - bits));
+
 /**
- * The device-service address to use: an http XAddr at the address the answer came from, else the
- * first http XAddr's port and path at that address. Never another host: anyone on the LAN can answer
- * a probe, and following its XAddrs elsewhere would send our signed logins wherever it pointed.
+ * Whether an advertised host may be probed (with our login) although the answer came from elsewhere: an IPv4
+ * address in a LAN range or in one of this machine's own subnets. Never a name or a public address: anyone on the
+ * LAN can answer a probe, and following its XAddrs off the LAN would send signed logins wherever it pointed.
  */
-function pickXAddr(m: ProbeMatch, from: string): URL | undefined {
+export function followable(host: string): boolean {
+  if (!isIPv4(host)) return false;
+  if (LAN_RANGES.some(([base, bits]) => inRange(host, base, bits))) return true;
+  return Object.values(networkInterfaces()).some((list) =>
+    (list ?? []).some((a) => a.family === 'IPv4' && a.cidr !== null && inRange(host, a.address, Number(a.cidr.split('/')[1]))),
+  );
+}
+
+const service = (u: URL, host = u.hostname): ServiceAddress => ({
+  address: host.replace(/^\[|\]$/g, ''),
+  port: u.port === '' ? 80 : Number(u.port),
+  path: u.pathname === '/' ? DEFAULT_DEVICE_PATH : u.pathname,
+});
+
+/**
+ * The device-service addresses to try: an http XAddr at the address the answer came from (else the first http
+ * XAddr's port and path at that address), and, when the device advertised another host that may be followed, that
+ * one too (tried first by the probe: it is where the camera says it is).
+ */
+function pickXAddrs(m: ProbeMatch, from: string): { answered: ServiceAddress; advertised?: ServiceAddress } | undefined {
   const urls = m.xaddrs.flatMap((x) => {
     try {
       const u = new URL(x);
@@ -97,10 +143,12 @@ function pickXAddr(m: ProbeMatch, from: string): URL | undefined {
       return [];
     }
   });
-  const same = urls.find((u) => u.hostname === from);
-  if (same) return same;
   const first = urls[0];
-  return first ? new URL(`http://${from}:${first.port || '80'}${first.pathname}`) : undefined;
+  if (first === undefined) return undefined;
+  const same = urls.find((u) => u.hostname === from);
+  const answered = same ? service(same) : service(first, from);
+  const elsewhere = same ? undefined : urls.find((u) => followable(u.hostname));
+  return elsewhere ? { answered, advertised: service(elsewhere) } : { answered };
 }
 
 const optional = <K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> =>
@@ -154,13 +202,12 @@ export async function discover(opts: DiscoverOptions): Promise<DiscoverResult> {
       const reply = parseProbeReply(msg);
       if (reply.relatesTo !== undefined && !ids.includes(reply.relatesTo)) throw new Error('answer to another probe');
       for (const m of reply.matches) {
-        const url = pickXAddr(m, rinfo.address);
-        if (url === undefined || found.has(m.endpoint)) continue;
+        const at = pickXAddrs(m, rinfo.address);
+        if (at === undefined || found.has(m.endpoint)) continue;
         const d: DiscoveredDevice = {
           endpoint: m.endpoint,
-          address: url.hostname.replace(/^\[|\]$/g, ''),
-          port: url.port === '' ? 80 : Number(url.port),
-          path: url.pathname === '/' ? DEFAULT_DEVICE_PATH : url.pathname,
+          ...at.answered,
+          ...(at.advertised !== undefined && { advertised: at.advertised }),
           xaddrs: m.xaddrs,
           from: rinfo.address,
           ...optional('name', scopeValue(m.scopes, 'name')),

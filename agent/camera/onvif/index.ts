@@ -4,12 +4,14 @@ export { resolveOnvifStream, type OnvifStreamSource, type ResolveOnvifOptions, t
 export { probeDevice, type ProbeTarget, type ProbeOptions, type ProbeReport, type ProbedProfile, type DefaultPasswordFinding } from './probe.js';
 export {
   discover,
+  followable,
   multicastInterfaces,
   DiscoveryError,
   WS_DISCOVERY_GROUP,
   type DiscoverOptions,
   type DiscoverResult,
   type DiscoveredDevice,
+  type ServiceAddress,
   type DiscoverProgress,
 } from './discovery.js';
 export { parseTargets, TargetSpecError, MAX_TARGETS, WS_DISCOVERY_PORT, type UnicastTarget } from './targets.js';

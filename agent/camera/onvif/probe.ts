@@ -21,7 +21,15 @@ export interface ProbeTarget {
   readonly endpoint?: string;
   /** Name from the discovery scopes (`onvif://www.onvif.org/name/…`). */
   readonly scopeName?: string;
+  /**
+   * Tried when nothing ONVIF answers at `address` (unreachable, timeout, not ONVIF): discovery puts the camera's
+   * advertised XAddr in `address` and the address its answer came from here. The report says which one worked.
+   */
+  readonly fallback?: { readonly address: string; readonly port: number; readonly path: string };
 }
+
+/** Nothing ONVIF at that address: another address of the same device may still work. */
+const NOT_THERE = new Set<OnvifErrorCode>(['unreachable', 'timeout', 'not_onvif']);
 
 export interface ProbeOptions {
   readonly username?: string;
@@ -116,25 +124,57 @@ async function tryDefaults(t: ProbeTarget, o: ProbeOptions): Promise<Pick<ProbeR
   return {};
 }
 
-export async function probeDevice(target: ProbeTarget, opts: ProbeOptions = {}): Promise<ProbeReport> {
-  const report: ProbeReport = {
-    address: target.address,
-    port: target.port ?? 80,
-    path: target.path ?? DEFAULT_DEVICE_PATH,
-    ...(target.endpoint !== undefined && { endpoint: target.endpoint }),
-    ...(target.scopeName !== undefined && { scopeName: target.scopeName }),
+/**
+ * Reads the clock at the target's address, else at its fallback; the device that answered, its clock, and a note
+ * saying which address worked when there was a choice. Throws the first address's error when neither answers.
+ */
+async function reach(target: ProbeTarget, opts: ProbeOptions): Promise<{ at: ProbeTarget; dev: OnvifDevice; clock: CameraClock; note?: string }> {
+  const first = device(target, opts, opts.username, opts.password);
+  const where = (t: { address: string; port?: number }): string => `${t.address}:${t.port ?? 80}`;
+  try {
+    const clock = await first.readClock();
+    const fb = target.fallback;
+    return { at: target, dev: first, clock, ...(fb && { note: `reached at its advertised address ${where(target)} (its discovery answer came from ${fb.address})` }) };
+  } catch (e) {
+    const fb = target.fallback;
+    if (!fb || !isOnvifError(e) || !NOT_THERE.has(e.code)) throw e;
+    const { fallback: _tried, ...rest } = target;
+    const at: ProbeTarget = { ...rest, ...fb };
+    const second = device(at, opts, opts.username, opts.password);
+    try {
+      const clock = await second.readClock();
+      return { at, dev: second, clock, note: `its advertised address ${where(target)} did not answer (${e.code}); reached at ${where(at)}, where its discovery answer came from` };
+    } catch {
+      throw e;
+    }
+  }
+}
+
+function emptyReport(t: ProbeTarget): ProbeReport {
+  return {
+    address: t.address,
+    port: t.port ?? 80,
+    path: t.path ?? DEFAULT_DEVICE_PATH,
+    ...(t.endpoint !== undefined && { endpoint: t.endpoint }),
+    ...(t.scopeName !== undefined && { scopeName: t.scopeName }),
     authenticated: false,
     profiles: [],
     skippedProfiles: [],
     notes: [],
   };
-  const dev = device(target, opts, opts.username, opts.password);
+}
+
+export async function probeDevice(requested: ProbeTarget, opts: ProbeOptions = {}): Promise<ProbeReport> {
+  let reached: Awaited<ReturnType<typeof reach>>;
   try {
-    report.clock = await dev.readClock();
+    reached = await reach(requested, opts);
   } catch (e) {
-    report.error = asError(e);
-    return report;
+    return { ...emptyReport(requested), error: asError(e) };
   }
+  const { at: target, dev } = reached;
+  const report = emptyReport(target);
+  report.clock = reached.clock;
+  if (reached.note !== undefined) report.notes.push(reached.note);
   if (dev.hasCredentials) {
     try {
       report.info = await dev.deviceInformation();

@@ -1,6 +1,6 @@
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
-import type { HubConfig } from '../../config/index.js';
+import { EMBEDDED_HUB_WARNING, type HubConfig } from '../../config/index.js';
 import { fail, ok, warn, type CheckResult } from './check.js';
 
 /** Certificates closer than this to their end are a warning: someone must renew them before the uplink stops. */
@@ -10,7 +10,8 @@ const DAY_MS = 86_400_000;
 /** The hub answers on its port; over mqtts, its certificate verifies against the configured CA and is not about to expire. */
 export async function hubCheck(hub: HubConfig, opts: { timeoutMs?: number; now?: number } = {}): Promise<CheckResult> {
   const name = 'hub';
-  if (hub.mode === 'embedded') return ok(name, 'embedded (the demo hub inside the agent; nothing to reach)');
+  // A box that reports to nobody must not look healthy: the embedded hub is the demo's.
+  if (hub.mode === 'embedded') return warn(name, EMBEDDED_HUB_WARNING, "set hub.url to the provincial hub's mqtts:// URL with hub.ca (ask the hub operator)");
   const host = hub.host ?? '';
   const port = hub.port ?? (hub.mode === 'mqtts' ? 8883 : 1883);
   const where = `${host}:${port}`;

@@ -35,7 +35,7 @@ export interface PictureWorkerOptions {
 }
 
 /** Environment the worker gets: nothing of the agent's secrets (camera passwords live in its environment). */
-const PASSED_ENV = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'TZ'] as const;
+const PASSED_ENV = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'TZ', 'TSX_DISABLE_CACHE'] as const;
 
 export class PictureWorker implements PictureRunner {
   private child: ChildProcess | null = null;

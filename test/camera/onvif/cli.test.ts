@@ -164,6 +164,35 @@ describe('qmon discover', () => {
     expect(c.err()).toMatch(new RegExp(`127\\.0\\.0\\.1:${s.port}/\\S*: answered from 127\\.0\\.0\\.1, advertised http://`));
   });
 
+  it('probes the advertised address first when the answer came from another one, says so, and --write writes it', async () => {
+    // Answers from 127.0.0.1, serves ONVIF only on its advertised 127.0.0.2 (a multi-homed camera): probing where
+    // the answer came from would call it unreachable.
+    const s = await sim({ serial: 'MULTI-1', xaddrHost: '127.0.0.2', httpHost: '127.0.0.2' });
+    const file = join(dir, 'multi.yaml');
+    writeFileSync(file, readFileSync(join(REPO, 'config/demo.yaml'), 'utf8').replace('../data/demo', join(dir, 'data')));
+    const c = io({ SIM_PW: s.password });
+    const code = await discoverCommand(['--unicast-only', '--range', `127.0.0.1:${s.discoveryPort}`, '--wait', '0.3', '-u', 'admin', '--password', 'env:SIM_PW', '--write', file], c);
+    expect(c.err()).toContain(`127.0.0.2:${s.port}/onvif/device_service, then 127.0.0.1:${s.port}/onvif/device_service: answered from 127.0.0.1`);
+    expect(code, c.out() + c.err()).toBe(0);
+    expect(c.err()).toMatch(new RegExp(`probed 1/1 127\\.0\\.0\\.2:${s.port}: ok`));
+    expect(c.out()).toContain(`reached at its advertised address 127.0.0.2:${s.port} (its discovery answer came from 127.0.0.1)`);
+    expect(c.err()).toMatch(/added camera cam-multi-1 \(127\.0\.0\.2:\d+, sub stream\)/);
+    const written = await checkConfig(file, { env: { QMON_CAM_CAM_MULTI_1_PASSWORD: s.password } });
+    expect(written.config?.cameras.find((x) => x.id === 'cam-multi-1')?.source).toMatchObject({ kind: 'onvif', address: '127.0.0.2', port: s.port });
+    expectNoSecret(c);
+  });
+
+  it('falls back to the address the answer came from when the advertised one does not answer, and says so', async () => {
+    // Advertises 127.0.0.3 (nothing there), serves ONVIF where its answer came from.
+    const s = await sim({ xaddrHost: '127.0.0.3' });
+    const c = io({ SIM_PW: s.password });
+    expect(await discoverCommand(['--unicast-only', '--range', `127.0.0.1:${s.discoveryPort}`, '--wait', '0.3', '-u', 'admin', '--password', 'env:SIM_PW', '--json'], c)).toBe(0);
+    const [report] = JSON.parse(c.out()) as { address: string; port: number; notes: string[]; error?: unknown }[];
+    expect(report).toMatchObject({ address: '127.0.0.1', port: s.port });
+    expect(report?.error).toBeUndefined();
+    expect(report?.notes).toContain(`its advertised address 127.0.0.3:${s.port} did not answer (unreachable); reached at 127.0.0.1:${s.port}, where its discovery answer came from`);
+  });
+
   it("explains that --range ADDRESS:PORT is the WS-Discovery port when a camera's web port was typed", async () => {
     const s = await sim();
     const c = io();

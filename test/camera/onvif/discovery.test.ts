@@ -4,7 +4,8 @@
  * interface when this kernel allows joining a group there.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { discover, DiscoveryError, MAX_TARGETS, multicastInterfaces, parseTargets, TargetSpecError, type DiscoverProgress } from '../../../agent/camera/onvif/index.js';
+import { networkInterfaces } from 'node:os';
+import { discover, DiscoveryError, followable, MAX_TARGETS, multicastInterfaces, parseTargets, TargetSpecError, type DiscoverProgress } from '../../../agent/camera/onvif/index.js';
 import { OnvifSimulator, type SimulatorOptions } from './simulator.js';
 
 const sims: OnvifSimulator[] = [];
@@ -51,12 +52,31 @@ describe('discover (unicast)', () => {
     expect(progress.at(-1)).toBe(2);
   });
 
-  it('never takes another host from XAddrs than the one that answered', async () => {
-    // Anyone on the LAN can answer a probe; following its XAddrs elsewhere would send logins there.
-    const s = await sim({ xaddrHost: '198.51.100.7' });
+  it('keeps an advertised LAN address that differs from where the answer came from (tried first by the probe)', async () => {
+    // A multi-homed camera: its answer comes from 127.0.0.1, its XAddr says 127.0.0.2 (a loopback stand-in for a
+    // second LAN address).
+    const s = await sim({ xaddrHost: '127.0.0.2', httpHost: '127.0.0.2' });
     const r = await discover({ unicast: [{ address: '127.0.0.1', port: s.discoveryPort }], waitMs: BOUND_MS, ...until((p) => p.found === 1) });
-    expect(r.devices.map((d) => [d.address, d.port, d.path])).toEqual([['127.0.0.1', s.port, '/onvif/device_service']]);
-    expect(r.devices[0]?.xaddrs[0]).toBe(`http://198.51.100.7:${s.port}/onvif/device_service`);
+    expect(r.devices).toEqual([
+      expect.objectContaining({ address: '127.0.0.1', port: s.port, from: '127.0.0.1', advertised: { address: '127.0.0.2', port: s.port, path: '/onvif/device_service' } }),
+    ]);
+  });
+
+  it('never follows XAddrs to a public address or a name: only where the answer came from', async () => {
+    // Anyone on the LAN can answer a probe; following its XAddrs off the LAN would send logins there.
+    for (const xaddrHost of ['198.51.100.7', 'camera.example.com']) {
+      const s = await sim({ xaddrHost });
+      const r = await discover({ unicast: [{ address: '127.0.0.1', port: s.discoveryPort }], waitMs: BOUND_MS, ...until((p) => p.found === 1) });
+      expect(r.devices.map((d) => [d.address, d.port, d.path, d.advertised]), xaddrHost).toEqual([['127.0.0.1', s.port, '/onvif/device_service', undefined]]);
+      expect(r.devices[0]?.xaddrs[0]).toBe(`http://${xaddrHost}:${s.port}/onvif/device_service`);
+    }
+  });
+
+  it('follows private, shared, link-local, loopback and own-subnet IPv4 addresses only', () => {
+    for (const a of ['10.1.2.3', '172.16.0.9', '172.31.255.1', '192.168.10.21', '100.64.1.1', '169.254.3.4', '127.0.0.2']) expect(followable(a), a).toBe(true);
+    for (const a of ['8.8.8.8', '172.32.0.1', '198.51.100.7', 'camera.example.com', 'fe80::1', '100.128.0.1']) expect(followable(a), a).toBe(false);
+    const own = Object.values(networkInterfaces()).flat().find((i) => i && !i.internal && i.family === 'IPv4');
+    if (own) expect(followable(own.address)).toBe(true);
   });
 
   it.each(['billion-laughs', 'garbage', 'wrong-relates-to'] as const)('ignores a %s datagram and still finds the camera', async (mode) => {

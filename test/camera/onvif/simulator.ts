@@ -45,8 +45,10 @@ export interface SimulatorOptions {
   readonly endpoint?: string;
   /** Extra datagram sent before the real ProbeMatches. */
   readonly hostileDiscovery?: 'billion-laughs' | 'garbage' | 'wrong-relates-to';
-  /** Host advertised in the WS-Discovery XAddrs (default 127.0.0.1); never connected to by the tests. */
+  /** Host advertised in the WS-Discovery XAddrs (default 127.0.0.1). */
   readonly xaddrHost?: string;
+  /** Loopback address the HTTP (SOAP) server listens on (default 127.0.0.1; WS-Discovery answers from 127.0.0.1). */
+  readonly httpHost?: string;
   /** Demand a login even for GetSystemDateAndTime (against the spec, as some firmwares do). */
   readonly clockNeedsAuth?: boolean;
 }
@@ -84,7 +86,7 @@ export class OnvifSimulator {
 
   static async start(opts: SimulatorOptions = {}): Promise<OnvifSimulator> {
     const sim = new OnvifSimulator(opts);
-    await new Promise<void>((r) => sim.server.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => sim.server.listen(0, opts.httpHost ?? '127.0.0.1', r));
     await new Promise<void>((r) => sim.udp.bind(0, '127.0.0.1', r));
     return sim;
   }
