@@ -3,10 +3,10 @@
 // writes docs/schemas/*.schema.json and docs/asyncapi.yaml; test/contract/*.test.ts fail while a file differs.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { JSON_SCHEMA_SOURCES, asyncApiText, jsonSchemaText, type JsonSchemaFile } from '../agent/contract/index.js';
+import { PUBLISHED_SCHEMA_FILES, asyncApiText, jsonSchemaText } from '../agent/contract/index.js';
 
 const docs = fileURLToPath(new URL('../docs/', import.meta.url));
-for (const file of Object.keys(JSON_SCHEMA_SOURCES) as JsonSchemaFile[]) {
+for (const file of PUBLISHED_SCHEMA_FILES) {
   writeFileSync(`${docs}schemas/${file}`, jsonSchemaText(file));
   process.stdout.write(`wrote docs/schemas/${file}\n`);
 }

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { ConfigError, loadConfig, type CameraConfig, type Point } from '../config/index.js';
 import { isOnvifError, resolveOnvifStream, RtspAuthProxy } from '../camera/index.js';
-import { classifyFfmpegExit } from '../decode/index.js';
+import { classifyFfmpegExit, ffmpegEnv } from '../decode/index.js';
 import { redactText } from '../ops/index.js';
 import { leftNormal } from '../rules/index.js';
 import { helpRequested, printHelp } from './help.js';
@@ -125,7 +125,7 @@ async function grabFrame(cam: CameraConfig, atS: number): Promise<Buffer> {
 
 function run(cmd: string, args: string[], timeoutMs: number): Promise<{ stdout: Buffer; stderr: string; code: number | null; signal: string | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: ffmpegEnv() });
     const out: Buffer[] = [];
     let err = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);

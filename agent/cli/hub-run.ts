@@ -1,9 +1,8 @@
 /** `qmon hub run`: the reference hub as a service (broker or embedded broker, database, HTTP API, snapshot uploads). */
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { readFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
-import { parsePrivateKey } from '../contract/index.js';
+import type { FacilityBudget } from '../contract/index.js';
 import {
   ApiAccess,
   EmbeddedBroker,
@@ -15,12 +14,14 @@ import {
   startHubHttp,
   startHubUpload,
   type HubHttp,
+  type HubTls,
   type HubUpload,
 } from '../hub/index.js';
 import { createLogger, redactText, type Logger } from '../ops/index.js';
 import { systemClock } from '../shared/clock.js';
 import { openPgStore, refusePasswordInUrl } from './hub-pg.js';
 import { helpRequested, printHelp } from './help.js';
+import { BROKER_PASSWORD_ENV, brokerTls, budgetOf, readSigningKey, uploadOptions } from './hub-run-options.js';
 import { UserError } from './user-error.js';
 
 const DEFAULT_DB = 'qmon-hub.db';
@@ -30,6 +31,12 @@ export const HB_STALE_MS = 180_000;
 export interface HubServiceOptions {
   /** `mqtt://` / `mqtts://` URL of an existing broker; or null with `embeddedPort` set. */
   readonly broker: string | null;
+  /** For an `mqtts://` broker: the pinned CA and the hub's client certificate and key (read from files). */
+  readonly tls?: HubTls;
+  /** A password listener's password (from QMON_HUB_BROKER_PASSWORD; the username may be in the URL). */
+  readonly brokerPassword?: string;
+  /** Each facility's budget (`facilityBudget()` by default); null: none (to measure its cost). */
+  readonly facilityBudget?: FacilityBudget | null;
   readonly embeddedPort?: number;
   readonly db: string;
   readonly http?: { readonly host: string; readonly port: number };
@@ -98,6 +105,9 @@ export async function startHubService(opts: HubServiceOptions): Promise<HubServi
       hbStaleMs: HB_STALE_MS,
       ...(opts.shared !== undefined && { shared: opts.shared }),
       ...(opts.clientId !== undefined && { clientId: opts.clientId }),
+      ...(opts.tls && { tls: opts.tls }),
+      ...(opts.brokerPassword !== undefined && { password: opts.brokerPassword }),
+      ...(opts.facilityBudget !== undefined && { facilityBudget: opts.facilityBudget }),
       ...(opts.snapshotDir !== undefined && { snapshotDir: opts.snapshotDir }),
       ...(upload && { uploadUrl: opts.upload?.url ?? upload.url }),
       ...(opts.facilities !== undefined && { facilities: opts.facilities }),
@@ -171,24 +181,6 @@ async function openPostgres(opts: HubServiceOptions): Promise<PgHubStore> {
   return openPgStore(opts.db);
 }
 
-function uploadOptions(listen?: string, cert?: string, key?: string, url?: string, snapshots?: string): HubServiceOptions['upload'] {
-  if (listen === undefined && cert === undefined && key === undefined && url === undefined) return undefined;
-  if (listen === undefined || cert === undefined || key === undefined) throw new UserError('--upload-listen, --upload-cert and --upload-key go together', 2);
-  if (snapshots === undefined) throw new UserError('--upload-* needs --snapshots DIR (where the images are kept)', 2);
-  const at = parseHostPort(listen);
-  if (at === null) throw new UserError(`--upload-listen: expected HOST:PORT, got "${listen}"`, 2);
-  if (url !== undefined && !/^https:\/\/[^/?#\s]+$/.test(url)) throw new UserError(`--upload-url: expected https://HOST[:PORT] with nothing after, got "${redactText(url)}"`, 2);
-  const read = (file: string, flag: string): Buffer => {
-    try {
-      return readFileSync(file);
-    } catch (e) {
-      throw new UserError(`${flag}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 2);
-    }
-  };
-  return { ...at, cert: read(cert, '--upload-cert'), key: read(key, '--upload-key'), ...(url !== undefined && { url }) };
-}
-
-
 /** `qmon hub run`: parses the flags, runs the service until SIGINT/SIGTERM or --duration, prints the counters. */
 export async function runHub(argv: string[], usage: string): Promise<number> {
   if (helpRequested(argv)) return printHelp(usage);
@@ -211,10 +203,21 @@ export async function runHub(argv: string[], usage: string): Promise<number> {
     'signing-key': { type: 'string' },
     'allow-unsigned': { type: 'boolean' },
     'http-host': { type: 'string', multiple: true },
+    ca: { type: 'string' },
+    cert: { type: 'string' },
+    key: { type: 'string' },
+    'replay-rate': { type: 'string' },
+    'no-facility-budget': { type: 'boolean' },
   });
   if ((v.broker === undefined) === (v.embedded !== true)) throw new UserError('give exactly one of --broker URL or --embedded', 2);
   if (v.broker !== undefined && !/^mqtts?:\/\/[^/]+/.test(v.broker)) {
     throw new UserError(`--broker must be an mqtt:// or mqtts:// URL (got "${redactText(v.broker)}")`, 2);
+  }
+  if (v.broker !== undefined && /^mqtts?:\/\/[^/@]*:[^/@]*@/.test(v.broker)) {
+    throw new UserError(
+      `--broker: a password in the URL is visible to every user (ps); connect with the hub's client certificate (--ca, --cert, --key) or put the password in ${BROKER_PASSWORD_ENV}`,
+      2,
+    );
   }
   if (v.port !== undefined && v.embedded !== true) throw new UserError('--port only goes with --embedded', 2);
   const port = v.port === undefined ? undefined : Number(v.port);
@@ -224,6 +227,9 @@ export async function runHub(argv: string[], usage: string): Promise<number> {
   const duration = v.duration === undefined ? null : Number(v.duration);
   if (duration !== null && !(duration > 0)) throw new UserError(`--duration: expected a number of seconds > 0, got "${v.duration}"`, 2);
 
+  const tls = brokerTls(v.broker, v.ca, v.cert, v.key);
+  const budget = budgetOf(v['replay-rate'], v['no-facility-budget'] === true);
+  const brokerPassword = process.env[BROKER_PASSWORD_ENV] || undefined;
   const upload = uploadOptions(v['upload-listen'], v['upload-cert'], v['upload-key'], v['upload-url'], v.snapshots);
 
   const signingKey = v['signing-key'] === undefined ? undefined : readSigningKey(v['signing-key']);
@@ -231,6 +237,9 @@ export async function runHub(argv: string[], usage: string): Promise<number> {
   const say = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)}  hub: ${redactText(line)}\n`);
   const service = await startHubService({
     broker: v.broker ?? null,
+    ...(tls && { tls }),
+    ...(brokerPassword !== undefined && { brokerPassword }),
+    facilityBudget: budget,
     ...(port !== undefined && { embeddedPort: port }),
     db: v.db ?? DEFAULT_DB,
     ...(http !== undefined && { http }),
@@ -265,20 +274,6 @@ export async function runHub(argv: string[], usage: string): Promise<number> {
   say(`${s.received} events received, ${s.duplicates} duplicates, ${s.invalid} invalid, ${s.acked} seqs acked, ${s.snapshots} snapshots kept, ${s.storeErrors} database write failures${dropped ? `; dropped: ${dropped}` : ''}`);
   logger.flush();
   return 0;
-}
-
-function readSigningKey(file: string): KeyObject {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UserError(`--signing-key: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 2);
-  }
-  try {
-    return parsePrivateKey(text);
-  } catch (e) {
-    throw new UserError(`--signing-key: ${file}: ${(e as Error).message} (make one with qmon hub keys generate)`, 2);
-  }
 }
 
 /** The flags of one `qmon hub` subcommand; a bad one is a usage error (exit 2) with the usage. */

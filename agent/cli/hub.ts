@@ -13,12 +13,17 @@ import { UserError } from './user-error.js';
 export { startHubService, type HubService, type HubServiceOptions } from './hub-run.js';
 
 const USAGE = `Usage:
-  qmon hub run (--broker URL | --embedded [--port N]) [--db FILE | --db postgres://HOST[:PORT]/DB] [--http HOST:PORT]
-               [--shared] [--client-id ID]
+  qmon hub run (--broker URL [--ca FILE] [--cert FILE --key FILE] | --embedded [--port N])
+               [--db FILE | --db postgres://HOST[:PORT]/DB] [--http HOST:PORT] [--shared] [--client-id ID]
                [--snapshots DIR [--upload-listen HOST:PORT --upload-cert FILE --upload-key FILE [--upload-url URL]]]
-               [--signing-key FILE] [--allow-unsigned] [--open-registry] [--duration SECONDS] [--log-level LEVEL]
+               [--signing-key FILE] [--allow-unsigned] [--open-registry] [--replay-rate R] [--no-facility-budget]
+               [--duration SECONDS] [--log-level LEVEL]
       Run the reference hub consumer: store every event (de-duplicated), ACK it after the commit, publish the
       retained qmon/v1/hub/state, and serve GET /facilities and GET /events?fid=&limit= as JSON.
+      --broker mqtts://HOST:PORT --ca FILE --cert FILE --key FILE connects to a TLS broker (the national template,
+      packaging/broker/mosquitto) like an agent: the broker's CA pinned, the hub's client certificate (CN = its
+      identity in the broker's ACL: hub, hub-2, … one per process) and its key. No password: a password listener's
+      comes from QMON_HUB_BROKER_PASSWORD (the username may be in the URL), never from the command line.
       --embedded starts an in-process MQTT broker (3.1.1) on 127.0.0.1 (port 1883 unless --port; 0 = any free).
       --db postgres://… stores into PostgreSQL (migrated at start; the password from PGPASSWORD or ~/.pgpass, never
       in the URL); --snapshots needs the SQLite store for now.
@@ -29,6 +34,10 @@ const USAGE = `Usage:
       listening address is not what agents reach) instead of sending them over MQTT. Agents PUT only to port
       8443 of the broker's host unless their config says otherwise (hub.upload_port): listen there.
       Only registered facilities are accepted (qmon hub facility add); others are dropped and counted.
+      Each facility has a budget of messages and bytes per second (every camera's events, the backlog replay
+      rate, heartbeats; the burst of a reconnect): more is dropped and counted, and facilities are served in
+      turn, so one facility flooding delays nobody else. --replay-rate R: the highest replay_rate_per_s your
+      agents use (default 5). --no-facility-budget turns the budget off (to measure its cost; not for production).
       --open-registry accepts and registers ANY facility that posts: for the demo and tests only.
       --signing-key FILE: the hub's Ed25519 private key (qmon hub keys generate); every ACK, command and hub/state
       is signed with it, and agents that pin its public key ignore anything else. Events (and status, birth,

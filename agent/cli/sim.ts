@@ -1,20 +1,23 @@
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isPostgresUrl, PgHubStore, SqliteHubStore, type HubStore } from '../hub/index.js';
 import { redactText } from '../ops/index.js';
-import { fleetFids, fleetKeys, runFleet } from '../sim/index.js';
-import { UserError } from './user-error.js';
+import { fleetFids, fleetKeys, runFleet, type SimTls } from '../sim/index.js';
+import { readFlagFile, UserError } from './user-error.js';
 
 const USAGE = `Usage:
   qmon sim --broker URL --facilities N --seconds S [--rate R] [--outage S] [--prefix P]
            [--provision --db FILE|postgres://HOST[:PORT]/DB] [--ack-timeout S] [--replay-rate R] [--heartbeat S]
-           [--drain-timeout S]
+           [--drain-timeout S] [--ca FILE --certs DIR]
       A fleet of N simulated facilities (contract level, no video) against a hub, for load tests: each its own
       MQTT session, outbox, seqs, birth and heartbeat. Records --rate violations per second per facility
       (default 0.05; each is two revisions, new and end) for S seconds, then waits until every row is acked.
       --outage S: the facilities first record for S seconds with the hub unreachable, then all connect at
       once and replay their backlog under the replay cap (--replay-rate rows/s per facility, default 50):
       the post-outage herd. --provision registers the fleet (fids PREFIX-0001…, default prefix "sim", with an
-      Ed25519 public key each) in the hub's registry first. Prints one JSON summary line.`;
+      Ed25519 public key each) in the hub's registry first. Prints one JSON summary line.
+      --ca FILE --certs DIR: for an mqtts:// broker (the national template), the pinned CA and each facility's
+      client certificate DIR/FID.pem with its key DIR/FID.key (CN = the fid).`;
 
 function num(v: string | undefined, flag: string, dflt: number, min: number): number {
   if (v === undefined) return dflt;
@@ -41,6 +44,14 @@ export async function provisionFleet(db: string, fids: readonly string[]): Promi
   }
 }
 
+/** `--ca FILE --certs DIR`: each facility's TLS material, read when it connects (errors name the flag and file). */
+function simTls(broker: string, ca?: string, certs?: string): ((fid: string) => SimTls) | undefined {
+  if (ca === undefined && certs === undefined) return undefined;
+  if (ca === undefined || certs === undefined || !broker.startsWith('mqtts://')) throw new UserError('--ca and --certs go together, with an mqtts:// --broker', 2);
+  const caBytes = readFlagFile(ca, '--ca');
+  return (fid) => ({ ca: caBytes, cert: readFlagFile(join(certs, `${fid}.pem`), '--certs'), key: readFlagFile(join(certs, `${fid}.key`), '--certs') });
+}
+
 export async function simCommand(argv: string[]): Promise<number> {
   let v;
   try {
@@ -59,6 +70,8 @@ export async function simCommand(argv: string[]): Promise<number> {
         'replay-rate': { type: 'string' },
         heartbeat: { type: 'string' },
         'drain-timeout': { type: 'string' },
+        ca: { type: 'string' },
+        certs: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -81,7 +94,9 @@ export async function simCommand(argv: string[]): Promise<number> {
     const added = await provisionFleet(v.db!, fleetFids(prefix, facilities));
     process.stderr.write(`sim: registered ${added} new facilities (of ${facilities}) in ${redactText(v.db!)}\n`);
   }
+  const tls = simTls(v.broker, v.ca, v.certs);
   const fleet = runFleet({
+    ...(tls && { tls }),
     url: v.broker,
     facilities,
     seconds,

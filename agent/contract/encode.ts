@@ -114,3 +114,14 @@ export function encodeEvent(v: Violation, ctx: EventContext): Buffer {
   };
   return encodePayload(EventPayload, `qmon.event/1 (event ${v.eventId} rev ${v.rev})`, payload);
 }
+
+/**
+ * The same event revision under another seq (`cmd/rebase` renumbers rows the hub never accepted): the bytes as
+ * stored, read back without their `sig`, with `seq` replaced, encoded strictly again. The caller signs the result
+ * (the seq is part of the signed bytes). Only for the agent's own stored rows: throws on anything else.
+ */
+export function reseqEvent(payload: Buffer, seq: number): Buffer {
+  const body = JSON.parse(payload.toString('utf8')) as Record<string, unknown>;
+  delete body.sig;
+  return encodePayload(EventPayload, `qmon.event/1 (seq ${seq})`, { ...body, seq } as EventPayload);
+}

@@ -36,6 +36,7 @@ export {
   SetPolicyCommand,
   POLICY_KEYS,
   SnapshotCommand,
+  RebaseCommand,
   ResponsePayload,
   type ReportedCameraState,
 } from './schemas.js';
@@ -48,8 +49,8 @@ export {
   PACKET_OVERHEAD_BYTES,
   AGENT_MAX_PACKET_BYTES,
   HUB_MAX_PACKET_BYTES,
-  MAX_SEQ_JUMP,
   MAX_SESSION_JUMP,
+  MAX_SESSION_AHEAD_S,
   MIN_REPLAY_RATE_PER_S,
   DEFAULT_UPLOAD_PORT,
   MAX_TIMER_MS,
@@ -58,11 +59,23 @@ export {
   type InboundKind,
 } from './limits.js';
 export {
+  MAX_CAMERA_REVISIONS_PER_S,
+  DEFAULT_REPLAY_RATE_PER_S,
+  MIN_HEARTBEAT_S,
+  MAX_IN_FLIGHT,
+  MAX_SEQ_RATE_PER_S,
+  SEQ_JUMP_SLACK,
+  facilityBudget,
+  type FacilityBudget,
+  type Rate,
+} from './budget.js';
+export {
   PayloadError,
   isoMs,
   encodePayload,
   decodePayload,
   encodeEvent,
+  reseqEvent,
   violationFields,
   type Decoded,
   type EventContext,
@@ -78,6 +91,7 @@ export {
   buildHubState,
   buildResendCommand,
   buildSnapshotCommand,
+  buildRebaseCommand,
   type BirthInfo,
   type CameraHealth,
   type CameraWork,
@@ -99,14 +113,19 @@ export {
 export {
   JSON_SCHEMA_SOURCES,
   TOLERANT_SCHEMA_FILES,
+  COMMAND_SCHEMA_FILE,
+  PUBLISHED_SCHEMA_FILES,
   jsonSchemaFor,
   jsonSchemaText,
+  schemaFileOf,
   type JsonSchemaFile,
+  type PublishedSchemaFile,
   type JsonSchemaTarget,
 } from './json-schemas.js';
 export { asyncApiDocument, asyncApiText } from './asyncapi.js';
 export {
   SIG_ALG,
+  SignatureMember,
   keyId,
   publicKeyBase64,
   parsePublicKey,
@@ -115,6 +134,7 @@ export {
   signerOf,
   maybeSign,
   openSigned,
+  openSignedAsync,
   trustedKeys,
   type Signer,
   type Opened,

@@ -56,19 +56,16 @@ export const AGENT_MAX_PACKET_BYTES = Math.max(INBOUND_LIMITS.ack, INBOUND_LIMIT
 export const HUB_MAX_PACKET_BYTES = INBOUND_LIMITS.snap + PACKET_OVERHEAD_BYTES;
 
 /**
- * An event whose seq is this far above the highest one the hub has seen from the facility is
- * refused (not stored, not acked, the persisted maximum unchanged). Seqs are the agent's outbox row
- * ids: an outage of 100,000 events moves them by 100,000, ten times less than this.
- */
-export const MAX_SEQ_JUMP = 1_000_000;
-
-/**
- * A status or birth whose session is this far above the highest one the hub has seen (persisted in
- * its facilities table) is refused, and so is a birth whose `last_seq` breaks MAX_SEQ_JUMP. The agent
- * adds one session per connection attempt; even failing every attempt at the longest backoff (5 min,
- * full jitter: ~600 attempts a day) it takes months to get this far, and a normal day adds a handful.
+ * A status or birth whose session is above both this far over the highest one the hub has seen (persisted in
+ * its facilities table) and MAX_SESSION_AHEAD_S over the hub's clock (in seconds since the epoch) is refused.
+ * Agents take their session from the clock (seconds since the epoch, or one more than the last when that is
+ * higher: see the contract's "Session"), so a real one is never ahead of the hub's clock by more than a clock
+ * error; an older agent adds one per connection attempt (~600 a day at the longest backoff), far inside the jump.
+ * A forged 2^53 − 1 would otherwise make every real status "older" and show a live facility offline for good.
  */
 export const MAX_SESSION_JUMP = 100_000;
+/** How far (seconds) an agent's clock-based session may be ahead of the hub's clock. */
+export const MAX_SESSION_AHEAD_S = 86_400;
 
 /** `replay_rate_per_s` below this is refused (the backlog would effectively never drain). */
 export const MIN_REPLAY_RATE_PER_S = 0.1;

@@ -7,6 +7,7 @@ import {
   HeartbeatPayload,
   HubStatePayload,
   RebirthCommand,
+  RebaseCommand,
   ResendCommand,
   ResponsePayload,
   SetPolicyCommand,
@@ -195,6 +196,18 @@ export const MESSAGES = [
     schemaFile: 'qmon.cmd-snapshot-1.schema.json',
     reply: 'res',
     summary: 'Send the snapshot of event_id whose sha256 is given: HTTPS PUT to upload_url, else on snap/{event_id}.',
+  },
+  {
+    name: 'cmd-rebase',
+    title: 'qmon.cmd/1 rebase',
+    channel: 'qmon/v1/{fid}/cmd/rebase',
+    publisher: 'hub',
+    qos: 1,
+    retain: false,
+    payload: RebaseCommand,
+    schemaFile: 'qmon.cmd-rebase-1.schema.json',
+    reply: 'res',
+    summary: 'The agent\'s session or seqs went back below what the hub has seen (a replaced store): move above session and seq.',
   },
 ] as const satisfies readonly ContractMessage[];
 

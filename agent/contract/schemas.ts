@@ -25,6 +25,18 @@ const Count = z.int().min(0);
 const Seq = z.int().min(1);
 const Session = z.int().min(0);
 const Version = z.string().regex(/^[A-Za-z0-9_.+-]{1,64}$/);
+/**
+ * The message's number within its session (added in v1, optional for older agents): an agent numbers every status,
+ * birth, heartbeat and camera status of a session 1, 2, 3 …, and its Will 0 (written before the session's first
+ * message). A hub accepts a liveness message of the session it holds only when its `n` is higher than the last it
+ * accepted of that kind, and nothing of a session after its `offline`: a replayed signed message cannot fake
+ * liveness (docs/hub-contract.md, "Freshness").
+ */
+const MessageNumber = z
+  .int()
+  .min(0)
+  .optional()
+  .meta({ description: 'Number of this message within its session (1, 2, 3 …; 0 in the Will); must increase. Added in v1.' });
 
 export const ClockInfo = z.strictObject({
   /** True when the agent's clock is disciplined (NTP/chrony reports sync). */
@@ -88,6 +100,7 @@ export const StatusPayload = z
     state: z.enum(['online', 'offline', 'stopping']),
     session: Session,
     ts: Timestamp,
+    n: MessageNumber,
   })
   .meta({ title: 'qmon.status/1', description: 'Agent status (retained; also the Will), qmon/v1/{fid}/status.' });
 
@@ -103,6 +116,7 @@ export const BirthPayload = z
     rules: z.array(z.strictObject({ id: ConfigId, type: z.enum(RULE_TYPES), version: Count })).max(4096),
     models: z.array(z.strictObject({ name: Version, version: Version })).max(32),
     last_seq: Count,
+    n: MessageNumber,
   })
   .meta({ title: 'qmon.birth/1', description: 'What the agent runs (retained), on every connect and cmd/rebirth.' });
 
@@ -158,6 +172,7 @@ export const HeartbeatPayload = z
       .optional(),
     /** Uplink counters since the agent started: seqs in hub ACKs naming rows never sent; inbound messages dropped unread (any reason). */
     uplink: z.strictObject({ acked_unsent: Count, dropped: Count }).optional(),
+    n: MessageNumber,
   })
   .meta({ title: 'qmon.hb/1', description: 'Heartbeat (QoS 0, not retained, < 2 KB), qmon/v1/{fid}/hb.' });
 
@@ -171,6 +186,7 @@ export const CamStatusPayload = z
     reason: ReasonCode.nullable(),
     since: Timestamp,
     ts: Timestamp,
+    n: MessageNumber,
   })
   .meta({ title: 'qmon.cam-status/1', description: 'Camera status (retained), qmon/v1/{fid}/cam/{camera_id}/status.' });
 
@@ -275,6 +291,24 @@ export const SnapshotCommand = z
       'qmon/v1/{fid}/snap/{event_id} (QoS 1, not retained). Refused when the policy snapshot_upload is false, the ' +
       'image is gone or is not the one named.', });
 
+/**
+ * `cmd/rebase`: the hub has seen this facility with session `session` and seqs up to `seq`, and the agent is now
+ * below them (its store was replaced: a disk swap, a purge and reinstall). Sessions and seqs must never go back for
+ * one facility, or the hub shows the running facility offline (an "older" session), counts its new seqs as
+ * deliveries it already has, and old ACKs name its live seqs. The agent moves above both: its next session is
+ * higher than `session` (it reconnects), and its next seq higher than `seq`; rows it recorded below `seq` and the
+ * hub never acknowledged are renumbered above it. Idempotent: an agent already above changes nothing.
+ */
+export const RebaseCommand = z
+  .strictObject({ ...CommandBase, session: Session, seq: Count })
+  .meta({
+    title: 'qmon.cmd/1 rebase',
+    description:
+      'qmon/v1/{fid}/cmd/rebase: the hub has seen this facility with this session and seqs up to seq; the agent, whose ' +
+      'store went back below them, moves its sessions and seqs above them (reconnecting, renumbering rows the hub never ' +
+      'acknowledged). Idempotent. Added in v1.',
+  });
+
 export const ResponsePayload = z
   .strictObject({
     schema: z.literal('qmon.res/1'),
@@ -300,6 +334,7 @@ export type RebirthCommand = z.infer<typeof RebirthCommand>;
 export type ResendCommand = z.infer<typeof ResendCommand>;
 export type SetPolicyCommand = z.infer<typeof SetPolicyCommand>;
 export type SnapshotCommand = z.infer<typeof SnapshotCommand>;
+export type RebaseCommand = z.infer<typeof RebaseCommand>;
 export type ResponsePayload = z.infer<typeof ResponsePayload>;
 /** A camera's state as reported to the hub (`hb`, `cam/{id}/status`); not the supervisor's own state machine. */
 export type ReportedCameraState = (typeof CAMERA_STATES)[number];

@@ -1,4 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { z } from 'zod';
 
 /**
  * Message signatures of the contract (docs/hub-contract.md, "Signatures"). Ed25519 over
@@ -20,8 +21,31 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sig
 
 export const SIG_ALG = 'ed25519';
 const DOMAIN = 'qmon-sig/1\n';
-/** `,"sig":{...}}` at the very end: kid is 16 hex, an Ed25519 signature is 64 bytes = 86 base64url chars. */
-const SUFFIX_RE = /,"sig":\{"alg":"ed25519","kid":"([0-9a-f]{16})","value":"([A-Za-z0-9_-]{86})"\}\}$/;
+/** A key id (16 hex) and a signature value (an Ed25519 signature is 64 bytes = 86 base64url characters). */
+const KID = '[0-9a-f]{16}';
+const VALUE = '[A-Za-z0-9_-]{86}';
+/** `,"sig":{...}}` at the very end. */
+const SUFFIX_RE = new RegExp(`,"sig":\\{"alg":"ed25519","kid":"(${KID})","value":"(${VALUE})"\\}\\}$`);
+/** A signed empty object: `{"sig":{...}}` (no comma before sig). */
+const BARE_RE = new RegExp(`^\\{"sig":\\{"alg":"ed25519","kid":"(${KID})","value":"(${VALUE})"\\}\\}$`);
+
+/**
+ * The `sig` member as the published JSON Schemas describe it (json-schemas.ts): the same shape the verifier cuts
+ * off. Its order (alg, kid, value) and the absence of whitespace are part of the format, which JSON Schema cannot
+ * say; the verifier checks them.
+ */
+export const SignatureMember = z
+  .strictObject({
+    alg: z.literal(SIG_ALG),
+    kid: z.string().regex(new RegExp(`^${KID}$`)),
+    value: z.string().regex(new RegExp(`^${VALUE}$`)),
+  })
+  .meta({
+    description:
+      'The message signature, appended by the signer as the LAST member: Ed25519 over "qmon-sig/1\\n" + topic + "\\n" + ' +
+      'the payload bytes without sig; kid = first 16 hex digits of sha256 of the raw public key. Verify over the RAW ' +
+      'received bytes, never by re-serialising (docs/hub-contract.md, "Signatures"). Absent when the sender has no key.',
+  });
 /** The longest suffix the regex can match; only this many trailing bytes are looked at. */
 const SUFFIX_MAX = ',"sig":{"alg":"ed25519","kid":"","value":""}}'.length + 16 + 86;
 
@@ -116,18 +140,17 @@ export function maybeSign(signer: Signer | null | undefined, topic: string, body
   return signer ? signer.sign(topic, body) : body;
 }
 
-/**
- * Verifies a received payload against the keys trusted for its sender (by kid). Returns the body
- * (the payload without `sig`) to parse, or why it does not verify. Never throws.
- */
-export function openSigned(topic: string, payload: Buffer, trusted: ReadonlyMap<string, KeyObject>): Opened {
+/** What verifying needs, taken apart from the raw bytes: the key, the signed bytes, the signature; or why not. */
+type Unwrapped = { readonly ok: true; readonly key: KeyObject; readonly kid: string; readonly body: Buffer; readonly signed: Buffer; readonly signature: Buffer } | { readonly ok: false; readonly problem: SignatureProblem };
+
+function unwrap(topic: string, payload: Buffer, trusted: ReadonlyMap<string, KeyObject>): Unwrapped {
   const tailStart = Math.max(0, payload.length - SUFFIX_MAX);
   const tail = payload.subarray(tailStart).toString('latin1');
   let m = SUFFIX_RE.exec(tail);
   let cut = m ? tailStart + m.index : -1;
   if (!m) {
     // `{"sig":{...}}`: a signed empty object (no comma before sig).
-    const bare = /^\{"sig":\{"alg":"ed25519","kid":"([0-9a-f]{16})","value":"([A-Za-z0-9_-]{86})"\}\}$/.exec(payload.toString('latin1'));
+    const bare = BARE_RE.exec(payload.toString('latin1'));
     if (!bare) return { ok: false, problem: 'unsigned' };
     m = bare;
     cut = 1;
@@ -135,8 +158,30 @@ export function openSigned(topic: string, payload: Buffer, trusted: ReadonlyMap<
   const key = trusted.get(m[1]!);
   if (!key) return { ok: false, problem: 'unknown_key' };
   const body = Buffer.concat([payload.subarray(0, cut), Buffer.from('}')]);
-  const ok = verify(null, signedBytes(topic, body), key, Buffer.from(m[2]!, 'base64url'));
-  return ok ? { ok: true, body, kid: m[1]! } : { ok: false, problem: 'bad_signature' };
+  return { ok: true, key, kid: m[1]!, body, signed: signedBytes(topic, body), signature: Buffer.from(m[2]!, 'base64url') };
+}
+
+/**
+ * Verifies a received payload against the keys trusted for its sender (by kid). Returns the body
+ * (the payload without `sig`) to parse, or why it does not verify. Never throws.
+ */
+export function openSigned(topic: string, payload: Buffer, trusted: ReadonlyMap<string, KeyObject>): Opened {
+  const u = unwrap(topic, payload, trusted);
+  if (!u.ok) return u;
+  return verify(null, u.signed, u.key, u.signature) ? { ok: true, body: u.body, kid: u.kid } : { ok: false, problem: 'bad_signature' };
+}
+
+/**
+ * `openSigned` with the Ed25519 verification on libuv's thread pool (node:crypto's callback form): a hub checking
+ * thousands of signatures a second keeps its event loop for MQTT, the database and HTTP, and uses the other cores.
+ * Never rejects.
+ */
+export function openSignedAsync(topic: string, payload: Buffer, trusted: ReadonlyMap<string, KeyObject>): Promise<Opened> {
+  const u = unwrap(topic, payload, trusted);
+  if (!u.ok) return Promise.resolve(u);
+  return new Promise((resolve) => {
+    verify(null, u.signed, u.key, u.signature, (err, ok) => resolve(!err && ok ? { ok: true, body: u.body, kid: u.kid } : { ok: false, problem: 'bad_signature' }));
+  });
 }
 
 /** The trusted-keys map of a list of public keys (a sender's current and, during rotation, next key). */

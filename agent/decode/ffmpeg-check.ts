@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { ffmpegEnv } from './child-env.js';
 
 export interface FfmpegVersion {
   /** As ffmpeg prints it, e.g. `5.1.9-0+deb12u1`. */
@@ -45,7 +46,7 @@ export async function checkFfmpeg(path = 'ffmpeg'): Promise<FfmpegVersion> {
 
 function runVersion(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(path, ['-hide_banner', '-version'], { timeout: 10_000, maxBuffer: 1 << 20 }, (err, stdout) => {
+    execFile(path, ['-hide_banner', '-version'], { timeout: 10_000, maxBuffer: 1 << 20, env: ffmpegEnv() }, (err, stdout) => {
       if (!err) return resolve(stdout);
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') {

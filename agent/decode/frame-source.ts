@@ -10,6 +10,7 @@ import {
   type FfmpegInput,
   type FfmpegOutput,
 } from './ffmpeg-args.js';
+import { ffmpegEnv } from './child-env.js';
 import { classifyFfmpegExit, spawnFailedError, urlSecrets, type FfmpegError } from './ffmpeg-errors.js';
 import { FrameSlicer } from './frame-slicer.js';
 import { hwaccelCanFail, type HwAccel } from './hwaccel.js';
@@ -110,7 +111,8 @@ export class FfmpegFrameSource extends EventEmitter<SourceEvents> {
     const { width, height } = this.opts.output;
     const slicer = new FrameSlicer(frameByteLength(width, height, this.format), (pixels) => this.deliver(pixels));
     this.startedAt = this.clock.now();
-    const child = spawn(path, this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // A clean environment: the agent's own (camera passwords given as env:NAME) must not reach the child.
+    const child = spawn(path, this.args, { stdio: ['ignore', 'pipe', 'pipe'], env: ffmpegEnv() });
     this.child = child;
     child.stdout?.on('data', (chunk: Buffer) => {
       this.stats.bytes += chunk.length;

@@ -24,3 +24,4 @@ export { hwaccelArgs, hwaccelCanFail, HWACCEL_MODES, DEFAULT_HW_DEVICE, type HwA
 export { FrameSlicer } from './frame-slicer.js';
 export { LatestSlot } from './latest-slot.js';
 export { FrozenDetector, frameFingerprint } from './frozen.js';
+export { ffmpegEnv, FFMPEG_ENV_KEYS } from './child-env.js';

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openHubSqlite } from './sqlite-file.js';
 import { FID_RE } from '../contract/index.js';
 
 /**
@@ -90,8 +91,7 @@ export class ApiAccess implements ApiAccessStore {
 
   /** Opens (creating the tables in) the hub database file. */
   constructor(file: string) {
-    this.db = new Database(file);
-    if (file !== ':memory:') this.db.pragma('journal_mode = WAL');
+    this.db = openHubSqlite(file);
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(DDL);
   }

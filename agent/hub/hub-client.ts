@@ -25,6 +25,21 @@ export interface HubClientOptions {
   readonly onReplaced: (client: MqttClient) => void;
   /** Signs the Will (a retained hub/state) like every other hub/state. */
   readonly signer?: Signer | null;
+  /** TLS material for an `mqtts://` broker (see HubTls). */
+  readonly tls?: HubTls;
+  /** MQTT username and password for a password listener (never in the URL: process arguments are readable by all). */
+  readonly username?: string;
+  readonly password?: string;
+}
+
+/**
+ * The hub's TLS like an agent's: the broker's CA pinned (`ca`), and a client certificate whose CN is the hub's
+ * identity in the broker's ACL (`hub`, `hub-2`, … per process; packaging/broker/mosquitto). No password needed.
+ */
+export interface HubTls {
+  readonly ca?: Buffer;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
 }
 
 /**
@@ -42,6 +57,16 @@ export function connectHubClient(o: HubClientOptions, version: 4 | 5): MqttClien
     // maximumPacketSize: the broker must not send us anything bigger than a snapshot (the largest
     // inbound limit); every topic's own limit is still checked on arrival, also on 3.1.1.
     ...(version === 5 && { properties: { sessionExpiryInterval: o.shared === true ? 0 : 86_400, maximumPacketSize: HUB_MAX_PACKET_BYTES } }),
+    ...(o.username !== undefined && { username: o.username }),
+    ...(o.password !== undefined && { password: o.password }),
+    // Never configurable: a broker whose certificate does not chain to the pinned CA is not the national broker.
+    ...(o.url.startsWith('mqtts:') && {
+      rejectUnauthorized: true,
+      minVersion: 'TLSv1.2' as const,
+      ...(o.tls?.ca && { ca: o.tls.ca }),
+      ...(o.tls?.cert && { cert: o.tls.cert }),
+      ...(o.tls?.key && { key: o.tls.key }),
+    }),
   });
   client.on('connect', () => {
     noDelay(client); // see link.ts: the hub's ACKs must not wait for delayed TCP ACKs either

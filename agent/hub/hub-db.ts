@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { EventPayload } from '../contract/index.js';
 import { FacilityRegistry, REGISTRY_DDL } from './registry.js';
+import { openHubSqlite } from './sqlite-file.js';
 import { facilitySummaries, recentEvents, type FacilityRecord, type FacilitySummary, type RecentEvent } from './summary.js';
 
 /** One stored event: the highest revision the hub has of (fid, event_id). */
@@ -33,6 +34,18 @@ export interface IngestResult {
   readonly duplicate: boolean;
   /** The event row now holds this revision (false when a higher rev was already stored). */
   readonly latest: boolean;
+  /**
+   * This (fid, seq) was delivered before with ANOTHER event or revision: the agent's store went back (a disk swap,
+   * a purge and reinstall) and reuses seqs. Nothing was written and the seq must not be ACKed: the agent is told to
+   * re-base (`cmd/rebase`) and sends the row again under a new seq. Only present (true) when it happened.
+   */
+  readonly reused?: true;
+}
+
+/** One event waiting for a group commit, with the hub wall time it arrived. */
+export interface IngestItem {
+  readonly e: EventPayload;
+  readonly at: number;
 }
 
 /**
@@ -57,6 +70,7 @@ export interface StoredEventRow {
 export class HubDb {
   private readonly db: Database.Database;
   private readonly insertDelivery;
+  private readonly priorDelivery;
   private readonly upsertSeqState;
   private readonly upsertEvent;
   private readonly upsertFacility;
@@ -66,17 +80,16 @@ export class HubDb {
   /** Opens (and creates) the hub's database; `readonly` opens an existing one for `qmon hub status`. */
   constructor(file: string, opts: { readonly?: boolean } = {}) {
     if (opts.readonly && (file === ':memory:' || !existsSync(file))) throw new Error(`hub database ${file} does not exist`);
-    this.db = new Database(file, { readonly: opts.readonly === true });
-    if (!opts.readonly && file !== ':memory:') {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
-    }
+    this.db = openHubSqlite(file, { readonly: opts.readonly === true });
+    if (!opts.readonly && file !== ':memory:') this.db.pragma('synchronous = FULL');
     if (!opts.readonly) this.createTables();
     const hasTables = this.db.prepare(`SELECT count(*) FROM sqlite_master WHERE name IN ('events', 'deliveries', 'facilities')`).pluck().get();
     if (hasTables !== 3) {
       this.db.close();
       throw new Error(`${file} is not a qmon hub database (no events/deliveries/facilities tables)`);
     }
+    if (!opts.readonly) this.migrateColumns();
+    this.priorDelivery = this.db.prepare('SELECT event_id, rev FROM deliveries WHERE fid = ? AND seq = ?');
     this.insertDelivery = this.db.prepare(
       `INSERT OR IGNORE INTO deliveries (fid, seq, event_id, rev, replay, received_at) VALUES (?, ?, ?, ?, ?, ?)`,
     );
@@ -121,7 +134,8 @@ export class HubDb {
       -- What the hub last heard from each facility, so "qmon hub status" can show it from the file alone.
       CREATE TABLE IF NOT EXISTS facilities (
         fid TEXT PRIMARY KEY, session INTEGER NOT NULL, status TEXT NOT NULL,
-        birth TEXT, heartbeat TEXT, heartbeat_at INTEGER, cameras TEXT NOT NULL, updated_at INTEGER NOT NULL
+        birth TEXT, heartbeat TEXT, heartbeat_at INTEGER, cameras TEXT NOT NULL, updated_at INTEGER NOT NULL,
+        status_n INTEGER
       ) STRICT;
       CREATE INDEX IF NOT EXISTS events_recent ON events (received_at);
       -- Per facility: highest delivered seq, the gap watermark (contiguous from the first seq up to here) and
@@ -139,27 +153,48 @@ export class HubDb {
     `);
   }
 
+  /**
+   * Additive migrations of a database made by an older version (`CREATE TABLE IF NOT EXISTS` leaves its tables as
+   * they were): `facilities.status_n`, the number within its session of the last status accepted (freshness).
+   */
+  private migrateColumns(): void {
+    const columns = this.db.prepare(`SELECT name FROM pragma_table_info('facilities')`).pluck().all() as string[];
+    if (!columns.includes('status_n')) this.db.exec('ALTER TABLE facilities ADD COLUMN status_n INTEGER');
+  }
+
   /** Commits one event (both tables) in one transaction; the ACK may be sent once this returns. */
   ingest(e: EventPayload, receivedAt: number): IngestResult {
-    return this.db.transaction(() => {
-      const replay = e.replay ? 1 : 0;
-      const fresh = this.insertDelivery.run(e.fid, e.seq, e.event_id, e.rev, replay, receivedAt).changes === 1;
-      this.upsertSeqState?.run(e.fid, e.seq, e.seq);
-      const latest =
-        this.upsertEvent.run({
-          fid: e.fid,
-          eventId: e.event_id,
-          rev: e.rev,
-          seq: e.seq,
-          state: e.state,
-          type: e.type,
-          cameraId: e.camera_id,
-          replay,
-          payload: JSON.stringify(e),
-          receivedAt,
-        }).changes === 1;
-      return { duplicate: !fresh, latest };
-    })();
+    return this.ingestMany([{ e, at: receivedAt }])[0]!;
+  }
+
+  /**
+   * Commits many events in ONE transaction (one fsync: the hub's group commit); the ACKs may be sent once this
+   * returns. Results in the order given.
+   */
+  ingestMany(items: readonly IngestItem[]): IngestResult[] {
+    return this.db.transaction(() => items.map(({ e, at }) => this.ingestOne(e, at)))();
+  }
+
+  private ingestOne(e: EventPayload, receivedAt: number): IngestResult {
+    const prior = this.priorDelivery.get(e.fid, e.seq) as { event_id: string; rev: number } | undefined;
+    if (prior && (prior.event_id !== e.event_id || prior.rev !== e.rev)) return { duplicate: false, latest: false, reused: true };
+    const replay = e.replay ? 1 : 0;
+    const fresh = this.insertDelivery.run(e.fid, e.seq, e.event_id, e.rev, replay, receivedAt).changes === 1;
+    this.upsertSeqState?.run(e.fid, e.seq, e.seq);
+    const latest =
+      this.upsertEvent.run({
+        fid: e.fid,
+        eventId: e.event_id,
+        rev: e.rev,
+        seq: e.seq,
+        state: e.state,
+        type: e.type,
+        cameraId: e.camera_id,
+        replay,
+        payload: JSON.stringify(e),
+        receivedAt,
+      }).changes === 1;
+    return { duplicate: !fresh, latest };
   }
 
   events(fid?: string): HubEventRow[] {
@@ -212,11 +247,14 @@ export class HubDb {
 
   /** Highest delivered seq per facility, to resume gap tracking after a hub restart. */
   maxSeqs(): Map<string, number> {
-    const rows = this.db.prepare('SELECT fid, max(seq) AS s FROM deliveries GROUP BY fid').all() as {
-      fid: string;
-      s: number;
-    }[];
-    return new Map(rows.map((r) => [r.fid, r.s]));
+    return new Map([...this.seqBases()].map(([fid, b]) => [fid, b.seq]));
+  }
+
+  /** Highest delivered seq per facility and when it arrived: the bases of the seq bound after a restart. */
+  seqBases(): Map<string, { seq: number; at: number }> {
+    // SQLite returns the other columns of the row that holds the max() (a documented bare-column rule).
+    const rows = this.db.prepare('SELECT fid, max(seq) AS s, received_at AS at FROM deliveries GROUP BY fid').all() as { fid: string; s: number; at: number }[];
+    return new Map(rows.map((r) => [r.fid, { seq: r.s, at: r.at }]));
   }
 
   /** Highest session stored per facility, so the session bound survives a hub restart. */

@@ -2,10 +2,11 @@
 import type { KeyObject } from 'node:crypto';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../ops/index.js';
-import type { EventPayload, StatusPayload } from '../contract/index.js';
+import type { EventPayload, FacilityBudget, StatusPayload } from '../contract/index.js';
 import type { HubDrop } from './admission.js';
 import type { ResendRange } from './facilities.js';
 import type { HubStore } from './store.js';
+import type { HubTls } from './hub-client.js';
 
 export interface ReferenceHubOptions {
   readonly url: string;
@@ -22,6 +23,11 @@ export interface ReferenceHubOptions {
    */
   readonly shared?: boolean;
   readonly clientId?: string;
+  /** For an `mqtts://` broker: the pinned CA and the hub's client certificate (its identity in the broker's ACL). */
+  readonly tls?: HubTls;
+  /** For a password listener; from the environment, never from the command line. */
+  readonly username?: string;
+  readonly password?: string;
   /** 5 by default, with a fall back to 4 when the broker refuses 5 (aedes speaks 3.1.1). */
   readonly protocolVersion?: 4 | 5;
   readonly reconnectMs?: number;
@@ -52,6 +58,11 @@ export interface ReferenceHubOptions {
    * does, unless `--allow-unsigned`). A facility with a registered key is always verified.
    */
   readonly requireSignatures?: boolean;
+  /**
+   * Each facility's message and byte budget in this process (`facilityBudget()` from the contract by default):
+   * more is dropped and counted (`over_rate`, `over_bytes`). Null turns the budget off (to measure its cost).
+   */
+  readonly facilityBudget?: FacilityBudget | null;
 }
 
 export interface HubStats {
@@ -75,6 +86,10 @@ export interface HubEvents {
   status: [{ fid: string; state: StatusPayload['state']; session: number; ignored: boolean }];
   invalid: [{ topic: string; error: string }];
   resend: [ResendRange];
+  /** A `cmd/rebase` went to a facility whose store went back below what the hub has seen. */
+  rebase: [{ fid: string; session: number; seq: number; why: string }];
+  /** The retained hub/state said offline while this hub ran (another process, or a replay): re-announced. */
+  reannounced: [];
   /** A snapshot arrived on `snap/{event_id}`: kept (`ok`) or refused with the reason. */
   snapshot: [{ fid: string; eventId: string; ok: boolean; error: string | null; bytes: number }];
 }

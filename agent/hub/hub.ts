@@ -11,6 +11,7 @@ import {
   topics,
   type Signer,
 } from '../contract/index.js';
+import { makePrivateDir, securePrivateTree } from '../shared/permissions.js';
 import { AckBatch } from './ack-batch.js';
 import { Admission } from './admission.js';
 import { connectHubClient } from './hub-client.js';
@@ -18,6 +19,7 @@ import { FacilityTracker, type FacilityView, type ResendRange } from './faciliti
 import type { HubEventRow, HubSnapshotRow } from './hub-db.js';
 import type { HubEvents, HubStats, ReferenceHubOptions } from './hub-types.js';
 import { HubInbound } from './inbound.js';
+import { Rebaser } from './rebase.js';
 import type { FacilityState, HubStore } from './store.js';
 import { SqliteHubStore } from './store-sqlite.js';
 import { HubSnapshots, type SnapshotReceipt, type UploadAnswer } from './snapshots.js';
@@ -55,17 +57,36 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
       this.signer,
     );
     this.store = opts.store ?? new SqliteHubStore(opts.dbFile);
-    this.tracker = new FacilityTracker();
+    this.tracker = new FacilityTracker(() => opts.clock.wall());
     if (this.store instanceof SqliteHubStore) {
       for (const fid of opts.facilities ?? []) this.store.registry.add(fid, null, opts.clock.wall());
       for (const [fid, key] of opts.facilityKeys ?? []) {
         this.store.registry.add(fid, null, opts.clock.wall(), key);
         this.store.registry.setKey(fid, 'set', key);
       }
-      this.tracker.load(this.store.db.maxSeqs(), this.store.db.sessions());
+      this.tracker.load(this.store.db.seqBases(), this.store.db.sessions());
     }
-    this.admission = new Admission(this.store.registry, this.tracker, opts);
+    this.admission = new Admission(this.store.registry, this.tracker, {
+      clock: opts.clock,
+      logger: opts.logger,
+      ...(opts.openRegistry !== undefined && { openRegistry: opts.openRegistry }),
+      ...(opts.requireSignatures !== undefined && { requireSignatures: opts.requireSignatures }),
+      ...(opts.facilityBudget !== undefined && { budget: opts.facilityBudget }),
+    });
+    const rebaser = new Rebaser({
+      store: this.store,
+      clock: opts.clock,
+      logger: opts.logger,
+      signer: this.signer,
+      client: () => this.client,
+      sent: (r) => this.emit('rebase', r),
+    });
     if (opts.snapshotDir !== undefined && !(this.store instanceof SqliteHubStore)) throw new Error('snapshot collection needs the SQLite store (not yet on PostgreSQL)');
+    if (opts.snapshotDir !== undefined) {
+      // Images of people: the folder 0700 and everything in it private, also what an older version left readable.
+      makePrivateDir(opts.snapshotDir);
+      securePrivateTree(opts.snapshotDir, opts.logger);
+    }
     this.snapshots =
       opts.snapshotDir === undefined ? null : new HubSnapshots(this.local().db, opts.snapshotDir, (...a) => this.noteSnapshot(...a), opts.uploadUrl);
     this.inbound = new HubInbound({
@@ -74,6 +95,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
       admission: this.admission,
       snapshots: this.snapshots,
       acks: this.acks,
+      rebaser,
       signer: this.signer,
       clock: opts.clock,
       logger: opts.logger,
@@ -243,6 +265,9 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
         isCurrent: (client) => this.client === client,
         signer: this.signer,
         onReplaced: (client) => (this.client = client),
+        ...(this.opts.tls && { tls: this.opts.tls }),
+        ...(this.opts.username !== undefined && { username: this.opts.username }),
+        ...(this.opts.password !== undefined && { password: this.opts.password }),
       },
       version,
     );
@@ -256,7 +281,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
         [
           ...[hubFilters.evt, hubFilters.hb, ...(this.snapshots ? [hubFilters.snap] : [])].map(share),
           ...[hubFilters.status, hubFilters.birth, hubFilters.camStatus],
-          ...(this.opts.shared === true ? [topics.hubState] : []),
+          topics.hubState, // to answer an `offline` it did not send (another process's Will, or a replay)
         ],
         { qos: 1 },
       );
@@ -278,14 +303,19 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
   }
 
   /**
-   * Several hub processes share the one retained `hub/state`: when one dies (its Will) or stops, it says
-   * `offline` for all. A process still running answers with its own state at once, so agents keep sending.
+   * The retained `hub/state` says `offline` while this hub runs: another hub process died (its Will) or stopped,
+   * or someone replayed an old signed `offline` (which held every agent's backlog until the hub restarted). A
+   * running hub answers at once with its own state, so agents keep sending. It never hears its own Will (that is
+   * published after it is gone), and its clean stop's `offline` comes after it let go of the client.
    */
   private onHubState(payload: Buffer): void {
-    const s = decodePayload(HubStatePayload, topics.hubState, payload);
     const client = this.client;
-    if (!s.ok || s.value.online || !client?.connected || this.opts.shared !== true) return;
-    this.opts.logger.info('hub: another hub process announced offline; announcing this one online');
+    if (!client?.connected) return;
+    // Read without verifying (the tolerant reader drops `sig`): whoever said offline, the answer is this hub's own signed state.
+    const s = decodePayload(HubStatePayload, topics.hubState, payload);
+    if (!s.ok || s.value.online) return;
+    this.opts.logger.info('hub: hub/state says offline (another process, or a replay); announcing this one online');
+    this.emit('reannounced');
     client.publish(topics.hubState, this.hubState(true, this.accepting), { qos: 1, retain: true });
   }
 

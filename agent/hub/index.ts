@@ -1,5 +1,6 @@
 export { EmbeddedBroker, type EmbeddedBrokerOptions } from './broker.js';
 export { ReferenceHub, type ReferenceHubOptions, type HubStats, type HubEvents, type HubDrop } from './hub.js';
+export type { HubTls } from './hub-client.js';
 export type { RegisteredFacility } from './registry.js';
 export { HubDb, type HubEventRow } from './hub-db.js';
 export type { HubStore, FacilityState } from './store.js';

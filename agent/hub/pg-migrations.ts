@@ -88,6 +88,13 @@ export const PG_MIGRATIONS: readonly { readonly version: number; readonly name: 
       CREATE INDEX access_log_at ON access_log (at DESC);
     `,
   },
+  {
+    version: 4,
+    name: 'facilities.status_n: the number within its session of the last status accepted (freshness of liveness)',
+    sql: `
+      ALTER TABLE facilities ADD COLUMN status_n bigint;
+    `,
+  },
 ];
 
 const MIGRATION_LOCK = 0x716d6f6e; // 'qmon': one advisory lock for schema changes

@@ -3,13 +3,16 @@ import type { BirthPayload, CamStatusPayload, EventPayload, HeartbeatPayload, St
 import type { EpochMs } from '../shared/types.js';
 import { assessGaps, expand, gapQuery, type GapRow } from './gaps.js';
 import type { HubEventRow, IngestResult } from './hub-db.js';
+import { ingestBatch } from './ingest-pg.js';
+import { PgRegistryCache } from './registry-pg.js';
 import { migrate } from './pg-migrations.js';
 import { kidOf, type RegisteredFacility } from './registry.js';
 import { facilityFromRow } from './store-sqlite.js';
-import type { FacilityState, HubStore, RegistryView, ResendRange } from './store.js';
+import { cameraFreshness, notAppliedOutcome, type LivenessKind, type LivenessOutcome, type LivenessRow } from './freshness.js';
+import type { SeqBase } from './facilities.js';
+import type { FacilityState, HubStore, ResendRange } from './store.js';
 import type { EventScope, FacilitySummary, RecentEvent } from './summary.js';
-import type { KeyObject } from 'node:crypto';
-import { fidProblem, parsePublicKey } from '../contract/index.js';
+import { fidProblem } from '../contract/index.js';
 import { PgApiAccess, type PgQuery } from './api-access-pg.js';
 import { PgHubReader } from './read-pg.js';
 
@@ -30,67 +33,9 @@ const MAX_BATCH = 500;
 /** Deadlock or serialization failure: the statement is retried (each is one short transaction). */
 const RETRYABLE = new Set(['40P01', '40001']);
 
-const INGEST = `
-  WITH d AS (
-    INSERT INTO deliveries (fid, seq, event_id, rev, replay, received_at) VALUES ($1, $2, $3, $4, $5, $10)
-    ON CONFLICT DO NOTHING RETURNING 1
-  ), e AS (
-    INSERT INTO events (fid, event_id, started_month, rev, seq, state, type, camera_id, replay, started_at, payload, received_at)
-    VALUES ($1, $3, date_trunc('month', $11::timestamptz AT TIME ZONE 'UTC')::date, $4, $2, $6, $7, $8, $5, $11::timestamptz, $9::jsonb, $10)
-    ON CONFLICT (fid, event_id, started_month) DO UPDATE SET
-      rev = excluded.rev, seq = excluded.seq, state = excluded.state, type = excluded.type, camera_id = excluded.camera_id,
-      replay = excluded.replay, payload = excluded.payload, received_at = excluded.received_at
-    WHERE excluded.rev > events.rev
-    RETURNING 1
-  ), s AS (
-    INSERT INTO seq_state (fid, first_seq, contiguous_upto) VALUES ($1, $2, $2) ON CONFLICT (fid) DO NOTHING RETURNING 1
-  )
-  SELECT (SELECT count(*) FROM d)::int AS fresh, (SELECT count(*) FROM e)::int AS latest, (SELECT count(*) FROM s)::int AS first`;
-
 const FACILITY_SELECT = `SELECT f.fid, f.session, f.status, f.birth, f.heartbeat, f.heartbeat_at, f.cameras,
     (SELECT max(seq) FROM deliveries d WHERE d.fid = f.fid) AS max_seq, s.contiguous_upto
   FROM facilities f LEFT JOIN seq_state s ON s.fid = f.fid`;
-
-/** Keys stored as text; one that cannot be read trusts nothing (its messages count as unknown_key on arrival). */
-function readableKeys(texts: readonly (string | null)[]): KeyObject[] {
-  const out: KeyObject[] = [];
-  for (const t of texts) {
-    if (t === null) continue;
-    try {
-      out.push(parsePublicKey(t));
-    } catch {
-      // stored by hand and unreadable
-    }
-  }
-  return out;
-}
-
-/** The registry as admission reads it, synchronously: a set of enabled fids refreshed from the table. */
-class PgRegistryCache implements RegistryView {
-  private enabled = new Set<string>();
-  private keyed = new Map<string, KeyObject[]>();
-  constructor(private readonly store: PgHubStore) {}
-  async refresh(): Promise<void> {
-    const rows = (await this.store.registered()).filter((r) => !r.disabled);
-    this.enabled = new Set(rows.map((r) => r.fid));
-    this.keyed = new Map(rows.map((r) => [r.fid, readableKeys([r.publicKey, r.nextPublicKey])]));
-  }
-  accepts(fid: string): boolean {
-    return this.enabled.has(fid);
-  }
-  keys(fid: string): KeyObject[] {
-    return this.keyed.get(fid) ?? [];
-  }
-  /** For `--open-registry`: accepted at once here, stored in the background (the insert is idempotent). */
-  add(fid: string, name: string | null, addedAt: number): boolean {
-    const problem = fidProblem(fid);
-    if (problem) throw new Error(problem);
-    if (this.enabled.has(fid)) return false;
-    this.enabled.add(fid);
-    void this.store.register(fid, name, null, addedAt).catch(() => this.enabled.delete(fid));
-    return true;
-  }
-}
 
 /**
  * The PostgreSQL HubStore: several hub processes share it (see store.ts for the rules). Opened with
@@ -193,17 +138,7 @@ export class PgHubStore implements HubStore {
   private async commitBatch(batch: PgHubStore['queue']): Promise<void> {
     try {
       for (const b of batch) await this.ensurePartition(new Date(b.e.started_at).toISOString());
-      const results = await this.inTransaction(async (c) => {
-        const out: IngestResult[] = [];
-        for (const { e, at } of batch) {
-          const r = await c.query<{ fresh: number; latest: number }>(INGEST, [
-            e.fid, e.seq, e.event_id, e.rev, e.replay, e.state, e.type, e.camera_id, JSON.stringify(e), at, e.started_at,
-          ]);
-          const row = r.rows[0]!;
-          out.push({ duplicate: row.fresh === 0, latest: row.latest === 1 });
-        }
-        return out;
-      });
+      const results = await this.inTransaction(async (c) => ingestBatch(c, batch));
       batch.forEach((b, i) => b.resolve(results[i]!));
     } catch (err) {
       for (const b of batch) b.reject(err as Error);
@@ -234,38 +169,66 @@ export class PgHubStore implements HubStore {
     await this.q(`INSERT INTO facilities (fid, session, status, updated_at) VALUES ($1, 0, 'unknown', $2) ON CONFLICT DO NOTHING`, [fid, at]);
   }
 
-  async applyStatus(s: StatusPayload, at: EpochMs): Promise<boolean> {
+  /** Why a liveness message was not applied (see freshness.ts). */
+  private async notApplied(kind: LivenessKind, fid: string, session: number, n: number | undefined): Promise<LivenessOutcome> {
+    const row = (
+      await this.q<LivenessRow>(
+        `SELECT session, status, status_n AS "statusN", (birth->>'session')::bigint AS "birthSession", (birth->>'n')::bigint AS "birthN",
+           (heartbeat->>'session')::bigint AS "hbSession", (heartbeat->>'n')::bigint AS "hbN" FROM facilities WHERE fid = $1`,
+        [fid],
+      )
+    ).rows[0];
+    return notAppliedOutcome(kind, row, session, n);
+  }
+
+  async applyStatus(s: StatusPayload, at: EpochMs): Promise<LivenessOutcome> {
     await this.ensure(s.fid, at);
-    const r = await this.q('UPDATE facilities SET session = $2, status = $3, updated_at = $4 WHERE fid = $1 AND session <= $2', [s.fid, s.session, s.state, at]);
-    return r.rowCount === 1;
+    const r = await this.q(
+      `UPDATE facilities SET session = $2, status = $3, status_n = $5, updated_at = $4
+       WHERE fid = $1 AND (session < $2 OR (session = $2 AND ($3 = 'offline'
+         OR (status <> 'offline' AND ($5::bigint IS NULL OR status_n IS NULL OR $5 > status_n)))))`,
+      [s.fid, s.session, s.state, at, s.n ?? null],
+    );
+    return r.rowCount === 1 ? 'applied' : this.notApplied('status', s.fid, s.session, s.n);
   }
 
-  async applyBirth(b: BirthPayload, at: EpochMs): Promise<void> {
+  async applyBirth(b: BirthPayload, at: EpochMs): Promise<LivenessOutcome> {
     await this.ensure(b.fid, at);
-    await this.q(
-      `UPDATE facilities SET status = CASE WHEN $2 > session THEN 'online' ELSE status END, session = greatest(session, $2),
-         birth = $3::jsonb, updated_at = $4 WHERE fid = $1 AND session <= $2`,
-      [b.fid, b.session, JSON.stringify(b), at],
+    const r = await this.q(
+      `UPDATE facilities SET status = CASE WHEN $2 > session THEN 'online' ELSE status END,
+         status_n = CASE WHEN $2 > session THEN NULL ELSE status_n END,
+         session = greatest(session, $2), birth = $3::jsonb, updated_at = $4
+       WHERE fid = $1 AND (session < $2 OR (session = $2 AND ($5::bigint IS NULL OR birth IS NULL
+         OR (birth->>'session')::bigint < $2 OR birth->>'n' IS NULL OR $5 > (birth->>'n')::bigint)))`,
+      [b.fid, b.session, JSON.stringify(b), at, b.n ?? null],
     );
+    return r.rowCount === 1 ? 'applied' : this.notApplied('birth', b.fid, b.session, b.n);
   }
 
-  async applyHeartbeat(h: HeartbeatPayload, at: EpochMs): Promise<void> {
-    await this.q(
-      `INSERT INTO facilities (fid, session, status, heartbeat, heartbeat_at, updated_at) VALUES ($1, 0, 'unknown', $2::jsonb, $3, $3)
-       ON CONFLICT (fid) DO UPDATE SET heartbeat = excluded.heartbeat, heartbeat_at = excluded.heartbeat_at, updated_at = excluded.updated_at
-       WHERE facilities.heartbeat_at IS NULL OR facilities.heartbeat_at <= excluded.heartbeat_at`,
-      [h.fid, JSON.stringify(h), at],
+  async applyHeartbeat(h: HeartbeatPayload, at: EpochMs): Promise<LivenessOutcome> {
+    await this.ensure(h.fid, at);
+    const r = await this.q(
+      `UPDATE facilities SET heartbeat = $2::jsonb, heartbeat_at = $3, updated_at = $3
+       WHERE fid = $1 AND (heartbeat_at IS NULL OR heartbeat_at <= $3)
+         AND $4 >= session AND NOT ($4 = session AND status = 'offline')
+         AND (heartbeat IS NULL OR $4 > (heartbeat->>'session')::bigint OR ($4 = (heartbeat->>'session')::bigint
+           AND ($5::bigint IS NULL OR heartbeat->>'n' IS NULL OR $5 > (heartbeat->>'n')::bigint)))`,
+      [h.fid, JSON.stringify(h), at, h.session, h.n ?? null],
     );
+    return r.rowCount === 1 ? 'applied' : this.notApplied('hb', h.fid, h.session, h.n);
   }
 
-  async applyCamera(c: CamStatusPayload, at: EpochMs): Promise<void> {
+  async applyCamera(c: CamStatusPayload, at: EpochMs): Promise<LivenessOutcome> {
     await this.ensure(c.fid, at);
-    await this.q(
-      `UPDATE facilities SET updated_at = $3, cameras = coalesce(
-         (SELECT jsonb_agg(x) FROM jsonb_array_elements(cameras) x WHERE x->>'camera_id' <> $2), '[]'::jsonb) || jsonb_build_array($4::jsonb)
-       WHERE fid = $1`,
-      [c.fid, c.camera_id, at, JSON.stringify(c)],
-    );
+    return this.inTransaction(async (tx) => {
+      const row = (await tx.query<{ cameras: CamStatusPayload[] }>('SELECT cameras FROM facilities WHERE fid = $1 FOR UPDATE', [c.fid])).rows[0];
+      const cams = row?.cameras ?? [];
+      const outcome = cameraFreshness(cams.find((x) => x.camera_id === c.camera_id), c);
+      if (outcome !== 'applied') return outcome;
+      const next = [...cams.filter((x) => x.camera_id !== c.camera_id), c];
+      await tx.query('UPDATE facilities SET cameras = $2::jsonb, updated_at = $3 WHERE fid = $1', [c.fid, JSON.stringify(next), at]);
+      return 'applied';
+    });
   }
 
   private async assess(fid: string, now: EpochMs, graceMs: number): Promise<ReturnType<typeof assessGaps> | null> {
@@ -327,10 +290,10 @@ export class PgHubStore implements HubStore {
     return (await this.q<{ seq: number }>('SELECT seq FROM deliveries WHERE fid = $1 ORDER BY seq', [fid])).rows.map((r) => r.seq);
   }
 
-  async bases(): Promise<{ maxSeqs: Map<string, number>; sessions: Map<string, number> }> {
-    const seqs = await this.q<{ fid: string; s: number }>('SELECT fid, max(seq) AS s FROM deliveries GROUP BY fid');
+  async bases(): Promise<{ maxSeqs: Map<string, SeqBase>; sessions: Map<string, number> }> {
+    const seqs = await this.q<{ fid: string; seq: number; at: number }>('SELECT DISTINCT ON (fid) fid, seq, received_at AS at FROM deliveries ORDER BY fid, seq DESC');
     const sess = await this.q<{ fid: string; session: number }>('SELECT fid, session FROM facilities');
-    return { maxSeqs: new Map(seqs.rows.map((r) => [r.fid, r.s])), sessions: new Map(sess.rows.map((r) => [r.fid, r.session])) };
+    return { maxSeqs: new Map(seqs.rows.map((r) => [r.fid, { seq: r.seq, at: r.at }])), sessions: new Map(sess.rows.map((r) => [r.fid, r.session])) };
   }
 
   async registered(): Promise<RegisteredFacility[]> {
@@ -373,3 +336,4 @@ export class PgHubStore implements HubStore {
     await this.pool.end();
   }
 }
+

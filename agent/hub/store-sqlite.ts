@@ -1,9 +1,11 @@
 import type { BirthPayload, CamStatusPayload, EventPayload, HeartbeatPayload, StatusPayload } from '../contract/index.js';
 import type { EpochMs } from '../shared/types.js';
 import { assessGaps, expand, gapQuery, type GapRow } from './gaps.js';
-import { HubDb, type HubEventRow, type IngestResult } from './hub-db.js';
+import { HubDb, type HubEventRow, type IngestItem, type IngestResult } from './hub-db.js';
+import type { SeqBase } from './facilities.js';
 import type { RegisteredFacility } from './registry.js';
 import type { FacilityState, HubStore, ResendRange } from './store.js';
+import { cameraFreshness, notAppliedOutcome, type LivenessKind, type LivenessOutcome, type LivenessRow } from './freshness.js';
 import type { EventScope, FacilityRow, FacilitySummary, RecentEvent } from './summary.js';
 
 interface FacilityDbRow extends FacilityRow {
@@ -37,6 +39,8 @@ export function facilityFromRow(r: FacilityDbRow | { [K in keyof FacilityDbRow]:
 export class SqliteHubStore implements HubStore {
   readonly kind = 'sqlite';
   readonly db: HubDb;
+  /** Events waiting for the group commit at the end of this turn (see `ingest`). */
+  private pending: { item: IngestItem; resolve: (r: IngestResult) => void; reject: (e: Error) => void }[] = [];
 
   constructor(file: string) {
     this.db = new HubDb(file);
@@ -50,8 +54,26 @@ export class SqliteHubStore implements HubStore {
     return this.db.connection;
   }
 
+  /**
+   * Group commit: every event handed in during one turn of the event loop is written in ONE transaction (one
+   * fsync) at the end of it (a microtask); each promise resolves after that commit, so the ACK still follows it.
+   */
   ingest(e: EventPayload, receivedAt: EpochMs): Promise<IngestResult> {
-    return Promise.resolve(this.db.ingest(e, receivedAt));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ item: { e, at: receivedAt }, resolve, reject });
+      if (this.pending.length === 1) queueMicrotask(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    try {
+      const results = this.db.ingestMany(batch.map((b) => b.item));
+      batch.forEach((b, i) => b.resolve(results[i]!));
+    } catch (e) {
+      for (const b of batch) b.reject(e as Error);
+    }
   }
 
   /** Makes sure the facility has a row (liveness updates below only ever UPDATE it). */
@@ -61,48 +83,82 @@ export class SqliteHubStore implements HubStore {
       .run(fid, at);
   }
 
-  applyStatus(s: StatusPayload, at: EpochMs): Promise<boolean> {
+  /** Why a liveness message was not applied (see freshness.ts). */
+  private notApplied(kind: LivenessKind, fid: string, session: number, n: number | undefined): LivenessOutcome {
+    const row = this.sql
+      .prepare(
+        `SELECT session, status, status_n AS statusN, json_extract(birth, '$.session') AS birthSession, json_extract(birth, '$.n') AS birthN,
+           json_extract(heartbeat, '$.session') AS hbSession, json_extract(heartbeat, '$.n') AS hbN FROM facilities WHERE fid = ?`,
+      )
+      .get(fid) as LivenessRow | undefined;
+    return notAppliedOutcome(kind, row, session, n);
+  }
+
+  applyStatus(s: StatusPayload, at: EpochMs): Promise<LivenessOutcome> {
     return Promise.resolve(
-      this.sql.transaction(() => {
+      this.sql.transaction((): LivenessOutcome => {
         this.ensure(s.fid, at);
-        return (
-          this.sql
-            .prepare('UPDATE facilities SET session = ?, status = ?, updated_at = ? WHERE fid = ? AND session <= ?')
-            .run(s.session, s.state, at, s.fid, s.session).changes === 1
-        );
+        const n = s.n ?? null;
+        const changed = this.sql
+          .prepare(
+            `UPDATE facilities SET session = @session, status = @state, status_n = @n, updated_at = @at
+             WHERE fid = @fid AND (session < @session OR (session = @session AND (@state = 'offline'
+               OR (status <> 'offline' AND (@n IS NULL OR status_n IS NULL OR @n > status_n)))))`,
+          )
+          .run({ fid: s.fid, session: s.session, state: s.state, n, at }).changes;
+        return changed === 1 ? 'applied' : this.notApplied('status', s.fid, s.session, s.n);
       })(),
     );
   }
 
-  applyBirth(b: BirthPayload, at: EpochMs): Promise<void> {
-    this.sql.transaction(() => {
-      this.ensure(b.fid, at);
-      this.sql
-        .prepare(
-          `UPDATE facilities SET status = CASE WHEN ? > session THEN 'online' ELSE status END, session = max(session, ?),
-             birth = ?, updated_at = ? WHERE fid = ? AND session <= ?`,
-        )
-        .run(b.session, b.session, JSON.stringify(b), at, b.fid, b.session);
-    })();
-    return Promise.resolve();
+  applyBirth(b: BirthPayload, at: EpochMs): Promise<LivenessOutcome> {
+    return Promise.resolve(
+      this.sql.transaction((): LivenessOutcome => {
+        this.ensure(b.fid, at);
+        const changed = this.sql
+          .prepare(
+            `UPDATE facilities SET status = CASE WHEN @session > session THEN 'online' ELSE status END,
+               status_n = CASE WHEN @session > session THEN NULL ELSE status_n END,
+               session = max(session, @session), birth = @birth, updated_at = @at
+             WHERE fid = @fid AND (session < @session OR (session = @session AND (@n IS NULL OR birth IS NULL
+               OR json_extract(birth, '$.session') < @session OR json_extract(birth, '$.n') IS NULL OR @n > json_extract(birth, '$.n'))))`,
+          )
+          .run({ fid: b.fid, session: b.session, n: b.n ?? null, birth: JSON.stringify(b), at }).changes;
+        return changed === 1 ? 'applied' : this.notApplied('birth', b.fid, b.session, b.n);
+      })(),
+    );
   }
 
-  applyHeartbeat(h: HeartbeatPayload, at: EpochMs): Promise<void> {
-    this.sql.transaction(() => {
-      this.ensure(h.fid, at);
-      this.sql.prepare('UPDATE facilities SET heartbeat = ?, heartbeat_at = ?, updated_at = ? WHERE fid = ?').run(JSON.stringify(h), at, at, h.fid);
-    })();
-    return Promise.resolve();
+  applyHeartbeat(h: HeartbeatPayload, at: EpochMs): Promise<LivenessOutcome> {
+    return Promise.resolve(
+      this.sql.transaction((): LivenessOutcome => {
+        this.ensure(h.fid, at);
+        const changed = this.sql
+          .prepare(
+            `UPDATE facilities SET heartbeat = @hb, heartbeat_at = @at, updated_at = @at
+             WHERE fid = @fid AND (heartbeat_at IS NULL OR heartbeat_at <= @at)
+               AND @session >= session AND NOT (@session = session AND status = 'offline')
+               AND (heartbeat IS NULL OR @session > json_extract(heartbeat, '$.session') OR (@session = json_extract(heartbeat, '$.session')
+                 AND (@n IS NULL OR json_extract(heartbeat, '$.n') IS NULL OR @n > json_extract(heartbeat, '$.n'))))`,
+          )
+          .run({ fid: h.fid, session: h.session, n: h.n ?? null, hb: JSON.stringify(h), at }).changes;
+        return changed === 1 ? 'applied' : this.notApplied('hb', h.fid, h.session, h.n);
+      })(),
+    );
   }
 
-  applyCamera(c: CamStatusPayload, at: EpochMs): Promise<void> {
-    this.sql.transaction(() => {
-      this.ensure(c.fid, at);
-      const cams = JSON.parse(this.sql.prepare('SELECT cameras FROM facilities WHERE fid = ?').pluck().get(c.fid) as string) as CamStatusPayload[];
-      const next = [...cams.filter((x) => x.camera_id !== c.camera_id), c];
-      this.sql.prepare('UPDATE facilities SET cameras = ?, updated_at = ? WHERE fid = ?').run(JSON.stringify(next), at, c.fid);
-    })();
-    return Promise.resolve();
+  applyCamera(c: CamStatusPayload, at: EpochMs): Promise<LivenessOutcome> {
+    return Promise.resolve(
+      this.sql.transaction((): LivenessOutcome => {
+        this.ensure(c.fid, at);
+        const cams = JSON.parse(this.sql.prepare('SELECT cameras FROM facilities WHERE fid = ?').pluck().get(c.fid) as string) as CamStatusPayload[];
+        const outcome = cameraFreshness(cams.find((x) => x.camera_id === c.camera_id), c);
+        if (outcome !== 'applied') return outcome;
+        const next = [...cams.filter((x) => x.camera_id !== c.camera_id), c];
+        this.sql.prepare('UPDATE facilities SET cameras = ?, updated_at = ? WHERE fid = ?').run(JSON.stringify(next), at, c.fid);
+        return 'applied';
+      })(),
+    );
   }
 
   private assess(fid: string, now: EpochMs, graceMs: number): ReturnType<typeof assessGaps> | null {
@@ -177,8 +233,8 @@ export class SqliteHubStore implements HubStore {
     return Promise.resolve(this.db.deliveredSeqs(fid));
   }
 
-  bases(): Promise<{ maxSeqs: Map<string, number>; sessions: Map<string, number> }> {
-    return Promise.resolve({ maxSeqs: this.db.maxSeqs(), sessions: this.db.sessions() });
+  bases(): Promise<{ maxSeqs: Map<string, SeqBase>; sessions: Map<string, number> }> {
+    return Promise.resolve({ maxSeqs: this.db.seqBases(), sessions: this.db.sessions() });
   }
 
   registered(): Promise<RegisteredFacility[]> {
@@ -204,7 +260,9 @@ export class SqliteHubStore implements HubStore {
   }
 
   close(): Promise<void> {
+    this.flush();
     this.db.close();
     return Promise.resolve();
   }
 }
+

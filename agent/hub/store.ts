@@ -4,6 +4,10 @@ import type { EpochMs } from '../shared/types.js';
 import type { HubEventRow, IngestResult } from './hub-db.js';
 import type { RegisteredFacility } from './registry.js';
 import type { EventScope, FacilitySummary, RecentEvent } from './summary.js';
+import type { SeqBase } from './facilities.js';
+import type { LivenessOutcome } from './freshness.js';
+
+export type { LivenessOutcome } from './freshness.js';
 
 /** A run of seqs the hub asks an agent to resend (`cmd/resend {from, to}`). */
 export interface ResendRange {
@@ -55,13 +59,20 @@ export const MAX_TRACKED_GAP = 100_000;
 export interface HubStore {
   readonly kind: 'sqlite' | 'postgres';
   readonly registry: RegistryView;
+  /** Group-committed: events arriving together are written in one transaction; resolves after its COMMIT. */
   ingest(e: EventPayload, receivedAt: EpochMs): Promise<IngestResult>;
-  /** False when the status is from an older session than the stored one (a late Will): ignored. */
-  applyStatus(s: StatusPayload, at: EpochMs): Promise<boolean>;
-  /** A birth from a newer session marks the facility online (see README: retained Wills). */
-  applyBirth(b: BirthPayload, at: EpochMs): Promise<void>;
-  applyHeartbeat(h: HeartbeatPayload, at: EpochMs): Promise<void>;
-  applyCamera(c: CamStatusPayload, at: EpochMs): Promise<void>;
+  /**
+   * Freshness of liveness (docs/hub-contract.md, "Freshness"): a message of an older session is ignored (`older`);
+   * of the stored session it must carry a higher `n` than the last accepted of its kind, and the session must not
+   * have ended (an `offline` ends it: nothing of it is accepted afterwards) — else `stale`. An `offline` of the
+   * stored or a newer session is always applied (the Will is written before the session's first message).
+   */
+  applyStatus(s: StatusPayload, at: EpochMs): Promise<LivenessOutcome>;
+  /** A birth from a newer session marks the facility online (see README: retained Wills); freshness as above. */
+  applyBirth(b: BirthPayload, at: EpochMs): Promise<LivenessOutcome>;
+  applyHeartbeat(h: HeartbeatPayload, at: EpochMs): Promise<LivenessOutcome>;
+  /** Freshness per camera: by the camera's stored (session, n). */
+  applyCamera(c: CamStatusPayload, at: EpochMs): Promise<LivenessOutcome>;
   /**
    * Gaps missing longer than `graceMs` (revealed by a delivery received before `now − graceMs`), of
    * facilities whose last heartbeat has nothing pending and that were not asked within `graceMs` by any
@@ -74,8 +85,8 @@ export interface HubStore {
   missingSeqs(fid: string): Promise<number[]>;
   events(fid?: string): Promise<HubEventRow[]>;
   deliveredSeqs(fid: string): Promise<number[]>;
-  /** Highest delivered seq and stored session per facility: the bases of admission's plausibility bounds. */
-  bases(): Promise<{ maxSeqs: Map<string, number>; sessions: Map<string, number> }>;
+  /** Highest delivered seq (and when it arrived) and stored session per facility: the bases of admission's bounds. */
+  bases(): Promise<{ maxSeqs: Map<string, SeqBase>; sessions: Map<string, number> }>;
   registered(): Promise<RegisteredFacility[]>;
   /** Registers (or re-keys) a facility; false when it was registered already with that key. */
   register(fid: string, name: string | null, publicKey: string | null, at: EpochMs): Promise<boolean>;

@@ -31,6 +31,15 @@ export interface SimFacilityOptions {
   /** Backlog (replay) rows per second at most (the agent's backlog cap). */
   readonly replayRatePerS: number;
   readonly heartbeatMs: number;
+  /** For an `mqtts://` broker: the pinned CA and this facility's client certificate (CN = its fid). */
+  readonly tls?: SimTls;
+}
+
+/** TLS material of one simulated facility. */
+export interface SimTls {
+  readonly ca?: Buffer;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
 }
 
 interface Row {
@@ -71,6 +80,8 @@ export class SimFacility {
   private pumpTimer: NodeJS.Timeout | null = null;
   private hbTimer: NodeJS.Timeout | null = null;
   private replayTokens = 0;
+  /** The number of the last liveness message in this session (the contract's `n`). */
+  private n = 0;
   private readonly startedAt = Date.now();
   readonly counts = { produced: 0, acked: 0, duplicateAcks: 0, resendRequests: 0, resent: 0 };
 
@@ -159,8 +170,10 @@ export class SimFacility {
 
   connect(): Promise<void> {
     this.session++;
+    this.n = 0;
     const session = this.session;
     const client = mqtt.connect(this.o.url, {
+      ...(this.o.tls && { rejectUnauthorized: true, ...this.o.tls }),
       clientId: this.o.fid,
       protocolVersion: 5,
       clean: true,
@@ -169,7 +182,7 @@ export class SimFacility {
       keepalive: 30,
       will: {
         topic: topics.status(this.o.fid),
-        payload: this.signed(topics.status(this.o.fid), buildStatus(this.o.fid, 'offline', session, Date.now())),
+        payload: this.signed(topics.status(this.o.fid), buildStatus(this.o.fid, 'offline', session, Date.now(), 0)),
         qos: 1,
         retain: true,
         properties: { willDelayInterval: WILL_DELAY_S },
@@ -183,11 +196,11 @@ export class SimFacility {
       client.once('connect', () => {
         void (async () => {
           await client.subscribeAsync([topics.ack(this.o.fid), topics.cmdFilter(this.o.fid), topics.hubState], { qos: 1 });
-          await client.publishAsync(topics.status(this.o.fid), this.signed(topics.status(this.o.fid), buildStatus(this.o.fid, 'online', session, Date.now())), {
+          await client.publishAsync(topics.status(this.o.fid), this.signed(topics.status(this.o.fid), buildStatus(this.o.fid, 'online', session, Date.now(), ++this.n)), {
             qos: 1,
             retain: true,
           });
-          await client.publishAsync(topics.birth(this.o.fid), this.signed(topics.birth(this.o.fid), buildBirth(this.o.fid, session, Date.now(), BIRTH, this.lastSeq)), {
+          await client.publishAsync(topics.birth(this.o.fid), this.signed(topics.birth(this.o.fid), buildBirth(this.o.fid, session, Date.now(), BIRTH, this.lastSeq, ++this.n)), {
             qos: 1,
             retain: true,
           });
@@ -209,7 +222,7 @@ export class SimFacility {
     this.client = null;
     this.live = false;
     if (!client) return;
-    const offline = this.signed(topics.status(this.o.fid), buildStatus(this.o.fid, 'offline', this.session, Date.now()));
+    const offline = this.signed(topics.status(this.o.fid), buildStatus(this.o.fid, 'offline', this.session, Date.now(), ++this.n));
     if (client.connected) await client.publishAsync(topics.status(this.o.fid), offline, { qos: 1, retain: true }).catch(() => undefined);
     await client.endAsync();
   }
@@ -235,6 +248,7 @@ export class SimFacility {
         cameras: [],
         diskFreeMb: null,
         clock: { synced: true, source: 'chrony' },
+        n: ++this.n,
       })),
       { qos: 0 },
     );

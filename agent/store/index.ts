@@ -1,5 +1,6 @@
 export { Store, DB_FILE } from './store.js';
-export { makePrivateDir, securePrivateTree, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, type PermissionReport } from './permissions.js';
+// The data dir's privacy helpers live in shared/ (the hub's database uses them too); re-exported for the agent's callers.
+export { makePrivateDir, securePrivateTree, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, type PermissionReport } from '../shared/permissions.js';
 export type { StoreOptions, RecordOptions, RecordItem, StoreSettings } from './store-types.js';
 export {
   retryDelayMs,

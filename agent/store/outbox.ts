@@ -275,6 +275,24 @@ export class OutboxQueries {
     return this.sentCountStmt.get() as number;
   }
 
+  /** See Store.rebaseSeqs; call inside the caller's transaction. */
+  rebase(floor: number, reencode: (payload: Buffer, seq: number) => Buffer, now: EpochMs): { from: number; to: number }[] {
+    const rows = this.db.prepare(`SELECT seq, payload FROM outbox WHERE seq <= ? AND status <> 'acked' ORDER BY seq`).all(floor) as { seq: number; payload: Buffer }[];
+    // AUTOINCREMENT hands out max(sqlite_sequence, max(seq)) + 1: raising the sequence moves every new row above.
+    this.db.prepare(`INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'outbox')`).run();
+    let next = Math.max(this.lastSeq(), floor);
+    const move = this.db.prepare(
+      `UPDATE outbox SET seq = ?, payload = ?, status = 'pending', sent_at = NULL, attempts = 0, next_attempt_at = ? WHERE seq = ?`,
+    );
+    const moves = rows.map((r) => {
+      next++;
+      move.run(next, reencode(r.payload, next), now, r.seq);
+      return { from: r.seq, to: next };
+    });
+    this.db.prepare(`UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'outbox'`).run(next);
+    return moves;
+  }
+
   lastSeq(): number {
     return (this.lastSeqStmt.get() as number | undefined) ?? 0;
   }

@@ -1,6 +1,5 @@
-import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { PRIVATE_FILE_MODE, makePrivateDir } from './permissions.js';
+import { makePrivateDir, makeSqliteFilesPrivate } from '../shared/permissions.js';
 import Database from 'better-sqlite3';
 import type { Clock } from '../shared/clock.js';
 import type { EpochMs, Violation } from '../shared/types.js';
@@ -79,9 +78,7 @@ export class Store {
       const { from, to } = migrate(db, file);
       if (from !== to) opts.logger.info({ file, from, to }, 'store schema migrated');
       if (!fresh) convertToIncrementalVacuum(db, file, opts.logger);
-      // SQLite creates its files 0644 & ~umask, and the -wal/-shm files with the database file's mode: 0600 on
-      // the database keeps all three private whatever the umask.
-      for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, PRIVATE_FILE_MODE);
+      makeSqliteFilesPrivate(file);
     } catch (e) {
       db.close();
       if (e instanceof StoreError) throw e;
@@ -266,16 +263,41 @@ export class Store {
     return Number((this.metaGet.get('session') as string | undefined) ?? 0);
   }
 
-  /** Increments and persists the MQTT session counter; called before every connect attempt. */
-  nextSession(): number {
+  /**
+   * Increments and persists the MQTT session counter, to at least `floor` (the uplink's clock-based value, see
+   * uplink/session.ts); called before every connect attempt.
+   */
+  nextSession(floor = 0): number {
     return this.write('the session counter', () =>
       this.db.transaction(() => {
-        const next = this.currentSession() + 1;
+        const next = Math.max(this.currentSession() + 1, floor);
         this.metaSet.run('session', String(next));
         return next;
       })(),
       true,
     );
+  }
+
+  /** Raises the persisted session counter to at least `min` (cmd/rebase); returns it. Never lowers it. */
+  raiseSession(min: number): number {
+    return this.write('the session counter', () =>
+      this.db.transaction(() => {
+        const next = Math.max(this.currentSession(), min);
+        this.metaSet.run('session', String(next));
+        return next;
+      })(),
+      true,
+    );
+  }
+
+  /**
+   * Moves this store's seqs above `floor` (cmd/rebase: the hub holds seqs up to there from an earlier store of
+   * this facility): new rows get seqs above it, and rows not acked whose seq is at or below it are renumbered above
+   * it, in order, each re-encoded by `reencode(payload, seq)` (the seq is inside the signed bytes) and due at once.
+   * One transaction. Returns the moves, oldest first.
+   */
+  rebaseSeqs(floor: number, reencode: (payload: Buffer, seq: number) => Buffer): { from: number; to: number }[] {
+    return this.write(`re-basing seqs above ${floor}`, () => this.db.transaction(() => this.outbox.rebase(floor, reencode, this.clock.wall()))(), true);
   }
 
   /** A value from the key/value `meta` table (e.g. the hub's persisted policy), or undefined. */

@@ -42,6 +42,9 @@ const UNKNOWN_CLOCK: ClockInfo = { synced: false, source: 'unknown' };
 export class Announcer {
   private readonly cameras = new Map<string, CameraStatus>();
   private readonly startedAt: number;
+  /** The session the message numbers count in, and the last number given (see `nextN`). */
+  private nSession = -1;
+  private n = 0;
   /** Wall time the previous heartbeat covered up to: the next one counts dashboard activity from here. */
   private hbSince: number;
 
@@ -54,8 +57,22 @@ export class Announcer {
     return this.opts.clockInfo?.() ?? UNKNOWN_CLOCK;
   }
 
-  statusPayload(state: 'online' | 'offline' | 'stopping', session: number): Buffer {
-    return maybeSign(this.opts.signer, topics.status(this.opts.fid), buildStatus(this.opts.fid, state, session, this.opts.clock.wall()));
+  /**
+   * The next number of a liveness message in `session` (1, 2, 3 …; the contract's `n`): the hub accepts one of the
+   * session it holds only when it is higher than the last it accepted, so a replayed message cannot fake liveness.
+   */
+  private nextN(session: number): number {
+    if (session !== this.nSession) {
+      this.nSession = session;
+      this.n = 0;
+    }
+    return ++this.n;
+  }
+
+  /** A status; the Will (`will`) is numbered 0: it is written before the session's first message. */
+  statusPayload(state: 'online' | 'offline' | 'stopping', session: number, will = false): Buffer {
+    const n = will ? 0 : this.nextN(session);
+    return maybeSign(this.opts.signer, topics.status(this.opts.fid), buildStatus(this.opts.fid, state, session, this.opts.clock.wall(), n));
   }
 
   /** The contract's on-connect order: birth, status online, every camera status. */
@@ -67,7 +84,7 @@ export class Announcer {
 
   birth(client: MqttClient, session: number): void {
     const { fid, clock, store } = this.opts;
-    const payload = buildBirth(fid, session, clock.wall(), this.opts.birth(), store.lastSeq());
+    const payload = buildBirth(fid, session, clock.wall(), this.opts.birth(), store.lastSeq(), this.nextN(session));
     client.publish(topics.birth(fid), maybeSign(this.opts.signer, topics.birth(fid), payload), { qos: 1, retain: true });
   }
 
@@ -95,13 +112,14 @@ export class Announcer {
       clock: this.clockInfo(),
       ...(dashboard && { dashboard }),
       ...(uplink && { uplink }),
+      n: this.nextN(session),
     });
     client.publish(topics.hb(fid), maybeSign(this.opts.signer, topics.hb(fid), payload), { qos: 0, properties: { messageExpiryInterval: HEARTBEAT_EXPIRY_S } });
   }
 
   private publishCamera(client: MqttClient, session: number, cameraId: string, s: CameraStatus): void {
     const topic = topics.camStatus(this.opts.fid, cameraId);
-    const payload = buildCamStatus(this.opts.fid, session, cameraId, s, this.opts.clock.wall());
+    const payload = buildCamStatus(this.opts.fid, session, cameraId, s, this.opts.clock.wall(), this.nextN(session));
     client.publish(topic, maybeSign(this.opts.signer, topic, payload), { qos: 1, retain: true });
   }
 }

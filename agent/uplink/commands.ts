@@ -2,6 +2,7 @@ import {
   buildResponse,
   decodePayload,
   inboundProblem,
+  RebaseCommand,
   RebirthCommand,
   ResendCommand,
   SetPolicyCommand,
@@ -18,6 +19,8 @@ export interface CommandActions {
   setPolicy(cmd: SetPolicyCommand): Record<string, number | boolean>;
   /** Sends the named snapshot; resolves with what was sent and how. Rejects with the reason it cannot. */
   snapshot(cmd: SnapshotCommand): Promise<Record<string, number | string>>;
+  /** Moves sessions and seqs above the hub's (cmd/rebase); what it changed. */
+  rebase(cmd: RebaseCommand): Record<string, number | boolean>;
 }
 
 /** A command's outcome is exactly what the contract's response carries. */
@@ -73,6 +76,11 @@ export async function runCommand(name: string, bytes: Buffer, actions: CommandAc
         const parsed = decodePayload(SnapshotCommand, 'cmd/snapshot', bytes);
         if (!parsed.ok) return failed(parsed.error);
         return { ok: true, id, error: null, result: await actions.snapshot(parsed.value) };
+      }
+      case 'rebase': {
+        const parsed = decodePayload(RebaseCommand, 'cmd/rebase', bytes);
+        if (!parsed.ok) return failed(parsed.error);
+        return { ok: true, id, error: null, result: actions.rebase(parsed.value) };
       }
       default:
         return failed(`unknown command "${name.slice(0, 64)}"`);

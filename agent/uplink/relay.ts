@@ -3,7 +3,7 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../ops/index.js';
 import type { AckResult, Store } from '../store/index.js';
 import type { Timers } from './reconnect.js';
-import { TokenBucket } from './token-bucket.js';
+import { TokenBucket } from '../shared/token-bucket.js';
 import { topics } from '../contract/index.js';
 
 /** PUBACK reason 0x10 (MQTT 5): the broker took the message but nobody subscribes to it. */

@@ -62,6 +62,8 @@ export interface UplinkEvents {
   command: [{ name: string; ok: boolean; error: string | null; result: Readonly<Record<string, number | string | boolean>> | null }];
   /** The effective policy changed (cmd/set-policy). */
   policy: [Policy];
+  /** cmd/rebase moved this agent's sessions and seqs above the hub's (its store had been replaced). */
+  rebased: [{ session: number; seq: number; renumbered: number }];
 }
 
 export interface UplinkStats {

@@ -6,6 +6,7 @@ import { DropLog } from '../shared/index.js';
 import type { Lane } from '../store/index.js';
 import { Announcer } from './announce.js';
 import { responseBytes, runCommand } from './commands.js';
+import { rebaseStore } from './rebase.js';
 import { nextSession } from './session.js';
 import { clampedTimers } from './clamp-timers.js';
 import { routeMessage, type InboxDrop } from './inbox.js';
@@ -211,7 +212,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   }
 
   private open(): Promise<Link> {
-    this.session = nextSession(this.opts.store, this.session, this.opts.logger);
+    this.session = nextSession(this.opts.store, this.session, this.opts.clock.wall(), this.opts.logger);
     const fid = this.opts.fid;
     return openLink(
       {
@@ -221,7 +222,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
         keepaliveS: 30,
         sessionExpiryS: this.opts.sessionExpiryS ?? 86_400,
         connectTimeoutMs: 30_000,
-        will: { topic: topics.status(fid), payload: this.announcer.statusPayload('offline', this.session), delayS: WILL_DELAY_S },
+        will: { topic: topics.status(fid), payload: this.announcer.statusPayload('offline', this.session, true), delayS: WILL_DELAY_S },
         ...(this.opts.tls && { tls: this.opts.tls }),
         ...(this.opts.username !== undefined && { username: this.opts.username }),
         ...(this.opts.password !== undefined && { password: this.opts.password }),
@@ -296,6 +297,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       setPolicy: (cmd) => policyResult(this.applyPolicy(cmd)),
       snapshot: (cmd) =>
         deliverSnapshot(client, link, cmd, { store: this.opts.store, files: this.opts.snapshotFiles, allowed: this.policyState.get().snapshotUpload }),
+      rebase: (cmd) => this.rebase(cmd.session, cmd.seq),
     }).then((outcome) => {
       const log = outcome.ok ? this.opts.logger.info.bind(this.opts.logger) : this.opts.logger.warn.bind(this.opts.logger);
       log({ cmd: name.slice(0, 64), ok: outcome.ok, error: outcome.error }, 'hub command');
@@ -307,6 +309,16 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       const topic = topics.res(this.opts.fid);
       client.publish(topic, maybeSign(this.opts.signer, topic, response), { qos: 1, ...(correlationData && { properties: { correlationData } }) });
     });
+  }
+
+  /** `cmd/rebase` (see rebase.ts); the connection is ended after the response when a new session is needed. */
+  private rebase(session: number, seq: number): Record<string, number | boolean> {
+    const r = rebaseStore(this.opts.store, this.opts.fid, this.opts.signer ?? null, this.session, session, seq);
+    this.opts.logger.warn({ session, seq, renumbered: r.renumbered, reconnect: r.reconnect }, 'hub says this facility was above this store: re-based');
+    this.emit('rebased', { session, seq, renumbered: r.renumbered });
+    // After the response is published (the caller publishes it next): a clean end, the broker sends no Will.
+    if (r.reconnect) setImmediate(() => this.link?.client.end(false));
+    return { ...r };
   }
 
   private applyPolicy(cmd: Parameters<PolicyState['set']>[0]): Policy {

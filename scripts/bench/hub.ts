@@ -2,12 +2,16 @@
  * Hub scale-out numbers (issue #14): real mosquitto, a real PostgreSQL (durable: fsync and synchronous commit
  * on), hub processes started as `qmon hub run --shared --db postgres://…`, facilities from `qmon sim`'s fleet
  * (in this process). Reports, never asserts.
- *   hub-commit      events (seqs) per second committed to PostgreSQL and ACKed, with 1 and with 2 hub processes:
- *                   a fleet with a backlog reconnects at once and replays uncapped; rate = backlog / drain time
+ *   hub-commit      events (seqs) per second committed to PostgreSQL and ACKed, with 1 and with 2 hub processes
+ *                   and with 1 process without the per-facility budget (`--no-facility-budget`, its cost): a fleet with a
+ *                   backlog reconnects at once and replays uncapped; rate = backlog / drain time; also the CPU
+ *                   seconds of the hub processes, since the fleet, mosquitto and PostgreSQL share the machine
  *   hub-steady      2,000 facilities (≈ 5,400 cameras) at the national steady rate, 2 hub processes: all acked?
  *   hub-herd        2,000 facilities each holding a one-hour backlog at that rate reconnect at once
  *                   (replay cap 5 rows/s per facility, the agent's default), 2 hub processes: seconds to drain
- * QMON_BENCH_HUB_SCALE (default 1) scales durations and the fleet for a quick look on a shared machine.
+ * QMON_BENCH_HUB_SCALE (default 1) scales durations and the fleet for a quick look on a shared machine;
+ * QMON_BENCH_HUB_PROFILE=DIR writes a V8 CPU profile of each hub process there (`node --cpu-prof`).
+ * `npm run bench -- hub-commit` or `-- hub-fleet` runs one half (`hub` runs both).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +21,7 @@ import { provisionFleet } from '../../agent/cli/sim.js';
 import { fleetFids, runFleet, type FleetOptions, type FleetSummary } from '../../agent/sim/index.js';
 import { startPostgres, type TestPostgres } from '../../test/support/postgres.js';
 import { Mosquitto, freePort } from '../../test/uplink/mosquitto.js';
+import { procCpuMs } from './cpu.js';
 
 const REPO = join(import.meta.dirname, '../..');
 const SCALE = Number(process.env.QMON_BENCH_HUB_SCALE ?? 1) || 1;
@@ -27,8 +32,12 @@ const STEADY_RATE = (VIOLATIONS_PER_CAMERA_HOUR * CAMERAS_PER_FACILITY) / 3600; 
 
 type Row = Record<string, unknown> & { scenario: string };
 
-function startHub(broker: string, db: string, id: string): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'agent/cli.ts'), 'hub', 'run', '--broker', broker, '--db', db, '--shared', '--client-id', id], {
+/** A folder for V8 CPU profiles of the hub processes (`--cpu-prof`), to see where their time goes. */
+const PROFILE_DIR = process.env.QMON_BENCH_HUB_PROFILE;
+
+function startHub(broker: string, db: string, id: string, extra: readonly string[] = []): Promise<ChildProcess> {
+  const node = ['--import', 'tsx', ...(PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [])];
+  const proc = spawn(process.execPath, [...node, join(REPO, 'agent/cli.ts'), 'hub', 'run', '--broker', broker, '--db', db, '--shared', '--client-id', id, ...extra], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -56,7 +65,12 @@ function stopHub(h: ChildProcess): Promise<void> {
   });
 }
 
-async function withHubs<T>(n: number, fids: readonly string[], fn: (broker: string) => Promise<T>): Promise<T> {
+/** What the hub processes cost while `fn` ran: CPU seconds of the hub processes (user + system). */
+interface HubCost {
+  hubCpuS: number;
+}
+
+async function withHubs<T>(n: number, fids: readonly string[], fn: (broker: string) => Promise<T>, extra: readonly string[] = []): Promise<T & HubCost> {
   const dir = mkdtempSync(join(tmpdir(), 'qmon-bench-hub-'));
   let pg: TestPostgres | null = null;
   const mosq = new Mosquitto(await freePort(), dir, ['allow_anonymous true', 'max_queued_messages 100000']);
@@ -65,8 +79,11 @@ async function withHubs<T>(n: number, fids: readonly string[], fn: (broker: stri
     pg = await startPostgres({ durable: true });
     await mosq.start();
     await provisionFleet(pg.url, fids);
-    for (let i = 0; i < n; i++) hubs.push(await startHub(mosq.url, pg.url, `bench-hub-${i}`));
-    return await fn(mosq.url);
+    for (let i = 0; i < n; i++) hubs.push(await startHub(mosq.url, pg.url, `bench-hub-${i}`, extra));
+    const cpu = () => hubs.reduce((ms, h) => ms + (h.pid === undefined ? 0 : procCpuMs(h.pid)), 0);
+    const before = cpu();
+    const out = await fn(mosq.url);
+    return { ...out, hubCpuS: (cpu() - before) / 1000 };
   } finally {
     await Promise.all(hubs.map((h) => stopHub(h)));
     await mosq.stop();
@@ -82,21 +99,29 @@ async function fleet(o: Omit<FleetOptions, 'url' | 'prefix'>, broker: string): P
 }
 
 /** Commit + ACK throughput: `facilities` each with `perFacility` violations of backlog, replayed uncapped. */
-async function commitRate(processes: number): Promise<Row> {
+async function commitRate(processes: number, extra: readonly string[] = []): Promise<Row> {
   const facilities = Math.round(200 * SCALE);
   const perFacility = 25; // 50 seqs each
-  const s = await withHubs(processes, fleetFids('bench', facilities), (broker) =>
-    fleet({ facilities, seconds: 0, ratePerS: perFacility, outageS: 1, replayRatePerS: 10_000, drainTimeoutS: 150, heartbeatMs: 30_000 }, broker),
+  const s = await withHubs(
+    processes,
+    fleetFids('bench', facilities),
+    (broker) => fleet({ facilities, seconds: 0, ratePerS: perFacility, outageS: 1, replayRatePerS: 10_000, drainTimeoutS: 150, heartbeatMs: 30_000 }, broker),
+    extra,
   );
   return {
     scenario: 'hub-commit',
     hub_processes: processes,
+    ...(extra.length > 0 && { hub_flags: extra.join(' ') }),
     facilities,
     seqs: s.backlog_seqs,
     drained: s.drained,
     seconds: s.herd_seconds_to_drain,
     seqs_per_s: s.herd_seconds_to_drain ? Math.round(s.backlog_seqs / s.herd_seconds_to_drain) : null,
     duplicate_acks: s.duplicate_acks,
+    hub_cpu_s: Math.round(s.hubCpuS * 100) / 100,
+    // The fleet, mosquitto and PostgreSQL share this machine: seqs per CPU-second of the hub processes is what
+    // one hub process would commit with a core of its own.
+    seqs_per_hub_cpu_s: s.hubCpuS > 0 ? Math.round(s.backlog_seqs / s.hubCpuS) : null,
     note: 'seconds include connecting the fleet (MQTT sessions, birth, status) as the herd would',
   };
 }
@@ -126,8 +151,10 @@ async function steadyAndHerd(): Promise<Row[]> {
       seqs_per_s: Math.round(facilities * STEADY_RATE * 2 * 100) / 100,
       seconds,
       seqs: steady.seqs_produced,
+      seqs_acked: steady.seqs_acked,
       drained: steady.drained,
       seconds_to_drain_after_stop: steady.seconds_to_drain,
+      hub_cpu_s: Math.round(steady.hubCpuS * 100) / 100,
       note: `assumed ${VIOLATIONS_PER_CAMERA_HOUR} violations per camera-hour (two revisions each) and a heartbeat per facility every 30 s`,
     },
     {
@@ -141,16 +168,20 @@ async function steadyAndHerd(): Promise<Row[]> {
       seconds_to_drain: herd.herd_seconds_to_drain,
       seqs_per_s: herd.herd_seconds_to_drain ? Math.round(herd.backlog_seqs / herd.herd_seconds_to_drain) : null,
       duplicate_acks: herd.duplicate_acks,
+      hub_cpu_s: Math.round(herd.hubCpuS * 100) / 100,
     },
   ];
 }
 
-export { commitRate as benchHubCommit };
+export { commitRate };
+
+/** `hub-commit`: one and two processes, and one process with per-facility admission off (its cost). */
+export async function benchHubCommit(): Promise<Row[]> {
+  return [await commitRate(1), await commitRate(1, ['--no-facility-budget']), await commitRate(2)];
+}
 
 export async function benchHub(): Promise<Row[]> {
-  const rows: Row[] = [];
-  rows.push(await commitRate(1));
-  rows.push(await commitRate(2));
-  rows.push(...(await steadyAndHerd()));
-  return rows;
+  return [...(await benchHubCommit()), ...(await steadyAndHerd())];
 }
+
+export { steadyAndHerd as benchHubFleet };

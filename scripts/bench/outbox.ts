@@ -140,7 +140,8 @@ function benchCommit(dir: string): Row[] {
 }
 
 async function benchDrain(dir: string, url: string): Promise<Row[]> {
-  const hub = new ReferenceHub({ url, dbFile: join(dir, 'hub-drain.db'), clock: systemClock, logger: silentLogger(), clientId: 'bench-hub-1', facilities: [FID] });
+  // This measures the agent's drain, as fast as it goes: the hub's per-facility budget (a real facility's rate) is off.
+  const hub = new ReferenceHub({ url, dbFile: join(dir, 'hub-drain.db'), clock: systemClock, logger: silentLogger(), clientId: 'bench-hub-1', facilities: [FID], facilityBudget: null });
   await hub.start();
   const { store, uplink, recorder } = agent(join(dir, 'drain'), url, systemClock);
   try {
@@ -165,7 +166,8 @@ async function benchDrain(dir: string, url: string): Promise<Row[]> {
 }
 
 async function benchBacklog(dir: string, url: string): Promise<Row[]> {
-  const hub = new ReferenceHub({ url, dbFile: join(dir, 'hub-backlog.db'), clock: systemClock, logger: silentLogger(), clientId: 'bench-hub-2', facilities: [FID] });
+  // The agent's simulated clock runs faster than real time: the hub's per-facility budget (real time) is off.
+  const hub = new ReferenceHub({ url, dbFile: join(dir, 'hub-backlog.db'), clock: systemClock, logger: silentLogger(), clientId: 'bench-hub-2', facilities: [FID], facilityBudget: null });
   await hub.start();
   const clock = new ManualClock(0, T0);
   // Default cap (5/s) and window (16): the agent's defaults.

@@ -4,7 +4,7 @@ import { benchCamera } from './camera.js';
 import { benchDashboard } from './dashboard.js';
 import { runAgentStep, sceneFile } from './capacity-agent.js';
 import { benchCapacity } from './capacity.js';
-import { benchHub } from './hub.js';
+import { benchHub, benchHubCommit, benchHubFleet } from './hub.js';
 import { benchOutbox } from './outbox.js';
 import { benchOverhead } from './overhead.js';
 import { benchSnapshot } from './snapshot.js';
@@ -99,5 +99,15 @@ export const scenarios: readonly Scenario[] = [
     name: 'hub',
     description: 'hub scale-out: events/s committed to PostgreSQL and ACKed by 1 and 2 hub processes; 2,000 facilities steady; one-hour-outage herd drain',
     run: () => benchHub(),
+  },
+  {
+    name: 'hub-commit',
+    description: 'the hub-commit half of `hub`: seqs/s committed and ACKed by 1 and 2 hub processes, and by 1 without admission',
+    run: () => benchHubCommit(),
+  },
+  {
+    name: 'hub-fleet',
+    description: 'the fleet half of `hub`: 2,000 facilities steady, and the one-hour-outage herd',
+    run: () => benchHubFleet(),
   },
 ];

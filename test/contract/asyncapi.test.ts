@@ -60,7 +60,7 @@ describe('docs/asyncapi.yaml', () => {
       expect(((doc.channels as Record<string, Node>)[m.name] as Node).address).toBe(m.channel);
     }
     const commands = operations.filter((o) => ((o.channel as Node).$ref as string).startsWith('#/channels/cmd-'));
-    expect(commands).toHaveLength(4);
+    expect(commands).toHaveLength(5);
     for (const c of commands) expect(((c.reply as Node).channel as Node).$ref).toBe('#/channels/res');
   });
 

@@ -6,6 +6,7 @@ import {
   buildCamStatus,
   buildHeartbeat,
   buildHubState,
+  buildRebaseCommand,
   buildResendCommand,
   buildResponse,
   buildSnapshotCommand,
@@ -42,7 +43,11 @@ export const SAMPLES: Record<JsonSchemaFile, Record<string, unknown>[]> = {
       ),
     ),
   ],
-  'qmon.status-1.schema.json': [json(buildStatus('bg-0137', 'online', 4, WALL)), json(buildStatus('bg-0137', 'offline', 0, WALL))],
+  'qmon.status-1.schema.json': [
+    json(buildStatus('bg-0137', 'online', 4, WALL, 2)),
+    json(buildStatus('bg-0137', 'offline', 0, WALL, 0)),
+    json(buildStatus('bg-0137', 'online', 4, WALL)), // an older agent: no `n`
+  ],
   'qmon.birth-1.schema.json': [
     json(
       buildBirth(
@@ -122,6 +127,7 @@ export const SAMPLES: Record<JsonSchemaFile, Record<string, unknown>[]> = {
       ),
     ),
   ],
+  'qmon.cmd-rebase-1.schema.json': [json(buildRebaseCommand(1_767_225_600, 40, 'rb1')), { session: 29, seq: 0 }],
   'qmon.res-1.schema.json': [
     json(buildResponse('bg-0137', 'resend', { ok: true, id: 'r2', error: null, result: { requeued: 1 } }, WALL)),
     json(buildResponse('bg-0137', 'x', { ok: false, id: null, error: 'unknown command "x"', result: null }, WALL)),

@@ -37,6 +37,7 @@ const INBOUND: InboundCase[] = [
   { file: 'qmon.cmd-rebirth-1.schema.json', reader: 'agent', extra: (s) => ({ ...s, ts: '2026-01-01T00:00:00.000Z' }), wrongType: (s) => ({ ...s, id: 7 }), missing: '' },
   { file: 'qmon.cmd-resend-1.schema.json', reader: 'agent', extra: (s) => ({ ...s, reason: 'gap' }), wrongType: (s) => ({ ...s, to_seq: '9' }), missing: 'from_seq' },
   { file: 'qmon.cmd-snapshot-1.schema.json', reader: 'agent', extra: (s) => ({ ...s, priority: 1 }), wrongType: (s) => ({ ...s, sha256: 42 }), missing: 'sha256' },
+  { file: 'qmon.cmd-rebase-1.schema.json', reader: 'agent', extra: (s) => ({ ...s, why: 'seq_reused' }), wrongType: (s) => ({ ...s, seq: '40' }), missing: 'session' },
   // received by the hub (a newer agent may add fields)
   {
     file: 'qmon.event-1.schema.json',

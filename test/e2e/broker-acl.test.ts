@@ -12,9 +12,9 @@ import { buildAck, buildHubState, topics } from '../../agent/contract/index.js';
 import { tempDir } from '../store/fixtures.js';
 import { makeCa } from '../uplink/certs.js';
 import { Mosquitto, freePort } from '../uplink/mosquitto.js';
+import { templateSettings, writeTemplateAcl } from './broker-template.js';
 import { until } from './faults-harness.js';
 
-const TEMPLATE = join(import.meta.dirname, '../../packaging/broker/mosquitto');
 const A = 'hn-0001';
 const B = 'hn-0002';
 
@@ -25,14 +25,6 @@ const clients: MqttClient[] = [];
 /** Everything the hub and B receive, by topic. */
 const seenByHub: string[] = [];
 const seenByB: string[] = [];
-
-/** The template's settings with its /etc paths pointed at the test PKI, and its `listener` replaced by the test's. */
-function templateSettings(dir: string): string[] {
-  return readFileSync(join(TEMPLATE, 'mosquitto.conf'), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '' && !l.startsWith('#') && !/^(listener|persistence|persistence_location) /.test(l))
-    .map((l) => l.replaceAll('/etc/mosquitto/qmon/', `${dir}/`));
-}
 
 async function connect(cn: string, clientId: string, protocolVersion: 4 | 5 = 5): Promise<MqttClient> {
   const { cert, key } = { cert: join(tmp.dir, `${cn}.pem`), key: join(tmp.dir, `${cn}.key`) };
@@ -55,8 +47,7 @@ beforeAll(async () => {
   pki = makeCa(tmp.dir, 'ca');
   pki.issue('broker', 'DNS:localhost,IP:127.0.0.1');
   for (const cn of [A, B, 'hub']) pki.issue(cn);
-  const acl = readFileSync(join(TEMPLATE, 'acl'), 'utf8');
-  (await import('node:fs')).writeFileSync(join(tmp.dir, 'acl'), acl, { mode: 0o644 });
+  writeTemplateAcl(tmp.dir);
   mosq = new Mosquitto(await freePort(), tmp.dir, templateSettings(tmp.dir), 'mqtts');
   await mosq.start();
   const hub = await connect('hub', 'qmon-hub');

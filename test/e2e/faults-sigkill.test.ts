@@ -39,7 +39,9 @@ beforeAll(async () => {
   tmp = tempDir('sigkill');
   mosq = new Mosquitto(await freePort(), tmp.dir);
   await mosq.start();
-  hub = makeHub(mosq.url, { clientId: 'hub-sigkill' });
+  // The child records ~1,500 revisions a second, twenty times what a facility's cameras can (the contract's caps,
+  // agent/contract/budget.ts): a durability torture test, so the hub's per-facility budget is off here.
+  hub = makeHub(mosq.url, { clientId: 'hub-sigkill', facilityBudget: null });
   await hub.start();
 });
 

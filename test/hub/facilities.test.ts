@@ -1,36 +1,63 @@
 // FacilityTracker's plausibility bounds: how far a seq or a session may jump before the hub refuses it.
 import { describe, expect, it } from 'vitest';
-import { MAX_SEQ_JUMP, MAX_SESSION_JUMP } from '../../agent/contract/index.js';
+import { BirthPayload, MAX_SEQ_RATE_PER_S, MAX_SESSION_AHEAD_S, MAX_SESSION_JUMP, SEQ_JUMP_SLACK, buildBirth } from '../../agent/contract/index.js';
 import { FacilityTracker } from '../../agent/hub/facilities.js';
-import { BirthPayload } from '../../agent/contract/index.js';
-import { buildBirth } from '../../agent/contract/index.js';
 import { BIRTH } from '../uplink/identity.js';
 
-const birth = (session: number, lastSeq: number) => BirthPayload.parse(JSON.parse(buildBirth('bg-0137', session, Date.UTC(2026, 0, 1), BIRTH, lastSeq).toString()));
+const T = Date.UTC(2026, 0, 1);
+const birth = (session: number, lastSeq: number) => BirthPayload.parse(JSON.parse(buildBirth('bg-0137', session, T, BIRTH, lastSeq).toString()));
 
-describe('FacilityTracker bounds', () => {
-  it('a seq may be at most MAX_SEQ_JUMP above the highest seen (0 for a new facility); 2^53 − 1 never is', () => {
-    const t = new FacilityTracker(180_000, 120_000, new Map([['bg-0137', 500]]));
-    expect(t.seqPlausible('bg-0137', 500 + MAX_SEQ_JUMP)).toBe(true);
-    expect(t.seqPlausible('bg-0137', 501 + MAX_SEQ_JUMP)).toBe(false);
-    expect(t.seqPlausible('bg-0137', Number.MAX_SAFE_INTEGER)).toBe(false);
-    expect(t.seqPlausible('new-01', MAX_SEQ_JUMP)).toBe(true);
-    expect(t.seqPlausible('new-01', MAX_SEQ_JUMP + 1)).toBe(false);
+/** A tracker on a wall clock the test moves. */
+function tracker(): { t: FacilityTracker; advance: (ms: number) => void } {
+  let wall = T;
+  return { t: new FacilityTracker(() => wall), advance: (ms) => (wall += ms) };
+}
+
+describe('FacilityTracker: a seq may jump only as far as the facility could have produced since its highest', () => {
+  it('right after its highest seq: the slack and no more; +999,999 and 2^53 − 1 are refused and change nothing', () => {
+    const { t } = tracker();
+    t.load(new Map([['bg-0137', { seq: 500, at: T }]]), new Map());
+    expect(t.admitSeq('bg-0137', 500 + 999_999)).toBe(false);
+    expect(t.admitSeq('bg-0137', Number.MAX_SAFE_INTEGER)).toBe(false);
+    expect(t.highestSeq('bg-0137')).toBe(500);
+    expect(t.admitSeq('bg-0137', 500 + SEQ_JUMP_SLACK + 1)).toBe(false);
+    expect(t.admitSeq('bg-0137', 500 + SEQ_JUMP_SLACK)).toBe(true);
+    expect(t.highestSeq('bg-0137')).toBe(500 + SEQ_JUMP_SLACK);
+    expect(t.admitSeq('bg-0137', 3)).toBe(true); // below the highest: a resend, a late row
+    expect(t.highestSeq('bg-0137')).toBe(500 + SEQ_JUMP_SLACK);
   });
 
-  it('the last_seq of an accepted birth raises the base: an agent older than the hub’s database is not refused', () => {
-    const t = new FacilityTracker(180_000, 120_000);
-    t.birth(birth(3, 5_000_000));
-    expect(t.seqPlausible('bg-0137', 5_000_001)).toBe(true);
-    expect(t.seqPlausible('bg-0137', 5_000_000 + MAX_SEQ_JUMP + 1)).toBe(false);
+  it('credit grows with the time since the highest seq at MAX_SEQ_RATE_PER_S (an outage’s backlog), and is spent by a jump', () => {
+    const { t, advance } = tracker();
+    t.load(new Map([['bg-0137', { seq: 100, at: T }]]), new Map());
+    advance(3_600_000); // an hour without a seq from this facility
+    const hour = 3600 * MAX_SEQ_RATE_PER_S;
+    expect(t.seqCeiling('bg-0137')).toBe(100 + SEQ_JUMP_SLACK + hour);
+    expect(t.admitSeq('bg-0137', 100 + hour)).toBe(true);
+    // The jump used the hour: the next may only go the slack further.
+    expect(t.admitSeq('bg-0137', 100 + hour + SEQ_JUMP_SLACK + 1)).toBe(false);
   });
 
-  it('a session may be at most MAX_SESSION_JUMP above the highest seen, also after a restart (sessions loaded)', () => {
-    const t = new FacilityTracker(180_000, 120_000, new Map(), new Map([['bg-0137', 40]]));
-    expect(t.sessionPlausible('bg-0137', 40 + MAX_SESSION_JUMP)).toBe(true);
-    expect(t.sessionPlausible('bg-0137', 41 + MAX_SESSION_JUMP)).toBe(false);
+  it('a facility the hub has never heard of starts at the slack; its first birth’s last_seq sets the base', () => {
+    const { t } = tracker();
+    expect(t.admitSeq('new-01', SEQ_JUMP_SLACK + 1)).toBe(false);
+    expect(t.birth(birth(3, 5_000_000))).toBe(true); // an agent older than the hub's database
+    expect(t.admitSeq('bg-0137', 5_000_001)).toBe(true);
+    expect(t.birth(birth(4, 5_000_001 + 999_999))).toBe(false); // later: bounded like any jump, flagged by the caller
+    expect(t.highestSeq('bg-0137')).toBe(5_000_001);
+  });
+});
+
+describe('FacilityTracker: sessions', () => {
+  it('a session may be MAX_SESSION_JUMP above the highest seen (older agents count one per connect), also after a restart', () => {
+    const { t } = tracker();
+    t.load(new Map(), new Map([['bg-0137', 40]]));
+    const byClock = Math.floor(T / 1000) + MAX_SESSION_AHEAD_S;
+    expect(t.sessionPlausible('bg-0137', byClock)).toBe(true); // agents take their session from the clock
+    expect(t.sessionPlausible('bg-0137', byClock + 1)).toBe(false);
     expect(t.sessionPlausible('bg-0137', Number.MAX_SAFE_INTEGER)).toBe(false);
-    t.birth(birth(40 + MAX_SESSION_JUMP, 0)); // an accepted birth raises the base
-    expect(t.sessionPlausible('bg-0137', 41 + MAX_SESSION_JUMP)).toBe(true);
+    t.birth(birth(byClock, 0)); // an accepted birth raises the base
+    expect(t.sessionPlausible('bg-0137', byClock + MAX_SESSION_JUMP)).toBe(true);
+    expect(t.sessionPlausible('bg-0137', byClock + MAX_SESSION_JUMP + 1)).toBe(false);
   });
 });

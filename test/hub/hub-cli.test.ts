@@ -1,6 +1,6 @@
 // `qmon hub run | status` and the hub's JSON endpoint, with a real agent (SQLite + Uplink) publishing through the
 // embedded broker the service starts, and the hub's own SQLite file read back by `status`.
-import { writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -121,6 +121,29 @@ describe('hub service: embedded broker, reference hub, JSON endpoint', () => {
     expect(r.out).toMatch(/hub: snapshot upload service https:\/\/127\.0\.0\.1:\d+ \(agents are given https:\/\/127\.0\.0\.1:\d+\)/);
   });
 
+  it('keeps its database and snapshots private whatever the umask: folders made 0700, the files 0600 (issue 21 item 6)', async () => {
+    const dir = join(tmp.dir, 'private', 'hub'); // does not exist yet: made, like the agent's data dir
+    const shots = join(tmp.dir, 'open-shots');
+    mkdirSync(shots, { mode: 0o755 });
+    chmodSync(shots, 0o755); // left readable by an older version
+    writeFileSync(join(shots, 'old.jpg'), 'x', { mode: 0o644 });
+    const before = process.umask(0o022);
+    try {
+      service = await startHubService({ broker: null, embeddedPort: 0, db: join(dir, 'hub.db'), http: { host: '127.0.0.1', port: 0 }, snapshotDir: shots, facilities: [FID], logger: silentLogger() });
+      await service.connected;
+    } finally {
+      process.umask(before);
+    }
+    const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
+    expect(mode(dir)).toBe('700');
+    expect(mode(shots)).toBe('700');
+    expect(mode(join(shots, 'old.jpg'))).toBe('600');
+    // While it runs: the database, its WAL and shared memory (events, access log, registry), none readable by others.
+    const files = readdirSync(dir).sort();
+    expect(files).toEqual(['hub.db', 'hub.db-shm', 'hub.db-wal']);
+    expect(files.map((f) => `${f} ${mode(join(dir, f))}`)).toEqual(files.map((f) => `${f} 600`));
+  });
+
   it('runs from the command line until --duration, and says what it did', async () => {
     const db = join(tmp.dir, 'hub.db');
     const r = await run(['run', '--embedded', '--port', '0', '--db', db, '--http', '127.0.0.1:0', '--snapshots', join(tmp.dir, 'shots'), '--duration', '0.3']);
@@ -142,6 +165,11 @@ describe('qmon hub: user mistakes get one clear line', () => {
     [['run', '--embedded', '--http', 'localhost'], /--http: expected HOST:PORT/],
     [['run', '--embedded', '--duration', '-1'], /--duration/],
     [['run', '--embedded', '--colour'], /Unknown option '--colour'/],
+    [['run', '--broker', 'mqtts://hub:s3cret@broker:8883'], /--broker: a password in the URL is visible to every user \(ps\); connect with the hub's client certificate/],
+    [['run', '--broker', 'mqtt://broker:1883', '--cert', 'c', '--key', 'k'], /--ca, --cert and --key are for a TLS broker: give --broker mqtts:/],
+    [['run', '--embedded', '--ca', 'ca.pem'], /--ca, --cert and --key are for a TLS broker/],
+    [['run', '--broker', 'mqtts://broker:8883', '--cert', 'c'], /--cert and --key go together/],
+    [['run', '--broker', 'mqtts://broker:8883', '--ca', '/nonexistent/ca.pem'], /--ca: cannot read \/nonexistent\/ca\.pem \(ENOENT\)/],
     [['status'], /exactly one of --db FILE or --http URL/],
     [['status', '--db', 'x', '--limit', '0'], /--limit: expected 1\.\.1000/],
     [['status', '--http', 'ftp://hub'], /--http must be an http:\/\/ URL/],
@@ -166,8 +194,9 @@ describe('qmon hub: user mistakes get one clear line', () => {
     writeFileSync(join(tmp.dir, 'text.db'), 'hello');
     await expect(hubCommand(['status', '--db', join(tmp.dir, 'text.db')])).rejects.toThrow(UserError);
     await expect(hubCommand(['status', '--http', 'http://127.0.0.1:1'])).rejects.toThrow(/cannot reach the hub at http:\/\/127\.0\.0\.1:1/);
-    await expect(hubCommand(['run', '--embedded', '--port', '0', '--db', join(tmp.dir, 'no', 'such', 'dir', 'hub.db')])).rejects.toThrow(
-      /cannot open the hub database/,
+    // A file where its folder should be: named, no stack trace.
+    await expect(hubCommand(['run', '--embedded', '--port', '0', '--db', join(tmp.dir, 'text.db', 'hub.db')])).rejects.toThrow(
+      /cannot open the hub database .*text\.db\/hub\.db: unable to open database file/,
     );
   });
 

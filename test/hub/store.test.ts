@@ -1,7 +1,18 @@
 // The HubStore rules, run against both implementations (SQLite file; a throwaway PostgreSQL), and the
 // cross-process ones (two PgHubStore on one database = two hub processes).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BirthPayload, buildBirth, buildHeartbeat, buildStatus, EventPayload, encodeEvent, HeartbeatPayload, StatusPayload } from '../../agent/contract/index.js';
+import {
+  BirthPayload,
+  buildBirth,
+  buildCamStatus,
+  buildHeartbeat,
+  buildStatus,
+  CamStatusPayload,
+  EventPayload,
+  encodeEvent,
+  HeartbeatPayload,
+  StatusPayload,
+} from '../../agent/contract/index.js';
 import type { HubStore } from '../../agent/hub/store.js';
 import { SqliteHubStore } from '../../agent/hub/store-sqlite.js';
 import { PgHubStore } from '../../agent/hub/store-pg.js';
@@ -15,14 +26,19 @@ const T = Date.UTC(2026, 0, 1);
 const GRACE = 120_000;
 const ev = (v: Violation, seq: number, fid = FID): EventPayload =>
   EventPayload.parse(JSON.parse(encodeEvent(v, { fid, session: 1, seq, replay: false, clock: { synced: true, source: 'chrony' } }).toString()));
-const status = (state: 'online' | 'offline', session: number) => StatusPayload.parse(JSON.parse(buildStatus(FID, state, session, T).toString()));
-const birth = (session: number) => BirthPayload.parse(JSON.parse(buildBirth(FID, session, T, BIRTH, 0).toString()));
-const hb = (pending: number) =>
+const status = (state: 'online' | 'offline', session: number, n?: number) => StatusPayload.parse(JSON.parse(buildStatus(FID, state, session, T, n).toString()));
+const birth = (session: number, n?: number) => BirthPayload.parse(JSON.parse(buildBirth(FID, session, T, BIRTH, 0, n).toString()));
+const hb = (pending: number, session = 1, n?: number) =>
   HeartbeatPayload.parse(
     JSON.parse(
-      buildHeartbeat({ fid: FID, session: 1, wall: T, uptimeS: 1, outbox: { pending, sent: 0, oldestPendingAt: null }, cameras: [], diskFreeMb: null, clock: { synced: true, source: 'chrony' } }).toString(),
+      buildHeartbeat({
+        fid: FID, session, wall: T, uptimeS: 1, outbox: { pending, sent: 0, oldestPendingAt: null }, cameras: [], diskFreeMb: null,
+        clock: { synced: true, source: 'chrony' }, ...(n !== undefined && { n }),
+      }).toString(),
     ),
   );
+const cam = (session: number, n: number | undefined, state: 'online' | 'offline') =>
+  CamStatusPayload.parse(JSON.parse(buildCamStatus(FID, session, 'corridor-a', { state, since: T }, T, n).toString()));
 
 let pgServer: TestPostgres | null = null;
 let dbCount = 0;
@@ -86,16 +102,78 @@ describe.each([
   });
 
   it('applies liveness by session whatever the order or process: a late Will is ignored, a newer birth is online', async () => {
-    expect(await a.applyStatus(status('online', 5), T)).toBe(true);
-    expect(await b.applyStatus(status('offline', 4), T)).toBe(false); // the Will of the previous connection
+    expect(await a.applyStatus(status('online', 5), T)).toBe('applied');
+    expect(await b.applyStatus(status('offline', 4), T)).toBe('older'); // the Will of the previous connection
     expect(await a.facility(FID)).toMatchObject({ session: 5, status: 'online' });
     await b.applyStatus(status('offline', 5), T);
-    await a.applyBirth(birth(6), T); // retained offline Will of 5 first, then the birth of 6
+    expect(await a.applyBirth(birth(6), T)).toBe('applied'); // retained offline Will of 5 first, then the birth of 6
     expect(await b.facility(FID)).toMatchObject({ session: 6, status: 'online' });
-    await a.applyBirth(birth(5), T); // an older birth changes nothing
+    expect(await a.applyBirth(birth(5), T)).toBe('older'); // an older birth changes nothing
     expect((await b.facility(FID))?.birth?.session).toBe(6);
-    await b.applyHeartbeat(hb(0), T + 1000);
+    expect(await b.applyHeartbeat(hb(0, 6), T + 1000)).toBe('applied');
     expect(await a.facility(FID)).toMatchObject({ heartbeatAt: T + 1000, lastHeartbeat: { outbox: { pending: 0 } } });
+    expect(await a.applyHeartbeat(hb(0, 5), T + 2000)).toBe('older'); // a heartbeat of the session before
+  });
+
+  it('refuses replayed liveness: not newer (n) within the session, or of a session that ended (issue 21 item 3)', async () => {
+    const S = 1_767_225_600;
+    expect(await a.applyBirth(birth(S, 1), T)).toBe('applied');
+    expect(await a.applyStatus(status('online', S, 2), T)).toBe('applied');
+    expect(await b.applyHeartbeat(hb(0, S, 3), T + 1000)).toBe('applied');
+    expect(await a.applyHeartbeat(hb(0, S, 2), T + 2000)).toBe('stale'); // an older one: a replay
+    // The very message again (every hub process gets every status and birth): not applied, not a replay either.
+    expect(await b.applyHeartbeat(hb(0, S, 3), T + 2000)).toBe('duplicate');
+    expect(await a.applyStatus(status('online', S, 2), T)).toBe('duplicate');
+    expect(await b.applyBirth(birth(S, 1), T)).toBe('duplicate');
+    expect(await b.applyStatus(status('online', S, 1), T)).toBe('stale');
+    expect(await a.applyHeartbeat(hb(0, S, 4), T + 3000)).toBe('applied');
+    expect((await b.facility(FID))?.heartbeatAt).toBe(T + 3000);
+    // The agent dies: its Will (n 0, written before the session's first message) ends the session.
+    expect(await b.applyStatus(status('offline', S, 0), T + 30_000)).toBe('applied');
+    // Replays after that are refused whatever their n: the facility stays offline and its heartbeat ages.
+    expect(await a.applyStatus(status('online', S, 99), T + 40_000)).toBe('stale');
+    expect(await a.applyHeartbeat(hb(0, S, 99), T + 40_000)).toBe('stale');
+    expect(await b.facility(FID)).toMatchObject({ session: S, status: 'offline', heartbeatAt: T + 3000 });
+    // The agent back: a newer session is online again.
+    expect(await a.applyStatus(status('online', S + 60, 2), T + 60_000)).toBe('applied');
+    expect(await b.applyHeartbeat(hb(0, S + 60, 3), T + 61_000)).toBe('applied');
+    // An older agent (no n) is judged by its session, as before.
+    expect(await a.applyHeartbeat(hb(0, S + 60), T + 62_000)).toBe('applied');
+  });
+
+  it('judges each camera’s status by its own (session, n)', async () => {
+    expect(await a.applyCamera(cam(7, 3, 'offline'), T)).toBe('applied');
+    expect(await b.applyCamera(cam(7, 3, 'online'), T)).toBe('duplicate');
+    expect(await b.applyCamera(cam(7, 2, 'online'), T)).toBe('stale');
+    expect(await b.applyCamera(cam(6, 9, 'online'), T)).toBe('older');
+    expect((await a.facility(FID))?.cameras).toMatchObject([{ camera_id: 'corridor-a', state: 'offline' }]);
+    expect(await b.applyCamera(cam(7, 4, 'online'), T)).toBe('applied');
+    expect((await a.facility(FID))?.cameras).toMatchObject([{ camera_id: 'corridor-a', state: 'online' }]);
+  });
+
+  it('never stores nor counts a seq it holds for another revision: the agent’s store went back (issue 21 item 4)', async () => {
+    const v = violation(1);
+    expect(await a.ingest(ev(v, 1), T)).toEqual({ duplicate: false, latest: true });
+    expect(await b.ingest(ev(v, 1), T)).toEqual({ duplicate: true, latest: false }); // the same revision again
+    const other = violation(2);
+    expect(await b.ingest(ev(other, 1), T)).toEqual({ duplicate: false, latest: false, reused: true });
+    expect((await a.events(FID)).map((e) => e.eventId)).toEqual([v.eventId]);
+    expect(await a.deliveredSeqs(FID)).toEqual([1]);
+  });
+
+  it('commits a batch at once: two revisions of one event keep the higher, a seq twice in one batch is judged in order', async () => {
+    const v = violation(1);
+    const v2 = { ...v, rev: 2, state: 'end' as const };
+    const other = violation(2);
+    const results = await Promise.all([a.ingest(ev(v, 1), T), a.ingest(ev(v2, 2), T), a.ingest(ev(v2, 2), T), a.ingest(ev(other, 2), T)]);
+    expect(results.map((r) => [r.duplicate, r.reused === true])).toEqual([
+      [false, false],
+      [false, false],
+      [true, false],
+      [false, true],
+    ]);
+    expect((await b.events(FID)).map((e) => [e.eventId, e.rev])).toEqual([[v.eventId, 2]]);
+    expect(await b.deliveredSeqs(FID)).toEqual([1, 2]);
   });
 
   it('finds gaps from the deliveries of all processes, and only one process asks once per grace period', async () => {

@@ -280,6 +280,53 @@ describe('outbox', () => {
     expect(s.nextSession()).toBe(3);
   });
 
+  it('takes the session at least to a floor (the clock), never back; raises it to the hub’s floor (cmd/rebase)', () => {
+    const s = open();
+    expect(s.nextSession(1_767_225_600)).toBe(1_767_225_600);
+    expect(s.nextSession(1_767_225_600)).toBe(1_767_225_601); // a second attempt within the same second
+    expect(s.nextSession(5)).toBe(1_767_225_602); // a clock stepped back: still one more
+    expect(s.raiseSession(1_800_000_000)).toBe(1_800_000_000);
+    expect(s.raiseSession(3)).toBe(1_800_000_000);
+    expect(s.nextSession()).toBe(1_800_000_001);
+  });
+
+  it('re-bases seqs above a floor: new rows above it, rows not acked at or below it renumbered (re-encoded), acked ones left', () => {
+    const s = open();
+    for (let i = 1; i <= 4; i++) record(s, i);
+    s.markSent(1, 10);
+    s.markAcked([1], 20);
+    s.markSent(2, 10);
+    const moves = s.rebaseSeqs(40, (payload, seq) => Buffer.from(`${payload.toString()}@${seq}`));
+    expect(moves).toEqual([
+      { from: 2, to: 41 },
+      { from: 3, to: 42 },
+      { from: 4, to: 43 },
+    ]);
+    const rows = s.rows({ fromSeq: 1, toSeq: 100 });
+    expect(rows.map((r) => [r.seq, r.status])).toEqual([
+      [1, 'acked'],
+      [41, 'pending'],
+      [42, 'pending'],
+      [43, 'pending'],
+    ]);
+    expect(rows[1]!.payload.toString()).toMatch(/@41$/);
+    expect(rows[1]!.sentAt).toBeNull(); // not published under this seq yet: an ACK for it cannot count
+    expect(record(s, 5).seq).toBe(44);
+    expect(s.lastSeq()).toBe(44);
+    // Idempotent: already above, nothing moves; a floor above the newest moves only the sequence.
+    expect(s.rebaseSeqs(40, () => Buffer.from('x'))).toEqual([]);
+    for (const seq of [41, 42, 43, 44]) s.markSent(seq, 30);
+    s.markAcked([41, 42, 43, 44], 40);
+    expect(s.rebaseSeqs(100, () => Buffer.from('x'))).toEqual([]);
+    expect(record(s, 6).seq).toBe(101);
+  });
+
+  it('re-bases a store with no row yet: its first seq is above the floor', () => {
+    const s = open();
+    expect(s.rebaseSeqs(29, () => Buffer.from('x'))).toEqual([]);
+    expect(record(s, 1).seq).toBe(30);
+  });
+
   it('keeps everything across close and reopen of the real file', () => {
     let s = open();
     const { v } = record(s, 1);

@@ -90,3 +90,29 @@ describe('heartbeat dashboard counts', () => {
     expect(sent[0]).not.toHaveProperty('uplink');
   });
 });
+
+describe('message numbers (freshness)', () => {
+  it('numbers every liveness message of a session 1, 2, 3 …, the Will 0, and starts again in a new session', () => {
+    const a = new Announcer({ fid: FID, store, clock, birth: () => BIRTH });
+    const will = JSON.parse(a.statusPayload('offline', 7, true).toString()) as { n: number };
+    a.camera(null, 7, 'corridor-a', { state: 'online', since: clock.wall() });
+    a.announceOnline(client, 7); // birth, status, the camera
+    a.heartbeat(client, 7);
+    a.heartbeat(client, 7);
+    expect(will.n).toBe(0);
+    expect(sent.map((m) => [m.schema, m.n])).toEqual([
+      ['qmon.birth/1', 1],
+      ['qmon.status/1', 2],
+      ['qmon.cam-status/1', 3],
+      ['qmon.hb/1', 4],
+      ['qmon.hb/1', 5],
+    ]);
+    sent.length = 0;
+    a.announceOnline(client, 8);
+    expect(sent.map((m) => [m.schema, m.session, m.n])).toEqual([
+      ['qmon.birth/1', 8, 1],
+      ['qmon.status/1', 8, 2],
+      ['qmon.cam-status/1', 8, 3],
+    ]);
+  });
+});

@@ -3,14 +3,14 @@
 // by an older agent), and timers that never exceed Node's 2^31 ms limit. The same attacks over real mosquitto
 // are in test/e2e/red-team.test.ts.
 import { describe, expect, it } from 'vitest';
-import { INBOUND_LIMITS, MAX_JSON_DEPTH, MAX_TIMER_MS, MIN_REPLAY_RATE_PER_S, inboundProblem } from '../../agent/contract/index.js';
+import { INBOUND_LIMITS, MAX_JSON_DEPTH, MAX_TIMER_MS, MIN_REPLAY_RATE_PER_S, generateSigningKey, inboundProblem, trustedKeys } from '../../agent/contract/index.js';
 import { createLogger, silentLogger } from '../../agent/ops/index.js';
 import { DROP_LOG_QUIET_MS, DropLog } from '../../agent/shared/index.js';
 import { ManualClock } from '../../agent/shared/clock.js';
 import { clampTimerMs, clampedTimers } from '../../agent/uplink/clamp-timers.js';
-import { routeMessage, type InboxDrop, type InboxHandlers } from '../../agent/uplink/inbox.js';
+import { routeMessage, type HubKeys, type InboxDrop, type InboxHandlers } from '../../agent/uplink/inbox.js';
 import { POLICY_META_KEY, PolicyRefused, PolicyState } from '../../agent/uplink/policy.js';
-import { TokenBucket } from '../../agent/uplink/token-bucket.js';
+import { TokenBucket } from '../../agent/shared/token-bucket.js';
 import { topics } from '../../agent/contract/index.js';
 import { FakeTimers } from './fake-timers.js';
 import { FID } from './identity.js';
@@ -45,7 +45,7 @@ describe('inboundProblem: the check before any JSON.parse', () => {
 });
 
 describe('routeMessage: size, retain flag and topic before any handler', () => {
-  function route(topic: string, payload: Buffer, retain = false) {
+  function route(topic: string, payload: Buffer, retain = false, hubKeys: HubKeys = null) {
     const calls: string[] = [];
     const handlers: InboxHandlers = {
       hubState: (s) => calls.push(`state ${s.online}`),
@@ -53,7 +53,7 @@ describe('routeMessage: size, retain flag and topic before any handler', () => {
       command: (name, body) => calls.push(`cmd ${name} ${body.length}`),
     };
     const drops = new DropLog<InboxDrop>(new ManualClock(), silentLogger(), 'uplink');
-    routeMessage(FID, topic, payload, { retain }, handlers, drops);
+    routeMessage(FID, topic, payload, { retain }, handlers, drops, hubKeys);
     return { calls, dropped: drops.snapshot() };
   }
   const ack = Buffer.from('{"schema":"qmon.ack/1","seqs":[1,2]}');
@@ -76,6 +76,11 @@ describe('routeMessage: size, retain flag and topic before any handler', () => {
   it('an oversized live command is counted and still answered (by size alone); a retained one is not', () => {
     expect(route(topics.cmd(FID, 'resend'), Buffer.alloc(5000, 0x5b))).toEqual({ calls: ['cmd resend 5000'], dropped: { oversized: 1 } });
     expect(route(topics.cmd(FID, 'resend'), Buffer.alloc(5000, 0x5b), true)).toEqual({ calls: [], dropped: { oversized: 1 } });
+  });
+
+  it('with a pinned hub key an oversized command gets no answer: unread, its signature cannot be checked (docs/hub-contract.md)', () => {
+    const pinned = trustedKeys([generateSigningKey().publicKey]);
+    expect(route(topics.cmd(FID, 'resend'), Buffer.alloc(5000, 0x5b), false, pinned)).toEqual({ calls: [], dropped: { oversized: 1 } });
   });
 
   it('drops messages for another facility and malformed ones, counted by reason', () => {

@@ -153,22 +153,25 @@ describe('uplink + hub over mosquitto', () => {
     mkdirSync(join(files.dir, 'snapshots'));
     writeFileSync(join(files.dir, file), image);
     const v = { ...v0, snapshot: { ...v0.snapshot!, file, sha256: createHash('sha256').update(image).digest('hex'), bytes: image.length } };
-    const hub = makeHub(mosq.url, { clientId: 'hub-snap', snapshotDir: join(files.dir, 'hub') });
-    const agent = makeAgent(mosq.url, { snapshotFiles: (f) => readSnapshotFile(files.dir, f) });
+    // Its own facility: FID's earlier tests left the file's hub holding its seqs, and a fresh store under that fid
+    // would be re-based (cmd/rebase: a reconnect) while the snapshot is asked for.
+    const fid = 'snap-0001';
+    const hub = makeHub(mosq.url, { clientId: 'hub-snap', snapshotDir: join(files.dir, 'hub'), facilities: [fid] });
+    const agent = makeAgent(mosq.url, { fid, snapshotFiles: (f) => readSnapshotFile(files.dir, f) });
     const probe = await mqtt.connectAsync(mosq.url, { protocolVersion: 5, clientId: 'probe-snap', reconnectPeriod: 0 });
     try {
       const seen: { retain: boolean; expiry?: number; bytes: number }[] = [];
       probe.on('message', (_t, payload, packet) =>
         seen.push({ retain: packet.retain, expiry: packet.properties?.messageExpiryInterval, bytes: payload.length }),
       );
-      await probe.subscribeAsync(topics.snap(FID, v.eventId), { qos: 1 });
+      await probe.subscribeAsync(topics.snap(fid, v.eventId), { qos: 1 });
       await hub.start();
       const up = new Promise<void>((resolve) => agent.uplink.once('connected', () => resolve()));
       agent.uplink.start();
       await up;
       agent.recorder.record(v);
-      await waitFor(() => expect(hub.snapshot(FID, v.eventId)?.sha256).toBe(v.snapshot.sha256), 15_000);
-      expect(readFileSync(join(files.dir, 'hub', hub.snapshot(FID, v.eventId)!.file))).toEqual(image);
+      await waitFor(() => expect(hub.snapshot(fid, v.eventId)?.sha256).toBe(v.snapshot.sha256), 15_000);
+      expect(readFileSync(join(files.dir, 'hub', hub.snapshot(fid, v.eventId)!.file))).toEqual(image);
       await waitFor(() => expect(seen).toHaveLength(1));
       expect(seen[0]!.retain).toBe(false);
       expect(seen[0]!.bytes).toBe(image.length);

@@ -47,6 +47,11 @@ export class Mosquitto {
     );
   }
 
+  /** The running broker's process id (undefined when stopped). */
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
   get url(): string {
     return `${this.scheme}://127.0.0.1:${this.port}`;
   }

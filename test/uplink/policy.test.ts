@@ -9,7 +9,7 @@ import { EmbeddedBroker } from '../../agent/hub/index.js';
 import { POLICY_META_KEY, Uplink, realTimers, type Timers } from '../../agent/uplink/index.js';
 import { responseBytes, runCommand, type CommandActions } from '../../agent/uplink/commands.js';
 import { PolicyState } from '../../agent/uplink/policy.js';
-import { TokenBucket } from '../../agent/uplink/token-bucket.js';
+import { TokenBucket } from '../../agent/shared/token-bucket.js';
 import { MAX_COMMAND_BYTES, topics, type SetPolicyCommand } from '../../agent/contract/index.js';
 import { tempDir } from '../store/fixtures.js';
 import { BIRTH, FID, probeClient, waitFor } from './harness.js';
@@ -26,6 +26,7 @@ function recordingActions() {
       return { replay_rate_per_s: cmd.replay_rate_per_s ?? 5 };
     },
     snapshot: () => Promise.resolve({ bytes: 0 }),
+    rebase: () => ({ renumbered: 0 }),
   };
   return { calls, actions };
 }
@@ -77,6 +78,7 @@ describe('runCommand: set-policy validation and size limit', () => {
         throw new Error('the store is full');
       },
       snapshot: () => Promise.resolve({ bytes: 0 }),
+      rebase: () => ({ renumbered: 0 }),
     });
     expect(out).toMatchObject({ ok: false, error: 'command set-policy failed: the store is full' });
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../agent/shared/clock.js';
 import { Backoff } from '../../agent/shared/index.js';
 import { ReconnectLoop, type Connected } from '../../agent/uplink/reconnect.js';
-import { TokenBucket } from '../../agent/uplink/token-bucket.js';
+import { TokenBucket } from '../../agent/shared/token-bucket.js';
 import { FakeTimers, settle } from './fake-timers.js';
 
 /** A connect() whose every attempt the test resolves (with a closable connection) or rejects. */

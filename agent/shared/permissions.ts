@@ -1,8 +1,16 @@
-import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../ops/index.js';
 
-/** The data dir holds faces, alerts and password hashes: only the agent's own user may read any of it. */
+/** What the permission check needs of a logger (pino's shape), so `shared/` does not import `ops/`. */
+export interface PermissionLogger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * The agent's data dir holds faces, alerts and password hashes, the hub's database events, its access log and
+ * registry: only the owning user may read any of it.
+ */
 export const PRIVATE_DIR_MODE = 0o700;
 export const PRIVATE_FILE_MODE = 0o600;
 
@@ -27,7 +35,7 @@ export function makePrivateDir(dir: string): void {
  * tightened and reported (a data dir made by an older version, copied with `cp -r`, or written under umask 000).
  * Symbolic links are left alone (chmod would follow them out of the dir).
  */
-export function securePrivateTree(dir: string, logger?: Logger): PermissionReport {
+export function securePrivateTree(dir: string, logger?: PermissionLogger): PermissionReport {
   const fixed: string[] = [];
   const failed: { path: string; reason: string }[] = [];
   const visit = (path: string, depth: number): void => {
@@ -63,4 +71,13 @@ export function securePrivateTree(dir: string, logger?: Logger): PermissionRepor
   }
   if (failed.length > 0) logger?.error({ dir, failed: failed.slice(0, 5), count: failed.length }, 'could not make parts of the data dir private');
   return { fixed, failed };
+}
+
+/**
+ * Makes a SQLite database and its `-wal` / `-shm` files 0600 whatever the umask. SQLite creates its files 0644 &
+ * ~umask, and the -wal/-shm files with the database file's mode, so call this right after opening (before WAL
+ * mode creates them) and it keeps all three private; files left 0644 by an older version are tightened too.
+ */
+export function makeSqliteFilesPrivate(file: string): void {
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, PRIVATE_FILE_MODE);
 }

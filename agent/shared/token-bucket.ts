@@ -1,8 +1,9 @@
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from './clock.js';
 
 /**
- * Rate cap for the backlog lane, on the injected monotonic clock. Capacity is one second's worth
- * (at least one token), so a reconnect does not start with a burst bigger than the rate.
+ * A token bucket on the injected monotonic clock: `ratePerS` tokens a second up to `capacity`, starting full.
+ * The uplink caps its backlog lane with one (capacity one second's worth, at least one token, so a reconnect does
+ * not start with a burst bigger than the rate); the hub admits each facility's messages and bytes with two.
  */
 export class TokenBucket {
   private tokens: number;
@@ -10,18 +11,20 @@ export class TokenBucket {
   private rate: number;
   private cap: number;
 
+  /** @param capacity the largest burst; by default one second's worth (at least one token). */
   constructor(
     ratePerS: number,
     private readonly clock: Clock,
+    capacity?: number,
   ) {
     this.rate = TokenBucket.check(ratePerS);
-    this.cap = Math.max(1, ratePerS);
+    this.cap = capacity ?? Math.max(1, ratePerS);
     this.tokens = this.cap;
     this.last = clock.now();
   }
 
   private static check(ratePerS: number): number {
-    if (!(ratePerS > 0)) throw new RangeError(`replay rate must be > 0 per second (got ${ratePerS})`);
+    if (!(ratePerS > 0)) throw new RangeError(`a rate must be > 0 per second (got ${ratePerS})`);
     return ratePerS;
   }
 
@@ -33,7 +36,7 @@ export class TokenBucket {
     return this.cap;
   }
 
-  /** A new rate (cmd/set-policy) from now on; tokens already earned are kept up to the new capacity. */
+  /** A new rate (cmd/set-policy) from now on, capacity one second's worth; tokens already earned are kept up to it. */
   setRate(ratePerS: number): void {
     this.refill();
     this.rate = TokenBucket.check(ratePerS);
@@ -47,10 +50,11 @@ export class TokenBucket {
     this.last = now;
   }
 
-  take(): boolean {
+  /** Takes `n` tokens when there are that many (false, nothing taken, otherwise). */
+  take(n = 1): boolean {
     this.refill();
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (this.tokens < n) return false;
+    this.tokens -= n;
     return true;
   }
 
