@@ -54,13 +54,14 @@ export function standardValidator(): StandardValidator {
   try {
     // Optional: present only once ajv 8 is a devDependency.
     const Ajv2020 = (require('ajv/dist/2020') as { default: new (o: object) => AjvLike }).default;
-    ajv = new Ajv2020({ allErrors: true, strict: true });
+    // Strict, but for union types (`"type": ["number", "null"]`), which 2020-12 has and the generated schemas use.
+    ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
     name = 'ajv 8, JSON Schema 2020-12';
     // ajv 8 keeps formats in ajv-formats; without it date-time is an unknown format in strict mode.
     try {
       (require('ajv-formats') as (a: AjvLike) => void)(ajv);
     } catch {
-      ajv = new Ajv2020({ allErrors: true, strict: true, validateFormats: false });
+      ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, validateFormats: false });
       name += ' (formats not checked: ajv-formats missing; the patterns still are)';
     }
   } catch {
