@@ -40,11 +40,6 @@ export interface ContextInput {
   readonly quality?: number;
   /** The face check every picture passes on its own encoded bytes (absent: no model). */
   readonly faceCheck?: FaceSearch;
-  /**
-   * The check of the strip beneath, on its own: its frames are small (people in them a few times smaller than in
-   * the moment), so it is searched from a closer zoom than the whole picture. Absent: `faceCheck` covers it.
-   */
-  readonly stripCheck?: FaceSearch;
 }
 
 export interface RenderedContext {
@@ -63,10 +58,10 @@ export const CONTEXT_DEFAULTS = { width: 640, quality: 80, stripGap: 4 } as cons
  * person's head pixelated before anything is encoded, the people of the violation boxed, the rule's lines (with an
  * arrow to their `in` side) and zones drawn; beneath it a strip of the moments around it (each frame's heads
  * pixelated the same way). The frame at its shown size is searched for faces before anything is pixelated (the
- * heads cover faces only where the person detector boxed the person well), and the picture passes the same face check
- * as a snapshot twice: before the drawing (a line across a face can hide it from the detector, not from a person) and
- * on the encoded bytes that leave; what the check reports is pixelated until it reports nothing (a picture that never
- * converges is flattened, then refused).
+ * heads cover faces only where the person detector boxed the person well) and what is found is pixelated before the
+ * drawing goes on (a line across a face changes what the detector sees, not what a person sees); the encoded picture
+ * then passes the same face check as a snapshot, on its own bytes: what it reports is pixelated until it reports
+ * nothing (a picture that never converges is flattened, then refused).
  */
 export async function renderContext(input: ContextInput): Promise<RenderedContext> {
   const width = input.width ?? CONTEXT_DEFAULTS.width;
@@ -92,41 +87,23 @@ export async function renderContext(input: ContextInput): Promise<RenderedContex
   }
   const stripH = strips.reduce((a, s) => Math.max(a, s.h), 0);
   const h = mh + (n > 0 ? gap + stripH : 0);
+  // The drawing goes on after the faces found at the shown size were pixelated (a line drawn across a face would
+  // change what the detector sees there, not what a person sees). The strip is checked with the rest of the picture:
+  // its frames are a fifth of the moment's width, so a face in them is a fifth of one in the moment; searched on its own
+  // from ×2 it answered with 30–65 px "faces" in 93 px frames (vtest: the frames' pixelated heads and the walkway),
+  // which would pixelate half of each frame for nothing.
   const composed = await sharp({ create: { width: mw, height: h, channels: 3, background: { r: 24, g: 24, b: 24 } } })
     .composite([
       { input: moment, raw: { width: mw, height: mh, channels: 3 }, left: 0, top: 0 },
       ...strips.map((s, i) => ({ input: s.raw, raw: { width: s.w, height: s.h, channels: 3 as const }, left: i * (sw + gap), top: mh + gap })),
+      { input: Buffer.from(overlaySvg(input, scale, mw, mh)), left: 0, top: 0 },
     ])
     .removeAlpha()
     .raw()
     .toBuffer();
-  const plain: RawImage = { data: composed, width: mw, height: h, channels: 3 };
-  const stripTop = mh + gap;
-  const check = input.faceCheck && n > 0 && input.stripCheck ? withStrip(input.faceCheck, input.stripCheck, stripTop) : input.faceCheck;
-  // Checked twice: first without the drawing, because a line or a box drawn across a face would change what the face
-  // detector sees there without hiding the face from a person; what this finds is pixelated under the drawing. Then
-  // the picture that leaves, on its own bytes.
-  const first = await checkedEncode(plain, quality, check, 'context picture');
-  const drawn = await sharp(plain.data, { raw: { width: mw, height: h, channels: 3 } })
-    .composite([{ input: Buffer.from(overlaySvg(input, scale, mw, mh)), left: 0, top: 0 }])
-    .removeAlpha()
-    .raw()
-    .toBuffer();
-  const raw: RawImage = { data: drawn, width: mw, height: h, channels: 3 };
-  const last = await checkedEncode(raw, quality, check, 'context picture');
-  const jpeg = last.jpeg;
-  const checkBlurred = first.checkBlurred + last.checkBlurred;
+  const raw: RawImage = { data: composed, width: mw, height: h, channels: 3 };
+  const { jpeg, checkBlurred } = await checkedEncode(raw, quality, input.faceCheck, 'context picture');
   return { jpeg, w: mw, h, sha256: createHash('sha256').update(jpeg).digest('hex'), checkBlurred };
-}
-
-/** The whole picture searched with `whole`, and the strip band below `top` searched on its own with `strip`. */
-function withStrip(whole: FaceSearch, strip: FaceSearch, top: number): FaceSearch {
-  return async (picture) => {
-    const rowBytes = picture.width * 3;
-    const band: Frame = { ...picture, height: picture.height - top, pixels: picture.pixels.subarray(top * rowBytes) };
-    const inBand = (await strip(band)).map((b) => ({ x1: b.x1, y1: b.y1 + top, x2: b.x2, y2: b.y2 + top }));
-    return [...(await whole(picture)), ...inBand];
-  };
 }
 
 /** Faces `search` finds in `f` shown at `w`×`h`, in `f`'s pixels. */

@@ -63,8 +63,6 @@ export async function renderPicture(job: PictureJob, faces: ZoomedFaceSearch | n
         strip: await stripAround(frame, job),
         quality: job.quality,
         ...check,
-        // The strip's frames are a fifth of the moment's width: searched from the snapshots' closer zoom.
-        ...(faces ? { stripCheck: (picture: Frame) => faces(picture, FACE_SEARCH.topZoom) } : {}),
       })
     : await renderSnapshot({ frame, people: job.people, faces: [], others: job.others, quality: job.quality, ...check });
   if (job.file) await writeSnapshotAtomic(job.file.dir, job.file.name, shot.jpeg);
