@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { EpochMs, Violation } from '../shared/types.js';
+import type { EpochMs, SnapshotRef, Violation } from '../shared/types.js';
 import { EventPayload, type ClockInfo } from './schemas.js';
 import { readerOf } from './tolerant.js';
 
@@ -87,18 +87,15 @@ export function violationFields(v: Violation): ViolationFields {
     ts: isoMs(v.updatedAt),
     rule: { id: v.rule.id, version: v.rule.version },
     model: v.model === null ? null : { name: v.model.name, version: v.model.version },
-    snapshot:
-      v.snapshot === null
-        ? null
-        : {
-            sha256: v.snapshot.sha256,
-            bytes: v.snapshot.bytes,
-            w: v.snapshot.w,
-            h: v.snapshot.h,
-            redaction: v.snapshot.redaction,
-          },
+    snapshot: pictureFields(v.snapshot),
+    context: pictureFields(v.context ?? null),
     ...(v.reason !== undefined && { reason: v.reason }),
   };
+}
+
+/** A picture as the contract names it: never its local file path. */
+function pictureFields(p: SnapshotRef | null): ViolationFields['snapshot'] {
+  return p === null ? null : { sha256: p.sha256, bytes: p.bytes, w: p.w, h: p.h, redaction: p.redaction };
 }
 
 /** Builds `qmon.event/1` for one violation revision (its fields and the envelope) and validates it. */

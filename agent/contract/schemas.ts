@@ -56,6 +56,15 @@ export const RULE_TYPES = [
   'agent_alarm',
 ] as const;
 
+/** A picture the agent holds (already blurred): what the hub may fetch with `cmd/snapshot`, by its sha256. */
+const Picture = z.strictObject({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: Count,
+  w: z.int().min(1),
+  h: z.int().min(1),
+  redaction: z.literal('faces-blurred'),
+});
+
 export const EventPayload = z
   .strictObject({
     schema: z.literal('qmon.event/1'),
@@ -80,15 +89,13 @@ export const EventPayload = z
     replay: z.boolean(),
     rule: z.strictObject({ id: ConfigId, version: Count }),
     model: z.strictObject({ name: Version, version: Version }).nullable(),
-    snapshot: z
-      .strictObject({
-        sha256: z.string().regex(/^[0-9a-f]{64}$/),
-        bytes: Count,
-        w: z.int().min(1),
-        h: z.int().min(1),
-        redaction: z.literal('faces-blurred'),
-      })
-      .nullable(),
+    snapshot: Picture.nullable(),
+    /**
+     * The guard's context picture: the whole frame (640 px wide) with faces and heads pixelated, the people boxed, the
+     * rule's line or zone drawn, a strip of the moments around it. Null until the agent made it (it comes in a later
+     * revision, as the snapshot does); absent from agents older than it. Fetched like the snapshot, by its sha256.
+     */
+    context: Picture.nullable().optional(),
     reason: ReasonCode.optional(),
   })
   .meta({ title: 'qmon.event/1', description: 'One revision of a violation, agent → hub on qmon/v1/{fid}/evt.' });

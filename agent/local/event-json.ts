@@ -56,7 +56,7 @@ export type EventJson = z.output<typeof EventJson>;
 
 export function toEventJson(e: DashboardEvent, names: Names): EventJson {
   const v = e.violation;
-  const { model: _model, snapshot: _snapshot, line_id, zone_id, direction, reason, ...same } = violationFields(v);
+  const { model: _model, snapshot: _snapshot, context: _context, line_id, zone_id, direction, reason, ...same } = violationFields(v);
   return {
     ...same,
     line_id: line_id ?? null,

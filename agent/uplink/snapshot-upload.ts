@@ -28,10 +28,12 @@ export function snapshotForHub(cmd: SnapshotCommand, source: SnapshotSource, upl
   if (!uploadAllowed) throw new Error('snapshot upload is off on this agent (policy snapshot_upload=false)');
   const v = source.violation(cmd.event_id);
   if (!v) throw new Error(`no event ${cmd.event_id} on this agent`);
-  const ref = v.snapshot;
-  if (!ref) throw new Error(`event ${cmd.event_id} has no snapshot`);
-  if (ref.sha256 !== cmd.sha256) {
-    throw new Error(`snapshot ${short(cmd.sha256)} is not the current one of event ${cmd.event_id} (${short(ref.sha256)})`);
+  // Either of the event's current pictures: the snapshot (the crop) or the context picture (the whole frame).
+  const pictures = [v.snapshot, v.context ?? null].filter((p): p is NonNullable<typeof p> => p !== null);
+  if (pictures.length === 0) throw new Error(`event ${cmd.event_id} has no snapshot`);
+  const ref = pictures.find((p) => p.sha256 === cmd.sha256);
+  if (!ref) {
+    throw new Error(`snapshot ${short(cmd.sha256)} is not the current one of event ${cmd.event_id} (${pictures.map((p) => short(p.sha256)).join(', ')})`);
   }
   const bytes = source.read(ref.file);
   if (bytes === null) throw new Error(`snapshot of event ${cmd.event_id} is gone (removed by retention or disk pressure)`);

@@ -165,7 +165,10 @@ describe('encodeEvent', () => {
       rule: { id: 'corridor-a-exit', version: 1 },
       model: { name: 'yolox-s-person', version: '2024.1' },
       snapshot: { sha256: 'a'.repeat(64), bytes: 48_213, w: 640, h: 480, redaction: 'faces-blurred' },
+      context: null,
     });
+    const pictured = json(encodeEvent({ ...v, context: { ...v.snapshot!, sha256: 'c'.repeat(64), w: 640, h: 577, file: 'snapshots/x-c2.jpg' } }, CTX));
+    expect(pictured.context).toEqual({ sha256: 'c'.repeat(64), bytes: 48_213, w: 640, h: 577, redaction: 'faces-blurred' });
     expect(e.started_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 

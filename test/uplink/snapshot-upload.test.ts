@@ -27,6 +27,15 @@ describe('snapshotForHub', () => {
     expect(snapshotForHub({ event_id: v.eventId, sha256: sha(JPEG) }, source(v, JPEG), true)).toEqual(JPEG);
   });
 
+  it('returns the context picture when the hub names its sha256 (the file of that picture, checked the same way)', () => {
+    const CONTEXT = Buffer.from('\xff\xd8 the whole frame, faces blurred \xff\xd9', 'latin1');
+    const shot = withShot(JPEG);
+    const v = { ...shot, context: { ...shot.snapshot!, sha256: sha(CONTEXT), bytes: CONTEXT.length, file: 'snapshots/e-c2.jpg' } };
+    const files: SnapshotSource = { violation: () => v, read: (file) => (file === 'snapshots/e-c2.jpg' ? CONTEXT : JPEG) };
+    expect(snapshotForHub({ event_id: v.eventId, sha256: sha(CONTEXT) }, files, true)).toEqual(CONTEXT);
+    expect(snapshotForHub({ event_id: v.eventId, sha256: sha(JPEG) }, files, true)).toEqual(JPEG);
+  });
+
   const v = withShot(JPEG);
   const ask = { event_id: v.eventId, sha256: sha(JPEG) };
   const big = Buffer.alloc(MAX_SNAPSHOT_BYTES + 1);
