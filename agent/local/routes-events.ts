@@ -91,23 +91,25 @@ async function ack({ req, res, params, session }: Request, d: Deps): Promise<voi
   sendJson(res, 200, e);
 }
 
-function snapshot({ req, res, params, session }: Request, d: Deps): void {
-  const eventId = params[0]!.toLowerCase();
-  // The file comes from the stored violation, never from the URL; readSnapshotFile refuses anything outside snapshots/.
-  const v = d.opts.store.violation(eventId);
-  const bytes = v?.snapshot ? readSnapshotFile(d.opts.storageDir, v.snapshot.file) : null;
-  if (!bytes) throw new HttpError(404, 'no snapshot for this event');
-  d.audit(req, session.user, 'snapshot_view', eventId);
-  sendBytes(res, 'image/jpeg', bytes, { 'Cache-Control': 'private, no-store' });
+function snapshot(r: Request, d: Deps): void {
+  servePicture(r, d, 'snapshot');
 }
 
-function context({ req, res, params, session }: Request, d: Deps): void {
+function context(r: Request, d: Deps): void {
+  servePicture(r, d, 'context');
+}
+
+/**
+ * One of an event's pictures (the snapshot crop, or the whole-frame context picture), audited. The file comes from
+ * the stored violation, never from the URL; readSnapshotFile refuses anything outside snapshots/.
+ */
+function servePicture({ req, res, params, session }: Request, d: Deps, kind: 'snapshot' | 'context'): void {
   const eventId = params[0]!.toLowerCase();
-  // As for the snapshot: the file comes from the stored violation, never from the URL.
   const v = d.opts.store.violation(eventId);
-  const bytes = v?.context ? readSnapshotFile(d.opts.storageDir, v.context.file) : null;
-  if (!bytes) throw new HttpError(404, 'no context picture for this event');
-  d.audit(req, session.user, 'context_view', eventId);
+  const ref = kind === 'snapshot' ? v?.snapshot : v?.context;
+  const bytes = ref ? readSnapshotFile(d.opts.storageDir, ref.file) : null;
+  if (!bytes) throw new HttpError(404, kind === 'snapshot' ? 'no snapshot for this event' : 'no context picture for this event');
+  d.audit(req, session.user, kind === 'snapshot' ? 'snapshot_view' : 'context_view', eventId);
   sendBytes(res, 'image/jpeg', bytes, { 'Cache-Control': 'private, no-store' });
 }
 
