@@ -97,15 +97,17 @@ export class AgentMetrics {
     });
     new Gauge({
       name: 'qmon_camera_picture_cpu_seconds',
-      help: 'CPU the snapshot worker spent per violation picture made (render and privacy check), over the last 256: median and 95th percentile.',
-      labelNames: ['camera', 'quantile'],
+      help: 'CPU the snapshot worker spent per violation picture made (render and privacy check), by kind (snapshot, context), over the last 256: median and 95th percentile.',
+      labelNames: ['camera', 'kind', 'quantile'],
       registers: [r],
       collect() {
         this.reset();
         for (const c of sources.cameras()) {
-          for (const q of [0.5, 0.95]) {
-            const v = c.metrics.pictureCpuMs.quantile(q);
-            if (v !== null) this.set({ camera: c.id, quantile: String(q) }, v / 1000);
+          for (const [kind, samples] of [['snapshot', c.metrics.pictureCpuMs], ['context', c.metrics.contextCpuMs]] as const) {
+            for (const q of [0.5, 0.95]) {
+              const v = samples.quantile(q);
+              if (v !== null) this.set({ camera: c.id, kind, quantile: String(q) }, v / 1000);
+            }
           }
         }
       },

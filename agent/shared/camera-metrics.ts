@@ -91,8 +91,10 @@ export class CameraMetrics {
   /** Pictures that had to wait because the snapshot worker was busy with others. */
   picturesDeferred = 0;
   readonly pictures: Record<PictureOutcome, number> = { made: 0, failed: 0, skipped: 0 };
-  /** CPU ms the snapshot worker spent per picture made (render and privacy check). */
+  /** CPU ms the snapshot worker spent per snapshot made (the crop: render and privacy check). */
   readonly pictureCpuMs = new RecentSamples();
+  /** CPU ms the snapshot worker spent per context picture made (the whole frame, the rule drawn, the strip). */
+  readonly contextCpuMs = new RecentSamples();
 
   constructor(readonly cameraId: string) {}
 
@@ -129,6 +131,8 @@ export class CameraMetrics {
         ...this.pictures,
         cpuP50Ms: this.pictureCpuMs.quantile(0.5),
         cpuP95Ms: this.pictureCpuMs.quantile(0.95),
+        contextCpuP50Ms: this.contextCpuMs.quantile(0.5),
+        contextCpuP95Ms: this.contextCpuMs.quantile(0.95),
       },
     };
   }
@@ -152,5 +156,11 @@ export interface CameraSummary {
   readonly violations: number;
   readonly errors: number;
   readonly restarts: number;
-  readonly pictures: Readonly<Record<PictureOutcome | 'queued' | 'deferred', number>> & { readonly cpuP50Ms: number | null; readonly cpuP95Ms: number | null };
+  /** By outcome (snapshots and context pictures together), and the CPU per snapshot and per context picture made. */
+  readonly pictures: Readonly<Record<PictureOutcome | 'queued' | 'deferred', number>> & {
+    readonly cpuP50Ms: number | null;
+    readonly cpuP95Ms: number | null;
+    readonly contextCpuP50Ms: number | null;
+    readonly contextCpuP95Ms: number | null;
+  };
 }

@@ -39,8 +39,12 @@ export interface AgentStepRow {
   worst_camera_dropped_share: number;
   violations: number;
   pictures: Record<string, number>;
+  /** CPU per snapshot made: the median camera's median, and the worst camera's 95th percentile. */
   picture_cpu_p50_ms: number | null;
   picture_cpu_p95_ms: number | null;
+  /** The same per context picture made. */
+  context_cpu_p50_ms: number | null;
+  context_cpu_p95_ms: number | null;
   events_streamed: number;
   previews_served: number;
   /** Alert streamed → its context picture streamed (the revision that carries it), over the events that got one. */
@@ -84,13 +88,16 @@ function configYaml(dir: string, scene: AgentScene, file: string, n: number): st
   ].join('\n');
 }
 
-/** The quiet corridor as a lossless 5 fps video (one 20 s period), made once per bench run. */
+/**
+ * The quiet corridor as a 5 fps H.264 video (one 20 s period, near-lossless), made once per bench run: what an IP
+ * camera streams (a lossless codec would cost the decoder several times what a camera's stream does).
+ */
 async function quietVideo(dir: string): Promise<string> {
   const media = await loadPersonMedia();
   const r = media.renderer('quiet');
-  const file = join(dir, 'quiet.mkv');
+  const file = join(dir, 'quiet.mp4');
   const raw = Buffer.concat(Array.from({ length: SCENES.quiet.period }, (_, t) => r.render(t).frame.pixels));
-  const out = spawnSync('ffmpeg', ['-v', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${media.width}x${media.height}`, '-r', String(FPS), '-i', '-', '-c:v', 'ffv1', '-y', file], {
+  const out = spawnSync('ffmpeg', ['-v', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${media.width}x${media.height}`, '-r', String(FPS), '-i', '-', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-g', '50', '-pix_fmt', 'yuv420p', '-y', file], {
     input: raw,
     maxBuffer: 1 << 20,
   });
@@ -150,7 +157,14 @@ function treeCpuMs(pid: number): Map<number, number> {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Runs the agent with `n` cameras of `scene` for `seconds`; the row of what it carried. */
-export async function runAgentStep(scene: AgentScene, n: number, seconds: number, sceneFile: string): Promise<AgentStepRow> {
+/** RSS of the agent and of its snapshot worker at one moment of a run (seconds since the start). */
+export interface RssSample {
+  readonly s: number;
+  readonly agentMb: number;
+  readonly workerMb: number;
+}
+
+export async function runAgentStep(scene: AgentScene, n: number, seconds: number, sceneFile: string, samples?: RssSample[], sampleEveryS = 30): Promise<AgentStepRow> {
   const dir = mkdtempSync(join(tmpdir(), 'qmon-bench-agent-'));
   const config = join(dir, 'qmon.yaml');
   writeFileSync(config, configYaml(dir, scene, sceneFile, n));
@@ -201,21 +215,33 @@ export async function runAgentStep(scene: AgentScene, n: number, seconds: number
   const measureFrom = started + Math.min(10_000, seconds * 250);
   const measureTo = started + seconds * 1000 - 2_000;
   let running = true;
+  let previewing = false;
+  let lastPreviews = 0;
   void exited.then(() => (running = false));
   while (running && Date.now() < started + seconds * 1000 + 30_000) {
     const now = Date.now();
     if (cpuStart === null && now >= measureFrom) [cpuStart, t0] = [treeCpuMs(agent.pid!), now];
     if (cpuEnd === null && now >= measureTo) [cpuEnd, t1] = [treeCpuMs(agent.pid!), now];
     const kids = descendants(agent.pid!);
-    rss.agent = Math.max(rss.agent, rssMb(agent.pid!));
-    rss.worker = Math.max(rss.worker, kids.filter((k) => commOf(k) === 'node').reduce((a, k) => a + rssMb(k), 0));
+    const agentMb = rssMb(agent.pid!);
+    const workerMb = kids.filter((k) => commOf(k) === 'node').reduce((a, k) => a + rssMb(k), 0);
+    rss.agent = Math.max(rss.agent, agentMb);
+    rss.worker = Math.max(rss.worker, workerMb);
+    const at = (now - started) / 1000;
+    if (samples && (samples.length === 0 || at - samples.at(-1)!.s >= sampleEveryS)) samples.push({ s: Math.round(at), agentMb: Math.round(agentMb), workerMb: Math.round(workerMb) });
     rss.ffmpeg = Math.max(rss.ffmpeg, kids.filter((k) => commOf(k) === 'ffmpeg').reduce((a, k) => a + rssMb(k), 0));
-    // The cameras page: every preview every 2 s.
-    const got = await Promise.all(
-      Array.from({ length: n }, (_, i) => fetch(new URL(`/api/cameras/cam${i + 1}/preview.jpg`, url), { headers: { Cookie: cookie } }).then(async (r) => (await r.arrayBuffer(), r.ok)).catch(() => false)),
-    );
-    previews += got.filter(Boolean).length;
-    await sleep(2000);
+    // The cameras page: every preview every 2 s (in the background: a slow preview must not stall the sampling).
+    if (!previewing && now - lastPreviews >= 2000) {
+      previewing = true;
+      lastPreviews = now;
+      void Promise.all(
+        Array.from({ length: n }, (_, i) => fetch(new URL(`/api/cameras/cam${i + 1}/preview.jpg`, url), { headers: { Cookie: cookie } }).then(async (r) => (await r.arrayBuffer(), r.ok)).catch(() => false)),
+      ).then((got) => {
+        previews += got.filter(Boolean).length;
+        previewing = false;
+      });
+    }
+    await sleep(500);
   }
   stream.abort();
   await exited;
@@ -229,6 +255,7 @@ export async function runAgentStep(scene: AgentScene, n: number, seconds: number
   if (cpuStart && cpuEnd) for (const [pid, ms] of cpuEnd) cpuMs += ms - (cpuStart.get(pid) ?? 0);
   const cpuWallS = (t1 - t0) / 1000;
   const cpuSamples = cams.map((c) => c.pictures.cpuP95Ms).filter((x): x is number => x !== null);
+  const contextSamples = cams.map((c) => c.pictures.contextCpuP95Ms).filter((x): x is number => x !== null);
   const contextLag = [...contextAt].flatMap(([id, at]) => (streamed.has(id) ? [at - streamed.get(id)!] : [])).sort((a, b) => a - b);
   const pick = (q: number): number | null => (contextLag.length ? Math.round(contextLag[Math.min(contextLag.length - 1, Math.ceil(q * contextLag.length) - 1)]!) : null);
   const r1 = (x: number): number => Math.round(x * 10) / 10;
@@ -248,6 +275,8 @@ export async function runAgentStep(scene: AgentScene, n: number, seconds: number
     pictures: { made: sum((c) => c.pictures.made), failed: sum((c) => c.pictures.failed), skipped: sum((c) => c.pictures.skipped), deferred: sum((c) => c.pictures.deferred) },
     picture_cpu_p50_ms: median(cams.map((c) => c.pictures.cpuP50Ms).filter((x): x is number => x !== null)),
     picture_cpu_p95_ms: cpuSamples.length ? r1(Math.max(...cpuSamples)) : null,
+    context_cpu_p50_ms: median(cams.map((c) => c.pictures.contextCpuP50Ms).filter((x): x is number => x !== null)),
+    context_cpu_p95_ms: contextSamples.length ? r1(Math.max(...contextSamples)) : null,
     events_streamed: streamed.size,
     previews_served: previews,
     context_after_alert_p50_ms: pick(0.5),

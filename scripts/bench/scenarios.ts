@@ -2,7 +2,7 @@
 import { benchDetector } from './detector.js';
 import { benchCamera } from './camera.js';
 import { benchDashboard } from './dashboard.js';
-import { runAgentStep, sceneFile } from './capacity-agent.js';
+import { runAgentStep, sceneFile, type RssSample } from './capacity-agent.js';
 import { benchCapacity } from './capacity.js';
 import { benchHub, benchHubCommit, benchHubFleet } from './hub.js';
 import { benchOutbox } from './outbox.js';
@@ -34,6 +34,38 @@ async function benchContextLatency(): Promise<Row> {
     dropped_share: step.dropped_share,
     note: 'qmon run with N vtest cameras and a line across the walkway, one logged-in event stream; the time from an alert on the stream to the revision that carries its context picture (made at least 2 s after the alert, when the moments after it are there)',
   };
+}
+
+/**
+ * The agent as it runs for a long stretch (busy vtest cameras with a line, pictures, dashboard): RSS of the agent and
+ * of its snapshot worker every 30 s, and the growth between the second quarter and the last (after warm-up).
+ */
+async function benchSoak(): Promise<Row[]> {
+  const n = Number(process.env.SOAK_CAMERAS ?? 8);
+  const minutes = Number(process.env.SOAK_MINUTES ?? 30);
+  if (!(Number.isInteger(n) && n >= 1 && n <= 32)) throw new RangeError('SOAK_CAMERAS must be an integer 1..32');
+  if (!(minutes >= 1)) throw new RangeError('SOAK_MINUTES must be at least 1');
+  const samples: RssSample[] = [];
+  const step = await runAgentStep('busy', n, minutes * 60, await sceneFile('busy', ''), samples);
+  const mean = (xs: RssSample[], k: 'agentMb' | 'workerMb') => Math.round(xs.reduce((a, x) => a + x[k], 0) / Math.max(1, xs.length));
+  const q = Math.floor(samples.length / 4);
+  const early = samples.slice(q, 2 * q);
+  const late = samples.slice(3 * q);
+  return [
+    {
+      scenario: 'soak',
+      cameras: n,
+      minutes,
+      dropped_share: step.dropped_share,
+      violations: step.violations,
+      pictures: step.pictures,
+      agent_rss_mb_second_quarter: mean(early, 'agentMb'),
+      agent_rss_mb_last_quarter: mean(late, 'agentMb'),
+      worker_rss_mb_second_quarter: mean(early, 'workerMb'),
+      worker_rss_mb_last_quarter: mean(late, 'workerMb'),
+      samples,
+    },
+  ];
 }
 
 export const scenarios: readonly Scenario[] = [
@@ -87,6 +119,11 @@ export const scenarios: readonly Scenario[] = [
     name: 'camera',
     description: 'ingest CPU per camera (1280x720 25 fps H.264 over RTSP → 5 detect-fps) vs bare ffmpeg, and cameras sustained',
     run: async () => await benchCamera(),
+  },
+  {
+    name: 'soak',
+    description: 'the agent as it runs for SOAK_MINUTES (default 30) with SOAK_CAMERAS (default 8) busy vtest cameras: RSS every 30 s, growth after warm-up',
+    run: () => benchSoak(),
   },
   {
     name: 'dashboard',

@@ -17,6 +17,7 @@ function camera(id: string, frames: number, state: CameraMetricsSource['state'])
   Object.assign(m.dropped, { handoff: 3, scheduler: 10, budget: 1 });
   Object.assign(m.pictures, { made: 7, failed: 1, skipped: 2 });
   for (const ms of [20, 30, 40, 200]) m.pictureCpuMs.add(ms);
+  m.contextCpuMs.add(150);
   return { id, state, metrics: m };
 }
 
@@ -68,8 +69,10 @@ describe('AgentMetrics (Prometheus text, read from the stages at scrape time)', 
       'qmon_camera_pictures_total{camera="gate-1",outcome="skipped"} 2',
     ]);
     expect(samples(body, 'qmon_camera_picture_cpu_seconds').filter((l) => l.includes('gate-1'))).toEqual([
-      'qmon_camera_picture_cpu_seconds{camera="gate-1",quantile="0.5"} 0.03',
-      'qmon_camera_picture_cpu_seconds{camera="gate-1",quantile="0.95"} 0.2',
+      'qmon_camera_picture_cpu_seconds{camera="gate-1",kind="snapshot",quantile="0.5"} 0.03',
+      'qmon_camera_picture_cpu_seconds{camera="gate-1",kind="snapshot",quantile="0.95"} 0.2',
+      'qmon_camera_picture_cpu_seconds{camera="gate-1",kind="context",quantile="0.5"} 0.15',
+      'qmon_camera_picture_cpu_seconds{camera="gate-1",kind="context",quantile="0.95"} 0.15',
     ]);
     expect(samples(body, 'qmon_camera_pictures_deferred_total')).toContain('qmon_camera_pictures_deferred_total{camera="gate-1"} 2');
     expect(samples(body, 'qmon_worker_restarts_total')).toEqual(['qmon_worker_restarts_total{worker="person"} 1', 'qmon_worker_restarts_total{worker="snapshot"} 0']);

@@ -138,7 +138,7 @@ export class PictureQueue {
   private settle(metrics: CameraMetrics | null, job: PictureJob, r: PictureResult): PictureResult {
     if (metrics) {
       metrics.pictures[r.outcome]++;
-      if (r.outcome === 'made') metrics.pictureCpuMs.add(r.reply.cpuMs);
+      if (r.outcome === 'made') (job.kind === 'context' ? metrics.contextCpuMs : metrics.pictureCpuMs).add(r.reply.cpuMs);
     }
     if (r.outcome === 'failed') this.o.logger.error({ cameraId: job.cameraId, kind: job.kind, reason: r.reason }, 'picture could not be made');
     return r;
