@@ -29,6 +29,13 @@ export default tseslint.config(
     plugins: { qmon: stageBoundaries },
     rules: { 'qmon/stage-boundaries': ['error', { root: path.join(import.meta.dirname, 'agent') }] },
   },
+  {
+    // Two deployables and one interface: agent/ and hub/ do not reach into each other, both use contract/ through its
+    // index (the few named exceptions are in eslint/deployables.js).
+    files: ['agent/**/*.ts', 'hub/**/*.ts', 'contract/**/*.ts'],
+    plugins: { qmon: stageBoundaries },
+    rules: { 'qmon/deployables': ['error', { root: import.meta.dirname }] },
+  },
   { files: ['eslint.config.js', 'eslint/*.js'], ...tseslint.configs.disableTypeChecked },
   // The guard dashboard's page: plain browser ES modules, no build step, so no TypeScript project to type-check against.
   {

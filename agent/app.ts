@@ -16,9 +16,9 @@ import {
 } from './vision/index.js';
 import { ViolationLifecycle } from './events/index.js';
 import { Store, makePrivateDir, securePrivateTree } from './store/index.js';
-import type { BirthInfo } from './contract/index.js';
+import type { BirthInfo } from '../contract/index.js';
 import type { Uplink } from './uplink/index.js';
-import type { EmbeddedBroker, ReferenceHub, HubStats } from './hub/index.js';
+import type { EmbeddedBroker, ReferenceHub, HubStats } from '../hub/index.js';
 import { AgentMetrics, cameraProblems, type Logger, type LivenessReport } from './ops/index.js';
 import { CameraOfflineAlarm, CameraPreviews, CameraRates, DetectBudget, PictureQueue, PictureWorker, ViolationRecorder, overloadAlarmEvent, type SlowedCamera } from './pipeline/index.js';
 import { systemClock, type Clock } from './shared/clock.js';

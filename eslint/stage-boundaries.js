@@ -4,18 +4,23 @@
 // (a deep import into another stage) from `../backoff.js` written in agent/camera/onvif/ (inside its own stage);
 // this rule resolves each relative import against the importing file and judges the path it lands on.
 import path from 'node:path';
+import { deployablesRule } from './deployables.js';
 
 /** Folders every stage may reach into: cross-cutting types and helpers that belong to no one stage. */
 const OPEN_FOLDERS = new Set(['shared']);
 
-/** What every stage may import (through its index): the value types, the hub contract, logging and metrics, the version. */
-export const OPEN_STAGES = new Set(['shared', 'contract', 'ops', 'version']);
+/**
+ * What every stage may import (through its index): the value types, logging and metrics, the version. The hub contract
+ * is a top-level folder beside agent/ (`contract/`), checked by eslint/deployables.js.
+ */
+export const OPEN_STAGES = new Set(['shared', 'ops', 'version']);
 
 /**
  * The stages in the order data flows through them (README: Architecture): a stage imports only stages before it.
- * The national hub and its simulator come after the agent's own stages; the wiring (app) and the command (cli) last.
+ * The wiring (app) and the command (cli) last. The national hub and its simulator are not stages of the agent: they
+ * live in hub/ beside it (eslint/deployables.js keeps the two apart).
  */
-export const STAGE_ORDER = ['decode', 'camera', 'vision', 'track', 'rules', 'config', 'events', 'store', 'pipeline', 'uplink', 'local', 'hub', 'sim', 'app', 'cli'];
+export const STAGE_ORDER = ['decode', 'camera', 'vision', 'track', 'rules', 'config', 'events', 'store', 'pipeline', 'uplink', 'local', 'app', 'cli'];
 
 /**
  * The stage a path under agent/ belongs to: its first folder, or for a top-level file (agent/app.ts, agent/cli.ts,
@@ -39,7 +44,7 @@ function violation(source, target) {
     const i = STAGE_ORDER.indexOf(from);
     const j = STAGE_ORDER.indexOf(to);
     if (j < 0) return `'${to}' is in no place of the stage order (eslint/stage-boundaries.js STAGE_ORDER): add it where its data flows`;
-    if (i >= 0 && j > i) return `'${from}' may not import '${to}': data flows ${STAGE_ORDER.join(' → ')}, and a stage imports only the stages before it (plus shared/, contract/, ops/)`;
+    if (i >= 0 && j > i) return `'${from}' may not import '${to}': data flows ${STAGE_ORDER.join(' → ')}, and a stage imports only the stages before it (plus shared/, ops/)`;
   }
   if (target.length === 1) return null; // a top-level entry file (agent/app.ts, agent/version.ts)
   if (OPEN_FOLDERS.has(to)) return null;
@@ -91,4 +96,4 @@ function withoutExtension(rel) {
 }
 
 /** The plugin, registered as `qmon` in eslint.config.js. */
-export default { meta: { name: 'qmon-stage-boundaries' }, rules: { 'stage-boundaries': stageBoundaries } };
+export default { meta: { name: 'qmon-stage-boundaries' }, rules: { 'stage-boundaries': stageBoundaries, deployables: deployablesRule } };

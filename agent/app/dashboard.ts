@@ -5,7 +5,7 @@ import type { CameraPreviews } from '../pipeline/index.js';
 import type { Clock } from '../shared/clock.js';
 import type { Detections, Frame, Violation } from '../shared/types.js';
 import type { Store } from '../store/index.js';
-import type { CameraStatus, DashboardCounts } from '../contract/index.js';
+import type { CameraStatus, DashboardCounts } from '../../contract/index.js';
 import type { Uplink } from '../uplink/index.js';
 import { AGENT_VERSION } from '../version.js';
 

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import type { AppConfig } from '../config/index.js';
-import { EmbeddedBroker, ReferenceHub } from '../hub/index.js';
+import { EmbeddedBroker, ReferenceHub } from '../../hub/index.js';
 import type { Logger } from '../ops/index.js';
 import type { Clock } from '../shared/clock.js';
 import type { MessageKeys } from './signing-keys.js';

@@ -10,7 +10,7 @@ import {
   signerOf,
   trustedKeys,
   type Signer,
-} from '../contract/index.js';
+} from '../../contract/index.js';
 
 /** The agent's side of message signing (docs/hub-contract.md, "Signatures"), and the embedded hub's. */
 export interface MessageKeys {

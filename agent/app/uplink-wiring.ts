@@ -1,7 +1,7 @@
 /** The agent's uplink to the hub, made from the config with the console lines for ACKs and refusals. */
 import type { AppConfig, HubTls } from '../config/index.js';
 import { readSnapshotFile, type Store } from '../store/index.js';
-import type { BirthInfo } from '../contract/index.js';
+import type { BirthInfo } from '../../contract/index.js';
 import { Uplink, type TlsOptions, type UplinkOptions } from '../uplink/index.js';
 import type { Logger } from '../ops/index.js';
 import type { Clock } from '../shared/clock.js';

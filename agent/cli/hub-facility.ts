@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { HubDb, isPostgresUrl, type RegisteredFacility } from '../hub/index.js';
+import { HubDb, isPostgresUrl, type RegisteredFacility } from '../../hub/index.js';
 import { openPgStore } from './hub-pg.js';
 import { UserError } from './user-error.js';
 

@@ -1,4 +1,4 @@
-import { PgHubStore } from '../hub/index.js';
+import { PgHubStore } from '../../hub/index.js';
 import { redactText } from '../ops/index.js';
 import { UserError } from './user-error.js';
 

@@ -1,7 +1,7 @@
 /** The option values of `qmon hub run` that need reading files or checking ranges, each error naming its flag. */
 import type { KeyObject } from 'node:crypto';
-import { facilityBudget, MIN_REPLAY_RATE_PER_S, parsePrivateKey, type FacilityBudget } from '../contract/index.js';
-import { parseHostPort, type HubTls } from '../hub/index.js';
+import { facilityBudget, MIN_REPLAY_RATE_PER_S, parsePrivateKey, type FacilityBudget } from '../../contract/index.js';
+import { parseHostPort, type HubTls } from '../../hub/index.js';
 import { redactText } from '../ops/index.js';
 import type { HubServiceOptions } from './hub-run.js';
 import { readFlagFile, UserError } from './user-error.js';

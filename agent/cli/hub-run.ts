@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import type { KeyObject } from 'node:crypto';
-import type { FacilityBudget } from '../contract/index.js';
+import type { FacilityBudget } from '../../contract/index.js';
 import {
   ApiAccess,
   EmbeddedBroker,
@@ -16,7 +16,7 @@ import {
   type HubHttp,
   type HubTls,
   type HubUpload,
-} from '../hub/index.js';
+} from '../../hub/index.js';
 import { createLogger, redactText, type Logger } from '../ops/index.js';
 import { systemClock } from '../shared/clock.js';
 import { openPgStore, refusePasswordInUrl } from './hub-pg.js';

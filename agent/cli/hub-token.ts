@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ApiAccess, isPostgresUrl, type ApiAccessStore } from '../hub/index.js';
+import { ApiAccess, isPostgresUrl, type ApiAccessStore } from '../../hub/index.js';
 import { openPgStore } from './hub-pg.js';
 import { helpRequested, printHelp } from './help.js';
 import { UserError } from './user-error.js';

@@ -1,6 +1,6 @@
 /** `qmon hub`: the dispatcher of its subcommands, their usage, and `hub status`. */
 import { readFileSync } from 'node:fs';
-import { HubDb, isPostgresUrl, formatHubStatus, type FacilitySummary, type RecentEvent } from '../hub/index.js';
+import { HubDb, isPostgresUrl, formatHubStatus, type FacilitySummary, type RecentEvent } from '../../hub/index.js';
 import { redactText } from '../ops/index.js';
 import { FACILITY_USAGE, hubFacilityCommand } from './hub-facility.js';
 import { openPgStore } from './hub-pg.js';

@@ -2,7 +2,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateSigningKey, keyId, parsePrivateKey, publicKeyBase64 } from '../contract/index.js';
+import { generateSigningKey, keyId, parsePrivateKey, publicKeyBase64 } from '../../contract/index.js';
 import { helpRequested, printHelp } from './help.js';
 import { UserError } from './user-error.js';
 

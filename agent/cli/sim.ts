@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isPostgresUrl, PgHubStore, SqliteHubStore, type HubStore } from '../hub/index.js';
+import { isPostgresUrl, PgHubStore, SqliteHubStore, type HubStore } from '../../hub/index.js';
 import { redactText } from '../ops/index.js';
-import { fleetFids, fleetKeys, runFleet, type SimTls } from '../sim/index.js';
+import { fleetFids, fleetKeys, runFleet, type SimTls } from '../../hub/sim/index.js';
 import { readFlagFile, UserError } from './user-error.js';
 
 const USAGE = `Usage:

@@ -8,7 +8,7 @@
  * Errors name the key path, never the key.
  */
 import { stat } from 'node:fs/promises';
-import { parsePrivateKey, parsePublicKey, publicKeyBase64 } from '../contract/index.js';
+import { parsePrivateKey, parsePublicKey, publicKeyBase64 } from '../../contract/index.js';
 import type { IssueSink } from './issue-sink.js';
 import { parseSecretRef, resolvePath, resolveSecret, type SecretContext } from './secrets.js';
 

@@ -9,7 +9,7 @@ import { redactText } from '../ops/index.js';
 import { NO_MASK_DEFAULTS } from '../rules/index.js';
 import { displayName, fraction, seconds, text } from './schema-common.js';
 import { cameraSchema } from './schema-camera.js';
-import { DEFAULT_UPLOAD_PORT, MAX_AGENT_CAMERAS, MIN_REPLAY_RATE_PER_S } from '../contract/index.js';
+import { DEFAULT_UPLOAD_PORT, MAX_AGENT_CAMERAS, MIN_REPLAY_RATE_PER_S } from '../../contract/index.js';
 
 export const facilitySchema = z.strictObject({
   id: z

@@ -12,5 +12,5 @@ export { renderSnapshot, checkedEncode, toSnapshotRef, cropRect, SNAPSHOT_DEFAUL
 export { renderContext, CONTEXT_DEFAULTS, type ContextInput, type RenderedContext, type RuleOverlay, type StripFrame } from './context-picture.js';
 export { facesInJpeg, type FaceFinder, type FaceSearch } from './face-check.js';
 export { blurRegions, headRegion, BLUR_DEFAULTS, type RawImage, type Rect } from './blur.js';
-export { writeSnapshotAtomic, snapshotFileName, SnapshotWriteError } from './snapshot-file.js';
+export { writeSnapshotAtomic, snapshotFileName, SnapshotWriteError } from '../shared/snapshot-file.js';
 export { SnapshotPolicy, SNAPSHOT_POLICY_DEFAULTS, type SnapshotCandidate, type SnapshotPolicyOptions } from './snapshot-policy.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { SnapshotRef } from '../shared/types.js';
 import type { DashboardEvent } from '../store/index.js';
-import { EventPayload, Timestamp, isoMs, violationFields } from '../contract/index.js';
+import { EventPayload, Timestamp, isoMs, violationFields } from '../../contract/index.js';
 import type { Names } from './names.js';
 
 /**

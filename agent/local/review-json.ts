@@ -1,5 +1,5 @@
 import type { LocalConfig } from '../config/index.js';
-import { isoMs } from '../contract/index.js';
+import { isoMs } from '../../contract/index.js';
 import type { ReviewGroup } from '../store/index.js';
 import { toEventJson, type EventJson } from './event-json.js';
 import type { Names } from './names.js';

@@ -1,5 +1,5 @@
 import { ADMINS, AUDITORS, EVERYONE, type Deps, type Request, type Route } from './context.js';
-import { isoMs } from '../contract/index.js';
+import { isoMs } from '../../contract/index.js';
 import { HttpError, readJson, sendJson, stringField } from './http.js';
 import { cameraCounts } from './routes-machine.js';
 import { hashPassword, isRole, passwordProblem, userNameProblem, PASSWORD_MAX, ROLES } from './passwords.js';

@@ -1,7 +1,7 @@
 import type { CameraConfig } from '../config/index.js';
 import type { SnoozeRow } from '../store/index.js';
 import { GUARDS, type Deps, type Request, type Route } from './context.js';
-import { isoMs } from '../contract/index.js';
+import { isoMs } from '../../contract/index.js';
 import { HttpError, readJson, sendBytes, sendJson, stringField } from './http.js';
 
 const CAMERA = '([a-z0-9-]{1,32})';

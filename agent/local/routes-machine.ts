@@ -5,7 +5,7 @@
  * loopback listener (`local.metrics_listen`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isoMs } from '../contract/index.js';
+import { isoMs } from '../../contract/index.js';
 import type { CameraStateView, Deps } from './context.js';
 import { HttpError, sendJson } from './http.js';
 import { metricsAllowed } from './metrics-access.js';

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { isoMs } from '../contract/index.js';
+import { isoMs } from '../../contract/index.js';
 import { GUARDS, type Deps, type Request, type Route } from './context.js';
 import { HttpError, readJson, sendJson } from './http.js';
 import type { Mute } from './mutes.js';

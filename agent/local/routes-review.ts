@@ -1,4 +1,4 @@
-import { isoMs } from '../contract/index.js';
+import { isoMs } from '../../contract/index.js';
 import type { ReviewSelection } from '../store/index.js';
 import { GUARDS, type Deps, type Request, type Route } from './context.js';
 import { HttpError, clientIp, readJson, sendJson, stringField } from './http.js';

@@ -1,5 +1,5 @@
 import type { CameraSupervisor, CameraState as SupervisorState } from '../camera/index.js';
-import type { CameraHealth, CameraStatus, CameraWork } from '../contract/index.js';
+import type { CameraHealth, CameraStatus, CameraWork } from '../../contract/index.js';
 import type { Clock } from '../shared/clock.js';
 import type { CameraMetrics } from '../shared/camera-metrics.js';
 

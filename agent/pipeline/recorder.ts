@@ -3,7 +3,7 @@
  * contract encodes (and the facility's key signs), in one store transaction. The uplink only relays what is stored;
  * the guards' dashboard and the metrics are told after the store has it.
  */
-import { encodeEvent, maybeSign, topics, type ClockInfo, type Signer } from '../contract/index.js';
+import { encodeEvent, maybeSign, topics, type ClockInfo, type Signer } from '../../contract/index.js';
 import type { ViolationSink } from '../events/index.js';
 import type { Violation } from '../shared/types.js';
 import type { Lane, Store } from '../store/index.js';

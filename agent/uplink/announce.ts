@@ -15,7 +15,7 @@ import {
   type CameraStatus,
   type ClockInfo,
   type DashboardCounts,
-} from '../contract/index.js';
+} from '../../contract/index.js';
 
 export interface AnnouncerOptions {
   readonly fid: string;

@@ -1,4 +1,4 @@
-import { MAX_TIMER_MS } from '../contract/index.js';
+import { MAX_TIMER_MS } from '../../contract/index.js';
 import type { Timers } from './reconnect.js';
 
 /**

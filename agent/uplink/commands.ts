@@ -8,7 +8,7 @@ import {
   SetPolicyCommand,
   SnapshotCommand,
   type ResponseInput,
-} from '../contract/index.js';
+} from '../../contract/index.js';
 
 /** What a command may do to the agent; the uplink supplies it. */
 export interface CommandActions {

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { AckPayload, decodePayload, HubStatePayload, inboundProblem, openSigned, parseTopic } from '../contract/index.js';
+import { AckPayload, decodePayload, HubStatePayload, inboundProblem, openSigned, parseTopic } from '../../contract/index.js';
 import type { DropLog } from '../shared/index.js';
 import type { HubState } from './relay.js';
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { MIN_REPLAY_RATE_PER_S } from '../contract/index.js';
+import { MIN_REPLAY_RATE_PER_S } from '../../contract/index.js';
 import type { Logger } from '../ops/index.js';
 import type { Store } from '../store/index.js';
-import type { SetPolicyCommand } from '../contract/index.js';
+import type { SetPolicyCommand } from '../../contract/index.js';
 
 /**
  * What the hub may tune with `cmd/set-policy`. The facility config gives the defaults; the hub's

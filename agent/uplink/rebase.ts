@@ -1,4 +1,4 @@
-import { maybeSign, reseqEvent, topics, type Signer } from '../contract/index.js';
+import { maybeSign, reseqEvent, topics, type Signer } from '../../contract/index.js';
 import type { Store } from '../store/index.js';
 
 /** What `cmd/rebase` did, as its response's `result` says. */

@@ -4,7 +4,7 @@ import type { Logger } from '../ops/index.js';
 import type { AckResult, Store } from '../store/index.js';
 import type { Timers } from './reconnect.js';
 import { TokenBucket } from '../shared/token-bucket.js';
-import { topics } from '../contract/index.js';
+import { topics } from '../../contract/index.js';
 
 /** PUBACK reason 0x10 (MQTT 5): the broker took the message but nobody subscribes to it. */
 const NO_MATCHING_SUBSCRIBERS = 16;

@@ -5,7 +5,7 @@ import type { Violation } from '../shared/types.js';
 import { redactText } from '../ops/index.js';
 import { httpsPut } from './https-put.js';
 import type { ProtocolVersion, TlsOptions } from './link.js';
-import { MAX_SNAPSHOT_BYTES, SNAPSHOT_EXPIRY_S, topics, type SnapshotCommand } from '../contract/index.js';
+import { MAX_SNAPSHOT_BYTES, SNAPSHOT_EXPIRY_S, topics, type SnapshotCommand } from '../../contract/index.js';
 
 
 const UPLOAD_TIMEOUT_MS = 30_000;

@@ -3,7 +3,7 @@ import type { Logger } from '../ops/index.js';
 import type { AckResult, OutboxStats, Store } from '../store/index.js';
 import type { ProtocolVersion, TlsOptions } from './link.js';
 import type { KeyObject } from 'node:crypto';
-import type { BirthInfo, CameraHealth, ClockInfo, DashboardCounts, Signer } from '../contract/index.js';
+import type { BirthInfo, CameraHealth, ClockInfo, DashboardCounts, Signer } from '../../contract/index.js';
 import type { BackoffOptions, Timers } from '../shared/index.js';
 import type { Policy } from './policy.js';
 import type { InboxDrop } from './inbox.js';

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { IPublishPacket, MqttClient } from 'mqtt';
-import { AGENT_MAX_PACKET_BYTES, DEFAULT_UPLOAD_PORT, WILL_DELAY_S } from '../contract/index.js';
+import { AGENT_MAX_PACKET_BYTES, DEFAULT_UPLOAD_PORT, WILL_DELAY_S } from '../../contract/index.js';
 import { redactText } from '../ops/index.js';
 import { DropLog } from '../shared/index.js';
 import type { Lane } from '../store/index.js';
@@ -11,7 +11,7 @@ import { nextSession } from './session.js';
 import { clampedTimers } from './clamp-timers.js';
 import { routeMessage, type InboxDrop } from './inbox.js';
 import { assertHubUrl, isAuthRefusal, isProtocolRefusal, openLink, type Link, type ProtocolVersion } from './link.js';
-import { assertFid, maybeSign, topics, type CameraStatus, type ClockInfo } from '../contract/index.js';
+import { assertFid, maybeSign, topics, type CameraStatus, type ClockInfo } from '../../contract/index.js';
 import { PolicyState, policyResult, type Policy } from './policy.js';
 import { Backoff, ReconnectLoop, raceTimeout, realTimers, type Connected, type Timers } from './reconnect.js';
 import { Relay } from './relay.js';

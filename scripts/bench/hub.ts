@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { provisionFleet } from '../../agent/cli/sim.js';
-import { fleetFids, runFleet, type FleetOptions, type FleetSummary } from '../../agent/sim/index.js';
+import { fleetFids, runFleet, type FleetOptions, type FleetSummary } from '../../hub/sim/index.js';
 import { startPostgres, type TestPostgres } from '../../test/support/postgres.js';
 import { Mosquitto, freePort } from '../../test/uplink/mosquitto.js';
 import { procCpuMs } from './cpu.js';

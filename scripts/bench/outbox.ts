@@ -20,10 +20,10 @@ import { uuidv7 } from '../../agent/shared/ids.js';
 import type { Violation } from '../../agent/shared/types.js';
 import { silentLogger } from '../../agent/ops/index.js';
 import { Store } from '../../agent/store/index.js';
-import { encodeEvent } from '../../agent/contract/index.js';
+import { encodeEvent } from '../../contract/index.js';
 import { Uplink, type UplinkOptions } from '../../agent/uplink/index.js';
 import { ViolationRecorder } from '../../agent/pipeline/index.js';
-import { ReferenceHub } from '../../agent/hub/index.js';
+import { ReferenceHub } from '../../hub/index.js';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
 const FID = 'bench-01';

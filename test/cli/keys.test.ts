@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { keysCommand } from '../../agent/cli/keys.js';
 import { hubFacilityCommand } from '../../agent/cli/hub-facility.js';
-import { HubDb } from '../../agent/hub/index.js';
+import { HubDb } from '../../hub/index.js';
 import { tempDir } from '../store/fixtures.js';
 
 let tmp: { dir: string; cleanup: () => void };

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { simCommand } from '../../agent/cli/sim.js';
 import { hubCommand } from '../../agent/cli/hub.js';
-import { fleetFids } from '../../agent/sim/index.js';
-import { FID_RE } from '../../agent/contract/index.js';
+import { fleetFids } from '../../hub/sim/index.js';
+import { FID_RE } from '../../contract/index.js';
 
 describe('qmon sim and hub run --db postgres:// (bad input)', () => {
   it('names what is wrong with the sim arguments', async () => {

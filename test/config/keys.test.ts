@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkConfig, configHash, loadConfig, redactConfig } from '../../agent/config/index.js';
-import { keyId, parsePublicKey } from '../../agent/contract/index.js';
+import { keyId, parsePublicKey } from '../../contract/index.js';
 import { BASE, edit, tempDir, writeConfig } from './helpers.js';
 
 const dir = tempDir();

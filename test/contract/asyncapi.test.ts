@@ -1,11 +1,11 @@
-// docs/asyncapi.yaml is generated from agent/contract; it must be committed as generated, be a
+// docs/asyncapi.yaml is generated from contract; it must be committed as generated, be a
 // well-formed AsyncAPI 3 document (every $ref resolves, every topic parameter is declared), and its
 // payload schemas must accept what the real builders produce.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { MESSAGES, asyncApiText } from '../../agent/contract/index.js';
+import { MESSAGES, asyncApiText } from '../../contract/index.js';
 import { validate } from './json-schema-lite.js';
 import { SAMPLES } from './samples.js';
 
@@ -35,7 +35,7 @@ describe('docs/asyncapi.yaml', () => {
   const text = readFileSync(FILE, 'utf8');
   const doc = parse(text) as Node;
 
-  it('is what agent/contract generates (run: npx tsx scripts/contract-docs.ts)', () => {
+  it('is what contract generates (run: npx tsx scripts/contract-docs.ts)', () => {
     expect(text).toBe(asyncApiText());
   });
 

@@ -16,7 +16,7 @@ import {
   readerOf,
   topics,
   type JsonSchemaFile,
-} from '../../agent/contract/index.js';
+} from '../../contract/index.js';
 import { violation } from '../store/fixtures.js';
 import { validate } from './json-schema-lite.js';
 import { CTX, SAMPLES, json } from './samples.js';

@@ -1,6 +1,6 @@
 // The topic table of docs/hub-contract.md, generated from the contract's message table. Run this file
 // to print it: npx tsx test/contract/doc-table.ts
-import { MESSAGES, type ContractMessage } from '../../agent/contract/index.js';
+import { MESSAGES, type ContractMessage } from '../../contract/index.js';
 
 /** The topic table as the doc must show it (print it with `npx tsx test/contract/doc-table.ts`). */
 export function topicTable(messages: readonly ContractMessage[] = MESSAGES): string {

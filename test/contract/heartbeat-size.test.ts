@@ -3,7 +3,7 @@
  * fits the hub's inbound limit for `hb`: otherwise a facility with many cameras would have every heartbeat refused.
  */
 import { describe, expect, it } from 'vitest';
-import { buildHeartbeat, INBOUND_LIMITS, MAX_AGENT_CAMERAS } from '../../agent/contract/index.js';
+import { buildHeartbeat, INBOUND_LIMITS, MAX_AGENT_CAMERAS } from '../../contract/index.js';
 
 describe('heartbeat size', () => {
   it(`${MAX_AGENT_CAMERAS} cameras with the longest ids and every counter large fit the ${INBOUND_LIMITS.hb}-byte hb limit`, () => {

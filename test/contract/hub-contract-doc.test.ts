@@ -1,5 +1,5 @@
 // docs/hub-contract.md is written for people; this keeps it true. Its topic table must be the one the
-// message table in agent/contract generates, every JSON example must validate against its schema and
+// message table in contract generates, every JSON example must validate against its schema and
 // be what the real builders produce, and every payload must have an example and a link to its file.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ import {
   MAX_SNAPSHOT_BYTES,
   readerOf,
   type JsonSchemaFile,
-} from '../../agent/contract/index.js';
+} from '../../contract/index.js';
 import { topicTable } from './doc-table.js';
 import { SAMPLES } from './samples.js';
 

@@ -13,7 +13,7 @@ import {
   buildStatus,
   encodeEvent,
   type JsonSchemaFile,
-} from '../../agent/contract/index.js';
+} from '../../contract/index.js';
 import { violation } from '../store/fixtures.js';
 
 export const WALL = Date.UTC(2026, 0, 1, 8, 30, 15, 123);

@@ -14,7 +14,7 @@ import {
   signerOf,
   topics,
   trustedKeys,
-} from '../../agent/contract/index.js';
+} from '../../contract/index.js';
 
 const key = generateSigningKey();
 const signer = signerOf(key.privateKey);

@@ -1,7 +1,7 @@
 // docs/schemas/ read by a standard validator (ajv), not only by this repository's own checker: every sample, signed
 // as it travels, validates against the file its `schema` id names and against its topic's file.
 import { describe, expect, it } from 'vitest';
-import { COMMAND_SCHEMA_FILE, generateSigningKey, schemaFileOf, signerOf, type JsonSchemaFile } from '../../agent/contract/index.js';
+import { COMMAND_SCHEMA_FILE, generateSigningKey, schemaFileOf, signerOf, type JsonSchemaFile } from '../../contract/index.js';
 import { SAMPLES } from './samples.js';
 import { standardValidator } from './standard-validator.js';
 

@@ -9,7 +9,7 @@ import {
   decodePayload,
   encodePayload,
   type JsonSchemaFile,
-} from '../../agent/contract/index.js';
+} from '../../contract/index.js';
 import { SAMPLES } from './samples.js';
 
 type Json = Record<string, unknown>;

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAck, buildHubState, topics } from '../../agent/contract/index.js';
+import { buildAck, buildHubState, topics } from '../../contract/index.js';
 import { tempDir } from '../store/fixtures.js';
 import { makeCa } from '../uplink/certs.js';
 import { Mosquitto, freePort } from '../uplink/mosquitto.js';

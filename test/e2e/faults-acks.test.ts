@@ -8,8 +8,8 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ManualClock } from '../../agent/shared/clock.js';
-import type { ReferenceHub } from '../../agent/hub/index.js';
-import { buildStatus, topics } from '../../agent/contract/index.js';
+import type { ReferenceHub } from '../../hub/index.js';
+import { buildStatus, topics } from '../../contract/index.js';
 import { tempDir, violation } from '../store/fixtures.js';
 import { makeHub } from '../uplink/harness.js';
 import { Mosquitto, freePort } from '../uplink/mosquitto.js';

@@ -20,7 +20,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ViolationLifecycle, ViolationSinkError } from '../../agent/events/index.js';
 import { PictureQueue, ViolationPictures, answerJob, type PictureResult } from '../../agent/pipeline/index.js';
 import { CameraMetrics } from '../../agent/shared/camera-metrics.js';
-import type { ReferenceHub } from '../../agent/hub/index.js';
+import type { ReferenceHub } from '../../hub/index.js';
 import { silentLogger } from '../../agent/ops/index.js';
 import { systemClock } from '../../agent/shared/clock.js';
 import type { Detections, Frame, RuleEvent, SnapshotRef } from '../../agent/shared/types.js';

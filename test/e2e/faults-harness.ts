@@ -3,8 +3,8 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { expect, vi } from 'vitest';
 import type { Store } from '../../agent/store/index.js';
-import { topics } from '../../agent/contract/index.js';
-import type { HubEventRow, ReferenceHub } from '../../agent/hub/index.js';
+import { topics } from '../../contract/index.js';
+import type { HubEventRow, ReferenceHub } from '../../hub/index.js';
 import { FID } from './agent.js';
 
 export { FID, agentAt } from './agent.js';

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ManualClock } from '../../agent/shared/clock.js';
-import type { ReferenceHub } from '../../agent/hub/index.js';
+import type { ReferenceHub } from '../../hub/index.js';
 import { tempDir, violation } from '../store/fixtures.js';
 import { CountingTimers } from '../uplink/fake-timers.js';
 import { makeHub } from '../uplink/harness.js';

@@ -12,7 +12,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ManualClock } from '../../agent/shared/clock.js';
-import type { ReferenceHub } from '../../agent/hub/index.js';
+import type { ReferenceHub } from '../../hub/index.js';
 import type { Violation } from '../../agent/shared/types.js';
 import { tempDir, violation } from '../store/fixtures.js';
 import { makeHub } from '../uplink/harness.js';

@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { systemClock } from '../../agent/shared/clock.js';
-import type { ReferenceHub } from '../../agent/hub/index.js';
-import { topics } from '../../agent/contract/index.js';
+import type { ReferenceHub } from '../../hub/index.js';
+import { topics } from '../../contract/index.js';
 import { tempDir, violation } from '../store/fixtures.js';
 import { CountingTimers } from '../uplink/fake-timers.js';
 import { makeHub } from '../uplink/harness.js';

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { systemClock } from '../../agent/shared/clock.js';
-import type { ReferenceHub } from '../../agent/hub/index.js';
+import type { ReferenceHub } from '../../hub/index.js';
 import { tempDir } from '../store/fixtures.js';
 import { makeHub } from '../uplink/harness.js';
 import { Mosquitto, freePort } from '../uplink/mosquitto.js';
@@ -40,7 +40,7 @@ beforeAll(async () => {
   mosq = new Mosquitto(await freePort(), tmp.dir);
   await mosq.start();
   // The child records ~1,500 revisions a second, twenty times what a facility's cameras can (the contract's caps,
-  // agent/contract/budget.ts): a durability torture test, so the hub's per-facility budget is off here.
+  // contract/budget.ts): a durability torture test, so the hub's per-facility budget is off here.
   hub = makeHub(mosq.url, { clientId: 'hub-sigkill', facilityBudget: null });
   await hub.start();
 });

@@ -3,7 +3,7 @@
 // 200 ms. Only file paths on its command line (nothing secret: `ps` shows argv). Prints `ready` once the hub ACKed.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parsePrivateKey, parsePublicKey, signerOf, trustedKeys } from '../../agent/contract/index.js';
+import { parsePrivateKey, parsePublicKey, signerOf, trustedKeys } from '../../contract/index.js';
 import { systemClock } from '../../agent/shared/clock.js';
 import { violation } from '../store/fixtures.js';
 import { agentAt } from './agent.js';

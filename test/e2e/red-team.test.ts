@@ -24,11 +24,11 @@ import {
   signerOf,
   topics,
   trustedKeys,
-} from '../../agent/contract/index.js';
-import type { ReferenceHub } from '../../agent/hub/index.js';
+} from '../../contract/index.js';
+import type { ReferenceHub } from '../../hub/index.js';
 import { systemClock } from '../../agent/shared/clock.js';
-import { runFleet, type FleetSummary } from '../../agent/sim/index.js';
-import { simKey } from '../../agent/sim/keys.js';
+import { runFleet, type FleetSummary } from '../../hub/sim/index.js';
+import { simKey } from '../../hub/sim/keys.js';
 import { standardValidator } from '../contract/standard-validator.js';
 import { tempDir, violation } from '../store/fixtures.js';
 import { FID, makeAgent, makeHub } from '../uplink/harness.js';

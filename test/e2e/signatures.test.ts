@@ -18,8 +18,8 @@ import {
   topics,
   trustedKeys,
   type Signer,
-} from '../../agent/contract/index.js';
-import type { ReferenceHub } from '../../agent/hub/index.js';
+} from '../../contract/index.js';
+import type { ReferenceHub } from '../../hub/index.js';
 import { tempDir, violation } from '../store/fixtures.js';
 import { FID, makeAgent, makeHub } from '../uplink/harness.js';
 import { Mosquitto, freePort } from '../uplink/mosquitto.js';

@@ -4,8 +4,8 @@
  */
 import type { MqttClient } from 'mqtt';
 import { describe, expect, it } from 'vitest';
-import { AckBatch } from '../../agent/hub/ack-batch.js';
-import { topics } from '../../agent/contract/index.js';
+import { AckBatch } from '../../hub/ack-batch.js';
+import { topics } from '../../contract/index.js';
 
 interface Sent {
   topic: string;

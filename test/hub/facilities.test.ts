@@ -1,7 +1,7 @@
 // FacilityTracker's plausibility bounds: how far a seq or a session may jump before the hub refuses it.
 import { describe, expect, it } from 'vitest';
-import { BirthPayload, MAX_SEQ_RATE_PER_S, MAX_SESSION_AHEAD_S, MAX_SESSION_JUMP, SEQ_JUMP_SLACK, buildBirth } from '../../agent/contract/index.js';
-import { FacilityTracker } from '../../agent/hub/facilities.js';
+import { BirthPayload, MAX_SEQ_RATE_PER_S, MAX_SESSION_AHEAD_S, MAX_SESSION_JUMP, SEQ_JUMP_SLACK, buildBirth } from '../../contract/index.js';
+import { FacilityTracker } from '../../hub/facilities.js';
 import { BIRTH } from '../uplink/identity.js';
 
 const T = Date.UTC(2026, 0, 1);

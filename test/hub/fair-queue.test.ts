@@ -1,6 +1,6 @@
 // FairQueue: per-facility queues served in turn, so one facility's backlog never delays another's.
 import { describe, expect, it } from 'vitest';
-import { FairQueue } from '../../agent/hub/fair-queue.js';
+import { FairQueue } from '../../hub/fair-queue.js';
 
 const noError = (key: string, err: unknown) => {
   throw new Error(`task of ${key} failed: ${String(err)}`);

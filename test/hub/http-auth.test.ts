@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { decodePayload, encodeEvent, EventPayload } from '../../agent/contract/index.js';
-import { ApiAccess, HubDb, startHubHttp, type HubHttp, type HubReadModel } from '../../agent/hub/index.js';
+import { decodePayload, encodeEvent, EventPayload } from '../../contract/index.js';
+import { ApiAccess, HubDb, startHubHttp, type HubHttp, type HubReadModel } from '../../hub/index.js';
 import { hubTokenCommand } from '../../agent/cli/hub-token.js';
 import { tempDir, violation } from '../store/fixtures.js';
 

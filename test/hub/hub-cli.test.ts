@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../agent/ops/index.js';
 import { hubCommand, startHubService, type HubService } from '../../agent/cli/hub.js';
 import { UserError } from '../../agent/cli/user-error.js';
-import { parseHostPort } from '../../agent/hub/index.js';
+import { parseHostPort } from '../../hub/index.js';
 import { tempDir, violation } from '../store/fixtures.js';
 import { makeCa } from '../uplink/certs.js';
 import { FID, makeAgent, waitFor } from '../uplink/harness.js';

@@ -11,8 +11,8 @@ import {
   facilityBudget,
   SEQ_JUMP_SLACK,
   topics,
-} from '../../agent/contract/index.js';
-import { EmbeddedBroker, ReferenceHub } from '../../agent/hub/index.js';
+} from '../../contract/index.js';
+import { EmbeddedBroker, ReferenceHub } from '../../hub/index.js';
 import { silentLogger } from '../../agent/ops/index.js';
 import { ManualClock } from '../../agent/shared/clock.js';
 import type { Violation } from '../../agent/shared/types.js';

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { listenOn } from '../../agent/hub/listen.js';
+import { listenOn } from '../../hub/listen.js';
 
 describe('listenOn', () => {
   it('reports the bound URL (port 0 resolved) and frees the port on close', async () => {

@@ -3,10 +3,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgHubStore } from '../../agent/hub/index.js';
-import { runFleet, type Fleet } from '../../agent/sim/index.js';
+import { PgHubStore } from '../../hub/index.js';
+import { runFleet, type Fleet } from '../../hub/sim/index.js';
 import { provisionFleet } from '../../agent/cli/sim.js';
-import { fleetFids } from '../../agent/sim/index.js';
+import { fleetFids } from '../../hub/sim/index.js';
 import { tempDir } from '../store/fixtures.js';
 import { Mosquitto, freePort } from '../uplink/mosquitto.js';
 import { POSTGRES_MISSING, postgresBin, startPostgres, type TestPostgres } from '../support/postgres.js';

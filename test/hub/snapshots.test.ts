@@ -1,9 +1,9 @@
 // HubSnapshots builds every cmd/snapshot with the contract's strict builder; a bad upload base is
 // refused once, at construction, with a clear reason, instead of failing on every event.
 import { describe, expect, it } from 'vitest';
-import { decodePayload, encodeEvent, EventPayload, SnapshotCommand, topics } from '../../agent/contract/index.js';
-import { HubDb } from '../../agent/hub/index.js';
-import { HubSnapshots } from '../../agent/hub/snapshots.js';
+import { decodePayload, encodeEvent, EventPayload, SnapshotCommand, topics } from '../../contract/index.js';
+import { HubDb } from '../../hub/index.js';
+import { HubSnapshots } from '../../hub/snapshots.js';
 import { tempDir, violation } from '../store/fixtures.js';
 import { FID } from '../uplink/harness.js';
 

@@ -12,10 +12,10 @@ import {
   encodeEvent,
   HeartbeatPayload,
   StatusPayload,
-} from '../../agent/contract/index.js';
-import type { HubStore } from '../../agent/hub/store.js';
-import { SqliteHubStore } from '../../agent/hub/store-sqlite.js';
-import { PgHubStore } from '../../agent/hub/store-pg.js';
+} from '../../contract/index.js';
+import type { HubStore } from '../../hub/store.js';
+import { SqliteHubStore } from '../../hub/store-sqlite.js';
+import { PgHubStore } from '../../hub/store-pg.js';
 import type { Violation } from '../../agent/shared/types.js';
 import { tempDir, violation } from '../store/fixtures.js';
 import { BIRTH } from '../uplink/identity.js';

@@ -2,8 +2,8 @@
 // forwards only the fields it validated; wrong types are still refused and not ACKed.
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildHeartbeat, encodeEvent, topics } from '../../agent/contract/index.js';
-import { EmbeddedBroker, ReferenceHub } from '../../agent/hub/index.js';
+import { buildHeartbeat, encodeEvent, topics } from '../../contract/index.js';
+import { EmbeddedBroker, ReferenceHub } from '../../hub/index.js';
 import { silentLogger } from '../../agent/ops/index.js';
 import { ManualClock } from '../../agent/shared/clock.js';
 import { violation } from '../store/fixtures.js';

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventJson } from '../../agent/local/event-json.js';
-import { encodeEvent } from '../../agent/contract/index.js';
+import { encodeEvent } from '../../contract/index.js';
 import { DB_FILE } from '../../agent/store/index.js';
 import type { Violation } from '../../agent/shared/types.js';
 import { call, camera, login, openStream, startRig, violation, type Login, type Rig } from './harness.js';

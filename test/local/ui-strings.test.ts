@@ -7,7 +7,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RULE_TYPES } from '../../agent/contract/index.js';
+import { RULE_TYPES } from '../../contract/index.js';
 import { USER_ROLES } from '../../agent/store/index.js';
 import { englishWordsIn, loadStrings, type Strings } from './ui-words.js';
 

@@ -70,6 +70,10 @@ describe('qmon Debian package', () => {
       '/usr/lib/qmon/package.json',
       '/usr/lib/qmon/dist/agent/cli.js',
       '/usr/lib/qmon/dist/agent/local/ui/index.html',
+      // The national deployable and the contract, beside the agent: `qmon hub ...` and `qmon sim` load them.
+      '/usr/lib/qmon/dist/hub/index.js',
+      '/usr/lib/qmon/dist/hub/sim/index.js',
+      '/usr/lib/qmon/dist/contract/index.js',
       '/usr/lib/qmon/models/models.json',
       '/usr/lib/qmon/models/centernet.onnx',
       '/usr/lib/qmon/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',

@@ -2,7 +2,7 @@
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dashboardCounts } from '../../agent/app/dashboard.js';
-import { HeartbeatPayload } from '../../agent/contract/index.js';
+import { HeartbeatPayload } from '../../contract/index.js';
 import { silentLogger } from '../../agent/ops/index.js';
 import { ManualClock } from '../../agent/shared/clock.js';
 import { Store } from '../../agent/store/index.js';

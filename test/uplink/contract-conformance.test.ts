@@ -1,11 +1,11 @@
-// The contract's message table (agent/contract/messages.ts, published as docs/asyncapi.yaml and the topic
+// The contract's message table (contract/messages.ts, published as docs/asyncapi.yaml and the topic
 // table of docs/hub-contract.md) says which QoS, retain flag and expiry each message has. This checks
 // that the real agent and the real reference hub publish exactly that, as seen by an MQTT 5 client on
 // Debian's mosquitto (retain-as-published, so the retain flag is the publisher's).
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MESSAGES, parseTopic, topics, type ContractMessage } from '../../agent/contract/index.js';
-import type { ReferenceHub } from '../../agent/hub/index.js';
+import { MESSAGES, parseTopic, topics, type ContractMessage } from '../../contract/index.js';
+import type { ReferenceHub } from '../../hub/index.js';
 import { tempDir, violation } from '../store/fixtures.js';
 import { FID, makeAgent, makeHub, waitFor } from './harness.js';
 import { Mosquitto, freePort } from './mosquitto.js';

@@ -3,7 +3,7 @@
 // by an older agent), and timers that never exceed Node's 2^31 ms limit. The same attacks over real mosquitto
 // are in test/e2e/red-team.test.ts.
 import { describe, expect, it } from 'vitest';
-import { INBOUND_LIMITS, MAX_JSON_DEPTH, MAX_TIMER_MS, MIN_REPLAY_RATE_PER_S, generateSigningKey, inboundProblem, trustedKeys } from '../../agent/contract/index.js';
+import { INBOUND_LIMITS, MAX_JSON_DEPTH, MAX_TIMER_MS, MIN_REPLAY_RATE_PER_S, generateSigningKey, inboundProblem, trustedKeys } from '../../contract/index.js';
 import { createLogger, silentLogger } from '../../agent/ops/index.js';
 import { DROP_LOG_QUIET_MS, DropLog } from '../../agent/shared/index.js';
 import { ManualClock } from '../../agent/shared/clock.js';
@@ -11,7 +11,7 @@ import { clampTimerMs, clampedTimers } from '../../agent/uplink/clamp-timers.js'
 import { routeMessage, type HubKeys, type InboxDrop, type InboxHandlers } from '../../agent/uplink/inbox.js';
 import { POLICY_META_KEY, PolicyRefused, PolicyState } from '../../agent/uplink/policy.js';
 import { TokenBucket } from '../../agent/shared/token-bucket.js';
-import { topics } from '../../agent/contract/index.js';
+import { topics } from '../../contract/index.js';
 import { FakeTimers } from './fake-timers.js';
 import { FID } from './identity.js';
 

@@ -5,7 +5,7 @@ import { silentLogger } from '../../agent/ops/index.js';
 import { Store } from '../../agent/store/index.js';
 import { Uplink, type UplinkOptions } from '../../agent/uplink/index.js';
 import { ViolationRecorder } from '../../agent/pipeline/index.js';
-import { ReferenceHub, type ReferenceHubOptions } from '../../agent/hub/index.js';
+import { ReferenceHub, type ReferenceHubOptions } from '../../hub/index.js';
 import { tempDir } from '../store/fixtures.js';
 
 import { BIRTH, FID } from './identity.js';

@@ -5,12 +5,12 @@ import type { MqttClient } from 'mqtt';
 import { ManualClock } from '../../agent/shared/clock.js';
 import { silentLogger } from '../../agent/ops/index.js';
 import { Store, StoreFullError } from '../../agent/store/index.js';
-import { EmbeddedBroker } from '../../agent/hub/index.js';
+import { EmbeddedBroker } from '../../hub/index.js';
 import { POLICY_META_KEY, Uplink, realTimers, type Timers } from '../../agent/uplink/index.js';
 import { responseBytes, runCommand, type CommandActions } from '../../agent/uplink/commands.js';
 import { PolicyState } from '../../agent/uplink/policy.js';
 import { TokenBucket } from '../../agent/shared/token-bucket.js';
-import { MAX_COMMAND_BYTES, topics, type SetPolicyCommand } from '../../agent/contract/index.js';
+import { MAX_COMMAND_BYTES, topics, type SetPolicyCommand } from '../../contract/index.js';
 import { tempDir } from '../store/fixtures.js';
 import { BIRTH, FID, probeClient, waitFor } from './harness.js';
 

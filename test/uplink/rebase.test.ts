@@ -5,7 +5,7 @@
  * Before: the hub showed the running facility offline and logged its new seqs as duplicate deliveries.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReferenceHub } from '../../agent/hub/index.js';
+import type { ReferenceHub } from '../../hub/index.js';
 import { ManualClock } from '../../agent/shared/clock.js';
 import { tempDir, violation } from '../store/fixtures.js';
 import { agentAt, until } from '../e2e/faults-harness.js';

@@ -8,10 +8,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EmbeddedBroker, startHubHttp, type HubEvents, type ReferenceHub } from '../../agent/hub/index.js';
+import { EmbeddedBroker, startHubHttp, type HubEvents, type ReferenceHub } from '../../hub/index.js';
 import type { Violation } from '../../agent/shared/types.js';
 import { readSnapshotFile } from '../../agent/store/index.js';
-import { topics } from '../../agent/contract/index.js';
+import { topics } from '../../contract/index.js';
 import type { UplinkEvents } from '../../agent/uplink/index.js';
 import { tempDir, violation } from '../store/fixtures.js';
 import { FID, makeAgent, makeHub, probeClient, waitFor } from './harness.js';

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Violation } from '../../agent/shared/types.js';
-import { MAX_SNAPSHOT_BYTES } from '../../agent/contract/index.js';
+import { MAX_SNAPSHOT_BYTES } from '../../contract/index.js';
 import { snapshotForHub, uploadHostProblem, type SnapshotSource } from '../../agent/uplink/snapshot-upload.js';
 import { violation } from '../store/fixtures.js';
 

@@ -4,8 +4,8 @@
 // the way another team would write it; broker = the real EmbeddedBroker over TCP.
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EmbeddedBroker } from '../../agent/hub/index.js';
-import { topics } from '../../agent/contract/index.js';
+import { EmbeddedBroker } from '../../hub/index.js';
+import { topics } from '../../contract/index.js';
 import { violation } from '../store/fixtures.js';
 import { FID, makeAgent, probeClient, waitFor } from './harness.js';
 

@@ -1,8 +1,8 @@
 // Agent (real SQLite store + Uplink) and ReferenceHub over the real EmbeddedBroker (aedes, TCP).
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EmbeddedBroker, type ReferenceHub } from '../../agent/hub/index.js';
-import { topics } from '../../agent/contract/index.js';
+import { EmbeddedBroker, type ReferenceHub } from '../../hub/index.js';
+import { topics } from '../../contract/index.js';
 import { createLogger } from '../../agent/ops/index.js';
 import { StoreFullError } from '../../agent/store/index.js';
 import { violation } from '../store/fixtures.js';

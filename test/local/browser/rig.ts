@@ -14,7 +14,7 @@ import { silentLogger } from '../../../agent/ops/index.js';
 import { systemClock } from '../../../agent/shared/clock.js';
 import type { Box, Frame, RuleEvent, SnapshotRef, Violation } from '../../../agent/shared/types.js';
 import { SNAPSHOT_DIR, Store } from '../../../agent/store/index.js';
-import { encodeEvent } from '../../../agent/contract/index.js';
+import { encodeEvent } from '../../../contract/index.js';
 import { AGENT_VERSION } from '../../../agent/version.js';
 import { VTEST_AVI, readVideoFrames } from '../../support/video-frames.js';
 

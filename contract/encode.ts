@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { EpochMs, SnapshotRef, Violation } from '../shared/types.js';
+import type { EpochMs, SnapshotRef, Violation } from '../agent/shared/types.js';
 import { EventPayload, type ClockInfo } from './schemas.js';
 import { readerOf } from './tolerant.js';
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { makePrivateDir, makeSqliteFilesPrivate } from '../shared/permissions.js';
+import { makePrivateDir, makeSqliteFilesPrivate } from '../agent/shared/permissions.js';
 
 /**
  * Opens the hub's SQLite file (events, access log, registry: nobody else's business), private like the agent's

@@ -1,8 +1,8 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import type { Clock } from '../shared/clock.js';
-import { redactText, type Logger } from '../ops/index.js';
+import type { Clock } from '../agent/shared/clock.js';
+import { redactText, type Logger } from '../agent/ops/index.js';
 import { buildHubState, HUB_MAX_PACKET_BYTES, maybeSign, topics, type Signer } from '../contract/index.js';
-import { noDelay } from '../shared/index.js';
+import { noDelay } from '../agent/shared/index.js';
 
 export interface HubClientOptions {
   readonly url: string;

@@ -11,7 +11,7 @@ import {
   topics,
   type Signer,
 } from '../contract/index.js';
-import { makePrivateDir, securePrivateTree } from '../shared/permissions.js';
+import { makePrivateDir, securePrivateTree } from '../agent/shared/permissions.js';
 import { AckBatch } from './ack-batch.js';
 import { Admission } from './admission.js';
 import { connectHubClient } from './hub-client.js';

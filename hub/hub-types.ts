@@ -1,7 +1,7 @@
 /** The reference hub's options, counters and events (its public types; the hub itself is in hub.ts). */
 import type { KeyObject } from 'node:crypto';
-import type { Clock } from '../shared/clock.js';
-import type { Logger } from '../ops/index.js';
+import type { Clock } from '../agent/shared/clock.js';
+import type { Logger } from '../agent/ops/index.js';
 import type { EventPayload, FacilityBudget, StatusPayload } from '../contract/index.js';
 import type { HubDrop } from './admission.js';
 import type { ResendRange } from './facilities.js';

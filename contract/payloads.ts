@@ -1,4 +1,4 @@
-import type { EpochMs, RuleType } from '../shared/types.js';
+import type { EpochMs, RuleType } from '../agent/shared/types.js';
 import { encodePayload, isoMs } from './encode.js';
 import {
   AckPayload,

@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { buildRebaseCommand, maybeSign, topics, type Signer } from '../contract/index.js';
-import type { Clock } from '../shared/clock.js';
-import type { Logger } from '../ops/index.js';
+import type { Clock } from '../agent/shared/clock.js';
+import type { Logger } from '../agent/ops/index.js';
 import type { HubStore } from './store.js';
 
 /** One `cmd/rebase` per facility per process at most this often (a replayed old status must not make a storm). */

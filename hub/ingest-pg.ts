@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { EventPayload } from '../contract/index.js';
-import type { EpochMs } from '../shared/types.js';
+import type { EpochMs } from '../agent/shared/types.js';
 import type { IngestResult } from './hub-db.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { EpochMs } from '../shared/types.js';
+import type { EpochMs } from '../agent/shared/types.js';
 import { MAX_TRACKED_GAP, type ResendRange } from './store.js';
 
 /** One hole in a facility's delivered seqs: `prev` and `seq` delivered, everything between missing. */

@@ -1,5 +1,5 @@
 import { MAX_SEQ_RATE_PER_S, MAX_SESSION_AHEAD_S, MAX_SESSION_JUMP, SEQ_JUMP_SLACK } from '../contract/index.js';
-import type { EpochMs } from '../shared/types.js';
+import type { EpochMs } from '../agent/shared/types.js';
 import type { BirthPayload, CamStatusPayload, HeartbeatPayload, StatusPayload } from '../contract/index.js';
 
 export type { ResendRange } from './store.js';

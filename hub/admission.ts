@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { facilityBudget, inboundProblem, openSignedAsync, trustedKeys, type FacilityBudget, type InboundKind } from '../contract/index.js';
-import type { Logger } from '../ops/index.js';
-import { DropLog, TokenBucket, type Clock } from '../shared/index.js';
+import type { Logger } from '../agent/ops/index.js';
+import { DropLog, TokenBucket, type Clock } from '../agent/shared/index.js';
 import type { BirthPayload } from '../contract/index.js';
 import type { FacilityTracker } from './facilities.js';
 import type { RegistryView } from './store.js';

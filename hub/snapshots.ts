@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeSnapshotAtomic } from '../events/index.js';
+import { writeSnapshotAtomic } from '../agent/shared/snapshot-file.js';
 import { buildSnapshotCommand, MAX_SNAPSHOT_BYTES, topics } from '../contract/index.js';
 import type { HubDb, HubSnapshotRow } from './hub-db.js';
 

@@ -15,10 +15,10 @@ import {
   WILL_DELAY_S,
   type BirthInfo,
   type Signer,
-} from '../contract/index.js';
+} from '../../contract/index.js';
 import { simKey } from './keys.js';
-import { uuidv7 } from '../shared/ids.js';
-import type { Violation } from '../shared/types.js';
+import { uuidv7 } from '../../agent/shared/ids.js';
+import type { Violation } from '../../agent/shared/types.js';
 
 /** What a simulated facility does; the fleet gives every facility the same. */
 export interface SimFacilityOptions {

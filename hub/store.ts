@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { BirthPayload, CamStatusPayload, EventPayload, HeartbeatPayload, StatusPayload } from '../contract/index.js';
-import type { EpochMs } from '../shared/types.js';
+import type { EpochMs } from '../agent/shared/types.js';
 import type { HubEventRow, IngestResult } from './hub-db.js';
 import type { RegisteredFacility } from './registry.js';
 import type { EventScope, FacilitySummary, RecentEvent } from './summary.js';

@@ -7,8 +7,8 @@
 import type { EventEmitter } from 'node:events';
 import type { MqttClient } from 'mqtt';
 import type { z } from 'zod';
-import type { Clock } from '../shared/clock.js';
-import type { Logger } from '../ops/index.js';
+import type { Clock } from '../agent/shared/clock.js';
+import type { Logger } from '../agent/ops/index.js';
 import {
   BirthPayload,
   CamStatusPayload,

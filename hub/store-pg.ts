@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { BirthPayload, CamStatusPayload, EventPayload, HeartbeatPayload, StatusPayload } from '../contract/index.js';
-import type { EpochMs } from '../shared/types.js';
+import type { EpochMs } from '../agent/shared/types.js';
 import { assessGaps, expand, gapQuery, type GapRow } from './gaps.js';
 import type { HubEventRow, IngestResult } from './hub-db.js';
 import { ingestBatch } from './ingest-pg.js';

@@ -1,5 +1,5 @@
 import type { BirthPayload, CamStatusPayload, EventPayload, HeartbeatPayload, StatusPayload } from '../contract/index.js';
-import type { EpochMs } from '../shared/types.js';
+import type { EpochMs } from '../agent/shared/types.js';
 import { assessGaps, expand, gapQuery, type GapRow } from './gaps.js';
 import { HubDb, type HubEventRow, type IngestItem, type IngestResult } from './hub-db.js';
 import type { SeqBase } from './facilities.js';
