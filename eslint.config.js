@@ -32,7 +32,7 @@ export default tseslint.config(
   {
     // Two deployables and one interface: agent/ and hub/ do not reach into each other, both use contract/ through its
     // index (the few named exceptions are in eslint/deployables.js).
-    files: ['agent/**/*.ts', 'hub/**/*.ts', 'contract/**/*.ts'],
+    files: ['agent/**/*.ts', 'hub/**/*.ts', 'contract/**/*.ts', 'web/**/*.ts'],
     plugins: { qmon: stageBoundaries },
     rules: { 'qmon/deployables': ['error', { root: import.meta.dirname }] },
   },
