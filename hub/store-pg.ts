@@ -14,6 +14,7 @@ import type { FacilityState, HubStore, ResendRange } from './store.js';
 import type { EventScope, FacilitySummary, RecentEvent } from './summary.js';
 import { fidProblem } from '../contract/index.js';
 import { PgApiAccess, type PgQuery } from './api-access-pg.js';
+import { PgHubUsers } from './users-pg.js';
 import { PgHubReader } from './read-pg.js';
 
 /** Whether a `--db` value names a PostgreSQL database rather than a SQLite file. */
@@ -47,6 +48,8 @@ export class PgHubStore implements HubStore {
   readonly registry: PgRegistryCache;
   /** The HTTP API's tokens and access log (migration 3). */
   readonly access: PgApiAccess;
+  /** People who sign in to the web view (migration 5). */
+  readonly users: PgHubUsers;
   /** Summaries, newest events and registry administration (the HTTP read model, `qmon hub facility`). */
   readonly reader: PgHubReader;
   private readonly months = new Set<string>();
@@ -64,6 +67,7 @@ export class PgHubStore implements HubStore {
     this.registry = new PgRegistryCache(this);
     const query: PgQuery = async (sql, params) => this.q(sql, params);
     this.access = new PgApiAccess(query);
+    this.users = new PgHubUsers(query);
     this.reader = new PgHubReader(query);
     this.maxFlushing = Math.max(1, poolSize - 2); // leave connections for liveness writes and gap checks
   }
