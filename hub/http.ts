@@ -21,6 +21,8 @@ export interface HubHttpOptions {
   /** Host names (without port) the API answers to; any other `Host` header gets 421. Unset: not checked. */
   readonly hosts?: readonly string[];
   readonly now?: () => number;
+  /** The web view (hub/web/): gets `/` and `/ui/…` after the Host check; the JSON API keeps its bearer tokens. */
+  readonly web?: { handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> };
 }
 
 export interface HubHttp {
@@ -76,6 +78,7 @@ async function handle(model: HubReadModel, opts: HubHttpOptions, req: IncomingMe
   const now = opts.now ?? Date.now;
   try {
     if (opts.hosts !== undefined && !opts.hosts.includes(hostName(req.headers.host))) return send(421, { error: 'this hub does not answer to that Host' });
+    if (opts.web && (await opts.web.handle(req, res, new URL(req.url ?? '/', 'http://hub.invalid')))) return;
     let who: ApiPrincipal | null = null;
     if (opts.access) {
       const m = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(req.headers.authorization ?? '');

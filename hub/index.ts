@@ -16,3 +16,5 @@ export { formatHubStatus } from './status-table.js';
 export { startHubUpload, type HubUpload, type UploadTarget } from './upload-server.js';
 export { SqliteHubUsers, newUserProblem, UI_LANGS, type HubUser, type HubUserStore, type HubUserWithHash, type UiLang } from './users.js';
 export { PgHubUsers } from './users-pg.js';
+export { startHubWeb, type StartedHubWeb } from './web/start.js';
+export { SqliteAlertReviews, type AlertReview, type AlertReviewStore } from './reviews.js';

@@ -105,6 +105,17 @@ export const PG_MIGRATIONS: readonly { readonly version: number; readonly name: 
       );
     `,
   },
+  {
+    version: 6,
+    name: 'alert_reviews: "reviewed" marks with a note by province/national officers (as reviews.ts keeps them in SQLite)',
+    sql: `
+      CREATE TABLE alert_reviews (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, fid text NOT NULL, event_id text NOT NULL,
+        reviewer text NOT NULL, note text NOT NULL, at bigint NOT NULL
+      );
+      CREATE INDEX alert_reviews_event ON alert_reviews (fid, event_id, id DESC);
+    `,
+  },
 ];
 
 const MIGRATION_LOCK = 0x716d6f6e; // 'qmon': one advisory lock for schema changes
