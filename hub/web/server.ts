@@ -84,6 +84,8 @@ export class HubWeb {
       throw new HttpError(known ? 405 : 404, known ? `${method} is not supported here` : `no such endpoint ${path.slice(0, 100)}`);
     }
     const session = this.deps.sessions.get(readCookie(req.headers.cookie, this.deps.cookieName));
+    // The page asks "who am I" on load: not signed in is an answer there, not an error (no 401 in the console).
+    if (!session && method === 'GET' && path === '/session') return sendJson(res, 200, { user: null });
     if (!session) throw new HttpError(401, 'sign in first');
     const row = await this.opts.users.user(session.user);
     // A removed user, a changed password (also by the CLI, in another process): the session ends here.

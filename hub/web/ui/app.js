@@ -107,6 +107,10 @@ window.addEventListener('hashchange', route);
 async function start() {
   try {
     me = await api('/session');
+    if (!me.user) {
+      me = null;
+      return showLogin();
+    }
     setCsrf(me.csrf);
     setLang(me.lang);
     route();

@@ -8,7 +8,8 @@ import { codeLabel, fmtAge, fmtNumber, fmtTime, t } from './i18n.js';
 /** online / offline / stale: what a province officer needs to act on. */
 export function stateOf(f) {
   if (f.status === 'offline') return 'offline';
-  if (f.status !== 'online') return f.heartbeat_stale ? 'offline' : 'unknown';
+  // Never heard a status or heartbeat from (only events): unknown, not "offline since —".
+  if (f.status !== 'online') return f.last_heartbeat_at !== null && f.heartbeat_stale ? 'offline' : 'unknown';
   return f.heartbeat_stale ? 'stale' : 'online';
 }
 
@@ -79,7 +80,7 @@ function drawCards(cards, facilities) {
     const s = stateOf(f);
     if (s === 'online') c.online++;
     else if (s === 'stale') c.stale++;
-    else c.offline++;
+    else c.offline++; // offline or never heard from: both dark
     by.set(k, c);
   }
   for (const [p, c] of [...by].sort((a, b) => a[0].localeCompare(b[0]))) {
@@ -92,7 +93,8 @@ function drawCards(cards, facilities) {
 
 function row(f, now) {
   const s = stateOf(f);
-  const stateText = s === 'online' ? t('state.online') : s === 'stale' ? `${t('state.stale')} (${t('state.lastHeard', { time: fmtTime(f.last_heartbeat_at) })})` : `${t(`state.${s}`)} ${t('state.since', { time: fmtTime(f.last_heartbeat_at) })}`;
+  const heard = f.last_heartbeat_at ? ` (${t('state.lastHeard', { time: fmtTime(f.last_heartbeat_at) })})` : '';
+  const stateText = s === 'online' ? t('state.online') : `${t(`state.${s}`)}${heard}`;
   const down = f.cameras.filter((c) => c.state !== 'online');
   const backlog = f.outbox === null ? '—' : f.outbox.pending === 0 ? t('backlog.empty') : t('backlog.value', { n: fmtNumber(f.outbox.pending), age: fmtAge(f.outbox.oldest_age_s) });
   return h(
