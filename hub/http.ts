@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { EVENT_ID_RE, FID_RE } from '../contract/index.js';
 import { listenOn } from './listen.js';
 import type { ApiAccessStore, ApiPrincipal } from './api-access.js';
-import type { EventScope, FacilitySummary, RecentEvent } from './summary.js';
+import type { DailyCount, EventScope, FacilitySummary, RecentEvent, ReportRange } from './summary.js';
 
 /** What the HTTP endpoint reads: the running ReferenceHub (on either store), or a test's stand-in. */
 export interface HubReadModel {
@@ -13,6 +13,8 @@ export interface HubReadModel {
   snapshotImage?(fid: string, eventId: string): Promise<{ bytes: Buffer; sha256: string } | null>;
   /** The province a facility is registered with (province-tier scoping). */
   provinceOf?(fid: string): Promise<string | null>;
+  /** Events per local day, province, facility and type (the web view's reports). */
+  dailyCounts?(scope: EventScope, range: ReportRange): Promise<DailyCount[]>;
 }
 
 export interface HubHttpOptions {

@@ -1,7 +1,7 @@
 import type { BirthPayload, CamStatusPayload, HeartbeatPayload } from '../contract/index.js';
 import { fidProblem, parsePublicKey, publicKeyBase64 } from '../contract/index.js';
 import type { PgQuery } from './api-access-pg.js';
-import { summaryOf, type EventScope, type FacilitySummary, type RecentEvent } from './summary.js';
+import { summaryOf, type DailyCount, type EventScope, type FacilitySummary, type RecentEvent, type ReportRange } from './summary.js';
 
 /**
  * What the HTTP read model and `qmon hub facility` need of the PostgreSQL hub database, beside what
@@ -65,6 +65,22 @@ export class PgHubReader {
       fid: x.fid, event_id: x.event_id, rev: x.rev, seq: x.seq, state: x.state, type: x.type, severity: x.severity, camera_id: x.camera_id,
       replay: x.replay, picture: x.picture, ts: x.ts, received_at: new Date(x.received_at).toISOString(),
     }));
+  }
+
+  /** Events per local day, province, facility and type (see `dailyCounts` in summary.ts); range by `started_at`. */
+  async dailyCounts(scope: EventScope, range: ReportRange): Promise<DailyCount[]> {
+    const params: unknown[] = [new Date(range.fromMs).toISOString(), new Date(range.toMs).toISOString(), range.offsetMin];
+    const where = ['e.started_at >= $1', 'e.started_at < $2'];
+    if (scope.fid !== undefined) where.push(`e.fid = $${params.push(scope.fid)}`);
+    else if (scope.province !== undefined) where.push(`r.province = $${params.push(scope.province)}`);
+    const r = await this.q<{ day: string; province: string | null; fid: string; name: string | null; type: string; count: string }>(
+      `SELECT to_char((e.started_at AT TIME ZONE 'UTC') + make_interval(mins => $3::int), 'YYYY-MM-DD') AS day, r.province, e.fid, r.name, e.type,
+              count(*) AS count
+       FROM events e LEFT JOIN registry r ON r.fid = e.fid WHERE ${where.join(' AND ')}
+       GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 5`,
+      params,
+    );
+    return r.rows.map((x) => ({ day: x.day, province: x.province, fid: x.fid, name: x.name, type: x.type, count: Number(x.count) }));
   }
 
   async provinceOf(fid: string): Promise<string | null> {

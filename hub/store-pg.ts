@@ -11,7 +11,7 @@ import { facilityFromRow } from './store-sqlite.js';
 import { cameraFreshness, notAppliedOutcome, type LivenessKind, type LivenessOutcome, type LivenessRow } from './freshness.js';
 import type { SeqBase } from './facilities.js';
 import type { FacilityState, HubStore, ResendRange } from './store.js';
-import { recentEventOf, type EventScope, type FacilitySummary, type RecentEvent } from './summary.js';
+import { recentEventOf, type DailyCount, type EventScope, type FacilitySummary, type RecentEvent, type ReportRange } from './summary.js';
 import { fidProblem } from '../contract/index.js';
 import { PgApiAccess, type PgQuery } from './api-access-pg.js';
 import { PgHubUsers } from './users-pg.js';
@@ -345,6 +345,10 @@ export class PgHubStore implements HubStore {
 
   provinceOf(fid: string): Promise<string | null> {
     return this.reader.provinceOf(fid);
+  }
+
+  dailyCounts(scope: EventScope, range: ReportRange): Promise<DailyCount[]> {
+    return this.reader.dailyCounts(scope, range);
   }
 
   /**

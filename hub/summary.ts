@@ -222,3 +222,38 @@ export function recentEventOf(e: EventPayload, receivedAt: number): RecentEvent 
     received_at: new Date(receivedAt).toISOString(),
   };
 }
+
+/** One row of a report: the events of one facility and one rule type that started on one local day. */
+export interface DailyCount {
+  /** `YYYY-MM-DD` in the report's time zone. */
+  readonly day: string;
+  readonly province: string | null;
+  readonly fid: string;
+  readonly name: string | null;
+  readonly type: string;
+  readonly count: number;
+}
+
+/** What a report covers: [from, to) by the events' start, the day boundary at `offsetMin` east of UTC. */
+export interface ReportRange {
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly offsetMin: number;
+}
+
+/** Events per local day, province, facility and type (latest revision each, i.e. each violation once). */
+export function dailyCounts(db: Database.Database, scope: EventScope, range: ReportRange): DailyCount[] {
+  const where = ["json_extract(e.payload, '$.started_at') >= @from", "json_extract(e.payload, '$.started_at') < @to"];
+  if (scope.fid !== undefined) where.push('e.fid = @fid');
+  else if (scope.province !== undefined) where.push('r.province = @province');
+  const sql = `SELECT date(substr(json_extract(e.payload, '$.started_at'), 1, 19), @shift) AS day, r.province AS province, e.fid AS fid,
+                      r.name AS name, e.type AS type, count(*) AS count
+               FROM events e LEFT JOIN registry r ON r.fid = e.fid WHERE ${where.join(' AND ')}
+               GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 5`;
+  return db.prepare(sql).all({
+    from: new Date(range.fromMs).toISOString(),
+    to: new Date(range.toMs).toISOString(),
+    shift: `${range.offsetMin >= 0 ? '+' : ''}${range.offsetMin} minutes`,
+    ...(scope.fid !== undefined ? { fid: scope.fid } : scope.province !== undefined && { province: scope.province }),
+  }) as DailyCount[];
+}

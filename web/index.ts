@@ -8,3 +8,4 @@ export { hashPassword, verifyPassword, dummyHash, passwordProblem, userNameProbl
 export { HttpError, MAX_BODY_BYTES, CSP, securityHeaders, safeJson, sendJson, sendBytes, readJson, stringField, clientIp } from './http.js';
 export { StaticFiles } from './static.js';
 export { SseHub, SSE } from './sse.js';
+export { csvCell, csvLine } from './csv.js';

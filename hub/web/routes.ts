@@ -7,6 +7,7 @@ import type { EventScope } from '../summary.js';
 import { UI_LANGS, type UiLang } from '../users.js';
 import type { WebDeps, WebRequest } from './context.js';
 import { mayReadFacility, visibleFacilities } from './scope.js';
+import { reports } from './routes-reports.js';
 
 export interface WebRoute {
   readonly method: string;
@@ -41,6 +42,7 @@ export const userRoutes: readonly WebRoute[] = [
   { method: 'GET', pattern: /^\/stream$/, handle: stream },
   { method: 'GET', pattern: /^\/pictures\/([^/]+)\/([^/]+)$/, handle: picture },
   { method: 'POST', pattern: /^\/alerts\/([^/]+)\/([^/]+)\/review$/, tiers: ['national', 'province'], handle: review },
+  { method: 'GET', pattern: /^\/reports$/, handle: reports },
 ];
 
 function me(r: WebRequest, d: WebDeps): Record<string, unknown> {

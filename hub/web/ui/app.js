@@ -7,6 +7,7 @@ import { setLang, t, currentLang } from './i18n.js';
 import { renderOverview } from './overview.js';
 import { renderAlerts, stopAlerts } from './alerts.js';
 import { renderFacility } from './facility.js';
+import { renderReports } from './reports.js';
 
 const nav = document.getElementById('nav');
 const main = document.getElementById('main');
@@ -65,7 +66,7 @@ function renderNav(view) {
   const link = (href, key, name) => h('a', { href, class: view === name ? 'active' : '' }, t(key));
   nav.append(
     h('span', { class: 'brand' }, 'qmon'),
-    h('span', { class: 'links' }, link('#/overview', 'nav.overview', 'overview'), link('#/alerts', 'nav.alerts', 'alerts')),
+    h('span', { class: 'links' }, link('#/overview', 'nav.overview', 'overview'), link('#/alerts', 'nav.alerts', 'alerts'), link('#/reports', 'nav.reports', 'reports')),
     h('span', { class: 'who' }, `${me.user} · ${t(`tier.${me.tier}`)}${me.scope ? ` ${me.scope}` : ''}`),
     h('button', { type: 'button', onclick: () => void switchLang() }, t('nav.lang')),
     h('button', { type: 'button', onclick: () => void logout() }, t('nav.logout')),
@@ -91,7 +92,7 @@ function route() {
   document.title = t('app.title');
   const hash = location.hash || '#/overview';
   const facility = /^#\/facility\/([^/]+)$/.exec(hash);
-  const view = facility ? 'facility' : hash === '#/alerts' ? 'alerts' : 'overview';
+  const view = facility ? 'facility' : hash === '#/alerts' ? 'alerts' : hash === '#/reports' ? 'reports' : 'overview';
   if (view !== 'alerts') stopAlerts();
   renderNav(view === 'facility' ? 'overview' : view);
   showBanner('');
@@ -99,6 +100,7 @@ function route() {
   const ctx = { me, main, failed, showBanner };
   if (facility) void renderFacility(ctx, decodeURIComponent(facility[1]));
   else if (view === 'alerts') void renderAlerts(ctx);
+  else if (view === 'reports') void renderReports(ctx);
   else void renderOverview(ctx);
 }
 

@@ -36,7 +36,8 @@ const locale = () => (lang === 'vi' ? 'vi-VN' : 'en-GB');
 
 export function fmtTime(iso) {
   if (!iso) return '—';
-  return new Intl.DateTimeFormat(locale(), { dateStyle: 'short', timeStyle: 'medium' }).format(new Date(iso));
+  // Vietnam's time whatever the browser's zone (an officer abroad, a server-room kiosk left on UTC).
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'short', timeStyle: 'medium', timeZone: 'Asia/Ho_Chi_Minh' }).format(new Date(iso));
 }
 
 export function fmtNumber(n) {

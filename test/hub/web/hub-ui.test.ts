@@ -166,6 +166,18 @@ describe('hub web view on PostgreSQL, two hub processes', () => {
     expect(log.some((r) => r.token === 'user:lan' && r.action === 'picture' && r.detail === eventId && r.status === 404)).toBe(true);
     expect(log.some((r) => r.token === 'user:minh' && r.action === 'review' && r.detail === eventId)).toBe(true);
     await screenshot(onB.page, 'hub-alerts-reviewed-vi');
+    // The province's report for the fixtures' day: its own facilities only, printable, with a CSV beside it.
+    await onB.page.goto('/ui/#/reports');
+    await onB.page.getByLabel('Từ ngày').fill('2026-01-01');
+    await onB.page.getByLabel('Đến ngày').fill('2026-01-01');
+    await onB.page.getByRole('button', { name: 'Xem báo cáo' }).click();
+    await onB.page.locator('#report table').waitFor();
+    const facilities = await onB.page.locator('#report tbody tr td:nth-child(3)').allTextContents();
+    expect(new Set(facilities)).toEqual(new Set(['Trường Quân sự Bắc Giang', 'Ký túc xá Cao đẳng']));
+    const csv = await onB.ctx.request.get('/ui/api/reports?from=2026-01-01&to=2026-01-01&format=csv');
+    expect((await csv.text()).split('\r\n').filter((l) => l.includes('hn-0001'))).toEqual([]);
+    await screenshot(onB.page, 'hub-reports-province-vi');
+    expect(await onB.page.evaluate(() => (globalThis as unknown as { document: { documentElement: { dataset: Record<string, string> } } }).document.documentElement.dataset.missingKeys ?? '')).toBe('');
     await onA.ctx.close();
     await onB.ctx.close();
     // The one failed load is the picture the PG hub does not hold.

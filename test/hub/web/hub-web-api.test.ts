@@ -9,7 +9,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubService, type HubService } from '../../../agent/cli/hub.js';
 import { silentLogger } from '../../../agent/ops/index.js';
-import { encodeEvent, topics } from '../../../contract/index.js';
+import { EventPayload, encodeEvent, topics } from '../../../contract/index.js';
 import { SqliteHubUsers } from '../../../hub/index.js';
 import { LOCKOUT, hashPassword } from '../../../web/index.js';
 import { waitFor } from '../../decode/media.js';
@@ -26,6 +26,7 @@ beforeAll(async () => {
   users.addUser({ name: 'minh', tier: 'national', scope: null, hash: await hashPassword(PW) }, Date.now());
   users.addUser({ name: 'staff', tier: 'facility', scope: 'bg-0137', hash: await hashPassword(PW) }, Date.now());
   users.addUser({ name: 'gone', tier: 'national', scope: null, hash: await hashPassword(PW) }, Date.now());
+  users.addUser({ name: 'hn-staff', tier: 'facility', scope: 'hn-0001', hash: await hashPassword(PW) }, Date.now());
   users.close();
   service = await startHubService({ broker: null, embeddedPort: 0, db, http: { host: '127.0.0.1', port: 0 }, facilities: ['bg-0137', 'hn-0001'], logger: silentLogger() });
   base = service.httpUrl!;
@@ -126,5 +127,36 @@ describe('hub web view API (SQLite)', () => {
     await client.endAsync();
     ac.abort();
     await reading;
+  });
+
+  it('reports violations per Vietnamese day, facility and type as JSON and CSV (with a BOM); a month at most; scoped; logged', async () => {
+    // After the previous test's event (bg-0137, 2026-01-01 15:00 in Vietnam): one at 00:30 on 2 January in Vietnam
+    // (17:30 UTC on the 1st), so the day boundary is Vietnam's, not UTC's.
+    const late = violation(2, { type: 'gathering', startedAt: Date.UTC(2026, 0, 1, 17, 30), updatedAt: Date.UTC(2026, 0, 1, 17, 30), endedAt: null });
+    await service.hub.store.ingest(EventPayload.parse(JSON.parse(encodeEvent(late, { fid: 'bg-0137', session: 1, seq: 2, replay: false, clock: { synced: true, source: 'chrony' } }).toString())), Date.now());
+    const s = await login('minh');
+    const json = (await (await get('/ui/api/reports?from=2026-01-01&to=2026-01-02', s.cookie)).json()) as { rows: unknown[] };
+    expect(json.rows).toEqual([
+      { day: '2026-01-01', province: null, fid: 'bg-0137', name: null, type: 'line_cross', count: 1 },
+      { day: '2026-01-02', province: null, fid: 'bg-0137', name: null, type: 'gathering', count: 1 },
+    ]);
+    const csv = await get('/ui/api/reports?from=2026-01-01&to=2026-01-01&format=csv', s.cookie);
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(csv.headers.get('content-disposition')).toBe('attachment; filename="qmon-report-2026-01-01-2026-01-01.csv"');
+    // The BOM makes spreadsheets read it as UTF-8 (Vietnamese names); fetch's text() would hide it, the bytes do not.
+    expect(Buffer.from(await csv.arrayBuffer()).toString('utf8')).toBe('\ufeffday,province,fid,facility,type,count\r\n2026-01-01,,bg-0137,,line_cross,1\r\n');
+    const tooLong = await get('/ui/api/reports?from=2026-01-01&to=2026-03-01', s.cookie);
+    expect([tooLong.status, await tooLong.json()]).toEqual([400, { error: 'a report covers at most 31 days (asked 60); ask month by month' }]);
+    expect(await (await get('/ui/api/reports?from=2026-02-30&to=2026-03-01', s.cookie)).json()).toEqual({ error: 'from: 2026-02-30 is not a date' });
+    expect((await get('/ui/api/reports?from=2026-01-02&to=2026-01-01', s.cookie)).status).toBe(400);
+    // A facility user's report is their facility's, whatever they ask.
+    const staff = await login('hn-staff');
+    expect(((await (await get('/ui/api/reports?from=2026-01-01&to=2026-01-02&province=x', staff.cookie)).json()) as { rows: unknown[] }).rows).toEqual([]);
+    const log = await service.access!.accessLog(10);
+    expect(log.filter((r) => r.action === 'export').map((r) => [r.token, r.detail])).toEqual([
+      ['user:hn-staff', 'report json 2026-01-01..2026-01-02'],
+      ['user:minh', 'report csv 2026-01-01..2026-01-01'],
+      ['user:minh', 'report json 2026-01-01..2026-01-02'],
+    ]);
   });
 });
