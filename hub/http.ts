@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { EVENT_ID_RE, FID_RE } from '../contract/index.js';
 import { listenOn } from './listen.js';
+import type { RegisteredFacility } from './registry.js';
 import type { ApiAccessStore, ApiPrincipal } from './api-access.js';
 import type { DailyCount, EventScope, FacilitySummary, RecentEvent, ReportRange } from './summary.js';
 
@@ -15,6 +16,8 @@ export interface HubReadModel {
   provinceOf?(fid: string): Promise<string | null>;
   /** Events per local day, province, facility and type (the web view's reports). */
   dailyCounts?(scope: EventScope, range: ReportRange): Promise<DailyCount[]>;
+  /** The facility registry (the web view: facilities never heard from; a facility's entry and keys, national only). */
+  registered?(): Promise<RegisteredFacility[]>;
 }
 
 export interface HubHttpOptions {

@@ -23,6 +23,7 @@ import { Rebaser } from './rebase.js';
 import type { FacilityState, HubStore } from './store.js';
 import { SqliteHubStore } from './store-sqlite.js';
 import { HubSnapshots, type SnapshotReceipt, type UploadAnswer } from './snapshots.js';
+import type { RegisteredFacility } from './registry.js';
 import type { DailyCount, EventScope, FacilitySummary, RecentEvent, ReportRange } from './summary.js';
 
 export type { ReferenceHubOptions, HubStats, HubEvents } from './hub-types.js';
@@ -230,6 +231,11 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
 
   dailyCounts(scope: EventScope, range: ReportRange): Promise<DailyCount[]> {
     return this.store.dailyCounts(scope, range);
+  }
+
+  /** The registry (the web view: facilities never heard from, a facility's entry and keys). */
+  registered(): Promise<RegisteredFacility[]> {
+    return this.store.registered();
   }
 
   /**

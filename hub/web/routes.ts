@@ -3,7 +3,7 @@ import { EVENT_ID_RE, FID_RE, RULE_TYPES } from '../../contract/index.js';
 import { HttpError, clientIp, dummyHash, readJson, sendJson, stringField, verifyPassword, PASSWORD_MAX } from '../../web/index.js';
 import type { ApiTier } from '../api-access.js';
 import { MAX_REVIEW_NOTE, reviewKey } from '../reviews.js';
-import type { EventScope } from '../summary.js';
+import type { EventScope, FacilitySummary } from '../summary.js';
 import { UI_LANGS, type UiLang } from '../users.js';
 import type { WebDeps, WebRequest } from './context.js';
 import { mayReadFacility, visibleFacilities } from './scope.js';
@@ -107,8 +107,20 @@ async function setLang(r: WebRequest, d: WebDeps): Promise<void> {
 }
 
 async function overview(r: WebRequest, d: WebDeps): Promise<void> {
-  const facilities = visibleFacilities(r.who, await d.model.summaries());
+  const heard = await d.model.summaries();
+  // A registered facility that never spoke is the darkest of all: listed too (unknown, nothing heard).
+  const known = new Set(heard.map((f) => f.fid));
+  const silent = ((await d.model.registered?.()) ?? []).filter((f) => !known.has(f.fid) && !f.disabled).map((f) => neverHeard(f.fid, f.name, f.province));
+  const facilities = visibleFacilities(r.who, [...heard, ...silent]);
   sendJson(r.res, 200, { now: new Date(d.opts.now()).toISOString(), facilities });
+}
+
+/** The summary of a registered facility the hub has heard nothing from (the read model's shape, all unknown). */
+function neverHeard(fid: string, name: string | null, province: string | null): FacilitySummary {
+  return {
+    fid, name, province, status: 'unknown', session: 0, agent_version: null, last_heartbeat_at: null, heartbeat_stale: true, clock_skew_s: null,
+    outbox: null, disk_free_mb: null, cameras: [], events: 0, deliveries: 0, max_seq: null, missing_seqs: 0, last_event_at: null,
+  };
 }
 
 /** A facility id from the path, checked, and in the user's scope (403 logged otherwise: URL tampering). */
@@ -126,8 +138,14 @@ async function facility(r: WebRequest, d: WebDeps): Promise<void> {
   const fid = await scopedFid(r, d, r.params[0] ?? '', 'facility', null);
   const summary = (await d.model.summaries()).find((f) => f.fid === fid) ?? null;
   const events = await d.model.recentEvents({ fid }, ALERT_LIMIT.default);
+  // The registry entry and its keys are the national operator's business only.
+  const entry = r.who.tier === 'national' ? (((await d.model.registered?.()) ?? []).find((f) => f.fid === fid) ?? null) : null;
   await d.log(actor(r.who.name), 'facility', fid, null, 200);
-  sendJson(r.res, 200, { facility: summary, alerts: await withReviews(events, d) });
+  sendJson(r.res, 200, {
+    facility: summary,
+    registry: entry && { name: entry.name, province: entry.province, added_at: new Date(entry.addedAt).toISOString(), disabled: entry.disabled, kid: entry.kid, next_kid: entry.nextKid, public_key: entry.publicKey },
+    alerts: await withReviews(events, d),
+  });
 }
 
 async function alerts(r: WebRequest, d: WebDeps): Promise<void> {

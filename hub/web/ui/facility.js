@@ -14,7 +14,7 @@ export async function renderFacility({ main, failed }, fid) {
     return failed(e);
   }
   const f = data.facility;
-  main.append(h('p', {}, h('a', { href: '#/overview' }, t('facility.back'))), h('h1', {}, t('facility.title', { name: f?.name ?? fid })));
+  main.append(h('p', {}, h('a', { href: '#/overview' }, t('facility.back'))), h('h1', {}, t('facility.title', { name: f?.name ?? data.registry?.name ?? fid })));
   if (f) {
     const s = stateOf(f);
     const fact = (k, v) => [h('dt', {}, t(k)), h('dd', {}, v)];
@@ -30,6 +30,19 @@ export async function renderFacility({ main, failed }, fid) {
         fact('facility.events', fmtNumber(f.events)),
         fact('facility.missing', fmtNumber(f.missing_seqs)),
         fact('facility.cameras', f.cameras.map((c) => h('div', {}, `${c.id}: ${codeLabel('cam', c.state)} ${t('state.since', { time: fmtTime(c.since) })}`)))),
+    );
+  }
+  if (data.registry) {
+    const r = data.registry;
+    const fact = (k, v) => [h('dt', {}, t(k)), h('dd', {}, v)];
+    main.append(
+      h('h2', {}, t('facility.registry')),
+      h('dl', { class: 'facts', id: 'registry' },
+        fact('facility.addedAt', fmtTime(r.added_at)),
+        fact('facility.enabled', r.disabled ? t('facility.disabled') : t('facility.active')),
+        fact('facility.kid', r.kid ?? t('facility.noKey')),
+        fact('facility.nextKid', r.next_kid ?? '—'),
+        fact('facility.publicKey', h('code', {}, r.public_key ?? '—'))),
     );
   }
   main.append(h('h2', {}, t('facility.alerts')));

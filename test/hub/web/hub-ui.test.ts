@@ -23,6 +23,8 @@ const FACILITIES = [
   { fid: 'bg-0200', name: 'Ký túc xá Cao đẳng', province: 'bac-giang' },
   { fid: 'hn-0001', name: 'Khu cách ly Sóc Sơn', province: 'ha-noi' },
 ];
+/** Registered, never heard from: the overview must still list it (dark). */
+const SILENT = { fid: 'hn-0002', name: 'Khu cách ly Mê Linh', province: 'ha-noi' };
 const PW = 'mật-khẩu-thử-nghiệm';
 const USERS = [
   { name: 'minh', tier: 'national' as const, scope: null },
@@ -45,7 +47,7 @@ beforeAll(async () => {
   const url = await pg.createDb('hubweb');
   const quiet = vi.spyOn(process.stdout, 'write').mockImplementation(() => true); // the CLI's "registered …" lines
   try {
-    for (const f of FACILITIES) await hubFacilityCommand(['add', f.fid, '--name', f.name, '--province', f.province, '--db', url]);
+    for (const f of [...FACILITIES, SILENT]) await hubFacilityCommand(['add', f.fid, '--name', f.name, '--province', f.province, '--db', url]);
   } finally {
     quiet.mockRestore();
   }
@@ -98,7 +100,8 @@ describe('hub web view on PostgreSQL, two hub processes', () => {
     const national = await signedIn(a!, 'minh', 'national');
     const rows = national.page.locator('#facilities tbody tr[data-fid]');
     await rows.first().waitFor();
-    expect(await rows.evaluateAll((els: unknown[]) => els.map((e) => (e as { dataset: { fid: string } }).dataset.fid))).toEqual(['bg-0137', 'bg-0200', 'hn-0001']);
+    expect(await rows.evaluateAll((els: unknown[]) => els.map((e) => (e as { dataset: { fid: string } }).dataset.fid))).toEqual(['bg-0137', 'bg-0200', 'hn-0001', 'hn-0002']);
+    expect(await national.page.locator('tr[data-fid="hn-0002"]').getAttribute('data-state')).toBe('unknown');
     expect(await national.page.locator('tr.group').allTextContents()).toEqual(['bac-giang', 'ha-noi']);
     expect(await national.page.locator('tr[data-fid="bg-0137"]').getAttribute('data-state')).toBe('online');
     expect(await national.page.locator('tr[data-fid="bg-0200"]').getAttribute('data-state')).toBe('offline');
@@ -107,6 +110,10 @@ describe('hub web view on PostgreSQL, two hub processes', () => {
     await national.page.getByRole('searchbox').fill('sóc');
     expect(await rows.count()).toBe(1);
     await screenshot(national.page, 'hub-overview-national-vi');
+    // A facility's page: the registry entry and keys for the national tier only.
+    await national.page.goto('/ui/#/facility/bg-0137');
+    await national.page.locator('#registry').getByText('Chưa có khóa').waitFor();
+    await screenshot(national.page, 'hub-facility-national-vi');
     expect(await national.page.evaluate(() => (globalThis as unknown as { document: { documentElement: { dataset: Record<string, string> } } }).document.documentElement.dataset.missingKeys ?? '')).toBe('');
 
     const province = await signedIn(b!, 'lan', 'province');
@@ -114,6 +121,9 @@ describe('hub web view on PostgreSQL, two hub processes', () => {
     await pRows.first().waitFor();
     expect(await pRows.count()).toBe(2);
     expect(await province.page.locator('tr[data-fid="hn-0001"]').count()).toBe(0);
+    await province.page.goto('/ui/#/facility/bg-0137');
+    await province.page.getByRole('heading', { name: 'Cơ sở Trường Quân sự Bắc Giang' }).waitFor();
+    expect(await province.page.locator('#registry').count()).toBe(0);
     // URL tampering: another province's facility, through the page and through the API.
     await province.page.goto('/ui/#/facility/hn-0001');
     await province.page.getByText('Bạn không có quyền xem mục này.').waitFor();
