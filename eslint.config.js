@@ -32,21 +32,21 @@ export default tseslint.config(
   {
     // Two deployables and one interface: agent/ and hub/ do not reach into each other, both use contract/ through its
     // index (the few named exceptions are in eslint/deployables.js).
-    files: ['agent/**/*.ts', 'hub/**/*.ts', 'contract/**/*.ts'],
+    files: ['agent/**/*.ts', 'hub/**/*.ts', 'contract/**/*.ts', 'web/**/*.ts'],
     plugins: { qmon: stageBoundaries },
     rules: { 'qmon/deployables': ['error', { root: import.meta.dirname }] },
   },
   { files: ['eslint.config.js', 'eslint/*.js'], ...tseslint.configs.disableTypeChecked },
-  // The guard dashboard's page: plain browser ES modules, no build step, so no TypeScript project to type-check against.
+  // The guard dashboard's and the hub's pages: plain browser ES modules, no build step, so no TypeScript project to type-check against.
   {
-    files: ['agent/local/ui/**/*.js'],
+    files: ['agent/local/ui/**/*.js', 'hub/web/ui/**/*.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
       sourceType: 'module',
       globals: Object.fromEntries(
         ['window', 'document', 'location', 'localStorage', 'fetch', 'EventSource', 'URLSearchParams', 'Intl', 'Node', 'CustomEvent',
-          'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'console', 'performance', 'MutationObserver'].map((g) => [g, 'readonly']),
+          'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'console', 'performance', 'MutationObserver', 'URL'].map((g) => [g, 'readonly']),
       ),
     },
   },

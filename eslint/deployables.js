@@ -1,7 +1,8 @@
 // Local ESLint rule: the repository holds two deployables and the one interface between them (README: Layout):
 // `agent/` (the facility's edge agent), `hub/` (the national side: the hub, its web view, the fleet simulator) and
 // `contract/` (qmon/v1, imported by both). Neither deployable reaches into the other; both use the contract through its
-// index. The exceptions are few and named here, so a new one is a visible change to this file:
+// index. `web/` holds the pieces both web servers are made of (sessions, CSRF, Host check, lockout, passwords, static
+// files, server-sent events): agent/ and hub/ use it through its index; it uses only the runtime base below. The exceptions are few and named here, so a new one is a visible change to this file:
 //   - the agent's command line runs `qmon hub ...` and `qmon sim`, and the demo's embedded hub (`hub.mode: embedded`)
 //     is wired in `agent/app.ts` + `agent/app/embedded-hub.ts`: those files may import `hub/index.js`
 //     (and `hub/sim/index.js`);
@@ -22,7 +23,8 @@ export const AGENT_BASE_FOR_CONTRACT = ['agent/shared/types'];
 const HUB_ENTRIES = ['hub/index', 'hub/sim/index'];
 const CONTRACT_ENTRY = 'contract/index';
 
-const DEPLOYABLES = new Set(['agent', 'hub', 'contract']);
+const DEPLOYABLES = new Set(['agent', 'hub', 'contract', 'web']);
+const WEB_ENTRY = 'web/index';
 
 /** @param {string} rel @param {string[]} list */
 function listed(rel, list) {
@@ -42,17 +44,22 @@ export function deployableViolation(source, target) {
   if (to === 'contract') {
     return target === CONTRACT_ENTRY ? null : `the contract is used through 'contract/index.js', not '${target}'`;
   }
+  if (to === 'web') {
+    if (from === 'contract') return `the contract imports neither deployable nor web/ ('${target}')`;
+    return target === WEB_ENTRY ? null : `the shared web pieces are used through 'web/index.js', not '${target}'`;
+  }
   if (from === 'agent' && to === 'hub') {
     if (!listed(source, AGENT_HUB_WIRING)) {
       return `the agent does not import the hub ('${target}'): only the command line (agent/cli/) and the demo's embedded hub (agent/app.ts, agent/app/embedded-hub.ts) wire it in (eslint/deployables.js)`;
     }
     return HUB_ENTRIES.includes(target) ? null : `the hub is used through 'hub/index.js' (or 'hub/sim/index.js'), not '${target}'`;
   }
-  if (from === 'hub' && to === 'agent') {
+  if ((from === 'hub' || from === 'web') && to === 'agent') {
     return listed(target, AGENT_BASE_FOR_HUB)
       ? null
-      : `the hub does not import the agent ('${target}'): only its runtime base ${AGENT_BASE_FOR_HUB.join(', ')} (eslint/deployables.js)`;
+      : `${from === 'hub' ? 'the hub' : 'web/'} does not import the agent ('${target}'): only its runtime base ${AGENT_BASE_FOR_HUB.join(', ')} (eslint/deployables.js)`;
   }
+  if (from === 'web') return `web/ is used by both deployables and imports neither ('${target}')`;
   if (from === 'contract') {
     if (to === 'agent' && listed(target, AGENT_BASE_FOR_CONTRACT)) return null;
     return `the contract imports neither deployable ('${target}'): only the value types ${AGENT_BASE_FOR_CONTRACT.join(', ')}`;

@@ -30,8 +30,14 @@ export interface ApiTokenInfo extends ApiPrincipal {
 
 export interface AccessRecord {
   readonly at: number;
+  /** The API token's name, or `user:NAME` for a person signed in to the web view. */
   readonly token: string;
-  readonly action: 'snapshot' | 'events';
+  /**
+   * API: `snapshot`, `events`. Web view: `login`, `login_failed`, `logout`, `picture` (an alert's picture viewed),
+   * `facility` (a facility page), `alerts` (a filtered alert list), `review` (an alert marked reviewed), `export`,
+   * `denied` (a request outside the user's scope: URL tampering).
+   */
+  readonly action: 'snapshot' | 'events' | 'login' | 'login_failed' | 'logout' | 'picture' | 'facility' | 'alerts' | 'review' | 'export' | 'denied';
   readonly fid: string | null;
   readonly detail: string | null;
   readonly status: number;

@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { EVENT_ID_RE, FID_RE } from '../contract/index.js';
 import { listenOn } from './listen.js';
+import type { RegisteredFacility } from './registry.js';
 import type { ApiAccessStore, ApiPrincipal } from './api-access.js';
-import type { EventScope, FacilitySummary, RecentEvent } from './summary.js';
+import type { DailyCount, EventScope, FacilitySummary, RecentEvent, ReportRange } from './summary.js';
 
 /** What the HTTP endpoint reads: the running ReferenceHub (on either store), or a test's stand-in. */
 export interface HubReadModel {
@@ -13,6 +14,10 @@ export interface HubReadModel {
   snapshotImage?(fid: string, eventId: string): Promise<{ bytes: Buffer; sha256: string } | null>;
   /** The province a facility is registered with (province-tier scoping). */
   provinceOf?(fid: string): Promise<string | null>;
+  /** Events per local day, province, facility and type (the web view's reports). */
+  dailyCounts?(scope: EventScope, range: ReportRange): Promise<DailyCount[]>;
+  /** The facility registry (the web view: facilities never heard from; a facility's entry and keys, national only). */
+  registered?(): Promise<RegisteredFacility[]>;
 }
 
 export interface HubHttpOptions {
@@ -21,6 +26,8 @@ export interface HubHttpOptions {
   /** Host names (without port) the API answers to; any other `Host` header gets 421. Unset: not checked. */
   readonly hosts?: readonly string[];
   readonly now?: () => number;
+  /** The web view (hub/web/): gets `/` and `/ui/…` after the Host check; the JSON API keeps its bearer tokens. */
+  readonly web?: { handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> };
 }
 
 export interface HubHttp {
@@ -76,6 +83,7 @@ async function handle(model: HubReadModel, opts: HubHttpOptions, req: IncomingMe
   const now = opts.now ?? Date.now;
   try {
     if (opts.hosts !== undefined && !opts.hosts.includes(hostName(req.headers.host))) return send(421, { error: 'this hub does not answer to that Host' });
+    if (opts.web && (await opts.web.handle(req, res, new URL(req.url ?? '/', 'http://hub.invalid')))) return;
     let who: ApiPrincipal | null = null;
     if (opts.access) {
       const m = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(req.headers.authorization ?? '');

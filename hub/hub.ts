@@ -23,7 +23,8 @@ import { Rebaser } from './rebase.js';
 import type { FacilityState, HubStore } from './store.js';
 import { SqliteHubStore } from './store-sqlite.js';
 import { HubSnapshots, type SnapshotReceipt, type UploadAnswer } from './snapshots.js';
-import type { EventScope, FacilitySummary, RecentEvent } from './summary.js';
+import type { RegisteredFacility } from './registry.js';
+import type { DailyCount, EventScope, FacilitySummary, RecentEvent, ReportRange } from './summary.js';
 
 export type { ReferenceHubOptions, HubStats, HubEvents } from './hub-types.js';
 export type { HubDrop } from './admission.js';
@@ -226,6 +227,15 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
 
   recentEvents(scope: EventScope, limit: number): Promise<RecentEvent[]> {
     return this.store.recentEvents(scope, limit);
+  }
+
+  dailyCounts(scope: EventScope, range: ReportRange): Promise<DailyCount[]> {
+    return this.store.dailyCounts(scope, range);
+  }
+
+  /** The registry (the web view: facilities never heard from, a facility's entry and keys). */
+  registered(): Promise<RegisteredFacility[]> {
+    return this.store.registered();
   }
 
   /**

@@ -14,3 +14,7 @@ export { startHubHttp, parseHostPort, DEFAULT_EVENT_LIMIT, MAX_EVENT_LIMIT, type
 export { ApiAccess, API_TIERS, type ApiAccessStore, type ApiTier, type ApiPrincipal, type ApiTokenInfo, type AccessRecord } from './api-access.js';
 export { formatHubStatus } from './status-table.js';
 export { startHubUpload, type HubUpload, type UploadTarget } from './upload-server.js';
+export { SqliteHubUsers, newUserProblem, UI_LANGS, type HubUser, type HubUserStore, type HubUserWithHash, type UiLang } from './users.js';
+export { PgHubUsers } from './users-pg.js';
+export { startHubWeb, type StartedHubWeb } from './web/start.js';
+export { SqliteAlertReviews, type AlertReview, type AlertReviewStore } from './reviews.js';

@@ -95,6 +95,27 @@ export const PG_MIGRATIONS: readonly { readonly version: number; readonly name: 
       ALTER TABLE facilities ADD COLUMN status_n bigint;
     `,
   },
+  {
+    version: 5,
+    name: 'hub_users: people who sign in to the web view (as users.ts keeps them in SQLite)',
+    sql: `
+      CREATE TABLE hub_users (
+        name text PRIMARY KEY, tier text NOT NULL, scope text, hash text NOT NULL, lang text NOT NULL DEFAULT 'vi',
+        created_at bigint NOT NULL, updated_at bigint NOT NULL
+      );
+    `,
+  },
+  {
+    version: 6,
+    name: 'alert_reviews: "reviewed" marks with a note by province/national officers (as reviews.ts keeps them in SQLite)',
+    sql: `
+      CREATE TABLE alert_reviews (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, fid text NOT NULL, event_id text NOT NULL,
+        reviewer text NOT NULL, note text NOT NULL, at bigint NOT NULL
+      );
+      CREATE INDEX alert_reviews_event ON alert_reviews (fid, event_id, id DESC);
+    `,
+  },
 ];
 
 const MIGRATION_LOCK = 0x716d6f6e; // 'qmon': one advisory lock for schema changes

@@ -1,7 +1,7 @@
 import type { BirthPayload, CamStatusPayload, HeartbeatPayload } from '../contract/index.js';
 import { fidProblem, parsePublicKey, publicKeyBase64 } from '../contract/index.js';
 import type { PgQuery } from './api-access-pg.js';
-import { summaryOf, type FacilitySummary, type RecentEvent } from './summary.js';
+import { summaryOf, type DailyCount, type EventScope, type FacilitySummary, type RecentEvent, type ReportRange } from './summary.js';
 
 /**
  * What the HTTP read model and `qmon hub facility` need of the PostgreSQL hub database, beside what
@@ -16,12 +16,14 @@ export class PgHubReader {
     const r = await this.q<{
       fid: string; status: string | null; session: number | null; birth: BirthPayload | null; heartbeat: HeartbeatPayload | null;
       heartbeat_at: number | null; cameras: CamStatusPayload[] | null; events: number; deliveries: number | null; min_seq: number | null; max_seq: number | null;
+      last_event_at: number | null; name: string | null; province: string | null;
     }>(
       `WITH c AS (SELECT fid, count(*) AS deliveries, min(seq) AS min_seq, max(seq) AS max_seq FROM deliveries GROUP BY fid),
-            e AS (SELECT fid, count(*) AS events FROM events GROUP BY fid)
+            e AS (SELECT fid, count(*) AS events, max(received_at) AS last_event_at FROM events GROUP BY fid)
        SELECT coalesce(f.fid, c.fid) AS fid, f.status, f.session, f.birth, f.heartbeat, f.heartbeat_at, f.cameras,
-              coalesce(e.events, 0) AS events, c.deliveries, c.min_seq, c.max_seq
+              coalesce(e.events, 0) AS events, c.deliveries, c.min_seq, c.max_seq, e.last_event_at, r.name, r.province
        FROM facilities f FULL JOIN c ON c.fid = f.fid LEFT JOIN e ON e.fid = coalesce(f.fid, c.fid)
+            LEFT JOIN registry r ON r.fid = coalesce(f.fid, c.fid)
        ORDER BY 1`,
     );
     return r.rows.map((x) =>
@@ -29,6 +31,7 @@ export class PgHubReader {
         {
           fid: x.fid, status: x.status, session: x.session, birth: x.birth, heartbeat: x.heartbeat, heartbeatAt: x.heartbeat_at,
           cameras: x.cameras, events: Number(x.events), deliveries: x.deliveries ?? 0, minSeq: x.min_seq, maxSeq: x.max_seq,
+          lastEventAt: x.last_event_at, name: x.name, province: x.province,
         },
         nowWall,
         hbStaleMs,
@@ -41,18 +44,43 @@ export class PgHubReader {
    * the events_received index; a facility: events_fid_started narrows to its rows; a province: its
    * registered facilities' rows (never read wider and filtered).
    */
-  async recentEvents(scope: { fid?: string; province?: string }, limit: number): Promise<RecentEvent[]> {
-    const where = scope.fid !== undefined ? 'WHERE fid = $2' : scope.province !== undefined ? 'WHERE fid IN (SELECT fid FROM registry WHERE province = $2)' : '';
-    const params: unknown[] = [limit, ...(scope.fid !== undefined ? [scope.fid] : scope.province !== undefined ? [scope.province] : [])];
-    const r = await this.q<{ fid: string; event_id: string; rev: number; seq: number; state: string; type: string; camera_id: string; replay: boolean; ts: string; received_at: number }>(
-      `SELECT fid, event_id, rev, seq, state, type, camera_id, replay, payload->>'ts' AS ts, received_at FROM events ${where}
+  async recentEvents(scope: EventScope, limit: number): Promise<RecentEvent[]> {
+    const params: unknown[] = [limit];
+    const where: string[] = [];
+    if (scope.fid !== undefined) where.push(`fid = $${params.push(scope.fid)}`);
+    else if (scope.province !== undefined) where.push(`fid IN (SELECT fid FROM registry WHERE province = $${params.push(scope.province)})`);
+    if (scope.type !== undefined) where.push(`type = $${params.push(scope.type)}`);
+    if (scope.severity !== undefined) where.push(`payload->>'severity' = $${params.push(scope.severity)}`);
+    const r = await this.q<{
+      fid: string; event_id: string; rev: number; seq: number; state: string; type: string; severity: string; camera_id: string; replay: boolean;
+      picture: boolean; ts: string; received_at: number;
+    }>(
+      `SELECT fid, event_id, rev, seq, state, type, payload->>'severity' AS severity, camera_id, replay,
+              (jsonb_typeof(payload->'snapshot') = 'object' OR coalesce(jsonb_typeof(payload->'context'), 'null') = 'object') AS picture,
+              payload->>'ts' AS ts, received_at FROM events ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY received_at DESC, seq DESC LIMIT $1`,
       params,
     );
     return r.rows.map((x) => ({
-      fid: x.fid, event_id: x.event_id, rev: x.rev, seq: x.seq, state: x.state, type: x.type, camera_id: x.camera_id,
-      replay: x.replay, ts: x.ts, received_at: new Date(x.received_at).toISOString(),
+      fid: x.fid, event_id: x.event_id, rev: x.rev, seq: x.seq, state: x.state, type: x.type, severity: x.severity, camera_id: x.camera_id,
+      replay: x.replay, picture: x.picture, ts: x.ts, received_at: new Date(x.received_at).toISOString(),
     }));
+  }
+
+  /** Events per local day, province, facility and type (see `dailyCounts` in summary.ts); range by `started_at`. */
+  async dailyCounts(scope: EventScope, range: ReportRange): Promise<DailyCount[]> {
+    const params: unknown[] = [new Date(range.fromMs).toISOString(), new Date(range.toMs).toISOString(), range.offsetMin];
+    const where = ['e.started_at >= $1', 'e.started_at < $2'];
+    if (scope.fid !== undefined) where.push(`e.fid = $${params.push(scope.fid)}`);
+    else if (scope.province !== undefined) where.push(`r.province = $${params.push(scope.province)}`);
+    const r = await this.q<{ day: string; province: string | null; fid: string; name: string | null; type: string; count: string }>(
+      `SELECT to_char((e.started_at AT TIME ZONE 'UTC') + make_interval(mins => $3::int), 'YYYY-MM-DD') AS day, r.province, e.fid, r.name, e.type,
+              count(*) AS count
+       FROM events e LEFT JOIN registry r ON r.fid = e.fid WHERE ${where.join(' AND ')}
+       GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 5`,
+      params,
+    );
+    return r.rows.map((x) => ({ day: x.day, province: x.province, fid: x.fid, name: x.name, type: x.type, count: Number(x.count) }));
   }
 
   async provinceOf(fid: string): Promise<string | null> {

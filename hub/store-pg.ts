@@ -11,9 +11,12 @@ import { facilityFromRow } from './store-sqlite.js';
 import { cameraFreshness, notAppliedOutcome, type LivenessKind, type LivenessOutcome, type LivenessRow } from './freshness.js';
 import type { SeqBase } from './facilities.js';
 import type { FacilityState, HubStore, ResendRange } from './store.js';
-import type { EventScope, FacilitySummary, RecentEvent } from './summary.js';
+import { recentEventOf, type DailyCount, type EventScope, type FacilitySummary, type RecentEvent, type ReportRange } from './summary.js';
 import { fidProblem } from '../contract/index.js';
 import { PgApiAccess, type PgQuery } from './api-access-pg.js';
+import { PgHubUsers } from './users-pg.js';
+import { PgAlertReviews } from './reviews-pg.js';
+import { EVENTS_PER_NOTIFY, WEB_CHANNEL } from './feed.js';
 import { PgHubReader } from './read-pg.js';
 
 /** Whether a `--db` value names a PostgreSQL database rather than a SQLite file. */
@@ -47,6 +50,10 @@ export class PgHubStore implements HubStore {
   readonly registry: PgRegistryCache;
   /** The HTTP API's tokens and access log (migration 3). */
   readonly access: PgApiAccess;
+  /** People who sign in to the web view (migration 5). */
+  readonly users: PgHubUsers;
+  /** Officers' "reviewed" marks on alerts (migration 6), NOTIFYed to every process. */
+  readonly reviews: PgAlertReviews;
   /** Summaries, newest events and registry administration (the HTTP read model, `qmon hub facility`). */
   readonly reader: PgHubReader;
   private readonly months = new Set<string>();
@@ -64,6 +71,8 @@ export class PgHubStore implements HubStore {
     this.registry = new PgRegistryCache(this);
     const query: PgQuery = async (sql, params) => this.q(sql, params);
     this.access = new PgApiAccess(query);
+    this.users = new PgHubUsers(query);
+    this.reviews = new PgAlertReviews(query);
     this.reader = new PgHubReader(query);
     this.maxFlushing = Math.max(1, poolSize - 2); // leave connections for liveness writes and gap checks
   }
@@ -138,7 +147,15 @@ export class PgHubStore implements HubStore {
   private async commitBatch(batch: PgHubStore['queue']): Promise<void> {
     try {
       for (const b of batch) await this.ensurePartition(new Date(b.e.started_at).toISOString());
-      const results = await this.inTransaction(async (c) => ingestBatch(c, batch));
+      const results = await this.inTransaction(async (c) => {
+        const r = await ingestBatch(c, batch);
+        // The web view's live list on every hub process: delivered by PostgreSQL when this transaction commits.
+        const fresh = batch.filter((_, i) => !r[i]!.duplicate && r[i]!.reused !== true && r[i]!.latest).map((b) => recentEventOf(b.e, b.at));
+        for (let i = 0; i < fresh.length; i += EVENTS_PER_NOTIFY) {
+          await c.query('SELECT pg_notify($1, $2)', [WEB_CHANNEL, JSON.stringify({ kind: 'event', events: fresh.slice(i, i + EVENTS_PER_NOTIFY) })]);
+        }
+        return r;
+      });
       batch.forEach((b, i) => b.resolve(results[i]!));
     } catch (err) {
       for (const b of batch) b.reject(err as Error);
@@ -328,6 +345,43 @@ export class PgHubStore implements HubStore {
 
   provinceOf(fid: string): Promise<string | null> {
     return this.reader.provinceOf(fid);
+  }
+
+  dailyCounts(scope: EventScope, range: ReportRange): Promise<DailyCount[]> {
+    return this.reader.dailyCounts(scope, range);
+  }
+
+  /**
+   * LISTENs on the web channel on a connection of its own (held from the pool) and hands each notification's text
+   * to `onText`; a lost connection is replaced after a second. Notifications sent while it was lost are not
+   * replayed (the page reloads its list on reconnect). Returns the stop.
+   */
+  async listenWeb(onText: (text: string) => void): Promise<() => Promise<void>> {
+    let stopped = false;
+    let client: pg.PoolClient | null = null;
+    const connect = async (): Promise<void> => {
+      const c = await this.pool.connect();
+      c.on('notification', (n) => {
+        if (n.channel === WEB_CHANNEL && n.payload !== undefined) onText(n.payload);
+      });
+      c.on('error', () => {
+        c.release(true);
+        if (client === c) client = null;
+        if (!stopped) setTimeout(() => void connect().catch(() => undefined), 1000).unref();
+      });
+      await c.query(`LISTEN ${WEB_CHANNEL}`);
+      client = c;
+    };
+    await connect();
+    return async () => {
+      stopped = true;
+      const c = client;
+      client = null;
+      if (c) {
+        await c.query(`UNLISTEN ${WEB_CHANNEL}`).catch(() => undefined);
+        c.release();
+      }
+    };
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,7 @@ import type { SeqBase } from './facilities.js';
 import type { RegisteredFacility } from './registry.js';
 import type { FacilityState, HubStore, ResendRange } from './store.js';
 import { cameraFreshness, notAppliedOutcome, type LivenessKind, type LivenessOutcome, type LivenessRow } from './freshness.js';
-import type { EventScope, FacilityRow, FacilitySummary, RecentEvent } from './summary.js';
+import { dailyCounts, recentEvents, type DailyCount, type EventScope, type FacilityRow, type FacilitySummary, type RecentEvent, type ReportRange } from './summary.js';
 
 interface FacilityDbRow extends FacilityRow {
   max_seq: number | null;
@@ -252,11 +252,15 @@ export class SqliteHubStore implements HubStore {
   }
 
   recentEvents(scope: EventScope, limit: number): Promise<RecentEvent[]> {
-    return Promise.resolve(this.db.recentEvents(scope.fid, limit, scope.province));
+    return Promise.resolve(recentEvents(this.db.connection, scope, limit));
   }
 
   provinceOf(fid: string): Promise<string | null> {
     return Promise.resolve(this.db.registry.provinceOf(fid));
+  }
+
+  dailyCounts(scope: EventScope, range: ReportRange): Promise<DailyCount[]> {
+    return Promise.resolve(dailyCounts(this.db.connection, scope, range));
   }
 
   close(): Promise<void> {

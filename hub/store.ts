@@ -3,7 +3,7 @@ import type { BirthPayload, CamStatusPayload, EventPayload, HeartbeatPayload, St
 import type { EpochMs } from '../agent/shared/types.js';
 import type { HubEventRow, IngestResult } from './hub-db.js';
 import type { RegisteredFacility } from './registry.js';
-import type { EventScope, FacilitySummary, RecentEvent } from './summary.js';
+import type { DailyCount, EventScope, FacilitySummary, RecentEvent, ReportRange } from './summary.js';
 import type { SeqBase } from './facilities.js';
 import type { LivenessOutcome } from './freshness.js';
 
@@ -96,5 +96,7 @@ export interface HubStore {
   recentEvents(scope: EventScope, limit: number): Promise<RecentEvent[]>;
   /** The province a facility is registered with (null: none, or not registered). */
   provinceOf(fid: string): Promise<string | null>;
+  /** Events per local day, province, facility and type (the web view's reports). */
+  dailyCounts(scope: EventScope, range: ReportRange): Promise<DailyCount[]>;
   close(): Promise<void>;
 }

@@ -12,6 +12,8 @@ import {
   ReferenceHub,
   parseHostPort,
   startHubHttp,
+  startHubWeb,
+  type StartedHubWeb,
   startHubUpload,
   type HubHttp,
   type HubTls,
@@ -129,14 +131,17 @@ export async function startHubService(opts: HubServiceOptions): Promise<HubServi
   let http: HubHttp | null = null;
   let access: ApiAccessStore | null = null;
   let sqliteAccess: ApiAccess | null = null;
+  let web: StartedHubWeb | null = null;
   try {
     if (opts.http) {
       // PostgreSQL: the tokens and access log are tables of the hub database, on the store's pool.
       access = store?.access ?? (sqliteAccess = new ApiAccess(opts.db));
-      http = await startHubHttp(hub, opts.http.host, opts.http.port, { access, hosts: opts.httpHosts ?? defaultHosts(opts.http.host) });
-      say(`HTTP ${http.url} (GET /facilities, /events?fid=&limit=, /snapshots/{fid}/{event_id})`);
+      web = await startHubWeb(hub, store, opts.db, access);
+      http = await startHubHttp(hub, opts.http.host, opts.http.port, { access, hosts: opts.httpHosts ?? defaultHosts(opts.http.host), web: web.web });
+      say(`HTTP ${http.url} (GET /facilities, /events?fid=&limit=, /snapshots/{fid}/{event_id}; the web view for hub users at /ui/)`);
     }
   } catch (e) {
+    await web?.stop().catch(() => undefined);
     sqliteAccess?.close();
     await hub.stop().catch(() => undefined);
     await upload?.close();
@@ -157,6 +162,7 @@ export async function startHubService(opts: HubServiceOptions): Promise<HubServi
     access,
     connected,
     stop: async () => {
+      await web?.stop(); // ends the web view's event streams first: the HTTP server's close waits for open connections
       await http?.close();
       sqliteAccess?.close();
       await upload?.close();

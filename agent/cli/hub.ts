@@ -7,6 +7,7 @@ import { openPgStore } from './hub-pg.js';
 import { HB_STALE_MS, parseHubArgs, runHub } from './hub-run.js';
 import { keysCommand, keysUsage } from './keys.js';
 import { hubTokenCommand, TOKEN_USAGE } from './hub-token.js';
+import { hubUserCommand, HUB_USER_USAGE } from './hub-user.js';
 import { helpRequested, printHelp } from './help.js';
 import { UserError } from './user-error.js';
 
@@ -50,7 +51,8 @@ const USAGE = `Usage:
       (its API token from QMON_HUB_TOKEN or --token-file).
 ${FACILITY_USAGE.replace('Usage:\n', '')}
 ${keysUsage('hub').replace('Usage:\n', '')}
-${TOKEN_USAGE.replace('Usage:\n', '')}`;
+${TOKEN_USAGE.replace('Usage:\n', '')}
+${HUB_USER_USAGE.replace('Usage:\n', '')}`;
 
 /** `qmon hub run | status`. */
 export async function hubCommand(argv: string[]): Promise<number> {
@@ -60,6 +62,7 @@ export async function hubCommand(argv: string[]): Promise<number> {
   if (sub === 'facility') return hubFacilityCommand(rest);
   if (sub === 'keys') return keysCommand(rest, 'hub');
   if (sub === 'token') return hubTokenCommand(rest);
+  if (sub === 'user') return hubUserCommand(rest);
   if (sub === undefined || sub === '--help' || sub === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return sub === undefined ? 2 : 0;

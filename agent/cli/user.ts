@@ -134,7 +134,8 @@ async function run(store: Store, sub: Sub, name: string, role: UserRole | undefi
 }
 
 /** The whole of stdin, one trailing newline removed (what `echo` and `printf '%s\n'` add). */
-async function readStdinPassword(): Promise<string> {
+/** The password on stdin (one, at most 4 KiB; a trailing newline dropped): never from arguments, which `ps` shows. */
+export async function readStdinPassword(): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write('password (then Enter and Ctrl-D): ');
   const chunks: Buffer[] = [];
   let size = 0;

@@ -5,10 +5,9 @@ import type { Clock } from '../shared/clock.js';
 import { USER_ROLES, type Store, type UserRole } from '../store/index.js';
 import type { Mutes } from './mutes.js';
 import type { Names } from './names.js';
-import type { LoginLimiter } from './rate-limit.js';
+import type { LoginLimiter, SseHub } from '../../web/index.js';
 import type { Session, Sessions } from './sessions.js';
 import type { SetupCode } from './setup-code.js';
-import type { SseHub } from './sse.js';
 
 /** A camera's state as the supervisor reports it (wall times). */
 export interface CameraStateView {
@@ -71,7 +70,7 @@ export interface Deps {
   readonly sessions: Sessions;
   readonly limiter: LoginLimiter;
   readonly setup: SetupCode;
-  readonly sse: SseHub;
+  readonly sse: SseHub<Session>;
   readonly tls: boolean;
   readonly cookieName: string;
   /** Cameras with a snooze active as far as the streams were told (to announce one that ends by itself). */

@@ -4,7 +4,7 @@
 export { LocalServer, LocalServerError } from './server.js';
 export type { LocalServerOptions, CameraStateView, HealthSource, CameraDetectionView } from './context.js';
 export { hashPassword, verifyPassword, passwordProblem, userNameProblem, isRole, ROLES, PASSWORD_MIN } from './passwords.js';
-export { csvCell } from './csv.js';
+export { csvCell } from '../../web/index.js';
 export { TLS_DIR } from './tls-cert.js';
 export { dashboardUrl, machineUrl } from './urls.js';
 export type { MachineHealth } from './routes-machine.js';

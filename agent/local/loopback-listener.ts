@@ -5,8 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../ops/index.js';
-import { allowedHosts, hostAllowed } from './host-check.js';
-import { HttpError, securityHeaders, sendJson } from './http.js';
+import { allowedHosts, hostAllowed, HttpError, securityHeaders, sendJson } from '../../web/index.js';
 
 /** Answers the path (true), or says it is not one of its routes (false). */
 export type MachineRoutes = (path: string, req: IncomingMessage, res: ServerResponse) => Promise<boolean>;

@@ -1,6 +1,6 @@
 import { ADMINS, AUDITORS, EVERYONE, type Deps, type Request, type Route } from './context.js';
 import { isoMs } from '../../contract/index.js';
-import { HttpError, readJson, sendJson, stringField } from './http.js';
+import { HttpError, readJson, sendJson, stringField } from '../../web/index.js';
 import { cameraCounts } from './routes-machine.js';
 import { hashPassword, isRole, passwordProblem, userNameProblem, PASSWORD_MAX, ROLES } from './passwords.js';
 import { endMute } from './routes-mute.js';

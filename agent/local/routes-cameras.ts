@@ -2,7 +2,7 @@ import type { CameraConfig } from '../config/index.js';
 import type { SnoozeRow } from '../store/index.js';
 import { GUARDS, type Deps, type Request, type Route } from './context.js';
 import { isoMs } from '../../contract/index.js';
-import { HttpError, readJson, sendBytes, sendJson, stringField } from './http.js';
+import { HttpError, readJson, sendBytes, sendJson, stringField } from '../../web/index.js';
 
 const CAMERA = '([a-z0-9-]{1,32})';
 export const SNOOZE_MIN = { min: 15, max: 8 * 60 } as const;

@@ -2,10 +2,10 @@ import type { RuleType } from '../shared/types.js';
 import type { EventFilter } from '../store/index.js';
 import { readSnapshotFile } from '../store/index.js';
 import { ADMINS, GUARDS, type Deps, type Request, type Route } from './context.js';
-import { csvLine } from './csv.js';
+import { csvLine } from '../../web/index.js';
 import { isoMs } from '../../contract/index.js';
 import { toEventJson, type EventJson } from './event-json.js';
-import { HttpError, readJson, sendBytes, sendJson, stringField } from './http.js';
+import { HttpError, readJson, sendBytes, sendJson, stringField } from '../../web/index.js';
 
 const EVENT_ID = '([0-9a-fA-F-]{36})';
 const TYPES: readonly RuleType[] = ['no_mask', 'line_cross', 'zone_intrusion', 'gathering', 'distancing', 'loitering', 'camera_offline', 'camera_tamper', 'agent_alarm'];

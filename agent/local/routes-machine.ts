@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isoMs } from '../../contract/index.js';
 import type { CameraStateView, Deps } from './context.js';
-import { HttpError, sendJson } from './http.js';
+import { HttpError, sendJson } from '../../web/index.js';
 import { metricsAllowed } from './metrics-access.js';
 
 export type CameraCounts = Record<CameraStateView['state'], number>;

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isoMs } from '../../contract/index.js';
 import { GUARDS, type Deps, type Request, type Route } from './context.js';
-import { HttpError, readJson, sendJson } from './http.js';
+import { HttpError, readJson, sendJson } from '../../web/index.js';
 import type { Mute } from './mutes.js';
 
 /** The alarm's mute: per user, on the server, time-limited, audited, and shown on every screen. */

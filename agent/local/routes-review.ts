@@ -1,7 +1,7 @@
 import { isoMs } from '../../contract/index.js';
 import type { ReviewSelection } from '../store/index.js';
 import { GUARDS, type Deps, type Request, type Route } from './context.js';
-import { HttpError, clientIp, readJson, sendJson, stringField } from './http.js';
+import { HttpError, clientIp, readJson, sendJson, stringField } from '../../web/index.js';
 import { toReviewItemJson, type ReviewItemJson } from './review-json.js';
 import { NOTE_MAX } from './routes-events.js';
 

@@ -3,7 +3,7 @@ import { EVERYONE, VIEWS, type Deps, type Request, type Route } from './context.
 import { USER_ROLES } from '../store/index.js';
 import { endMute, muteJson } from './routes-mute.js';
 import { isoMs } from '../../contract/index.js';
-import { HttpError, clientIp, readJson, sendJson, stringField } from './http.js';
+import { HttpError, clientIp, readJson, sendJson, stringField } from '../../web/index.js';
 import { dummyHash, hashPassword, passwordProblem, userNameProblem, verifyPassword, PASSWORD_MAX } from './passwords.js';
 import type { Session } from './sessions.js';
 

@@ -1,14 +1,13 @@
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
+import { fileURLToPath } from 'node:url';
 import type { Violation } from '../shared/types.js';
 import { type Deps, type LocalServerOptions, type Request, type Route } from './context.js';
 import { toEventJson } from './event-json.js';
-import { allowedHosts, hostAllowed, originAllowed } from './host-check.js';
-import { HttpError, clientIp, securityHeaders, sendJson } from './http.js';
+import { allowedHosts, hostAllowed, originAllowed, HttpError, clientIp, securityHeaders, sendJson, LoginLimiter, SseHub, StaticFiles } from '../../web/index.js';
 import { Mutes } from './mutes.js';
 import { Names } from './names.js';
 import { LoopbackListener } from './loopback-listener.js';
-import { LoginLimiter } from './rate-limit.js';
 import { adminRoutes } from './routes-admin.js';
 import { serveMachineRoute } from './routes-machine.js';
 import { cameraJson, cameraRoutes } from './routes-cameras.js';
@@ -18,8 +17,6 @@ import { openItemOf, reviewRoutes } from './routes-review.js';
 import { sessionRoutes, setupNeeded } from './routes-session.js';
 import { Sessions, csrfMatches, readCookie, type Session } from './sessions.js';
 import { SetupCode } from './setup-code.js';
-import { SseHub } from './sse.js';
-import { StaticFiles } from './static.js';
 import { selfSignedCert } from './tls-cert.js';
 import { dashboardUrl } from './urls.js';
 
@@ -61,13 +58,14 @@ export class LocalServer {
       sessions,
       limiter: new LoginLimiter(opts.clock),
       setup: new SetupCode(opts.clock),
-      sse: new SseHub(undefined, (sess) => sessions.get(sess.id) !== undefined && this.accountUnchanged(sess)),
+      sse: new SseHub<Session>(undefined, (sess) => sessions.get(sess.id) !== undefined && this.accountUnchanged(sess)),
       audit: (req, user, action, target, detail = {}) =>
         opts.store.dashboard('writing the audit log', (q) => q.audit({ at: opts.clock.wall(), user, action, target, detail, ip: req && clientIp(req) }), true),
       mutes: new Mutes(opts.clock),
       names: new Names(opts.cameras),
     };
-    this.files = new StaticFiles(opts.uiDir);
+    // The page's own files, from agent/local/ui/ beside this module (the build copies the folder, see package.json).
+    this.files = new StaticFiles(opts.uiDir ?? fileURLToPath(new URL('./ui/', import.meta.url)));
   }
 
   /**

@@ -110,6 +110,7 @@ describe('qmon … --help, walked from qmon --help', () => {
       'hub run', 'hub status', 'hub keys generate', 'hub keys show',
       'hub facility add', 'hub facility list', 'hub facility remove', 'hub facility key',
       'hub token add', 'hub token list', 'hub token revoke',
+      'hub user add', 'hub user list', 'hub user password', 'hub user remove',
     ]) {
       expect([...seen.keys()], path).toContain(path);
     }

@@ -73,6 +73,17 @@ describe('deployables lint rule (agent/ | contract/ | hub/)', () => {
     expect(await errors("import type { EpochMs } from '../agent/shared/types.js';\n", 'contract/x.ts')).toEqual([]);
   });
 
+  it('lets both servers use web/ through its index, and keeps web/ free of both deployables', async () => {
+    expect(await errors("import { Sessions } from '../../web/index.js';\n", 'agent/local/x.ts')).toEqual([]);
+    expect(await errors("import { Sessions } from '../../web/index.js';\n", 'hub/web/x.ts')).toEqual([]);
+    expect(await errors("import { Sessions } from '../../web/sessions.js';\n", 'hub/web/x.ts')).toEqual([
+      `${RULE}: the shared web pieces are used through 'web/index.js', not 'web/sessions'`,
+    ]);
+    expect(await errors("import { ReferenceHub } from '../hub/index.js';\n", 'web/x.ts')).toHaveLength(1);
+    expect(await errors("import { LocalServer } from '../agent/local/index.js';\n", 'web/x.ts')).toHaveLength(1);
+    expect(await errors("import type { Clock } from '../agent/shared/clock.js';\n", 'web/x.ts')).toEqual([]);
+  });
+
   it('is switched on by the project config for agent/, hub/ and contract/, off for tests and scripts', async () => {
     const project = new ESLint({ cwd: root });
     const severity = async (file: string): Promise<unknown> => {
@@ -84,6 +95,7 @@ describe('deployables lint rule (agent/ | contract/ | hub/)', () => {
     expect(await severity('hub/http.ts')).toBe(2);
     expect(await severity('hub/sim/fleet.ts')).toBe(2);
     expect(await severity('contract/index.ts')).toBe(2);
+    expect(await severity('web/sessions.ts')).toBe(2);
     expect(await severity('test/hub/hub.test.ts')).toBeUndefined();
   });
 });

@@ -73,6 +73,7 @@ describe('qmon Debian package', () => {
       // The national deployable and the contract, beside the agent: `qmon hub ...` and `qmon sim` load them.
       '/usr/lib/qmon/dist/hub/index.js',
       '/usr/lib/qmon/dist/hub/sim/index.js',
+      '/usr/lib/qmon/dist/hub/web/ui/index.html',
       '/usr/lib/qmon/dist/contract/index.js',
       '/usr/lib/qmon/models/models.json',
       '/usr/lib/qmon/models/centernet.onnx',

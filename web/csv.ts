@@ -1,5 +1,5 @@
 /**
- * CSV (RFC 4180) for the admin's export. A cell that a spreadsheet would read as a formula (starting with
+ * CSV (RFC 4180) for both web servers' exports (the dashboard's events, the hub's reports). A cell that a spreadsheet would read as a formula (starting with
  * `= + - @`, tab or CR) gets a leading `'`, so an attacker-chosen camera name or note cannot run anything when
  * the file is opened in Excel / LibreOffice (CSV injection).
  */

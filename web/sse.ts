@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Session } from './sessions.js';
 import { safeJson } from './http.js';
 
+
 export const SSE = {
   retryMs: 3000,
   heartbeatMs: 15_000,
@@ -12,24 +13,26 @@ export const SSE = {
   perSession: 4,
 } as const;
 
-interface Client {
+interface Client<S> {
   readonly res: ServerResponse;
-  readonly session: Session;
+  readonly session: S;
 }
 
-interface Message {
+interface Message<S> {
   readonly id: number;
   readonly text: string;
+  /** Which sessions may see it (the hub's province scoping); undefined: every one. */
+  readonly to: ((s: S) => boolean) | undefined;
 }
 
 /**
- * Server-sent events to every open `/api/stream`. Each message gets an increasing id; the last 500 are kept so a
+ * Server-sent events to every open event stream (the guard dashboard's `/api/stream`, the hub's `/ui/api/stream`). Each message gets an increasing id; the last 500 are kept so a
  * reconnecting client (`Last-Event-ID`) misses nothing. A client whose socket buffer grows past 1 MiB is not
  * reading: it is disconnected and counted rather than buffered without bound.
  */
-export class SseHub {
-  private readonly clients = new Set<Client>();
-  private readonly recent: Message[] = [];
+export class SseHub<S extends Session<string> = Session<string>> {
+  private readonly clients = new Set<Client<S>>();
+  private readonly recent: Message<S>[] = [];
   private nextId = 1;
   private readonly timer: NodeJS.Timeout;
   /** Clients dropped for not reading. */
@@ -41,7 +44,7 @@ export class SseHub {
    */
   constructor(
     heartbeatMs: number = SSE.heartbeatMs,
-    private readonly alive: (s: Session) => boolean = () => true,
+    private readonly alive: (s: S) => boolean = () => true,
   ) {
     this.timer = setInterval(() => this.heartbeat(), heartbeatMs);
     this.timer.unref();
@@ -52,11 +55,11 @@ export class SseHub {
   }
 
   /** Whether the session may open another stream. */
-  mayOpen(session: Session): boolean {
+  mayOpen(session: S): boolean {
     return session.streams < SSE.perSession;
   }
 
-  open(res: ServerResponse, session: Session, lastEventId: string | undefined): void {
+  open(res: ServerResponse, session: S, lastEventId: string | undefined): void {
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-store',
@@ -64,28 +67,31 @@ export class SseHub {
       'X-Accel-Buffering': 'no',
     });
     res.write(`retry: ${SSE.retryMs}\n\n`);
-    const client: Client = { res, session };
+    const client: Client<S> = { res, session };
     session.streams++;
     this.clients.add(client);
     res.on('close', () => {
       if (this.clients.delete(client)) session.streams--;
     });
     const after = Number(lastEventId);
-    if (Number.isSafeInteger(after) && after > 0) for (const m of this.recent) if (m.id > after) this.write(client, m.text);
+    if (Number.isSafeInteger(after) && after > 0) for (const m of this.recent) if (m.id > after && (m.to === undefined || m.to(session))) this.write(client, m.text);
   }
 
-  /** Sends one message to every client; `type` undefined is the default `message` type. */
-  send(data: unknown, type?: string): void {
+  /**
+   * Sends one message to every client (or, with `to`, to the clients whose session it accepts; a replay after a
+   * reconnect asks the same); `type` undefined is the default `message` type.
+   */
+  send(data: unknown, type?: string, to?: (s: S) => boolean): void {
     const id = this.nextId++;
     // JSON.stringify never emits a raw newline, so one `data:` line is always enough.
     const text = `id: ${id}\n${type ? `event: ${type}\n` : ''}data: ${safeJson(data)}\n\n`;
-    this.recent.push({ id, text });
+    this.recent.push({ id, text, to });
     if (this.recent.length > SSE.replay) this.recent.shift();
-    this.writeAll(text);
+    for (const c of [...this.clients]) if (to === undefined || to(c.session)) this.write(c, text);
   }
 
   /** Ends every stream (logout of a user, shutdown). */
-  close(filter: (s: Session) => boolean = () => true): void {
+  close(filter: (s: S) => boolean = () => true): void {
     for (const c of [...this.clients]) if (filter(c.session)) c.res.end();
   }
 
@@ -101,11 +107,7 @@ export class SseHub {
     }
   }
 
-  private writeAll(text: string): void {
-    for (const c of [...this.clients]) this.write(c, text);
-  }
-
-  private write(c: Client, text: string): void {
+  private write(c: Client<S>, text: string): void {
     // Ended (logout) but not yet closed: it leaves the set on 'close'; nothing more goes to it.
     if (c.res.writableEnded) return;
     if (c.res.writableLength > SSE.maxQueuedBytes) {

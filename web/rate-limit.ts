@@ -1,4 +1,4 @@
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../agent/shared/clock.js';
 
 export const LOCKOUT = { perUser: 5, perIp: 20, windowMs: 15 * 60_000, lockMs: 15 * 60_000 } as const;
 

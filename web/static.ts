@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -19,15 +18,15 @@ const TYPES: Readonly<Record<string, string>> = {
 };
 
 /**
- * The page's own files, from `agent/local/ui/` beside this module (the build copies the folder next to the
- * compiled file, see package.json `build`). Only names made of safe characters with a known extension are
+ * A web page's own files from `dir` (the guard dashboard's `agent/local/ui/`, the hub's `hub/web/ui/`; the build
+ * copies each folder next to its compiled module, see package.json `build`). Only names made of safe characters with a known extension are
  * served; `..`, dot-files and anything else are 404 before the file system is touched. Files are read once and
  * kept (a few hundred KiB), each with an ETag.
  */
 export class StaticFiles {
   private readonly cache = new Map<string, { bytes: Buffer; type: string; etag: string } | null>();
 
-  constructor(private readonly dir: string = fileURLToPath(new URL('./ui/', import.meta.url))) {}
+  constructor(private readonly dir: string) {}
 
   /** Serves `path` (the URL path) and returns true, or returns false when there is no such file. */
   serve(req: IncomingMessage, res: ServerResponse, path: string): boolean {

@@ -5,8 +5,7 @@
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { SSE, SseHub } from '../../agent/local/sse.js';
-import type { Session } from '../../agent/local/sessions.js';
+import { SSE, SseHub, type Session } from '../../web/index.js';
 import { waitFor } from '../decode/media.js';
 
 class FakeResponse extends EventEmitter {
@@ -31,7 +30,7 @@ class FakeResponse extends EventEmitter {
   }
 }
 
-const session = (): Session => ({ id: 's', user: 'an', role: 'guard', userVersion: 0, csrf: 'c', createdAt: 0, lastSeen: 0, streams: 0 });
+const session = (role = 'guard'): Session => ({ id: 's', user: 'an', role, userVersion: 0, csrf: 'c', createdAt: 0, lastSeen: 0, streams: 0 });
 const open = (hub: SseHub, s: Session, last?: string): FakeResponse => {
   const res = new FakeResponse();
   hub.open(res as unknown as ServerResponse, s, last);
@@ -48,6 +47,22 @@ describe('SseHub', () => {
     expect(first.text).toBe(`retry: ${SSE.retryMs}\n\nid: 1\ndata: {"n":1}\n\nid: 2\nevent: camera\ndata: {"n":2}\n\n`);
     const back = open(hub, s, '1');
     expect(back.text).toBe(`retry: ${SSE.retryMs}\n\nid: 2\nevent: camera\ndata: {"n":2}\n\n`);
+    hub.stop();
+  });
+
+  it('sends a scoped message only to the sessions it names, live and on a replay (the hub: a province sees its own)', () => {
+    const hub = new SseHub(60_000);
+    const north = session('north');
+    const south = session('south');
+    const [n, s] = [open(hub, north), open(hub, south)];
+    hub.send({ p: 'north' }, 'alert', (x) => x.role === 'north');
+    hub.send({ p: 'all' }, 'alert');
+    expect(n.text).toContain('{"p":"north"}');
+    expect(s.text).not.toContain('{"p":"north"}');
+    expect(s.text).toContain('{"p":"all"}');
+    const back = open(hub, south, '0');
+    expect(open(hub, south, '0').text).toBe(back.text);
+    expect(back.text).not.toContain('north');
     hub.stop();
   });
 
