@@ -1,4 +1,5 @@
 /** The reference hub's options, counters and events (its public types; the hub itself is in hub.ts). */
+import type { SurveyOutcome } from './survey-store.js';
 import type { KeyObject } from 'node:crypto';
 import type { Clock } from '../agent/shared/clock.js';
 import type { Logger } from '../agent/ops/index.js';
@@ -92,4 +93,6 @@ export interface HubEvents {
   reannounced: [];
   /** A snapshot arrived on `snap/{event_id}`: kept (`ok`) or refused with the reason. */
   snapshot: [{ fid: string; eventId: string; ok: boolean; error: string | null; bytes: number }];
+  /** A camera survey arrived and passed its checks; `outcome` says whether it was stored (see SurveyOutcome). */
+  survey: [{ fid: string; outcome: SurveyOutcome; cameras: number }];
 }

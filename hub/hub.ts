@@ -280,7 +280,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
       await client.subscribeAsync(
         [
           ...[hubFilters.evt, hubFilters.hb, ...(this.snapshots ? [hubFilters.snap] : [])].map(share),
-          ...[hubFilters.status, hubFilters.birth, hubFilters.camStatus],
+          ...[hubFilters.status, hubFilters.birth, hubFilters.survey, hubFilters.camStatus],
           topics.hubState, // to answer an `offline` it did not send (another process's Will, or a replay)
         ],
         { qos: 1 },

@@ -15,6 +15,7 @@ import type { EventScope, FacilitySummary, RecentEvent } from './summary.js';
 import { fidProblem } from '../contract/index.js';
 import { PgApiAccess, type PgQuery } from './api-access-pg.js';
 import { PgHubReader } from './read-pg.js';
+import { PgSurveys } from './survey-pg.js';
 
 /** Whether a `--db` value names a PostgreSQL database rather than a SQLite file. */
 export function isPostgresUrl(db: string): boolean {
@@ -49,6 +50,8 @@ export class PgHubStore implements HubStore {
   readonly access: PgApiAccess;
   /** Summaries, newest events and registry administration (the HTTP read model, `qmon hub facility`). */
   readonly reader: PgHubReader;
+  /** The camera surveys (migration 6). */
+  readonly surveys: PgSurveys;
   private readonly months = new Set<string>();
   /** Events waiting for the next group commit (see `ingest`). */
   private queue: { e: EventPayload; at: EpochMs; resolve: (r: IngestResult) => void; reject: (err: Error) => void }[] = [];
@@ -65,6 +68,7 @@ export class PgHubStore implements HubStore {
     const query: PgQuery = async (sql, params) => this.q(sql, params);
     this.access = new PgApiAccess(query);
     this.reader = new PgHubReader(query);
+    this.surveys = new PgSurveys(query);
     this.maxFlushing = Math.max(1, poolSize - 2); // leave connections for liveness writes and gap checks
   }
 
