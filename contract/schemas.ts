@@ -201,6 +201,7 @@ export const CamStatusPayload = z
  * Free text a camera or an installer chose (a vendor's model name, a profile name): at most 128 characters, no
  * control characters. It is data, never markup: whoever shows it escapes it (a hostile facility may send HTML).
  */
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
 const SurveyText = z.string().min(1).max(128).regex(/^[^\u0000-\u001f\u007f]+$/);
 /** An ONVIF encoding or a decoder's codec name (`H264`, `h264`, `hevc`, `MJPEG`). */
 const CodecName = z.string().regex(/^[A-Za-z0-9_.+-]{1,32}$/);

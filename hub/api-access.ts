@@ -31,7 +31,7 @@ export interface ApiTokenInfo extends ApiPrincipal {
 export interface AccessRecord {
   readonly at: number;
   readonly token: string;
-  readonly action: 'snapshot' | 'events';
+  readonly action: 'snapshot' | 'events' | 'survey';
   readonly fid: string | null;
   readonly detail: string | null;
   readonly status: number;

@@ -1,5 +1,4 @@
 /** The reference hub's options, counters and events (its public types; the hub itself is in hub.ts). */
-import type { SurveyOutcome } from './survey-store.js';
 import type { KeyObject } from 'node:crypto';
 import type { Clock } from '../agent/shared/clock.js';
 import type { Logger } from '../agent/ops/index.js';
@@ -8,6 +7,7 @@ import type { HubDrop } from './admission.js';
 import type { ResendRange } from './facilities.js';
 import type { HubStore } from './store.js';
 import type { HubTls } from './hub-client.js';
+import type { SurveyOutcome } from './survey-store.js';
 
 export interface ReferenceHubOptions {
   readonly url: string;

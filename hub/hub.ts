@@ -24,6 +24,7 @@ import type { FacilityState, HubStore } from './store.js';
 import { SqliteHubStore } from './store-sqlite.js';
 import { HubSnapshots, type SnapshotReceipt, type UploadAnswer } from './snapshots.js';
 import type { EventScope, FacilitySummary, RecentEvent } from './summary.js';
+import type { SurveyStore } from './survey-store.js';
 
 export type { ReferenceHubOptions, HubStats, HubEvents } from './hub-types.js';
 export type { HubDrop } from './admission.js';
@@ -217,6 +218,11 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
   /** Facilities as stored (what `GET /facilities` serves), on either store. */
   summaries(): Promise<FacilitySummary[]> {
     return this.store.summaries(this.opts.clock.wall(), this.opts.hbStaleMs ?? 180_000);
+  }
+
+  /** The camera surveys the hub keeps (the HTTP API's survey routes read them). */
+  get surveys(): SurveyStore {
+    return this.store.surveys;
   }
 
   /** The province a facility is registered with, for the HTTP API's province tier. */

@@ -14,3 +14,5 @@ export { startHubHttp, parseHostPort, DEFAULT_EVENT_LIMIT, MAX_EVENT_LIMIT, type
 export { ApiAccess, API_TIERS, type ApiAccessStore, type ApiTier, type ApiPrincipal, type ApiTokenInfo, type AccessRecord } from './api-access.js';
 export { formatHubStatus } from './status-table.js';
 export { startHubUpload, type HubUpload, type UploadTarget } from './upload-server.js';
+export { SURVEY_HISTORY_DAYS, MAX_SURVEY_DAYS, type SurveyStore, type StoredSurvey, type SurveyOutcome, type SurveySummaryRow } from './survey-store.js';
+export { DEFAULT_SURVEY_DAYS } from './survey-routes.js';
