@@ -227,7 +227,7 @@ export const SurveyCamera = z.strictObject({
     .nullable(),
   /** The ONVIF media profile the agent streams (`main` or `sub`), as the camera states it; null when not ONVIF. */
   profile: z
-    .strictObject({ role: z.enum(['main', 'sub']), name: SurveyText, encoding: CodecName, width: Pixels, height: Pixels, fps: Fps.nullable() })
+    .strictObject({ role: z.enum(['main', 'sub']), name: SurveyText.nullable(), encoding: CodecName.nullable(), width: Pixels, height: Pixels, fps: Fps.nullable() })
     .nullable(),
   /** What the agent measured of the stream it decodes; each null when not measured. */
   measured: z.strictObject({

@@ -15,8 +15,8 @@ export interface SurveyCameraInput {
   readonly device: { readonly manufacturer: string | null; readonly model: string | null; readonly firmware: string | null } | null;
   readonly profile: {
     readonly role: 'main' | 'sub';
-    readonly name: string;
-    readonly encoding: string;
+    readonly name: string | null;
+    readonly encoding: string | null;
     readonly width: number;
     readonly height: number;
     readonly fps: number | null;
