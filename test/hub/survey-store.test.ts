@@ -23,23 +23,23 @@ afterAll(async () => {
 interface Kind {
   readonly name: string;
   readonly skip: string | null;
-  open(): Promise<{ store: HubStore; setProvince(fid: string, province: string): Promise<void> }>;
+  readonly open: () => Promise<{ store: HubStore; setProvince: (fid: string, province: string) => Promise<void> }>;
 }
 
 const KINDS: Kind[] = [
   {
     name: 'SQLite',
     skip: null,
-    open: async () => {
+    open: () => {
       const store = new SqliteHubStore(':memory:');
-      return {
+      return Promise.resolve({
         store,
-        setProvince: async (fid, province) => {
+        setProvince: (fid: string, province: string) => {
           store.registry.add(fid, null, T);
           store.db.registry.setProvince(fid, province);
           return Promise.resolve();
         },
-      };
+      });
     },
   },
   {
