@@ -154,7 +154,12 @@ export class Cameras {
     const resolved = await resolveCameraInput(cam, {
       logger: log,
       signal: d.signal,
-      onOnvif: (facts) => this.onvif.set(cam.id, facts),
+      onOnvif: (facts) => {
+        const before = this.onvif.get(cam.id);
+        this.onvif.set(cam.id, facts);
+        // What the camera is or streams changed (its first answer, usually after the connect's survey): survey again.
+        if (JSON.stringify([before?.device, before?.profile]) !== JSON.stringify([facts.device, facts.profile])) d.uplink.surveySoon();
+      },
       onFailure: (reason, message) => {
         d.say(`camera    ${cam.id} cannot start (${reason}): ${message}`);
         d.uplink.setCameraStatus(cam.id, { state: 'offline', reason, since: d.clock.wall() });

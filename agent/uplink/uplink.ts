@@ -20,6 +20,8 @@ import type { UplinkEvents, UplinkOptions, UplinkStats } from './uplink-types.js
 
 /** How often the camera survey is sent while connected (and once after every connect). */
 export const SURVEY_INTERVAL_MS = 86_400_000;
+/** How long `surveySoon` waits, so cameras resolving together make one survey. */
+export const SURVEY_SOON_MS = 5_000;
 
 /**
  * The MQTT side of the agent: one connection at a time, re-made by its own backoff loop; on each
@@ -343,6 +345,16 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     if (!this.live || !client?.connected) return;
     this.announcer.heartbeat(client, this.session);
     this.hbTimer = this.timers.setTimeout(() => this.heartbeat(), this.policyState.get().heartbeatS * 1000);
+  }
+
+  /**
+   * Sends the camera survey after `delayMs` (then daily again): what the agent knows of its cameras changed (an ONVIF
+   * camera answered for the first time, after the survey of the connect). Calls within the delay are merged into one.
+   */
+  surveySoon(delayMs = SURVEY_SOON_MS): void {
+    if (!this.opts.survey || !this.live) return;
+    if (this.surveyTimer !== null) this.timers.clearTimeout(this.surveyTimer);
+    this.surveyTimer = this.timers.setTimeout(() => this.survey(), delayMs);
   }
 
   /** Sends the camera survey now and again after the interval (each connect restarts the interval). */

@@ -49,10 +49,12 @@ const surveyAt = (wall: number, rules: number): SurveyInput => ({
 let broker: EmbeddedBroker;
 let hub: ReferenceHub;
 let agent: ReturnType<typeof makeAgent>;
-const clock = new ManualClock(0, Date.UTC(2026, 11, 7, 10));
-const timers = new DailyHeld();
+let clock: ManualClock;
+let timers: DailyHeld;
 
 beforeEach(async () => {
+  clock = new ManualClock(0, Date.UTC(2026, 11, 7, 10));
+  timers = new DailyHeld();
   broker = new EmbeddedBroker();
   const { url } = await broker.start();
   const key = generateSigningKey();
@@ -85,5 +87,17 @@ describe('camera survey, agent → hub', () => {
     expect(timers.held).toHaveLength(1);
     const days = await hub.store.surveys.history(FID, 30, clock.wall());
     expect(days.map((d) => d.day)).toEqual(['2026-12-08', '2026-12-07']);
+  });
+
+  it('is sent again soon when the agent learns more of its cameras (surveySoon), calls merged, the daily timer re-armed', async () => {
+    agent.uplink.start();
+    await waitFor(async () => expect((await hub.store.surveys.latest(FID))?.survey.cameras[0]?.rules).toBe(1));
+    clock.advance(1000);
+    agent.uplink.surveySoon(100);
+    agent.uplink.surveySoon(100);
+    expect(timers.held).toHaveLength(0); // the short wait replaced the daily one
+    await waitFor(async () => expect((await hub.store.surveys.latest(FID))?.survey.cameras[0]?.rules).toBe(2));
+    await waitFor(() => expect(timers.held).toHaveLength(1));
+    expect((await hub.store.surveys.latest(FID))?.survey.cameras[0]?.rules).toBe(2); // merged: one survey, not two
   });
 });
