@@ -11,7 +11,8 @@ const PRIOR = `SELECT d.fid, d.seq, d.event_id, d.rev FROM unnest($1::text[], $2
 
 /**
  * A whole batch of new deliveries in ONE statement (arrays, `unnest`): the `deliveries` rows, each event upserted at
- * the highest `rev` of the batch keeping the highest `rev` stored, and `seq_state` on a facility's first delivery.
+ * the highest `rev` of the batch keeping the highest `rev` stored, `seq_state` on a facility's first delivery, and the
+ * facility's counters (`facility_counts`: what the overview shows, without counting every row).
  * One round trip and one plan for up to MAX_BATCH events, where a statement per event made the hub spend most of
  * its time in `writev` and waiting for PostgreSQL. Returns the delivered (fid, seq) and the (fid, event_id, rev) now
  * stored; a (fid, seq) a concurrent process inserted first is not returned (a duplicate).
@@ -34,7 +35,22 @@ const INGEST_MANY = `
       rev = excluded.rev, seq = excluded.seq, state = excluded.state, type = excluded.type, camera_id = excluded.camera_id,
       replay = excluded.replay, payload = excluded.payload, received_at = excluded.received_at
     WHERE excluded.rev > events.rev
-    RETURNING fid, event_id, rev
+    RETURNING fid, event_id, rev, received_at
+  ), n AS (
+    SELECT i.fid, count(*) AS deliveries, min(i.seq) AS min_seq, max(i.seq) AS max_seq, NULL::bigint AS last_event_at
+    FROM i JOIN d USING (fid, seq) GROUP BY i.fid
+    UNION ALL
+    SELECT fid, 0, NULL, NULL, max(received_at) FROM e GROUP BY fid
+  ), c AS (
+    -- One row per facility, locked in fid order (two hub processes committing batches of the same facilities never
+    -- wait on each other in opposite orders). New events are counted by the trigger of migration 8 (only it knows
+    -- an insert from an update).
+    INSERT INTO facility_counts AS fc (fid, deliveries, min_seq, max_seq, last_event_at)
+    SELECT fid, sum(deliveries), min(min_seq), max(max_seq), max(last_event_at) FROM n GROUP BY fid ORDER BY fid
+    ON CONFLICT (fid) DO UPDATE SET
+      deliveries = fc.deliveries + excluded.deliveries,
+      min_seq = least(fc.min_seq, excluded.min_seq), max_seq = greatest(fc.max_seq, excluded.max_seq),
+      last_event_at = greatest(fc.last_event_at, excluded.last_event_at)
   ), s AS (
     INSERT INTO seq_state (fid, first_seq, contiguous_upto)
     SELECT DISTINCT ON (fid) fid, seq, seq FROM i ORDER BY fid, seq

@@ -18,12 +18,13 @@ export class PgHubReader {
       heartbeat_at: number | null; cameras: CamStatusPayload[] | null; events: number; deliveries: number | null; min_seq: number | null; max_seq: number | null;
       last_event_at: number | null; name: string | null; province: string | null;
     }>(
-      `WITH c AS (SELECT fid, count(*) AS deliveries, min(seq) AS min_seq, max(seq) AS max_seq FROM deliveries GROUP BY fid),
-            e AS (SELECT fid, count(*) AS events, max(received_at) AS last_event_at FROM events GROUP BY fid)
-       SELECT coalesce(f.fid, c.fid) AS fid, f.status, f.session, f.birth, f.heartbeat, f.heartbeat_at, f.cameras,
-              coalesce(e.events, 0) AS events, c.deliveries, c.min_seq, c.max_seq, e.last_event_at, r.name, r.province
-       FROM facilities f FULL JOIN c ON c.fid = f.fid LEFT JOIN e ON e.fid = coalesce(f.fid, c.fid)
+      // The counters come from facility_counts, kept at ingest (migration 8): counting the events and deliveries here
+      // took seconds at a national month's scale.
+      `SELECT coalesce(f.fid, c.fid) AS fid, f.status, f.session, f.birth, f.heartbeat, f.heartbeat_at, f.cameras,
+              coalesce(c.events, 0) AS events, c.deliveries, c.min_seq, c.max_seq, c.last_event_at, r.name, r.province
+       FROM facilities f FULL JOIN facility_counts c ON c.fid = f.fid
             LEFT JOIN registry r ON r.fid = coalesce(f.fid, c.fid)
+       WHERE f.fid IS NOT NULL OR c.deliveries > 0
        ORDER BY 1`,
     );
     return r.rows.map((x) =>

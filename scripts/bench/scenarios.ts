@@ -5,6 +5,7 @@ import { benchDashboard } from './dashboard.js';
 import { runAgentStep, sceneFile, type RssSample } from './capacity-agent.js';
 import { benchCapacity } from './capacity.js';
 import { benchHub, benchHubCommit, benchHubFleet } from './hub.js';
+import { benchHubUi } from './hub-ui.js';
 import { benchOutbox } from './outbox.js';
 import { benchOverhead } from './overhead.js';
 import { benchSnapshot } from './snapshot.js';
@@ -141,6 +142,12 @@ export const scenarios: readonly Scenario[] = [
     name: 'hub-commit',
     description: 'the hub-commit half of `hub`: seqs/s committed and ACKed by 1 and 2 hub processes, and by 1 without admission',
     run: () => benchHubCommit(),
+  },
+  {
+    name: 'hub-ui',
+    description:
+      "the national web view's reads on PostgreSQL: HUB_UI_FACILITIES (2,000) facilities, 5,400 cameras, HUB_UI_EVENTS (4 M) events over 30 days; overview, alert lists, facility/day, reports (p50/p95)",
+    run: () => benchHubUi(),
   },
   {
     name: 'hub-fleet',

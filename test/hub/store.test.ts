@@ -176,6 +176,20 @@ describe.each([
     expect(await b.deliveredSeqs(FID)).toEqual([1, 2]);
   });
 
+  it('summarises each facility from what it stored: deliveries, seq range, gaps, events, last event — duplicates, revisions and reused seqs not counted', async () => {
+    const v = violation(1);
+    await Promise.all([a.ingest(ev(v, 1), T), b.ingest(ev({ ...v, rev: 2, state: 'end' as const }, 2), T + 5)]);
+    await a.ingest(ev(v, 1), T + 9); // a duplicate delivery
+    await b.ingest(ev(violation(3), 2), T + 9); // seq 2 again for another event: a reused seq, refused
+    await a.ingest(ev(violation(4), 5), T + 7); // seqs 3 and 4 missing
+    await b.ingest(ev(violation(5), 1, 'hn-0001'), T + 3);
+    for (const store of [a, b]) {
+      const byFid = new Map((await store.summaries(T, 60_000)).map((f) => [f.fid, f]));
+      expect(byFid.get(FID)).toMatchObject({ deliveries: 3, max_seq: 5, missing_seqs: 2, events: 2, last_event_at: new Date(T + 7).toISOString() });
+      expect(byFid.get('hn-0001')).toMatchObject({ deliveries: 1, max_seq: 1, missing_seqs: 0, events: 1, last_event_at: new Date(T + 3).toISOString() });
+    }
+  });
+
   it('finds gaps from the deliveries of all processes, and only one process asks once per grace period', async () => {
     for (const s of [1, 2]) await a.ingest(ev(violation(s), s), T);
     await b.ingest(ev(violation(5), 5), T);
