@@ -1,7 +1,9 @@
 import type { BirthPayload, CamStatusPayload, HeartbeatPayload } from '../contract/index.js';
 import { fidProblem, parsePublicKey, publicKeyBase64 } from '../contract/index.js';
 import type { PgQuery } from './api-access-pg.js';
-import { summaryOf, type DailyCount, type EventScope, type FacilitySummary, type RecentEvent, type ReportRange } from './summary.js';
+import { REPORT_DAY_OFFSET_MIN, summaryOf, type DailyCount, type EventScope, type FacilitySummary, type RecentEvent, type ReportRange } from './summary.js';
+
+const DAY_MS = 86_400_000;
 
 /**
  * What the HTTP read model and `qmon hub facility` need of the PostgreSQL hub database, beside what
@@ -68,8 +70,15 @@ export class PgHubReader {
     }));
   }
 
-  /** Events per local day, province, facility and type (see `dailyCounts` in summary.ts); range by `started_at`. */
+  /**
+   * Events per local day, province, facility and type (see `dailyCounts` in summary.ts); range by `started_at`.
+   * Whole days of the reports' time zone are read from `event_days` (kept at ingest); any other range counts events.
+   */
   async dailyCounts(scope: EventScope, range: ReportRange): Promise<DailyCount[]> {
+    const shift = range.offsetMin * 60_000;
+    if (range.offsetMin === REPORT_DAY_OFFSET_MIN && (range.fromMs + shift) % DAY_MS === 0 && (range.toMs + shift) % DAY_MS === 0) {
+      return this.dailyCountsByDay(scope, new Date(range.fromMs + shift).toISOString().slice(0, 10), new Date(range.toMs + shift).toISOString().slice(0, 10));
+    }
     const params: unknown[] = [new Date(range.fromMs).toISOString(), new Date(range.toMs).toISOString(), range.offsetMin];
     const where = ['e.started_at >= $1', 'e.started_at < $2'];
     if (scope.fid !== undefined) where.push(`e.fid = $${params.push(scope.fid)}`);
@@ -79,6 +88,20 @@ export class PgHubReader {
               count(*) AS count
        FROM events e LEFT JOIN registry r ON r.fid = e.fid WHERE ${where.join(' AND ')}
        GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 5`,
+      params,
+    );
+    return r.rows.map((x) => ({ day: x.day, province: x.province, fid: x.fid, name: x.name, type: x.type, count: Number(x.count) }));
+  }
+
+  private async dailyCountsByDay(scope: EventScope, fromDay: string, toDay: string): Promise<DailyCount[]> {
+    const params: unknown[] = [fromDay, toDay];
+    const where = ['d.day >= $1::date', 'd.day < $2::date'];
+    if (scope.fid !== undefined) where.push(`d.fid = $${params.push(scope.fid)}`);
+    else if (scope.province !== undefined) where.push(`r.province = $${params.push(scope.province)}`);
+    const r = await this.q<{ day: string; province: string | null; fid: string; name: string | null; type: string; count: number }>(
+      `SELECT to_char(d.day, 'YYYY-MM-DD') AS day, r.province, d.fid, r.name, d.type, d.n AS count
+       FROM event_days d LEFT JOIN registry r ON r.fid = d.fid WHERE ${where.join(' AND ')}
+       ORDER BY 1, 2, 3, 5`,
       params,
     );
     return r.rows.map((x) => ({ day: x.day, province: x.province, fid: x.fid, name: x.name, type: x.type, count: Number(x.count) }));

@@ -235,6 +235,9 @@ export interface DailyCount {
 }
 
 /** What a report covers: [from, to) by the events' start, the day boundary at `offsetMin` east of UTC. */
+/** The reports' day: Vietnam's time (UTC+7); PostgreSQL's `event_days` (migration 8) counts by it. */
+export const REPORT_DAY_OFFSET_MIN = 7 * 60;
+
 export interface ReportRange {
   readonly fromMs: number;
   readonly toMs: number;

@@ -1,11 +1,11 @@
 import { HttpError, csvLine, sendBytes, sendJson } from '../../web/index.js';
-import type { DailyCount, EventScope } from '../summary.js';
+import { REPORT_DAY_OFFSET_MIN, type DailyCount, type EventScope } from '../summary.js';
 import type { WebDeps, WebRequest } from './context.js';
 
 /** The longest report one request may ask for: a month, so a request can never ask the database for a year at once. */
 export const MAX_REPORT_DAYS = 31;
-/** Day boundaries of the reports: Vietnam's time (UTC+7, no daylight saving). */
-export const REPORT_OFFSET_MIN = 7 * 60;
+/** Day boundaries of the reports: Vietnam's time (UTC+7, no daylight saving), one definition in summary.ts. */
+export const REPORT_OFFSET_MIN = REPORT_DAY_OFFSET_MIN;
 const DAY_MS = 86_400_000;
 
 /**

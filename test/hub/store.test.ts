@@ -190,6 +190,29 @@ describe.each([
     }
   });
 
+  it('reports violations per Vietnamese day, facility and type: each event once, whole days and any range agree', async () => {
+    const H = 3_600_000;
+    const day0 = Date.UTC(2026, 0, 1) - 7 * H; // 2026-01-01 00:00 in Vietnam (UTC+7)
+    const at = (h: number, type: 'line_cross' | 'gathering' = 'line_cross') => violation(h + 10, { type, startedAt: day0 + h * H, updatedAt: day0 + h * H });
+    const first = at(1);
+    await a.ingest(ev(first, 1), T);
+    await b.ingest(ev({ ...first, rev: 2, state: 'end' as const }, 2), T); // a revision: still one violation
+    await a.ingest(ev(at(23, 'gathering'), 3), T); // 23:00 local, 16:00 UTC: day 1
+    await b.ingest(ev(at(25), 4), T); // 01:00 local on day 2, still 2025-12-31/2026-01-01 18:00 UTC
+    await a.ingest(ev(at(26), 5, 'hn-0001'), T);
+    const range = (fromMs: number, toMs: number) => a.dailyCounts({}, { fromMs, toMs, offsetMin: 420 });
+    const whole = await range(day0, day0 + 48 * H);
+    expect(whole.map((r) => [r.day, r.fid, r.type, r.count])).toEqual([
+      ['2026-01-01', FID, 'gathering', 1],
+      ['2026-01-01', FID, 'line_cross', 1],
+      ['2026-01-02', FID, 'line_cross', 1],
+      ['2026-01-02', 'hn-0001', 'line_cross', 1],
+    ]);
+    expect(await range(day0 - 60_000, day0 + 48 * H + 60_000)).toEqual(whole); // not whole days: counted from the events
+    expect((await b.dailyCounts({ fid: 'hn-0001' }, { fromMs: day0, toMs: day0 + 48 * H, offsetMin: 420 })).map((r) => r.count)).toEqual([1]);
+    expect(await range(day0 + 48 * H, day0 + 72 * H)).toEqual([]);
+  });
+
   it('finds gaps from the deliveries of all processes, and only one process asks once per grace period', async () => {
     for (const s of [1, 2]) await a.ingest(ev(violation(s), s), T);
     await b.ingest(ev(violation(5), 5), T);
