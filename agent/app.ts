@@ -252,6 +252,8 @@ export class Agent {
       { unchanged: diff.unchanged, changed: diff.changed.map((c) => c.id), added: diff.added.map((c) => c.id), removed: diff.removed, needRestart: diff.needRestart },
       'config reloaded',
     );
+    // The cameras (names, rules, sources) may have changed: the hub's survey follows without waiting a day.
+    if (diff.changed.length + diff.added.length + diff.removed.length > 0) this.uplink?.surveySoon();
     return diff;
   }
 
