@@ -4,7 +4,7 @@
  */
 import type { AppConfig } from './config/index.js';
 import { configHash } from './config/index.js';
-import { checkFfmpeg } from './decode/index.js';
+import { checkFfmpeg, probeStream } from './decode/index.js';
 import {
   ModelRegistry,
   VisionScheduler,
@@ -19,6 +19,7 @@ import { Store, makePrivateDir, securePrivateTree } from './store/index.js';
 import type { BirthInfo, SurveyInput } from '../contract/index.js';
 import { RuleEngine } from './rules/index.js';
 import { surveyOf } from './app/survey.js';
+import { StreamMeasures } from './app/stream-measures.js';
 import type { Uplink } from './uplink/index.js';
 import type { EmbeddedBroker, ReferenceHub, HubStats } from '../hub/index.js';
 import { AgentMetrics, cameraProblems, type Logger, type LivenessReport } from './ops/index.js';
@@ -91,6 +92,8 @@ export class Agent {
   private readonly rates: CameraRates;
   /** Wall time the agent started: the camera survey's uptime covers what this process observed. */
   private readonly startedAt: number;
+  /** The camera survey's measurements of each camera's own stream (ffprobe, daily, one at a time). */
+  private readonly measures: StreamMeasures;
   /** The guard dashboard; fed each recorded revision, camera state and detected frame. */
   private dashboard: GuardDashboard | null = null;
   /** Prometheus metrics, served on the dashboard's listener at `/metrics`. */
@@ -103,6 +106,12 @@ export class Agent {
     this.startedAt = this.clock.wall();
     this.log = opts.logger;
     this.say = opts.say ?? (() => undefined);
+    this.measures = new StreamMeasures({
+      clock: this.clock,
+      logger: this.log.child({ stage: 'survey' }),
+      probe: (input) => probeStream(input),
+      onChange: () => this.uplink?.surveySoon(),
+    });
   }
 
   async start(): Promise<void> {
@@ -199,6 +208,7 @@ export class Agent {
       budget: new DetectBudget({ onChange: (slowed) => this.onBudget(alarms, slowed) }),
       ffmpegMajor: this.ffmpegMajor,
       utcOffsetMin: this.utcOffsetMin,
+      measures: this.measures,
       onViolation: (v, ev) => this.onViolation(v, ev),
     });
     this.cameras = cameras;
@@ -242,11 +252,14 @@ export class Agent {
       { unchanged: diff.unchanged, changed: diff.changed.map((c) => c.id), added: diff.added.map((c) => c.id), removed: diff.removed, needRestart: diff.needRestart },
       'config reloaded',
     );
+    // The cameras (names, rules, sources) may have changed: the hub's survey follows without waiting a day.
+    if (diff.changed.length + diff.added.length + diff.removed.length > 0) this.uplink?.surveySoon();
     return diff;
   }
 
   async stop(): Promise<void> {
     this.stopping.abort();
+    this.measures.stop();
     await this.reloading;
     await Promise.all(this.pending);
     await this.cameras?.stopAll();
@@ -355,6 +368,7 @@ export class Agent {
       wall: this.clock.wall(),
       startedAt: this.startedAt,
       onvif: (id) => cams?.onvifFacts(id),
+      measured: (id) => (running.has(id) ? this.measures.get(id) : undefined),
       quality: (id) => running.get(id)?.supervisor.quality().grade,
       // A camera that does not run (disabled, still resolving) has no engine yet: count what its config would build.
       rules: (c) => cams?.engine(c.id)?.describe().length ?? RuleEngine.fromConfig(c.rules, { utcOffsetMin: this.utcOffsetMin, mask: config.models.mask }).describe().length,

@@ -229,7 +229,7 @@ export const SurveyCamera = z.strictObject({
   profile: z
     .strictObject({ role: z.enum(['main', 'sub']), name: SurveyText.nullable(), encoding: CodecName.nullable(), width: Pixels, height: Pixels, fps: Fps.nullable() })
     .nullable(),
-  /** What the agent measured of the stream it decodes; each null when not measured. */
+  /** The camera's own stream as the agent measured it (ffprobe, daily): each null when not measured. */
   measured: z.strictObject({
     codec: CodecName.nullable(),
     width: Pixels.nullable(),

@@ -27,6 +27,7 @@ import type { Clock } from '../shared/clock.js';
 import { CameraMetrics, type CameraSummary } from '../shared/camera-metrics.js';
 import type { Detections, RuleEvent, Violation } from '../shared/types.js';
 import { resolveCameraInput, type OnvifFacts } from './camera-input.js';
+import type { StreamMeasures } from './stream-measures.js';
 import type { GuardDashboard } from './dashboard.js';
 import type { CameraDetectionView } from '../local/index.js';
 import { cameraAlarmLine, overloadLine } from './console-lines.js';
@@ -68,6 +69,8 @@ export interface CameraDeps {
   readonly budget: DetectBudget;
   readonly ffmpegMajor: number | undefined;
   readonly utcOffsetMin: number;
+  /** The camera survey's stream measurements: told each camera's decoder input. */
+  readonly measures?: StreamMeasures;
   onViolation(v: Violation, ev: RuleEvent): void;
 }
 
@@ -176,6 +179,7 @@ export class Cameras {
       login = new RtspAuthProxy(resolved.url, log);
       input = { ...resolved, url: await login.start() };
     }
+    d.measures?.setInput(cam.id, input);
     const metrics = this.metricsOf(cam.id);
     d.vision.attach(metrics);
     d.budget.register({ id: cam.id, priority: cam.priority, fps: cam.detect.fps, metrics });

@@ -11,6 +11,7 @@ import type { QualityGrade } from '../camera/index.js';
 import type { EpochMs } from '../shared/types.js';
 import type { SurveyCameraInput, SurveyInput } from '../../contract/index.js';
 import type { OnvifFacts } from './camera-input.js';
+import type { StreamFacts } from '../decode/index.js';
 
 export const SURVEY_WINDOW_MS = 86_400_000;
 /** Less than this observed and the uptime is not given (a share of a few seconds says nothing). */
@@ -33,6 +34,8 @@ export interface SurveySources {
   /** Wall time this agent process started: the uptime is computed over what it observed. */
   readonly startedAt: EpochMs;
   onvif(id: string): OnvifFacts | undefined;
+  /** What a probe measured of the camera's own stream; undefined when not (yet) measured. */
+  measured(id: string): StreamFacts | undefined;
   /** The health grade of a running camera; undefined when it does not run. */
   quality(id: string): QualityGrade | undefined;
   /** Rules configured on the camera. */
@@ -102,9 +105,8 @@ function cameraOf(cam: CameraConfig, src: SurveySources, spans: readonly Offline
       p && pixels(p.width) && pixels(p.height)
         ? { role: p.role, name: surveyText(p.name), encoding: codec(p.encoding), width: p.width, height: p.height, fps: p.fps !== null && p.fps >= 0 && p.fps <= 1000 ? p.fps : null }
         : null,
-    // The decoder runs at the detect rate and size (ffmpeg's fps and scale filters), so its frames say nothing of
-    // the camera's own stream: not measured by this agent version, hence null rather than the detect settings.
-    measured: { codec: null, width: null, height: null, fps: null, bitrateKbps: null },
+    // Probed (stream-measures.ts), not the decoder's frames: those come at the detect rate and size.
+    measured: measuredOf(cam.enabled ? src.measured(cam.id) : undefined),
     defaultPassword: usesDefaultPassword(cam),
     clockOffsetMs: facts ? facts.clockOffsetMs : null,
     uptime24h:
@@ -113,6 +115,19 @@ function cameraOf(cam: CameraConfig, src: SurveySources, spans: readonly Offline
         : null,
     quality: src.quality(cam.id) ?? null,
     rules: src.rules(cam),
+  };
+}
+
+/** A probe's values within the contract's bounds; anything outside is not known rather than sent wrong. */
+function measuredOf(m: StreamFacts | undefined): SurveyCameraInput['measured'] {
+  if (!m) return { codec: null, width: null, height: null, fps: null, bitrateKbps: null };
+  const within = (v: number | null, max: number) => (v !== null && Number.isFinite(v) && v >= 0 && v <= max ? v : null);
+  return {
+    codec: codec(m.codec),
+    width: m.width !== null && pixels(m.width) ? m.width : null,
+    height: m.height !== null && pixels(m.height) ? m.height : null,
+    fps: within(m.fps, 1000),
+    bitrateKbps: within(m.bitrateKbps, 1_000_000),
   };
 }
 

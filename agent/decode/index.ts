@@ -25,3 +25,4 @@ export { FrameSlicer } from './frame-slicer.js';
 export { LatestSlot } from './latest-slot.js';
 export { FrozenDetector, frameFingerprint } from './frozen.js';
 export { ffmpegEnv, FFMPEG_ENV_KEYS } from './child-env.js';
+export { probeStream, streamFactsOf, type StreamFacts, type StreamProbeOptions } from './stream-probe.js';

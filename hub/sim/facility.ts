@@ -17,6 +17,7 @@ import {
   type Signer,
 } from '../../contract/index.js';
 import { simKey } from './keys.js';
+import { simSurvey } from './survey.js';
 import { uuidv7 } from '../../agent/shared/ids.js';
 import type { Violation } from '../../agent/shared/types.js';
 
@@ -63,7 +64,7 @@ const BIRTH: BirthInfo = {
 /**
  * One facility at the contract level, without video: its own MQTT session (client id = fid, Will =
  * status offline), an in-memory outbox with seqs, the agent's lanes (live rows at once, backlog rows only
- * while the hub says accepting, at the replay cap), birth and heartbeat on connect, ACK by seq, `cmd/resend`.
+ * while the hub says accepting, at the replay cap), birth, camera survey and heartbeat on connect, ACK by seq, `cmd/resend`.
  * Lighter than the agent's real Store + Uplink so that 2,000 fit in one process (see README).
  */
 export class SimFacility {
@@ -204,6 +205,8 @@ export class SimFacility {
             qos: 1,
             retain: true,
           });
+          const survey = topics.survey(this.o.fid);
+          await client.publishAsync(survey, this.signed(survey, simSurvey(this.o.fid, Date.now(), BIRTH.version)), { qos: 1, retain: true });
           this.live = true;
           this.heartbeat();
           this.hbTimer = setInterval(() => this.heartbeat(), this.o.heartbeatMs);

@@ -71,6 +71,7 @@ describe('surveyOf', () => {
     wall: clock.wall(),
     startedAt,
     onvif: (id) => (id === 'gate' ? facts : undefined),
+    measured: (id) => (id === 'yard' ? { codec: 'h264', width: 1920, height: 1080, fps: 24.96, bitrateKbps: 2048.4 } : undefined),
     quality: (id) => (id === 'gate' ? 'fair' : undefined),
     rules: (c) => (c.id === 'gate' ? 2 : 0),
     offlineSpans: () => spans,
@@ -102,6 +103,7 @@ describe('surveyOf', () => {
     });
     expect(gate!.device!.firmware).toHaveLength(128);
     expect(yard).toMatchObject({ source: 'rtsp', device: null, profile: null, defaultPassword: null, clockOffsetMs: null, quality: null, rules: 0 });
+    expect(yard!.measured).toEqual({ codec: 'h264', width: 1920, height: 1080, fps: 24.96, bitrateKbps: 2048.4 });
     expect(off).toMatchObject({ enabled: false, source: 'file' });
     const sent = JSON.parse(buildSurvey(s).toString('utf8')) as unknown;
     expect(SurveyPayload.safeParse(sent).success).toBe(true);

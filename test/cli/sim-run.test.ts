@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { Mosquitto, freePort } from '../uplink/mosquitto.js';
 
 const REPO = join(import.meta.dirname, '../..');
@@ -57,5 +58,12 @@ describe('qmon sim against qmon hub run', () => {
     expect(summary.events_produced).toBeGreaterThan(0);
     expect(summary.unacked).toBe(0);
     expect(summary.seqs_acked).toBeGreaterThanOrEqual(summary.seqs_produced);
+    // Each facility's camera survey (signed, verified by the hub) is kept: three facilities, three cameras each.
+    const read = new Database(db, { readonly: true });
+    try {
+      expect(read.prepare('SELECT count(*) AS n, sum(cameras) AS cameras FROM survey_latest').get()).toEqual({ n: 3, cameras: 9 });
+    } finally {
+      read.close();
+    }
   }, 240_000);
 });

@@ -118,7 +118,7 @@ export const SAMPLES: Record<JsonSchemaFile, Record<string, unknown>[]> = {
             enabled: true,
             device: { manufacturer: 'Hikvision', model: 'DS-2CD1023G0-I', firmware: 'V5.5.82 build 190909' },
             profile: { role: 'sub', name: 'Profile_2', encoding: 'H264', width: 640, height: 360, fps: 15 },
-            measured: { codec: null, width: null, height: null, fps: 14.97, bitrateKbps: null },
+            measured: { codec: 'h264', width: 640, height: 360, fps: 14.97, bitrateKbps: 511.6 },
             defaultPassword: true,
             clockOffsetMs: -4213.4,
             uptime24h: { onlineShare: 0.98765, observedS: 86_400 },

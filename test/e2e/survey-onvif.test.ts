@@ -1,7 +1,8 @@
 // The camera survey end to end: a real agent whose camera is the ONVIF emulator (a vendor-default login, a clock
 // 5 s ahead) connects to a hub (reference hub over the embedded broker, SQLite); the hub's HTTP API, with a
 // national token, returns the survey with the emulator's make, model and firmware, its profile, the clock offset and
-// the default password flagged, and no address or password of the camera anywhere in it.
+// the default password flagged, the file camera's stream as ffprobe measured it, and no address or password of the
+// camera anywhere in it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,10 +106,19 @@ describe('camera survey: agent with an ONVIF camera → hub → HTTP API', () =>
     });
     expect(Math.abs((cam.clock_offset_ms as number) - 5_000)).toBeLessThan(1_600);
     expect(typeof cam.rules).toBe('number');
+    // The file camera's own stream, measured by ffprobe in the background, arrives in a later survey of the day.
+    const walk = await until(
+      'a survey with the file camera\'s measured stream',
+      async () => {
+        const c = (await get(`/facilities/${fid}/survey`)).latest?.survey.cameras.find((x) => x.id === 'walkway');
+        return (c?.measured as { codec: string | null } | undefined)?.codec ? c : undefined;
+      },
+      60_000,
+    );
+    expect(walk).toMatchObject({ source: 'file', device: null, profile: null, default_password: null, clock_offset_ms: null });
+    expect(walk.measured).toMatchObject({ codec: 'msmpeg4v3', width: 768, height: 576 });
     const all = await get(`/facilities/${fid}/survey`);
     expect(all.history).toHaveLength(1);
-    const walk = all.latest!.survey.cameras.find((x) => x.id === 'walkway');
-    expect(walk).toMatchObject({ source: 'file', device: null, profile: null, default_password: null, clock_offset_ms: null });
     const text = JSON.stringify(all);
     expect(text).not.toContain('12345');
     expect(text).not.toContain(`127.0.0.1:${sim.port}`);
