@@ -96,13 +96,25 @@ describe('hub web view API (SQLite)', () => {
     expect(log.filter((r) => r.token === 'user:staff' && r.action === 'login_failed').length).toBe(LOCKOUT.perUser + 1);
   });
 
-  it('ends a removed user\'s session at the next request', async () => {
+  it('ends a removed user\'s session at the next request, and closes a page that only listens to its stream', async () => {
     const s = await login('gone');
+    const listening = await login('gone');
     expect((await get('/ui/api/overview', s.cookie)).status).toBe(200);
+    const stream = await fetch(`${base}/ui/api/stream`, { headers: { cookie: listening.cookie } });
+    const body = stream.body!.getReader();
     const users = new SqliteHubUsers(db); // as `qmon hub user remove` does, from another process
     users.removeUser('gone');
     users.close();
     expect((await get('/ui/api/overview', s.cookie)).status).toBe(401);
+    await service.web!.recheckSessions(); // what its timer does every 15 s
+    for (;;) if ((await body.read()).done) break; // the stream ends
+    expect((await get('/ui/api/session', listening.cookie)).status).toBe(200);
+    expect(await (await get('/ui/api/session', listening.cookie)).json()).toEqual({ user: null });
+  });
+
+  it('answers a malformed %-escape in the path with 400, not a server error', async () => {
+    const s = await login('minh');
+    expect(await (await get('/ui/api/facilities/%E0%A4%A', s.cookie)).json()).toEqual({ error: 'facility id: malformed %-escape in the path' });
   });
 
   it('streams an event received over MQTT to a national session after the hub committed it', async () => {
