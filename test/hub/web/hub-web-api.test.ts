@@ -9,7 +9,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubService, type HubService } from '../../../agent/cli/hub.js';
 import { silentLogger } from '../../../agent/ops/index.js';
-import { EventPayload, encodeEvent, topics } from '../../../contract/index.js';
+import { EventPayload, buildStatus, encodeEvent, topics } from '../../../contract/index.js';
 import { SqliteHubUsers } from '../../../hub/index.js';
 import { LOCKOUT, hashPassword } from '../../../web/index.js';
 import { waitFor } from '../../decode/media.js';
@@ -170,5 +170,17 @@ describe('hub web view API (SQLite)', () => {
       ['user:minh', 'report csv 2026-01-01..2026-01-01'],
       ['user:minh', 'report json 2026-01-01..2026-01-02'],
     ]);
+  });
+
+  it('shows a facility offline once its agent stops (its status, or the broker’s Will, says so)', async () => {
+    const s = await login('minh');
+    const stateOf = async (fid: string) =>
+      ((await (await get('/ui/api/overview', s.cookie)).json()) as { facilities: { fid: string; status: string }[] }).facilities.find((f) => f.fid === fid)?.status;
+    const agent = await mqtt.connectAsync(service.brokerUrl);
+    await agent.publishAsync(topics.status('hn-0001'), buildStatus('hn-0001', 'online', 7, Date.now(), 1), { qos: 1, retain: true });
+    await expect.poll(() => stateOf('hn-0001'), { timeout: 10_000, message: 'hn-0001 online on the overview' }).toBe('online');
+    await agent.publishAsync(topics.status('hn-0001'), buildStatus('hn-0001', 'offline', 7, Date.now(), 2), { qos: 1, retain: true });
+    await expect.poll(() => stateOf('hn-0001'), { timeout: 10_000, message: 'hn-0001 offline on the overview' }).toBe('offline');
+    await agent.endAsync();
   });
 });
