@@ -16,7 +16,9 @@ import {
 } from './vision/index.js';
 import { ViolationLifecycle } from './events/index.js';
 import { Store, makePrivateDir, securePrivateTree } from './store/index.js';
-import type { BirthInfo } from '../contract/index.js';
+import type { BirthInfo, SurveyInput } from '../contract/index.js';
+import { RuleEngine } from './rules/index.js';
+import { surveyOf } from './app/survey.js';
 import type { Uplink } from './uplink/index.js';
 import type { EmbeddedBroker, ReferenceHub, HubStats } from '../hub/index.js';
 import { AgentMetrics, cameraProblems, type Logger, type LivenessReport } from './ops/index.js';
@@ -87,6 +89,8 @@ export class Agent {
   private readonly stopping = new AbortController();
   /** Frame rates since the previous heartbeat, on the agent's clock (injected in tests). */
   private readonly rates: CameraRates;
+  /** Wall time the agent started: the camera survey's uptime covers what this process observed. */
+  private readonly startedAt: number;
   /** The guard dashboard; fed each recorded revision, camera state and detected frame. */
   private dashboard: GuardDashboard | null = null;
   /** Prometheus metrics, served on the dashboard's listener at `/metrics`. */
@@ -96,6 +100,7 @@ export class Agent {
     this.clock = opts.clock ?? systemClock;
     this.config = opts.config;
     this.rates = new CameraRates(this.clock);
+    this.startedAt = this.clock.wall();
     this.log = opts.logger;
     this.say = opts.say ?? (() => undefined);
   }
@@ -139,6 +144,7 @@ export class Agent {
       keys,
       birth: () => this.birth(),
       cameraHealth: () => this.cameraHealth(),
+      survey: () => this.survey(),
       diskFreeMb: () => this.housekeeping?.retention.diskFreeMb() ?? null,
       openStore: () => this.store,
     });
@@ -335,6 +341,25 @@ export class Agent {
         .flatMap((c) => (this.cameras?.engine(c.id)?.describe() ?? []).map((r) => ({ ...r, id: `${c.id}:${r.id}` }))),
       models: this.detector ? [{ name: this.detector.model.name, version: this.detector.model.version }] : [],
     };
+  }
+
+  /** The camera survey from what the agent knows (app/survey.ts); nothing here touches a camera. */
+  private survey(): SurveyInput {
+    const { config } = this;
+    const cams = this.cameras;
+    const running = new Map(cams ? [...cams.entries()] : []);
+    return surveyOf({
+      fid: config.facility.id,
+      version: AGENT_VERSION,
+      config,
+      wall: this.clock.wall(),
+      startedAt: this.startedAt,
+      onvif: (id) => cams?.onvifFacts(id),
+      quality: (id) => running.get(id)?.supervisor.quality().grade,
+      // A camera that does not run (disabled, still resolving) has no engine yet: count what its config would build.
+      rules: (c) => cams?.engine(c.id)?.describe().length ?? RuleEngine.fromConfig(c.rules, { utcOffsetMin: this.utcOffsetMin, mask: config.models.mask }).describe().length,
+      offlineSpans: (since) => this.store?.cameraOfflineSpans(since) ?? [],
+    });
   }
 
   private cameraHealth(): ReturnType<CameraRates['sample']>[] {

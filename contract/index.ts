@@ -38,8 +38,13 @@ export {
   SnapshotCommand,
   RebaseCommand,
   ResponsePayload,
+  SurveyPayload,
+  SurveyCamera,
+  QUALITY_GRADES,
+  SURVEY_SOURCES,
   type ReportedCameraState,
 } from './schemas.js';
+export { buildSurvey, type SurveyInput, type SurveyCameraInput } from './survey.js';
 export {
   MAX_COMMAND_BYTES,
   MAX_SNAPSHOT_BYTES,

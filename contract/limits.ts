@@ -27,6 +27,8 @@ export const MAX_ACK_SEQS = 1000;
  * with a wide margin: `ack` 1000 seqs of up to 16 digits ≈ 17 KiB → 24 KiB; `evt` ≈ 1.5 KiB with
  * every optional field at its maximum → 16 KiB; `hb` 32 cameras ≈ 8 KiB → 16 KiB; `birth` 4096
  * rules + 256 cameras + 32 models ≈ 560 KiB → 1 MiB (also depth-checked, see MAX_JSON_DEPTH);
+ * `survey` 32 cameras, each with five texts of 128 three-byte characters ≈ 77 KiB → 128 KiB (1,000 minimal cameras
+ * ≈ 300 KiB do not fit; a 10 k string fits the bytes but not the schema's 128 characters);
  * `status`, `cam-status`, `hub/state` a few hundred bytes → 1–2 KiB; `snap` the JPEG limit.
  */
 export const INBOUND_LIMITS = {
@@ -39,6 +41,7 @@ export const INBOUND_LIMITS = {
   status: 2 * KiB,
   birth: 1024 * KiB,
   hb: 16 * KiB,
+  survey: 128 * KiB,
   'cam-status': 2 * KiB,
   res: 8 * KiB,
   snap: MAX_SNAPSHOT_BYTES,

@@ -13,6 +13,7 @@ import {
   SetPolicyCommand,
   SnapshotCommand,
   StatusPayload,
+  SurveyPayload,
 } from './schemas.js';
 import { MAX_SNAPSHOT_BYTES } from './limits.js';
 
@@ -93,6 +94,17 @@ export const MESSAGES = [
     payload: HeartbeatPayload,
     schemaFile: 'qmon.hb-1.schema.json',
     summary: 'Heartbeat: outbox backlog, cameras, disk, clock (every 60 s by default; cmd/set-policy heartbeat_s).',
+  },
+  {
+    name: 'survey',
+    title: 'qmon.survey/1',
+    channel: 'qmon/v1/{fid}/survey',
+    publisher: 'agent',
+    qos: 1,
+    retain: true,
+    payload: SurveyPayload,
+    schemaFile: 'qmon.survey-1.schema.json',
+    summary: 'Camera survey: per camera its make and model, profile, measured stream, default password, clock offset, uptime over 24 h, grade, rules; on every connect and daily.',
   },
   {
     name: 'cam-status',

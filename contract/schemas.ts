@@ -197,6 +197,68 @@ export const CamStatusPayload = z
   })
   .meta({ title: 'qmon.cam-status/1', description: 'Camera status (retained), qmon/v1/{fid}/cam/{camera_id}/status.' });
 
+/**
+ * Free text a camera or an installer chose (a vendor's model name, a profile name): at most 128 characters, no
+ * control characters. It is data, never markup: whoever shows it escapes it (a hostile facility may send HTML).
+ */
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
+const SurveyText = z.string().min(1).max(128).regex(/^[^\u0000-\u001f\u007f]+$/);
+/** An ONVIF encoding or a decoder's codec name (`H264`, `h264`, `hevc`, `MJPEG`). */
+const CodecName = z.string().regex(/^[A-Za-z0-9_.+-]{1,32}$/);
+const Pixels = z.int().min(1).max(16_384);
+const Fps = z.number().min(0).max(1000);
+export const QUALITY_GRADES = ['excellent', 'fair', 'poor', 'unusable'] as const;
+export const SURVEY_SOURCES = ['onvif', 'rtsp', 'file'] as const;
+
+/**
+ * One camera in a survey: what it is, how it streams, whether it is kept up, as the agent knows it. Every value the
+ * agent does not know is null, never guessed. No network address, no serial number, no credential, no URL: the hub
+ * needs the state of the installation, not a map of the facility's network (docs/hub-contract.md, "Survey").
+ */
+export const SurveyCamera = z.strictObject({
+  id: CameraId,
+  /** The camera's name in the facility config (a place, e.g. "Hành lang A"); null when the config gives none. */
+  name: SurveyText.nullable(),
+  source: z.enum(SURVEY_SOURCES),
+  enabled: z.boolean(),
+  /** ONVIF GetDeviceInformation; null when the camera is not ONVIF or was not reached yet. */
+  device: z
+    .strictObject({ manufacturer: SurveyText.nullable(), model: SurveyText.nullable(), firmware: SurveyText.nullable() })
+    .nullable(),
+  /** The ONVIF media profile the agent streams (`main` or `sub`), as the camera states it; null when not ONVIF. */
+  profile: z
+    .strictObject({ role: z.enum(['main', 'sub']), name: SurveyText.nullable(), encoding: CodecName.nullable(), width: Pixels, height: Pixels, fps: Fps.nullable() })
+    .nullable(),
+  /** What the agent measured of the stream it decodes; each null when not measured. */
+  measured: z.strictObject({
+    codec: CodecName.nullable(),
+    width: Pixels.nullable(),
+    height: Pixels.nullable(),
+    fps: Fps.nullable(),
+    bitrate_kbps: z.number().min(0).max(1_000_000).nullable(),
+  }),
+  /** True: the credentials the agent logs in with are a vendor default; false: they are not; null: no login used. */
+  default_password: z.boolean().nullable(),
+  /** Camera clock minus the agent's clock, ms (ONVIF GetSystemDateAndTime); null when not read. */
+  clock_offset_ms: z.int().min(-1e12).max(1e12).nullable(),
+  /** Share of the observed part of the last 24 h the camera was not offline, and how long that part was. */
+  uptime_24h: z.strictObject({ online_share: z.number().min(0).max(1), observed_s: z.int().min(0).max(86_400) }).nullable(),
+  /** The camera health grade of the last hour (reconnects, stalls, over-fps); null when not running. */
+  quality: z.enum(QUALITY_GRADES).nullable(),
+  /** Rules configured on this camera. */
+  rules: z.int().min(0).max(4096),
+});
+
+export const SurveyPayload = z
+  .strictObject({
+    schema: z.literal('qmon.survey/1'),
+    fid: Fid,
+    ts: Timestamp,
+    agent: z.strictObject({ version: Version }),
+    cameras: z.array(SurveyCamera).max(MAX_AGENT_CAMERAS),
+  })
+  .meta({ title: 'qmon.survey/1', description: 'The state of the facility\'s cameras (retained), on connect and daily, qmon/v1/{fid}/survey. Added in v1.' });
+
 export const AckPayload = z
   .strictObject({
     schema: z.literal('qmon.ack/1'),
@@ -343,5 +405,7 @@ export type SetPolicyCommand = z.infer<typeof SetPolicyCommand>;
 export type SnapshotCommand = z.infer<typeof SnapshotCommand>;
 export type RebaseCommand = z.infer<typeof RebaseCommand>;
 export type ResponsePayload = z.infer<typeof ResponsePayload>;
+export type SurveyPayload = z.infer<typeof SurveyPayload>;
+export type SurveyCamera = z.infer<typeof SurveyCamera>;
 /** A camera's state as reported to the hub (`hb`, `cam/{id}/status`); not the supervisor's own state machine. */
 export type ReportedCameraState = (typeof CAMERA_STATES)[number];

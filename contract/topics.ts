@@ -27,6 +27,8 @@ export const topics = {
   status: (fid: string) => `${TOPIC_ROOT}/${fid}/status`,
   birth: (fid: string) => `${TOPIC_ROOT}/${fid}/birth`,
   hb: (fid: string) => `${TOPIC_ROOT}/${fid}/hb`,
+  /** The camera survey (`qmon.survey/1`), retained: on connect and daily. */
+  survey: (fid: string) => `${TOPIC_ROOT}/${fid}/survey`,
   evt: (fid: string) => `${TOPIC_ROOT}/${fid}/evt`,
   ack: (fid: string) => `${TOPIC_ROOT}/${fid}/ack`,
   res: (fid: string) => `${TOPIC_ROOT}/${fid}/res`,
@@ -44,11 +46,12 @@ export const hubFilters = {
   status: `${TOPIC_ROOT}/+/status`,
   birth: `${TOPIC_ROOT}/+/birth`,
   hb: `${TOPIC_ROOT}/+/hb`,
+  survey: `${TOPIC_ROOT}/+/survey`,
   camStatus: `${TOPIC_ROOT}/+/cam/+/status`,
   snap: `${TOPIC_ROOT}/+/snap/+`,
 } as const;
 
-export type TopicKind = 'status' | 'birth' | 'hb' | 'evt' | 'ack' | 'res' | 'cmd' | 'cam-status' | 'snap' | 'hub-state';
+export type TopicKind = 'status' | 'birth' | 'hb' | 'survey' | 'evt' | 'ack' | 'res' | 'cmd' | 'cam-status' | 'snap' | 'hub-state';
 
 export interface ParsedTopic {
   readonly kind: TopicKind;
@@ -71,7 +74,7 @@ export function parseTopic(topic: string): ParsedTopic | null {
   const rest = parts.slice(3);
   if (rest.length === 1) {
     const kind = rest[0];
-    if (kind === 'status' || kind === 'birth' || kind === 'hb' || kind === 'evt' || kind === 'ack' || kind === 'res') {
+    if (kind === 'status' || kind === 'birth' || kind === 'hb' || kind === 'survey' || kind === 'evt' || kind === 'ack' || kind === 'res') {
       return { kind, fid };
     }
     return null;

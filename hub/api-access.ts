@@ -37,7 +37,7 @@ export interface AccessRecord {
    * `facility` (a facility page), `alerts` (a filtered alert list), `review` (an alert marked reviewed), `export`,
    * `denied` (a request outside the user's scope: URL tampering).
    */
-  readonly action: 'snapshot' | 'events' | 'login' | 'login_failed' | 'logout' | 'picture' | 'facility' | 'alerts' | 'review' | 'export' | 'denied';
+  readonly action: 'snapshot' | 'events' | 'login' | 'login_failed' | 'logout' | 'picture' | 'facility' | 'alerts' | 'review' | 'export' | 'denied' | 'survey';
   readonly fid: string | null;
   readonly detail: string | null;
   readonly status: number;

@@ -4,6 +4,8 @@ import { listenOn } from './listen.js';
 import type { RegisteredFacility } from './registry.js';
 import type { ApiAccessStore, ApiPrincipal } from './api-access.js';
 import type { DailyCount, EventScope, FacilitySummary, RecentEvent, ReportRange } from './summary.js';
+import type { SurveyStore } from './survey-store.js';
+import { isSurveyPath, serveSurvey } from './survey-routes.js';
 
 /** What the HTTP endpoint reads: the running ReferenceHub (on either store), or a test's stand-in. */
 export interface HubReadModel {
@@ -18,6 +20,8 @@ export interface HubReadModel {
   dailyCounts?(scope: EventScope, range: ReportRange): Promise<DailyCount[]>;
   /** The facility registry (the web view: facilities never heard from; a facility's entry and keys, national only). */
   registered?(): Promise<RegisteredFacility[]>;
+  /** The camera surveys (survey-routes.ts); absent: the survey routes answer 404. */
+  readonly surveys?: Pick<SurveyStore, 'latest' | 'history' | 'summary'>;
 }
 
 export interface HubHttpOptions {
@@ -91,7 +95,7 @@ async function handle(model: HubReadModel, opts: HubHttpOptions, req: IncomingMe
       if (who === null) return send(401, { error: 'a valid API token is required (Authorization: Bearer …)' }, { 'www-authenticate': 'Bearer realm="qmon-hub"' });
     }
     // Written before the answer goes out: a read the log cannot record is not served (500).
-    const audit = async (action: 'snapshot' | 'events', fid: string | null, detail: string | null, status: number): Promise<void> => {
+    const audit = async (action: 'snapshot' | 'events' | 'survey', fid: string | null, detail: string | null, status: number): Promise<void> => {
       if (who) await opts.access?.log({ at: now(), token: who.name, action, fid, detail, status });
     };
     const url = new URL(req.url ?? '/', 'http://hub.invalid');
@@ -109,6 +113,11 @@ async function handle(model: HubReadModel, opts: HubHttpOptions, req: IncomingMe
       if (!img) return send(404, { error: `no snapshot of event ${eventId} of ${fid} at this hub` });
       res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': img.bytes.length, 'x-qmon-sha256': img.sha256, 'cache-control': 'no-store' });
       return void res.end(img.bytes);
+    }
+    if (isSurveyPath(url.pathname)) {
+      return await serveSurvey(url.pathname, req.method, url.searchParams, {
+        surveys: model.surveys, who, now: now(), send, inScope: (fid) => inScope(who, fid, model), audit: (fid, detail, status) => audit('survey', fid, detail, status),
+      });
     }
     if (url.pathname !== '/facilities' && url.pathname !== '/events') return send(404, { error: `no such endpoint ${url.pathname.slice(0, 100)}` });
     if (req.method !== 'GET') return send(405, { error: 'only GET is supported' });

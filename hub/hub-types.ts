@@ -7,6 +7,7 @@ import type { HubDrop } from './admission.js';
 import type { ResendRange } from './facilities.js';
 import type { HubStore } from './store.js';
 import type { HubTls } from './hub-client.js';
+import type { SurveyOutcome } from './survey-store.js';
 
 export interface ReferenceHubOptions {
   readonly url: string;
@@ -92,4 +93,6 @@ export interface HubEvents {
   reannounced: [];
   /** A snapshot arrived on `snap/{event_id}`: kept (`ok`) or refused with the reason. */
   snapshot: [{ fid: string; eventId: string; ok: boolean; error: string | null; bytes: number }];
+  /** A camera survey arrived and passed its checks; `outcome` says whether it was stored (see SurveyOutcome). */
+  survey: [{ fid: string; outcome: SurveyOutcome; cameras: number }];
 }

@@ -25,6 +25,7 @@ import { SqliteHubStore } from './store-sqlite.js';
 import { HubSnapshots, type SnapshotReceipt, type UploadAnswer } from './snapshots.js';
 import type { RegisteredFacility } from './registry.js';
 import type { DailyCount, EventScope, FacilitySummary, RecentEvent, ReportRange } from './summary.js';
+import type { SurveyStore } from './survey-store.js';
 
 export type { ReferenceHubOptions, HubStats, HubEvents } from './hub-types.js';
 export type { HubDrop } from './admission.js';
@@ -220,6 +221,11 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
     return this.store.summaries(this.opts.clock.wall(), this.opts.hbStaleMs ?? 180_000);
   }
 
+  /** The camera surveys the hub keeps (the HTTP API's survey routes read them). */
+  get surveys(): SurveyStore {
+    return this.store.surveys;
+  }
+
   /** The province a facility is registered with, for the HTTP API's province tier. */
   provinceOf(fid: string): Promise<string | null> {
     return this.store.provinceOf(fid);
@@ -290,7 +296,7 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
       await client.subscribeAsync(
         [
           ...[hubFilters.evt, hubFilters.hb, ...(this.snapshots ? [hubFilters.snap] : [])].map(share),
-          ...[hubFilters.status, hubFilters.birth, hubFilters.camStatus],
+          ...[hubFilters.status, hubFilters.birth, hubFilters.survey, hubFilters.camStatus],
           topics.hubState, // to answer an `offline` it did not send (another process's Will, or a replay)
         ],
         { qos: 1 },

@@ -15,6 +15,7 @@ import {
   EventPayload,
   HeartbeatPayload,
   StatusPayload,
+  SurveyPayload,
   decodePayload,
   MAX_IN_FLIGHT,
   maybeSign,
@@ -136,6 +137,16 @@ export class HubInbound {
       case 'hb': {
         const h = this.decode(HeartbeatPayload, topic, fid, payload);
         if (h) this.liveness(await w.store.applyHeartbeat(h, wall), fid, 'hb', h.session);
+        return;
+      }
+      case 'survey': {
+        const s = this.decode(SurveyPayload, topic, fid, payload);
+        if (!s) return;
+        const outcome = await w.store.surveys.apply(s, wall);
+        // An older survey is a replay (a retained one delivered again is a `duplicate`); one dated a day ahead of the
+        // hub's clock would hide every later real survey.
+        if (outcome === 'older' || outcome === 'ahead') w.admission.drop('stale', { fid, kind: 'survey', why: outcome });
+        w.events.emit('survey', { fid, outcome, cameras: s.cameras.length });
         return;
       }
       case 'cam-status': {

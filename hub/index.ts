@@ -18,3 +18,5 @@ export { SqliteHubUsers, newUserProblem, UI_LANGS, type HubUser, type HubUserSto
 export { PgHubUsers } from './users-pg.js';
 export { startHubWeb, type StartedHubWeb } from './web/start.js';
 export { SqliteAlertReviews, type AlertReview, type AlertReviewStore } from './reviews.js';
+export { SURVEY_HISTORY_DAYS, MAX_SURVEY_DAYS, type SurveyStore, type StoredSurvey, type SurveyOutcome, type SurveySummaryRow } from './survey-store.js';
+export { DEFAULT_SURVEY_DAYS } from './survey-routes.js';

@@ -116,6 +116,21 @@ export const PG_MIGRATIONS: readonly { readonly version: number; readonly name: 
       CREATE INDEX alert_reviews_event ON alert_reviews (fid, event_id, id DESC);
     `,
   },
+  {
+    version: 7,
+    name: 'survey_latest and survey_days: the camera surveys (qmon.survey/1), as survey-sqlite.ts keeps them',
+    sql: `
+      CREATE TABLE survey_latest (
+        fid text PRIMARY KEY, ts text NOT NULL, received_at bigint NOT NULL, payload jsonb NOT NULL,
+        cameras integer NOT NULL, online_share double precision, default_passwords integer NOT NULL,
+        without_rule integer NOT NULL
+      );
+      CREATE TABLE survey_days (
+        fid text NOT NULL, day date NOT NULL, ts text NOT NULL, received_at bigint NOT NULL, payload jsonb NOT NULL,
+        PRIMARY KEY (fid, day)
+      );
+    `,
+  },
 ];
 
 const MIGRATION_LOCK = 0x716d6f6e; // 'qmon': one advisory lock for schema changes

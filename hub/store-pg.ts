@@ -18,6 +18,7 @@ import { PgHubUsers } from './users-pg.js';
 import { PgAlertReviews } from './reviews-pg.js';
 import { EVENTS_PER_NOTIFY, WEB_CHANNEL } from './feed.js';
 import { PgHubReader } from './read-pg.js';
+import { PgSurveys } from './survey-pg.js';
 
 /** Whether a `--db` value names a PostgreSQL database rather than a SQLite file. */
 export function isPostgresUrl(db: string): boolean {
@@ -56,6 +57,8 @@ export class PgHubStore implements HubStore {
   readonly reviews: PgAlertReviews;
   /** Summaries, newest events and registry administration (the HTTP read model, `qmon hub facility`). */
   readonly reader: PgHubReader;
+  /** The camera surveys (migration 7). */
+  readonly surveys: PgSurveys;
   private readonly months = new Set<string>();
   /** Events waiting for the next group commit (see `ingest`). */
   private queue: { e: EventPayload; at: EpochMs; resolve: (r: IngestResult) => void; reject: (err: Error) => void }[] = [];
@@ -74,6 +77,7 @@ export class PgHubStore implements HubStore {
     this.users = new PgHubUsers(query);
     this.reviews = new PgAlertReviews(query);
     this.reader = new PgHubReader(query);
+    this.surveys = new PgSurveys(query);
     this.maxFlushing = Math.max(1, poolSize - 2); // leave connections for liveness writes and gap checks
   }
 

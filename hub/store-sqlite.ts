@@ -7,6 +7,7 @@ import type { RegisteredFacility } from './registry.js';
 import type { FacilityState, HubStore, ResendRange } from './store.js';
 import { cameraFreshness, notAppliedOutcome, type LivenessKind, type LivenessOutcome, type LivenessRow } from './freshness.js';
 import { dailyCounts, recentEvents, type DailyCount, type EventScope, type FacilityRow, type FacilitySummary, type RecentEvent, type ReportRange } from './summary.js';
+import { SqliteSurveys } from './survey-sqlite.js';
 
 interface FacilityDbRow extends FacilityRow {
   max_seq: number | null;
@@ -39,11 +40,13 @@ export function facilityFromRow(r: FacilityDbRow | { [K in keyof FacilityDbRow]:
 export class SqliteHubStore implements HubStore {
   readonly kind = 'sqlite';
   readonly db: HubDb;
+  readonly surveys: SqliteSurveys;
   /** Events waiting for the group commit at the end of this turn (see `ingest`). */
   private pending: { item: IngestItem; resolve: (r: IngestResult) => void; reject: (e: Error) => void }[] = [];
 
   constructor(file: string) {
     this.db = new HubDb(file);
+    this.surveys = new SqliteSurveys(this.db.connection);
   }
 
   get registry(): HubDb['registry'] {

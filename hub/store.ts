@@ -6,6 +6,7 @@ import type { RegisteredFacility } from './registry.js';
 import type { DailyCount, EventScope, FacilitySummary, RecentEvent, ReportRange } from './summary.js';
 import type { SeqBase } from './facilities.js';
 import type { LivenessOutcome } from './freshness.js';
+import type { SurveyStore } from './survey-store.js';
 
 export type { LivenessOutcome } from './freshness.js';
 
@@ -59,6 +60,8 @@ export const MAX_TRACKED_GAP = 100_000;
 export interface HubStore {
   readonly kind: 'sqlite' | 'postgres';
   readonly registry: RegistryView;
+  /** The camera surveys (`qmon.survey/1`): the latest per facility and one per day. */
+  readonly surveys: SurveyStore;
   /** Group-committed: events arriving together are written in one transaction; resolves after its COMMIT. */
   ingest(e: EventPayload, receivedAt: EpochMs): Promise<IngestResult>;
   /**

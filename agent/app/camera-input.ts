@@ -1,6 +1,6 @@
 import type { CameraConfig } from '../config/index.js';
 import type { FfmpegInput } from '../decode/index.js';
-import { CAMERA_BACKOFF, isOnvifError, resolveOnvifStream } from '../camera/index.js';
+import { CAMERA_BACKOFF, isOnvifError, resolveOnvifStream, type ResolvedOnvifStream } from '../camera/index.js';
 import { Backoff } from '../shared/index.js';
 import type { Logger } from '../ops/index.js';
 
@@ -13,6 +13,15 @@ export interface ResolveHooks {
   /** Called with a machine-readable reason while the camera cannot be resolved (e.g. `onvif_auth_failed`). */
   readonly onFailure: (reason: string, message: string) => void;
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** What an `onvif` source's device said while resolving (for the camera survey). */
+  readonly onOnvif?: (facts: OnvifFacts) => void;
+}
+
+/** What the agent learnt of an ONVIF camera at its last resolve: the survey's device, profile and clock offset. */
+export interface OnvifFacts {
+  readonly device: ResolvedOnvifStream['device'] | null;
+  readonly profile: ResolvedOnvifStream['profile'] & { readonly role: 'main' | 'sub' };
+  readonly clockOffsetMs: number;
 }
 
 /**
@@ -30,6 +39,7 @@ export async function resolveCameraInput(cam: CameraConfig, hooks: ResolveHooks)
     try {
       const r = await resolveOnvifStream({ address: s.address, port: s.port, username: s.username, password: s.password, profile: s.profile });
       hooks.logger.info({ stream: r.redactedUrl, profile: r.profile }, 'ONVIF stream resolved');
+      hooks.onOnvif?.({ device: r.device ?? null, profile: { ...r.profile, role: s.profile }, clockOffsetMs: r.clockOffsetMs });
       return { kind: 'rtsp', url: r.url, transport: 'tcp' };
     } catch (err) {
       const code = isOnvifError(err) ? err.code : 'error';

@@ -26,7 +26,7 @@ import {
 import type { Clock } from '../shared/clock.js';
 import { CameraMetrics, type CameraSummary } from '../shared/camera-metrics.js';
 import type { Detections, RuleEvent, Violation } from '../shared/types.js';
-import { resolveCameraInput } from './camera-input.js';
+import { resolveCameraInput, type OnvifFacts } from './camera-input.js';
 import type { GuardDashboard } from './dashboard.js';
 import type { CameraDetectionView } from '../local/index.js';
 import { cameraAlarmLine, overloadLine } from './console-lines.js';
@@ -76,12 +76,19 @@ export class Cameras {
   private readonly engines = new Map<string, RuleEngine>();
   /** Each camera's counters, kept across its restarts by a reload (the heartbeat and /metrics count on). */
   private readonly metrics = new Map<string, CameraMetrics>();
+  /** What each ONVIF camera said at its last resolve (the camera survey reads it). */
+  private readonly onvif = new Map<string, OnvifFacts>();
 
   constructor(private readonly d: CameraDeps) {}
 
   /** The running cameras by id. */
   entries(): IterableIterator<[string, RunningCamera]> {
     return this.running.entries();
+  }
+
+  /** What an ONVIF camera said at its last resolve; undefined for other sources and before the first. */
+  onvifFacts(id: string): OnvifFacts | undefined {
+    return this.onvif.get(id);
   }
 
   /** The camera's rule engine, once it was built. */
@@ -147,6 +154,12 @@ export class Cameras {
     const resolved = await resolveCameraInput(cam, {
       logger: log,
       signal: d.signal,
+      onOnvif: (facts) => {
+        const before = this.onvif.get(cam.id);
+        this.onvif.set(cam.id, facts);
+        // What the camera is or streams changed (its first answer, usually after the connect's survey): survey again.
+        if (JSON.stringify([before?.device, before?.profile]) !== JSON.stringify([facts.device, facts.profile])) d.uplink.surveySoon();
+      },
       onFailure: (reason, message) => {
         d.say(`camera    ${cam.id} cannot start (${reason}): ${message}`);
         d.uplink.setCameraStatus(cam.id, { state: 'offline', reason, since: d.clock.wall() });

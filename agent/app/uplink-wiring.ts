@@ -17,6 +17,7 @@ export interface UplinkWiring {
   readonly keys: MessageKeys;
   readonly birth: () => BirthInfo;
   readonly cameraHealth: UplinkOptions['cameraHealth'];
+  readonly survey: UplinkOptions['survey'];
   readonly diskFreeMb: () => number | null;
   /** The store the heartbeat's dashboard counts are read from; null once it is closed. */
   readonly openStore: () => Store | null;
@@ -32,6 +33,7 @@ export function createUplink(config: AppConfig, w: UplinkWiring): Uplink {
     logger: w.log.child({ stage: 'uplink' }),
     birth: w.birth,
     cameraHealth: w.cameraHealth,
+    ...(w.survey && { survey: w.survey }),
     diskFreeMb: w.diskFreeMb,
     dashboardCounts: (since) => {
       try {

@@ -6,9 +6,12 @@
  * of their rate. The frames it leaves out are counted as the `budget` cause; the pipeline takes the next one at once.
  *
  * It is a feedback loop on the cameras' own counters, every `windowMs` of frame time: frames lost to the hand-off or
- * the scheduler in the window above `maxDropShare` of those decoded → the least important class still above its floor
- * gives one `step`; `calmWindows` windows in a row without such a loss → the most important slowed class gets one
- * step back (a probe: if it was too much, the next window takes it back). Time comes from the frames (monotonic).
+ * the scheduler above `maxDropShare` of those decoded in `overloadWindows` windows in a row → the least important class
+ * still above its floor gives one `step`, and one more each further window the loss lasts; `calmWindows` windows in a
+ * row without such a loss → the most important slowed class gets one step back (a probe: if it was too much, the next
+ * window's loss takes it back at once). One window alone is a blip, not an overload (measured: a garbage collection or
+ * ten cameras' frames arriving together lost 3 frames in 5 s at 10 quiet cameras; slowing for it left out 170 frames
+ * over the next 30 s to save those 3). Time comes from the frames (monotonic).
  */
 import type { CameraPriority } from '../config/index.js';
 import type { CameraMetrics } from '../shared/camera-metrics.js';
@@ -31,6 +34,8 @@ export interface DetectBudgetOptions {
   readonly minShare?: number;
   /** How much a class gives (or gets back) at a time. Default 0.1. */
   readonly step?: number;
+  /** Windows in a row with loss above `maxDropShare` before a class gives way (1: every such window). Default 2. */
+  readonly overloadWindows?: number;
   /** Windows in a row without loss before a slowed class is given a step back. Default 6 (30 s). */
   readonly calmWindows?: number;
   /** Told whenever a camera's share changes (the agent alarm, the health page). */
@@ -67,8 +72,11 @@ export class DetectBudget {
   private readonly minShare: number;
   private readonly step: number;
   private readonly calmWindows: number;
+  private readonly overloadWindows: number;
   private windowStart: number | null = null;
   private calm = 0;
+  /** Windows in a row with loss above the threshold (armed one short of giving way right after a probe). */
+  private overloaded = 0;
 
   constructor(private readonly o: DetectBudgetOptions = {}) {
     this.windowMs = o.windowMs ?? 5_000;
@@ -76,6 +84,8 @@ export class DetectBudget {
     this.minShare = o.minShare ?? 0.2;
     this.step = o.step ?? 0.1;
     this.calmWindows = o.calmWindows ?? 6;
+    this.overloadWindows = o.overloadWindows ?? 2;
+    if (!(Number.isInteger(this.overloadWindows) && this.overloadWindows >= 1)) throw new RangeError(`detect budget overloadWindows must be an integer ≥ 1, got ${this.overloadWindows}`);
     if (!(this.windowMs > 0)) throw new RangeError(`detect budget windowMs must be positive, got ${this.windowMs}`);
     if (!(this.minShare > 0 && this.minShare <= 1)) throw new RangeError(`detect budget minShare must be in (0, 1], got ${this.minShare}`);
     if (!(this.step > 0 && this.step <= 1)) throw new RangeError(`detect budget step must be in (0, 1], got ${this.step}`);
@@ -126,10 +136,14 @@ export class DetectBudget {
     if (decoded <= 0) return;
     if (lost / decoded > this.maxDropShare) {
       this.calm = 0;
-      this.giveWay();
-    } else if (lost === 0 && ++this.calm >= this.calmWindows) {
+      if (++this.overloaded >= this.overloadWindows) this.giveWay();
+      return;
+    }
+    this.overloaded = 0;
+    if (lost === 0 && ++this.calm >= this.calmWindows) {
       this.calm = 0;
-      this.getBack();
+      // A probe: if the step back was too much, the very next window's loss takes it back.
+      if (this.getBack()) this.overloaded = this.overloadWindows - 1;
     }
   }
 
@@ -144,15 +158,16 @@ export class DetectBudget {
     }
   }
 
-  /** The most important slowed class gets one step back. */
-  private getBack(): void {
+  /** The most important slowed class gets one step back; false when no camera was slowed. */
+  private getBack(): boolean {
     for (const p of [...GIVE_ORDER].reverse()) {
       const cls = [...this.cameras.values()].filter((c) => c.cam.priority === p && c.share < 1);
       if (cls.length === 0) continue;
       for (const c of cls) c.share = round2(Math.min(1, c.share + this.step));
       this.changed();
-      return;
+      return true;
     }
+    return false;
   }
 
   private changed(): void {

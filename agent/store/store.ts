@@ -193,6 +193,19 @@ export class Store {
     };
   }
 
+  /**
+   * The camera outages (`camera_offline` violations) that end at or after `since`, or have not ended: what the camera
+   * survey's uptime over 24 h is computed from. A scan of the violations table, run once a day off the frame path.
+   */
+  cameraOfflineSpans(since: EpochMs): { cameraId: string; startedAt: EpochMs; endedAt: EpochMs | null }[] {
+    return this.db
+      .prepare(
+        `SELECT camera_id AS cameraId, started_at AS startedAt, ended_at AS endedAt FROM violations
+         WHERE type = 'camera_offline' AND (ended_at IS NULL OR ended_at >= ?)`,
+      )
+      .all(since) as { cameraId: string; startedAt: EpochMs; endedAt: EpochMs | null }[];
+  }
+
   /** The stored latest revision of a violation, or undefined. */
   violation(eventId: string): Violation | undefined {
     return this.violations.get(eventId);

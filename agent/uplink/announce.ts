@@ -6,6 +6,7 @@ import {
   buildCamStatus,
   buildHeartbeat,
   buildStatus,
+  buildSurvey,
   HEARTBEAT_EXPIRY_S,
   maybeSign,
   topics,
@@ -15,6 +16,7 @@ import {
   type CameraStatus,
   type ClockInfo,
   type DashboardCounts,
+  type SurveyInput,
 } from '../../contract/index.js';
 
 export interface AnnouncerOptions {
@@ -86,6 +88,15 @@ export class Announcer {
     const { fid, clock, store } = this.opts;
     const payload = buildBirth(fid, session, clock.wall(), this.opts.birth(), store.lastSeq(), this.nextN(session));
     client.publish(topics.birth(fid), maybeSign(this.opts.signer, topics.birth(fid), payload), { qos: 1, retain: true });
+  }
+
+  /**
+   * The camera survey (`qmon.survey/1`, retained like the birth). Not a liveness message: no session or `n`, the hub
+   * orders surveys by `ts`. Throws (PayloadError) when the input does not fit the contract; the caller logs it.
+   */
+  survey(client: MqttClient, input: SurveyInput): void {
+    const topic = topics.survey(this.opts.fid);
+    client.publish(topic, maybeSign(this.opts.signer, topic, buildSurvey(input)), { qos: 1, retain: true });
   }
 
   /** Remembers the status; publishes it when a connected client is given. */

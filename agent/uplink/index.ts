@@ -1,4 +1,4 @@
-export { Uplink } from './uplink.js';
+export { Uplink, SURVEY_INTERVAL_MS } from './uplink.js';
 export type { UplinkOptions, UplinkEvents, UplinkStats } from './uplink-types.js';
 export type { TlsOptions, ProtocolVersion } from './link.js';
 export type { HubState } from './relay.js';

@@ -3,7 +3,7 @@ import type { Logger } from '../ops/index.js';
 import type { AckResult, OutboxStats, Store } from '../store/index.js';
 import type { ProtocolVersion, TlsOptions } from './link.js';
 import type { KeyObject } from 'node:crypto';
-import type { BirthInfo, CameraHealth, ClockInfo, DashboardCounts, Signer } from '../../contract/index.js';
+import type { BirthInfo, CameraHealth, ClockInfo, DashboardCounts, Signer, SurveyInput } from '../../contract/index.js';
 import type { BackoffOptions, Timers } from '../shared/index.js';
 import type { Policy } from './policy.js';
 import type { InboxDrop } from './inbox.js';
@@ -20,6 +20,10 @@ export interface UplinkOptions {
   readonly logger: Logger;
   readonly birth: () => BirthInfo;
   readonly cameraHealth?: () => readonly CameraHealth[];
+  /** The camera survey, sent after every connect (after the birth) and every `surveyIntervalMs` while connected. */
+  readonly survey?: () => SurveyInput;
+  /** 24 h by default. */
+  readonly surveyIntervalMs?: number;
   readonly clockInfo?: () => ClockInfo;
   readonly diskFreeMb?: () => number | null;
   /** Guard dashboard activity (audit counts) since a wall time, for the heartbeat; counts only. */

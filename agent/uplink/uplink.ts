@@ -18,6 +18,11 @@ import { Relay } from './relay.js';
 import { deliverSnapshot } from './snapshot-upload.js';
 import type { UplinkEvents, UplinkOptions, UplinkStats } from './uplink-types.js';
 
+/** How often the camera survey is sent while connected (and once after every connect). */
+export const SURVEY_INTERVAL_MS = 86_400_000;
+/** How long `surveySoon` waits, so cameras resolving together make one survey. */
+export const SURVEY_SOON_MS = 5_000;
+
 /**
  * The MQTT side of the agent: one connection at a time, re-made by its own backoff loop; on each
  * connect it announces itself (birth, status, cameras), subscribes, then drains the outbox.
@@ -37,6 +42,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   private abort = new AbortController();
   private tickTimer: unknown = null;
   private hbTimer: unknown = null;
+  private surveyTimer: unknown = null;
   /** Received messages dropped unread (oversized, retained cmd/ack, malformed, not ours), logged once per burst. */
   private readonly drops: DropLog<InboxDrop>;
   /** Seqs named by hub ACKs that were never published: ignored (see OutboxQueries.markAcked). */
@@ -205,6 +211,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     this.live = true;
     this.relay.attach(client);
     this.heartbeat();
+    this.survey();
     this.opts.logger.info({ session: this.session, sessionPresent: link.sessionPresent }, 'connected to the hub');
     this.emit('connected', { session: this.session, sessionPresent: link.sessionPresent, protocolVersion: link.protocolVersion });
     const current = link;
@@ -340,6 +347,31 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     this.hbTimer = this.timers.setTimeout(() => this.heartbeat(), this.policyState.get().heartbeatS * 1000);
   }
 
+  /**
+   * Sends the camera survey after `delayMs` (then daily again): what the agent knows of its cameras changed (an ONVIF
+   * camera answered for the first time, after the survey of the connect). Calls within the delay are merged into one.
+   */
+  surveySoon(delayMs = SURVEY_SOON_MS): void {
+    if (!this.opts.survey || !this.live) return;
+    if (this.surveyTimer !== null) this.timers.clearTimeout(this.surveyTimer);
+    this.surveyTimer = this.timers.setTimeout(() => this.survey(), delayMs);
+  }
+
+  /** Sends the camera survey now and again after the interval (each connect restarts the interval). */
+  private survey(): void {
+    if (this.surveyTimer !== null) this.timers.clearTimeout(this.surveyTimer);
+    this.surveyTimer = null;
+    const client = this.link?.client;
+    if (!this.opts.survey || !this.live || !client?.connected) return;
+    try {
+      this.announcer.survey(client, this.opts.survey());
+    } catch (err) {
+      // Off the event path: a survey that cannot be built is logged and tried again at the next interval.
+      this.opts.logger.warn({ err: (err as Error).message }, 'camera survey not sent');
+    }
+    this.surveyTimer = this.timers.setTimeout(() => this.survey(), this.opts.surveyIntervalMs ?? SURVEY_INTERVAL_MS);
+  }
+
   private scheduleTick(): void {
     this.tickTimer = this.timers.setTimeout(() => {
       this.relay.tick();
@@ -350,7 +382,8 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   private clearTimers(): void {
     if (this.tickTimer !== null) this.timers.clearTimeout(this.tickTimer);
     if (this.hbTimer !== null) this.timers.clearTimeout(this.hbTimer);
-    this.tickTimer = this.hbTimer = null;
+    if (this.surveyTimer !== null) this.timers.clearTimeout(this.surveyTimer);
+    this.tickTimer = this.hbTimer = this.surveyTimer = null;
   }
 
 }

@@ -7,7 +7,8 @@ export { FACE_SEARCH, faceSearchPlan, planPixels, type SearchLevel, type SearchW
 export { MaskClassifier, type MaskClassifierOptions } from './mask-classifier.js';
 export { defaultThreads } from './onnx-session.js';
 export { openVisionModels, type VisionModels, type OpenVisionModelsOptions } from './vision-models.js';
-export { MotionGate, MOTION_GATE_DEFAULTS, thumbnail, type MotionGateOptions, type GateDecision } from './motion-gate.js';
+export { MotionGate, MOTION_GATE_DEFAULTS, type MotionGateOptions, type GateDecision } from './motion-gate.js';
+export { thumbnail } from './thumbnail.js';
 export { VisionScheduler, type SchedulerOptions, type CameraVisionStats, type FrameDetector } from './scheduler.js';
 export {
   PersonAttributes,

@@ -10,7 +10,7 @@
  * Time comes from the frames' own monotonic timestamps, so the gate needs no clock.
  */
 import type { Frame, Thumbnail } from '../shared/types.js';
-import { checkFrame } from './preprocess.js';
+import { thumbnail } from './thumbnail.js';
 
 export interface MotionGateOptions {
   /** Thumbnail height in pixels; the width keeps the frame's aspect. Default 100. */
@@ -93,37 +93,3 @@ export function changedShare(a: Uint8Array, b: Uint8Array, threshold: number): n
   return changed / a.length;
 }
 
-/**
- * Gray thumbnail by box averaging: source pixels are summed into the thumbnail cell they fall in
- * (one pass over the frame, no per-pixel allocation). When cells span 4+ source pixels each way,
- * every second row and column is enough: the average still smooths sensor noise, at a quarter of
- * the cost. Frames smaller than the thumbnail are used at their own size.
- */
-export function thumbnail(frame: Frame, thumbHeight: number): Thumbnail {
-  checkFrame(frame);
-  const { width: W, height: H } = frame;
-  const th = Math.min(thumbHeight, H);
-  const tw = Math.max(1, Math.min(W, Math.round((W * th) / H)));
-  const ch = frame.format === 'gray' ? 1 : 3;
-  const px = frame.pixels;
-  const step = Math.min(W / tw, H / th) >= 4 ? 2 : 1;
-  const colCell = new Int32Array(W);
-  for (let x = 0; x < W; x++) colCell[x] = Math.min(tw - 1, Math.floor((x * tw) / W));
-  const sums = new Float64Array(tw * th);
-  const counts = new Float64Array(tw * th);
-  for (let y = 0; y < H; y += step) {
-    const row = Math.min(th - 1, Math.floor((y * th) / H)) * tw;
-    const rowStart = y * W * ch;
-    for (let x = 0; x < W; x += step) {
-      const o = rowStart + x * ch;
-      // Integer luma weights (BT.601, ×256) keep the inner loop on small integers.
-      const g = ch === 1 ? (px[o] as number) : (77 * (px[o] as number) + 150 * (px[o + 1] as number) + 29 * (px[o + 2] as number)) >> 8;
-      const c = row + (colCell[x] as number);
-      sums[c] = (sums[c] as number) + g;
-      counts[c] = (counts[c] as number) + 1;
-    }
-  }
-  const gray = new Uint8Array(tw * th);
-  for (let i = 0; i < gray.length; i++) gray[i] = Math.round((sums[i] as number) / (counts[i] as number));
-  return { ts: frame.ts, width: tw, height: th, srcWidth: W, srcHeight: H, gray };
-}

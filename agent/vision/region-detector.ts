@@ -12,7 +12,7 @@
  */
 import type { Box, Detection, Detections, Frame, Thumbnail } from '../shared/types.js';
 import { motionBoxes } from './motion-boxes.js';
-import { thumbnail } from './motion-gate.js';
+import { thumbnail } from './thumbnail.js';
 import { buildRegions, mapFromRegion, mergeDetections, overlapShare } from './regions.js';
 import { StationaryTracker, type StationaryOptions } from './stationary.js';
 

@@ -2,12 +2,12 @@
  * The agent as it runs, for `npm run bench -- capacity` (issue #19): `qmon run` spawned with N cameras read by ffmpeg
  * from files (decoding included), a line rule that fires (vtest.avi with a line across the walkway: dozens of
  * violations a minute, each with its picture), the dashboard listening with one logged-in event stream and every
- * camera's preview fetched every 2 s (an open cameras page), the embedded hub. The per-camera counters come from the
+ * camera's preview fetched every 10 s (an open cameras page, as often as it asks), the embedded hub. The per-camera counters come from the
  * agent's own shutdown summary ("agent stopped" in its JSON log); RSS and CPU of the agent and its children are read
  * from /proc while it runs. Reports, never asserts.
  *
  * Scenes: `busy` (vtest.avi, people always moving and crossing) and `quiet` (the composited corridor of the person
- * test set: one walker crosses for 5 s of every 20 s), encoded once into a lossless file the cameras loop.
+ * test set: one walker crosses for 5 s of every 20 s), encoded once into an H.264 file (as cameras send it) the cameras loop.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,6 +55,8 @@ export interface AgentStepRow {
   ffmpeg_rss_mb_max: number;
   /** CPU of the agent, its snapshot worker and its ffmpeg processes together, % of one core per camera. */
   cpu_pct_per_camera: number;
+  /** Where the CPU went, % of one core over the whole step: the agent (main thread + person workers), the picture worker, all ffmpegs. */
+  cpu_pct_by: { agent: number; picture_worker: number; ffmpeg: number };
   sustained: boolean;
   [k: string]: unknown;
 }
@@ -154,6 +156,9 @@ function treeCpuMs(pid: number): Map<number, number> {
   return m;
 }
 
+/** What the dashboard's cameras page waits between two previews of a camera (PREVIEW_REFRESH_MS in agent/local/ui/views/cameras.js). */
+const CAMERAS_PAGE_PREVIEW_REFRESH_MS = 10_000;
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Runs the agent with `n` cameras of `scene` for `seconds`; the row of what it carried. */
@@ -171,7 +176,10 @@ export async function runAgentStep(scene: AgentScene, n: number, seconds: number
   const tsx = ['--import', 'tsx', join(ROOT, 'agent/cli.ts')];
   const user = spawnSync(process.execPath, [...tsx, 'user', 'add', 'bench', '--role', 'admin', '--config', config, '--password-stdin'], { input: PASSWORD, cwd: ROOT, encoding: 'utf8' });
   if (user.status !== 0) throw new Error(`qmon user add failed: ${user.stderr}`);
-  const agent: ChildProcess = spawn(process.execPath, [...tsx, 'run', '--config', config, '--duration', String(seconds), '--log-json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // CAPACITY_AGENT_PROFILE_DIR: V8 CPU profiles of the agent's threads (main and person workers) written there.
+  const profileDir = process.env.CAPACITY_AGENT_PROFILE_DIR;
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const agent: ChildProcess = spawn(process.execPath, [...profile, ...tsx, 'run', '--config', config, '--duration', String(seconds), '--log-json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stopped: unknown = null;
   let pending = '';
   agent.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -205,6 +213,8 @@ export async function runAgentStep(scene: AgentScene, n: number, seconds: number
     if (id && /"context":\{/.test(msg) && !contextAt.has(id)) contextAt.set(id, at);
   });
   let previews = 0;
+  // What each child is (its comm can change at exec, so it is read while it runs).
+  const kindAt = new Map<number, 'ffmpeg' | 'picture_worker'>();
   const rss = { agent: 0, worker: 0, ffmpeg: 0 };
   let cpuStart: Map<number, number> | null = null;
   let cpuEnd: Map<number, number> | null = null;
@@ -223,6 +233,7 @@ export async function runAgentStep(scene: AgentScene, n: number, seconds: number
     if (cpuStart === null && now >= measureFrom) [cpuStart, t0] = [treeCpuMs(agent.pid!), now];
     if (cpuEnd === null && now >= measureTo) [cpuEnd, t1] = [treeCpuMs(agent.pid!), now];
     const kids = descendants(agent.pid!);
+    for (const k of kids) if (!kindAt.has(k)) kindAt.set(k, commOf(k) === 'ffmpeg' ? 'ffmpeg' : 'picture_worker');
     const agentMb = rssMb(agent.pid!);
     const workerMb = kids.filter((k) => commOf(k) === 'node').reduce((a, k) => a + rssMb(k), 0);
     rss.agent = Math.max(rss.agent, agentMb);
@@ -230,8 +241,9 @@ export async function runAgentStep(scene: AgentScene, n: number, seconds: number
     const at = (now - started) / 1000;
     if (samples && (samples.length === 0 || at - samples.at(-1)!.s >= sampleEveryS)) samples.push({ s: Math.round(at), agentMb: Math.round(agentMb), workerMb: Math.round(workerMb) });
     rss.ffmpeg = Math.max(rss.ffmpeg, kids.filter((k) => commOf(k) === 'ffmpeg').reduce((a, k) => a + rssMb(k), 0));
-    // The cameras page: every preview every 2 s (in the background: a slow preview must not stall the sampling).
-    if (!previewing && now - lastPreviews >= 2000) {
+    // One open cameras page: every camera's preview as often as the page asks for it (in the background: a slow
+    // preview must not stall the sampling).
+    if (!previewing && now - lastPreviews >= CAMERAS_PAGE_PREVIEW_REFRESH_MS) {
       previewing = true;
       lastPreviews = now;
       void Promise.all(
@@ -251,14 +263,22 @@ export async function runAgentStep(scene: AgentScene, n: number, seconds: number
   const sum = (f: (c: CameraSummary) => number): number => cams.reduce((a, c) => a + f(c), 0);
   const decoded = sum((c) => c.decoded);
   const dropped = sum((c) => c.dropped);
+  const r1 = (x: number): number => Math.round(x * 10) / 10;
   let cpuMs = 0;
-  if (cpuStart && cpuEnd) for (const [pid, ms] of cpuEnd) cpuMs += ms - (cpuStart.get(pid) ?? 0);
+  const cpuBy = { agent: 0, picture_worker: 0, ffmpeg: 0 };
+  if (cpuStart && cpuEnd) {
+    for (const [pid, ms] of cpuEnd) {
+      const used = ms - (cpuStart.get(pid) ?? 0);
+      cpuMs += used;
+      cpuBy[pid === agent.pid ? 'agent' : (kindAt.get(pid) ?? 'picture_worker')] += used;
+    }
+  }
   const cpuWallS = (t1 - t0) / 1000;
+  const pctOfCore = (ms: number): number => (cpuWallS > 0 ? r1(ms / (cpuWallS * 10)) : 0);
   const cpuSamples = cams.map((c) => c.pictures.cpuP95Ms).filter((x): x is number => x !== null);
   const contextSamples = cams.map((c) => c.pictures.contextCpuP95Ms).filter((x): x is number => x !== null);
   const contextLag = [...contextAt].flatMap(([id, at]) => (streamed.has(id) ? [at - streamed.get(id)!] : [])).sort((a, b) => a - b);
   const pick = (q: number): number | null => (contextLag.length ? Math.round(contextLag[Math.min(contextLag.length - 1, Math.ceil(q * contextLag.length) - 1)]!) : null);
-  const r1 = (x: number): number => Math.round(x * 10) / 10;
   const share = decoded > 0 ? dropped / decoded : 0;
   return {
     scenario: 'capacity',
@@ -285,6 +305,7 @@ export async function runAgentStep(scene: AgentScene, n: number, seconds: number
     snapshot_worker_rss_mb_max: r1(rss.worker),
     ffmpeg_rss_mb_max: r1(rss.ffmpeg),
     cpu_pct_per_camera: cpuWallS > 0 ? r1(cpuMs / (cpuWallS * 10) / n) : 0,
+    cpu_pct_by: { agent: pctOfCore(cpuBy.agent), picture_worker: pctOfCore(cpuBy.picture_worker), ffmpeg: pctOfCore(cpuBy.ffmpeg) },
     sustained: share < 0.01,
   };
 }

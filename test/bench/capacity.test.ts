@@ -43,6 +43,11 @@ describe('npm run bench -- capacity', () => {
     expect(step).toMatchObject({ scenario: 'capacity', seconds: 15, host: { cpus: expect.any(Number) as number, cpu: expect.any(String) as string } });
     for (const k of ['frames_decoded', 'dropped_share', 'violations', 'agent_rss_mb_max', 'snapshot_worker_rss_mb_max', 'cpu_pct_per_camera', 'previews_served']) expect(typeof step[k], k).toBe('number');
     expect(step.frames_decoded).toBeGreaterThan(0);
+    // Where the CPU went: the agent itself and its ffmpegs used some in 15 s of decoding and detecting.
+    expect(step.cpu_pct_by).toEqual({ agent: expect.any(Number) as number, picture_worker: expect.any(Number) as number, ffmpeg: expect.any(Number) as number });
+    const by = step.cpu_pct_by as Record<string, number>;
+    expect(by.agent).toBeGreaterThan(0);
+    expect(by.ffmpeg).toBeGreaterThan(0);
     expect(step.dropped_by).toEqual({ handoff: expect.any(Number) as number, scheduler: expect.any(Number) as number, budget: expect.any(Number) as number });
     expect(rows[1]).toMatchObject({ harness_max_cameras: null, agent_vs_harness: null, tried_up_to: 2 });
   }, 150_000);

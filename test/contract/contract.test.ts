@@ -53,6 +53,18 @@ const INVALID: Partial<Record<JsonSchemaFile, ((s: Record<string, unknown>) => R
     (s) => ({ ...s, uplink: { acked_unsent: 1.5, dropped: 0 } }),
   ],
   'qmon.cmd-resend-1.schema.json': [(s) => ({ ...s, from_seq: '3' })],
+  'qmon.survey-1.schema.json': [
+    // Bounded text: 10 k characters, control characters.
+    (s) => ({ ...s, cameras: [{ ...(s.cameras as object[])[0], name: 'x'.repeat(10_000) }] }),
+    (s) => ({ ...s, cameras: [{ ...(s.cameras as object[])[0], name: 'a\u0000b' }] }),
+    // No addresses, credentials or serial numbers (strict sender).
+    (s) => ({ ...s, cameras: [{ ...(s.cameras as object[])[0], address: '192.168.1.20' }] }),
+    (s) => ({ ...s, cameras: [{ ...(s.cameras as object[])[0], device: { manufacturer: 'a', model: 'b', firmware: 'c', serial: '123' } }] }),
+    // At most MAX_AGENT_CAMERAS (32) cameras.
+    (s) => ({ ...s, cameras: Array.from({ length: 33 }, () => (s.cameras as object[])[1]) }),
+    (s) => ({ ...s, cameras: [{ ...(s.cameras as object[])[0], uptime_24h: { online_share: 1.5, observed_s: 10 } }] }),
+    (s) => ({ ...s, cameras: [{ ...(s.cameras as object[])[0], quality: 'great' }] }),
+  ],
   'qmon.cmd-set-policy-1.schema.json': [
     (s) => ({ ...s, replay_rate_per_s: 0 }),
     (s) => ({ ...s, replay_rate_per_s: 5000 }),

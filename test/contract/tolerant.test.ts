@@ -61,6 +61,13 @@ const INBOUND: InboundCase[] = [
     wrongType: (s) => ({ ...s, outbox: { ...(s.outbox as Json), pending: '3' } }),
     missing: 'outbox',
   },
+  {
+    file: 'qmon.survey-1.schema.json',
+    reader: 'hub',
+    extra: (s) => ({ ...s, site: 'x', cameras: (s.cameras as Json[]).map((c) => ({ ...c, ptz: true, measured: { ...(c.measured as Json), gop: 50 } })) }),
+    wrongType: (s) => ({ ...s, cameras: (s.cameras as Json[]).map((c) => ({ ...c, rules: '2' })) }),
+    missing: 'cameras',
+  },
   { file: 'qmon.cam-status-1.schema.json', reader: 'hub', extra: (s) => ({ ...s, fps: 10 }), wrongType: (s) => ({ ...s, state: 'asleep' }), missing: 'since' },
   { file: 'qmon.res-1.schema.json', reader: 'hub', extra: (s) => ({ ...s, took_ms: 3 }), wrongType: (s) => ({ ...s, ok: 1 }), missing: 'ok' },
 ];

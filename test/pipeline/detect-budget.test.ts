@@ -39,7 +39,7 @@ describe('DetectBudget', () => {
   });
 
   it('slows the low cameras first and evenly, then normal, high last, never below the floor', () => {
-    const r = rig([['exit', 'high'], ['hall', 'normal'], ['store-a', 'low'], ['store-b', 'low']], { minShare: 0.5, step: 0.25 });
+    const r = rig([['exit', 'high'], ['hall', 'normal'], ['store-a', 'low'], ['store-b', 'low']], { minShare: 0.5, step: 0.25, overloadWindows: 1 });
     r.window(3);
     expect(r.shares()).toEqual({ exit: 1, hall: 1, 'store-a': 0.75, 'store-b': 0.75 });
     r.window(3);
@@ -60,15 +60,41 @@ describe('DetectBudget', () => {
     ]);
   });
 
+  it('one window of loss is a blip: cameras give way only while the loss lasts, then one step each further window', () => {
+    const r = rig([['exit', 'high'], ['store', 'low']]);
+    r.window(3); // a garbage collection, frames arriving together: 6 of 50 lost once
+    expect(r.shares()).toEqual({ exit: 1, store: 1 });
+    r.window(0);
+    r.window(3); // again a blip: the count starts over after a window without loss
+    expect(r.shares()).toEqual({ exit: 1, store: 1 });
+    expect(r.changes).toEqual([]);
+    r.window(3); // two in a row: an overload
+    expect(r.shares()).toEqual({ exit: 1, store: 0.9 });
+    r.window(3); // it lasts: one more step at once
+    expect(r.shares()).toEqual({ exit: 1, store: 0.8 });
+  });
+
+  it('a probe that was too much is taken back by the next window\'s loss alone', () => {
+    const r = rig([['store', 'low']], { calmWindows: 2, step: 0.5, minShare: 0.5 });
+    r.window(5);
+    r.window(5);
+    expect(r.shares()).toEqual({ store: 0.5 });
+    r.window(0);
+    r.window(0); // calm: the probe
+    expect(r.shares()).toEqual({ store: 1 });
+    r.window(5); // one window of loss right after it
+    expect(r.shares()).toEqual({ store: 0.5 });
+  });
+
   it('a loss within 1 % of the frames is no overload', () => {
-    const r = rig([['a', 'normal']]);
+    const r = rig([['a', 'normal']], { overloadWindows: 1 });
     r.metrics.get('a')!.decoded += 1000;
     r.window(5); // 5 of 1025
     expect(r.shares()).toEqual({ a: 1 });
   });
 
   it('leaves out an even share of a slowed camera\'s frames, counting nothing itself', () => {
-    const r = rig([['a', 'low']], { step: 0.5, minShare: 0.5 });
+    const r = rig([['a', 'low']], { step: 0.5, minShare: 0.5, overloadWindows: 1 });
     r.window(5);
     expect(r.shares()).toEqual({ a: 0.5 });
     const admitted = Array.from({ length: 10 }, (_, i) => r.budget.admit('a', 5_001 + i));
@@ -79,7 +105,7 @@ describe('DetectBudget', () => {
   });
 
   it('gives the most important slowed class a step back after calm windows, and takes it again if it was too much', () => {
-    const r = rig([['exit', 'high'], ['store', 'low']], { calmWindows: 2, step: 0.5, minShare: 0.5 });
+    const r = rig([['exit', 'high'], ['store', 'low']], { calmWindows: 2, step: 0.5, minShare: 0.5, overloadWindows: 1 });
     r.window(5); // store → 0.5
     r.window(5); // exit → 0.5
     expect(r.shares()).toEqual({ exit: 0.5, store: 0.5 });
@@ -97,7 +123,7 @@ describe('DetectBudget', () => {
   });
 
   it('a camera registered again (a reload) starts at its full rate; an unregistered one is forgotten', () => {
-    const r = rig([['a', 'low'], ['b', 'low']]);
+    const r = rig([['a', 'low'], ['b', 'low']], { overloadWindows: 1 });
     r.window(5);
     expect(r.shares()).toEqual({ a: 0.9, b: 0.9 });
     r.budget.unregister('b');
@@ -110,5 +136,6 @@ describe('DetectBudget', () => {
     expect(() => new DetectBudget({ minShare: 0 })).toThrow(/minShare must be in \(0, 1\]/);
     expect(() => new DetectBudget({ step: 2 })).toThrow(/step must be in \(0, 1\]/);
     expect(() => new DetectBudget({ windowMs: 0 })).toThrow(/windowMs must be positive/);
+    expect(() => new DetectBudget({ overloadWindows: 0 })).toThrow(/overloadWindows must be an integer ≥ 1, got 0/);
   });
 });

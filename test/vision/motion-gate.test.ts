@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../../agent/shared/types.js';
-import { changedShare, MotionGate, thumbnail } from '../../agent/vision/motion-gate.js';
+import { changedShare, MotionGate } from '../../agent/vision/motion-gate.js';
 import { readVideoFrames, VTEST_AVI } from '../support/video-frames.js';
 
 const W = 320;
@@ -31,23 +31,6 @@ function scene(ts: number, opts: { square?: [number, number]; size?: number; noi
   }
   return { cameraId: 'gate', seq: ts, ts, wallTs: ts, width: W, height: H, format: 'rgb24', pixels: px };
 }
-
-describe('thumbnail', () => {
-  it('box-averages to the requested height, keeping the aspect, in one gray value per cell', () => {
-    const t = thumbnail(scene(0, { noise: 0 }), 100);
-    expect([t.width, t.height]).toEqual([133, 100]);
-    expect(new Set(t.gray)).toEqual(new Set([100]));
-  });
-  it('uses gray frames as they are and never enlarges a small frame', () => {
-    const f: Frame = { cameraId: 'g', seq: 0, ts: 0, wallTs: 0, width: 4, height: 2, format: 'gray', pixels: Buffer.from([0, 10, 20, 30, 40, 50, 60, 70]) };
-    const t = thumbnail(f, 100);
-    expect([t.width, t.height]).toEqual([4, 2]);
-    expect(Array.from(t.gray)).toEqual([0, 10, 20, 30, 40, 50, 60, 70]);
-  });
-  it('rejects a frame whose buffer does not match its size', () => {
-    expect(() => thumbnail({ ...scene(0), pixels: Buffer.alloc(10) }, 100)).toThrow(/needs 230400 bytes, got 10/);
-  });
-});
 
 describe('MotionGate', () => {
   it('runs the first frame, then skips frames where only noise changes', () => {

@@ -17,6 +17,6 @@ export {
 export { parseTargets, TargetSpecError, MAX_TARGETS, WS_DISCOVERY_PORT, type UnicastTarget } from './targets.js';
 export { formatReports, formatOffset } from './report-format.js';
 export { appendCameras, cameraIdFor, passwordEnvName, ConfigWriteError, type AppendOptions, type WriteResult, type WrittenCamera } from './config-writer.js';
-export { DEFAULT_CREDENTIALS, type DefaultCredential } from './default-passwords.js';
+export { DEFAULT_CREDENTIALS, findDefaultCredential, type DefaultCredential } from './default-passwords.js';
 export { DEFAULT_DEVICE_PATH, type CameraClock } from './device.js';
 export type { DeviceInfo, MediaProfile } from './responses.js';

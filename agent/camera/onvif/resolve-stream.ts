@@ -7,7 +7,7 @@ import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../ops/index.js';
 import { OnvifDevice } from './device.js';
 import { chooseProfiles } from './profiles.js';
-import type { MediaProfile } from './responses.js';
+import type { DeviceInfo, MediaProfile } from './responses.js';
 import { checkStreamUri, redactedStreamUri, streamUriWithCredentials } from './stream-uri.js';
 
 export interface OnvifStreamSource {
@@ -30,6 +30,10 @@ export interface ResolvedOnvifStream {
   /** The same with the password replaced by `***`. */
   readonly redactedUrl: string;
   readonly profile: Pick<MediaProfile, 'name' | 'token' | 'encoding' | 'width' | 'height' | 'fps'>;
+  /** GetDeviceInformation (make, model, firmware), for the camera survey; absent when the camera refused it. */
+  readonly device?: DeviceInfo;
+  /** Camera clock minus this machine's, ms (read at this resolve). */
+  readonly clockOffsetMs: number;
 }
 
 /** Throws OnvifError (code + one-line message without secrets) when the camera cannot give a usable stream. */
@@ -47,6 +51,8 @@ export async function resolveOnvifStream(source: OnvifStreamSource, opts: Resolv
   if (Math.abs(clock.offsetMs) > 60_000) {
     opts.logger?.warn({ camera: dev.label, offsetS: Math.round(clock.offsetMs / 1000) }, 'camera clock is off; signing requests in camera time (set NTP on the camera)');
   }
+  // For the camera survey only: a camera that will not say what it is still streams.
+  const device = await dev.deviceInformation().catch(() => undefined);
   const { usable } = await dev.profiles();
   const choice = chooseProfiles(usable);
   const p = source.profile === 'main' ? choice.main : choice.sub;
@@ -58,5 +64,7 @@ export async function resolveOnvifStream(source: OnvifStreamSource, opts: Resolv
     url: streamUriWithCredentials(checked.uri, source.username, source.password, where),
     redactedUrl: redactedStreamUri(checked.uri, source.username),
     profile: { name: p.name, token: p.token, encoding: p.encoding, width: p.width, height: p.height, fps: p.fps },
+    ...(device !== undefined && { device }),
+    clockOffsetMs: clock.offsetMs,
   };
 }
