@@ -131,6 +131,17 @@ export const PG_MIGRATIONS: readonly { readonly version: number; readonly name: 
       );
     `,
   },
+  {
+    version: 8,
+    name: 'heartbeat_log: each facility\'s heartbeats over 48 h for the web view (as heartbeat-log.ts keeps them in SQLite)',
+    sql: `
+      CREATE TABLE heartbeat_log (
+        fid text NOT NULL, at bigint NOT NULL, pending integer NOT NULL, oldest_age_s integer, cameras_online integer NOT NULL,
+        cameras_total integer NOT NULL
+      );
+      CREATE INDEX heartbeat_log_fid_at ON heartbeat_log (fid, at);
+    `,
+  },
 ];
 
 const MIGRATION_LOCK = 0x716d6f6e; // 'qmon': one advisory lock for schema changes

@@ -143,6 +143,7 @@ async function facility(r: WebRequest, d: WebDeps): Promise<void> {
   await d.log(actor(r.who.name), 'facility', fid, null, 200);
   sendJson(r.res, 200, {
     facility: summary,
+    heartbeats: (await d.model.heartbeatHistory?.(fid, d.opts.now() - 24 * 3_600_000)) ?? [],
     registry: entry && { name: entry.name, province: entry.province, added_at: new Date(entry.addedAt).toISOString(), disabled: entry.disabled, kid: entry.kid, next_kid: entry.nextKid, public_key: entry.publicKey },
     alerts: await withReviews(events, d),
   });

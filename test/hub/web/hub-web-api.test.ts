@@ -9,7 +9,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubService, type HubService } from '../../../agent/cli/hub.js';
 import { silentLogger } from '../../../agent/ops/index.js';
-import { EventPayload, buildStatus, encodeEvent, topics } from '../../../contract/index.js';
+import { EventPayload, HeartbeatPayload, buildHeartbeat, buildStatus, encodeEvent, topics } from '../../../contract/index.js';
 import { SqliteHubUsers } from '../../../hub/index.js';
 import { LOCKOUT, hashPassword } from '../../../web/index.js';
 import { waitFor } from '../../decode/media.js';
@@ -182,5 +182,17 @@ describe('hub web view API (SQLite)', () => {
     await agent.publishAsync(topics.status('hn-0001'), buildStatus('hn-0001', 'offline', 7, Date.now(), 2), { qos: 1, retain: true });
     await expect.poll(() => stateOf('hn-0001'), { timeout: 10_000, message: 'hn-0001 offline on the overview' }).toBe('offline');
     await agent.endAsync();
+  });
+
+  it('keeps each applied heartbeat for the facility page (backlog over time); a stale one is not recorded', async () => {
+    const now = Date.now();
+    const hb = (n: number, pending: number, wall: number) =>
+      HeartbeatPayload.parse(JSON.parse(buildHeartbeat({ fid: 'bg-0137', session: 9, wall, uptimeS: n, outbox: { pending, sent: 0, oldestPendingAt: pending > 0 ? wall - 60_000 : null }, cameras: [], diskFreeMb: null, clock: { synced: true, source: 'chrony' }, n }).toString()));
+    expect(await service.hub.store.applyHeartbeat(hb(2, 4, now - 60_000), now - 60_000)).toBe('applied');
+    expect(await service.hub.store.applyHeartbeat(hb(3, 0, now), now)).toBe('applied');
+    expect(await service.hub.store.applyHeartbeat(hb(1, 99, now - 120_000), now)).not.toBe('applied');
+    const s = await login('minh');
+    const page = (await (await get('/ui/api/facilities/bg-0137', s.cookie)).json()) as { heartbeats: { pending: number; oldest_age_s: number | null }[] };
+    expect(page.heartbeats.map((p) => [p.pending, p.oldest_age_s])).toEqual([[4, 60], [0, null]]);
   });
 });
