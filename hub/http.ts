@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { EVENT_ID_RE, FID_RE } from '../contract/index.js';
 import { listenOn } from './listen.js';
 import type { RegisteredFacility } from './registry.js';
+import type { HeartbeatPoint } from './heartbeat-log.js';
 import type { ApiAccessStore, ApiPrincipal } from './api-access.js';
 import type { DailyCount, EventScope, FacilitySummary, RecentEvent, ReportRange } from './summary.js';
 import type { SurveyStore } from './survey-store.js';
@@ -20,6 +21,8 @@ export interface HubReadModel {
   dailyCounts?(scope: EventScope, range: ReportRange): Promise<DailyCount[]>;
   /** The facility registry (the web view: facilities never heard from; a facility's entry and keys, national only). */
   registered?(): Promise<RegisteredFacility[]>;
+  /** A facility's heartbeats since `sinceMs` (its page: heartbeat history and the backlog chart). */
+  heartbeatHistory?(fid: string, sinceMs: number): Promise<HeartbeatPoint[]>;
   /** The camera surveys (survey-routes.ts); absent: the survey routes answer 404. */
   readonly surveys?: Pick<SurveyStore, 'latest' | 'history' | 'summary'>;
 }

@@ -24,6 +24,7 @@ import type { FacilityState, HubStore } from './store.js';
 import { SqliteHubStore } from './store-sqlite.js';
 import { HubSnapshots, type SnapshotReceipt, type UploadAnswer } from './snapshots.js';
 import type { RegisteredFacility } from './registry.js';
+import type { HeartbeatPoint } from './heartbeat-log.js';
 import type { DailyCount, EventScope, FacilitySummary, RecentEvent, ReportRange } from './summary.js';
 import type { SurveyStore } from './survey-store.js';
 
@@ -237,6 +238,10 @@ export class ReferenceHub extends EventEmitter<HubEvents> {
 
   dailyCounts(scope: EventScope, range: ReportRange): Promise<DailyCount[]> {
     return this.store.dailyCounts(scope, range);
+  }
+
+  heartbeatHistory(fid: string, sinceMs: number): Promise<HeartbeatPoint[]> {
+    return this.store.heartbeatHistory(fid, sinceMs);
   }
 
   /** The registry (the web view: facilities never heard from, a facility's entry and keys). */

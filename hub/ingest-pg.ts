@@ -43,7 +43,7 @@ const INGEST_MANY = `
     SELECT fid, 0, NULL, NULL, max(received_at) FROM e GROUP BY fid
   ), c AS (
     -- One row per facility, locked in fid order (two hub processes committing batches of the same facilities never
-    -- wait on each other in opposite orders). New events are counted by the trigger of migration 8 (only it knows
+    -- wait on each other in opposite orders). New events are counted by the trigger of migration 9 (only it knows
     -- an insert from an update).
     INSERT INTO facility_counts AS fc (fid, deliveries, min_seq, max_seq, last_event_at)
     SELECT fid, sum(deliveries), min(min_seq), max(max_seq), max(last_event_at) FROM n GROUP BY fid ORDER BY fid

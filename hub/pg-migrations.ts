@@ -133,6 +133,17 @@ export const PG_MIGRATIONS: readonly { readonly version: number; readonly name: 
   },
   {
     version: 8,
+    name: 'heartbeat_log: each facility\'s heartbeats over 48 h for the web view (as heartbeat-log.ts keeps them in SQLite)',
+    sql: `
+      CREATE TABLE heartbeat_log (
+        fid text NOT NULL, at bigint NOT NULL, pending integer NOT NULL, oldest_age_s integer, cameras_online integer NOT NULL,
+        cameras_total integer NOT NULL
+      );
+      CREATE INDEX heartbeat_log_fid_at ON heartbeat_log (fid, at);
+    `,
+  },
+  {
+    version: 9,
     name: 'facility_counts and event_days: per facility counters and per day counts kept at ingest (the overview and reports read them by scanning every event)',
     sql: `
       -- The overview summarises every facility; counting 4 M events and deliveries for it took seconds. ingest-pg.ts

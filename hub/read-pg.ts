@@ -20,7 +20,7 @@ export class PgHubReader {
       heartbeat_at: number | null; cameras: CamStatusPayload[] | null; events: number; deliveries: number | null; min_seq: number | null; max_seq: number | null;
       last_event_at: number | null; name: string | null; province: string | null;
     }>(
-      // The counters come from facility_counts, kept at ingest (migration 8): counting the events and deliveries here
+      // The counters come from facility_counts, kept at ingest (migration 9): counting the events and deliveries here
       // took seconds at a national month's scale.
       `SELECT coalesce(f.fid, c.fid) AS fid, f.status, f.session, f.birth, f.heartbeat, f.heartbeat_at, f.cameras,
               coalesce(c.events, 0) AS events, c.deliveries, c.min_seq, c.max_seq, c.last_event_at, r.name, r.province

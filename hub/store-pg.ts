@@ -16,6 +16,7 @@ import { fidProblem } from '../contract/index.js';
 import { PgApiAccess, type PgQuery } from './api-access-pg.js';
 import { PgHubUsers } from './users-pg.js';
 import { PgAlertReviews } from './reviews-pg.js';
+import { PgHeartbeatLog, type HeartbeatPoint } from './heartbeat-log.js';
 import { EVENTS_PER_NOTIFY, WEB_CHANNEL } from './feed.js';
 import { PgHubReader } from './read-pg.js';
 import { PgSurveys } from './survey-pg.js';
@@ -55,6 +56,8 @@ export class PgHubStore implements HubStore {
   readonly users: PgHubUsers;
   /** Officers' "reviewed" marks on alerts (migration 6), NOTIFYed to every process. */
   readonly reviews: PgAlertReviews;
+  /** Each facility's heartbeats over 48 h (migration 8, the web view's facility page). */
+  readonly heartbeats: PgHeartbeatLog;
   /** Summaries, newest events and registry administration (the HTTP read model, `qmon hub facility`). */
   readonly reader: PgHubReader;
   /** The camera surveys (migration 7). */
@@ -76,6 +79,7 @@ export class PgHubStore implements HubStore {
     this.access = new PgApiAccess(query);
     this.users = new PgHubUsers(query);
     this.reviews = new PgAlertReviews(query);
+    this.heartbeats = new PgHeartbeatLog(query);
     this.reader = new PgHubReader(query);
     this.surveys = new PgSurveys(query);
     this.maxFlushing = Math.max(1, poolSize - 2); // leave connections for liveness writes and gap checks
@@ -236,6 +240,7 @@ export class PgHubStore implements HubStore {
            AND ($5::bigint IS NULL OR heartbeat->>'n' IS NULL OR $5 > (heartbeat->>'n')::bigint)))`,
       [h.fid, JSON.stringify(h), at, h.session, h.n ?? null],
     );
+    if (r.rowCount === 1) await this.heartbeats.record(h, at);
     return r.rowCount === 1 ? 'applied' : this.notApplied('hb', h.fid, h.session, h.n);
   }
 
@@ -353,6 +358,10 @@ export class PgHubStore implements HubStore {
 
   dailyCounts(scope: EventScope, range: ReportRange): Promise<DailyCount[]> {
     return this.reader.dailyCounts(scope, range);
+  }
+
+  heartbeatHistory(fid: string, sinceMs: number): Promise<HeartbeatPoint[]> {
+    return this.heartbeats.history(fid, sinceMs);
   }
 
   /**

@@ -6,6 +6,7 @@ import type { SeqBase } from './facilities.js';
 import type { RegisteredFacility } from './registry.js';
 import type { FacilityState, HubStore, ResendRange } from './store.js';
 import { cameraFreshness, notAppliedOutcome, type LivenessKind, type LivenessOutcome, type LivenessRow } from './freshness.js';
+import { SqliteHeartbeatLog, type HeartbeatPoint } from './heartbeat-log.js';
 import { dailyCounts, recentEvents, type DailyCount, type EventScope, type FacilityRow, type FacilitySummary, type RecentEvent, type ReportRange } from './summary.js';
 import { SqliteSurveys } from './survey-sqlite.js';
 
@@ -41,12 +42,15 @@ export class SqliteHubStore implements HubStore {
   readonly kind = 'sqlite';
   readonly db: HubDb;
   readonly surveys: SqliteSurveys;
+  /** Each facility's heartbeats over 48 h (the web view's facility page). */
+  readonly heartbeats: SqliteHeartbeatLog;
   /** Events waiting for the group commit at the end of this turn (see `ingest`). */
   private pending: { item: IngestItem; resolve: (r: IngestResult) => void; reject: (e: Error) => void }[] = [];
 
   constructor(file: string) {
     this.db = new HubDb(file);
     this.surveys = new SqliteSurveys(this.db.connection);
+    this.heartbeats = new SqliteHeartbeatLog(this.db.connection);
   }
 
   get registry(): HubDb['registry'] {
@@ -145,6 +149,7 @@ export class SqliteHubStore implements HubStore {
                  AND (@n IS NULL OR json_extract(heartbeat, '$.n') IS NULL OR @n > json_extract(heartbeat, '$.n'))))`,
           )
           .run({ fid: h.fid, session: h.session, n: h.n ?? null, hb: JSON.stringify(h), at }).changes;
+        if (changed === 1) this.heartbeats.record(h, at);
         return changed === 1 ? 'applied' : this.notApplied('hb', h.fid, h.session, h.n);
       })(),
     );
@@ -264,6 +269,10 @@ export class SqliteHubStore implements HubStore {
 
   dailyCounts(scope: EventScope, range: ReportRange): Promise<DailyCount[]> {
     return Promise.resolve(dailyCounts(this.db.connection, scope, range));
+  }
+
+  heartbeatHistory(fid: string, sinceMs: number): Promise<HeartbeatPoint[]> {
+    return Promise.resolve(this.heartbeats.history(fid, sinceMs));
   }
 
   close(): Promise<void> {

@@ -3,6 +3,7 @@ import type { BirthPayload, CamStatusPayload, EventPayload, HeartbeatPayload, St
 import type { EpochMs } from '../agent/shared/types.js';
 import type { HubEventRow, IngestResult } from './hub-db.js';
 import type { RegisteredFacility } from './registry.js';
+import type { HeartbeatPoint } from './heartbeat-log.js';
 import type { DailyCount, EventScope, FacilitySummary, RecentEvent, ReportRange } from './summary.js';
 import type { SeqBase } from './facilities.js';
 import type { LivenessOutcome } from './freshness.js';
@@ -101,5 +102,7 @@ export interface HubStore {
   provinceOf(fid: string): Promise<string | null>;
   /** Events per local day, province, facility and type (the web view's reports). */
   dailyCounts(scope: EventScope, range: ReportRange): Promise<DailyCount[]>;
+  /** A facility's heartbeats since `sinceMs`, oldest first (the web view's facility page). */
+  heartbeatHistory(fid: string, sinceMs: number): Promise<HeartbeatPoint[]>;
   close(): Promise<void>;
 }

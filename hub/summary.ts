@@ -235,7 +235,7 @@ export interface DailyCount {
 }
 
 /** What a report covers: [from, to) by the events' start, the day boundary at `offsetMin` east of UTC. */
-/** The reports' day: Vietnam's time (UTC+7); PostgreSQL's `event_days` (migration 8) counts by it. */
+/** The reports' day: Vietnam's time (UTC+7); PostgreSQL's `event_days` (migration 9) counts by it. */
 export const REPORT_DAY_OFFSET_MIN = 7 * 60;
 
 export interface ReportRange {

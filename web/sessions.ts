@@ -57,6 +57,14 @@ export class Sessions<R extends string = string> {
     return s;
   }
 
+  /** The live session for an id without touching it (a server's own periodic checks must not keep it alive). */
+  peek(id: string): Session<R> | undefined {
+    const s = this.byId.get(id);
+    if (!s) return undefined;
+    const now = this.clock.wall();
+    return now - s.lastSeen > this.limits.idleMs || now - s.createdAt > this.limits.maxMs ? undefined : s;
+  }
+
   expiry(s: Session<R>): { idle: number; absolute: number } {
     return { idle: s.lastSeen + this.limits.idleMs, absolute: s.createdAt + this.limits.maxMs };
   }

@@ -69,6 +69,8 @@ export interface HubService {
   readonly hub: ReferenceHub;
   /** The HTTP API's tokens and access log (null without --http). */
   readonly access: ApiAccessStore | null;
+  /** The web view (null without --http). */
+  readonly web: StartedHubWeb['web'] | null;
   /** Resolves once connected, subscribed and announced online. */
   readonly connected: Promise<void>;
   stop(): Promise<void>;
@@ -160,6 +162,7 @@ export async function startHubService(opts: HubServiceOptions): Promise<HubServi
     httpUrl: http?.url ?? null,
     hub,
     access,
+    web: web?.web ?? null,
     connected,
     stop: async () => {
       await web?.stop(); // ends the web view's event streams first: the HTTP server's close waits for open connections

@@ -125,7 +125,7 @@ function neverHeard(fid: string, name: string | null, province: string | null): 
 
 /** A facility id from the path, checked, and in the user's scope (403 logged otherwise: URL tampering). */
 async function scopedFid(r: WebRequest, d: WebDeps, raw: string, action: 'facility' | 'picture' | 'alerts' | 'review', detail: string | null): Promise<string> {
-  const fid = decodeURIComponent(raw);
+  const fid = decoded(raw, 'facility id');
   if (!FID_RE.test(fid)) throw new HttpError(400, `facility id must match ${String(FID_RE)}`);
   if (!(await mayReadFacility(r.who, fid, d.model))) {
     await d.log(actor(r.who.name), 'denied', fid, `${action}${detail ? ` ${detail}` : ''}`, 403);
@@ -143,6 +143,7 @@ async function facility(r: WebRequest, d: WebDeps): Promise<void> {
   await d.log(actor(r.who.name), 'facility', fid, null, 200);
   sendJson(r.res, 200, {
     facility: summary,
+    heartbeats: (await d.model.heartbeatHistory?.(fid, d.opts.now() - 24 * 3_600_000)) ?? [],
     registry: entry && { name: entry.name, province: entry.province, added_at: new Date(entry.addedAt).toISOString(), disabled: entry.disabled, kid: entry.kid, next_kid: entry.nextKid, public_key: entry.publicKey },
     alerts: await withReviews(events, d),
   });
@@ -193,7 +194,7 @@ function stream(r: WebRequest, d: WebDeps): Promise<void> {
 }
 
 async function picture(r: WebRequest, d: WebDeps): Promise<void> {
-  const eventId = decodeURIComponent(r.params[1] ?? '');
+  const eventId = decoded(r.params[1] ?? '', 'event id');
   if (!EVENT_ID_RE.test(eventId)) throw new HttpError(400, 'event id is not a UUID');
   const fid = await scopedFid(r, d, r.params[0] ?? '', 'picture', eventId);
   const img = (await d.model.snapshotImage?.(fid, eventId)) ?? null;
@@ -204,7 +205,7 @@ async function picture(r: WebRequest, d: WebDeps): Promise<void> {
 }
 
 async function review(r: WebRequest, d: WebDeps): Promise<void> {
-  const eventId = decodeURIComponent(r.params[1] ?? '');
+  const eventId = decoded(r.params[1] ?? '', 'event id');
   if (!EVENT_ID_RE.test(eventId)) throw new HttpError(400, 'event id is not a UUID');
   const fid = await scopedFid(r, d, r.params[0] ?? '', 'review', eventId);
   const note = stringField(await readJson(r.req), 'note', 0, MAX_REVIEW_NOTE);
@@ -212,6 +213,15 @@ async function review(r: WebRequest, d: WebDeps): Promise<void> {
   await d.log(actor(r.who.name), 'review', fid, eventId, 200);
   d.opts.afterReview?.(saved);
   sendJson(r.res, 200, { review: saved });
+}
+
+/** A path segment decoded, or 400 naming it (a malformed %-escape is bad input, not a server error). */
+function decoded(raw: string, what: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new HttpError(400, `${what}: malformed %-escape in the path`);
+  }
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -9,6 +9,9 @@ import type { HubSession, HubWebOptions, WebDeps, WebPrincipal, WebRequest } fro
 import { publicRoutes, userRoutes } from './routes.js';
 import { seesEvent } from './scope.js';
 
+const RECHECK_MS = 15_000;
+const PROVINCES_MS = 5_000;
+
 /**
  * The hub's web view, served by `qmon hub run --http` on the same origin as its JSON API (`startHubHttp` hands it
  * `/` and everything under `/ui/`): the page (`ui/`), and its JSON under `/ui/api/` for people signed in with a
@@ -20,6 +23,9 @@ export class HubWeb {
   private readonly deps: WebDeps;
   private readonly files: StaticFiles;
   private unsubscribe: (() => void) | null = null;
+  private readonly recheckTimer: NodeJS.Timeout;
+  /** Facility → province for the live relay, read from the registry at most every PROVINCES_MS (not per event). */
+  private provinces: { at: number; map: Map<string, string | null> } = { at: -Infinity, map: new Map() };
 
   constructor(
     model: HubReadModel,
@@ -42,6 +48,27 @@ export class HubWeb {
     };
     this.files = new StaticFiles(opts.uiDir ?? fileURLToPath(new URL('./ui/', import.meta.url)));
     this.unsubscribe = feed.subscribe((m) => this.relay(m));
+    this.recheckTimer = setInterval(() => void this.recheckSessions().catch(() => undefined), RECHECK_MS);
+    this.recheckTimer.unref();
+  }
+
+  /**
+   * A user removed or given a new password (by the CLI, maybe in another process) loses the sessions this process
+   * holds: at their next request, and within RECHECK_MS for a page that only listens to its event stream.
+   */
+  async recheckSessions(): Promise<void> {
+    for (const id of [...this.deps.scopes.keys()]) {
+      const s = this.deps.sessions.peek(id);
+      if (!s) {
+        this.deps.scopes.delete(id);
+        continue;
+      }
+      const row = await this.opts.users.user(s.user);
+      if (row && row.updatedAt === s.userVersion) continue;
+      this.deps.sessions.delete(id);
+      this.deps.scopes.delete(id);
+      this.deps.sse.close((x) => x.id === id);
+    }
   }
 
   /** Handles `/` and `/ui/…`; returns false for any other path (the JSON API's). */
@@ -104,8 +131,7 @@ export class HubWeb {
   private relay(m: FeedMessage): void {
     void (async () => {
       const fids = m.kind === 'event' ? [...new Set(m.events.map((e) => e.fid))] : [m.review.fid];
-      const provinces = new Map<string, string | null>();
-      for (const fid of fids) provinces.set(fid, (await this.deps.model.provinceOf?.(fid)) ?? null);
+      const provinces = await this.provinceMap(fids);
       const sees = (fid: string) => (s: HubSession) => seesEvent({ tier: s.role, scope: this.deps.scopes.get(s.id) ?? null }, fid, provinces.get(fid) ?? null);
       if (m.kind === 'review') {
         this.deps.sse.send(m.review, 'review', sees(m.review.fid));
@@ -115,11 +141,27 @@ export class HubWeb {
     })().catch(() => undefined);
   }
 
+  /** The provinces of these facilities: from a copy of the registry at most PROVINCES_MS old (one query, not one per event). */
+  private async provinceMap(fids: readonly string[]): Promise<Map<string, string | null>> {
+    const now = performance.now();
+    if (now - this.provinces.at > PROVINCES_MS || fids.some((f) => !this.provinces.map.has(f))) {
+      if (this.deps.model.registered) {
+        this.provinces = { at: now, map: new Map((await this.deps.model.registered()).map((f) => [f.fid, f.province])) };
+        for (const fid of fids) if (!this.provinces.map.has(fid)) this.provinces.map.set(fid, null); // unregistered: no province
+      } else {
+        for (const fid of fids) this.provinces.map.set(fid, (await this.deps.model.provinceOf?.(fid)) ?? null);
+        this.provinces.at = now;
+      }
+    }
+    return this.provinces.map;
+  }
+
   get sessionCount(): number {
     return this.deps.sessions.count();
   }
 
   stop(): void {
+    clearInterval(this.recheckTimer);
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.deps.sse.stop();

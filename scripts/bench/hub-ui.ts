@@ -82,7 +82,7 @@ async function generate(c: pg.Client, facilities: number, events: number, now: n
   await c.query('INSERT INTO deliveries (fid, seq, event_id, rev, replay, received_at) SELECT fid, seq, event_id, 1, false, received_at FROM events');
   await c.query('INSERT INTO seq_state (fid, first_seq, contiguous_upto) SELECT fid, 1, max(seq) FROM deliveries GROUP BY fid');
   // The rows went in beside the hub's ingest: the events were counted by their trigger, the rest of the per-facility
-  // counters is filled here the way migration 8 fills it.
+  // counters is filled here the way migration 9 fills it.
   await c.query(`INSERT INTO facility_counts AS fc (fid, deliveries, min_seq, max_seq, last_event_at)
     SELECT d.fid, d.n, d.min_seq, d.max_seq, e.last
     FROM (SELECT fid, count(*) AS n, min(seq) AS min_seq, max(seq) AS max_seq FROM deliveries GROUP BY fid) d

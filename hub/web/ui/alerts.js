@@ -100,8 +100,17 @@ export async function renderAlerts({ me, main, failed, showBanner }) {
   await load();
   stopAlerts();
   source = new EventSource('/ui/api/stream');
-  source.addEventListener('open', () => showBanner(''));
-  source.addEventListener('error', () => showBanner(t('stream.lost')));
+  let lost = false;
+  // Back after a lost stream: what was committed meanwhile is read again (the stream does not replay it).
+  source.addEventListener('open', () => {
+    showBanner('');
+    if (lost) void load();
+    lost = false;
+  });
+  source.addEventListener('error', () => {
+    lost = true;
+    showBanner(t('stream.lost'));
+  });
   source.addEventListener('alert', (ev) => {
     const a = JSON.parse(ev.data);
     if (!matches(a)) return;

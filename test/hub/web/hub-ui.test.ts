@@ -113,6 +113,8 @@ describe('hub web view on PostgreSQL, two hub processes', () => {
     // A facility's page: the registry entry and keys for the national tier only.
     await national.page.goto('/ui/#/facility/bg-0137');
     await national.page.locator('#registry').getByText('Chưa có khóa').waitFor();
+    expect(await national.page.locator('#backlog-chart').count()).toBe(1);
+    expect(await national.page.locator('#heartbeats tbody tr').allTextContents()).toEqual([expect.stringMatching(/7 mục, cũ nhất 10 phút0\/0$/) as unknown]);
     await screenshot(national.page, 'hub-facility-national-vi');
     expect(await national.page.evaluate(() => (globalThis as unknown as { document: { documentElement: { dataset: Record<string, string> } } }).document.documentElement.dataset.missingKeys ?? '')).toBe('');
 
@@ -136,7 +138,7 @@ describe('hub web view on PostgreSQL, two hub processes', () => {
     expect((await province.ctx.request.post('/ui/api/lang', { data: { lang: 'en' } })).status()).toBe(403);
     // English per user: the national officer switches; the page reads English.
     await national.page.getByRole('button', { name: 'English' }).click();
-    await national.page.getByRole('link', { name: 'Overview' }).waitFor();
+    await national.page.getByRole('link', { name: 'Overview', exact: true }).waitFor();
     await screenshot(national.page, 'hub-overview-national-en');
     await national.ctx.close();
     await province.ctx.close();

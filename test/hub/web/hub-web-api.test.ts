@@ -9,7 +9,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubService, type HubService } from '../../../agent/cli/hub.js';
 import { silentLogger } from '../../../agent/ops/index.js';
-import { EventPayload, encodeEvent, topics } from '../../../contract/index.js';
+import { EventPayload, HeartbeatPayload, buildHeartbeat, buildStatus, encodeEvent, topics } from '../../../contract/index.js';
 import { SqliteHubUsers } from '../../../hub/index.js';
 import { LOCKOUT, hashPassword } from '../../../web/index.js';
 import { waitFor } from '../../decode/media.js';
@@ -96,13 +96,25 @@ describe('hub web view API (SQLite)', () => {
     expect(log.filter((r) => r.token === 'user:staff' && r.action === 'login_failed').length).toBe(LOCKOUT.perUser + 1);
   });
 
-  it('ends a removed user\'s session at the next request', async () => {
+  it('ends a removed user\'s session at the next request, and closes a page that only listens to its stream', async () => {
     const s = await login('gone');
+    const listening = await login('gone');
     expect((await get('/ui/api/overview', s.cookie)).status).toBe(200);
+    const stream = await fetch(`${base}/ui/api/stream`, { headers: { cookie: listening.cookie } });
+    const body = stream.body!.getReader();
     const users = new SqliteHubUsers(db); // as `qmon hub user remove` does, from another process
     users.removeUser('gone');
     users.close();
     expect((await get('/ui/api/overview', s.cookie)).status).toBe(401);
+    await service.web!.recheckSessions(); // what its timer does every 15 s
+    for (;;) if ((await body.read()).done) break; // the stream ends
+    expect((await get('/ui/api/session', listening.cookie)).status).toBe(200);
+    expect(await (await get('/ui/api/session', listening.cookie)).json()).toEqual({ user: null });
+  });
+
+  it('answers a malformed %-escape in the path with 400, not a server error', async () => {
+    const s = await login('minh');
+    expect(await (await get('/ui/api/facilities/%E0%A4%A', s.cookie)).json()).toEqual({ error: 'facility id: malformed %-escape in the path' });
   });
 
   it('streams an event received over MQTT to a national session after the hub committed it', async () => {
@@ -158,5 +170,29 @@ describe('hub web view API (SQLite)', () => {
       ['user:minh', 'report csv 2026-01-01..2026-01-01'],
       ['user:minh', 'report json 2026-01-01..2026-01-02'],
     ]);
+  });
+
+  it('shows a facility offline once its agent stops (its status, or the broker’s Will, says so)', async () => {
+    const s = await login('minh');
+    const stateOf = async (fid: string) =>
+      ((await (await get('/ui/api/overview', s.cookie)).json()) as { facilities: { fid: string; status: string }[] }).facilities.find((f) => f.fid === fid)?.status;
+    const agent = await mqtt.connectAsync(service.brokerUrl);
+    await agent.publishAsync(topics.status('hn-0001'), buildStatus('hn-0001', 'online', 7, Date.now(), 1), { qos: 1, retain: true });
+    await expect.poll(() => stateOf('hn-0001'), { timeout: 10_000, message: 'hn-0001 online on the overview' }).toBe('online');
+    await agent.publishAsync(topics.status('hn-0001'), buildStatus('hn-0001', 'offline', 7, Date.now(), 2), { qos: 1, retain: true });
+    await expect.poll(() => stateOf('hn-0001'), { timeout: 10_000, message: 'hn-0001 offline on the overview' }).toBe('offline');
+    await agent.endAsync();
+  });
+
+  it('keeps each applied heartbeat for the facility page (backlog over time); a stale one is not recorded', async () => {
+    const now = Date.now();
+    const hb = (n: number, pending: number, wall: number) =>
+      HeartbeatPayload.parse(JSON.parse(buildHeartbeat({ fid: 'bg-0137', session: 9, wall, uptimeS: n, outbox: { pending, sent: 0, oldestPendingAt: pending > 0 ? wall - 60_000 : null }, cameras: [], diskFreeMb: null, clock: { synced: true, source: 'chrony' }, n }).toString()));
+    expect(await service.hub.store.applyHeartbeat(hb(2, 4, now - 60_000), now - 60_000)).toBe('applied');
+    expect(await service.hub.store.applyHeartbeat(hb(3, 0, now), now)).toBe('applied');
+    expect(await service.hub.store.applyHeartbeat(hb(1, 99, now - 120_000), now)).not.toBe('applied');
+    const s = await login('minh');
+    const page = (await (await get('/ui/api/facilities/bg-0137', s.cookie)).json()) as { heartbeats: { pending: number; oldest_age_s: number | null }[] };
+    expect(page.heartbeats.map((p) => [p.pending, p.oldest_age_s])).toEqual([[4, 60], [0, null]]);
   });
 });
