@@ -10,6 +10,7 @@ export { PgApiAccess } from './api-access-pg.js';
 export { PgHubReader } from './read-pg.js';
 export type { FacilityView, ResendRange } from './facilities.js';
 export type { FacilitySummary, RecentEvent } from './summary.js';
+export { REPORT_DAY_OFFSET_MIN } from './summary.js';
 export { startHubHttp, parseHostPort, DEFAULT_EVENT_LIMIT, MAX_EVENT_LIMIT, type HubHttp, type HubHttpOptions, type HubReadModel } from './http.js';
 export { ApiAccess, API_TIERS, type ApiAccessStore, type ApiTier, type ApiPrincipal, type ApiTokenInfo, type AccessRecord } from './api-access.js';
 export { formatHubStatus } from './status-table.js';

@@ -14,7 +14,7 @@
  */
 import pg from 'pg';
 import { cpus } from 'node:os';
-import { PgHubStore } from '../../hub/index.js';
+import { PgHubStore, REPORT_DAY_OFFSET_MIN } from '../../hub/index.js';
 import { startPostgres } from '../../test/support/postgres.js';
 import { benchFanOut } from './hub-ui-fanout.js';
 
@@ -126,6 +126,10 @@ export async function benchHubUi(): Promise<Row[]> {
     const someFid = `p07-${String(7).padStart(4, '0')}`;
     const day = new Date(now - 3 * DAY_MS);
     const dayStart = Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate());
+    // Reports cover whole days of Vietnam's time, as the reports route asks for them.
+    const shift = REPORT_DAY_OFFSET_MIN * 60_000;
+    const today = Math.floor((now + shift) / DAY_MS) * DAY_MS - shift;
+    const days = (n: number) => ({ fromMs: today - (n - 1) * DAY_MS, toMs: today + DAY_MS, offsetMin: REPORT_DAY_OFFSET_MIN });
     const byDay = `SELECT event_id, type, camera_id, started_at FROM events WHERE fid = $1 AND started_at >= $2 AND started_at < $3 ORDER BY started_at DESC`;
     const byDayParams = [someFid, new Date(dayStart).toISOString(), new Date(dayStart + DAY_MS).toISOString()];
     const reads: [string, () => Promise<number>][] = [
@@ -135,9 +139,9 @@ export async function benchHubUi(): Promise<Row[]> {
       ['alerts province p07, type gathering, newest 100', async () => (await reader.recentEvents({ province: 'p07', type: 'gathering' }, 100)).length],
       ['facility page alerts, newest 100', async () => (await reader.recentEvents({ fid: someFid }, 100)).length],
       ['events of one facility on one day', async () => (await client.query(byDay, byDayParams)).rowCount ?? 0],
-      ['report national, 7 days', async () => (await reader.dailyCounts({}, { fromMs: now - 7 * DAY_MS, toMs: now, offsetMin: 420 })).length],
-      ['report province p07, 31 days', async () => (await reader.dailyCounts({ province: 'p07' }, { fromMs: now - 31 * DAY_MS, toMs: now, offsetMin: 420 })).length],
-      ['report national, 31 days', async () => (await reader.dailyCounts({}, { fromMs: now - 31 * DAY_MS, toMs: now, offsetMin: 420 })).length],
+      ['report national, 7 days', async () => (await reader.dailyCounts({}, days(7))).length],
+      ['report province p07, 31 days', async () => (await reader.dailyCounts({ province: 'p07' }, days(31))).length],
+      ['report national, 31 days', async () => (await reader.dailyCounts({}, days(31))).length],
     ];
     for (const [read, run] of reads) {
       const r = await timed(repeat, run);
