@@ -139,7 +139,7 @@ describe('the camera survey in the hub web view (SQLite)', () => {
     });
     expect((r.body.history as unknown[]).length).toBe(1);
     expect((await get('/ui/api/facilities/bg-0200/survey', minh)).body).toEqual({ fid: 'bg-0200', latest: null, history: [] });
-    expect(await (await get('/ui/api/facilities/bg-0137/survey?days=0', minh)).body).toEqual({ error: 'days must be an integer 1..366, got "0"' });
+    expect((await get('/ui/api/facilities/bg-0137/survey?days=0', minh)).body).toEqual({ error: 'days must be an integer 1..366, got "0"' });
     expect((await get('/ui/api/facilities/NOT%20A%20FID/survey', minh)).status).toBe(400);
   });
 });
