@@ -34,9 +34,11 @@ export function isSurveyPath(pathname: string): boolean {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const stored = (s: StoredSurvey) => ({ day: s.day, received_at: iso(s.receivedAt), survey: s.survey });
+/** A stored survey as the routes (this API's and the web view's) answer it. */
+export const stored = (s: StoredSurvey) => ({ day: s.day, received_at: iso(s.receivedAt), survey: s.survey });
 
-function summaryRow(r: SurveySummaryRow) {
+/** One facility's row of the province summary as the routes answer it. */
+export function summaryRow(r: SurveySummaryRow) {
   return {
     fid: r.fid,
     province: r.province,
@@ -51,7 +53,7 @@ function summaryRow(r: SurveySummaryRow) {
 }
 
 /** The totals of a summary: cameras summed, the share online weighted by each facility's cameras. */
-function totals(rows: readonly SurveySummaryRow[]) {
+export function summaryTotals(rows: readonly SurveySummaryRow[]) {
   const known = rows.filter((r) => r.onlineShare !== null);
   const weight = known.reduce((a, r) => a + r.cameras, 0);
   return {
@@ -63,6 +65,12 @@ function totals(rows: readonly SurveySummaryRow[]) {
   };
 }
 
+/** The `days` parameter (absent: DEFAULT_SURVEY_DAYS), or the 400's message naming it. */
+export function surveyDays(text: string | null): number | string {
+  const days = text === null ? DEFAULT_SURVEY_DAYS : Number(text);
+  return Number.isInteger(days) && days >= 1 && days <= MAX_SURVEY_DAYS ? days : `days must be an integer 1..${MAX_SURVEY_DAYS}, got "${(text ?? '').slice(0, 20)}"`;
+}
+
 export async function serveSurvey(pathname: string, method: string | undefined, params: URLSearchParams, c: SurveyRouteContext): Promise<void> {
   if (method !== 'GET') return c.send(405, { error: 'only GET is supported' });
   if (!c.surveys) return c.send(404, { error: 'this hub keeps no camera surveys' });
@@ -70,11 +78,8 @@ export async function serveSurvey(pathname: string, method: string | undefined, 
   if (m) {
     const fid = m[1] ?? '';
     if (!FID_RE.test(fid)) return c.send(400, { error: `expected /facilities/{fid}/survey with fid matching ${String(FID_RE)}` });
-    const daysText = params.get('days');
-    const days = daysText === null ? DEFAULT_SURVEY_DAYS : Number(daysText);
-    if (!Number.isInteger(days) || days < 1 || days > MAX_SURVEY_DAYS) {
-      return c.send(400, { error: `days must be an integer 1..${MAX_SURVEY_DAYS}, got "${(daysText ?? '').slice(0, 20)}"` });
-    }
+    const days = surveyDays(params.get('days'));
+    if (typeof days === 'string') return c.send(400, { error: days });
     if (!(await c.inScope(fid))) {
       await c.audit(fid, `days=${days}`, 403);
       return c.send(403, { error: `facility ${fid} is outside this token's scope` });
@@ -94,5 +99,5 @@ export async function serveSurvey(pathname: string, method: string | undefined, 
   let rows = await c.surveys.summary(province);
   if (who?.tier === 'facility') rows = rows.filter((r) => r.fid === who.scope);
   await c.audit(who?.tier === 'facility' ? who.scope : null, province === null ? null : `province=${province}`, 200);
-  return c.send(200, { province, facilities: rows.map(summaryRow), totals: totals(rows) });
+  return c.send(200, { province, facilities: rows.map(summaryRow), totals: summaryTotals(rows) });
 }

@@ -8,6 +8,7 @@ import { UI_LANGS, type UiLang } from '../users.js';
 import type { WebDeps, WebRequest } from './context.js';
 import { mayReadFacility, visibleFacilities } from './scope.js';
 import { reports } from './routes-reports.js';
+import { surveyRoutes } from './routes-survey.js';
 
 export interface WebRoute {
   readonly method: string;
@@ -43,6 +44,7 @@ export const userRoutes: readonly WebRoute[] = [
   { method: 'GET', pattern: /^\/pictures\/([^/]+)\/([^/]+)$/, handle: picture },
   { method: 'POST', pattern: /^\/alerts\/([^/]+)\/([^/]+)\/review$/, tiers: ['national', 'province'], handle: review },
   { method: 'GET', pattern: /^\/reports$/, handle: reports },
+  ...surveyRoutes(scopedFid),
 ];
 
 function me(r: WebRequest, d: WebDeps): Record<string, unknown> {
@@ -124,7 +126,7 @@ function neverHeard(fid: string, name: string | null, province: string | null): 
 }
 
 /** A facility id from the path, checked, and in the user's scope (403 logged otherwise: URL tampering). */
-async function scopedFid(r: WebRequest, d: WebDeps, raw: string, action: 'facility' | 'picture' | 'alerts' | 'review', detail: string | null): Promise<string> {
+async function scopedFid(r: WebRequest, d: WebDeps, raw: string, action: 'facility' | 'picture' | 'alerts' | 'review' | 'survey', detail: string | null): Promise<string> {
   const fid = decoded(raw, 'facility id');
   if (!FID_RE.test(fid)) throw new HttpError(400, `facility id must match ${String(FID_RE)}`);
   if (!(await mayReadFacility(r.who, fid, d.model))) {

@@ -1,5 +1,6 @@
-// The hub's web view: sign in, then Overview (#/overview), Live alerts (#/alerts) and a facility's page
-// (#/facility/FID). What a user may see is decided by the hub on every request; the page only shows it.
+// The hub's web view: sign in, then Overview (#/overview), Live alerts (#/alerts), Reports (#/reports), Camera survey
+// (#/survey) and a facility's page (#/facility/FID). What a user may see is decided by the hub on every request; the
+// page only shows it.
 
 import { api, setCsrf } from './api.js';
 import { clear, h } from './dom.js';
@@ -8,6 +9,7 @@ import { renderOverview } from './overview.js';
 import { renderAlerts, stopAlerts } from './alerts.js';
 import { renderFacility } from './facility.js';
 import { renderReports } from './reports.js';
+import { renderSurvey } from './survey.js';
 
 const nav = document.getElementById('nav');
 const main = document.getElementById('main');
@@ -66,7 +68,7 @@ function renderNav(view) {
   const link = (href, key, name) => h('a', { href, class: view === name ? 'active' : '' }, t(key));
   nav.append(
     h('span', { class: 'brand' }, 'qmon'),
-    h('span', { class: 'links' }, link('#/overview', 'nav.overview', 'overview'), link('#/alerts', 'nav.alerts', 'alerts'), link('#/reports', 'nav.reports', 'reports')),
+    h('span', { class: 'links' }, link('#/overview', 'nav.overview', 'overview'), link('#/alerts', 'nav.alerts', 'alerts'), link('#/reports', 'nav.reports', 'reports'), link('#/survey', 'nav.survey', 'survey')),
     h('span', { class: 'who' }, `${me.user} · ${t(`tier.${me.tier}`)}${me.scope ? ` ${me.scope}` : ''}`),
     h('button', { type: 'button', onclick: () => void switchLang() }, t('nav.lang')),
     h('button', { type: 'button', onclick: () => void logout() }, t('nav.logout')),
@@ -92,7 +94,7 @@ function route() {
   document.title = t('app.title');
   const hash = location.hash || '#/overview';
   const facility = /^#\/facility\/([^/]+)$/.exec(hash);
-  const view = facility ? 'facility' : hash === '#/alerts' ? 'alerts' : hash === '#/reports' ? 'reports' : 'overview';
+  const view = facility ? 'facility' : hash === '#/alerts' ? 'alerts' : hash === '#/reports' ? 'reports' : hash === '#/survey' ? 'survey' : 'overview';
   if (view !== 'alerts') stopAlerts();
   renderNav(view === 'facility' ? 'overview' : view);
   showBanner('');
@@ -101,6 +103,7 @@ function route() {
   if (facility) void renderFacility(ctx, decodeURIComponent(facility[1]));
   else if (view === 'alerts') void renderAlerts(ctx);
   else if (view === 'reports') void renderReports(ctx);
+  else if (view === 'survey') void renderSurvey(ctx);
   else void renderOverview(ctx);
 }
 

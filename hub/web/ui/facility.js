@@ -1,10 +1,11 @@
-// One facility: its facts from the hub's read model and its newest alerts. Another province's facility is refused
+// One facility: its facts from the hub's read model, its heartbeats, its camera survey and its newest alerts. Another province's facility is refused
 // by the hub (403, written to its access log); the page says so.
 
 import { api } from './api.js';
 import { h } from './dom.js';
 import { codeLabel, fmtAge, fmtNumber, fmtTime, t } from './i18n.js';
 import { stateOf } from './overview.js';
+import { facilitySurvey } from './survey-table.js';
 
 export async function renderFacility({ main, failed }, fid) {
   let data;
@@ -33,6 +34,7 @@ export async function renderFacility({ main, failed }, fid) {
     );
   }
   main.append(h('h2', {}, t('facility.heartbeats')), heartbeatHistory(data.heartbeats ?? []));
+  main.append(facilitySurvey(fid));
   if (data.registry) {
     const r = data.registry;
     const fact = (k, v) => [h('dt', {}, t(k)), h('dd', {}, v)];

@@ -52,3 +52,8 @@ export function fmtAge(s) {
   if (s < 172800) return t('age.h', { n: fmtNumber(Math.round(s / 3600)) });
   return t('age.d', { n: fmtNumber(Math.round(s / 86400)) });
 }
+
+/** A share 0..1 as a percentage ("83,3 %" in Vietnamese). */
+export function fmtPercent(share) {
+  return share === null || share === undefined ? '—' : new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: 1 }).format(share);
+}

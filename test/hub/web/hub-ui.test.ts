@@ -3,8 +3,9 @@
  * one PostgreSQL database: a national and a province officer see what their tier allows; a province officer's URL
  * tampering for another province's facility is refused (403) and written to the access log; an event committed by
  * hub A appears live on pages served by hub A and by hub B (LISTEN/NOTIFY, no in-process path between them); a
- * review with a note made on hub A shows in another session on hub B; the Vietnamese render has no untranslated key.
- * Screenshots under .test-out/screenshots/.
+ * review with a note made on hub A shows in another session on hub B; the camera survey's province summary and a
+ * facility's survey table show what the hub stored (a hostile camera model as text), a province officer only their
+ * province's rows; the Vietnamese render has no untranslated key. Screenshots under .test-out/screenshots/.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -15,6 +16,7 @@ import { EventPayload, HeartbeatPayload, StatusPayload, buildHeartbeat, buildSta
 import { PgHubStore } from '../../../hub/index.js';
 import { hashPassword } from '../../../web/index.js';
 import { violation } from '../../store/fixtures.js';
+import { survey, surveyCamera } from '../survey-fixtures.js';
 import { POSTGRES_MISSING, postgresBin, startPostgres, type TestPostgres } from '../../support/postgres.js';
 import { PageErrors, launchChromium, newPage, screenshot } from '../../local/browser/browser.js';
 
@@ -26,6 +28,8 @@ const FACILITIES = [
 /** Registered, never heard from: the overview must still list it (dark). */
 const SILENT = { fid: 'hn-0002', name: 'Khu cách ly Mê Linh', province: 'ha-noi' };
 const PW = 'mật-khẩu-thử-nghiệm';
+/** A camera model a hostile facility could send: the page must show it as text, never run it. */
+const HOSTILE = '<img src=x onerror=alert(1)>';
 const USERS = [
   { name: 'minh', tier: 'national' as const, scope: null },
   { name: 'lan', tier: 'province' as const, scope: 'bac-giang' },
@@ -65,6 +69,16 @@ beforeAll(async () => {
   );
   await store.applyStatus(StatusPayload.parse(JSON.parse(buildStatus('bg-0200', 'offline', 1, now - 3_600_000).toString())), now - 3_600_000);
   for (const f of FACILITIES) await ingest(f.fid);
+  // Camera surveys, stored as the inbound path stores one that passed the contract's reader: bg-0137 (a default
+  // password, a camera without a rule, a hostile model) and hn-0001 (another province's).
+  await a.hub.surveys.apply(
+    survey('bg-0137', now - 60_000, [
+      surveyCamera('cam-1', { name: 'Cổng chính', defaultPassword: true, device: { manufacturer: 'Hikvision', model: HOSTILE, firmware: 'V5.7.3' }, measured: { codec: 'h264', width: 1920, height: 1080, fps: 25, bitrateKbps: 4096 } }),
+      surveyCamera('cam-2', { name: 'Hành lang A', rules: 0, uptime24h: { onlineShare: 0.5, observedS: 86_400 }, clockOffsetMs: -3_600_000 }),
+    ]),
+    now - 60_000,
+  );
+  await a.hub.surveys.apply(survey('hn-0001', now - 60_000, [surveyCamera('cam-1')]), now - 60_000);
   browser = await launchChromium();
 }, 120_000);
 
@@ -194,5 +208,44 @@ describe('hub web view on PostgreSQL, two hub processes', () => {
     await onB.ctx.close();
     // The one failed load is the picture the PG hub does not hold.
     expect(errors.take()).toEqual([expect.stringMatching(new RegExp(`^alerts-b console: .*status of 404 .*/ui/api/pictures/bg-0200/${eventId}\\)$`)) as unknown]);
+  }, 60_000);
+
+  it('the camera survey: the province summary and a facility’s survey table show what the hub stored, hostile text inert; a province officer sees only theirs', async (t) => {
+    if (pgReason !== null) return t.skip();
+    const province = await signedIn(b!, 'lan', 'survey-province');
+    await province.page.getByRole('link', { name: 'Khảo sát camera' }).click();
+    const rows = province.page.locator('#survey-summary tbody tr[data-fid]');
+    await rows.first().waitFor();
+    // bac-giang only: bg-0137 surveyed, bg-0200 listed as not surveyed yet; never hn-0001.
+    expect(await rows.evaluateAll((els: unknown[]) => els.map((e) => (e as { dataset: { fid: string } }).dataset.fid))).toEqual(['bg-0137']);
+    expect(await province.page.locator('#survey-summary tr[data-fid="hn-0001"]').count()).toBe(0);
+    expect(await province.page.locator('#not-surveyed').textContent()).toMatch(/^Chưa gửi khảo sát \(1\): Ký túc xá Cao đẳng$/);
+    const row = await province.page.locator('#survey-summary tr[data-fid="bg-0137"] td').allTextContents();
+    expect(row.slice(0, 6)).toEqual(['Trường Quân sự Bắc Giangbg-0137', 'bac-giang', '2', '75%', '1', '1']);
+    expect(await province.page.locator('#survey-totals .card[data-total="survey.defaultPasswords"]').textContent()).toBe('Mật khẩu mặc định1');
+    await screenshot(province.page, 'hub-survey-vi');
+    expect((await province.ctx.request.get('/ui/api/facilities/hn-0001/survey')).status()).toBe(403);
+
+    // The facility page's survey table, per camera, hostile text shown as the text it is.
+    await province.page.getByRole('link', { name: 'Trường Quân sự Bắc Giang' }).click();
+    const cam1 = province.page.locator('#survey tr[data-camera="cam-1"] td');
+    await cam1.first().waitFor();
+    expect(await cam1.allTextContents()).toEqual([
+      'Cổng chínhcam-1', `Hikvision / ${HOSTILE} / V5.7.3`, 'subStream (phụ)', 'h264', '1.920×1.080', '25', '4.096 kbit/s', 'Có', '+120 ms', '100%', 'Tốt', '2',
+    ]);
+    expect(await province.page.locator('#survey tr[data-camera="cam-1"] td.bad').count()).toBe(1); // the default password, highlighted
+    expect(await province.page.locator('#survey img').count()).toBe(0);
+    const cam2 = await province.page.locator('#survey tr[data-camera="cam-2"] td').allTextContents();
+    expect([cam2[3], cam2[7], cam2[8], cam2[9]]).toEqual(['H264 (theo cấu hình)', 'Không', '−60 phút', '50%']);
+    expect(await province.page.locator('#survey-at').textContent()).toMatch(/^Khảo sát lúc .*\(phiên bản 0\.1\.0\)$/);
+    await province.page.locator('#facility-survey').scrollIntoViewIfNeeded();
+    await screenshot(province.page, 'hub-facility-survey-vi');
+    expect(await province.page.evaluate(() => (globalThis as unknown as { document: { documentElement: { dataset: Record<string, string> } } }).document.documentElement.dataset.missingKeys ?? '')).toBe('');
+    const log = await (a!.hub.store as PgHubStore).access.accessLog(20);
+    // Newest first: this test's facility page and summary (the first test's visit to bg-0137 read its survey too).
+    expect(log.filter((r) => r.token === 'user:lan' && r.action === 'survey').map((r) => r.fid).slice(0, 2)).toEqual(['bg-0137', null]);
+    expect(log.some((r) => r.token === 'user:lan' && r.action === 'denied' && r.fid === 'hn-0001' && r.detail === 'survey days=30')).toBe(true);
+    await province.ctx.close();
+    expect(errors.take()).toEqual([]);
   }, 60_000);
 });
