@@ -309,11 +309,12 @@ describe('the hub as deployed: template broker, qmon hub run --ca/--cert/--key (
 
   // The stall this guards against was seconds long (5.4 s ACKs, 6.3 s HTTP). On a 2-vCPU CI machine running other
   // test files beside this one, a single sample can meet a scheduler hiccup of ~200 ms that has nothing to do with the
-  // flood (seen once: one ACK of 203 ms among 25 under 71 ms), so: p95 under 200 ms over ~4 s of samples, and none
-  // anywhere near the old stall.
+  // flood (seen once: one ACK of 203 ms among 25 under 71 ms), so: p95 under 200 ms over 20+ samples, and none anywhere
+  // near the old stall. The flood stays 2 s long: 4 s of it (20,000 signed messages) ran past the test's time in the
+  // full suite.
   it('a facility flooding signed events at 100× its budget leaves another facility’s ACK p95 and the HTTP API under 200 ms, none over 1 s', async () => {
     const rate = facilityBudget().messages.perS * 100;
-    const seconds = 4;
+    const seconds = 2;
     const payloads = Array.from({ length: rate * seconds }, (_, i) => floodEvent(i + 1)); // signed before the clock starts
     const flooder = await rig.connectAs(FLOODER);
     const sentAt = new Map<number, number>();
@@ -340,12 +341,12 @@ describe('the hub as deployed: template broker, qmon hub run --ca/--cert/--key (
       while (sent < payloads.length) {
         sentAt.set(agentB.recorder.record(violation(bIndex++)).seq, performance.now());
         httpMs.push((await rig.get('/facilities')).ms);
-        await sleep(50);
+        await sleep(20);
       }
     })();
     await Promise.all([flood, others]);
     await until(() => expect(sentAt.size, 'every event of the other facility ACKed').toBe(0), 20_000);
-    expect(ackMs.length).toBeGreaterThan(40);
+    expect(ackMs.length).toBeGreaterThan(20);
     const acks = `ACK ms of the other facility: ${ackMs.map(Math.round).join(' ')}`;
     const https = `GET /facilities ms: ${httpMs.map(Math.round).join(' ')}`;
     expect(quantile(ackMs, 0.95), acks).toBeLessThan(200);
@@ -357,7 +358,7 @@ describe('the hub as deployed: template broker, qmon hub run --ca/--cert/--key (
     const admitted = (await rig.facility(FLOODER))?.deliveries ?? 0;
     expect(admitted).toBeGreaterThan(0);
     expect(admitted).toBeLessThan(payloads.length / 10);
-  });
+  }, 90_000); // 10,000 messages signed, sent and counted: ~12 s alone, twice that beside the rest of the suite
 
   it('a +999,999 seq jump from that facility’s own key is refused and flagged: not stored, the maximum unchanged', async () => {
     const flooder = await rig.connectAs(FLOODER);
