@@ -2,8 +2,8 @@
  * The live alert list's fan-out for `npm run bench -- hub-ui`: one hub service (`qmon hub run --http`'s own function,
  * in this process) with HUB_UI_SESSIONS (default 50) signed-in national sessions, each holding the alert stream open,
  * while another store on the same database — another hub process, as far as PostgreSQL can tell — commits
- * HUB_UI_FANOUT_RATE events a second (default 50) for 10 s. An event reaches the streams only through PostgreSQL's
- * NOTIFY on commit and the service's LISTEN. Measured per (event, session): time from just before the commit was
+ * HUB_UI_FANOUT_RATE events a second (default 50) for HUB_UI_FANOUT_S seconds (default 10). An event reaches the
+ * streams only through PostgreSQL's NOTIFY on commit and the service's LISTEN. Measured per (event, session): time from just before the commit was
  * asked for to the SSE message read by the client (an upper bound of commit → page; the clients share the process
  * with the hub, so the figure includes their own parsing).
  */
@@ -16,8 +16,6 @@ import { hashPassword } from '../../web/index.js';
 import { violation } from '../../test/store/fixtures.js';
 
 const PASSWORD = 'bench-hub-ui-password';
-const SECONDS = 10;
-
 export interface FanOutResult {
   readonly sessions: number;
   readonly events_per_s: number;
@@ -30,7 +28,7 @@ export interface FanOutResult {
   readonly process_rss_mb_max: number;
 }
 
-export async function benchFanOut(dbUrl: string, fid: string, sessions: number, rate: number): Promise<FanOutResult> {
+export async function benchFanOut(dbUrl: string, fid: string, sessions: number, rate: number, seconds: number): Promise<FanOutResult> {
   const svc = await startHubService({ broker: null, embeddedPort: 0, db: dbUrl, http: { host: '127.0.0.1', port: 0 }, logger: silentLogger() });
   const other = await PgHubStore.open(dbUrl);
   const streams: { close(): void }[] = [];
@@ -49,7 +47,7 @@ export async function benchFanOut(dbUrl: string, fid: string, sessions: number, 
         if (t !== undefined) latencies.push(performance.now() - t);
       }));
     }
-    const total = rate * SECONDS;
+    const total = rate * seconds;
     const t0 = performance.now();
     for (let i = 0; i < total; i++) {
       const due = t0 + (i * 1000) / rate;

@@ -10,7 +10,8 @@
  * user and a province user read the same query, the scope is applied to its rows), the live alert list national /
  * province / filtered by type, a facility's alerts, the event query by facility and day (with its EXPLAIN), and the
  * reports (7 and 31 days, national and province). p50 / p95 / max ms per read. Then the live list's fan-out
- * (hub-ui-fanout.ts): HUB_UI_FANOUT_RATE events/s (50) to HUB_UI_SESSIONS streams (50), commit → stream p50 / p95.
+ * (hub-ui-fanout.ts): HUB_UI_FANOUT_RATE events/s (50) for HUB_UI_FANOUT_S seconds (10) to HUB_UI_SESSIONS streams
+ * (50), commit → stream p50 / p95.
  */
 import pg from 'pg';
 import { cpus } from 'node:os';
@@ -109,6 +110,7 @@ export async function benchHubUi(): Promise<Row[]> {
   const facilities = envInt('HUB_UI_FACILITIES', 2_000, PROVINCES);
   const events = envInt('HUB_UI_EVENTS', 4_000_000, 1);
   const repeat = envInt('HUB_UI_REPEAT', 20, 3);
+  const fanOut = { sessions: envInt('HUB_UI_SESSIONS', 50, 1), rate: envInt('HUB_UI_FANOUT_RATE', 50, 1), seconds: envInt('HUB_UI_FANOUT_S', 10, 1) };
   const host = { cpus: cpus().length, cpu: cpus()[0]?.model.trim() ?? 'unknown', node: process.version };
   const pgServer = await startPostgres({ durable: true });
   const rows: Row[] = [];
@@ -150,7 +152,7 @@ export async function benchHubUi(): Promise<Row[]> {
     }
     const plan = (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ${byDay}`, byDayParams)).rows.map((r) => r['QUERY PLAN']);
     rows.push({ scenario: 'hub-ui', kind: 'explain', read: 'events of one facility on one day', plan, host });
-    const fan = await benchFanOut(pgServer.url, someFid, envInt('HUB_UI_SESSIONS', 50, 1), envInt('HUB_UI_FANOUT_RATE', 50, 1));
+    const fan = await benchFanOut(pgServer.url, someFid, fanOut.sessions, fanOut.rate, fanOut.seconds);
     rows.push({ scenario: 'hub-ui', kind: 'fan-out', ...fan, note: 'commits by another store on the database (another hub process) → NOTIFY → LISTEN → SSE to each session; clients in the hub\'s process', host });
     process.stderr.write(`  hub-ui fan-out: ${fan.delivered}/${fan.expected} delivered, p50 ${fan.commit_to_stream_p50_ms} ms, p95 ${fan.commit_to_stream_p95_ms} ms\n`);
     rows.push({ scenario: 'hub-ui', kind: 'rss', bench_process_rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20), note: 'the bench process, which also ran the hub service of the fan-out (see its process_rss_mb_max)', host });
