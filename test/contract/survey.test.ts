@@ -16,22 +16,10 @@ import {
   type SurveyCameraInput,
 } from '../../contract/index.js';
 import { WALL, json } from './samples.js';
+import { surveyCamera } from '../hub/survey-fixtures.js';
 
-const camera = (id: string, over: Partial<SurveyCameraInput> = {}): SurveyCameraInput => ({
-  id,
-  name: 'Hành lang',
-  source: 'onvif',
-  enabled: true,
-  device: { manufacturer: 'SimCam', model: 'SC-2021', firmware: 'V5.5.0' },
-  profile: { role: 'sub', name: 'subStream', encoding: 'H264', width: 640, height: 360, fps: 10 },
-  measured: { codec: null, width: null, height: null, fps: null, bitrateKbps: null },
-  defaultPassword: false,
-  clockOffsetMs: 0,
-  uptime24h: { onlineShare: 1, observedS: 86_400 },
-  quality: 'excellent',
-  rules: 1,
-  ...over,
-});
+// The hub's tests build their surveys from the same camera (one definition of a conforming survey camera).
+const camera = (id: string, over: Partial<SurveyCameraInput> = {}): SurveyCameraInput => surveyCamera(id, { name: 'Hành lang', clockOffsetMs: 0, rules: 1, ...over });
 const input = (cameras: SurveyCameraInput[]) => ({ fid: 'bg-0137', wall: WALL, version: '0.1.0', cameras });
 
 describe('qmon.survey/1', () => {
